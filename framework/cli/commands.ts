@@ -1,0 +1,221 @@
+import { basename, relative, resolve } from 'node:path';
+import pc from 'picocolors';
+import { build, clean, compileProjectDir, listNodes, loadState, type CompiledProject } from '../api.js';
+import { exitCodes, PlatError } from '../core/errors.js';
+import { initProject } from '../project/init.js';
+import { resolveProjectDir } from '../project/files.js';
+import { query } from '../run/query.js';
+import { run, type RunOptions } from '../run/run.js';
+import type { RunResults } from '../run/results.js';
+import { renderDiagnostics, renderRunEvent } from './render.js';
+import { formatTable, toJson } from './table.js';
+import { relationName, type ManifestNode } from '../compile/manifest.js';
+
+export interface OptionSpec {
+  flags: string;
+  description: string;
+  default?: unknown;
+  parse?: (value: string, previous: unknown) => unknown;
+}
+
+export interface CommandSpec {
+  usage: string;
+  description: string;
+  options: OptionSpec[];
+  run: (args: string[], options: Record<string, unknown>) => Promise<number>;
+}
+
+type Options = {
+  projectDir?: string;
+  select?: string[];
+  exclude?: string[];
+  state?: string;
+  vars?: Record<string, unknown>;
+  threads?: number;
+  fullRefresh?: boolean;
+  json?: boolean;
+  limit?: number;
+  output?: 'name' | 'id' | 'path' | 'table';
+};
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+const parseVars = (text: string): Record<string, unknown> => {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through to the usage error below
+  }
+  throw new PlatError('USAGE', `--vars must be a JSON object, e.g. --vars '{"days": 7}'`);
+};
+const parseCount = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new PlatError('USAGE', `expected a whole number ≥ 1, got "${text}"`);
+  return n;
+};
+
+const projectDir: OptionSpec = { flags: '--project-dir <dir>', description: 'project folder (default: ./ if it has plat_project.yml, else ./project)' };
+const selection: OptionSpec[] = [
+  { flags: '-s, --select <selector...>', description: 'nodes to include: name, +name, name+, 2+name, @name, tag:x, path:models/marts, source:src, state:modified' },
+  { flags: '--exclude <selector...>', description: 'nodes to leave out (same syntax as --select)' },
+  { flags: '--state <dir>', description: 'folder with the manifest.json that state:modified compares with (default: target/ before this run)' },
+];
+const vars: OptionSpec = { flags: '--vars <json>', description: 'override project vars, as a JSON object', parse: parseVars };
+const runOptions: OptionSpec[] = [
+  projectDir,
+  ...selection,
+  vars,
+  { flags: '--threads <n>', description: 'nodes to build at once (default: threads in plat_project.yml)', parse: parseCount },
+  { flags: '--full-refresh', description: 'rebuild incremental models from scratch' },
+  { flags: '--json', description: 'print events as JSON lines instead of text' },
+];
+
+function compiled(options: Options): CompiledProject | null {
+  const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars });
+  if (!project.ok) {
+    renderDiagnostics(project.diagnostics, err);
+    return null;
+  }
+  renderDiagnostics(project.diagnostics, err);
+  return project;
+}
+
+async function runCommand(verb: 'run' | 'build', options: Options): Promise<number> {
+  const project = compiled(options);
+  if (!project) return exitCodes.failure;
+  const runOptions: RunOptions = {
+    select: options.select,
+    exclude: options.exclude,
+    state: loadState(project, options.state),
+    threads: options.threads,
+    fullRefresh: options.fullRefresh,
+    env: process.env,
+    onEvent: options.json ? (event) => out(JSON.stringify(event)) : (event) => renderRunEvent(event, out),
+  };
+  const results: RunResults = verb === 'build' ? await build(project.manifest, runOptions) : await run(project.manifest, runOptions);
+  return results.success ? exitCodes.ok : exitCodes.failure;
+}
+
+export const commands: CommandSpec[] = [
+  {
+    usage: 'build',
+    description: 'load sources, build models and run their tests, in DAG order',
+    options: runOptions,
+    run: (_, options) => runCommand('build', options as Options),
+  },
+  {
+    usage: 'run',
+    description: 'load sources and build models in DAG order',
+    options: runOptions,
+    run: (_, options) => runCommand('run', options as Options),
+  },
+  {
+    usage: 'compile',
+    description: 'render every model and write target/manifest.json and target/compiled/ (no database access); with --select, print the compiled SQL',
+    options: [projectDir, ...selection, vars],
+    run: async (_, raw) => {
+      const options = raw as Options;
+      const project = compiled(options);
+      if (!project) return exitCodes.failure;
+      const nodes = Object.values(project.manifest.nodes);
+      const models = nodes.filter((n) => n.kind === 'model').length;
+      if (options.select) {
+        const { nodes: picked } = listNodes(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options.state) });
+        for (const node of picked) if (node.kind === 'model') out(`-- ${node.path}\n${node.compiledSql}\n`);
+      }
+      err(`Compiled ${models} models and ${nodes.length - models} sources to ${relative(process.cwd(), resolve(project.root, 'target/manifest.json'))}`);
+      return exitCodes.ok;
+    },
+  },
+  {
+    usage: 'ls',
+    description: 'list nodes',
+    options: [
+      projectDir,
+      ...selection,
+      vars,
+      { flags: '--json', description: 'print a JSON array' },
+      { flags: '--output <format>', description: 'table (default), name, id or path', default: 'table' },
+    ],
+    run: async (_, raw) => {
+      const options = raw as Options;
+      const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars }, false);
+      if (!project.ok) {
+        renderDiagnostics(project.diagnostics, err);
+        return exitCodes.failure;
+      }
+      const { nodes, diagnostics } = listNodes(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options.state) });
+      renderDiagnostics(diagnostics, err);
+      if (options.json) {
+        out(toJson(nodes.map(describeNode)));
+        return exitCodes.ok;
+      }
+      if (options.output === 'name' || options.output === 'id' || options.output === 'path') {
+        const field = options.output === 'id' ? 'uniqueId' : options.output;
+        for (const node of nodes) out(node[field === 'uniqueId' ? 'uniqueId' : field === 'path' ? 'path' : 'name']);
+        return exitCodes.ok;
+      }
+      out(formatTable(['kind', 'name', 'materialized', 'relation', 'path'], nodes.map(describeNode)));
+      return exitCodes.ok;
+    },
+  },
+  {
+    usage: 'query <sql>',
+    description: 'run a read-only SQL query on the project database and print the result',
+    options: [
+      projectDir,
+      { flags: '--json', description: 'print rows as a JSON array' },
+      { flags: '--limit <n>', description: 'print at most n rows', default: 1000, parse: parseCount },
+    ],
+    run: async ([sql], raw) => {
+      const options = raw as Options;
+      const project = compileProjectDir({ projectDir: options.projectDir }, false);
+      const result = await query(project.manifest, sql!, { limit: options.limit });
+      if (options.json) out(toJson(result.rows));
+      else {
+        out(formatTable(result.columns, result.rows));
+        err(pc.dim(`${result.rows.length} row${result.rows.length === 1 ? '' : 's'}${result.truncated ? ` (first ${options.limit}; use --limit)` : ''}`));
+      }
+      return exitCodes.ok;
+    },
+  },
+  {
+    usage: 'init <dir>',
+    description: 'create a new project that builds at once',
+    options: [],
+    run: async ([dir]) => {
+      const target = resolve(dir!);
+      const name = basename(target).replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1');
+      const files = initProject(target, name);
+      for (const file of files) out(`  created ${relative(process.cwd(), resolve(target, file))}`);
+      out(`\nNext: cd ${relative(process.cwd(), target) || '.'} && plat build`);
+      return exitCodes.ok;
+    },
+  },
+  {
+    usage: 'clean',
+    description: 'remove target/ (manifest, compiled SQL, run results and the default database)',
+    options: [projectDir],
+    run: async (_, raw) => {
+      const root = resolveProjectDir((raw as Options).projectDir);
+      clean(root);
+      out(`removed ${relative(process.cwd(), resolve(root, 'target')) || 'target'}`);
+      return exitCodes.ok;
+    },
+  },
+];
+
+function describeNode(node: ManifestNode) {
+  return {
+    kind: node.kind,
+    name: node.name,
+    uniqueId: node.uniqueId,
+    materialized: node.kind === 'model' ? node.config.materialized : 'source',
+    relation: node.kind === 'model' && node.config.materialized === 'ephemeral' ? '' : relationName(node.relation),
+    path: node.path,
+    tags: node.tags,
+    dependsOn: node.dependsOn,
+  };
+}

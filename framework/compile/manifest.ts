@@ -1,0 +1,102 @@
+/**
+ * The manifest: plain, serializable data that every later stage reads. No class instances,
+ * no functions; `version` changes when its shape does.
+ */
+import type { ColumnSpec, GeneratorSpec, IncrementalStrategy, Materialization, SourceTableSpec, TestSpec } from '../project/spec.js';
+
+export const MANIFEST_VERSION = 1;
+
+export interface Relation {
+  schema: string;
+  name: string;
+}
+
+export interface ManifestColumn {
+  name: string;
+  type: string | null;
+  description: string;
+  tests: TestSpec[];
+}
+
+interface NodeBase {
+  uniqueId: string;
+  name: string;
+  /** Project-relative file that declares the node. */
+  path: string;
+  description: string;
+  tags: string[];
+  dependsOn: string[];
+  fqn: string[];
+  checksums: { body: string; config: string };
+}
+
+export interface ResolvedModelConfig {
+  materialized: Materialization;
+  schema: string;
+  tags: string[];
+  uniqueKey: string[] | null;
+  incrementalStrategy: IncrementalStrategy;
+  onSchemaChange: 'fail' | 'append_new_columns';
+}
+
+export interface ModelNode extends NodeBase {
+  kind: 'model';
+  folder: string;
+  relation: Relation;
+  config: ResolvedModelConfig;
+  rawSql: string;
+  compiledSql: string;
+  /** The SQL to run when the table exists and is built incrementally; null unless incremental. */
+  incrementalSql: string | null;
+  /** lineMap[i]: template line of compiled line i+1 (0 for lines plat added). */
+  lineMap: number[];
+  incrementalLineMap: number[] | null;
+  columns: ManifestColumn[];
+  tests: TestSpec[];
+  refs: string[];
+  sources: string[];
+  vars: string[];
+  macros: string[];
+  propertiesPath: string | null;
+}
+
+export interface SourceNode extends NodeBase {
+  kind: 'source';
+  sourceName: string;
+  tableName: string;
+  relation: Relation;
+  columns: ManifestColumn[];
+  tests: TestSpec[];
+  freshness: SourceTableSpec['freshness'];
+  loader: {
+    kafka: SourceTableSpec['kafka'];
+    file: SourceTableSpec['file'];
+    generator: GeneratorSpec | null;
+  };
+}
+
+export type ManifestNode = ModelNode | SourceNode;
+export type NodeKind = ManifestNode['kind'];
+
+export interface Manifest {
+  version: typeof MANIFEST_VERSION;
+  generatedAt: string;
+  project: { name: string; version: string | null; root: string };
+  target: { duckdb: string };
+  threads: number;
+  vars: Record<string, unknown>;
+  /** Macro name → checksum of its template, so state:modified sees macro edits. */
+  macros: Record<string, string>;
+  nodes: Record<string, ManifestNode>;
+  /** uniqueId → the nodes it reads from / the nodes that read it. */
+  parents: Record<string, string[]>;
+  children: Record<string, string[]>;
+}
+
+export function columnsOf(columns: readonly ColumnSpec[] | undefined): ManifestColumn[] {
+  return (columns ?? []).map((c) => ({ name: c.name, type: c.type ?? null, description: c.description ?? '', tests: c.tests ?? [] }));
+}
+
+export function relationName(relation: Relation): string {
+  return `${relation.schema}.${relation.name}`;
+}

@@ -1,0 +1,79 @@
+import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
+import type { ModelConfig, ModelFile } from '../project/spec.js';
+import { checkInlineConfig } from './config.js';
+import type { TemplateHelpers, TemplateLocation } from './template/context.js';
+import { renderFast } from './template/fast.js';
+import type { HandlebarsRenderer } from './template/handlebars.js';
+
+/**
+ * Renders one model template. refs and {{this}} become placeholders that are resolved once
+ * every model's configuration is known (a ref's text depends on whether its target is
+ * ephemeral, which only its own template says).
+ */
+export interface RenderedModel {
+  sql: string;
+  lineMap: number[];
+  refs: { name: string; at: TemplateLocation }[];
+  sources: { source: string; table: string; at: TemplateLocation }[];
+  vars: string[];
+  macros: string[];
+  inlineConfig: ModelConfig;
+}
+
+export interface RenderEnvironment {
+  vars: Record<string, unknown>;
+  env: Record<string, string | undefined>;
+  handlebars: () => HandlebarsRenderer;
+}
+
+export const placeholder = {
+  ref: (name: string) => `\u0001ref:${name}\u0001`,
+  source: (source: string, table: string) => `\u0001source:${source}.${table}\u0001`,
+  this: '\u0001this\u0001',
+  pattern: /\u0001(ref|source|this):?([^\u0001]*)\u0001/g,
+};
+
+export function renderModel(model: ModelFile, environment: RenderEnvironment, incremental: boolean, diagnostics: Diagnostic[]): RenderedModel | null {
+  const rendered: Omit<RenderedModel, 'sql' | 'lineMap'> = { refs: [], sources: [], vars: [], macros: [], inlineConfig: {} };
+  const place = (at: TemplateLocation) => ({ file: model.path, line: at.line, column: at.column + 1 });
+  const helpers: TemplateHelpers = {
+    ref(name, at) {
+      rendered.refs.push({ name, at });
+      return placeholder.ref(name);
+    },
+    source(source, table, at) {
+      rendered.sources.push({ source, table, at });
+      return placeholder.source(source, table);
+    },
+    var(name, fallback, at) {
+      if (!rendered.vars.includes(name)) rendered.vars.push(name);
+      if (Object.hasOwn(environment.vars, name)) return environment.vars[name];
+      if (fallback !== undefined) return fallback;
+      diagnostics.push(diagnostic('UNKNOWN_VAR', { name }, place(at), `add it under vars: in plat_project.yml, pass --vars '{"${name}": …}', or give a default: {{var "${name}" <default>}}`));
+      return '';
+    },
+    env(name, fallback, at) {
+      const value = environment.env[name];
+      if (value !== undefined) return value;
+      if (fallback !== undefined) return fallback;
+      diagnostics.push(diagnostic('TEMPLATE', { detail: `environment variable ${name} is not set and has no default` }, place(at), `set ${name}, or give a default: {{env "${name}" "value"}}`));
+      return '';
+    },
+    config(settings, at) {
+      Object.assign(
+        rendered.inlineConfig,
+        checkInlineConfig(settings, (message, hint) => diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place(at), hint))),
+      );
+    },
+    this: () => placeholder.this,
+    isIncremental: () => incremental,
+    macro(name) {
+      if (!rendered.macros.includes(name)) rendered.macros.push(name);
+    },
+    error(message, at, hint) {
+      diagnostics.push(diagnostic('TEMPLATE', { detail: message }, place(at), hint ?? null));
+    },
+  };
+  const result = renderFast(model.sql, helpers) ?? environment.handlebars().render(model.sql, helpers);
+  return result ? { ...rendered, sql: result.sql, lineMap: result.lineMap } : null;
+}

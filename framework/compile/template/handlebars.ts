@@ -1,0 +1,103 @@
+import Handlebars from 'handlebars';
+import type { MacroFile } from '../../project/spec.js';
+import { renderValue, type RenderResult, type TemplateHelpers, type TemplateLocation } from './context.js';
+import { alignLines } from './linemap.js';
+
+type HelperOptions = { hash: Record<string, unknown>; loc?: { start: { line: number; column: number } }; data?: unknown };
+
+/**
+ * Full Handlebars, for templates the fast path declines. One Handlebars environment per
+ * compile; helpers dispatch to whichever model is being rendered through `current`.
+ */
+export class HandlebarsRenderer {
+  private readonly hb = Handlebars.create();
+  private current: TemplateHelpers | null = null;
+  private readonly macroNames: Set<string>;
+
+  constructor(macros: readonly MacroFile[]) {
+    this.macroNames = new Set(macros.map((m) => m.name));
+    const helpers = () => this.current!;
+    const at = (options: HelperOptions): TemplateLocation => ({
+      line: options.loc?.start.line ?? 1,
+      column: options.loc?.start.column ?? 0,
+    });
+    const positional = (args: unknown[]) => ({ values: args.slice(0, -1), options: args[args.length - 1] as HelperOptions });
+
+    this.hb.registerHelper('ref', (...args: unknown[]) => {
+      const { values, options } = positional(args);
+      return helpers().ref(String(values[0] ?? ''), at(options));
+    });
+    this.hb.registerHelper('source', (...args: unknown[]) => {
+      const { values, options } = positional(args);
+      return helpers().source(String(values[0] ?? ''), String(values[1] ?? ''), at(options));
+    });
+    this.hb.registerHelper('var', (...args: unknown[]) => {
+      const { values, options } = positional(args);
+      return helpers().var(String(values[0] ?? ''), values[1], at(options));
+    });
+    this.hb.registerHelper('env', (...args: unknown[]) => {
+      const { values, options } = positional(args);
+      return helpers().env(String(values[0] ?? ''), values[1], at(options));
+    });
+    this.hb.registerHelper('config', (...args: unknown[]) => {
+      const { options } = positional(args);
+      helpers().config(options.hash, at(options));
+      return '';
+    });
+    this.hb.registerHelper('this', () => helpers().this());
+    this.hb.registerHelper('is_incremental', () => helpers().isIncremental());
+
+    for (const macro of macros) {
+      const params = macroParams(macro.template);
+      const render = this.hb.compile(macro.template, { noEscape: true, strict: true });
+      this.hb.registerPartial(macro.name, macro.template);
+      this.hb.registerHelper(macro.name, function (this: unknown, ...args: unknown[]) {
+        const { values, options } = positional(args);
+        helpers().macro(macro.name);
+        const context: Record<string, unknown> = { ...(typeof this === 'object' ? this : {}), ...options.hash };
+        params.forEach((param, i) => {
+          if (i < values.length) context[param] = values[i];
+        });
+        return render(context, { data: options.data as Handlebars.RuntimeOptions['data'] });
+      });
+    }
+  }
+
+  render(template: string, helpers: TemplateHelpers): RenderResult | null {
+    this.current = helpers;
+    try {
+      this.trackPartials(template, helpers);
+      const sql = this.hb.compile(template, { noEscape: true, strict: true })({});
+      return { sql, lineMap: alignLines(template, sql) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const line = /on line (\d+)/.exec(message)?.[1];
+      const missing = /"([^"]+)" not defined|Missing helper: "([^"]+)"/.exec(message);
+      const name = missing?.[1] ?? missing?.[2];
+      const hint = name ? `${name} is not a helper, variable or macro; available: ref, source, var, env, config, this, is_incremental${this.macroNames.size ? `, ${[...this.macroNames].join(', ')}` : ''}` : null;
+      helpers.error(firstLine(message), { line: line ? Number(line) : 1, column: 0 }, hint);
+      return null;
+    } finally {
+      this.current = null;
+    }
+  }
+
+  /** Partials are rendered by Handlebars itself, so their use is recorded from the source. */
+  private trackPartials(template: string, helpers: TemplateHelpers): void {
+    for (const match of template.matchAll(/\{\{~?#?>\s*([A-Za-z_][\w-]*)/g)) {
+      if (this.macroNames.has(match[1]!)) helpers.macro(match[1]!);
+    }
+  }
+}
+
+/** A macro names its positional parameters in a leading comment: {{!-- params: column, scale --}} */
+export function macroParams(template: string): string[] {
+  const match = /^\s*\{\{!--?\s*params:\s*([^}]*?)\s*-?-?\}\}/.exec(template);
+  return match ? match[1]!.split(',').map((p) => p.trim()).filter(Boolean) : [];
+}
+
+function firstLine(message: string): string {
+  return message.split('\n').filter((l) => l.trim() && !/^[-^]+$/.test(l.trim()))[0] ?? message;
+}
+
+export { renderValue };

@@ -1,0 +1,35 @@
+/**
+ * Operational failures (database locked, file unreadable) are exceptions with a stable code.
+ * User mistakes are diagnostics instead; see diagnostics.ts.
+ */
+export type ErrorCode =
+  | 'PROJECT_INVALID'
+  | 'DATABASE_LOCKED'
+  | 'DATABASE_OPEN'
+  | 'QUERY_FAILED'
+  | 'STATE_MISSING'
+  | 'INIT_TARGET_EXISTS'
+  | 'USAGE';
+
+export class PlatError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly hint: string | null = null,
+  ) {
+    super(message);
+    this.name = 'PlatError';
+  }
+}
+
+/** Exit codes are decided here and nowhere else. */
+export const exitCodes = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+} as const;
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof PlatError && error.code === 'USAGE') return exitCodes.usage;
+  return exitCodes.failure;
+}

@@ -1,0 +1,123 @@
+import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
+import { PROJECT_FILE, type ProjectFiles } from './files.js';
+import { checkGenerator } from './generator_rules.js';
+import { validateYaml, type SchemaName } from './schemas.js';
+import type { MacroFile, ModelFile, ModelProperties, ProjectConfig, ProjectSpec, SourceTableSpec } from './spec.js';
+import { parseYaml, YamlLocator } from './yaml.js';
+
+/**
+ * Pure: project files in, a validated spec plus every diagnostic out. Keeps going after an
+ * error so one pass reports all of them.
+ */
+export function parseProject(input: ProjectFiles): { spec: ProjectSpec; diagnostics: Diagnostic[] } {
+  const { files } = input;
+  const locator = new YamlLocator(files);
+  const diagnostics: Diagnostic[] = [];
+
+  const readYaml = (file: string, schema: SchemaName): unknown => {
+    const parsed = parseYaml(file, files.get(file)!);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.diagnostics.length > 0) return null;
+    const problems = validateYaml(schema, file, parsed.data ?? {}, locator);
+    diagnostics.push(...problems);
+    return problems.length > 0 ? null : (parsed.data ?? {});
+  };
+
+  let config: ProjectConfig = { name: 'project' };
+  if (!files.has(PROJECT_FILE)) {
+    diagnostics.push(diagnostic('PROJECT_MISSING', { dir: input.root }, {}, 'create one with `plat init`'));
+  } else {
+    config = (readYaml(PROJECT_FILE, 'project') as ProjectConfig | null) ?? config;
+  }
+
+  const sources: SourceTableSpec[] = [];
+  const models: ModelFile[] = [];
+  const macros: MacroFile[] = [];
+  const properties = new Map<string, ModelProperties>();
+  const seenModels = new Map<string, string>();
+  const seenSources = new Map<string, string>();
+
+  for (const [path, text] of files) {
+    if (path === 'sources.yml' || (path.startsWith('sources/') && /\.ya?ml$/.test(path))) {
+      const data = readYaml(path, 'sources') as { sources: RawSource[] } | null;
+      if (data) sources.push(...sourceTables(path, data, seenSources, diagnostics, locator));
+    } else if (path.startsWith('models/') && path.endsWith('.sql')) {
+      const name = path.slice(path.lastIndexOf('/') + 1, -'.sql'.length);
+      const other = seenModels.get(name);
+      if (other) {
+        diagnostics.push(diagnostic('DUPLICATE_MODEL', { name, other }, { file: path }, 'model names are global: rename one of the files'));
+        continue;
+      }
+      seenModels.set(name, path);
+      models.push({ name, path, folder: path.slice('models/'.length, Math.max(path.lastIndexOf('/'), 'models'.length)), sql: text });
+    } else if (path.startsWith('models/') && /\.ya?ml$/.test(path)) {
+      const data = readYaml(path, 'models') as { models?: Omit<ModelProperties, 'origin'>[] } | null;
+      (data?.models ?? []).forEach((props, index) => {
+        const previous = properties.get(props.name);
+        if (previous) {
+          const pos = locator.locate(path, ['models', index, 'name']);
+          diagnostics.push(diagnostic('DUPLICATE_PROPERTIES', { name: props.name, other: previous.origin.file }, { file: path, ...pos }));
+          return;
+        }
+        properties.set(props.name, { ...props, origin: { file: path, path: ['models', index] } });
+      });
+    } else if (path.startsWith('macros/') && path.endsWith('.hbs')) {
+      macros.push({ name: path.slice(path.lastIndexOf('/') + 1, -'.hbs'.length), path, template: text });
+    }
+  }
+
+  models.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { spec: { root: input.root, configFile: PROJECT_FILE, config, sources, models, properties, macros, locator }, diagnostics };
+}
+
+interface RawSource {
+  name: string;
+  description?: string;
+  schema?: string;
+  tags?: string[];
+  tables: (Omit<SourceTableSpec, 'sourceName' | 'schema' | 'origin' | 'sourceDescription' | 'kafka' | 'file' | 'generator' | 'freshness' | 'tests' | 'columns' | 'tags' | 'description'> & Partial<SourceTableSpec>)[];
+}
+
+function sourceTables(
+  file: string,
+  data: { sources: RawSource[] },
+  seen: Map<string, string>,
+  diagnostics: Diagnostic[],
+  locator: YamlLocator,
+): SourceTableSpec[] {
+  const tables: SourceTableSpec[] = [];
+  data.sources.forEach((source, s) => {
+    source.tables.forEach((table, t) => {
+      const id = `${source.name}.${table.name}`;
+      if (seen.has(id)) {
+        diagnostics.push(diagnostic('DUPLICATE_SOURCE', { name: id }, { file, ...locator.locate(file, ['sources', s, 'tables', t, 'name']) }, `also in ${seen.get(id)}`));
+        return;
+      }
+      seen.set(id, file);
+      if (table.file && (table.kafka || table.generator)) {
+        const pos = locator.locate(file, ['sources', s, 'tables', t], 'file');
+        diagnostics.push(diagnostic('LOADER', { detail: `source ${id}: a file loader cannot be combined with ${table.kafka ? 'kafka' : 'generator'}` }, { file, ...pos }, 'a table has one loader; only kafka may add a generator as its fallback'));
+      }
+      for (const problem of table.generator ? checkGenerator(table.generator) : []) {
+        const pos = locator.locate(file, ['sources', s, 'tables', t, 'generator']);
+        diagnostics.push(diagnostic('LOADER', { detail: `source ${id}: ${problem}` }, { file, ...pos }));
+      }
+      tables.push({
+        sourceName: source.name,
+        name: table.name,
+        schema: source.schema ?? source.name,
+        description: table.description ?? '',
+        sourceDescription: source.description ?? '',
+        tags: [...(source.tags ?? []), ...(table.tags ?? [])],
+        columns: table.columns ?? [],
+        tests: table.tests ?? [],
+        freshness: table.freshness ?? null,
+        kafka: table.kafka ?? null,
+        file: table.file ?? null,
+        generator: table.generator ?? null,
+        origin: { file, path: ['sources', s, 'tables', t] },
+      });
+    });
+  });
+  return tables;
+}

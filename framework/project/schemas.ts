@@ -1,0 +1,86 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import projectSchema from './schemas/plat_project.schema.json' with { type: 'json' };
+import sourcesSchema from './schemas/sources.schema.json' with { type: 'json' };
+import modelsSchema from './schemas/models.schema.json' with { type: 'json' };
+import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
+import { didYouMean } from '../core/suggest.js';
+import type { YamlLocator } from './yaml.js';
+
+export type SchemaName = 'project' | 'sources' | 'models';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** Compiled once per process: ajv compilation costs far more than validating one file. */
+let validators: Record<SchemaName, ValidateFunction> | null = null;
+
+function getValidators(): Record<SchemaName, ValidateFunction> {
+  if (validators) return validators;
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  ajv.addSchema(projectSchema, 'plat_project.schema.json');
+  ajv.addSchema(sourcesSchema, 'sources.schema.json');
+  ajv.addSchema(modelsSchema, 'models.schema.json');
+  validators = {
+    project: ajv.getSchema('plat_project.schema.json')!,
+    sources: ajv.getSchema('sources.schema.json')!,
+    models: ajv.getSchema('models.schema.json')!,
+  };
+  return validators;
+}
+
+export function validateYaml(schema: SchemaName, file: string, data: unknown, locator: YamlLocator): Diagnostic[] {
+  const validate = getValidators()[schema];
+  if (validate(data)) return [];
+  return relevantErrors(validate.errors ?? []).map((error) => toDiagnostic(error, file, locator));
+}
+
+/** ajv reports every branch of a oneOf; users want the deepest, most specific complaint. */
+function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
+  const specific = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'not' && e.keyword !== 'if');
+  const pool = specific.length > 0 ? specific : errors;
+  const deepest = new Map<string, ErrorObject>();
+  for (const error of pool) {
+    const isPrefixOfAnother = pool.some((other) => other !== error && other.instancePath.startsWith(`${error.instancePath}/`));
+    if (isPrefixOfAnother && error.keyword !== 'additionalProperties' && error.keyword !== 'required') continue;
+    const key = `${error.instancePath}|${error.keyword}|${JSON.stringify(error.params)}`;
+    if (!deepest.has(key)) deepest.set(key, error);
+  }
+  return [...deepest.values()].slice(0, 20);
+}
+
+function toDiagnostic(error: ErrorObject, file: string, locator: YamlLocator): Diagnostic {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const where = path.length ? `at ${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '')}: ` : '';
+  let detail = `${where}${error.message ?? 'invalid'}`;
+  let hint: string | null = null;
+  let key: string | undefined;
+  const schemaProps = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      key = (error.params as { additionalProperty: string }).additionalProperty;
+      detail = `${where}unknown property "${key}"`;
+      const allowed = Object.keys(schemaProps ?? {});
+      hint = didYouMean(key, allowed) ?? (allowed.length ? `allowed: ${allowed.join(', ')}` : null);
+      break;
+    }
+    case 'required':
+      detail = `${where}missing required property "${(error.params as { missingProperty: string }).missingProperty}"`;
+      break;
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      detail = `${where}${JSON.stringify(error.data)} is not one of ${allowed.join(', ')}`;
+      hint = typeof error.data === 'string' ? didYouMean(error.data, allowed) : null;
+      break;
+    }
+    case 'pattern':
+      detail = `${where}${JSON.stringify(error.data)} is not a valid name (letters, digits and _; not starting with a digit)`;
+      break;
+  }
+  const pos = locator.locate(file, path, key);
+  return diagnostic('SCHEMA', { detail }, { file, line: pos?.line ?? null, column: pos?.column ?? null }, hint);
+}

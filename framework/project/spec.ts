@@ -1,0 +1,107 @@
+/** What the project stage hands to the compiler: validated, typed, positions kept. */
+import type { YamlLocator } from './yaml.js';
+
+export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
+export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert';
+
+export interface ModelConfig {
+  materialized?: Materialization;
+  schema?: string;
+  tags?: string[];
+  unique_key?: string | string[];
+  incremental_strategy?: IncrementalStrategy;
+  on_schema_change?: 'fail' | 'append_new_columns';
+  enabled?: boolean;
+}
+
+export type TestSpec = string | Record<string, unknown>;
+
+export interface ColumnSpec {
+  name: string;
+  type?: string;
+  description?: string;
+  required?: boolean;
+  tests?: TestSpec[];
+}
+
+export interface ProjectConfig {
+  name: string;
+  version?: string | number;
+  target?: { duckdb?: string };
+  threads?: number;
+  vars?: Record<string, unknown>;
+  models?: { defaults?: ModelConfig; paths?: Record<string, ModelConfig> };
+}
+
+export interface FieldSpec {
+  const?: string | number | boolean;
+  sequence?: { start?: number };
+  uuid?: Record<string, never>;
+  int?: { min: number; max: number };
+  float?: { min: number; max: number; decimals?: number };
+  choice?: (string | number | boolean)[] | Record<string, number>;
+  timestamp?: { start?: string; end?: string; last?: string };
+  when?: string;
+  cases?: Record<string, FieldSpec>;
+  else?: FieldSpec;
+}
+
+export interface GeneratorSpec {
+  rows: number;
+  seed?: number;
+  fields: Record<string, FieldSpec>;
+  corrupt?: { name: string; share: number; duplicate?: boolean; set?: Record<string, FieldSpec | null> }[];
+}
+
+export interface SourceTableSpec {
+  sourceName: string;
+  name: string;
+  schema: string;
+  description: string;
+  sourceDescription: string;
+  tags: string[];
+  columns: ColumnSpec[];
+  tests: TestSpec[];
+  freshness: { field: string; warn_after?: string; error_after?: string } | null;
+  kafka: { topic: string; group?: string; format?: 'json'; partitions?: number } | null;
+  file: { path: string; format?: 'csv' | 'ndjson' | 'parquet'; options?: Record<string, string | number | boolean> } | null;
+  generator: GeneratorSpec | null;
+  /** Where it is declared, for diagnostics: file and YAML path. */
+  origin: { file: string; path: (string | number)[] };
+}
+
+export interface ModelProperties {
+  name: string;
+  description?: string;
+  tags?: string[];
+  config?: ModelConfig;
+  columns?: ColumnSpec[];
+  tests?: TestSpec[];
+  origin: { file: string; path: (string | number)[] };
+}
+
+export interface ModelFile {
+  name: string;
+  /** Project-relative path with forward slashes, e.g. models/staging/stg_events.sql */
+  path: string;
+  /** Folder under models/, e.g. staging or marts/finance; '' at the top. */
+  folder: string;
+  sql: string;
+}
+
+export interface MacroFile {
+  name: string;
+  path: string;
+  template: string;
+}
+
+export interface ProjectSpec {
+  root: string;
+  configFile: string;
+  config: ProjectConfig;
+  sources: SourceTableSpec[];
+  models: ModelFile[];
+  properties: Map<string, ModelProperties>;
+  macros: MacroFile[];
+  locator: YamlLocator;
+}

@@ -1,0 +1,57 @@
+/**
+ * What the runner needs from a warehouse. DuckDB is the first implementation (duckdb/);
+ * nothing outside that folder knows which database it talks to.
+ */
+import type { Relation } from '../compile/manifest.js';
+
+export type Row = Record<string, unknown>;
+export type RelationKind = 'table' | 'view';
+
+export interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
+/** A database failure inside a model's SQL; `line` is the line within the model's own SQL. */
+export class WarehouseError extends Error {
+  constructor(
+    message: string,
+    readonly line: number | null,
+  ) {
+    super(message);
+    this.name = 'WarehouseError';
+  }
+}
+
+export interface RowAppender {
+  append(row: readonly unknown[]): void;
+  close(): void;
+}
+
+export interface WarehouseSession {
+  query(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs a statement and returns the number of rows it changed. */
+  execute(sql: string): Promise<number>;
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  relationKind(relation: Relation): Promise<RelationKind | null>;
+  columns(relation: Relation): Promise<ColumnInfo[]>;
+  ensureSchema(schema: string): Promise<void>;
+  /** Creates a table or view from a model's SQL; errors carry the line within that SQL. */
+  create(kind: RelationKind, relation: Relation, sql: string, options?: { replace?: boolean }): Promise<void>;
+  createEmptyTable(relation: Relation, columns: ColumnInfo[]): Promise<void>;
+  drop(relation: Relation, kind: RelationKind): Promise<void>;
+  rename(relation: Relation, newName: string): Promise<void>;
+  count(relation: Relation): Promise<number>;
+  addColumns(relation: Relation, columns: ColumnInfo[]): Promise<void>;
+  insertByName(target: Relation, from: Relation): Promise<number>;
+  mergeByKey(target: Relation, from: Relation, keys: string[], columns: string[]): Promise<number>;
+  deleteByKey(target: Relation, from: Relation, keys: string[]): Promise<number>;
+  appender(relation: Relation): Promise<RowAppender>;
+  close(): void;
+}
+
+export interface Warehouse {
+  readonly path: string;
+  session(): Promise<WarehouseSession>;
+  close(): void;
+}

@@ -1,0 +1,180 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
+import { quoteRelation } from '../../compile/compile.js';
+import type { Relation } from '../../compile/manifest.js';
+import { PlatError } from '../../core/errors.js';
+import { WarehouseError, type ColumnInfo, type RelationKind, type Row, type RowAppender, type Warehouse, type WarehouseSession } from '../adapter.js';
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** Where the user knows the database from, for messages (e.g. target/plat.duckdb). */
+  displayPath?: string;
+}
+
+export async function openDuckDB(path: string, options: OpenOptions = {}): Promise<Warehouse> {
+  if (path !== ':memory:' && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+  } catch (error) {
+    throw openError(error, options.displayPath ?? path);
+  }
+  return {
+    path,
+    session: async () => new DuckDBSession(await instance.connect()),
+    close: () => instance.closeSync(),
+  };
+}
+
+function openError(error: unknown, path: string): PlatError {
+  const message = error instanceof Error ? error.message : String(error);
+  const lock = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
+  if (lock) {
+    return new PlatError(
+      'DATABASE_LOCKED',
+      `${path} is in use by another process (PID ${lock[2]}, ${lock[1]}); DuckDB allows one writer at a time`,
+      'wait for the other plat command to finish, or close the program holding the file',
+    );
+  }
+  if (/database does not exist|No such file/i.test(message)) {
+    return new PlatError('DATABASE_OPEN', `no database at ${path}`, 'run `plat run` or `plat build` first to create it');
+  }
+  return new PlatError('DATABASE_OPEN', `cannot open ${path}: ${message}`);
+}
+
+const q = quoteRelation;
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+class DuckDBSession implements WarehouseSession {
+  constructor(private readonly connection: DuckDBConnection) {}
+
+  async query(sql: string, params?: unknown[]): Promise<Row[]> {
+    const reader = await this.connection.runAndReadAll(sql, params as never);
+    return reader.getRowObjectsJS() as Row[];
+  }
+
+  async execute(sql: string): Promise<number> {
+    const result = await this.connection.run(sql);
+    return Number(result.rowsChanged);
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await work();
+      await this.connection.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async relationKind(relation: Relation): Promise<RelationKind | null> {
+    const rows = await this.query(
+      `SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ? AND table_catalog = current_database()`,
+      [relation.schema, relation.name],
+    );
+    const type = rows[0]?.table_type;
+    if (type === undefined) return null;
+    return type === 'VIEW' ? 'view' : 'table';
+  }
+
+  async columns(relation: Relation): Promise<ColumnInfo[]> {
+    const rows = await this.query(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND table_catalog = current_database() ORDER BY ordinal_position`,
+      [relation.schema, relation.name],
+    );
+    return rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type) }));
+  }
+
+  async ensureSchema(schema: string): Promise<void> {
+    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+  }
+
+  async create(kind: RelationKind, relation: Relation, sql: string, options: { replace?: boolean } = {}): Promise<void> {
+    // The model's SQL starts on the statement's second line; errors are mapped back by that.
+    const statement = `CREATE ${options.replace ? 'OR REPLACE ' : ''}${kind === 'view' ? 'VIEW' : 'TABLE'} ${q(relation)} AS\n${sql}`;
+    try {
+      await this.connection.run(statement);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const line = /\bLINE (\d+):/.exec(message)?.[1];
+      throw new WarehouseError(cleanMessage(message), line ? Math.max(1, Number(line) - 1) : null);
+    }
+  }
+
+  async createEmptyTable(relation: Relation, columns: ColumnInfo[]): Promise<void> {
+    const list = columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
+    await this.connection.run(`CREATE TABLE ${q(relation)} (${list})`);
+  }
+
+  async drop(relation: Relation, kind: RelationKind): Promise<void> {
+    await this.connection.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${q(relation)}`);
+  }
+
+  async rename(relation: Relation, newName: string): Promise<void> {
+    const kind = await this.relationKind(relation);
+    await this.connection.run(`ALTER ${kind === 'view' ? 'VIEW' : 'TABLE'} ${q(relation)} RENAME TO ${ident(newName)}`);
+  }
+
+  async count(relation: Relation): Promise<number> {
+    const rows = await this.query(`SELECT count(*) AS n FROM ${q(relation)}`);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async addColumns(relation: Relation, columns: ColumnInfo[]): Promise<void> {
+    for (const column of columns) await this.connection.run(`ALTER TABLE ${q(relation)} ADD COLUMN ${ident(column.name)} ${column.type}`);
+  }
+
+  async insertByName(target: Relation, from: Relation): Promise<number> {
+    return this.execute(`INSERT INTO ${q(target)} BY NAME SELECT * FROM ${q(from)}`);
+  }
+
+  async mergeByKey(target: Relation, from: Relation, keys: string[], columns: string[]): Promise<number> {
+    const on = keys.map((k) => `t.${ident(k)} IS NOT DISTINCT FROM s.${ident(k)}`).join(' AND ');
+    const set = columns.map((c) => `${ident(c)} = s.${ident(c)}`).join(', ');
+    const names = columns.map(ident).join(', ');
+    const values = columns.map((c) => `s.${ident(c)}`).join(', ');
+    return this.execute(
+      `MERGE INTO ${q(target)} AS t USING ${q(from)} AS s ON (${on}) WHEN MATCHED THEN UPDATE SET ${set} WHEN NOT MATCHED THEN INSERT (${names}) VALUES (${values})`,
+    );
+  }
+
+  async deleteByKey(target: Relation, from: Relation, keys: string[]): Promise<number> {
+    const tuple = (alias: string) => keys.map((k) => `${alias}.${ident(k)}`).join(', ');
+    return this.execute(`DELETE FROM ${q(target)} AS t WHERE (${tuple('t')}) IN (SELECT (${tuple('s')}) FROM ${q(from)} AS s)`);
+  }
+
+  async appender(relation: Relation): Promise<RowAppender> {
+    const appender = await this.connection.createAppender(relation.name, relation.schema);
+    return {
+      append: (row) => appendRow(appender, row),
+      close: () => appender.closeSync(),
+    };
+  }
+
+  close(): void {
+    this.connection.closeSync();
+  }
+}
+
+function appendRow(appender: DuckDBAppender, row: readonly unknown[]): void {
+  for (const value of row) {
+    if (value === null || value === undefined) appender.appendNull();
+    else if (typeof value === 'string') appender.appendVarchar(value);
+    else if (typeof value === 'boolean') appender.appendBoolean(value);
+    else if (typeof value === 'bigint') appender.appendBigInt(value);
+    else if (typeof value === 'number') {
+      if (Number.isInteger(value)) appender.appendBigInt(BigInt(value));
+      else appender.appendDouble(value);
+    } else appender.appendVarchar(JSON.stringify(value));
+  }
+  appender.endRow();
+}
+
+/** DuckDB appends a caret diagram and a LINE echo; the runner prints its own location. */
+function cleanMessage(message: string): string {
+  return message.split('\n\nLINE ')[0]!.trim();
+}

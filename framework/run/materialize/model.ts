@@ -1,0 +1,98 @@
+import type { ModelNode } from '../../compile/manifest.js';
+import { WarehouseError, type WarehouseSession } from '../adapter.js';
+import { buildAndSwap, stagingRelation } from './swap.js';
+
+export interface ModelOutcome {
+  /** Rows in the table, or rows added/changed by an incremental run; null for views. */
+  rows: number | null;
+  action: string;
+}
+
+/** Which SQL a failure came from, so its line maps back to the right template lines. */
+export class ModelSqlError extends Error {
+  constructor(
+    readonly sqlError: WarehouseError,
+    readonly templateLine: number | null,
+  ) {
+    super(sqlError.message);
+  }
+}
+
+export async function materializeModel(session: WarehouseSession, node: ModelNode, options: { fullRefresh: boolean }): Promise<ModelOutcome> {
+  switch (node.config.materialized) {
+    case 'ephemeral':
+      return { rows: null, action: 'inlined' };
+    case 'view':
+      return materializeView(session, node);
+    case 'table':
+      return materializeTable(session, node);
+    case 'incremental':
+      return materializeIncremental(session, node, options.fullRefresh);
+  }
+}
+
+async function materializeView(session: WarehouseSession, node: ModelNode): Promise<ModelOutcome> {
+  const existing = await session.relationKind(node.relation);
+  await session.transaction(async () => {
+    if (existing === 'table') await session.drop(node.relation, 'table');
+    await mapped(node.lineMap, session.create('view', node.relation, node.compiledSql, { replace: existing !== 'table' }));
+  });
+  return { rows: null, action: 'view' };
+}
+
+async function materializeTable(session: WarehouseSession, node: ModelNode): Promise<ModelOutcome> {
+  await buildAndSwap(session, node.relation, (staging) => mapped(node.lineMap, session.create('table', staging, node.compiledSql)));
+  return { rows: await session.count(node.relation), action: 'table' };
+}
+
+async function materializeIncremental(session: WarehouseSession, node: ModelNode, fullRefresh: boolean): Promise<ModelOutcome> {
+  const existing = await session.relationKind(node.relation);
+  if (existing !== 'table' || fullRefresh || node.incrementalSql === null) {
+    const outcome = await materializeTable(session, node);
+    return { ...outcome, action: fullRefresh && existing ? 'incremental (full refresh)' : 'incremental (new)' };
+  }
+  const batch = stagingRelation(node.relation, 'new');
+  await session.drop(batch, 'table');
+  try {
+    await mapped(node.incrementalLineMap ?? node.lineMap, session.create('table', batch, node.incrementalSql));
+    const targetColumns = await session.columns(node.relation);
+    const batchColumns = await session.columns(batch);
+    const known = new Set(targetColumns.map((c) => c.name));
+    const added = batchColumns.filter((c) => !known.has(c.name));
+    if (added.length && node.config.onSchemaChange === 'fail') {
+      throw new Error(
+        `the model now returns columns that ${node.relation.schema}.${node.relation.name} lacks: ${added.map((c) => c.name).join(', ')}. ` +
+          `Run with --full-refresh to rebuild it, or set on_schema_change="append_new_columns"`,
+      );
+    }
+    const keys = node.config.uniqueKey ?? [];
+    const columns = batchColumns.map((c) => c.name);
+    const rows = await session.transaction(async () => {
+      if (added.length) await session.addColumns(node.relation, added);
+      switch (node.config.incrementalStrategy) {
+        case 'append':
+          return session.insertByName(node.relation, batch);
+        case 'merge':
+          return session.mergeByKey(node.relation, batch, keys, columns);
+        case 'delete+insert':
+          await session.deleteByKey(node.relation, batch, keys);
+          return session.insertByName(node.relation, batch);
+      }
+    });
+    return { rows, action: `incremental (${node.config.incrementalStrategy})` };
+  } finally {
+    await session.drop(batch, 'table').catch(() => undefined);
+  }
+}
+
+async function mapped(lineMap: number[], work: Promise<void>): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    if (error instanceof WarehouseError) {
+      const templateLine = error.line === null ? null : (lineMap[error.line - 1] ?? null) || null;
+      throw new ModelSqlError(error, templateLine);
+    }
+    throw error;
+  }
+}

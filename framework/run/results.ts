@@ -1,0 +1,47 @@
+/** What a run reports, per node and in all; also the shape of target/run_results.json. */
+import type { NodeKind } from '../compile/manifest.js';
+
+export type NodeStatus = 'success' | 'error' | 'skipped';
+
+export interface NodeError {
+  message: string;
+  file: string | null;
+  line: number | null;
+  hint: string | null;
+}
+
+export interface NodeResult {
+  uniqueId: string;
+  name: string;
+  kind: NodeKind;
+  /** schema.name of what the node built, or null. */
+  relation: string | null;
+  /** What was done: table, view, incremental (merge), generated… */
+  action: string;
+  status: NodeStatus;
+  rows: number | null;
+  executionTime: number;
+  startedAt: string;
+  completedAt: string;
+  error: NodeError | null;
+  /** For a skipped node: the failed node upstream of it. */
+  skippedBecause: string | null;
+}
+
+export interface RunResults {
+  version: 1;
+  command: string;
+  generatedAt: string;
+  elapsed: number;
+  database: string;
+  results: NodeResult[];
+  notes: string[];
+  success: boolean;
+}
+
+export type RunEvent =
+  | { type: 'run_started'; command: string; total: number; threads: number; database: string; counts: Record<NodeKind, number> }
+  | { type: 'note'; message: string }
+  | { type: 'node_started'; index: number; total: number; uniqueId: string; name: string; kind: NodeKind; relation: string | null }
+  | { type: 'node_finished'; index: number; total: number; result: NodeResult }
+  | { type: 'run_finished'; results: RunResults };
