@@ -41,13 +41,18 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
   const width = String(total).length;
   const counter = `${String(index).padStart(width)} of ${total}`;
   const status = { success: colors.green('OK   '), error: colors.red('ERROR'), skipped: colors.yellow('SKIP ') }[result.status];
-  const label = `${result.kind === 'source' ? 'source' : result.action.split(' ')[0]} ${result.relation ?? result.name}`;
+  const kind = result.kind === 'source' ? 'source' : result.action === 'inlined' ? 'ephemeral' : result.action.split(' ')[0];
+  const label = `${kind} ${result.relation ?? result.name}`;
+  const strategy = /^incremental \((append|merge|delete\+insert)\)$/.exec(result.action)?.[1];
+  const rows = result.rows === null ? result.action : `${result.rows.toLocaleString('en-US')} rows${strategy ? ` ${strategy === 'append' ? 'appended' : strategy === 'merge' ? 'merged' : 'replaced'}` : ''}`;
   const detail =
     result.status === 'skipped'
       ? `skipped: upstream ${result.skippedBecause} failed`
       : result.status === 'error'
         ? `in ${seconds(result.executionTime)}`
-        : `${result.rows === null ? result.action : `${result.rows.toLocaleString('en-US')} rows`} in ${seconds(result.executionTime)}`;
+        : result.action === 'inlined'
+          ? 'inlined'
+          : `${rows} in ${seconds(result.executionTime)}`;
   const left = `${counter} ${status} ${label} `;
   const plainLeft = `${counter} ERROR ${label} `;
   const dots = Math.max(3, LINE_WIDTH - plainLeft.length - detail.length - 1);

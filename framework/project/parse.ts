@@ -14,20 +14,22 @@ export function parseProject(input: ProjectFiles): { spec: ProjectSpec; diagnost
   const locator = new YamlLocator(files);
   const diagnostics: Diagnostic[] = [];
 
-  const readYaml = (file: string, schema: SchemaName): unknown => {
+  /** With `lenient`, data that fails its schema is still returned, so one typo does not cascade. */
+  const readYaml = (file: string, schema: SchemaName, lenient = false): unknown => {
     const parsed = parseYaml(file, files.get(file)!);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.diagnostics.length > 0) return null;
     const problems = validateYaml(schema, file, parsed.data ?? {}, locator);
     diagnostics.push(...problems);
-    return problems.length > 0 ? null : (parsed.data ?? {});
+    return problems.length > 0 && !lenient ? null : (parsed.data ?? {});
   };
 
   let config: ProjectConfig = { name: 'project' };
   if (!files.has(PROJECT_FILE)) {
     diagnostics.push(diagnostic('PROJECT_MISSING', { dir: input.root }, {}, 'create one with `plat init`'));
   } else {
-    config = (readYaml(PROJECT_FILE, 'project') as ProjectConfig | null) ?? config;
+    const data = readYaml(PROJECT_FILE, 'project', true);
+    if (data && typeof data === 'object' && !Array.isArray(data)) config = { ...config, ...(data as ProjectConfig) };
   }
 
   const sources: SourceTableSpec[] = [];

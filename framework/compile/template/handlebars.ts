@@ -67,7 +67,9 @@ export class HandlebarsRenderer {
     this.current = helpers;
     try {
       this.trackPartials(template, helpers);
-      const sql = this.hb.compile(template, { noEscape: true, strict: true })({});
+      // Handlebars reads {{this}} as the current context, not a helper: the context renders as the model's relation.
+      const context = { toString: () => helpers.this() };
+      const sql = this.hb.compile(template, { noEscape: true, strict: true })(context);
       return { sql, lineMap: alignLines(template, sql) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -5,11 +5,16 @@
  * in the output line.
  */
 export function alignLines(template: string, output: string): number[] {
-  const templateLines = template.split('\n').map((line) => ({ blank: line.trim() === '', fragments: literalFragments(line) }));
-  const outLines = output.split('\n');
+  const templateLines = template.split('\n').map((line) => ({ fragments: literalFragments(line) }));
   const map: number[] = [];
   let next = 0;
-  for (const out of outLines) {
+  for (const out of output.split('\n')) {
+    if (out.trim() === '') {
+      // A blank output line is the blank (or mustache-only) template line at the cursor.
+      map.push(Math.min(next + 1, templateLines.length));
+      if (next < templateLines.length && templateLines[next]!.fragments.length === 0) next++;
+      continue;
+    }
     let found = -1;
     for (let t = next; t < Math.min(templateLines.length, next + 200); t++) {
       const fragments = templateLines[t]!.fragments;
@@ -17,12 +22,8 @@ export function alignLines(template: string, output: string): number[] {
         found = t;
         break;
       }
-      if (templateLines[t]!.blank && out.trim() === '') {
-        found = t;
-        break;
-      }
     }
-    if (found === -1) map.push(next === 0 ? 1 : Math.min(next, templateLines.length));
+    if (found === -1) map.push(Math.max(1, Math.min(next, templateLines.length)));
     else {
       map.push(found + 1);
       next = found + 1;
