@@ -124,9 +124,13 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
   const models = [...rendered.values()].map((r) => r.node);
   const graph = buildDag([...sources.values(), ...models]);
   for (const cycle of findCycles(graph)) {
-    const names = cycle.map((id) => id.split('.').pop()!);
+    // Printed in ref direction: each model refs the next one.
+    const names = cycle.map((id) => id.split('.').pop()!).reverse();
     const first = rendered.get(names[0]!)!;
-    diagnostics.push(diagnostic('CYCLE', { path: names.join(' → ') }, { file: first.file.path }, 'a model cannot depend on itself, directly or through others; remove one of these refs'));
+    const at = first.first.refs.find((r) => r.name === names[1])?.at;
+    diagnostics.push(
+      diagnostic('CYCLE', { path: names.join(' → ') }, { file: first.file.path, line: at?.line, column: at ? at.column + 1 : null }, 'a model cannot depend on itself, directly or through others; remove one of these refs'),
+    );
   }
 
   const resolve = (sql: string, self: ModelNode) =>

@@ -46,14 +46,14 @@ export class YamlLocator {
       entry = { doc: parseDocument(text, { lineCounter: lines }), lines };
       this.parsed.set(file, entry);
     }
+    // Values are located at the value itself; a missing tail points at the nearest parent.
     let node: unknown = entry.doc.contents;
     let offset = rangeStart(node) ?? 0;
     for (const segment of path) {
       const next = child(node, segment);
       if (next === undefined) break;
       node = next.value;
-      offset = next.keyOffset ?? rangeStart(node) ?? offset;
-      if (rangeStart(node) !== undefined && typeof segment === 'number') offset = rangeStart(node)!;
+      offset = rangeStart(node) ?? next.keyOffset ?? offset;
     }
     if (key !== undefined) {
       const pair = child(node, key);

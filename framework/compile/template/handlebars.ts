@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import type { MacroFile } from '../../project/spec.js';
 import { renderValue, type RenderResult, type TemplateHelpers, type TemplateLocation } from './context.js';
 import { alignLines } from './linemap.js';
+import { didYouMean } from '../../core/suggest.js';
 
 type HelperOptions = { hash: Record<string, unknown>; loc?: { start: { line: number; column: number } }; data?: unknown };
 
@@ -73,11 +74,17 @@ export class HandlebarsRenderer {
       return { sql, lineMap: alignLines(template, sql) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const line = /on line (\d+)/.exec(message)?.[1];
-      const missing = /"([^"]+)" not defined|Missing helper: "([^"]+)"/.exec(message);
-      const name = missing?.[1] ?? missing?.[2];
-      const hint = name ? `${name} is not a helper, variable or macro; available: ref, source, var, env, config, this, is_incremental${this.macroNames.size ? `, ${[...this.macroNames].join(', ')}` : ''}` : null;
-      helpers.error(firstLine(message), { line: line ? Number(line) : 1, column: 0 }, hint);
+      const undefinedName = /"([^"]+)" not defined in .*? - (\d+):(\d+)/.exec(message);
+      const missingHelper = /Missing helper: "([^"]+)"/.exec(message);
+      const name = undefinedName?.[1] ?? missingHelper?.[1];
+      if (name) {
+        const available = ['ref', 'source', 'var', 'env', 'config', 'this', 'is_incremental', ...this.macroNames];
+        const at = undefinedName ? { line: Number(undefinedName[2]), column: Number(undefinedName[3]) } : (findName(template, name) ?? { line: 1, column: 0 });
+        helpers.error(`"${name}" is not a helper, variable or macro`, at, didYouMean(name, available) ?? `available: ${available.join(', ')}`);
+      } else {
+        const line = /on line (\d+)/.exec(message)?.[1];
+        helpers.error(firstLine(message), { line: line ? Number(line) : 1, column: 0 }, null);
+      }
       return null;
     } finally {
       this.current = null;
@@ -96,6 +103,15 @@ export class HandlebarsRenderer {
 export function macroParams(template: string): string[] {
   const match = /^\s*\{\{!--?\s*params:\s*([^}]*?)\s*-?-?\}\}/.exec(template);
   return match ? match[1]!.split(',').map((p) => p.trim()).filter(Boolean) : [];
+}
+
+function findName(template: string, name: string): TemplateLocation | null {
+  const lines = template.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const column = lines[i]!.search(new RegExp(`\\{\\{[^}]*\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`));
+    if (column !== -1) return { line: i + 1, column };
+  }
+  return null;
 }
 
 function firstLine(message: string): string {
