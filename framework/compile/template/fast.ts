@@ -67,6 +67,8 @@ export function renderFast(template: string, helpers: TemplateHelpers): RenderRe
     } else column += source.length;
     cursor = open + source.length;
   }
+  // One entry per output line, including an empty last line after a trailing newline.
+  if (!outLineOpen) lineMap.push(line);
   return { sql: out, lineMap };
 }
 
