@@ -1,0 +1,152 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { build } from '../framework/index.js';
+import { compileDir, copyProject, queryDb, repoRoot } from './helpers.js';
+
+/**
+ * Builds the e-commerce example and checks its marts against the same metrics computed here,
+ * in plain TypeScript, from the raw events the build landed.
+ */
+interface RawEvent {
+  event_id: string;
+  user_id: number | null;
+  product_id: number | null;
+  event_type: string | null;
+  price: number;
+  timestamp: string;
+}
+interface CleanEvent {
+  user_id: number;
+  event_type: string;
+  price: number;
+  ts: number;
+}
+
+let dir: string;
+let clean: CleanEvent[];
+let reasons: Map<string, number>;
+
+function classify(raw: RawEvent[]): { clean: CleanEvent[]; reasons: Map<string, number> } {
+  const seen = new Set<string>();
+  const out: CleanEvent[] = [];
+  const counts = new Map<string, number>();
+  const sorted = [...raw].sort((a, b) => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
+  for (const e of sorted) {
+    const type = e.event_type?.trim().toLowerCase() ?? null;
+    const ts = /^\d{4}-\d{2}-\d{2}T/.test(e.timestamp) ? Date.parse(e.timestamp) : NaN;
+    const reason =
+      e.user_id === null ? 'null_user_id'
+      : e.product_id === null ? 'null_product_id'
+      : type === null || !['view', 'cart', 'purchase'].includes(type) ? 'invalid_event_type'
+      : Number.isNaN(ts) ? 'invalid_timestamp'
+      : e.price < 0 ? 'negative_price'
+      : type === 'purchase' && e.price === 0 ? 'zero_price_purchase'
+      : seen.has(e.event_id) ? 'duplicate'
+      : null;
+    seen.add(e.event_id);
+    if (reason) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    else out.push({ user_id: e.user_id!, event_type: type!, price: e.price, ts });
+  }
+  return { clean: out, reasons: counts };
+}
+
+const hourOf = (ts: number) => new Date(Math.floor(ts / 3_600_000) * 3_600_000).toISOString();
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+beforeAll(async () => {
+  dir = copyProject(join(repoRoot, 'project'));
+  const results = await build(compileDir(dir), { env: {} });
+  expect(results.success).toBe(true);
+  const raw = (await queryDb(dir, 'select * from bronze.events')) as unknown as RawEvent[];
+  expect(raw).toHaveLength(100_000);
+  ({ clean, reasons } = classify(raw));
+}, 60_000);
+
+describe('the e-commerce example', () => {
+  it('keeps every rejected row with its reason, and only clean rows in staging', async () => {
+    const rejected = await queryDb(dir, 'select reject_reason, count(*) as n from staging.stg_events_rejected group by 1');
+    expect(new Map(rejected.map((r) => [r.reject_reason, Number(r.n)]))).toEqual(reasons);
+    for (const reason of ['null_user_id', 'null_product_id', 'invalid_event_type', 'invalid_timestamp', 'negative_price', 'zero_price_purchase', 'duplicate']) {
+      expect(reasons.get(reason), reason).toBeGreaterThan(0);
+    }
+    expect(await queryDb(dir, 'select count(*) as n, count(distinct event_id) as ids from staging.stg_events')).toEqual([{ n: BigInt(clean.length), ids: BigInt(clean.length) }]);
+  });
+
+  it('computes revenue_per_hour like the seed Gold layer', async () => {
+    const expected = new Map<string, { revenue: number; count: number }>();
+    for (const e of clean) {
+      const hour = expected.get(hourOf(e.ts)) ?? { revenue: 0, count: 0 };
+      if (e.event_type === 'purchase') {
+        hour.revenue += e.price;
+        hour.count++;
+      }
+      expected.set(hourOf(e.ts), hour);
+    }
+    const rows = await queryDb(dir, 'select * from marts.revenue_per_hour order by hour_window');
+    expect(rows).toHaveLength(expected.size);
+    for (const row of rows) {
+      const want = expected.get((row.hour_window as Date).toISOString())!;
+      expect(Number(row.purchase_count)).toBe(want.count);
+      expect(row.total_revenue).toBeCloseTo(round(want.revenue, 2), 2);
+      expect(row.avg_order_value).toBeCloseTo(round(want.revenue / want.count, 2), 2);
+    }
+  });
+
+  it('computes active users and the conversion funnel per hour', async () => {
+    const users = new Map<string, Set<number>>();
+    const funnel = new Map<string, { view: number; cart: number; purchase: number }>();
+    for (const e of clean) {
+      const hour = hourOf(e.ts);
+      users.set(hour, (users.get(hour) ?? new Set()).add(e.user_id));
+      const f = funnel.get(hour) ?? { view: 0, cart: 0, purchase: 0 };
+      f[e.event_type as 'view' | 'cart' | 'purchase']++;
+      funnel.set(hour, f);
+    }
+    for (const row of await queryDb(dir, 'select * from marts.active_users_per_hour')) {
+      expect(Number(row.active_users)).toBe(users.get((row.hour_window as Date).toISOString())!.size);
+    }
+    const rates = await queryDb(dir, 'select * from marts.conversion_rate');
+    expect(rates).toHaveLength(funnel.size);
+    for (const row of rates) {
+      const f = funnel.get((row.hour_window as Date).toISOString())!;
+      expect([Number(row.views), Number(row.carts), Number(row.purchases)]).toEqual([f.view, f.cart, f.purchase]);
+      expect(row.view_to_cart_rate).toBeCloseTo(round(f.cart / f.view, 4), 4);
+      expect(row.cart_to_purchase_rate).toBeCloseTo(round(f.purchase / f.cart, 4), 4);
+    }
+  });
+
+  it('computes per-user features, with "last 24h" counted back from the newest event', async () => {
+    const asOf = Math.max(...clean.map((e) => e.ts));
+    const perUser = new Map<number, { events: number; purchases: number; recent: number; revenue: number; max: number; first: number; last: number }>();
+    for (const e of clean) {
+      const u = perUser.get(e.user_id) ?? { events: 0, purchases: 0, recent: 0, revenue: 0, max: -Infinity, first: Infinity, last: -Infinity };
+      u.events++;
+      u.first = Math.min(u.first, e.ts);
+      u.last = Math.max(u.last, e.ts);
+      if (e.event_type === 'purchase') {
+        u.purchases++;
+        u.revenue += e.price;
+        u.max = Math.max(u.max, e.price);
+        if (e.ts > asOf - 24 * 3_600_000) u.recent++;
+      }
+      perUser.set(e.user_id, u);
+    }
+    const rows = await queryDb(dir, 'select * from marts.user_features');
+    expect(rows).toHaveLength(perUser.size);
+    for (const row of rows) {
+      const u = perUser.get(Number(row.user_id))!;
+      expect(Number(row.total_events)).toBe(u.events);
+      expect(Number(row.total_purchases)).toBe(u.purchases);
+      expect(Number(row.purchases_last_24h)).toBe(u.recent);
+      expect(row.total_revenue).toBeCloseTo(round(u.revenue, 2), 2);
+      expect(row.max_order_value).toBe(u.purchases ? u.max : null);
+      expect(row.activity_span_hours).toBeCloseTo((u.last - u.first) / 3_600_000, 3);
+    }
+  });
+
+  it('merges nothing new on a second build of the same data', async () => {
+    const results = await build(compileDir(dir), { env: {} });
+    expect(results.results.find((r) => r.name === 'stg_events')).toMatchObject({ status: 'success', action: 'incremental (merge)', rows: 0 });
+    expect(await queryDb(dir, 'select count(*) as n from staging.stg_events')).toEqual([{ n: BigInt(clean.length) }]);
+  });
+});
