@@ -76,7 +76,8 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
       fqn: [project, ...file.folder.split('/').filter(Boolean), file.name],
       checksums: {
         body: sha256(file.sql),
-        config: sha256(stableStringify({ config, properties: properties ? { ...properties, origin: undefined } : null })),
+        // Plain JSON: key order comes from the files, so it is stable between compiles of the same text.
+        config: sha256(JSON.stringify({ config, properties: properties ? { ...properties, origin: undefined } : null })),
       },
       relation: { schema: config.schema, name: file.name },
       config,

@@ -33,15 +33,19 @@ export interface WarehouseSession {
   /** Runs a statement and returns the number of rows it changed. */
   execute(sql: string): Promise<number>;
   transaction<T>(work: () => Promise<T>): Promise<T>;
-  relationKind(relation: Relation): Promise<RelationKind | null>;
+  /** Every relation in the database, keyed schema \0 name. */
+  relations(): Promise<Map<string, RelationKind>>;
   columns(relation: Relation): Promise<ColumnInfo[]>;
   ensureSchema(schema: string): Promise<void>;
-  /** Creates a table or view from a model's SQL; errors carry the line within that SQL. */
-  create(kind: RelationKind, relation: Relation, sql: string, options?: { replace?: boolean }): Promise<void>;
-  createEmptyTable(relation: Relation, columns: ColumnInfo[]): Promise<void>;
+  /**
+   * Creates a table or view from a model's SQL and returns a table's row count (null for a
+   * view). Errors carry the line within that SQL.
+   */
+  create(kind: RelationKind, relation: Relation, sql: string, options?: { replace?: boolean }): Promise<number | null>;
+  /** Drops `target` (of kind `existing`, if any) and renames `staging` to it; call inside a transaction. */
+  swapIn(staging: Relation, target: Relation, existing: RelationKind | null): Promise<void>;
+  createEmptyTable(relation: Relation, columns: ColumnInfo[], options?: { replace?: boolean }): Promise<void>;
   drop(relation: Relation, kind: RelationKind): Promise<void>;
-  rename(relation: Relation, newName: string): Promise<void>;
-  count(relation: Relation): Promise<number>;
   addColumns(relation: Relation, columns: ColumnInfo[]): Promise<void>;
   insertByName(target: Relation, from: Relation): Promise<number>;
   mergeByKey(target: Relation, from: Relation, keys: string[], columns: string[]): Promise<number>;

@@ -11,6 +11,7 @@ import { materializeModel, ModelSqlError } from './materialize/model.js';
 import type { NodeResult, RunEvent, RunResults } from './results.js';
 import { schedule } from './scheduler.js';
 import { loadSource } from './sources/load.js';
+import { RelationCatalog } from './catalog.js';
 
 export interface RunOptions extends Selection {
   command?: string;
@@ -67,11 +68,13 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
   emit({ type: 'run_started', command, total: selected.size, threads, database: displayPath(manifest), counts });
 
   const setup = await warehouse.session();
+  let catalog: RelationCatalog;
   try {
     // Created up front and one at a time: concurrent CREATE SCHEMA from several sessions conflicts.
     for (const schema of new Set([...selected].map((id) => relationOf(manifest.nodes[id]!)?.schema).filter((s): s is string => !!s))) {
       await setup.ensureSchema(schema);
     }
+    catalog = await RelationCatalog.load(setup);
   } finally {
     setup.close();
   }
@@ -105,7 +108,7 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
       const clock = performance.now();
       const result: NodeResult = { ...identity(node), action: actionOf(node), status: 'success', rows: null, executionTime: 0, startedAt: began.toISOString(), completedAt: '', error: null, skippedBecause: null };
       try {
-        const outcome = await executeNode(node, session, { manifest, options, note, now: began });
+        const outcome = await executeNode(node, session, { manifest, options, note, now: began, catalog });
         result.rows = outcome.rows;
         result.action = outcome.action;
       } catch (error) {
@@ -136,6 +139,7 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
 }
 
 interface ExecuteContext {
+  catalog: RelationCatalog;
   manifest: Manifest;
   options: RunOptions;
   note: (message: string) => void;
@@ -146,9 +150,9 @@ interface ExecuteContext {
 function executeNode(node: ManifestNode, session: WarehouseSession, context: ExecuteContext): Promise<{ rows: number | null; action: string }> {
   switch (node.kind) {
     case 'model':
-      return materializeModel(session, node, { fullRefresh: context.options.fullRefresh ?? false });
+      return materializeModel(session, node, { catalog: context.catalog, fullRefresh: context.options.fullRefresh ?? false });
     case 'source':
-      return loadSource(session, node, { projectRoot: context.manifest.project.root, env: context.options.env ?? {}, now: context.now, note: context.note });
+      return loadSource(session, node, { catalog: context.catalog, projectRoot: context.manifest.project.root, env: context.options.env ?? {}, now: context.now, note: context.note });
   }
 }
 

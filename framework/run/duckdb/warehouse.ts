@@ -71,14 +71,9 @@ class DuckDBSession implements WarehouseSession {
     }
   }
 
-  async relationKind(relation: Relation): Promise<RelationKind | null> {
-    const rows = await this.query(
-      `SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ? AND table_catalog = current_database()`,
-      [relation.schema, relation.name],
-    );
-    const type = rows[0]?.table_type;
-    if (type === undefined) return null;
-    return type === 'VIEW' ? 'view' : 'table';
+  async relations(): Promise<Map<string, RelationKind>> {
+    const rows = await this.query(`SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_catalog = current_database()`);
+    return new Map(rows.map((r) => [`${String(r.table_schema)}\u0000${String(r.table_name)}`, r.table_type === 'VIEW' ? 'view' : 'table']));
   }
 
   async columns(relation: Relation): Promise<ColumnInfo[]> {
@@ -93,11 +88,13 @@ class DuckDBSession implements WarehouseSession {
     await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
   }
 
-  async create(kind: RelationKind, relation: Relation, sql: string, options: { replace?: boolean } = {}): Promise<void> {
+  async create(kind: RelationKind, relation: Relation, sql: string, options: { replace?: boolean } = {}): Promise<number | null> {
     // The model's SQL starts on the statement's second line; errors are mapped back by that.
     const statement = `CREATE ${options.replace ? 'OR REPLACE ' : ''}${kind === 'view' ? 'VIEW' : 'TABLE'} ${q(relation)} AS\n${sql}`;
     try {
-      await this.connection.run(statement);
+      const reader = await this.connection.runAndReadAll(statement);
+      // CREATE TABLE … AS answers with one row holding its row count.
+      return kind === 'table' ? Number(reader.getRows()[0]?.[0] ?? 0) : null;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const line = /\bLINE (\d+):/.exec(message)?.[1];
@@ -105,23 +102,18 @@ class DuckDBSession implements WarehouseSession {
     }
   }
 
-  async createEmptyTable(relation: Relation, columns: ColumnInfo[]): Promise<void> {
+  async createEmptyTable(relation: Relation, columns: ColumnInfo[], options: { replace?: boolean } = {}): Promise<void> {
     const list = columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
-    await this.connection.run(`CREATE TABLE ${q(relation)} (${list})`);
+    await this.connection.run(`CREATE ${options.replace ? 'OR REPLACE ' : ''}TABLE ${q(relation)} (${list})`);
   }
 
   async drop(relation: Relation, kind: RelationKind): Promise<void> {
     await this.connection.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${q(relation)}`);
   }
 
-  async rename(relation: Relation, newName: string): Promise<void> {
-    const kind = await this.relationKind(relation);
-    await this.connection.run(`ALTER ${kind === 'view' ? 'VIEW' : 'TABLE'} ${q(relation)} RENAME TO ${ident(newName)}`);
-  }
-
-  async count(relation: Relation): Promise<number> {
-    const rows = await this.query(`SELECT count(*) AS n FROM ${q(relation)}`);
-    return Number(rows[0]?.n ?? 0);
+  async swapIn(staging: Relation, target: Relation, existing: RelationKind | null): Promise<void> {
+    const drop = existing ? `DROP ${existing === 'view' ? 'VIEW' : 'TABLE'} ${q(target)};\n` : '';
+    await this.connection.run(`${drop}ALTER TABLE ${q(staging)} RENAME TO ${ident(target.name)}`);
   }
 
   async addColumns(relation: Relation, columns: ColumnInfo[]): Promise<void> {

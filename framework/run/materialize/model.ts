@@ -1,5 +1,6 @@
 import type { ModelNode } from '../../compile/manifest.js';
 import { WarehouseError, type WarehouseSession } from '../adapter.js';
+import type { RelationCatalog } from '../catalog.js';
 import { buildAndSwap, stagingRelation } from './swap.js';
 
 export interface ModelOutcome {
@@ -18,37 +19,48 @@ export class ModelSqlError extends Error {
   }
 }
 
-export async function materializeModel(session: WarehouseSession, node: ModelNode, options: { fullRefresh: boolean }): Promise<ModelOutcome> {
+export interface MaterializeContext {
+  catalog: RelationCatalog;
+  fullRefresh: boolean;
+}
+
+export async function materializeModel(session: WarehouseSession, node: ModelNode, context: MaterializeContext): Promise<ModelOutcome> {
   switch (node.config.materialized) {
     case 'ephemeral':
       return { rows: null, action: 'inlined' };
     case 'view':
-      return materializeView(session, node);
+      return materializeView(session, node, context.catalog);
     case 'table':
-      return materializeTable(session, node);
+      return materializeTable(session, node, context.catalog);
     case 'incremental':
-      return materializeIncremental(session, node, options.fullRefresh);
+      return materializeIncremental(session, node, context);
   }
 }
 
-async function materializeView(session: WarehouseSession, node: ModelNode): Promise<ModelOutcome> {
-  const existing = await session.relationKind(node.relation);
-  await session.transaction(async () => {
-    if (existing === 'table') await session.drop(node.relation, 'table');
-    await mapped(node.lineMap, session.create('view', node.relation, node.compiledSql, { replace: existing !== 'table' }));
-  });
+async function materializeView(session: WarehouseSession, node: ModelNode, catalog: RelationCatalog): Promise<ModelOutcome> {
+  if (catalog.kind(node.relation) === 'table') {
+    await session.transaction(async () => {
+      await session.drop(node.relation, 'table');
+      await mapped(node.lineMap, session.create('view', node.relation, node.compiledSql));
+    });
+  } else {
+    // CREATE OR REPLACE is atomic on its own: a failing view leaves the old one in place.
+    await mapped(node.lineMap, session.create('view', node.relation, node.compiledSql, { replace: true }));
+  }
+  catalog.set(node.relation, 'view');
   return { rows: null, action: 'view' };
 }
 
-async function materializeTable(session: WarehouseSession, node: ModelNode): Promise<ModelOutcome> {
-  await buildAndSwap(session, node.relation, (staging) => mapped(node.lineMap, session.create('table', staging, node.compiledSql)));
-  return { rows: await session.count(node.relation), action: 'table' };
+async function materializeTable(session: WarehouseSession, node: ModelNode, catalog: RelationCatalog): Promise<ModelOutcome> {
+  const rows = await buildAndSwap(session, catalog, node.relation, (staging) => mapped(node.lineMap, session.create('table', staging, node.compiledSql, { replace: true })));
+  return { rows, action: 'table' };
 }
 
-async function materializeIncremental(session: WarehouseSession, node: ModelNode, fullRefresh: boolean): Promise<ModelOutcome> {
-  const existing = await session.relationKind(node.relation);
+async function materializeIncremental(session: WarehouseSession, node: ModelNode, context: MaterializeContext): Promise<ModelOutcome> {
+  const { catalog, fullRefresh } = context;
+  const existing = catalog.kind(node.relation);
   if (existing !== 'table' || fullRefresh || node.incrementalSql === null) {
-    const outcome = await materializeTable(session, node);
+    const outcome = await materializeTable(session, node, catalog);
     return { ...outcome, action: fullRefresh && existing ? 'incremental (full refresh)' : 'incremental (new)' };
   }
   const batch = stagingRelation(node.relation, 'new');
@@ -85,9 +97,9 @@ async function materializeIncremental(session: WarehouseSession, node: ModelNode
   }
 }
 
-async function mapped(lineMap: number[], work: Promise<void>): Promise<void> {
+async function mapped<T>(lineMap: number[], work: Promise<T>): Promise<T> {
   try {
-    await work;
+    return await work;
   } catch (error) {
     if (error instanceof WarehouseError) {
       const templateLine = error.line === null ? null : (lineMap[error.line - 1] ?? null) || null;

@@ -2,10 +2,12 @@ import { isAbsolute, resolve } from 'node:path';
 import { quoteRelation } from '../../compile/compile.js';
 import type { SourceNode } from '../../compile/manifest.js';
 import type { WarehouseSession } from '../adapter.js';
+import type { RelationCatalog } from '../catalog.js';
 import { buildAndSwap } from '../materialize/swap.js';
 import { generateTable } from './generator.js';
 
 export interface SourceContext {
+  catalog: RelationCatalog;
   projectRoot: string;
   env: Record<string, string | undefined>;
   now: Date;
@@ -21,51 +23,56 @@ export interface SourceOutcome {
 export async function loadSource(session: WarehouseSession, node: SourceNode, context: SourceContext): Promise<SourceOutcome> {
   const { kafka, file, generator } = node.loader;
   const brokers = context.env.KAFKA_BROKERS?.trim();
-  if (kafka && brokers) return useExisting(session, node, `kafka ${kafka.topic}`, `its Kafka topic "${kafka.topic}" has not been landed into ${node.relation.schema}.${node.relation.name}`);
+  if (kafka && brokers) return useExisting(session, node, context.catalog, `kafka ${kafka.topic}`, `its Kafka topic "${kafka.topic}" has not been landed into ${node.relation.schema}.${node.relation.name}`);
   if (kafka && !generator) {
     throw new Error(`source ${node.name} reads Kafka topic "${kafka.topic}" but KAFKA_BROKERS is not set, and it has no generator to fall back on`);
   }
   if (generator) {
     if (kafka) context.note(`source ${node.name}: no Kafka broker configured (KAFKA_BROKERS unset), filling ${node.relation.schema}.${node.relation.name} from its generator`);
-    return loadGenerated(session, node, context.now);
+    return loadGenerated(session, node, context);
   }
-  if (file) return loadFile(session, node, context.projectRoot);
-  return useExisting(session, node, 'external', `${node.relation.schema}.${node.relation.name} does not exist and the source declares no loader (kafka, file or generator)`);
+  if (file) return loadFile(session, node, context);
+  return useExisting(session, node, context.catalog, 'external', `${node.relation.schema}.${node.relation.name} does not exist and the source declares no loader (kafka, file or generator)`);
 }
 
-async function loadGenerated(session: WarehouseSession, node: SourceNode, now: Date): Promise<SourceOutcome> {
-  const table = generateTable(node.loader.generator!, now);
+async function loadGenerated(session: WarehouseSession, node: SourceNode, context: SourceContext): Promise<SourceOutcome> {
+  const table = generateTable(node.loader.generator!, context.now);
   const declared = new Map(node.columns.map((c) => [c.name, c.type]));
   const columns = table.columns.map((c) => ({ name: c.name, type: declared.get(c.name) ?? c.type }));
-  await buildAndSwap(session, node.relation, async (staging) => {
-    await session.createEmptyTable(staging, columns);
+  const rows = await buildAndSwap(session, context.catalog, node.relation, async (staging) => {
+    await session.createEmptyTable(staging, columns, { replace: true });
     const appender = await session.appender(staging);
+    let appended = 0;
     try {
-      for (const row of table.rows) appender.append(row);
+      for (const row of table.rows) {
+        appender.append(row);
+        appended++;
+      }
     } finally {
       appender.close();
     }
+    return appended;
   });
   const injected = [...table.injected].map(([name, count]) => `${count} ${name}`).join(', ');
-  return { rows: await session.count(node.relation), action: injected ? `generated, injected ${injected}` : 'generated' };
+  return { rows, action: injected ? `generated, injected ${injected}` : 'generated' };
 }
 
 const readers = { csv: 'read_csv', ndjson: 'read_json', parquet: 'read_parquet' } as const;
 
-async function loadFile(session: WarehouseSession, node: SourceNode, projectRoot: string): Promise<SourceOutcome> {
+async function loadFile(session: WarehouseSession, node: SourceNode, context: SourceContext): Promise<SourceOutcome> {
   const spec = node.loader.file!;
-  const path = isAbsolute(spec.path) ? spec.path : resolve(projectRoot, spec.path);
+  const path = isAbsolute(spec.path) ? spec.path : resolve(context.projectRoot, spec.path);
   const format = spec.format ?? (/\.parquet$/i.test(path) ? 'parquet' : /\.(nd)?jsonl?$/i.test(path) ? 'ndjson' : 'csv');
   const options = Object.entries({ ...(format === 'ndjson' ? { format: 'newline_delimited' } : {}), ...(spec.options ?? {}) })
     .map(([key, value]) => `, ${key} = ${typeof value === 'string' ? `'${value.replace(/'/g, "''")}'` : String(value)}`)
     .join('');
   const sql = `SELECT * FROM ${readers[format]}('${path.replace(/'/g, "''")}'${options})`;
-  await buildAndSwap(session, node.relation, (staging) => session.create('table', staging, sql));
-  return { rows: await session.count(node.relation), action: `${format} ${spec.path}` };
+  const rows = await buildAndSwap(session, context.catalog, node.relation, (staging) => session.create('table', staging, sql, { replace: true }));
+  return { rows, action: `${format} ${spec.path}` };
 }
 
-async function useExisting(session: WarehouseSession, node: SourceNode, action: string, missing: string): Promise<SourceOutcome> {
-  if (!(await session.relationKind(node.relation))) throw new Error(missing);
+async function useExisting(session: WarehouseSession, node: SourceNode, catalog: RelationCatalog, action: string, missing: string): Promise<SourceOutcome> {
+  if (!catalog.kind(node.relation)) throw new Error(missing);
   const rows = await session.query(`SELECT count(*) AS n FROM ${quoteRelation(node.relation)}`);
   return { rows: Number(rows[0]?.n ?? 0), action };
 }
