@@ -72,18 +72,14 @@ const runOptions: OptionSpec[] = [
   { flags: '--json', description: 'print events as JSON lines instead of text' },
 ];
 
-function compiled(options: Options): CompiledProject | null {
+function compiled(options: Options, consequence: string): CompiledProject | null {
   const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars });
-  if (!project.ok) {
-    renderDiagnostics(project.diagnostics, err);
-    return null;
-  }
-  renderDiagnostics(project.diagnostics, err);
-  return project;
+  renderDiagnostics(project.diagnostics, err, consequence);
+  return project.ok ? project : null;
 }
 
 async function runCommand(verb: 'run' | 'build', options: Options): Promise<number> {
-  const project = compiled(options);
+  const project = compiled(options, 'nothing was run');
   if (!project) return exitCodes.failure;
   const runOptions: RunOptions = {
     select: options.select,
@@ -117,7 +113,7 @@ export const commands: CommandSpec[] = [
     options: [projectDir, ...selection, vars],
     run: async (_, raw) => {
       const options = raw as Options;
-      const project = compiled(options);
+      const project = compiled(options, 'nothing was written');
       if (!project) return exitCodes.failure;
       const nodes = Object.values(project.manifest.nodes);
       const models = nodes.filter((n) => n.kind === 'model').length;
@@ -143,7 +139,7 @@ export const commands: CommandSpec[] = [
       const options = raw as Options;
       const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars }, false);
       if (!project.ok) {
-        renderDiagnostics(project.diagnostics, err);
+        renderDiagnostics(project.diagnostics, err, 'nothing was listed');
         return exitCodes.failure;
       }
       const { nodes, diagnostics } = listNodes(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options.state) });

@@ -65,18 +65,22 @@ function summary(results: RunResults): string[] {
   const errors = count('error');
   const skipped = count('skipped');
   const line = `Finished ${results.results.length} nodes in ${seconds(results.elapsed)}: ${ok} OK, ${errors} error${errors === 1 ? '' : 's'}, ${skipped} skipped`;
-  return ['', errors ? colors.red(line) : colors.green(line)];
+  // On a long run the errors scroll away; repeat them where the eye lands.
+  const recap = results.results
+    .filter((r) => r.status === 'error')
+    .map((r) => `  ${colors.red('ERROR')} ${r.relation ?? r.name}: ${r.error?.file ?? ''}${r.error?.line ? `:${r.error.line}` : ''} ${r.error?.message.split('\n')[0] ?? ''}`);
+  return ['', errors ? colors.red(line) : colors.green(line), ...recap];
 }
 
 function seconds(value: number): string {
   return `${value.toFixed(2)}s`;
 }
 
-export function renderDiagnostics(diagnostics: readonly Diagnostic[], write: Write): void {
+export function renderDiagnostics(diagnostics: readonly Diagnostic[], write: Write, consequence = 'nothing was run'): void {
   for (const d of diagnostics) {
     const label = d.severity === 'error' ? colors.red('error') : colors.yellow('warning');
     write(`${label} ${formatDiagnostic(d)}`);
   }
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  if (errors) write(colors.red(`${errors} error${errors === 1 ? '' : 's'}; nothing was run`));
+  if (errors) write(colors.red(`${errors} error${errors === 1 ? '' : 's'}; ${consequence}`));
 }
