@@ -12,7 +12,7 @@ import { topologicalOrder, buildDag } from '../framework/compile/dag.js';
 import type { Manifest, ModelNode } from '../framework/compile/manifest.js';
 import { readProjectFiles } from '../framework/project/files.js';
 import { parseProject } from '../framework/project/parse.js';
-import { run } from '../framework/run/run.js';
+import { run } from '../framework/api.js';
 import { argument, syntheticProject } from './synthetic.js';
 
 const models = argument('models', 1000);

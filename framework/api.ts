@@ -1,18 +1,23 @@
 /**
  * The verbs, as a library. The CLI is a thin layer over these; watch mode, docs and tests
- * call them too.
+ * call them too. Here the stages are wired together: the runner gets its executors, and each
+ * command decides which node kinds it runs.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest, writeCompileArtifacts } from './compile/artifacts.js';
 import { compile, type CompileOptions } from './compile/compile.js';
-import type { Manifest } from './compile/manifest.js';
+import type { Manifest, ManifestNode } from './compile/manifest.js';
 import { selectNodes, type Selection } from './compile/select.js';
 import { hasErrors, type Diagnostic } from './core/diagnostics.js';
 import { readProjectFiles, resolveProjectDir } from './project/files.js';
 import { parseProject } from './project/parse.js';
-import { failOnSelectorErrors, run, type RunOptions } from './run/run.js';
+import { testBlockers } from './quality/blocking.js';
+import { executeTest } from './quality/execute.js';
+import { checkFreshness, type FreshnessResult } from './quality/freshness.js';
+import type { Executors } from './run/executors.js';
 import type { RunResults } from './run/results.js';
+import { buildExecutors, failOnSelectorErrors, runNodes, writeJson, type RunOptions } from './run/run.js';
 
 export interface ProjectOptions extends CompileOptions {
   projectDir?: string;
@@ -26,6 +31,8 @@ export interface CompiledProject {
   /** The manifest target/ held before this compile, for state:modified. */
   previous: Manifest | null;
 }
+
+const executors: Executors = { ...buildExecutors, test: (node, session) => executeTest(node, session) };
 
 /** Loads, validates and compiles the project on disk; writes target/ only when it compiled cleanly. */
 export function compileProjectDir(options: ProjectOptions = {}, write = true): CompiledProject {
@@ -50,9 +57,56 @@ export function listNodes(manifest: Manifest, selection: Selection) {
   return { nodes: Object.values(manifest.nodes).filter((n) => ids.has(n.uniqueId)), diagnostics };
 }
 
-/** `build` runs every node kind in one DAG walk; tests join the walk as a node kind. */
+function selected(manifest: Manifest, selection: Selection): Set<string> {
+  const { ids, diagnostics } = selectNodes(manifest, selection);
+  failOnSelectorErrors(diagnostics);
+  return ids;
+}
+
+const isTest = (node: ManifestNode) => node.kind === 'test';
+
+/** Loads sources and builds models (no tests). */
+export function run(manifest: Manifest, options: RunOptions = {}): Promise<RunResults> {
+  const ids = new Set([...selected(manifest, options)].filter((id) => !isTest(manifest.nodes[id]!)));
+  return runNodes(manifest, ids, executors, { command: 'run', ...options });
+}
+
+/**
+ * Runs tests: those selected directly, and those reading a selected node. Nothing is built;
+ * tests read what is in the database.
+ */
+export function test(manifest: Manifest, options: RunOptions = {}): Promise<RunResults> {
+  const chosen = selected(manifest, options);
+  const ids = new Set(
+    Object.values(manifest.nodes)
+      .filter((n): n is Extract<ManifestNode, { kind: 'test' }> => n.kind === 'test')
+      .filter((t) => chosen.has(t.uniqueId) || t.dependsOn.some((d) => chosen.has(d)) || (t.attachedTo !== null && chosen.has(t.attachedTo)))
+      .map((t) => t.uniqueId),
+  );
+  return runNodes(manifest, ids, executors, { command: 'test', ...options });
+}
+
+/**
+ * Sources, models and tests in one DAG walk: a node's tests run right after it, and a failing
+ * error-severity test skips everything downstream. A test joins when all it reads is selected.
+ */
 export function build(manifest: Manifest, options: RunOptions = {}): Promise<RunResults> {
-  return run(manifest, { ...options, command: 'build' });
+  const chosen = selected(manifest, options);
+  const ids = new Set([...chosen].filter((id) => !isTest(manifest.nodes[id]!)));
+  for (const node of Object.values(manifest.nodes)) {
+    if (node.kind !== 'test') continue;
+    const reads = node.testType === 'unit' ? [node.attachedTo!] : node.dependsOn;
+    if (chosen.has(node.uniqueId) || (reads.length > 0 && reads.every((id) => ids.has(id)))) ids.add(node.uniqueId);
+  }
+  return runNodes(manifest, ids, executors, { command: 'build', extraBlockers: testBlockers(manifest, ids), ...options });
+}
+
+/** Freshness of the selected sources; results also go to target/sources.json. */
+export async function sourceFreshness(manifest: Manifest, options: Selection & { now?: Date; targetDir?: string | null } = {}): Promise<FreshnessResult[]> {
+  const results = await checkFreshness(manifest, selected(manifest, options), options.now);
+  const targetDir = options.targetDir === undefined ? join(manifest.project.root, 'target') : options.targetDir;
+  if (targetDir) writeJson(join(targetDir, 'sources.json'), { version: 1, generatedAt: (options.now ?? new Date()).toISOString(), results });
+  return results;
 }
 
 export function clean(root: string): void {

@@ -1,11 +1,12 @@
-export { compileProjectDir, loadState, listNodes, build, clean, type CompiledProject, type ProjectOptions } from './api.js';
+export { compileProjectDir, loadState, listNodes, run, test, build, sourceFreshness, clean, type CompiledProject, type ProjectOptions } from './api.js';
+export type { FreshnessResult } from './quality/freshness.js';
 export { loadProject } from './project/load.js';
 export { parseProject } from './project/parse.js';
 export { readProjectFiles, resolveProjectDir, type ProjectFiles } from './project/files.js';
 export { compile, compileProject, type CompileOptions, type CompileResult } from './compile/compile.js';
 export { selectNodes, type Selection } from './compile/select.js';
-export type { Manifest, ManifestNode, ModelNode, SourceNode } from './compile/manifest.js';
-export { run, type RunOptions } from './run/run.js';
+export type { Manifest, ManifestNode, ModelNode, SourceNode, TestNode } from './compile/manifest.js';
+export type { RunOptions } from './run/run.js';
 export { query, type QueryResult } from './run/query.js';
 export type { RunEvent, RunResults, NodeResult } from './run/results.js';
 export { formatDiagnostic, type Diagnostic } from './core/diagnostics.js';

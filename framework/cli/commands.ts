@@ -1,13 +1,13 @@
 import { basename, relative, resolve } from 'node:path';
 import pc from 'picocolors';
-import { build, clean, compileProjectDir, listNodes, loadState, type CompiledProject } from '../api.js';
+import { build, clean, compileProjectDir, listNodes, loadState, run, sourceFreshness, test, type CompiledProject } from '../api.js';
 import { exitCodes, PlatError } from '../core/errors.js';
 import { initProject } from '../project/init.js';
 import { resolveProjectDir } from '../project/files.js';
 import { query } from '../run/query.js';
-import { run, type RunOptions } from '../run/run.js';
+import { relationOf, type RunOptions } from '../run/run.js';
 import type { RunResults } from '../run/results.js';
-import { renderDiagnostics, renderRunEvent } from './render.js';
+import { renderDiagnostics, renderFreshness, renderRunEvent } from './render.js';
 import { formatTable, toJson } from './table.js';
 import { relationName, type ManifestNode } from '../compile/manifest.js';
 
@@ -19,6 +19,8 @@ export interface OptionSpec {
 }
 
 export interface CommandSpec {
+  /** A command under a parent command: `plat source freshness`. */
+  group?: string;
   usage: string;
   description: string;
   options: OptionSpec[];
@@ -78,7 +80,7 @@ function compiled(options: Options, consequence: string): CompiledProject | null
   return project.ok ? project : null;
 }
 
-async function runCommand(verb: 'run' | 'build', options: Options): Promise<number> {
+async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Promise<number> {
   const project = compiled(options, 'nothing was run');
   if (!project) return exitCodes.failure;
   const runOptions: RunOptions = {
@@ -90,7 +92,8 @@ async function runCommand(verb: 'run' | 'build', options: Options): Promise<numb
     env: process.env,
     onEvent: options.json ? (event) => out(JSON.stringify(event)) : (event) => renderRunEvent(event, out),
   };
-  const results: RunResults = verb === 'build' ? await build(project.manifest, runOptions) : await run(project.manifest, runOptions);
+  const verbs = { run, build, test };
+  const results: RunResults = await verbs[verb](project.manifest, runOptions);
   return results.success ? exitCodes.ok : exitCodes.failure;
 }
 
@@ -106,6 +109,27 @@ export const commands: CommandSpec[] = [
     description: 'load sources and build models in DAG order',
     options: runOptions,
     run: (_, options) => runCommand('run', options as Options),
+  },
+  {
+    usage: 'test',
+    description: 'run the tests of the selected nodes (generic, singular and unit) against the database as it is',
+    options: runOptions.filter((o) => o.flags !== '--full-refresh'),
+    run: (_, options) => runCommand('test', options as Options),
+  },
+  {
+    group: 'source',
+    usage: 'freshness',
+    description: 'check how old the newest row of each source table with freshness: is',
+    options: [projectDir, ...selection, { flags: '--json', description: 'print results as JSON' }],
+    run: async (_, raw) => {
+      const options = raw as Options;
+      const project = compiled(options, 'nothing was checked');
+      if (!project) return exitCodes.failure;
+      const results = await sourceFreshness(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options.state) });
+      if (options.json) out(toJson(results));
+      else renderFreshness(results, out);
+      return results.some((r) => r.status === 'error') ? exitCodes.failure : exitCodes.ok;
+    },
   },
   {
     usage: 'compile',
@@ -204,14 +228,16 @@ export const commands: CommandSpec[] = [
 ];
 
 function describeNode(node: ManifestNode) {
+  const relation = relationOf(node);
   return {
     kind: node.kind,
     name: node.name,
     uniqueId: node.uniqueId,
-    materialized: node.kind === 'model' ? node.config.materialized : 'source',
-    relation: node.kind === 'model' && node.config.materialized === 'ephemeral' ? '' : relationName(node.relation),
+    materialized: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? `${node.testType} test` : 'source',
+    relation: relation ? relationName(relation) : '',
     path: node.path,
     tags: node.tags,
     dependsOn: node.dependsOn,
+    ...(node.kind === 'test' ? { attachedTo: node.attachedTo, column: node.column, severity: node.config.severity } : {}),
   };
 }

@@ -7,8 +7,16 @@ import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+const groups = new Map<string, Command>();
+
 function register(program: Command, spec: CommandSpec): void {
-  const command = program.command(spec.usage).description(spec.description);
+  let parent = program;
+  if (spec.group) {
+    const group = groups.get(spec.group) ?? program.command(spec.group).description(`${spec.group} commands`);
+    groups.set(spec.group, group);
+    parent = group;
+  }
+  const command = parent.command(spec.usage).description(spec.description);
   for (const option of spec.options) {
     const o = new Option(option.flags, option.description);
     if (option.default !== undefined) o.default(option.default);

@@ -1,6 +1,8 @@
 import pc from 'picocolors';
 import type { RunEvent, NodeResult, RunResults } from '../run/results.js';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
+import { formatTable } from './table.js';
+import type { FreshnessResult } from '../quality/freshness.js';
 
 /** picocolors already honours NO_COLOR and FORCE_COLOR and turns colour off when not a TTY. */
 const colors = pc;
@@ -25,6 +27,7 @@ export function renderRunEvent(event: RunEvent, write: Write): void {
       return;
     case 'node_finished':
       write(nodeLine(event.index, event.total, event.result));
+      for (const line of testDetails(event.result)) write(line);
       if (event.result.error) {
         const where = event.result.error.file ? `${event.result.error.file}${event.result.error.line ? `:${event.result.error.line}` : ''}: ` : '';
         for (const [i, line] of `${where}${event.result.error.message}`.split('\n').entries()) write(`      ${i === 0 ? colors.red(line) : line}`);
@@ -40,8 +43,15 @@ export function renderRunEvent(event: RunEvent, write: Write): void {
 function nodeLine(index: number, total: number, result: NodeResult): string {
   const width = String(total).length;
   const counter = `${String(index).padStart(width)} of ${total}`;
-  const status = { success: colors.green('OK   '), error: colors.red('ERROR'), skipped: colors.yellow('SKIP ') }[result.status];
-  const kind = result.kind === 'source' ? 'source' : result.action === 'inlined' ? 'ephemeral' : result.action.split(' ')[0];
+  const status = {
+    success: colors.green('OK   '),
+    pass: colors.green('PASS '),
+    warn: colors.yellow('WARN '),
+    fail: colors.red('FAIL '),
+    error: colors.red('ERROR'),
+    skipped: colors.yellow('SKIP '),
+  }[result.status];
+  const kind = result.kind === 'source' ? 'source' : result.kind === 'test' ? 'test' : result.action === 'inlined' ? 'ephemeral' : result.action.split(' ')[0];
   const label = `${kind} ${result.relation ?? result.name}`;
   const strategy = /^incremental \((append|merge|delete\+insert)\)$/.exec(result.action)?.[1];
   const rows = result.rows === null ? result.action : `${result.rows.toLocaleString('en-US')} rows${strategy ? ` ${strategy === 'append' ? 'appended' : strategy === 'merge' ? 'merged' : 'replaced'}` : ''}`;
@@ -52,23 +62,47 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
         ? `in ${seconds(result.executionTime)}`
         : result.action === 'inlined'
           ? 'inlined'
-          : `${rows} in ${seconds(result.executionTime)}`;
+          : result.kind === 'test'
+            ? `${result.failures ? `${result.failures.toLocaleString('en-US')} failing ${result.action === 'unit' ? 'rows' : result.failures === 1 ? 'row' : 'rows'} ` : ''}in ${seconds(result.executionTime)}`
+            : `${rows} in ${seconds(result.executionTime)}`;
   const left = `${counter} ${status} ${label} `;
   const plainLeft = `${counter} ERROR ${label} `;
   const dots = Math.max(3, LINE_WIDTH - plainLeft.length - detail.length - 1);
   return `${left}${colors.dim('.'.repeat(dots))} ${detail}`;
 }
 
+/** For a test that found something: its first failing rows, or a unit test's diff. */
+function testDetails(result: NodeResult): string[] {
+  const indent = (text: string) => text.split('\n').map((line) => `        ${line}`);
+  if (result.unitDiff) {
+    const { columns, missing, extra } = result.unitDiff;
+    return [
+      ...(missing.length ? [`      ${colors.red('missing')} (expected, not returned):`, ...indent(formatTable(columns, missing))] : []),
+      ...(extra.length ? [`      ${colors.red('extra')} (returned, not expected):`, ...indent(formatTable(Object.keys(extra[0]!), extra))] : []),
+    ];
+  }
+  if (result.sample?.length && (result.status === 'fail' || result.status === 'warn')) {
+    const more = (result.failures ?? 0) > result.sample.length ? `first ${result.sample.length} of ${result.failures}` : 'all';
+    return [`      ${colors.dim(`failing rows (${more}):`)}`, ...indent(formatTable(Object.keys(result.sample[0]!), result.sample))];
+  }
+  return [];
+}
+
 function summary(results: RunResults): string[] {
   const count = (status: NodeResult['status']) => results.results.filter((r) => r.status === status).length;
-  const ok = count('success');
-  const errors = count('error');
+  const ok = count('success') + count('pass');
+  const errors = count('error') + count('fail');
+  const warnings = count('warn');
   const skipped = count('skipped');
-  const line = `Finished ${results.results.length} nodes in ${seconds(results.elapsed)}: ${ok} OK, ${errors} error${errors === 1 ? '' : 's'}, ${skipped} skipped`;
+  const line = `Finished ${results.results.length} nodes in ${seconds(results.elapsed)}: ${ok} OK, ${warnings} warning${warnings === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'}, ${skipped} skipped`;
   // On a long run the errors scroll away; repeat them where the eye lands.
   const recap = results.results
-    .filter((r) => r.status === 'error')
-    .map((r) => `  ${colors.red('ERROR')} ${r.relation ?? r.name}: ${r.error?.file ?? ''}${r.error?.line ? `:${r.error.line}` : ''} ${r.error?.message.split('\n')[0] ?? ''}`);
+    .filter((r) => r.status === 'error' || r.status === 'fail')
+    .map((r) =>
+      r.status === 'fail'
+        ? `  ${colors.red('FAIL ')} ${r.name}: ${r.failures} failing rows`
+        : `  ${colors.red('ERROR')} ${r.relation ?? r.name}: ${r.error?.file ?? ''}${r.error?.line ? `:${r.error.line}` : ''} ${r.error?.message.split('\n')[0] ?? ''}`,
+    );
   return ['', errors ? colors.red(line) : colors.green(line), ...recap];
 }
 
@@ -83,4 +117,25 @@ export function renderDiagnostics(diagnostics: readonly Diagnostic[], write: Wri
   }
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (errors) write(colors.red(`${errors} error${errors === 1 ? '' : 's'}; ${consequence}`));
+}
+
+export function renderFreshness(results: readonly FreshnessResult[], write: Write): void {
+  if (results.length === 0) {
+    write('No selected source table declares freshness:.');
+    return;
+  }
+  write(`${colors.bold('plat source freshness')}: ${results.length} source table${results.length === 1 ? '' : 's'}`);
+  results.forEach((r, i) => {
+    const status = { pass: colors.green('PASS '), warn: colors.yellow('WARN '), error: colors.red('ERROR') }[r.status];
+    const limits = [r.warnAfter && `warn after ${r.warnAfter}`, r.errorAfter && `error after ${r.errorAfter}`].filter(Boolean).join(', ');
+    const detail = r.message ?? `newest ${r.field} ${r.latest}, ${age(r.ageSeconds!)} old${limits ? ` (${limits})` : ''}`;
+    write(`${String(i + 1).padStart(String(results.length).length)} of ${results.length} ${status} source ${r.relation}: ${detail}`);
+  });
+}
+
+function age(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return [d && `${d}d`, h && `${h}h`, `${m}m`].filter(Boolean).join(' ');
 }

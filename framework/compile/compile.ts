@@ -1,14 +1,17 @@
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { sha256, stableStringify } from '../core/hash.js';
 import { didYouMean } from '../core/suggest.js';
+import { linkDependencies } from './deps.js';
 import type { ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
-import type { ModelFile, ProjectSpec, SourceTableSpec } from '../project/spec.js';
+import type { ModelFile, ModelProperties, ProjectSpec, SourceTableSpec } from '../project/spec.js';
 import { layeredConfig, resolveConfig } from './config.js';
-import { buildDag, findCycles } from './dag.js';
-import { ephemeralCteName, inlineEphemerals, trimStatement, type EphemeralBody } from './ephemeral.js';
-import { columnsOf, MANIFEST_VERSION, type Manifest, type ModelNode, type Relation, type SourceNode } from './manifest.js';
-import { placeholder, renderModel, type RenderEnvironment, type RenderedModel } from './render.js';
+import { buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
+import { compileTests } from './tests/index.js';
+import { inlineEphemerals, trimStatement } from './ephemeral.js';
+import { createLinker } from './link.js';
+import { columnsOf, MANIFEST_VERSION, type Manifest, type ModelNode, type SourceNode, type TestNode } from './manifest.js';
+import { renderModel, type RenderEnvironment, type RenderedModel } from './render.js';
 import { HandlebarsRenderer } from './template/handlebars.js';
 
 export interface CompileOptions {
@@ -35,9 +38,7 @@ export function compileProject(files: ProjectFiles, options: CompileOptions = {}
   return { manifest: compiled.manifest, diagnostics: [...parsed.diagnostics, ...compiled.diagnostics] };
 }
 
-export function quoteRelation(relation: Relation): string {
-  return `"${relation.schema.replace(/"/g, '""')}"."${relation.name.replace(/"/g, '""')}"`;
-}
+export { quoteRelation } from './relation.js';
 
 export function compile(spec: ProjectSpec, options: CompileOptions = {}): CompileResult {
   const diagnostics: Diagnostic[] = [];
@@ -88,36 +89,20 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
       incrementalLineMap: null,
       columns: columnsOf(properties?.columns),
       tests: properties?.tests ?? [],
+      contractEnforced: properties?.contract === 'enforced',
       refs: [],
       sources: [],
       vars: first.vars,
       macros: first.macros,
       propertiesPath: properties?.origin.file ?? null,
     };
+    if (node.contractEnforced) checkContractColumns(node, properties!, spec, diagnostics);
     rendered.set(file.name, { file, first, node });
   }
 
-  const modelNames = [...rendered.keys()];
-  const sourceNames = [...sources.keys()];
+  const disabled = new Set(spec.models.map((m) => m.name).filter((name) => !rendered.has(name)));
   for (const { file, first, node } of rendered.values()) {
-    const dependsOn = new Set<string>();
-    for (const ref of first.refs) {
-      const target = rendered.get(ref.name);
-      if (target) dependsOn.add(target.node.uniqueId);
-      else {
-        const disabled = spec.models.some((m) => m.name === ref.name);
-        diagnostics.push(
-          diagnostic('UNKNOWN_REF', { name: ref.name }, { file: file.path, line: ref.at.line, column: ref.at.column + 1 }, disabled ? `model "${ref.name}" is disabled (enabled: false)` : didYouMean(ref.name, modelNames)),
-        );
-      }
-    }
-    for (const src of first.sources) {
-      const id = `${src.source}.${src.table}`;
-      const target = sources.get(id);
-      if (target) dependsOn.add(target.uniqueId);
-      else diagnostics.push(diagnostic('UNKNOWN_SOURCE', { name: id }, { file: file.path, line: src.at.line, column: src.at.column + 1 }, didYouMean(id, sourceNames) ?? (sourceNames.length ? null : 'declare it in sources.yml')));
-    }
-    node.dependsOn = [...dependsOn];
+    node.dependsOn = linkDependencies(file.path, first, rendered, sources, disabled, diagnostics);
     node.refs = unique(first.refs.map((r) => r.name));
     node.sources = unique(first.sources.map((s) => `${s.source}.${s.table}`));
   }
@@ -134,53 +119,36 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
     );
   }
 
-  const resolve = (sql: string, self: ModelNode) =>
-    sql.replace(placeholder.pattern, (_, kind: string, name: string) => {
-      if (kind === 'this') return quoteRelation(self.relation);
-      if (kind === 'source') return quoteRelation(sources.get(name)?.relation ?? { schema: 'missing', name });
-      const target = rendered.get(name)?.node;
-      if (!target) return `"${name}"`;
-      return target.config.materialized === 'ephemeral' ? ephemeralCteName(name) : quoteRelation(target.relation);
-    });
-
-  const ephemeralsOf = (node: ModelNode): EphemeralBody[] => {
-    // Ephemeral ancestors reachable through ephemeral models only, dependencies first.
-    const ordered: EphemeralBody[] = [];
-    const seen = new Set<string>();
-    const visit = (name: string, depth: number) => {
-      const target = rendered.get(name)?.node;
-      if (!target || target.config.materialized !== 'ephemeral' || seen.has(name) || depth > 100) return;
-      seen.add(name);
-      for (const ref of target.refs) visit(ref, depth + 1);
-      ordered.push({ name, sql: trimStatement(resolve(rendered.get(name)!.first.sql, target)) });
-    };
-    for (const ref of node.refs) visit(ref, 0);
-    return ordered;
-  };
+  const linker = createLinker(new Map([...rendered].map(([name, r]) => [name, { node: r.node, sql: r.first.sql }])), sources);
 
   const hasCycles = diagnostics.some((d) => d.code === 'CYCLE');
   for (const { file, first, node } of rendered.values()) {
-    const ephemerals = hasCycles ? [] : ephemeralsOf(node);
-    const main = inlineEphemerals(trimStatement(resolve(first.sql, node)), first.lineMap, ephemerals);
+    const ephemerals = hasCycles ? [] : linker.ephemerals(node.refs);
+    const main = inlineEphemerals(trimStatement(linker.resolve(first.sql, node.relation)), first.lineMap, ephemerals);
     node.compiledSql = main.sql;
     node.lineMap = main.lineMap;
     if (node.config.materialized === 'incremental') {
       const incremental = renderModel(file, environment, true, diagnostics);
       if (incremental) {
-        const inlined = inlineEphemerals(trimStatement(resolve(incremental.sql, node)), incremental.lineMap, ephemerals);
+        const inlined = inlineEphemerals(trimStatement(linker.resolve(incremental.sql, node.relation)), incremental.lineMap, ephemerals);
         node.incrementalSql = inlined.sql;
         node.incrementalLineMap = inlined.lineMap;
       }
     }
   }
 
+  const tests = compileTests({ spec, project, models: rendered, sources, disabled, linker, environment, diagnostics });
+  const all = [...sources.values(), ...models, ...tests];
+  const fullGraph = buildDag(all);
+  attachSingularTests(tests, fullGraph);
+
   const nodes: Manifest['nodes'] = {};
   const parents: Manifest['parents'] = {};
   const children: Manifest['children'] = {};
-  for (const node of [...sources.values(), ...models]) {
+  for (const node of all) {
     nodes[node.uniqueId] = node;
-    parents[node.uniqueId] = graph.inNeighbors(node.uniqueId);
-    children[node.uniqueId] = graph.outNeighbors(node.uniqueId);
+    parents[node.uniqueId] = fullGraph.inNeighbors(node.uniqueId);
+    children[node.uniqueId] = fullGraph.outNeighbors(node.uniqueId);
   }
 
   const manifest: Manifest = {
@@ -227,6 +195,34 @@ function checkProperties(spec: ProjectSpec, diagnostics: Diagnostic[]): void {
     if (known.has(name)) continue;
     const pos = spec.locator.locate(props.origin.file, [...props.origin.path, 'name']);
     diagnostics.push(diagnostic('PROPERTIES_UNKNOWN_MODEL', { name }, { file: props.origin.file, line: pos?.line, column: pos?.column }, didYouMean(name, names)));
+  }
+}
+
+function checkContractColumns(node: ModelNode, properties: ModelProperties, spec: ProjectSpec, diagnostics: Diagnostic[]): void {
+  const file = properties.origin.file;
+  if (node.columns.length === 0) {
+    const pos = spec.locator.locate(file, [...properties.origin.path, 'contract']);
+    diagnostics.push(diagnostic('BAD_CONFIG', { detail: `${node.name} enforces a contract but declares no columns` }, { file, ...pos }, 'list every column with its type under columns:'));
+  }
+  node.columns.forEach((column, j) => {
+    if (column.type) return;
+    const pos = spec.locator.locate(file, [...properties.origin.path, 'columns', j]);
+    diagnostics.push(diagnostic('BAD_CONFIG', { detail: `${node.name} enforces a contract, but column ${column.name} has no type` }, { file, ...pos }, 'add type: (e.g. INTEGER, VARCHAR, TIMESTAMP WITH TIME ZONE)'));
+  });
+}
+
+/** A singular test belongs to the parent that none of its other parents depends on. */
+function attachSingularTests(tests: TestNode[], graph: Dag): void {
+  const singular = tests.filter((t) => t.testType === 'singular' && t.dependsOn.length > 0);
+  if (singular.length === 0) return;
+  let position: Map<string, number>;
+  try {
+    position = new Map(topologicalOrder(graph).map((id, i) => [id, i]));
+  } catch {
+    return; // a cycle, reported already
+  }
+  for (const test of singular) {
+    test.attachedTo = [...test.dependsOn].sort((a, b) => position.get(b)! - position.get(a)!)[0]!;
   }
 }
 

@@ -1,8 +1,9 @@
 /** Ephemeral models are not built; their SQL is inlined as CTEs into the models that ref them. */
 export const ephemeralCteName = (model: string) => `__plat_ephemeral_${model}`;
 
+/** A CTE to put in front of a model's SQL: an ephemeral model, or a unit test's fixture. */
 export interface EphemeralBody {
-  name: string;
+  cte: string;
   sql: string;
 }
 
@@ -13,7 +14,7 @@ export interface EphemeralBody {
  */
 export function inlineEphemerals(sql: string, lineMap: number[], ephemerals: EphemeralBody[]): { sql: string; lineMap: number[] } {
   if (ephemerals.length === 0) return { sql, lineMap };
-  const ctes = ephemerals.map((e) => `${ephemeralCteName(e.name)} AS (\n${e.sql}\n)`).join(',\n');
+  const ctes = ephemerals.map((e) => `${e.cte} AS (\n${e.sql}\n)`).join(',\n');
   const prefix = `WITH ${ctes}\n`;
   const leadingWith = /^((?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*)with(\s)(?!\s*recursive\b)/i.exec(sql);
   const body = leadingWith ? `${leadingWith[1]},${leadingWith[2]}${sql.slice(leadingWith[0].length)}` : sql;

@@ -53,6 +53,8 @@ export interface ModelNode extends NodeBase {
   incrementalLineMap: number[] | null;
   columns: ManifestColumn[];
   tests: TestSpec[];
+  /** With an enforced contract the built relation must have exactly `columns`, with their types. */
+  contractEnforced: boolean;
   refs: string[];
   sources: string[];
   vars: string[];
@@ -75,7 +77,39 @@ export interface SourceNode extends NodeBase {
   };
 }
 
-export type ManifestNode = ModelNode | SourceNode;
+export type TestType = 'generic' | 'singular' | 'unit';
+
+export interface TestConfig {
+  severity: 'error' | 'warn';
+  /** Conditions on the failing-row count, e.g. ">10", "!=0". */
+  warnIf: string;
+  errorIf: string;
+  storeFailures: boolean;
+}
+
+export interface UnitTestSpec {
+  /** The inputs given as fixtures (ref or source names). */
+  given: string[];
+  /** The model's SQL with each given input replaced by a CTE of its fixture rows. */
+  modelSql: string;
+  expect: { columns: string[]; rows: unknown[][]; ordered: boolean };
+}
+
+export interface TestNode extends NodeBase {
+  kind: 'test';
+  testType: TestType;
+  /** The generic test's name (not_null, accepted_values, a custom one), or the file's name. */
+  testName: string;
+  /** The node the test checks (for singular tests: the first node it reads). */
+  attachedTo: string | null;
+  column: string | null;
+  config: TestConfig;
+  /** A query returning the failing rows (empty for unit tests, which use `unit`). */
+  compiledSql: string;
+  unit: UnitTestSpec | null;
+}
+
+export type ManifestNode = ModelNode | SourceNode | TestNode;
 export type NodeKind = ManifestNode['kind'];
 
 export interface Manifest {

@@ -17,7 +17,7 @@ export interface RenderedModel {
   sources: { source: string; table: string; at: TemplateLocation }[];
   vars: string[];
   macros: string[];
-  inlineConfig: ModelConfig;
+  inlineConfig: ModelConfig & Record<string, unknown>;
 }
 
 export interface RenderEnvironment {
@@ -33,7 +33,17 @@ export const placeholder = {
   pattern: /\u0001(ref|source|this):?([^\u0001]*)\u0001/g,
 };
 
-export function renderModel(model: ModelFile, environment: RenderEnvironment, incremental: boolean, diagnostics: Diagnostic[]): RenderedModel | null {
+type ConfigCheck = (settings: Record<string, unknown>, report: (message: string, hint: string | null) => void) => Record<string, unknown>;
+
+/** Renders a model (or a singular test: any SQL file using the same helpers). */
+export function renderModel(
+  model: Pick<ModelFile, 'path' | 'sql'>,
+  environment: RenderEnvironment,
+  incremental: boolean,
+  diagnostics: Diagnostic[],
+  checkConfig: ConfigCheck = checkInlineConfig as ConfigCheck,
+  variables: Record<string, unknown> | null = null,
+): RenderedModel | null {
   const rendered: Omit<RenderedModel, 'sql' | 'lineMap'> = { refs: [], sources: [], vars: [], macros: [], inlineConfig: {} };
   const place = (at: TemplateLocation) => ({ file: model.path, line: at.line, column: at.column + 1 });
   const helpers: TemplateHelpers = {
@@ -62,7 +72,7 @@ export function renderModel(model: ModelFile, environment: RenderEnvironment, in
     config(settings, at) {
       Object.assign(
         rendered.inlineConfig,
-        checkInlineConfig(settings, (message, hint) => diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place(at), hint))),
+        checkConfig(settings, (message, hint) => diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place(at), hint))),
       );
     },
     this: () => placeholder.this,
@@ -74,6 +84,7 @@ export function renderModel(model: ModelFile, environment: RenderEnvironment, in
       diagnostics.push(diagnostic('TEMPLATE', { detail: message }, place(at), hint ?? null));
     },
   };
-  const result = renderFast(model.sql, helpers) ?? environment.handlebars().render(model.sql, helpers);
+  // Variables (a custom test's model, column, args) exist only in Handlebars.
+  const result = (variables ? null : renderFast(model.sql, helpers)) ?? environment.handlebars().render(model.sql, helpers, variables ?? {});
   return result ? { ...rendered, sql: result.sql, lineMap: result.lineMap } : null;
 }

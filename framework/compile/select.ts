@@ -112,6 +112,12 @@ function matchMethod(manifest: Manifest, body: string, state: Manifest | null, d
     case 'kind':
       result = pick((n) => n.kind === value);
       break;
+    case 'test_type':
+      result = pick((n) => n.kind === 'test' && n.testType === value);
+      break;
+    case 'test_name':
+      result = pick((n) => n.kind === 'test' && glob(value)(n.testName));
+      break;
     case 'config.materialized':
       result = pick((n) => n.kind === 'model' && n.config.materialized === value);
       break;
@@ -119,7 +125,7 @@ function matchMethod(manifest: Manifest, body: string, state: Manifest | null, d
       return stateSelection(manifest, value, state, diagnostics);
     default:
       diagnostics.push(
-        diagnostic('SELECTOR', { detail: `unknown selector method "${method}"` }, {}, closestHint(method, ['tag', 'path', 'source', 'state', 'fqn', 'resource_type', 'config.materialized'])),
+        diagnostic('SELECTOR', { detail: `unknown selector method "${method}"` }, {}, closestHint(method, ['tag', 'path', 'source', 'state', 'fqn', 'resource_type', 'test_type', 'test_name', 'config.materialized'])),
       );
       return new Set();
   }

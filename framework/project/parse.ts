@@ -2,7 +2,7 @@ import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { PROJECT_FILE, type ProjectFiles } from './files.js';
 import { checkGenerator } from './generator_rules.js';
 import { validateYaml, type SchemaName } from './schemas.js';
-import type { MacroFile, ModelFile, ModelProperties, ProjectConfig, ProjectSpec, SourceTableSpec } from './spec.js';
+import type { MacroFile, ModelFile, ModelProperties, ProjectConfig, ProjectSpec, SourceTableSpec, TestFile, UnitTestProperties } from './spec.js';
 import { parseYaml, YamlLocator } from './yaml.js';
 
 /**
@@ -35,6 +35,9 @@ export function parseProject(input: ProjectFiles): { spec: ProjectSpec; diagnost
   const sources: SourceTableSpec[] = [];
   const models: ModelFile[] = [];
   const macros: MacroFile[] = [];
+  const unitTests: UnitTestProperties[] = [];
+  const singularTests: TestFile[] = [];
+  const genericTests: TestFile[] = [];
   const properties = new Map<string, ModelProperties>();
   const seenModels = new Map<string, string>();
   const seenSources = new Map<string, string>();
@@ -53,7 +56,8 @@ export function parseProject(input: ProjectFiles): { spec: ProjectSpec; diagnost
       seenModels.set(name, path);
       models.push({ name, path, folder: path.slice('models/'.length, Math.max(path.lastIndexOf('/'), 'models'.length)), sql: text });
     } else if (path.startsWith('models/') && /\.ya?ml$/.test(path)) {
-      const data = readYaml(path, 'models') as { models?: Omit<ModelProperties, 'origin'>[] } | null;
+      const data = readYaml(path, 'models') as { models?: Omit<ModelProperties, 'origin'>[]; unit_tests?: Omit<UnitTestProperties, 'origin'>[] } | null;
+      (data?.unit_tests ?? []).forEach((test, index) => unitTests.push({ ...test, origin: { file: path, path: ['unit_tests', index] } }));
       (data?.models ?? []).forEach((props, index) => {
         const previous = properties.get(props.name);
         if (previous) {
@@ -63,13 +67,20 @@ export function parseProject(input: ProjectFiles): { spec: ProjectSpec; diagnost
         }
         properties.set(props.name, { ...props, origin: { file: path, path: ['models', index] } });
       });
+    } else if (path.startsWith('tests/') && path.endsWith('.sql')) {
+      const test = { name: path.slice(path.lastIndexOf('/') + 1, -'.sql'.length), path, sql: text };
+      (path.startsWith('tests/generic/') ? genericTests : singularTests).push(test);
     } else if (path.startsWith('macros/') && path.endsWith('.hbs')) {
       macros.push({ name: path.slice(path.lastIndexOf('/') + 1, -'.hbs'.length), path, template: text });
     }
   }
 
   models.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { spec: { root: input.root, configFile: PROJECT_FILE, config, sources, models, properties, macros, locator }, diagnostics };
+  singularTests.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return {
+    spec: { root: input.root, configFile: PROJECT_FILE, config, sources, models, properties, unitTests, singularTests, genericTests, macros, locator },
+    diagnostics,
+  };
 }
 
 interface RawSource {

@@ -73,6 +73,7 @@ export interface SourceTableSpec {
 export interface ModelProperties {
   name: string;
   description?: string;
+  contract?: 'enforced';
   tags?: string[];
   config?: ModelConfig;
   columns?: ColumnSpec[];
@@ -89,6 +90,28 @@ export interface ModelFile {
   sql: string;
 }
 
+export interface UnitTestInput {
+  ref?: string;
+  source?: string;
+  rows: Record<string, unknown>[];
+}
+
+export interface UnitTestProperties {
+  name: string;
+  model: string;
+  description?: string;
+  given: UnitTestInput[];
+  expect: { rows: Record<string, unknown>[]; ordered?: boolean };
+  origin: { file: string; path: (string | number)[] };
+}
+
+/** A .sql file under tests/: a singular test, or (under tests/generic/) a custom generic test. */
+export interface TestFile {
+  name: string;
+  path: string;
+  sql: string;
+}
+
 export interface MacroFile {
   name: string;
   path: string;
@@ -102,6 +125,9 @@ export interface ProjectSpec {
   sources: SourceTableSpec[];
   models: ModelFile[];
   properties: Map<string, ModelProperties>;
+  unitTests: UnitTestProperties[];
+  singularTests: TestFile[];
+  genericTests: TestFile[];
   macros: MacroFile[];
   locator: YamlLocator;
 }

@@ -37,6 +37,8 @@ export interface WarehouseSession {
   relations(): Promise<Map<string, RelationKind>>;
   columns(relation: Relation): Promise<ColumnInfo[]>;
   ensureSchema(schema: string): Promise<void>;
+  /** Type names as the database spells them in its catalog (INT → INTEGER). */
+  normalizeTypes(types: string[]): Promise<string[]>;
   /**
    * Creates a table or view from a model's SQL and returns a table's row count (null for a
    * view). Errors carry the line within that SQL.

@@ -1,7 +1,18 @@
 /** What a run reports, per node and in all; also the shape of target/run_results.json. */
 import type { NodeKind } from '../compile/manifest.js';
 
-export type NodeStatus = 'success' | 'error' | 'skipped';
+/** Models and sources end in success; tests in pass, warn or fail; any node may error or be skipped. */
+export type NodeStatus = 'success' | 'pass' | 'warn' | 'fail' | 'error' | 'skipped';
+
+/** Rows as JSON-safe values (bigints and dates converted), for results files and output. */
+export type JsonRow = Record<string, string | number | boolean | null>;
+
+export interface UnitDiff {
+  columns: string[];
+  /** Expected rows the model did not return, and returned rows nobody expected. */
+  missing: JsonRow[];
+  extra: JsonRow[];
+}
 
 export interface NodeError {
   message: string;
@@ -20,6 +31,11 @@ export interface NodeResult {
   action: string;
   status: NodeStatus;
   rows: number | null;
+  /** Tests: failing rows (or groups) found; unit tests: rows missing plus extra. */
+  failures: number | null;
+  /** Tests: the first few failing rows. */
+  sample: JsonRow[] | null;
+  unitDiff: UnitDiff | null;
   executionTime: number;
   startedAt: string;
   completedAt: string;

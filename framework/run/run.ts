@@ -1,17 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Manifest, ManifestNode, NodeKind } from '../compile/manifest.js';
+import type { Manifest, ManifestNode, NodeKind, Relation } from '../compile/manifest.js';
 import { relationName } from '../compile/manifest.js';
-import { selectNodes, type Selection } from '../compile/select.js';
+import type { Selection } from '../compile/select.js';
 import { hasErrors, formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { PlatError } from '../core/errors.js';
-import type { Warehouse, WarehouseSession } from './adapter.js';
+import type { Warehouse } from './adapter.js';
+import { RelationCatalog } from './catalog.js';
 import { openDuckDB } from './duckdb/warehouse.js';
+import type { Executors } from './executors.js';
 import { materializeModel, ModelSqlError } from './materialize/model.js';
 import type { NodeResult, RunEvent, RunResults } from './results.js';
 import { schedule } from './scheduler.js';
 import { loadSource } from './sources/load.js';
-import { RelationCatalog } from './catalog.js';
 
 export interface RunOptions extends Selection {
   command?: string;
@@ -22,28 +23,12 @@ export interface RunOptions extends Selection {
   onEvent?: (event: RunEvent) => void;
   /** Where to write run_results.json; default <project>/target. Null: don't write. */
   targetDir?: string | null;
+  /** Node → nodes it must also wait for, beyond its parents (build: models wait for their tests). */
+  extraBlockers?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export function databasePath(manifest: Manifest): string {
   return resolve(manifest.project.root, manifest.target.duckdb);
-}
-
-/** Runs the selected nodes of a compiled manifest on its DuckDB database. */
-export async function run(manifest: Manifest, options: RunOptions = {}): Promise<RunResults> {
-  const { ids, diagnostics } = selectNodes(manifest, options);
-  failOnSelectorErrors(diagnostics);
-  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest) });
-  try {
-    return await runOn(warehouse, manifest, ids, options);
-  } finally {
-    warehouse.close();
-  }
-}
-
-export function failOnSelectorErrors(diagnostics: Diagnostic[]): void {
-  if (hasErrors(diagnostics)) {
-    throw new PlatError('USAGE', diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
-  }
 }
 
 export function displayPath(manifest: Manifest): string {
@@ -52,7 +37,30 @@ export function displayPath(manifest: Manifest): string {
   return fromCwd.startsWith('..') ? path : fromCwd;
 }
 
-export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: Set<string>, options: RunOptions): Promise<RunResults> {
+export function failOnSelectorErrors(diagnostics: Diagnostic[]): void {
+  if (hasErrors(diagnostics)) {
+    throw new PlatError('USAGE', diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+  }
+}
+
+/** Model and source executors; tests come from quality/ and are added by the caller. */
+export const buildExecutors: Pick<Executors, 'model' | 'source'> = {
+  model: (node, session, context) => materializeModel(session, node, { catalog: context.catalog, fullRefresh: context.options.fullRefresh ?? false }),
+  source: (node, session, context) =>
+    loadSource(session, node, { catalog: context.catalog, projectRoot: context.manifest.project.root, env: context.options.env ?? {}, now: context.now, note: context.note }),
+};
+
+/** Opens the project database and runs the given nodes on it. */
+export async function runNodes(manifest: Manifest, selected: Set<string>, executors: Executors, options: RunOptions = {}): Promise<RunResults> {
+  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest) });
+  try {
+    return await runOn(warehouse, manifest, selected, executors, options);
+  } finally {
+    warehouse.close();
+  }
+}
+
+export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: Set<string>, executors: Executors, options: RunOptions): Promise<RunResults> {
   const emit = options.onEvent ?? (() => undefined);
   const now = options.now ?? (() => new Date());
   const command = options.command ?? 'run';
@@ -63,7 +71,7 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
     notes.push(message);
     emit({ type: 'note', message });
   };
-  const counts = { source: 0, model: 0 } satisfies Record<NodeKind, number>;
+  const counts: Record<NodeKind, number> = { source: 0, model: 0, test: 0 };
   for (const id of selected) counts[manifest.nodes[id]!.kind]++;
   emit({ type: 'run_started', command, total: selected.size, threads, database: displayPath(manifest), counts });
 
@@ -71,46 +79,35 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
   let catalog: RelationCatalog;
   try {
     // Created up front and one at a time: concurrent CREATE SCHEMA from several sessions conflicts.
-    for (const schema of new Set([...selected].map((id) => relationOf(manifest.nodes[id]!)?.schema).filter((s): s is string => !!s))) {
-      await setup.ensureSchema(schema);
-    }
+    for (const schema of schemasWritten(manifest, selected)) await setup.ensureSchema(schema);
     catalog = await RelationCatalog.load(setup);
   } finally {
     setup.close();
   }
 
   const total = selected.size;
+  const execute = executors as { [K in NodeKind]: (node: ManifestNode, ...rest: Parameters<Executors[K]> extends [unknown, ...infer R] ? R : never) => ReturnType<Executors[K]> };
   const results = await schedule<NodeResult>({
     manifest,
     selected,
     threads,
     warehouse,
-    failed: (result) => result.status === 'error',
+    extraBlockers: options.extraBlockers,
+    failed: (result) => result.status === 'error' || result.status === 'fail',
     skip: (node, index, because) => {
       const at = now().toISOString();
-      const result: NodeResult = {
-        ...identity(node),
-        action: actionOf(node),
-        status: 'skipped',
-        rows: null,
-        executionTime: 0,
-        startedAt: at,
-        completedAt: at,
-        error: null,
-        skippedBecause: because,
-      };
+      const result: NodeResult = { ...blankResult(node, at), status: 'skipped', skippedBecause: because, completedAt: at };
       emit({ type: 'node_finished', index, total, result });
       return result;
     },
     execute: async (node, session, index) => {
-      emit({ type: 'node_started', index, total, uniqueId: node.uniqueId, name: node.name, kind: node.kind, relation: relationOf(node) ? relationName(relationOf(node)!) : null });
-      const began = now();
+      const identity = blankResult(node, now().toISOString());
+      emit({ type: 'node_started', index, total, uniqueId: node.uniqueId, name: node.name, kind: node.kind, relation: identity.relation });
       const clock = performance.now();
-      const result: NodeResult = { ...identity(node), action: actionOf(node), status: 'success', rows: null, executionTime: 0, startedAt: began.toISOString(), completedAt: '', error: null, skippedBecause: null };
+      const result: NodeResult = { ...identity, status: 'success' };
       try {
-        const outcome = await executeNode(node, session, { manifest, options, note, now: began, catalog });
-        result.rows = outcome.rows;
-        result.action = outcome.action;
+        const outcome = await execute[node.kind](node, session, { manifest, options, note, now: new Date(identity.startedAt), catalog });
+        Object.assign(result, outcome);
       } catch (error) {
         result.status = 'error';
         result.error = nodeError(node, error);
@@ -130,7 +127,7 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
     database: displayPath(manifest),
     results,
     notes,
-    success: results.every((r) => r.status !== 'error' && r.status !== 'skipped'),
+    success: results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'skipped'),
   };
   const targetDir = options.targetDir === undefined ? join(manifest.project.root, 'target') : options.targetDir;
   if (targetDir) writeJson(join(targetDir, 'run_results.json'), runResults);
@@ -138,42 +135,52 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
   return runResults;
 }
 
-interface ExecuteContext {
-  catalog: RelationCatalog;
-  manifest: Manifest;
-  options: RunOptions;
-  note: (message: string) => void;
-  now: Date;
+function schemasWritten(manifest: Manifest, selected: Set<string>): Set<string> {
+  const schemas = new Set<string>();
+  for (const id of selected) {
+    const node = manifest.nodes[id]!;
+    const relation = relationOf(node);
+    if (relation) schemas.add(relation.schema);
+    if (node.kind === 'test' && node.config.storeFailures) schemas.add('audit');
+  }
+  return schemas;
 }
 
-/** One entry per node kind: adding a kind fails to compile until it is handled here. */
-function executeNode(node: ManifestNode, session: WarehouseSession, context: ExecuteContext): Promise<{ rows: number | null; action: string }> {
+/** The relation a node builds, if it builds one. */
+export function relationOf(node: ManifestNode): Relation | null {
   switch (node.kind) {
     case 'model':
-      return materializeModel(session, node, { catalog: context.catalog, fullRefresh: context.options.fullRefresh ?? false });
+      return node.config.materialized === 'ephemeral' ? null : node.relation;
     case 'source':
-      return loadSource(session, node, { catalog: context.catalog, projectRoot: context.manifest.project.root, env: context.options.env ?? {}, now: context.now, note: context.note });
+      return node.relation;
+    case 'test':
+      return null;
   }
 }
 
-function relationOf(node: ManifestNode) {
-  if (node.kind === 'model' && node.config.materialized === 'ephemeral') return null;
-  return node.relation;
-}
-
-function identity(node: ManifestNode): Pick<NodeResult, 'uniqueId' | 'name' | 'kind' | 'relation'> {
+function blankResult(node: ManifestNode, at: string): NodeResult {
   const relation = relationOf(node);
-  return { uniqueId: node.uniqueId, name: node.name, kind: node.kind, relation: relation ? relationName(relation) : null };
-}
-
-function actionOf(node: ManifestNode): string {
-  return node.kind === 'model' ? node.config.materialized : 'source';
+  return {
+    uniqueId: node.uniqueId,
+    name: node.name,
+    kind: node.kind,
+    relation: relation ? relationName(relation) : null,
+    action: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? node.testType : 'source',
+    status: 'skipped',
+    rows: null,
+    failures: null,
+    sample: null,
+    unitDiff: null,
+    executionTime: 0,
+    startedAt: at,
+    completedAt: at,
+    error: null,
+    skippedBecause: null,
+  };
 }
 
 function nodeError(node: ManifestNode, error: unknown): NodeResult['error'] {
-  if (error instanceof ModelSqlError) {
-    return { message: error.message, file: node.path, line: error.templateLine, hint: null };
-  }
+  if (error instanceof ModelSqlError) return { message: error.message, file: node.path, line: error.templateLine, hint: null };
   if (error instanceof PlatError) return { message: error.message, file: node.path, line: null, hint: error.hint };
   return { message: error instanceof Error ? error.message : String(error), file: node.path, line: null, hint: null };
 }

@@ -14,11 +14,16 @@ export interface SchedulerOptions<R> {
   execute: (node: ManifestNode, session: WarehouseSession, index: number) => Promise<R>;
   skip: (node: ManifestNode, index: number, because: string) => R;
   failed: (result: R) => boolean;
+  extraBlockers?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export async function schedule<R>(options: SchedulerOptions<R>): Promise<R[]> {
   const { manifest, selected } = options;
   const blockers = selectedAncestors(manifest, selected);
+  for (const [id, extra] of options.extraBlockers ?? []) {
+    const own = blockers.get(id);
+    if (own) for (const blocker of extra) if (selected.has(blocker)) own.add(blocker);
+  }
   const waitingOn = new Map<string, number>();
   const dependents = new Map<string, string[]>();
   for (const [id, parents] of blockers) {

@@ -64,12 +64,13 @@ export class HandlebarsRenderer {
     }
   }
 
-  render(template: string, helpers: TemplateHelpers): RenderResult | null {
+  /** `variables` are visible to the template by name (custom generic tests' model, column, args). */
+  render(template: string, helpers: TemplateHelpers, variables: Record<string, unknown> = {}): RenderResult | null {
     this.current = helpers;
     try {
       this.trackPartials(template, helpers);
       // Handlebars reads {{this}} as the current context, not a helper: the context renders as the model's relation.
-      const context = { toString: () => helpers.this() };
+      const context = { ...variables, toString: () => helpers.this() };
       const sql = this.hb.compile(template, { noEscape: true, strict: true })(context);
       return { sql, lineMap: alignLines(template, sql) };
     } catch (error) {

@@ -84,6 +84,12 @@ class DuckDBSession implements WarehouseSession {
     return rows.map((r) => ({ name: String(r.column_name), type: String(r.data_type) }));
   }
 
+  async normalizeTypes(types: string[]): Promise<string[]> {
+    if (types.length === 0) return [];
+    const row = (await this.connection.runAndReadAll(`SELECT ${types.map((t) => `typeof(CAST(NULL AS ${t}))`).join(', ')}`)).getRows()[0] ?? [];
+    return row.map(String);
+  }
+
   async ensureSchema(schema: string): Promise<void> {
     await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
   }

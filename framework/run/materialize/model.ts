@@ -2,6 +2,7 @@ import type { ModelNode } from '../../compile/manifest.js';
 import { WarehouseError, type WarehouseSession } from '../adapter.js';
 import type { RelationCatalog } from '../catalog.js';
 import { buildAndSwap, stagingRelation } from './swap.js';
+import { checkContract } from './contract.js';
 
 export interface ModelOutcome {
   /** Rows in the table, or rows added/changed by an incremental run; null for views. */
@@ -42,6 +43,12 @@ async function materializeView(session: WarehouseSession, node: ModelNode, catal
     await session.transaction(async () => {
       await session.drop(node.relation, 'table');
       await mapped(node.lineMap, session.create('view', node.relation, node.compiledSql));
+      await checkContract(session, node, node.relation);
+    });
+  } else if (node.contractEnforced) {
+    await session.transaction(async () => {
+      await mapped(node.lineMap, session.create('view', node.relation, node.compiledSql, { replace: true }));
+      await checkContract(session, node, node.relation);
     });
   } else {
     // CREATE OR REPLACE is atomic on its own: a failing view leaves the old one in place.
@@ -52,7 +59,13 @@ async function materializeView(session: WarehouseSession, node: ModelNode, catal
 }
 
 async function materializeTable(session: WarehouseSession, node: ModelNode, catalog: RelationCatalog): Promise<ModelOutcome> {
-  const rows = await buildAndSwap(session, catalog, node.relation, (staging) => mapped(node.lineMap, session.create('table', staging, node.compiledSql, { replace: true })));
+  const rows = await buildAndSwap(
+    session,
+    catalog,
+    node.relation,
+    (staging) => mapped(node.lineMap, session.create('table', staging, node.compiledSql, { replace: true })),
+    (staging) => checkContract(session, node, staging),
+  );
   return { rows, action: 'table' };
 }
 
@@ -67,6 +80,7 @@ async function materializeIncremental(session: WarehouseSession, node: ModelNode
   await session.drop(batch, 'table');
   try {
     await mapped(node.incrementalLineMap ?? node.lineMap, session.create('table', batch, node.incrementalSql));
+    await checkContract(session, node, batch);
     const targetColumns = await session.columns(node.relation);
     const batchColumns = await session.columns(batch);
     const known = new Set(targetColumns.map((c) => c.name));

@@ -1,0 +1,136 @@
+import { diagnostic, type Diagnostic } from '../../core/diagnostics.js';
+import { sha256 } from '../../core/hash.js';
+import { didYouMean } from '../../core/suggest.js';
+import type { TestFile, TestSpec } from '../../project/spec.js';
+import { trimStatement } from '../ephemeral.js';
+import type { Linker } from '../link.js';
+import type { ModelNode, SourceNode, TestNode } from '../manifest.js';
+import { quoteRelation } from '../relation.js';
+import { renderModel, type RenderEnvironment } from '../render.js';
+import { builtinTests, columnIdentifier } from './builtin.js';
+import { parseTestConfig, TEST_CONFIG_KEYS } from './config.js';
+
+export interface GenericTestContext {
+  project: string;
+  models: ReadonlyMap<string, { node: ModelNode }>;
+  sources: ReadonlyMap<string, SourceNode>;
+  custom: ReadonlyMap<string, TestFile>;
+  linker: Linker;
+  environment: RenderEnvironment;
+  diagnostics: Diagnostic[];
+  names: Set<string>;
+}
+
+export interface TestDeclaration {
+  target: ModelNode | SourceNode;
+  column: string | null;
+  entry: TestSpec;
+  place: { file: string; line: number | null; column: number | null };
+}
+
+/** One declared generic test (`not_null`, `{ accepted_values: { values: [...] } }`, a custom one) → a test node. */
+export function genericTest(declaration: TestDeclaration, context: GenericTestContext): TestNode | null {
+  const { target, column, entry, place } = declaration;
+  const { name: testName, args: raw } = readEntry(entry);
+  const report = (message: string, hint: string | null = null) => context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place, hint));
+  const builtin = builtinTests[testName];
+  const custom = context.custom.get(testName);
+  if (!builtin && !custom) {
+    report(`unknown test "${testName}"`, didYouMean(testName, [...Object.keys(builtinTests), ...context.custom.keys()]) ?? 'define it as tests/generic/<name>.sql');
+    return null;
+  }
+  const config = parseTestConfig(raw, report);
+  const args = Object.fromEntries(Object.entries(raw).filter(([key]) => !(TEST_CONFIG_KEYS as readonly string[]).includes(key)));
+  if (builtin) {
+    for (const key of Object.keys(args)) if (!builtin.args.includes(key)) report(`${testName} has no argument "${key}"`, didYouMean(key, [...builtin.args, ...TEST_CONFIG_KEYS]) ?? (builtin.args.length ? `arguments: ${builtin.args.join(', ')}` : null));
+    for (const key of builtin.required ?? []) if (args[key] === undefined) report(`${testName} needs "${key}"`);
+    if (builtin.needsColumn && !column) {
+      report(`${testName} checks a column; declare it under the column's tests`);
+      return null;
+    }
+  }
+
+  const dependsOn = new Set([target.uniqueId]);
+  const base = relationExpression(target);
+  const model = config.where ? `(select * from ${base} where ${config.where})` : base;
+  let sql: string | null;
+  if (builtin) {
+    const result = builtin.build({
+      model,
+      column,
+      c: column ? columnIdentifier(column) : '',
+      args,
+      resolveTo: (to) => {
+        const found = to.includes('.') ? context.sources.get(to) : context.models.get(to)?.node;
+        if (!found) return null;
+        dependsOn.add(found.uniqueId);
+        return relationExpression(found);
+      },
+    });
+    if ('error' in result) {
+      report(result.error, result.hint ?? null);
+      return null;
+    }
+    sql = result.sql;
+  } else {
+    const variables = { ...args, model, column: column ? columnIdentifier(column) : null, column_name: column };
+    const rendered = renderModel(custom!, context.environment, false, context.diagnostics, () => ({}), variables);
+    if (!rendered) return null;
+    for (const ref of rendered.refs) {
+      const node = context.models.get(ref.name)?.node;
+      if (node) dependsOn.add(node.uniqueId);
+    }
+    sql = trimStatement(context.linker.resolve(rendered.sql, null));
+  }
+
+  const name = uniqueName(config.name ?? defaultName(testName, target, column), context.names);
+  return {
+    kind: 'test',
+    uniqueId: `test.${context.project}.${name}`,
+    name,
+    path: place.file,
+    description: '',
+    tags: [...target.tags, ...config.tags],
+    dependsOn: [...dependsOn],
+    fqn: [context.project, name],
+    checksums: { body: sha256(sql), config: sha256(JSON.stringify(config)) },
+    testType: 'generic',
+    testName,
+    attachedTo: target.uniqueId,
+    column,
+    config: { severity: config.severity, warnIf: config.warnIf, errorIf: config.errorIf, storeFailures: config.storeFailures },
+    compiledSql: sql,
+    unit: null,
+  };
+}
+
+/** How a test reads a node: its relation, or an ephemeral model's SQL in parentheses. */
+export function relationExpression(node: ModelNode | SourceNode): string {
+  if (node.kind === 'model' && node.config.materialized === 'ephemeral') {
+    return `(\n${node.compiledSql}\n)`;
+  }
+  return quoteRelation(node.relation);
+}
+
+function readEntry(entry: TestSpec): { name: string; args: Record<string, unknown> } {
+  if (typeof entry === 'string') return { name: entry, args: {} };
+  const [name, value] = Object.entries(entry)[0]!;
+  if (value && typeof value === 'object' && !Array.isArray(value)) return { name, args: value as Record<string, unknown> };
+  // Shorthands: accepted_values: [a, b] · unique_combination: [a, b] · expression: "x > 0"
+  if (Array.isArray(value)) return { name, args: name === 'unique_combination' ? { columns: value } : { values: value } };
+  if (typeof value === 'string') return { name, args: { expression: value } };
+  return { name, args: {} };
+}
+
+function defaultName(test: string, target: ModelNode | SourceNode, column: string | null): string {
+  const subject = target.kind === 'source' ? `source_${target.sourceName}_${target.tableName}` : target.name;
+  return [test, subject, column].filter(Boolean).join('_').replace(/[^A-Za-z0-9_]+/g, '_');
+}
+
+export function uniqueName(name: string, names: Set<string>): string {
+  let candidate = name;
+  for (let i = 2; names.has(candidate); i++) candidate = `${name}_${i}`;
+  names.add(candidate);
+  return candidate;
+}
+

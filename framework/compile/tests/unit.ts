@@ -1,0 +1,133 @@
+import { diagnostic, type Diagnostic } from '../../core/diagnostics.js';
+import { sha256 } from '../../core/hash.js';
+import { didYouMean } from '../../core/suggest.js';
+import type { ProjectSpec, UnitTestProperties } from '../../project/spec.js';
+import { inlineEphemerals, trimStatement, type EphemeralBody } from '../ephemeral.js';
+import { givenKey, type Linker } from '../link.js';
+import type { ManifestColumn, ModelNode, SourceNode, TestNode } from '../manifest.js';
+import { quoteIdentifier } from '../relation.js';
+import type { RenderedModel } from '../render.js';
+import { uniqueName } from './generic.js';
+
+/**
+ * A unit test runs a model's SQL on fixed input rows: every ref/source the model reads is
+ * replaced by a CTE of the given rows (ephemeral models in between are inlined as usual), so
+ * nothing real has to be built.
+ */
+export function unitTest(
+  test: UnitTestProperties,
+  context: {
+    project: string;
+    spec: ProjectSpec;
+    models: ReadonlyMap<string, { node: ModelNode; first: RenderedModel }>;
+    sources: ReadonlyMap<string, SourceNode>;
+    linker: Linker;
+    diagnostics: Diagnostic[];
+    names: Set<string>;
+  },
+): TestNode | null {
+  const at = (path: (string | number)[]) => ({ file: test.origin.file, ...context.spec.locator.locate(test.origin.file, [...test.origin.path, ...path]) });
+  const report = (path: (string | number)[], message: string, hint: string | null = null) => context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `unit test ${test.name}: ${message}` }, at(path), hint));
+  const model = context.models.get(test.model);
+  if (!model) {
+    report(['model'], `no model "${test.model}"`, didYouMean(test.model, context.models.keys()));
+    return null;
+  }
+
+  const needed = inputsRead(model.node, context.models);
+  const given = new Map<string, string>();
+  const bodies: EphemeralBody[] = [];
+  test.given.forEach((input, index) => {
+    if ((input.ref === undefined) === (input.source === undefined)) {
+      report(['given', index], 'each given input names exactly one of ref: or source:');
+      return;
+    }
+    const key = input.ref !== undefined ? givenKey.ref(input.ref) : givenKey.source(input.source!);
+    const label = input.ref ?? input.source!;
+    if (!needed.has(key)) {
+      const candidates = [...needed].map((k) => k.slice(k.indexOf(':') + 1));
+      report(['given', index], `${test.model} does not read ${input.ref !== undefined ? 'model' : 'source'} "${label}"`, didYouMean(label, candidates) ?? `it reads: ${candidates.join(', ')}`);
+      return;
+    }
+    const declared = input.ref !== undefined ? (context.models.get(input.ref)?.node.columns ?? []) : (context.sources.get(input.source!)?.columns ?? []);
+    const cte = `__plat_given_${label.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    given.set(key, cte);
+    bodies.push({ cte, sql: rowsSql(input.rows, declared) });
+  });
+  for (const key of needed) {
+    if (!given.has(key)) report(['given'], `needs rows for ${key.replace(':', ' ')}`, 'add it under given: (rows: [] for an empty input)');
+  }
+  if (given.size !== needed.size) return null;
+
+  const body = trimStatement(context.linker.resolve(model.first.sql, model.node.relation, given));
+  const modelSql = inlineEphemerals(body, model.first.lineMap, [...bodies, ...context.linker.ephemerals(model.node.refs, given)]).sql;
+  const columns = [...new Set(test.expect.rows.flatMap((row) => Object.keys(row)))];
+  const name = uniqueName(test.name, context.names);
+  return {
+    kind: 'test',
+    uniqueId: `test.${context.project}.${name}`,
+    name,
+    path: test.origin.file,
+    description: test.description ?? '',
+    tags: model.node.tags,
+    dependsOn: [],
+    fqn: [context.project, name],
+    checksums: { body: sha256(JSON.stringify({ given: test.given, expect: test.expect })), config: sha256(model.node.checksums.body) },
+    testType: 'unit',
+    testName: test.name,
+    attachedTo: model.node.uniqueId,
+    column: null,
+    config: { severity: 'error', warnIf: '!=0', errorIf: '!=0', storeFailures: false },
+    compiledSql: '',
+    unit: {
+      given: test.given.map((input) => input.ref ?? input.source!),
+      modelSql,
+      expect: { columns, rows: test.expect.rows.map((row) => columns.map((c) => row[c] ?? null)), ordered: test.expect.ordered ?? false },
+    },
+  };
+}
+
+/** The inputs a model reads directly, or through ephemeral models (which are inlined). */
+function inputsRead(node: ModelNode, models: ReadonlyMap<string, { node: ModelNode }>): Set<string> {
+  const keys = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (current: ModelNode) => {
+    for (const source of current.sources) keys.add(givenKey.source(source));
+    for (const ref of current.refs) {
+      const target = models.get(ref)?.node;
+      keys.add(givenKey.ref(ref));
+      if (target?.config.materialized === 'ephemeral' && !seen.has(ref)) {
+        seen.add(ref);
+        visit(target);
+      }
+    }
+  };
+  visit(node);
+  return keys;
+}
+
+/** Fixture rows as SQL, typed by the input's declared column types where it declares them. */
+function rowsSql(rows: Record<string, unknown>[], declared: ManifestColumn[]): string {
+  const types = new Map(declared.filter((c) => c.type).map((c) => [c.name, c.type!]));
+  const columns = [...new Set([...declared.map((c) => c.name), ...rows.flatMap((row) => Object.keys(row))])];
+  const typeOf = (column: string) => types.get(column) ?? inferType(rows.map((row) => row[column]));
+  const select = (row: Record<string, unknown> | null) =>
+    `select ${columns.map((c) => `cast(${row ? literal(row[c]) : 'null'} as ${typeOf(c)}) as ${quoteIdentifier(c)}`).join(', ')}`;
+  if (rows.length === 0) return `${select(null)} where false`;
+  return rows.map(select).join('\nunion all ');
+}
+
+function inferType(values: unknown[]): string {
+  const present = values.filter((v) => v !== null && v !== undefined);
+  if (present.length && present.every((v) => typeof v === 'boolean')) return 'BOOLEAN';
+  if (present.length && present.every((v) => typeof v === 'number' && Number.isInteger(v))) return 'BIGINT';
+  if (present.length && present.every((v) => typeof v === 'number')) return 'DOUBLE';
+  return 'VARCHAR';
+}
+
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'object') return `'${JSON.stringify(value).replace(/'/g, "''")}'`;
+  return `'${String(value).replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,24 @@
+import type { Manifest, ManifestNode, NodeKind } from '../compile/manifest.js';
+import type { WarehouseSession } from './adapter.js';
+import type { RelationCatalog } from './catalog.js';
+import type { NodeResult } from './results.js';
+import type { RunOptions } from './run.js';
+
+export interface ExecuteContext {
+  catalog: RelationCatalog;
+  manifest: Manifest;
+  options: RunOptions;
+  note: (message: string) => void;
+  now: Date;
+}
+
+/** What executing a node produced; the runner adds identity and timing. */
+export type NodeOutcome = Pick<NodeResult, 'rows' | 'action'> & Partial<Pick<NodeResult, 'status' | 'failures' | 'sample' | 'unitDiff'>>;
+
+/**
+ * One executor per node kind. The record type makes adding a kind a compile error until it
+ * has an executor; the runner itself never looks at kinds.
+ */
+export type Executors = {
+  [K in NodeKind]: (node: Extract<ManifestNode, { kind: K }>, session: WarehouseSession, context: ExecuteContext) => Promise<NodeOutcome>;
+};
