@@ -15,15 +15,18 @@ describe('plat CLI', () => {
     const { code, stdout } = plat(['build'], dir);
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines[0]).toBe('plat build: 9 nodes (1 source, 8 models) on target/plat.duckdb, 4 threads');
+    expect(lines[0]).toBe('plat build: 46 nodes (1 source, 8 models, 37 tests) on target/plat.duckdb, 4 threads');
     expect(lines).toContain('note: source ecommerce.events: no Kafka broker configured (KAFKA_BROKERS unset), filling bronze.events from its generator');
-    expect(stdout).toMatch(/^\d of 9 OK {4}source bronze\.events \.+ 100,000 rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^\d of 9 OK {4}table marts\.revenue_per_hour \.+ 48 rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^\d of 9 OK {4}ephemeral int_events_classified \.+ inlined$/m);
-    expect(stdout).toMatch(/^Finished 9 nodes in \d+\.\d\ds: 9 OK, 0 errors, 0 skipped$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 46 OK {4}source bronze\.events \.+ 100,000 rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 46 OK {4}table marts\.revenue_per_hour \.+ 48 rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 46 OK {4}ephemeral int_events_classified \.+ inlined$/m);
+    expect(stdout).toMatch(/^Finished 46 nodes in \d+\.\d\ds: 40 OK, 6 warnings, 0 errors, 0 skipped$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 46 WARN  test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 46 PASS  test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
     expect(stdout).not.toContain('\x1b[');
     const results = JSON.parse(readFileSync(join(dir, 'target/run_results.json'), 'utf8'));
-    expect(results.results).toHaveLength(9);
+    expect(results.results).toHaveLength(46);
+    expect(results.results.find((r: { name: string }) => r.name === 'unique_stg_events_event_id')).toMatchObject({ kind: 'test', status: 'pass', failures: 0 });
     expect(existsSync(join(dir, 'target/manifest.json'))).toBe(true);
     expect(readFileSync(join(dir, 'target/compiled/models/marts/revenue_per_hour.sql'), 'utf8')).toContain('date_trunc(\'hour\', event_ts at time zone \'UTC\')');
   });
@@ -43,7 +46,7 @@ describe('plat CLI', () => {
   it('lists nodes by selector, as a table or JSON', () => {
     const { stdout } = plat(['ls', '--select', '+revenue_per_hour', '--output', 'name'], dir);
     expect(stdout.trim().split('\n').sort()).toEqual(['ecommerce.events', 'int_events_classified', 'int_hourly_event_counts', 'revenue_per_hour', 'stg_events']);
-    const json = JSON.parse(plat(['ls', '--json', '--select', 'tag:ml'], dir).stdout);
+    const json = JSON.parse(plat(['ls', '--json', '--select', 'tag:ml,resource_type:model'], dir).stdout);
     expect(json).toEqual([expect.objectContaining({ kind: 'model', name: 'user_features', relation: 'marts.user_features', path: 'models/marts/user_features.sql' })]);
   });
 
@@ -51,7 +54,14 @@ describe('plat CLI', () => {
     expect(plat(['compile'], dir).code).toBe(0);
     const path = join(dir, 'models/marts/conversion_rate.sql');
     writeFileSync(path, `${readFileSync(path, 'utf8')}\n-- edited\n`);
-    expect(plat(['ls', '--select', 'state:modified+', '--output', 'name'], dir).stdout.trim()).toBe('conversion_rate');
+    expect(plat(['ls', '--select', 'state:modified+', '--output', 'name'], dir).stdout.trim().split('\n').sort()).toEqual([
+      'conversion_rate',
+      'conversion_rate_divides_safely',
+      'not_null_conversion_rate_hour_window',
+      'range_conversion_rate_cart_to_purchase_rate',
+      'range_conversion_rate_view_to_cart_rate',
+      'unique_conversion_rate_hour_window',
+    ]);
   });
 
   it('fails a second run on the same database fast, with a clear lock message', async () => {

@@ -81,7 +81,7 @@ function testDetails(result: NodeResult): string[] {
       ...(extra.length ? [`      ${colors.red('extra')} (returned, not expected):`, ...indent(formatTable(Object.keys(extra[0]!), extra))] : []),
     ];
   }
-  if (result.sample?.length && (result.status === 'fail' || result.status === 'warn')) {
+  if (result.sample?.length && result.status === 'fail') {
     const more = (result.failures ?? 0) > result.sample.length ? `first ${result.sample.length} of ${result.failures}` : 'all';
     return [`      ${colors.dim(`failing rows (${more}):`)}`, ...indent(formatTable(Object.keys(result.sample[0]!), result.sample))];
   }

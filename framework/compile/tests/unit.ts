@@ -34,7 +34,7 @@ export function unitTest(
     return null;
   }
 
-  const needed = inputsRead(model.node, context.models);
+  const readable = inputsRead(model.node, context.models, null);
   const given = new Map<string, string>();
   const bodies: EphemeralBody[] = [];
   test.given.forEach((input, index) => {
@@ -44,8 +44,8 @@ export function unitTest(
     }
     const key = input.ref !== undefined ? givenKey.ref(input.ref) : givenKey.source(input.source!);
     const label = input.ref ?? input.source!;
-    if (!needed.has(key)) {
-      const candidates = [...needed].map((k) => k.slice(k.indexOf(':') + 1));
+    if (!readable.has(key)) {
+      const candidates = [...readable].map((k) => k.slice(k.indexOf(':') + 1));
       report(['given', index], `${test.model} does not read ${input.ref !== undefined ? 'model' : 'source'} "${label}"`, didYouMean(label, candidates) ?? `it reads: ${candidates.join(', ')}`);
       return;
     }
@@ -54,10 +54,10 @@ export function unitTest(
     given.set(key, cte);
     bodies.push({ cte, sql: rowsSql(input.rows, declared) });
   });
-  for (const key of needed) {
-    if (!given.has(key)) report(['given'], `needs rows for ${key.replace(':', ' ')}`, 'add it under given: (rows: [] for an empty input)');
-  }
-  if (given.size !== needed.size) return null;
+  const needed = inputsRead(model.node, context.models, given);
+  const missing = [...needed].filter((key) => !given.has(key));
+  for (const key of missing) report(['given'], `needs rows for ${key.replace(':', ' ')}`, 'add it under given: (rows: [] for an empty input)');
+  if (missing.length || given.size !== test.given.length) return null;
 
   const body = trimStatement(context.linker.resolve(model.first.sql, model.node.relation, given));
   const modelSql = inlineEphemerals(body, model.first.lineMap, [...bodies, ...context.linker.ephemerals(model.node.refs, given)]).sql;
@@ -87,16 +87,20 @@ export function unitTest(
   };
 }
 
-/** The inputs a model reads directly, or through ephemeral models (which are inlined). */
-function inputsRead(node: ModelNode, models: ReadonlyMap<string, { node: ModelNode }>): Set<string> {
+/**
+ * The inputs a model reads, directly or through ephemeral models (which are inlined unless
+ * given). With `given` null: everything that could be given, ephemeral models included.
+ */
+function inputsRead(node: ModelNode, models: ReadonlyMap<string, { node: ModelNode }>, given: ReadonlyMap<string, string> | null): Set<string> {
   const keys = new Set<string>();
   const seen = new Set<string>();
   const visit = (current: ModelNode) => {
     for (const source of current.sources) keys.add(givenKey.source(source));
     for (const ref of current.refs) {
       const target = models.get(ref)?.node;
-      keys.add(givenKey.ref(ref));
-      if (target?.config.materialized === 'ephemeral' && !seen.has(ref)) {
+      const inlined = target?.config.materialized === 'ephemeral' && !given?.has(givenKey.ref(ref));
+      if (!inlined || given === null) keys.add(givenKey.ref(ref));
+      if (inlined && !seen.has(ref)) {
         seen.add(ref);
         visit(target);
       }
