@@ -6,7 +6,7 @@ import type { ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
 import type { ModelFile, ModelProperties, ProjectSpec, SourceTableSpec } from '../project/spec.js';
 import { layeredConfig, resolveConfig } from './config.js';
-import { buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
+import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
 import { compileTests } from './tests/index.js';
 import { inlineEphemerals, trimStatement } from './ephemeral.js';
 import { createLinker } from './link.js';
@@ -139,7 +139,7 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
 
   const tests = compileTests({ spec, project, models: rendered, sources, disabled, linker, environment, diagnostics });
   const all = [...sources.values(), ...models, ...tests];
-  const fullGraph = buildDag(all);
+  const fullGraph = addToDag(graph, tests);
   attachSingularTests(tests, fullGraph);
 
   const nodes: Manifest['nodes'] = {};

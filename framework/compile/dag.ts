@@ -5,13 +5,15 @@ export type Dag = InstanceType<typeof Graph.DirectedGraph>;
 
 /** Edges run parent → child (from what a node reads to the node). */
 export function buildDag(nodes: Iterable<{ uniqueId: string; dependsOn: readonly string[] }>): Dag {
-  const graph = new Graph.DirectedGraph();
+  return addToDag(new Graph.DirectedGraph(), nodes);
+}
+
+/** Adds nodes (and edges from their parents already in the graph) to a DAG. */
+export function addToDag(graph: Dag, nodes: Iterable<{ uniqueId: string; dependsOn: readonly string[] }>): Dag {
   const list = [...nodes];
   for (const node of list) graph.addNode(node.uniqueId);
   for (const node of list) {
-    for (const parent of node.dependsOn) {
-      if (graph.hasNode(parent) && !graph.hasEdge(parent, node.uniqueId)) graph.addEdge(parent, node.uniqueId);
-    }
+    for (const parent of node.dependsOn) if (graph.hasNode(parent)) graph.mergeEdge(parent, node.uniqueId);
   }
   return graph;
 }

@@ -25,14 +25,16 @@ export interface TestDeclaration {
   target: ModelNode | SourceNode;
   column: string | null;
   entry: TestSpec;
-  place: { file: string; line: number | null; column: number | null };
+  file: string;
+  /** Line and column, computed only when there is something to report (it re-parses the file). */
+  place: () => { file: string; line: number | null; column: number | null };
 }
 
 /** One declared generic test (`not_null`, `{ accepted_values: { values: [...] } }`, a custom one) → a test node. */
 export function genericTest(declaration: TestDeclaration, context: GenericTestContext): TestNode | null {
-  const { target, column, entry, place } = declaration;
+  const { target, column, entry, place, file } = declaration;
   const { name: testName, args: raw } = readEntry(entry);
-  const report = (message: string, hint: string | null = null) => context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place, hint));
+  const report = (message: string, hint: string | null = null) => context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place(), hint));
   const builtin = builtinTests[testName];
   const custom = context.custom.get(testName);
   if (!builtin && !custom) {
@@ -88,7 +90,7 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
     kind: 'test',
     uniqueId: `test.${context.project}.${name}`,
     name,
-    path: place.file,
+    path: file,
     description: '',
     tags: [...target.tags, ...config.tags],
     dependsOn: [...dependsOn],

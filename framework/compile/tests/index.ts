@@ -50,12 +50,12 @@ export function compileTests(input: TestsInput): TestNode[] {
 
 function* declarations(input: TestsInput): Generator<TestDeclaration> {
   const { spec } = input;
-  const place = (file: string, path: (string | number)[]) => ({ file, line: null, column: null, ...spec.locator.locate(file, path) });
+  const place = (file: string, path: (string | number)[]) => () => ({ file, line: null, column: null, ...spec.locator.locate(file, path) });
   const entries = (target: ModelNode | SourceNode, file: string, base: (string | number)[], tests: TestSpec[] | undefined, columns: { name: string; tests?: TestSpec[] }[] | undefined) => {
     const found: TestDeclaration[] = [];
-    (tests ?? []).forEach((entry, k) => found.push({ target, column: null, entry, place: place(file, [...base, 'tests', k]) }));
+    (tests ?? []).forEach((entry, k) => found.push({ target, column: null, entry, file, place: place(file, [...base, 'tests', k]) }));
     (columns ?? []).forEach((column, j) =>
-      (column.tests ?? []).forEach((entry, k) => found.push({ target, column: column.name, entry, place: place(file, [...base, 'columns', j, 'tests', k]) })),
+      (column.tests ?? []).forEach((entry, k) => found.push({ target, column: column.name, entry, file, place: place(file, [...base, 'columns', j, 'tests', k]) })),
     );
     return found;
   };
