@@ -25,6 +25,8 @@ interface CleanEvent {
 let dir: string;
 let clean: CleanEvent[];
 let reasons: Map<string, number>;
+let raw: RawEvent[];
+let firstBuild: Awaited<ReturnType<typeof build>>;
 
 function classify(raw: RawEvent[]): { clean: CleanEvent[]; reasons: Map<string, number> } {
   const seen = new Set<string>();
@@ -55,14 +57,33 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
 
 beforeAll(async () => {
   dir = copyProject(join(repoRoot, 'project'));
-  const results = await build(compileDir(dir), { env: {} });
-  expect(results.success).toBe(true);
-  const raw = (await queryDb(dir, 'select * from bronze.events')) as unknown as RawEvent[];
+  firstBuild = await build(compileDir(dir), { env: {} });
+  expect(firstBuild.success).toBe(true);
+  raw = (await queryDb(dir, 'select * from bronze.events')) as unknown as RawEvent[];
   expect(raw).toHaveLength(100_000);
   ({ clean, reasons } = classify(raw));
 }, 60_000);
 
 describe('the e-commerce example', () => {
+  it('catches every injected bad row at the source as a warning, and lets none reach staging', () => {
+    const result = (name: string) => firstBuild.results.find((r) => r.name === name)!;
+    const count = (predicate: (e: RawEvent) => boolean) => raw.filter(predicate).length;
+    expect(result('not_null_source_ecommerce_events_user_id')).toMatchObject({ status: 'warn', failures: count((e) => e.user_id === null) });
+    expect(result('not_null_source_ecommerce_events_product_id')).toMatchObject({ status: 'warn', failures: count((e) => e.product_id === null) });
+    expect(result('accepted_values_source_ecommerce_events_event_type')).toMatchObject({
+      status: 'warn',
+      failures: count((e) => e.event_type !== null && !['view', 'cart', 'purchase'].includes(e.event_type)),
+    });
+    expect(result('range_source_ecommerce_events_price')).toMatchObject({ status: 'warn', failures: count((e) => e.price < 0) });
+    expect(result('source_no_zero_price_purchases')).toMatchObject({ status: 'warn', failures: count((e) => e.event_type === 'purchase' && e.price === 0) });
+    const staging = firstBuild.results.filter((r) => r.kind === 'test' && (r.name.includes('stg_events') || r.name.startsWith('unique_stg') || r.name.startsWith('not_null_stg')));
+    expect(staging.length).toBeGreaterThanOrEqual(9);
+    expect(staging.filter((r) => r.status !== 'pass')).toEqual([]);
+    const tests = firstBuild.results.filter((r) => r.kind === 'test');
+    expect(tests.filter((r) => r.status === 'fail' || r.status === 'error')).toEqual([]);
+    expect(tests.filter((r) => r.name.startsWith('unit') || ['stg_events_applies_the_silver_rules', 'stg_events_rejected_names_each_rule', 'conversion_rate_divides_safely', 'purchases_reach_revenue_per_hour'].includes(r.name)).map((r) => r.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+  });
+
   it('keeps every rejected row with its reason, and only clean rows in staging', async () => {
     const rejected = await queryDb(dir, 'select reject_reason, count(*) as n from staging.stg_events_rejected group by 1');
     expect(new Map(rejected.map((r) => [r.reject_reason, Number(r.n)]))).toEqual(reasons);
