@@ -24,7 +24,7 @@ async function direct(manifest: Manifest, path: string): Promise<number> {
   const started = performance.now();
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
-  const nodes = Object.values(manifest.nodes) as ModelNode[];
+  const nodes = Object.values(manifest.nodes).filter((n): n is ModelNode => n.kind === 'model');
   for (const schema of new Set(nodes.map((n) => n.relation.schema))) await connection.run(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   for (const id of topologicalOrder(buildDag(nodes))) {
     const node = manifest.nodes[id] as ModelNode;
