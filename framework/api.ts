@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest, writeCompileArtifacts } from './compile/artifacts.js';
 import { compile, type CompileOptions } from './compile/compile.js';
-import type { Manifest, ManifestNode } from './compile/manifest.js';
+import type { Manifest, ManifestNode, SourceNode } from './compile/manifest.js';
 import { selectNodes, type Selection } from './compile/select.js';
 import { hasErrors, type Diagnostic } from './core/diagnostics.js';
 import { readProjectFiles, resolveProjectDir } from './project/files.js';
@@ -16,8 +16,14 @@ import { testBlockers } from './quality/blocking.js';
 import { executeTest } from './quality/execute.js';
 import { checkFreshness, type FreshnessResult } from './quality/freshness.js';
 import type { Executors } from './run/executors.js';
-import type { RunResults } from './run/results.js';
-import { buildExecutors, failOnSelectorErrors, runNodes, writeJson, type RunOptions } from './run/run.js';
+import type { IngestProgress, RunResults } from './run/results.js';
+import { openDuckDB } from './run/duckdb/warehouse.js';
+import { brokersFrom } from './stream/kafka.js';
+import { ingestSource, type IngestResult } from './stream/ingest.js';
+import { produce, type ProduceOptions } from './stream/produce.js';
+import { PlatError } from './core/errors.js';
+import { didYouMean } from './core/suggest.js';
+import { buildExecutors, databasePath, displayPath, failOnSelectorErrors, runNodes, writeJson, type RunOptions } from './run/run.js';
 
 export interface ProjectOptions extends CompileOptions {
   projectDir?: string;
@@ -32,7 +38,22 @@ export interface CompiledProject {
   previous: Manifest | null;
 }
 
-const executors: Executors = { ...buildExecutors, test: (node, session) => executeTest(node, session) };
+/** Kafka sources with a broker configured are ingested until caught up; the rest load as usual. */
+const executors: Executors = {
+  ...buildExecutors,
+  source: async (node, session, context) => {
+    const brokers = brokersFrom(context.options.env ?? {});
+    if (!node.loader.kafka || brokers.length === 0) return buildExecutors.source(node, session, context);
+    const result = await ingestSource(session, node, { brokers, groupId: groupOf(context.manifest, node), mode: 'caught-up', onProgress: context.progress });
+    context.catalog.set(node.relation, 'table');
+    return { rows: result.landed, action: `kafka ${result.topic}${result.deadLetters ? `, ${result.deadLetters} dead letters` : ''}` };
+  },
+  test: (node, session) => executeTest(node, session),
+};
+
+function groupOf(manifest: Manifest, node: SourceNode): string {
+  return node.loader.kafka?.group ?? `plat-${manifest.project.name}-${node.name}`;
+}
 
 /** Loads, validates and compiles the project on disk; writes target/ only when it compiled cleanly. */
 export function compileProjectDir(options: ProjectOptions = {}, write = true): CompiledProject {
@@ -107,6 +128,46 @@ export async function sourceFreshness(manifest: Manifest, options: Selection & {
   const targetDir = options.targetDir === undefined ? join(manifest.project.root, 'target') : options.targetDir;
   if (targetDir) writeJson(join(targetDir, 'sources.json'), { version: 1, generatedAt: (options.now ?? new Date()).toISOString(), results });
   return results;
+}
+
+export interface IngestCommandOptions extends Selection {
+  env?: Record<string, string | undefined>;
+  onProgress?: (progress: IngestProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Consumes every selected Kafka source until it has landed what the topic held at the start. */
+export async function ingest(manifest: Manifest, options: IngestCommandOptions = {}): Promise<IngestResult[]> {
+  const brokers = brokersFrom(options.env ?? process.env);
+  if (brokers.length === 0) throw new PlatError('USAGE', 'KAFKA_BROKERS is not set', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
+  const ids = selected(manifest, options);
+  const sources = [...ids].map((id) => manifest.nodes[id]!).filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
+  if (sources.length === 0) return [];
+  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest) });
+  try {
+    return await Promise.all(
+      sources.map(async (node) => {
+        const session = await warehouse.session();
+        try {
+          return await ingestSource(session, node, { brokers, groupId: groupOf(manifest, node), mode: 'caught-up', onProgress: options.onProgress, signal: options.signal });
+        } finally {
+          session.close();
+        }
+      }),
+    );
+  } finally {
+    warehouse.close();
+  }
+}
+
+/** Sends a source's generated events to its topic. */
+export function produceTo(manifest: Manifest, sourceName: string, options: Omit<ProduceOptions, 'brokers'> & { env?: Record<string, string | undefined> }) {
+  const brokers = brokersFrom(options.env ?? process.env);
+  if (brokers.length === 0) throw new PlatError('USAGE', 'KAFKA_BROKERS is not set', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
+  const sources = Object.values(manifest.nodes).filter((n): n is SourceNode => n.kind === 'source');
+  const node = sources.find((n) => n.name === sourceName || `${n.sourceName}` === sourceName);
+  if (!node) throw new PlatError('USAGE', `no source "${sourceName}"`, didYouMean(sourceName, sources.map((n) => n.name)) ?? `sources: ${sources.map((n) => n.name).join(', ')}`);
+  return produce(node, { ...options, brokers });
 }
 
 export function clean(root: string): void {

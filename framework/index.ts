@@ -1,4 +1,4 @@
-export { compileProjectDir, loadState, listNodes, run, test, build, sourceFreshness, clean, type CompiledProject, type ProjectOptions } from './api.js';
+export { compileProjectDir, loadState, listNodes, run, test, build, sourceFreshness, ingest, produceTo, clean, type CompiledProject, type ProjectOptions } from './api.js';
 export type { FreshnessResult } from './quality/freshness.js';
 export { loadProject } from './project/load.js';
 export { parseProject } from './project/parse.js';
@@ -12,3 +12,4 @@ export type { RunEvent, RunResults, NodeResult } from './run/results.js';
 export { formatDiagnostic, type Diagnostic } from './core/diagnostics.js';
 export { PlatError } from './core/errors.js';
 export { initProject } from './project/init.js';
+export type { IngestResult } from './stream/ingest.js';

@@ -1,6 +1,8 @@
 import { basename, relative, resolve } from 'node:path';
 import pc from 'picocolors';
-import { build, clean, compileProjectDir, listNodes, loadState, run, sourceFreshness, test, type CompiledProject } from '../api.js';
+import { build, clean, compileProjectDir, ingest, listNodes, loadState, produceTo, run, sourceFreshness, test, type CompiledProject } from '../api.js';
+import { ingestProgressDisplay } from './progress.js';
+import { parseDuration } from '../core/duration.js';
 import { exitCodes, PlatError } from '../core/errors.js';
 import { initProject } from '../project/init.js';
 import { resolveProjectDir } from '../project/files.js';
@@ -58,6 +60,14 @@ const parseCount = (text: string): number => {
   return n;
 };
 
+const parseTime = (text: string): number => {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new PlatError('USAGE', `expected a duration like 30s or 5m, got "${text}"`);
+  }
+};
+
 const projectDir: OptionSpec = { flags: '--project-dir <dir>', description: 'project folder (default: ./ if it has plat_project.yml, else ./project)' };
 const selection: OptionSpec[] = [
   { flags: '-s, --select <selector...>', description: 'nodes to include: name, +name, name+, 2+name, @name, tag:x, path:models/marts, source:src, state:modified' },
@@ -83,6 +93,7 @@ function compiled(options: Options, consequence: string): CompiledProject | null
 async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Promise<number> {
   const project = compiled(options, 'nothing was run');
   if (!project) return exitCodes.failure;
+  const display = ingestProgressDisplay();
   const runOptions: RunOptions = {
     select: options.select,
     exclude: options.exclude,
@@ -90,7 +101,7 @@ async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Pro
     threads: options.threads,
     fullRefresh: options.fullRefresh,
     env: process.env,
-    onEvent: options.json ? (event) => out(JSON.stringify(event)) : (event) => renderRunEvent(event, out),
+    onEvent: options.json ? (event) => event.type !== 'ingest_progress' && out(JSON.stringify(event)) : (event) => renderRunEvent(event, out, display),
   };
   const verbs = { run, build, test };
   const results: RunResults = await verbs[verb](project.manifest, runOptions);
@@ -129,6 +140,58 @@ export const commands: CommandSpec[] = [
       if (options.json) out(toJson(results));
       else renderFreshness(results, out);
       return results.some((r) => r.status === 'error') ? exitCodes.failure : exitCodes.ok;
+    },
+  },
+  {
+    usage: 'ingest',
+    description: 'consume the selected Kafka sources (KAFKA_BROKERS) until they hold what the topics held at the start',
+    options: [projectDir, ...selection, { flags: '--json', description: 'print the results as JSON' }],
+    run: async (_, raw) => {
+      const options = raw as Options;
+      const project = compiled(options, 'nothing was ingested');
+      if (!project) return exitCodes.failure;
+      const display = ingestProgressDisplay();
+      const results = await ingest(project.manifest, {
+        select: options.select,
+        exclude: options.exclude,
+        state: loadState(project, options.state),
+        env: process.env,
+        onProgress: options.json ? undefined : (p) => display.update(p),
+      });
+      display.done();
+      if (options.json) out(toJson(results));
+      else if (results.length === 0) out('No selected source reads from Kafka.');
+      for (const r of options.json ? [] : results) {
+        const rate = r.seconds > 0 ? `, ${Math.round(r.landed / r.seconds).toLocaleString('en-US')} msg/s` : '';
+        out(`${pc.green('OK')} ${r.source} (${r.topic}): ${r.landed.toLocaleString('en-US')} landed, ${r.deadLetters.toLocaleString('en-US')} dead letters in ${r.seconds.toFixed(2)}s${rate}`);
+      }
+      return exitCodes.ok;
+    },
+  },
+  {
+    usage: 'produce <source>',
+    description: "send events from a source's generator to its Kafka topic (acks=all, keyed by kafka.key)",
+    options: [
+      projectDir,
+      { flags: '--count <n>', description: 'events to send (default: the generator rows)', parse: parseCount },
+      { flags: '--rate <n>', description: 'events per second (default: as fast as possible)', parse: parseCount },
+      { flags: '--duration <time>', description: 'stop after this long, e.g. 30s or 5m', parse: parseTime },
+    ],
+    run: async ([source], raw) => {
+      const options = raw as Options & { count?: number; rate?: number; duration?: number };
+      const project = compiled(options, 'nothing was sent');
+      if (!project) return exitCodes.failure;
+      const live = process.stdout.isTTY === true;
+      const result = await produceTo(project.manifest, source!, {
+        count: options.count,
+        rate: options.rate,
+        duration: options.duration,
+        env: process.env,
+        onProgress: live ? (sent, seconds) => process.stdout.write(`\r${pc.cyan('producing')} ${sent.toLocaleString('en-US')} sent, ${Math.round(sent / Math.max(seconds, 0.001)).toLocaleString('en-US')}/s`) : undefined,
+      });
+      if (live) process.stdout.write('\r\x1b[K');
+      out(`${pc.green('OK')} sent ${result.sent.toLocaleString('en-US')} events in ${result.seconds.toFixed(2)}s (${Math.round(result.sent / Math.max(result.seconds, 0.001)).toLocaleString('en-US')}/s)`);
+      return exitCodes.ok;
     },
   },
   {

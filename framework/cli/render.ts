@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { RunEvent, NodeResult, RunResults } from '../run/results.js';
+import type { IngestProgress, RunEvent, NodeResult, RunResults } from '../run/results.js';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { formatTable } from './table.js';
 import type { FreshnessResult } from '../quality/freshness.js';
@@ -10,8 +10,12 @@ const LINE_WIDTH = 78;
 
 export type Write = (line: string) => void;
 
-export function renderRunEvent(event: RunEvent, write: Write): void {
+export function renderRunEvent(event: RunEvent, write: Write, progress?: { update(p: IngestProgress): void; done(): void }): void {
+  if (event.type !== 'ingest_progress') progress?.done();
   switch (event.type) {
+    case 'ingest_progress':
+      progress?.update(event.progress);
+      return;
     case 'run_started': {
       const kinds = Object.entries(event.counts)
         .filter(([, n]) => n > 0)

@@ -15,6 +15,8 @@ export interface ManifestColumn {
   name: string;
   type: string | null;
   description: string;
+  /** Sources: a message without this field (or with null) is a dead letter. */
+  required: boolean;
   tests: TestSpec[];
 }
 
@@ -128,7 +130,7 @@ export interface Manifest {
 }
 
 export function columnsOf(columns: readonly ColumnSpec[] | undefined): ManifestColumn[] {
-  return (columns ?? []).map((c) => ({ name: c.name, type: c.type ?? null, description: c.description ?? '', tests: c.tests ?? [] }));
+  return (columns ?? []).map((c) => ({ name: c.name, type: c.type ?? null, description: c.description ?? '', required: c.required ?? false, tests: c.tests ?? [] }));
 }
 
 export function relationName(relation: Relation): string {

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'QUERY_FAILED'
   | 'STATE_MISSING'
   | 'INIT_TARGET_EXISTS'
+  | 'KAFKA_UNAVAILABLE'
   | 'USAGE';
 
 export class PlatError extends Error {

@@ -63,7 +63,7 @@ export interface SourceTableSpec {
   columns: ColumnSpec[];
   tests: TestSpec[];
   freshness: { field: string; warn_after?: string; error_after?: string } | null;
-  kafka: { topic: string; group?: string; format?: 'json'; partitions?: number } | null;
+  kafka: { topic: string; group?: string; key?: string; format?: 'json'; partitions?: number } | null;
   file: { path: string; format?: 'csv' | 'ndjson' | 'parquet'; options?: Record<string, string | number | boolean> } | null;
   generator: GeneratorSpec | null;
   /** Where it is declared, for diagnostics: file and YAML path. */

@@ -1,7 +1,7 @@
 import type { Manifest, ManifestNode, NodeKind } from '../compile/manifest.js';
 import type { WarehouseSession } from './adapter.js';
 import type { RelationCatalog } from './catalog.js';
-import type { NodeResult } from './results.js';
+import type { IngestProgress, NodeResult } from './results.js';
 import type { RunOptions } from './run.js';
 
 export interface ExecuteContext {
@@ -9,6 +9,7 @@ export interface ExecuteContext {
   manifest: Manifest;
   options: RunOptions;
   note: (message: string) => void;
+  progress: (progress: IngestProgress) => void;
   now: Date;
 }
 

@@ -55,9 +55,22 @@ export interface RunResults {
   success: boolean;
 }
 
+/** Where a Kafka ingest stands; emitted a few times a second while it runs. */
+export interface IngestProgress {
+  source: string;
+  topic: string;
+  landed: number;
+  deadLetters: number;
+  /** Messages landed per second since the start. */
+  rate: number;
+  /** Messages not yet landed, over all partitions. */
+  lag: number;
+}
+
 export type RunEvent =
   | { type: 'run_started'; command: string; total: number; threads: number; database: string; counts: Record<NodeKind, number> }
   | { type: 'note'; message: string }
+  | { type: 'ingest_progress'; progress: IngestProgress }
   | { type: 'node_started'; index: number; total: number; uniqueId: string; name: string; kind: NodeKind; relation: string | null }
   | { type: 'node_finished'; index: number; total: number; result: NodeResult }
   | { type: 'run_finished'; results: RunResults };

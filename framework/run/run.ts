@@ -10,7 +10,7 @@ import { RelationCatalog } from './catalog.js';
 import { openDuckDB } from './duckdb/warehouse.js';
 import type { Executors } from './executors.js';
 import { materializeModel, ModelSqlError } from './materialize/model.js';
-import type { NodeResult, RunEvent, RunResults } from './results.js';
+import type { IngestProgress, NodeResult, RunEvent, RunResults } from './results.js';
 import { schedule } from './scheduler.js';
 import { loadSource } from './sources/load.js';
 
@@ -106,7 +106,8 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
       const clock = performance.now();
       const result: NodeResult = { ...identity, status: 'success' };
       try {
-        const outcome = await execute[node.kind](node, session, { manifest, options, note, now: new Date(identity.startedAt), catalog });
+        const progress = (p: IngestProgress) => emit({ type: 'ingest_progress', progress: p });
+        const outcome = await execute[node.kind](node, session, { manifest, options, note, progress, now: new Date(identity.startedAt), catalog });
         Object.assign(result, outcome);
       } catch (error) {
         result.status = 'error';

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
 import { quoteRelation } from '../../compile/compile.js';
 import type { Relation } from '../../compile/manifest.js';
 import { PlatError } from '../../core/errors.js';
@@ -147,8 +147,16 @@ class DuckDBSession implements WarehouseSession {
 
   async appender(relation: Relation): Promise<RowAppender> {
     const appender = await this.connection.createAppender(relation.name, relation.schema);
+    const writers = Array.from({ length: appender.columnCount }, (_, i) => columnWriter(appender, appender.columnType(i).typeId));
     return {
-      append: (row) => appendRow(appender, row),
+      append: (row) => {
+        for (let i = 0; i < writers.length; i++) {
+          const value = row[i];
+          if (value === null || value === undefined) appender.appendNull();
+          else writers[i]!(value);
+        }
+        appender.endRow();
+      },
       close: () => appender.closeSync(),
     };
   }
@@ -158,18 +166,26 @@ class DuckDBSession implements WarehouseSession {
   }
 }
 
-function appendRow(appender: DuckDBAppender, row: readonly unknown[]): void {
-  for (const value of row) {
-    if (value === null || value === undefined) appender.appendNull();
-    else if (typeof value === 'string') appender.appendVarchar(value);
-    else if (typeof value === 'boolean') appender.appendBoolean(value);
-    else if (typeof value === 'bigint') appender.appendBigInt(value);
-    else if (typeof value === 'number') {
-      if (Number.isInteger(value)) appender.appendBigInt(BigInt(value));
-      else appender.appendDouble(value);
-    } else appender.appendVarchar(JSON.stringify(value));
+/**
+ * How to append a JS value to a column of a given type: the typed calls are the fast path;
+ * anything else goes in as text and DuckDB casts it (timestamps from ISO-8601, for one).
+ */
+function columnWriter(appender: DuckDBAppender, type: DuckDBTypeId): (value: unknown) => void {
+  switch (type) {
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.TINYINT:
+      return (v) => (typeof v === 'number' && Number.isInteger(v) ? appender.appendInteger(v) : appender.appendVarchar(String(v)));
+    case DuckDBTypeId.BIGINT:
+      return (v) => (typeof v === 'number' && Number.isInteger(v) ? appender.appendBigInt(BigInt(v)) : typeof v === 'bigint' ? appender.appendBigInt(v) : appender.appendVarchar(String(v)));
+    case DuckDBTypeId.DOUBLE:
+    case DuckDBTypeId.FLOAT:
+      return (v) => (typeof v === 'number' ? appender.appendDouble(v) : appender.appendVarchar(String(v)));
+    case DuckDBTypeId.BOOLEAN:
+      return (v) => (typeof v === 'boolean' ? appender.appendBoolean(v) : appender.appendVarchar(String(v)));
+    default:
+      return (v) => appender.appendVarchar(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
   }
-  appender.endRow();
 }
 
 /** DuckDB appends a caret diagram and a LINE echo; the runner prints its own location. */

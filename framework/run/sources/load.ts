@@ -19,11 +19,12 @@ export interface SourceOutcome {
   action: string;
 }
 
-/** Lands a source table: from its generator, its files, or (already landed) from Kafka. */
+/**
+ * Lands a source table from its generator or its files. Kafka sources with a broker are
+ * ingested by stream/ (wired in api.ts); here a Kafka source falls back to its generator.
+ */
 export async function loadSource(session: WarehouseSession, node: SourceNode, context: SourceContext): Promise<SourceOutcome> {
   const { kafka, file, generator } = node.loader;
-  const brokers = context.env.KAFKA_BROKERS?.trim();
-  if (kafka && brokers) return useExisting(session, node, context.catalog, `kafka ${kafka.topic}`, `its Kafka topic "${kafka.topic}" has not been landed into ${node.relation.schema}.${node.relation.name}`);
   if (kafka && !generator) {
     throw new Error(`source ${node.name} reads Kafka topic "${kafka.topic}" but KAFKA_BROKERS is not set, and it has no generator to fall back on`);
   }

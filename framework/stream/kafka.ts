@@ -1,0 +1,26 @@
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { PlatError } from '../core/errors.js';
+
+/** KAFKA_BROKERS is a comma-separated list of host:port; empty means no broker. */
+export function brokersFrom(env: Record<string, string | undefined>): string[] {
+  return (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+}
+
+export function kafkaClient(brokers: string[], clientId = 'plat', overrides: Partial<KafkaConfig> = {}): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5000 },
+    ...overrides,
+  });
+}
+
+export function unreachable(brokers: string[], error: unknown): PlatError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new PlatError('KAFKA_UNAVAILABLE', `cannot reach Kafka at ${brokers.join(', ')}: ${detail}`, 'start a broker (scripts/kafka.sh up) or unset KAFKA_BROKERS to use generators');
+}

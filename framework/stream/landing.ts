@@ -1,0 +1,67 @@
+import type { SourceNode } from '../compile/manifest.js';
+import { quoteRelation } from '../compile/relation.js';
+import type { ColumnInfo, WarehouseSession } from '../run/adapter.js';
+
+/** Columns plat adds to every Kafka landing table, after the declared ones. */
+export const metadataColumns: ColumnInfo[] = [
+  { name: '_raw', type: 'VARCHAR' },
+  { name: '_topic', type: 'VARCHAR' },
+  { name: '_partition', type: 'INTEGER' },
+  { name: '_offset', type: 'BIGINT' },
+  { name: '_kafka_ts', type: 'TIMESTAMP WITH TIME ZONE' },
+  { name: '_ingested_at', type: 'TIMESTAMP WITH TIME ZONE' },
+];
+
+export const deadLetterColumns: ColumnInfo[] = [
+  { name: '_raw', type: 'VARCHAR' },
+  { name: 'error', type: 'VARCHAR' },
+  { name: '_topic', type: 'VARCHAR' },
+  { name: '_partition', type: 'INTEGER' },
+  { name: '_offset', type: 'BIGINT' },
+  { name: '_kafka_ts', type: 'TIMESTAMP WITH TIME ZONE' },
+  { name: '_ingested_at', type: 'TIMESTAMP WITH TIME ZONE' },
+];
+
+export const offsetsTable = { schema: '_plat', name: 'kafka_offsets' };
+
+export function landingColumns(node: SourceNode): ColumnInfo[] {
+  return [...node.columns.map((c) => ({ name: c.name, type: c.type ?? 'VARCHAR' })), ...metadataColumns];
+}
+
+export function deadLetterRelation(node: SourceNode) {
+  return { schema: node.relation.schema, name: `${node.relation.name}_dead_letter` };
+}
+
+/**
+ * Creates what ingestion writes to. A landing table without `_offset` was filled by the
+ * generator fallback; it is replaced, and the source's stored offsets with it.
+ */
+export async function prepareLanding(session: WarehouseSession, node: SourceNode): Promise<void> {
+  await session.ensureSchema(node.relation.schema);
+  await session.ensureSchema(offsetsTable.schema);
+  await session.execute(
+    `CREATE TABLE IF NOT EXISTS ${quoteRelation(offsetsTable)} (source VARCHAR, topic VARCHAR, "partition" INTEGER, next_offset BIGINT, updated_at TIMESTAMP WITH TIME ZONE, PRIMARY KEY (source, topic, "partition"))`,
+  );
+  const existing = await session.columns(node.relation);
+  if (existing.length > 0 && !existing.some((c) => c.name === '_offset')) {
+    await session.transaction(async () => {
+      await session.drop(node.relation, 'table');
+      await session.execute(`DELETE FROM ${quoteRelation(offsetsTable)} WHERE source = '${node.name.replace(/'/g, "''")}'`);
+    });
+  }
+  if (existing.length === 0 || !existing.some((c) => c.name === '_offset')) await session.createEmptyTable(node.relation, landingColumns(node));
+  if ((await session.columns(deadLetterRelation(node))).length === 0) await session.createEmptyTable(deadLetterRelation(node), deadLetterColumns);
+}
+
+export async function storedOffsets(session: WarehouseSession, node: SourceNode, topic: string): Promise<Map<number, number>> {
+  const rows = await session.query(`SELECT "partition", next_offset FROM ${quoteRelation(offsetsTable)} WHERE source = ? AND topic = ?`, [node.name, topic]);
+  return new Map(rows.map((r) => [Number(r.partition), Number(r.next_offset)]));
+}
+
+export async function saveOffset(session: WarehouseSession, node: SourceNode, topic: string, partition: number, nextOffset: number): Promise<void> {
+  await session.execute(
+    `INSERT INTO ${quoteRelation(offsetsTable)} VALUES ('${node.name.replace(/'/g, "''")}', '${topic.replace(/'/g, "''")}', ${partition}, ${nextOffset}, now()) ` +
+      `ON CONFLICT (source, topic, "partition") DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
+  );
+}
+
