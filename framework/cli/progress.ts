@@ -16,7 +16,7 @@ export function ingestProgressDisplay(stream: NodeJS.WriteStream = process.stdou
     update(progress: IngestProgress) {
       latest.set(progress.source, progress);
       if (live) logUpdate([...latest.values()].map(line).join('\n'));
-      else if (performance.now() - lastPlain > 5000) {
+      else if (performance.now() - lastPlain > 1000) {
         lastPlain = performance.now();
         stream.write(`${line(progress)}\n`);
       }

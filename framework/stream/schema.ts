@@ -31,6 +31,7 @@ export function compileValidator(schema: object): ValidateFunction {
 export function validationMessage(validate: ValidateFunction): string {
   const error = validate.errors?.[0];
   if (!error) return 'invalid message';
-  const field = error.instancePath ? error.instancePath.slice(1) : (error.params as { missingProperty?: string }).missingProperty;
-  return `${field ? `${field}: ` : ''}${error.message ?? 'invalid'}`;
+  if (error.keyword === 'required') return `missing required field ${(error.params as { missingProperty: string }).missingProperty}`;
+  if (error.keyword === 'type') return `${error.instancePath.slice(1)}: must be ${String((error.params as { type: string }).type).replace(',null', '')}`;
+  return `${error.instancePath ? `${error.instancePath.slice(1)}: ` : ''}${error.message ?? 'invalid'}`;
 }

@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { compileProjectDir, ingest, produceTo } from '../framework/index.js';
+import { kafkaClient } from '../framework/stream/kafka.js';
+import { cli, queryDb, writeProject } from './helpers.js';
+
+const brokers = inject('kafkaBrokers');
+
+/** A project whose one source reads a topic of its own, so tests never share data. */
+function streamingProject(rows: number) {
+  const topic = `plat_test_${randomUUID().slice(0, 8)}`;
+  const dir = writeProject({
+    'plat_project.yml': 'name: streaming\n',
+    'sources.yml': `sources:
+  - name: shop
+    tables:
+      - name: events
+        kafka: { topic: ${topic}, key: user_id, partitions: 3 }
+        generator:
+          rows: ${rows}
+          seed: 3
+          fields:
+            event_id: { uuid: {} }
+            user_id: { int: { min: 1, max: 1000 } }
+            event_type: { choice: [view, cart, purchase] }
+            price: { float: { min: 1, max: 100 } }
+        columns:
+          - { name: event_id, type: VARCHAR, required: true }
+          - { name: user_id, type: INTEGER }
+          - { name: event_type, type: VARCHAR }
+          - { name: price, type: DOUBLE }
+`,
+  });
+  return { dir, topic, env: { KAFKA_BROKERS: brokers! } };
+}
+
+async function sendPoison(topic: string, count: number): Promise<void> {
+  const producer = kafkaClient(brokers!.split(',')).producer();
+  await producer.connect();
+  const kinds = ['not json at all', '[1, 2, 3]', '{"event_id": "p", "user_id": "not a number"}', '{"user_id": 5}'];
+  await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ value: kinds[i % kinds.length]! })) });
+  await producer.disconnect();
+}
+
+describe.skipIf(!brokers)('Kafka ingestion (real broker)', () => {
+  it('lands every valid message once and every poison message as a dead letter', async () => {
+    const { dir, topic, env } = streamingProject(99_000);
+    const { manifest } = compileProjectDir({ projectDir: dir });
+    expect((await produceTo(manifest, 'shop.events', { env })).sent).toBe(99_000);
+    await sendPoison(topic, 1_000);
+    const [result] = await ingest(manifest, { env });
+    expect(result).toMatchObject({ source: 'shop.events', landed: 99_000, deadLetters: 1_000 });
+    expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets, count(distinct event_id) as ids from shop.events')).toEqual([
+      { n: 99_000n, offsets: 99_000n, ids: 99_000n },
+    ]);
+    expect(await queryDb(dir, 'select error, count(*) as n from shop.events_dead_letter group by 1 order by 1')).toEqual([
+      { error: 'missing required field event_id', n: 250n },
+      { error: 'not JSON: Unexpected token \'o\', "not json at all" is not valid JSON', n: 250n },
+      { error: 'not a JSON object', n: 250n },
+      { error: 'user_id: must be integer', n: 250n },
+    ]);
+    expect(await queryDb(dir, 'select sum(next_offset) as total from _plat.kafka_offsets')).toEqual([{ total: 100_000n }]);
+    const [again] = await ingest(manifest, { env });
+    expect(again).toMatchObject({ landed: 0, deadLetters: 0 });
+  });
+
+  it('neither loses nor duplicates a message when the ingest is killed mid-way and restarted', async () => {
+    const { dir, env } = streamingProject(300_000);
+    const { manifest } = compileProjectDir({ projectDir: dir });
+    await produceTo(manifest, 'shop.events', { env });
+    const child = spawn(process.execPath, [cli, 'ingest'], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' } });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        // Kill as soon as some, but not all, rows have landed.
+        const landed = [...chunk.toString().matchAll(/: ([\d,]+) landed/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
+        if (landed.some((n) => n > 0)) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => resolve());
+      child.on('error', reject);
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+    const [partial] = await queryDb(dir, 'select count(*) as n from shop.events');
+    expect(Number(partial!.n)).toBeGreaterThan(0);
+    expect(Number(partial!.n)).toBeLessThan(300_000);
+    const [rest] = await ingest(manifest, { env });
+    expect(Number(partial!.n) + rest!.landed).toBe(300_000);
+    expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets from shop.events')).toEqual([{ n: 300_000n, offsets: 300_000n }]);
+  });
+});

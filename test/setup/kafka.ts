@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+/**
+ * Gives the Kafka tests a real broker: KAFKA_BROKERS if set, else a local single-node Kafka
+ * started with scripts/kafka.sh and stopped after the run. Under CI=true a broker that cannot
+ * be had fails the run; elsewhere the Kafka tests are skipped, loudly.
+ */
+const script = join(import.meta.dirname, '../../scripts/kafka.sh');
+let started = false;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kafkaBrokers: string | null;
+  }
+}
+
+export function setup(project: TestProject): void {
+  let brokers = process.env.KAFKA_BROKERS?.trim() || null;
+  if (!brokers) {
+    try {
+      const output = execFileSync('bash', [script, 'up'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+      brokers = /KAFKA_BROKERS=(\S+)/.exec(output)?.[1] ?? null;
+      started = brokers !== null;
+    } catch (error) {
+      if (process.env.CI === 'true') throw new Error(`CI=true and no Kafka broker: scripts/kafka.sh up failed: ${String(error)}`);
+      process.stderr.write(`\n*** Kafka tests skipped: no KAFKA_BROKERS and scripts/kafka.sh up failed ***\n\n`);
+    }
+  }
+  project.provide('kafkaBrokers', brokers);
+}
+
+export function teardown(): void {
+  if (started) execFileSync('bash', [script, 'down'], { stdio: 'inherit' });
+}

@@ -1,0 +1,12 @@
+import { join } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  root: join(import.meta.dirname, '..'),
+  test: {
+    dir: 'test',
+    globalSetup: ['test/setup/kafka.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
+  },
+});
