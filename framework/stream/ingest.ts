@@ -2,8 +2,9 @@ import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { SourceNode } from '../compile/manifest.js';
 import type { WarehouseSession } from '../run/adapter.js';
 import type { IngestProgress } from '../run/results.js';
-import { deadLetterRelation, prepareLanding, saveOffset, storedOffsets } from './landing.js';
 import { kafkaClient, unreachable } from './kafka.js';
+import { Lander, type ParsedBatch } from './lander.js';
+import { deadLetterRelation, prepareLanding, saveOffset, storedOffsets } from './landing.js';
 import { compileValidator, messageSchema, validationMessage } from './schema.js';
 
 export interface IngestOptions {
@@ -13,7 +14,7 @@ export interface IngestOptions {
   mode: 'caught-up' | 'continuous';
   signal?: AbortSignal;
   onProgress?: (progress: IngestProgress) => void;
-  /** Called after each landed batch (continuous mode hangs micro-batch refreshes on this). */
+  /** Called after each landing transaction with the rows it added (stream mode refreshes on it). */
   onLanded?: (rows: number) => void;
   /** Give up when nothing lands for this long while behind (ms). */
   stallTimeout?: number;
@@ -28,43 +29,34 @@ export interface IngestResult {
 }
 
 /**
- * Lands one Kafka source into DuckDB, exactly once: each batch's rows, its dead letters and
- * the partition's next offset are committed in one DuckDB transaction, and the consumer starts
- * from the offsets stored there. Kafka's committed offsets are written too, for tools, but
- * never read.
+ * Lands one Kafka source into DuckDB, exactly once: rows, dead letters and each partition's
+ * next offset commit in one DuckDB transaction, and the consumer starts from the offsets stored
+ * there. Kafka's committed offsets are written too, for tools, but never read.
  */
 export async function ingestSource(session: WarehouseSession, node: SourceNode, options: IngestOptions): Promise<IngestResult> {
   const topic = node.loader.kafka!.topic;
   const started = performance.now();
   const kafka = kafkaClient(options.brokers);
-  const admin = kafka.admin();
-  let ends: { partition: number; high: number; low: number }[];
-  try {
-    await admin.connect();
-    const topics = await admin.listTopics();
-    if (!topics.includes(topic)) throw new Error(`topic "${topic}" does not exist`);
-    ends = (await admin.fetchTopicOffsets(topic)).map((e) => ({ partition: e.partition, high: Number(e.high), low: Number(e.low) }));
-  } catch (error) {
-    throw error instanceof Error && error.message.startsWith('topic ') ? error : unreachable(options.brokers, error);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  const ends = await endOffsets(kafka, topic, options.brokers);
 
   await prepareLanding(session, node);
-  const next = await storedOffsets(session, node, topic);
+  /** Next offset to land per partition, as committed in DuckDB. */
+  const landed = await storedOffsets(session, node, topic);
+  /** Next offset to queue per partition: everything below is landed or on its way. */
+  const queued = new Map<number, number>();
   const low = new Map(ends.map((e) => [e.partition, e.low]));
   const high = new Map(ends.map((e) => [e.partition, e.high]));
-  const position = (partition: number) => Math.max(next.get(partition) ?? 0, low.get(partition) ?? 0);
-  const caughtUp = () => ends.every((e) => position(e.partition) >= (options.mode === 'caught-up' ? e.high : Infinity));
+  const landedAt = (p: number) => Math.max(landed.get(p) ?? 0, low.get(p) ?? 0);
+  const queuedAt = (p: number) => Math.max(queued.get(p) ?? 0, landedAt(p));
+  const caughtUp = () => options.mode === 'caught-up' && ends.every((e) => landedAt(e.partition) >= e.high);
   const result: IngestResult = { source: node.name, topic, landed: 0, deadLetters: 0, seconds: 0 };
-  if (options.mode === 'caught-up' && caughtUp()) return result;
+  if (caughtUp()) return result;
 
-  const required = new Set(node.columns.filter((c) => c.required).map((c) => c.name));
-  const validate = compileValidator(messageSchema(node.columns, required));
+  const validate = compileValidator(messageSchema(node.columns, new Set(node.columns.filter((c) => c.required).map((c) => c.name))));
   const columns = node.columns.map((c) => c.name);
-  const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 });
+  // A short long-poll: an idle fetch would otherwise hold disconnect (and stream refreshes) for 5 s.
+  const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250 });
   let assigned = new Set<number>();
-  let landing = Promise.resolve();
   let lastProgress = 0;
   let lastLanded = performance.now();
 
@@ -72,87 +64,75 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
     const now = performance.now();
     if (!options.onProgress || (!force && now - lastProgress < 250)) return;
     lastProgress = now;
-    const lag = [...high].reduce((sum, [p, h]) => sum + Math.max(0, h - position(p)), 0);
-    options.onProgress({ source: node.name, topic, landed: result.landed, deadLetters: result.deadLetters, rate: result.landed / ((now - started) / 1000), lag });
+    const lag = [...high].reduce((sum, [p, h]) => sum + Math.max(0, h - landedAt(p)), 0);
+    options.onProgress({ source: node.name, topic, landed: result.landed, deadLetters: result.deadLetters, rate: result.landed / Math.max((now - started) / 1000, 0.001), lag });
   };
 
-  const land = async ({ batch, heartbeat, isStale, resolveOffset }: EachBatchPayload) => {
+  const lander = new Lander(
+    session,
+    { landing: node.relation, deadLetters: deadLetterRelation(node) },
+    async (offsets) => {
+      for (const [partition, next] of offsets) await saveOffset(session, node, topic, partition, next);
+    },
+    (batches) => {
+      let rows = 0;
+      for (const batch of batches) {
+        landed.set(batch.partition, Math.max(landed.get(batch.partition) ?? 0, batch.nextOffset));
+        rows += batch.rows.length;
+        result.deadLetters += batch.dead.length;
+      }
+      result.landed += rows;
+      lastLanded = performance.now();
+      options.onLanded?.(rows);
+      // Informational only, and off the critical path: nothing reads these back.
+      consumer.commitOffsets([...landed].map(([partition, next]) => ({ topic, partition, offset: String(next) }))).catch(() => undefined);
+      report();
+    },
+  );
+
+  const eachBatch = async ({ batch, heartbeat, isStale, resolveOffset }: EachBatchPayload) => {
     const partition = batch.partition;
     // A batch for a partition this member no longer owns belongs to whoever owns it now.
     if (!assigned.has(partition) || isStale()) return;
     high.set(partition, Math.max(high.get(partition) ?? 0, Number(batch.highWatermark)));
-    const from = position(partition);
+    const from = queuedAt(partition);
     const messages = batch.messages.filter((m) => Number(m.offset) >= from);
-    // Already landed (a fetch from before the seek): move kafkajs past them without landing twice.
-    if (messages.length === 0) {
-      if (batch.messages.length) resolveOffset(batch.lastOffset());
-      return;
-    }
-    const ingestedAt = new Date().toISOString();
-    const rows: unknown[][] = [];
-    const dead: unknown[][] = [];
-    for (const message of messages) {
-      const parsed = parse(message, validate, columns);
-      const meta = [topic, partition, Number(message.offset), new Date(Number(message.timestamp)).toISOString(), ingestedAt];
-      if ('error' in parsed) dead.push([parsed.raw, parsed.error, ...meta]);
-      else rows.push([...parsed.values, parsed.raw, ...meta]);
-    }
-    const nextOffset = Number(messages[messages.length - 1]!.offset) + 1;
-    // One session, so batches of different partitions land one after another.
-    const work = landing.then(() =>
-      session.transaction(async () => {
-        if (rows.length) await appendAll(session, node.relation, rows);
-        if (dead.length) await appendAll(session, deadLetterRelation(node), dead);
-        await saveOffset(session, node, topic, partition, nextOffset);
-      }),
-    );
-    landing = work.catch(() => undefined);
-    await work;
-    next.set(partition, nextOffset);
-    resolveOffset(String(nextOffset - 1));
-    result.landed += rows.length;
-    result.deadLetters += dead.length;
-    lastLanded = performance.now();
-    options.onLanded?.(rows.length);
-    await consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]).catch(() => undefined);
+    if (batch.messages.length) resolveOffset(batch.lastOffset());
+    if (messages.length === 0) return;
+    const parsed = parseBatch(partition, messages, topic, validate, columns);
+    queued.set(partition, parsed.nextOffset);
+    await lander.add(parsed);
     await heartbeat();
-    report();
   };
 
   let stopTimer = () => undefined as void;
   const finished = new Promise<void>((resolve, reject) => {
-    const stall = setInterval(() => {
-      if (options.mode === 'caught-up' && caughtUp()) resolve();
-      else if (options.signal?.aborted) resolve();
+    const timer = setInterval(() => {
+      if (caughtUp() || options.signal?.aborted) resolve();
       else if (options.mode === 'caught-up' && performance.now() - lastLanded > (options.stallTimeout ?? 60_000)) {
         reject(new Error(`ingest of ${node.name} made no progress for ${Math.round((options.stallTimeout ?? 60_000) / 1000)} s (is another consumer in group "${options.groupId}" holding partitions?)`));
       }
       report();
-    }, 100);
+    }, 50);
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) reject(payload.error);
     });
     options.signal?.addEventListener('abort', () => resolve(), { once: true });
-    stopTimer = () => clearInterval(stall);
+    stopTimer = () => clearInterval(timer);
   });
 
   try {
     await consumer.connect();
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       assigned = new Set(payload.memberAssignment[topic] ?? []);
-      for (const partition of assigned) consumer.seek({ topic, partition, offset: String(position(partition)) });
+      for (const partition of assigned) consumer.seek({ topic, partition, offset: String(queuedAt(partition)) });
     });
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: Math.max(1, ends.length),
-      eachBatch: land,
-    });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: Math.max(1, ends.length), eachBatch });
     await finished;
-    await landing;
+    await lander.flush();
   } catch (error) {
-    throw error instanceof Error && /connect|ECONNREFUSED|broker/i.test(error.message) ? unreachable(options.brokers, error) : error;
+    throw error instanceof Error && /ECONNREFUSED|Connection error|connect ETIMEDOUT/i.test(error.message) ? unreachable(options.brokers, error) : error;
   } finally {
     stopTimer();
     await consumer.disconnect().catch(() => undefined);
@@ -162,25 +142,42 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
   return result;
 }
 
-function parse(message: KafkaMessage, validate: ReturnType<typeof compileValidator>, columns: string[]): { raw: string; values: unknown[] } | { raw: string; error: string } {
-  const raw = message.value ? message.value.toString('utf8') : '';
+async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, brokers: string[]) {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic "${topic}" does not exist`);
+    return (await admin.fetchTopicOffsets(topic)).map((e) => ({ partition: e.partition, high: Number(e.high), low: Number(e.low) }));
+  } catch (error) {
+    throw error instanceof Error && error.message.startsWith('topic ') ? error : unreachable(brokers, error);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: ReturnType<typeof compileValidator>, columns: string[]): ParsedBatch {
+  const ingestedAt = new Date().toISOString();
+  const rows: unknown[][] = [];
+  const dead: unknown[][] = [];
+  for (const message of messages) {
+    const raw = message.value ? message.value.toString('utf8') : '';
+    const meta = [topic, partition, Number(message.offset), new Date(Number(message.timestamp)).toISOString(), ingestedAt];
+    const parsed = parse(raw, validate);
+    if (typeof parsed === 'string') dead.push([raw, parsed, ...meta]);
+    else rows.push([...columns.map((c) => parsed[c] ?? null), raw, ...meta]);
+  }
+  return { partition, rows, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };
+}
+
+/** The message as an object, or why it is a dead letter. */
+function parse(raw: string, validate: ReturnType<typeof compileValidator>): Record<string, unknown> | string {
   let data: unknown;
   try {
     data = JSON.parse(raw);
   } catch (error) {
-    return { raw, error: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return `not JSON: ${error instanceof Error ? error.message : String(error)}`;
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { raw, error: 'not a JSON object' };
-  if (!validate(data)) return { raw, error: validationMessage(validate) };
-  const record = data as Record<string, unknown>;
-  return { raw, values: columns.map((c) => record[c] ?? null) };
-}
-
-async function appendAll(session: WarehouseSession, relation: { schema: string; name: string }, rows: unknown[][]): Promise<void> {
-  const appender = await session.appender(relation);
-  try {
-    for (const row of rows) appender.append(row);
-  } finally {
-    appender.close();
-  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'not a JSON object';
+  if (!validate(data)) return validationMessage(validate);
+  return data as Record<string, unknown>;
 }

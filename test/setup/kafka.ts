@@ -19,6 +19,14 @@ declare module 'vitest' {
 export function setup(project: TestProject): void {
   let brokers = process.env.KAFKA_BROKERS?.trim() || null;
   if (!brokers) {
+    // A broker the script already runs (a developer's) is used, and left running afterwards.
+    try {
+      brokers = /KAFKA_BROKERS=(\S+)/.exec(execFileSync('bash', [script, 'status'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[1] ?? null;
+    } catch {
+      brokers = null;
+    }
+  }
+  if (!brokers) {
     try {
       const output = execFileSync('bash', [script, 'up'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
       brokers = /KAFKA_BROKERS=(\S+)/.exec(output)?.[1] ?? null;
