@@ -23,7 +23,8 @@ import { ingestSource, type IngestResult } from './stream/ingest.js';
 import { produce, type ProduceOptions } from './stream/produce.js';
 import { PlatError } from './core/errors.js';
 import { didYouMean } from './core/suggest.js';
-import { buildExecutors, databasePath, displayPath, failOnSelectorErrors, runNodes, writeJson, type RunOptions } from './run/run.js';
+import { buildExecutors, databasePath, displayPath, failOnSelectorErrors, runNodes, runOn, writeJson, type RunOptions } from './run/run.js';
+import { streamLoop, type MicroBatch } from './stream/loop.js';
 
 export interface ProjectOptions extends CompileOptions {
   projectDir?: string;
@@ -112,14 +113,82 @@ export function test(manifest: Manifest, options: RunOptions = {}): Promise<RunR
  * error-severity test skips everything downstream. A test joins when all it reads is selected.
  */
 export function build(manifest: Manifest, options: RunOptions = {}): Promise<RunResults> {
-  const chosen = selected(manifest, options);
+  const ids = withTests(manifest, selected(manifest, options), new Set());
+  return runNodes(manifest, ids, executors, { command: 'build', extraBlockers: testBlockers(manifest, ids), ...options });
+}
+
+/**
+ * The chosen nodes plus the tests that can run with them: those whose inputs are all chosen
+ * or already `available` (built earlier in the same session).
+ */
+function withTests(manifest: Manifest, chosen: ReadonlySet<string>, available: ReadonlySet<string>): Set<string> {
   const ids = new Set([...chosen].filter((id) => !isTest(manifest.nodes[id]!)));
   for (const node of Object.values(manifest.nodes)) {
     if (node.kind !== 'test') continue;
     const reads = node.testType === 'unit' ? [node.attachedTo!] : node.dependsOn;
-    if (chosen.has(node.uniqueId) || (reads.length > 0 && reads.every((id) => ids.has(id)))) ids.add(node.uniqueId);
+    const touched = reads.some((id) => ids.has(id));
+    if (chosen.has(node.uniqueId) || (touched && reads.every((id) => ids.has(id) || available.has(id)))) ids.add(node.uniqueId);
   }
-  return runNodes(manifest, ids, executors, { command: 'build', extraBlockers: testBlockers(manifest, ids), ...options });
+  return ids;
+}
+
+export interface StreamOptions extends RunOptions {
+  /** Start a micro-batch this long after rows land (ms; default 1000)… */
+  batchInterval?: number;
+  /** …or as soon as this many rows have (default 50,000). */
+  batchSize?: number;
+  signal: AbortSignal;
+  onBatch?: (batch: MicroBatch) => void;
+}
+
+/**
+ * `plat run --stream`: builds the selection once (Kafka sources ingest until caught up), then
+ * keeps consuming, and after every micro-batch rebuilds the models downstream of the sources
+ * that received rows (views need nothing) and runs their tests.
+ */
+export async function stream(manifest: Manifest, options: StreamOptions): Promise<IngestResult[]> {
+  const brokers = brokersFrom(options.env ?? process.env);
+  if (brokers.length === 0) throw new PlatError('USAGE', 'plat run --stream needs KAFKA_BROKERS', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
+  const chosen = selected(manifest, options);
+  const sources = [...chosen].map((id) => manifest.nodes[id]!).filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
+  if (sources.length === 0) throw new PlatError('USAGE', 'no selected source reads from Kafka', 'select a kafka source, or drop --stream');
+  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest) });
+  try {
+    const initial = withTests(manifest, chosen, new Set());
+    await runOn(warehouse, manifest, initial, executors, { command: 'build', extraBlockers: testBlockers(manifest, initial), ...options });
+    const built = new Set([...initial].filter((id) => !isTest(manifest.nodes[id]!)));
+    return await streamLoop({
+      warehouse,
+      sources,
+      brokers,
+      groupOf: (node) => groupOf(manifest, node),
+      interval: options.batchInterval ?? 1000,
+      batchSize: options.batchSize ?? 50_000,
+      signal: options.signal,
+      onBatch: options.onBatch,
+      onProgress: (progress) => options.onEvent?.({ type: 'ingest_progress', progress }),
+      refresh: (landed) => {
+        const downstream = new Set<string>();
+        for (const id of landed) for (const child of descendants(manifest, id)) if (chosen.has(child) && manifest.nodes[child]!.kind === 'model') downstream.add(child);
+        const ids = withTests(manifest, downstream, built);
+        return runOn(warehouse, manifest, ids, executors, { ...options, command: 'stream', extraBlockers: testBlockers(manifest, ids), onEvent: undefined, targetDir: null });
+      },
+    });
+  } finally {
+    warehouse.close();
+  }
+}
+
+function descendants(manifest: Manifest, id: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...(manifest.children[id] ?? [])];
+  while (stack.length) {
+    const next = stack.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    stack.push(...(manifest.children[next] ?? []));
+  }
+  return seen;
 }
 
 /** Freshness of the selected sources; results also go to target/sources.json. */

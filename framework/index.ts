@@ -1,4 +1,4 @@
-export { compileProjectDir, loadState, listNodes, run, test, build, sourceFreshness, ingest, produceTo, clean, type CompiledProject, type ProjectOptions } from './api.js';
+export { compileProjectDir, loadState, listNodes, run, test, build, sourceFreshness, ingest, produceTo, stream, clean, type StreamOptions, type CompiledProject, type ProjectOptions } from './api.js';
 export type { FreshnessResult } from './quality/freshness.js';
 export { loadProject } from './project/load.js';
 export { parseProject } from './project/parse.js';
@@ -13,3 +13,4 @@ export { formatDiagnostic, type Diagnostic } from './core/diagnostics.js';
 export { PlatError } from './core/errors.js';
 export { initProject } from './project/init.js';
 export type { IngestResult } from './stream/ingest.js';
+export type { MicroBatch } from './stream/loop.js';

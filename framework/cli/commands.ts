@@ -1,6 +1,6 @@
 import { basename, relative, resolve } from 'node:path';
 import pc from 'picocolors';
-import { build, clean, compileProjectDir, ingest, listNodes, loadState, produceTo, run, sourceFreshness, test, type CompiledProject } from '../api.js';
+import { build, clean, compileProjectDir, ingest, listNodes, loadState, produceTo, run, sourceFreshness, stream, test, type CompiledProject } from '../api.js';
 import { ingestProgressDisplay } from './progress.js';
 import { parseDuration } from '../core/duration.js';
 import { exitCodes, PlatError } from '../core/errors.js';
@@ -9,7 +9,7 @@ import { resolveProjectDir } from '../project/files.js';
 import { query } from '../run/query.js';
 import { relationOf, type RunOptions } from '../run/run.js';
 import type { RunResults } from '../run/results.js';
-import { renderDiagnostics, renderFreshness, renderRunEvent } from './render.js';
+import { renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from './render.js';
 import { formatTable, toJson } from './table.js';
 import { relationName, type ManifestNode } from '../compile/manifest.js';
 
@@ -108,6 +108,49 @@ async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Pro
   return results.success ? exitCodes.ok : exitCodes.failure;
 }
 
+type StreamCliOptions = Options & { batchInterval?: number; batchSize?: number };
+
+async function streamCommand(options: StreamCliOptions): Promise<number> {
+  const project = compiled(options, 'nothing was run');
+  if (!project) return exitCodes.failure;
+  const display = ingestProgressDisplay();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const stop = () => {
+    // The first Ctrl-C finishes the batch in hand and closes the database; a second one exits now.
+    if (++interrupts > 1) process.exit(exitCodes.failure);
+    err(pc.dim('stopping: finishing the current batch (Ctrl-C again to exit at once)'));
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  let failed = false;
+  try {
+    await stream(project.manifest, {
+      select: options.select,
+      exclude: options.exclude,
+      state: loadState(project, options.state),
+      threads: options.threads,
+      env: process.env,
+      signal: controller.signal,
+      batchInterval: options.batchInterval,
+      batchSize: options.batchSize,
+      onEvent: options.json ? (event) => event.type !== 'ingest_progress' && out(JSON.stringify(event)) : (event) => renderRunEvent(event, out, display),
+      onBatch: (batch) => {
+        display.done();
+        if (options.json) out(JSON.stringify({ type: 'micro_batch', number: batch.number, landed: Object.fromEntries(batch.landed), seconds: batch.seconds, results: batch.results.results }));
+        else for (const line of renderMicroBatch(batch)) out(line);
+        failed ||= !batch.results.success;
+      },
+    });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    display.done();
+  }
+  return failed ? exitCodes.failure : exitCodes.ok;
+}
+
 export const commands: CommandSpec[] = [
   {
     usage: 'build',
@@ -117,9 +160,14 @@ export const commands: CommandSpec[] = [
   },
   {
     usage: 'run',
-    description: 'load sources and build models in DAG order',
-    options: runOptions,
-    run: (_, options) => runCommand('run', options as Options),
+    description: 'load sources and build models in DAG order; with --stream, keep consuming Kafka and refresh in micro-batches',
+    options: [
+      ...runOptions,
+      { flags: '--stream', description: 'keep consuming the Kafka sources; after each micro-batch rebuild what is downstream, then its tests (Ctrl-C stops)' },
+      { flags: '--batch-interval <time>', description: 'with --stream: refresh this long after rows land (default 1s)', parse: parseTime },
+      { flags: '--batch-size <n>', description: 'with --stream: or as soon as this many rows have landed (default 50000)', parse: parseCount },
+    ],
+    run: (_, options) => ((options as { stream?: boolean }).stream ? streamCommand(options as StreamCliOptions) : runCommand('run', options as Options)),
   },
   {
     usage: 'test',

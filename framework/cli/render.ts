@@ -3,6 +3,7 @@ import type { IngestProgress, RunEvent, NodeResult, RunResults } from '../run/re
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { formatTable } from './table.js';
 import type { FreshnessResult } from '../quality/freshness.js';
+import type { MicroBatch } from '../stream/loop.js';
 
 /** picocolors already honours NO_COLOR and FORCE_COLOR and turns colour off when not a TTY. */
 const colors = pc;
@@ -142,4 +143,20 @@ function age(seconds: number): string {
   const h = Math.floor((seconds % 86400) / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   return [d && `${d}d`, h && `${h}h`, `${m}m`].filter(Boolean).join(' ');
+}
+
+/** One line per micro-batch, plus one per node that failed in it. */
+export function renderMicroBatch(batch: MicroBatch): string[] {
+  const rows = [...batch.landed].reduce((sum, [, n]) => sum + n, 0);
+  const results = batch.results.results;
+  const models = results.filter((r) => r.kind === 'model').length;
+  const tests = results.filter((r) => r.kind === 'test').length;
+  const bad = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped');
+  const warnings = results.filter((r) => r.status === 'warn').length;
+  const status = bad.length ? colors.red(`${bad.length} not OK`) : colors.green('OK');
+  const line = `batch ${batch.number}: +${rows.toLocaleString('en-US')} rows → ${models} models, ${tests} tests ${status}${warnings ? `, ${warnings} warnings` : ''} in ${seconds(batch.seconds)}`;
+  return [
+    line,
+    ...bad.map((r) => `      ${colors.red(r.status.toUpperCase())} ${r.relation ?? r.name}${r.error ? `: ${r.error.message.split('\n')[0]}` : r.skippedBecause ? `: upstream ${r.skippedBecause} failed` : r.failures ? `: ${r.failures} failing rows` : ''}`),
+  ];
 }
