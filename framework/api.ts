@@ -139,6 +139,8 @@ export interface StreamOptions extends RunOptions {
   batchSize?: number;
   signal: AbortSignal;
   onBatch?: (batch: MicroBatch) => void;
+  /** Called once the first build is done and continuous consumption starts. */
+  onReady?: () => void;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
     const initial = withTests(manifest, chosen, new Set());
     await runOn(warehouse, manifest, initial, executors, { command: 'build', extraBlockers: testBlockers(manifest, initial), ...options });
     const built = new Set([...initial].filter((id) => !isTest(manifest.nodes[id]!)));
+    options.onReady?.();
     return await streamLoop({
       warehouse,
       sources,

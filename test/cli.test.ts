@@ -56,7 +56,7 @@ describe('plat CLI', () => {
     writeFileSync(path, `${readFileSync(path, 'utf8')}\n-- edited\n`);
     expect(plat(['ls', '--select', 'state:modified+', '--output', 'name'], dir).stdout.trim().split('\n').sort()).toEqual([
       'conversion_rate',
-      'conversion_rate_divides_safely',
+      'conversion_rate_counts_shoppers_not_events',
       'not_null_conversion_rate_hour_window',
       'range_conversion_rate_cart_to_purchase_rate',
       'range_conversion_rate_view_to_cart_rate',

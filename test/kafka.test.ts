@@ -1,11 +1,15 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { compileProjectDir, ingest, produceTo } from '../framework/index.js';
+import { compileProjectDir, ingest, produceTo, stream, type MicroBatch } from '../framework/index.js';
 import { kafkaClient } from '../framework/stream/kafka.js';
-import { cli, queryDb, writeProject } from './helpers.js';
+import { cli, queryDb, repoRoot, writeProject } from './helpers.js';
 
 const brokers = inject('kafkaBrokers');
+const managed = inject('kafkaManaged');
 
 /** A project whose one source reads a topic of its own, so tests never share data. */
 function streamingProject(rows: number) {
@@ -89,5 +93,77 @@ describe.skipIf(!brokers)('Kafka ingestion (real broker)', () => {
     const [rest] = await ingest(manifest, { env });
     expect(Number(partial!.n) + rest!.landed).toBe(300_000);
     expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets from shop.events')).toEqual([{ n: 300_000n, offsets: 300_000n }]);
+  });
+});
+
+/** The e-commerce example on a topic of its own. */
+function exampleOnFreshTopic() {
+  const dir = mkdtempSync(join(tmpdir(), 'plat-stream-'));
+  cpSync(join(repoRoot, 'project'), dir, { recursive: true, filter: (path) => !path.includes('/target') });
+  const topic = `plat_stream_${randomUUID().slice(0, 8)}`;
+  writeFileSync(join(dir, 'sources.yml'), readFileSync(join(dir, 'sources.yml'), 'utf8').replace('topic: ecommerce_events', `topic: ${topic}`));
+  rmSync(join(dir, 'target'), { recursive: true, force: true });
+  return { dir, env: { KAFKA_BROKERS: brokers! } };
+}
+
+/** Runs `plat run --stream` in this process while `during` runs (from the end of the first build); returns the micro-batches. */
+async function streamUntil(dir: string, env: Record<string, string>, during: (batches: MicroBatch[]) => Promise<void>) {
+  const { manifest } = compileProjectDir({ projectDir: dir });
+  const controller = new AbortController();
+  const batches: MicroBatch[] = [];
+  let ready = () => undefined as void;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const running = stream(manifest, { env, signal: controller.signal, batchInterval: 300, onBatch: (batch) => batches.push(batch), onReady: ready });
+  try {
+    await Promise.race([started, running]);
+    await during(batches);
+  } finally {
+    controller.abort();
+  }
+  return { ingested: await running, batches };
+}
+
+const landedIn = (batches: MicroBatch[]) => batches.reduce((sum, b) => sum + [...b.landed.values()].reduce((a, n) => a + n, 0), 0);
+const waitFor = async (condition: () => boolean, ms: number) => {
+  const until = performance.now() + ms;
+  while (!condition() && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  return condition();
+};
+
+describe.skipIf(!brokers)('plat run --stream (real broker)', () => {
+  it('refreshes the marts within seconds of events arriving, and lands each once', async () => {
+    const { dir, env } = exampleOnFreshTopic();
+    const { manifest } = compileProjectDir({ projectDir: dir });
+    await produceTo(manifest, 'ecommerce.events', { env, count: 2_000 });
+    let caughtUpAfter = Infinity;
+    const { batches } = await streamUntil(dir, env, async (seen) => {
+      await produceTo(manifest, 'ecommerce.events', { env, count: 6_000, rate: 3_000 });
+      const producedAt = performance.now();
+      expect(await waitFor(() => landedIn(seen) >= 6_000, 20_000)).toBe(true);
+      caughtUpAfter = (performance.now() - producedAt) / 1000;
+    });
+    expect(caughtUpAfter).toBeLessThan(10);
+    expect(batches.flatMap((b) => b.results.results.filter((r) => r.status !== 'success' && r.status !== 'pass' && r.status !== 'warn').map((r) => [r.name, r.status, r.error?.message]))).toEqual([]);
+    expect(batches[0]!.results.results.filter((r) => r.kind === 'model').map((r) => r.name).sort()).toEqual(
+      ['active_users_per_hour', 'conversion_rate', 'int_events_classified', 'int_hourly_event_counts', 'revenue_per_hour', 'stg_events', 'stg_events_rejected', 'user_features'],
+    );
+    const [counts] = await queryDb(dir, `select (select count(*) from bronze.events) as landed, (select count(distinct (_partition, _offset)) from bronze.events) as offsets,
+      (select count(*) from staging.stg_events where event_type = 'purchase') as staged_purchases, (select sum(purchase_count) from marts.revenue_per_hour) as mart_purchases`);
+    expect(counts).toMatchObject({ landed: 8_000n, offsets: 8_000n });
+    expect(Number(counts!.mart_purchases)).toBe(Number(counts!.staged_purchases));
+  });
+
+  it.skipIf(!managed)('keeps streaming through a broker restart without losing or repeating events', async () => {
+    const { dir, env } = exampleOnFreshTopic();
+    const { manifest } = compileProjectDir({ projectDir: dir });
+    await produceTo(manifest, 'ecommerce.events', { env, count: 1_000 });
+    await streamUntil(dir, env, async (seen) => {
+      await produceTo(manifest, 'ecommerce.events', { env, count: 2_000 });
+      expect(await waitFor(() => landedIn(seen) >= 2_000, 20_000)).toBe(true);
+      execFileSync('bash', [join(repoRoot, 'scripts/kafka.sh'), 'restart'], { stdio: 'ignore', timeout: 120_000 });
+      await produceTo(manifest, 'ecommerce.events', { env, count: 3_000 });
+      expect(await waitFor(() => landedIn(seen) >= 5_000, 60_000)).toBe(true);
+    });
+    expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets from bronze.events')).toEqual([{ n: 6_000n, offsets: 6_000n }]);
   });
 });

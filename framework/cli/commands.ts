@@ -125,8 +125,9 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   let failed = false;
+  let batches = 0;
   try {
-    await stream(project.manifest, {
+    const ingested = await stream(project.manifest, {
       select: options.select,
       exclude: options.exclude,
       state: loadState(project, options.state),
@@ -135,14 +136,19 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
       signal: controller.signal,
       batchInterval: options.batchInterval,
       batchSize: options.batchSize,
+      onReady: () => err(pc.cyan(`streaming: waiting for events (micro-batches every ${options.batchInterval ?? 1000} ms or ${options.batchSize ?? 50_000} rows); Ctrl-C stops`)),
       onEvent: options.json ? (event) => event.type !== 'ingest_progress' && out(JSON.stringify(event)) : (event) => renderRunEvent(event, out, display),
       onBatch: (batch) => {
         display.done();
         if (options.json) out(JSON.stringify({ type: 'micro_batch', number: batch.number, landed: Object.fromEntries(batch.landed), seconds: batch.seconds, results: batch.results.results }));
         else for (const line of renderMicroBatch(batch)) out(line);
         failed ||= !batch.results.success;
+        batches = batch.number;
       },
     });
+    const landed = ingested.reduce((sum, r) => sum + r.landed, 0);
+    const dead = ingested.reduce((sum, r) => sum + r.deadLetters, 0);
+    out(`Stopped after ${batches} micro-batch${batches === 1 ? '' : 'es'}: ${landed.toLocaleString('en-US')} rows landed, ${dead.toLocaleString('en-US')} dead letters; the database is closed.`);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -13,11 +13,14 @@ let started = false;
 declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string | null;
+    /** Whether scripts/kafka.sh runs the broker (so tests may restart it). */
+    kafkaManaged: boolean;
   }
 }
 
 export function setup(project: TestProject): void {
   let brokers = process.env.KAFKA_BROKERS?.trim() || null;
+  const external = brokers !== null;
   if (!brokers) {
     // A broker the script already runs (a developer's) is used, and left running afterwards.
     try {
@@ -37,6 +40,7 @@ export function setup(project: TestProject): void {
     }
   }
   project.provide('kafkaBrokers', brokers);
+  project.provide('kafkaManaged', brokers !== null && !external);
 }
 
 export function teardown(): void {
