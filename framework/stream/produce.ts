@@ -5,7 +5,7 @@ import { kafkaClient, unreachable } from './kafka.js';
 
 export interface ProduceOptions {
   brokers: string[];
-  /** Messages to send; default the generator's row count. */
+  /** Messages to send; default the generator's row count (unlimited when a duration is given). */
   count?: number;
   /** Messages per second; default as fast as the broker takes them. */
   rate?: number;
@@ -24,7 +24,8 @@ export async function produce(node: SourceNode, options: ProduceOptions): Promis
   const { kafka: spec, generator } = node.loader;
   if (!spec) throw new PlatError('USAGE', `source ${node.name} has no kafka topic to produce to`);
   if (!generator) throw new PlatError('USAGE', `source ${node.name} has no generator to produce events from`, 'add a generator: to the table in sources.yml');
-  const count = options.count ?? generator.rows;
+  // With only a duration, send for that long: the generator's row count does not cap it.
+  const count = options.count ?? (options.duration !== undefined ? Number.POSITIVE_INFINITY : generator.rows);
   const table = generateTable({ ...generator, rows: count }, options.now ?? new Date());
   const names = table.columns.map((c) => c.name);
   const keyIndex = spec.key ? names.indexOf(spec.key) : -1;
