@@ -159,12 +159,31 @@ function parseBatch(partition: number, messages: KafkaMessage[], topic: string, 
   const ingestedAt = new Date().toISOString();
   const rows: unknown[][] = [];
   const dead: unknown[][] = [];
+  const width = columns.length;
+  // Producers stamp whole batches with the same millisecond: format each one once.
+  let lastMs = '';
+  let lastIso = '';
   for (const message of messages) {
     const raw = message.value ? message.value.toString('utf8') : '';
-    const meta = [topic, partition, Number(message.offset), new Date(Number(message.timestamp)).toISOString(), ingestedAt];
+    if (message.timestamp !== lastMs) {
+      lastMs = message.timestamp;
+      lastIso = new Date(Number(lastMs)).toISOString();
+    }
+    const offset = Number(message.offset);
     const parsed = parse(raw, validate);
-    if (typeof parsed === 'string') dead.push([raw, parsed, ...meta]);
-    else rows.push([...columns.map((c) => parsed[c] ?? null), raw, ...meta]);
+    if (typeof parsed === 'string') {
+      dead.push([raw, parsed, topic, partition, offset, lastIso, ingestedAt]);
+      continue;
+    }
+    const row = new Array<unknown>(width + 6);
+    for (let i = 0; i < width; i++) row[i] = parsed[columns[i]!] ?? null;
+    row[width] = raw;
+    row[width + 1] = topic;
+    row[width + 2] = partition;
+    row[width + 3] = offset;
+    row[width + 4] = lastIso;
+    row[width + 5] = ingestedAt;
+    rows.push(row);
   }
   return { partition, rows, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };
 }
