@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readManifest, writeCompileArtifacts } from './compile/artifacts.js';
 import { compile, type CompileOptions } from './compile/compile.js';
 import type { Manifest, ManifestNode, SourceNode } from './compile/manifest.js';
-import { selectNodes, type Selection } from './compile/select.js';
+import { selectNodes, walk, type Selection } from './compile/select.js';
 import { hasErrors, type Diagnostic } from './core/diagnostics.js';
 import { readProjectFiles, resolveProjectDir } from './project/files.js';
 import { parseProject } from './project/parse.js';
@@ -172,7 +172,7 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
       onProgress: (progress) => options.onEvent?.({ type: 'ingest_progress', progress }),
       refresh: (landed) => {
         const downstream = new Set<string>();
-        for (const id of landed) for (const child of descendants(manifest, id)) if (chosen.has(child) && manifest.nodes[child]!.kind === 'model') downstream.add(child);
+        for (const child of walk(manifest.children, landed)) if (chosen.has(child) && manifest.nodes[child]!.kind === 'model') downstream.add(child);
         const ids = withTests(manifest, downstream, built);
         return runOn(warehouse, manifest, ids, executors, { ...options, command: 'stream', extraBlockers: testBlockers(manifest, ids), onEvent: undefined, targetDir: null });
       },
@@ -182,17 +182,6 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
   }
 }
 
-function descendants(manifest: Manifest, id: string): Set<string> {
-  const seen = new Set<string>();
-  const stack = [...(manifest.children[id] ?? [])];
-  while (stack.length) {
-    const next = stack.pop()!;
-    if (seen.has(next)) continue;
-    seen.add(next);
-    stack.push(...(manifest.children[next] ?? []));
-  }
-  return seen;
-}
 
 /** Freshness of the selected sources; results also go to target/sources.json. */
 export async function sourceFreshness(manifest: Manifest, options: Selection & { now?: Date; targetDir?: string | null } = {}): Promise<FreshnessResult[]> {

@@ -63,7 +63,8 @@ function evaluatePart(manifest: Manifest, part: string, state: Manifest | null, 
 
 const depth = (text: string | undefined) => (text ? Number(text) : Infinity);
 
-function walk(edges: Record<string, string[]>, start: Set<string>, maxDepth: number): Set<string> {
+/** Everything reachable from `start` along `edges` (parents or children), within `maxDepth` steps. */
+export function walk(edges: Record<string, string[]>, start: ReadonlySet<string>, maxDepth = Infinity): Set<string> {
   const seen = new Set<string>(start);
   let frontier = [...start];
   for (let level = 0; level < maxDepth && frontier.length; level++) {

@@ -1,4 +1,5 @@
 import type { Manifest } from '../compile/manifest.js';
+import { walk } from '../compile/select.js';
 
 /**
  * In a build, a node waits for the tests of what it reads: a failing error-severity test stops
@@ -21,22 +22,10 @@ export function testBlockers(manifest: Manifest, selected: ReadonlySet<string>):
       continue;
     }
     // Only a test reading several nodes can read a child of the node it is attached to.
-    const upstreamOfTest = test.dependsOn.length > 1 ? ancestors(manifest, id) : new Set<string>();
+    const upstreamOfTest = test.dependsOn.length > 1 ? walk(manifest.parents, new Set([id])) : new Set<string>();
     for (const child of manifest.children[test.attachedTo] ?? []) {
       if (manifest.nodes[child]?.kind !== 'test' && !upstreamOfTest.has(child)) add(child, id);
     }
   }
   return blockers;
-}
-
-function ancestors(manifest: Manifest, id: string): Set<string> {
-  const seen = new Set<string>();
-  const stack = [...(manifest.parents[id] ?? [])];
-  while (stack.length) {
-    const next = stack.pop()!;
-    if (seen.has(next)) continue;
-    seen.add(next);
-    stack.push(...(manifest.parents[next] ?? []));
-  }
-  return seen;
 }

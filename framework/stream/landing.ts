@@ -12,15 +12,8 @@ export const metadataColumns: ColumnInfo[] = [
   { name: '_ingested_at', type: 'TIMESTAMP WITH TIME ZONE' },
 ];
 
-export const deadLetterColumns: ColumnInfo[] = [
-  { name: '_raw', type: 'VARCHAR' },
-  { name: 'error', type: 'VARCHAR' },
-  { name: '_topic', type: 'VARCHAR' },
-  { name: '_partition', type: 'INTEGER' },
-  { name: '_offset', type: 'BIGINT' },
-  { name: '_kafka_ts', type: 'TIMESTAMP WITH TIME ZONE' },
-  { name: '_ingested_at', type: 'TIMESTAMP WITH TIME ZONE' },
-];
+/** The message text, why it was refused, and the same metadata as a landed row. */
+export const deadLetterColumns: ColumnInfo[] = [metadataColumns[0]!, { name: 'error', type: 'VARCHAR' }, ...metadataColumns.slice(1)];
 
 export const offsetsTable = { schema: '_plat', name: 'kafka_offsets' };
 
