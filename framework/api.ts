@@ -21,6 +21,9 @@ import { openDuckDB } from './run/duckdb/warehouse.js';
 import { brokersFrom } from './stream/kafka.js';
 import { ingestSource, type IngestResult } from './stream/ingest.js';
 import { produce, type ProduceOptions } from './stream/produce.js';
+import { Registry } from './ml/registry.js';
+import { trainModel } from './ml/train.js';
+import { scoreModel } from './ml/score.js';
 import { PlatError } from './core/errors.js';
 import { didYouMean } from './core/suggest.js';
 import { buildExecutors, databasePath, displayPath, failOnSelectorErrors, runNodes, runOn, writeJson, type RunOptions } from './run/run.js';
@@ -50,7 +53,14 @@ const executors: Executors = {
     return { rows: result.landed, action: `kafka ${result.topic}${result.deadLetters ? `, ${result.deadLetters} dead letters` : ''}` };
   },
   test: (node, session) => executeTest(node, session),
+  ml_train: (node, session, context) => trainModel(node, session, { registry: registryOf(context.manifest), note: context.note, now: context.now }),
+  ml_score: (node, session, context) => scoreModel(node, session, { registry: registryOf(context.manifest), catalog: context.catalog, now: context.now }),
 };
+
+/** Trained models live in target/ml/ of the project. */
+export function registryOf(manifest: Manifest): Registry {
+  return new Registry(join(manifest.project.root, 'target', 'ml'));
+}
 
 function groupOf(manifest: Manifest, node: SourceNode): string {
   return node.loader.kafka?.group ?? `plat-${manifest.project.name}-${node.name}`;

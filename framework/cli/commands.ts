@@ -350,7 +350,7 @@ function describeNode(node: ManifestNode) {
     kind: node.kind,
     name: node.name,
     uniqueId: node.uniqueId,
-    materialized: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? `${node.testType} test` : 'source',
+    materialized: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? `${node.testType} test` : node.kind === 'source' ? 'source' : node.kind === 'ml_train' ? 'ml training' : 'ml scoring',
     relation: relation ? relationName(relation) : '',
     path: node.path,
     tags: node.tags,

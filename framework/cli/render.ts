@@ -20,7 +20,10 @@ export function renderRunEvent(event: RunEvent, write: Write, progress?: { updat
     case 'run_started': {
       const kinds = Object.entries(event.counts)
         .filter(([, n]) => n > 0)
-        .map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`)
+        .map(([kind, n]) => {
+          const label = { ml_train: 'training', ml_score: 'scoring' }[kind] ?? `${kind}${n === 1 ? '' : 's'}`;
+          return `${n} ${label}`;
+        })
         .join(', ');
       write(`${colors.bold(`plat ${event.command}`)}: ${event.total} nodes (${kinds || 'none'}) on ${event.database}, ${event.threads} threads`);
       return;
@@ -56,7 +59,7 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
     error: colors.red('ERROR'),
     skipped: colors.yellow('SKIP '),
   }[result.status];
-  const kind = result.kind === 'source' ? 'source' : result.kind === 'test' ? 'test' : result.action === 'inlined' ? 'ephemeral' : result.action.split(' ')[0];
+  const kind = { source: 'source', test: 'test', ml_train: 'train', ml_score: 'score', model: result.action === 'inlined' ? 'ephemeral' : result.action.split(' ')[0]! }[result.kind];
   const label = `${kind} ${result.relation ?? result.name}`;
   const strategy = /^incremental \((append|merge|delete\+insert)\)$/.exec(result.action)?.[1];
   const rows = result.rows === null ? result.action : `${result.rows.toLocaleString('en-US')} rows${strategy ? ` ${strategy === 'append' ? 'appended' : strategy === 'merge' ? 'merged' : 'replaced'}` : ''}`;
@@ -67,7 +70,9 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
         ? `in ${seconds(result.executionTime)}`
         : result.action === 'inlined'
           ? 'inlined'
-          : result.kind === 'test'
+          : result.kind === 'ml_train'
+            ? `${result.action.split(':')[0]} in ${seconds(result.executionTime)}`
+            : result.kind === 'test'
             ? `${result.failures ? `${result.failures.toLocaleString('en-US')} failing ${result.action === 'unit' ? 'rows' : result.failures === 1 ? 'row' : 'rows'} ` : ''}in ${seconds(result.executionTime)}`
             : `${rows} in ${seconds(result.executionTime)}`;
   const left = `${counter} ${status} ${label} `;
@@ -108,7 +113,15 @@ function summary(results: RunResults): string[] {
         ? `  ${colors.red('FAIL ')} ${r.name}: ${r.failures} failing rows`
         : `  ${colors.red('ERROR')} ${r.relation ?? r.name}: ${r.error?.file ?? ''}${r.error?.line ? `:${r.error.line}` : ''} ${r.error?.message.split('\n')[0] ?? ''}`,
     );
-  return ['', errors ? colors.red(line) : colors.green(line), ...recap];
+  // Held-out metrics of every model trained or in use, where the eye lands at the end.
+  const ml = results.results
+    .filter((r) => r.kind === 'ml_train' && r.ml)
+    .map((r) => {
+      const metrics = Object.entries(r.ml!.metrics).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${(v as number).toFixed(3)}`).join(', ');
+      const state = r.ml!.version ? `${r.ml!.version}${r.ml!.promoted ? ' promoted' : ' not promoted'}${r.ml!.trained ? ', trained now' : ''}` : 'no version';
+      return `  ${colors.cyan('ML')} ${r.name} (${state})${metrics ? `: ${metrics}` : ''}`;
+    });
+  return ['', errors ? colors.red(line) : colors.green(line), ...recap, ...ml];
 }
 
 function seconds(value: number): string {

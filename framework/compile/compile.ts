@@ -8,6 +8,7 @@ import type { ModelFile, ModelProperties, ProjectSpec, SourceTableSpec } from '.
 import { layeredConfig, resolveConfig } from './config.js';
 import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
 import { compileTests } from './tests/index.js';
+import { compileMl, predictionsRelation } from './ml.js';
 import { inlineEphemerals, trimStatement } from './ephemeral.js';
 import { createLinker } from './link.js';
 import { columnsOf, MANIFEST_VERSION, type Manifest, type ModelNode, type SourceNode, type TestNode } from './manifest.js';
@@ -101,8 +102,11 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
   }
 
   const disabled = new Set(spec.models.map((m) => m.name).filter((name) => !rendered.has(name)));
+  // Scoring tables are relations SQL models may ref.
+  const predictions = new Map(spec.ml.scoring.map((s) => [predictionsRelation(s.model).name, { id: `ml_score.${project}.${s.model}`, relation: predictionsRelation(s.model) }]));
+  const predictionIds = new Map([...predictions].map(([name, p]) => [name, p.id]));
   for (const { file, first, node } of rendered.values()) {
-    node.dependsOn = linkDependencies(file.path, first, rendered, sources, disabled, diagnostics);
+    node.dependsOn = linkDependencies(file.path, first, rendered, sources, disabled, diagnostics, predictionIds);
     node.refs = unique(first.refs.map((r) => r.name));
     node.sources = unique(first.sources.map((s) => `${s.source}.${s.table}`));
   }
@@ -119,7 +123,11 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
     );
   }
 
-  const linker = createLinker(new Map([...rendered].map(([name, r]) => [name, { node: r.node, sql: r.first.sql }])), sources);
+  const linker = createLinker(
+    new Map([...rendered].map(([name, r]) => [name, { node: r.node, sql: r.first.sql }])),
+    sources,
+    new Map([...predictions].map(([name, p]) => [name, p.relation])),
+  );
 
   const hasCycles = diagnostics.some((d) => d.code === 'CYCLE');
   for (const { file, first, node } of rendered.values()) {
@@ -137,9 +145,16 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
     }
   }
 
+  const ml = compileMl({ spec, project, models: rendered, sources, disabled, linker, environment, diagnostics });
   const tests = compileTests({ spec, project, models: rendered, sources, disabled, linker, environment, diagnostics });
-  const all = [...sources.values(), ...models, ...tests];
-  const fullGraph = addToDag(graph, tests);
+  const all = [...sources.values(), ...models, ...ml, ...tests];
+  const fullGraph = addToDag(graph, [...ml, ...tests]);
+  // Models that ref a scoring table get their edge now that the scoring node exists.
+  for (const model of models) for (const parent of model.dependsOn) if (parent.startsWith('ml_score.')) fullGraph.mergeEdge(parent, model.uniqueId);
+  for (const cycle of findCycles(fullGraph).filter((c) => c.some((id) => id.startsWith('ml_')))) {
+    const first = ml.find((n) => n.uniqueId === cycle[0]) ?? ml.find((n) => cycle.includes(n.uniqueId));
+    diagnostics.push(diagnostic('CYCLE', { path: cycle.map((id) => id.split('.').pop()!).reverse().join(' → ') }, { file: first?.path ?? null }, 'a model that reads predictions cannot feed the features they are made from'));
+  }
   attachSingularTests(tests, fullGraph);
 
   const nodes: Manifest['nodes'] = {};

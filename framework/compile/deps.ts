@@ -11,13 +11,16 @@ export function linkDependencies(
   sources: ReadonlyMap<string, SourceNode>,
   disabled: ReadonlySet<string>,
   diagnostics: Diagnostic[],
+  /** Other relations a ref may name (scoring tables: predictions_<model>) → their node ids. */
+  extra: ReadonlyMap<string, string> = new Map(),
 ): string[] {
   const dependsOn = new Set<string>();
   for (const ref of rendered.refs) {
     const target = models.get(ref.name);
     if (target) dependsOn.add(target.node.uniqueId);
+    else if (extra.has(ref.name)) dependsOn.add(extra.get(ref.name)!);
     else {
-      const hint = disabled.has(ref.name) ? `model "${ref.name}" is disabled (enabled: false)` : didYouMean(ref.name, models.keys());
+      const hint = disabled.has(ref.name) ? `model "${ref.name}" is disabled (enabled: false)` : didYouMean(ref.name, [...models.keys(), ...extra.keys()]);
       diagnostics.push(diagnostic('UNKNOWN_REF', { name: ref.name }, { file, line: ref.at.line, column: ref.at.column + 1 }, hint));
     }
   }

@@ -15,7 +15,11 @@ export interface Linker {
 
 export const givenKey = { ref: (name: string) => `ref:${name}`, source: (id: string) => `source:${id}` };
 
-export function createLinker(models: ReadonlyMap<string, { node: ModelNode; sql: string }>, sources: ReadonlyMap<string, SourceNode>): Linker {
+export function createLinker(
+  models: ReadonlyMap<string, { node: ModelNode; sql: string }>,
+  sources: ReadonlyMap<string, SourceNode>,
+  extra: ReadonlyMap<string, Relation> = new Map(),
+): Linker {
   const resolve = (sql: string, self: Relation | null, given?: ReadonlyMap<string, string>) =>
     sql.replace(placeholder.pattern, (_, kind: string, name: string) => {
       if (kind === 'this') return self ? quoteRelation(self) : '"this"';
@@ -23,7 +27,7 @@ export function createLinker(models: ReadonlyMap<string, { node: ModelNode; sql:
       if (replacement) return replacement;
       if (kind === 'source') return quoteRelation(sources.get(name)?.relation ?? { schema: 'missing', name });
       const target = models.get(name)?.node;
-      if (!target) return `"${name}"`;
+      if (!target) return extra.has(name) ? quoteRelation(extra.get(name)!) : `"${name}"`;
       return target.config.materialized === 'ephemeral' ? ephemeralCteName(name) : quoteRelation(target.relation);
     });
 

@@ -111,7 +111,51 @@ export interface TestNode extends NodeBase {
   unit: UnitTestSpec | null;
 }
 
-export type ManifestNode = ModelNode | SourceNode | TestNode;
+/** Stands for the cutoff timestamp in compiled ML SQL; replaced with a literal at run time. */
+export const CUTOFF_MARKER = '__plat_cutoff__';
+
+export interface FeatureColumn {
+  name: string;
+  type: 'numeric' | 'categorical' | 'boolean';
+  transforms: ('standardize' | 'one_hot' | { fill_null: string | number | boolean })[];
+}
+
+/** What training and scoring read: one row per entity, features as columns. */
+export interface FeatureQuery {
+  name: string;
+  entity: string;
+  /** The feature rows; may contain CUTOFF_MARKER. */
+  sql: string;
+  asOf: string | null;
+  features: FeatureColumn[];
+}
+
+export interface MlTrainNode extends NodeBase {
+  kind: 'ml_train';
+  featureSet: FeatureQuery;
+  /** A query returning the cutoff timestamp, or null (no point-in-time split: now). */
+  cutoffSql: string | null;
+  label: { column: string | null; expression: string | null; sql: string | null; default: string | number | boolean | null };
+  task: 'binary' | 'multiclass';
+  algorithm: { name: 'logistic_regression'; learningRate: number; iterations: number; l2: number };
+  split: { testFraction: number; seed: number; stratified: boolean };
+  metrics: string[];
+  minRows: number;
+  promoteIf: string | null;
+}
+
+export interface MlScoreNode extends NodeBase {
+  kind: 'ml_score';
+  /** The registry name of the model, and its training node. */
+  model: string;
+  trainNode: string;
+  relation: Relation;
+  featureSet: FeatureQuery;
+  /** A query returning the entity keys to score, or null for all. */
+  entitiesSql: string | null;
+}
+
+export type ManifestNode = ModelNode | SourceNode | TestNode | MlTrainNode | MlScoreNode;
 export type NodeKind = ManifestNode['kind'];
 
 export interface Manifest {

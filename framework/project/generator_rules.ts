@@ -5,6 +5,7 @@ export function checkGenerator(spec: GeneratorSpec): string[] {
   const problems: string[] = [];
   const declared: string[] = [];
   const check = (name: string, field: FieldSpec) => {
+    if (field.trait && !declared.includes(field.trait.of)) problems.push(`field "${name}" is a trait of "${field.trait.of}", which must be declared before it`);
     if (field.when !== undefined && !declared.includes(field.when)) {
       problems.push(`field "${name}" depends on "${field.when}", which must be declared before it`);
     }
@@ -13,8 +14,8 @@ export function checkGenerator(spec: GeneratorSpec): string[] {
     if (field.timestamp && !field.timestamp.last && !(field.timestamp.start && field.timestamp.end)) {
       problems.push(`field "${name}": timestamp needs start and end, or last (e.g. last: 48h)`);
     }
-    const kinds = ['const', 'sequence', 'uuid', 'int', 'float', 'choice', 'timestamp', 'when'].filter((k) => k in field);
-    if (kinds.length !== 1) problems.push(`field "${name}" must have exactly one of const, sequence, uuid, int, float, choice, timestamp, when (has ${kinds.join(', ') || 'none'})`);
+    const kinds = ['const', 'sequence', 'uuid', 'int', 'float', 'choice', 'timestamp', 'trait', 'when'].filter((k) => k in field);
+    if (kinds.length !== 1) problems.push(`field "${name}" must have exactly one of const, sequence, uuid, int, float, choice, timestamp, trait, when (has ${kinds.join(', ') || 'none'})`);
   };
   for (const [name, field] of Object.entries(spec.fields)) {
     check(name, field);

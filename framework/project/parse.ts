@@ -2,7 +2,7 @@ import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { PROJECT_FILE, type ProjectFiles } from './files.js';
 import { checkGenerator } from './generator_rules.js';
 import { validateYaml, type SchemaName } from './schemas.js';
-import type { MacroFile, ModelFile, ModelProperties, ProjectConfig, ProjectSpec, SourceTableSpec, TestFile, UnitTestProperties } from './spec.js';
+import type { FeatureSetSpec, MacroFile, ModelFile, ModelProperties, ProjectConfig, ProjectSpec, ScoringSpec, SourceTableSpec, TestFile, TrainingSpec, UnitTestProperties } from './spec.js';
 import { parseYaml, YamlLocator } from './yaml.js';
 
 /**
@@ -38,6 +38,7 @@ export function parseProject(input: ProjectFiles): { spec: ProjectSpec; diagnost
   const unitTests: UnitTestProperties[] = [];
   const singularTests: TestFile[] = [];
   const genericTests: TestFile[] = [];
+  const ml: ProjectSpec['ml'] = { featureSets: [], models: [], scoring: [] };
   const properties = new Map<string, ModelProperties>();
   const seenModels = new Map<string, string>();
   const seenSources = new Map<string, string>();
@@ -70,6 +71,12 @@ export function parseProject(input: ProjectFiles): { spec: ProjectSpec; diagnost
     } else if (path.startsWith('tests/') && path.endsWith('.sql')) {
       const test = { name: path.slice(path.lastIndexOf('/') + 1, -'.sql'.length), path, sql: text };
       (path.startsWith('tests/generic/') ? genericTests : singularTests).push(test);
+    } else if (path.startsWith('ml/') && /\.ya?ml$/.test(path)) {
+      const data = readYaml(path, 'ml') as { feature_sets?: object[]; models?: object[]; scoring?: object[] } | null;
+      const withOrigin = <T>(key: string, items: object[] | undefined) => (items ?? []).map((item, index) => ({ ...item, origin: { file: path, path: [key, index] } }) as T);
+      ml.featureSets.push(...withOrigin<FeatureSetSpec>('feature_sets', data?.feature_sets));
+      ml.models.push(...withOrigin<TrainingSpec>('models', data?.models));
+      ml.scoring.push(...withOrigin<ScoringSpec>('scoring', data?.scoring));
     } else if (path.startsWith('macros/') && path.endsWith('.hbs')) {
       macros.push({ name: path.slice(path.lastIndexOf('/') + 1, -'.hbs'.length), path, template: text });
     }
@@ -78,7 +85,7 @@ export function parseProject(input: ProjectFiles): { spec: ProjectSpec; diagnost
   models.sort((a, b) => (a.path < b.path ? -1 : 1));
   singularTests.sort((a, b) => (a.path < b.path ? -1 : 1));
   return {
-    spec: { root: input.root, configFile: PROJECT_FILE, config, sources, models, properties, unitTests, singularTests, genericTests, macros, locator },
+    spec: { root: input.root, configFile: PROJECT_FILE, config, sources, models, properties, unitTests, singularTests, genericTests, ml, macros, locator },
     diagnostics,
   };
 }

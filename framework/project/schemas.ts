@@ -3,11 +3,12 @@ import addFormatsModule from 'ajv-formats';
 import projectSchema from './schemas/plat_project.schema.json' with { type: 'json' };
 import sourcesSchema from './schemas/sources.schema.json' with { type: 'json' };
 import modelsSchema from './schemas/models.schema.json' with { type: 'json' };
+import mlSchema from './schemas/ml.schema.json' with { type: 'json' };
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { didYouMean } from '../core/suggest.js';
 import type { YamlLocator } from './yaml.js';
 
-export type SchemaName = 'project' | 'sources' | 'models';
+export type SchemaName = 'project' | 'sources' | 'models' | 'ml';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -21,7 +22,9 @@ function getValidators(): Record<SchemaName, ValidateFunction> {
   ajv.addSchema(projectSchema, 'plat_project.schema.json');
   ajv.addSchema(sourcesSchema, 'sources.schema.json');
   ajv.addSchema(modelsSchema, 'models.schema.json');
+  ajv.addSchema(mlSchema, 'ml.schema.json');
   validators = {
+    ml: ajv.getSchema('ml.schema.json')!,
     project: ajv.getSchema('plat_project.schema.json')!,
     sources: ajv.getSchema('sources.schema.json')!,
     models: ajv.getSchema('models.schema.json')!,

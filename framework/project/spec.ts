@@ -41,6 +41,8 @@ export interface FieldSpec {
   float?: { min: number; max: number; decimals?: number };
   choice?: (string | number | boolean)[] | Record<string, number>;
   timestamp?: { start?: string; end?: string; last?: string };
+  trait?: { of: string; choice: Record<string, number> };
+  hidden?: boolean;
   when?: string;
   cases?: Record<string, FieldSpec>;
   else?: FieldSpec;
@@ -112,6 +114,43 @@ export interface TestFile {
   sql: string;
 }
 
+export type FeatureTransform = 'standardize' | 'one_hot' | { fill_null: string | number | boolean };
+
+export interface FeatureSpec {
+  name: string;
+  type?: 'numeric' | 'categorical' | 'boolean';
+  description?: string;
+  transforms?: FeatureTransform[];
+}
+
+type Origin = { origin: { file: string; path: (string | number)[] } };
+
+export type FeatureSetSpec = Origin & {
+  name: string;
+  description?: string;
+  entity: string;
+  ref?: string;
+  sql?: string;
+  as_of?: string;
+  features: FeatureSpec[];
+};
+
+export type TrainingSpec = Origin & {
+  name: string;
+  description?: string;
+  feature_set: string;
+  cutoff?: string | { sql: string };
+  label: { column?: string; expression?: string; sql?: string; default?: string | number | boolean };
+  task: 'binary' | 'multiclass';
+  algorithm?: { name: 'logistic_regression'; learning_rate?: number; iterations?: number; l2?: number };
+  split?: { test_fraction?: number; seed?: number; stratified?: boolean };
+  metrics?: string[];
+  min_rows?: number;
+  promote_if?: string;
+};
+
+export type ScoringSpec = Origin & { model: string; description?: string; entities?: string };
+
 export interface MacroFile {
   name: string;
   path: string;
@@ -128,6 +167,7 @@ export interface ProjectSpec {
   unitTests: UnitTestProperties[];
   singularTests: TestFile[];
   genericTests: TestFile[];
+  ml: { featureSets: FeatureSetSpec[]; models: TrainingSpec[]; scoring: ScoringSpec[] };
   macros: MacroFile[];
   locator: YamlLocator;
 }

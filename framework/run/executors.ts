@@ -14,7 +14,7 @@ export interface ExecuteContext {
 }
 
 /** What executing a node produced; the runner adds identity and timing. */
-export type NodeOutcome = Pick<NodeResult, 'rows' | 'action'> & Partial<Pick<NodeResult, 'status' | 'failures' | 'sample' | 'unitDiff'>>;
+export type NodeOutcome = Pick<NodeResult, 'rows' | 'action'> & Partial<Pick<NodeResult, 'status' | 'failures' | 'sample' | 'unitDiff' | 'ml'>>;
 
 /**
  * One executor per node kind. The record type makes adding a kind a compile error until it

@@ -36,6 +36,8 @@ export interface NodeResult {
   /** Tests: the first few failing rows. */
   sample: JsonRow[] | null;
   unitDiff: UnitDiff | null;
+  /** ML training: the version in use, whether it was (re)trained, its held-out metrics. */
+  ml: { version: string | null; trained: boolean; promoted: boolean; metrics: Record<string, unknown> } | null;
   executionTime: number;
   startedAt: string;
   completedAt: string;

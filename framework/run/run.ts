@@ -71,7 +71,7 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
     notes.push(message);
     emit({ type: 'note', message });
   };
-  const counts: Record<NodeKind, number> = { source: 0, model: 0, test: 0 };
+  const counts: Record<NodeKind, number> = { source: 0, model: 0, test: 0, ml_train: 0, ml_score: 0 };
   for (const id of selected) counts[manifest.nodes[id]!.kind]++;
   emit({ type: 'run_started', command, total: selected.size, threads, database: displayPath(manifest), counts });
 
@@ -143,6 +143,7 @@ function schemasWritten(manifest: Manifest, selected: Set<string>): Set<string> 
     const relation = relationOf(node);
     if (relation) schemas.add(relation.schema);
     if (node.kind === 'test' && node.config.storeFailures) schemas.add('audit');
+    if (node.kind === 'ml_score') schemas.add(node.relation.schema);
   }
   return schemas;
 }
@@ -153,8 +154,10 @@ export function relationOf(node: ManifestNode): Relation | null {
     case 'model':
       return node.config.materialized === 'ephemeral' ? null : node.relation;
     case 'source':
+    case 'ml_score':
       return node.relation;
     case 'test':
+    case 'ml_train':
       return null;
   }
 }
@@ -166,12 +169,13 @@ function blankResult(node: ManifestNode, at: string): NodeResult {
     name: node.name,
     kind: node.kind,
     relation: relation ? relationName(relation) : null,
-    action: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? node.testType : 'source',
+    action: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? node.testType : node.kind === 'source' ? 'source' : node.kind === 'ml_train' ? 'train' : 'score',
     status: 'skipped',
     rows: null,
     failures: null,
     sample: null,
     unitDiff: null,
+    ml: null,
     executionTime: 0,
     startedAt: at,
     completedAt: at,

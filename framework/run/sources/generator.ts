@@ -1,3 +1,4 @@
+import { seededRandom } from '../../core/random.js';
 import { parseDuration } from '../../core/duration.js';
 import type { FieldSpec, GeneratorSpec } from '../../project/spec.js';
 
@@ -15,7 +16,9 @@ export interface GeneratedTable {
 type Value = string | number | boolean | null;
 
 export function generatorColumns(spec: GeneratorSpec): { name: string; type: string }[] {
-  return Object.entries(spec.fields).map(([name, field]) => ({ name, type: inferType(field) }));
+  return Object.entries(spec.fields)
+    .filter(([, field]) => !field.hidden)
+    .map(([name, field]) => ({ name, type: inferType(field) }));
 }
 
 export function generateTable(spec: GeneratorSpec, now: Date): GeneratedTable {
@@ -25,8 +28,10 @@ export function generateTable(spec: GeneratorSpec, now: Date): GeneratedTable {
 }
 
 function* rows(spec: GeneratorSpec, now: Date, injected: Map<string, number>): Generator<unknown[]> {
-  const random = mulberry32(spec.seed ?? 42);
+  const random = seededRandom(spec.seed ?? 42);
   const fields = Object.entries(spec.fields);
+  const written = fields.filter(([, field]) => !field.hidden).map(([name]) => name);
+  const traits = new Map<string, Map<string, Value>>();
   const corruptions = spec.corrupt ?? [];
   const recent: Value[][] = [];
   for (let index = 0; index < spec.rows; index++) {
@@ -45,12 +50,12 @@ function* rows(spec: GeneratorSpec, now: Date, injected: Map<string, number>): G
       continue;
     }
     const row: Record<string, Value> = {};
-    for (const [name, field] of fields) row[name] = value(field, row, index, random, now);
+    for (const [name, field] of fields) row[name] = field.trait ? trait(name, field.trait, row, spec.seed ?? 42, traits) : value(field, row, index, random, now);
     if (corruption?.set) {
       for (const [name, field] of Object.entries(corruption.set)) row[name] = field === null ? null : value(field, row, index, random, now);
     }
     if (corruption) injected.set(corruption.name, (injected.get(corruption.name) ?? 0) + 1);
-    const out = fields.map(([name]) => row[name]!);
+    const out = written.map((name) => row[name]!);
     // Duplicates copy a recent row, as a retrying producer would.
     if (recent.length < 1000) recent.push(out);
     else recent[index % 1000] = out;
@@ -80,6 +85,21 @@ function value(field: FieldSpec, row: Record<string, Value>, index: number, rand
   return null;
 }
 
+/** A trait is drawn once per value of its `of` field, from a stream of its own, so it is stable. */
+function trait(name: string, spec: { of: string; choice: Record<string, number> }, row: Record<string, Value>, seed: number, traits: Map<string, Map<string, Value>>): Value {
+  const key = String(row[spec.of]);
+  const known = traits.get(name) ?? new Map<string, Value>();
+  traits.set(name, known);
+  if (!known.has(key)) known.set(key, choose(spec.choice, seededRandom(hashString(`${seed}:${name}:${key}`))));
+  return known.get(key)!;
+}
+
+function hashString(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
 function choose(choice: NonNullable<FieldSpec['choice']>, random: () => number): Value {
   if (Array.isArray(choice)) return choice[Math.floor(random() * choice.length)]!;
   const entries = Object.entries(choice);
@@ -107,16 +127,6 @@ function inferType(field: FieldSpec): string {
   return 'VARCHAR';
 }
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uuid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));

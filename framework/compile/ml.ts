@@ -1,0 +1,142 @@
+import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
+import { sha256 } from '../core/hash.js';
+import { didYouMean } from '../core/suggest.js';
+import type { FeatureSetSpec, ProjectSpec, TrainingSpec } from '../project/spec.js';
+import { linkDependencies } from './deps.js';
+import { trimStatement } from './ephemeral.js';
+import type { Linker } from './link.js';
+import { CUTOFF_MARKER, type FeatureQuery, type MlScoreNode, type MlTrainNode, type ModelNode, type SourceNode } from './manifest.js';
+import { renderModel, type RenderEnvironment } from './render.js';
+
+export const predictionsRelation = (model: string) => ({ schema: 'ml', name: `predictions_${model}` });
+
+export interface MlInput {
+  spec: ProjectSpec;
+  project: string;
+  models: ReadonlyMap<string, { node: ModelNode }>;
+  sources: ReadonlyMap<string, SourceNode>;
+  disabled: ReadonlySet<string>;
+  linker: Linker;
+  environment: RenderEnvironment;
+  diagnostics: Diagnostic[];
+}
+
+/** Training and scoring nodes from ml/*.yml. Their SQL may use {{ref}}, {{source}} and {{cutoff}}. */
+export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
+  const { spec, diagnostics } = input;
+  const place = (origin: { file: string; path: (string | number)[] }, ...path: (string | number)[]) => ({
+    file: origin.file,
+    ...spec.locator.locate(origin.file, [...origin.path, ...path]),
+  });
+  const render = (sql: string, origin: { file: string; path: (string | number)[] }, key: string) => {
+    const rendered = renderModel({ path: origin.file, sql }, input.environment, false, diagnostics, () => ({}), { cutoff: CUTOFF_MARKER });
+    if (!rendered) return null;
+    // Positions inside embedded SQL are reported at the YAML key that holds it.
+    const local: Diagnostic[] = [];
+    const dependsOn = linkDependencies(origin.file, rendered, input.models, input.sources, input.disabled, local);
+    for (const d of local) diagnostics.push({ ...d, ...place(origin, key) });
+    return { sql: trimStatement(input.linker.resolve(rendered.sql, null)), dependsOn };
+  };
+
+  const featureSets = new Map<string, { query: FeatureQuery; dependsOn: string[]; spec: FeatureSetSpec }>();
+  for (const set of spec.ml.featureSets) {
+    if (Boolean(set.ref) === Boolean(set.sql)) {
+      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `feature set ${set.name} needs exactly one of ref: or sql:` }, place(set.origin, 'name')));
+      continue;
+    }
+    const rendered = render(set.sql ?? `select * from {{ref "${set.ref}"}}`, set.origin, set.sql ? 'sql' : 'ref');
+    if (!rendered) continue;
+    const features = set.features.map((f) => ({ name: f.name, type: f.type ?? 'numeric', transforms: f.transforms ?? [] }));
+    featureSets.set(set.name, { query: { name: set.name, entity: set.entity, sql: rendered.sql, asOf: set.as_of ?? null, features }, dependsOn: rendered.dependsOn, spec: set });
+  }
+
+  const nodes: (MlTrainNode | MlScoreNode)[] = [];
+  const trained = new Map<string, MlTrainNode>();
+  for (const model of spec.ml.models) {
+    const set = featureSets.get(model.feature_set);
+    if (!set) {
+      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: no feature set "${model.feature_set}"` }, place(model.origin, 'feature_set'), didYouMean(model.feature_set, featureSets.keys())));
+      continue;
+    }
+    const node = trainNode(model, set, input, render, place);
+    if (node) {
+      nodes.push(node);
+      trained.set(model.name, node);
+    }
+  }
+
+  for (const scoring of spec.ml.scoring) {
+    const train = trained.get(scoring.model);
+    if (!train) {
+      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `scoring: no model "${scoring.model}" in ml/` }, place(scoring.origin, 'model'), didYouMean(scoring.model, trained.keys())));
+      continue;
+    }
+    const entities = scoring.entities ? render(scoring.entities, scoring.origin, 'entities') : null;
+    const relation = predictionsRelation(scoring.model);
+    nodes.push({
+      kind: 'ml_score',
+      uniqueId: `ml_score.${input.project}.${scoring.model}`,
+      name: relation.name,
+      path: scoring.origin.file,
+      description: scoring.description ?? `Scores of ${scoring.model} for every entity of ${train.featureSet.name}.`,
+      tags: ['ml'],
+      dependsOn: [...new Set([train.uniqueId, ...featureSets.get(train.featureSet.name)!.dependsOn, ...(entities?.dependsOn ?? [])])],
+      fqn: [input.project, 'ml', relation.name],
+      checksums: { body: sha256(JSON.stringify(scoring)), config: train.checksums.config },
+      model: scoring.model,
+      trainNode: train.uniqueId,
+      relation,
+      featureSet: train.featureSet,
+      entitiesSql: entities?.sql ?? null,
+    });
+  }
+  return nodes;
+}
+
+function trainNode(
+  model: TrainingSpec,
+  set: { query: FeatureQuery; dependsOn: string[] },
+  input: MlInput,
+  render: (sql: string, origin: TrainingSpec['origin'], key: string) => { sql: string; dependsOn: string[] } | null,
+  place: (origin: TrainingSpec['origin'], ...path: (string | number)[]) => { file: string; line?: number; column?: number },
+): MlTrainNode | null {
+  const label = model.label;
+  const kinds = [label.column, label.expression, label.sql].filter((v) => v !== undefined).length;
+  if (kinds !== 1) {
+    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: label needs exactly one of column:, expression: or sql:` }, place(model.origin, 'label')));
+    return null;
+  }
+  if (label.column && !set.query.features.some((f) => f.name === label.column) && label.column === set.query.entity) {
+    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: the label cannot be the entity key` }, place(model.origin, 'label', 'column')));
+  }
+  const labelSql = label.sql ? render(label.sql, model.origin, 'label') : null;
+  const cutoff = typeof model.cutoff === 'object' ? render(model.cutoff.sql, model.origin, 'cutoff') : null;
+  if (typeof model.cutoff === 'string' && Number.isNaN(Date.parse(model.cutoff))) {
+    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: cutoff "${model.cutoff}" is not an ISO-8601 time` }, place(model.origin, 'cutoff')));
+  }
+  const promoteIf = model.promote_if ?? null;
+  if (promoteIf && !/^\s*[a-z_]+\s*(>=|<=|>|<|==)\s*[-\d.]+(\s+and\s+[a-z_]+\s*(>=|<=|>|<|==)\s*[-\d.]+)*\s*$/.test(promoteIf)) {
+    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: promote_if "${promoteIf}" is not understood` }, place(model.origin, 'promote_if'), 'write it like "roc_auc >= 0.75 and accuracy > 0.6"'));
+  }
+  const cutoffSql = cutoff?.sql ?? (typeof model.cutoff === 'string' ? `select TIMESTAMPTZ '${model.cutoff.replace(/'/g, "''")}'` : null);
+  return {
+    kind: 'ml_train',
+    uniqueId: `ml_train.${input.project}.${model.name}`,
+    name: model.name,
+    path: model.origin.file,
+    description: model.description ?? '',
+    tags: ['ml'],
+    dependsOn: [...new Set([...set.dependsOn, ...(labelSql?.dependsOn ?? []), ...(cutoff?.dependsOn ?? [])])],
+    fqn: [input.project, 'ml', model.name],
+    checksums: { body: sha256(JSON.stringify({ features: set.query, label: labelSql?.sql ?? label, cutoffSql })), config: sha256(JSON.stringify({ ...model, origin: undefined })) },
+    featureSet: set.query,
+    cutoffSql,
+    label: { column: label.column ?? null, expression: label.expression ?? null, sql: labelSql?.sql ?? null, default: label.default ?? null },
+    task: model.task,
+    algorithm: { name: 'logistic_regression', learningRate: model.algorithm?.learning_rate ?? 0.5, iterations: model.algorithm?.iterations ?? 300, l2: model.algorithm?.l2 ?? 0 },
+    split: { testFraction: model.split?.test_fraction ?? 0.2, seed: model.split?.seed ?? 42, stratified: model.split?.stratified ?? true },
+    metrics: model.metrics ?? ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'confusion_matrix'],
+    minRows: model.min_rows ?? 100,
+    promoteIf,
+  };
+}

@@ -1,0 +1,98 @@
+import type { FeatureColumn } from '../compile/manifest.js';
+import { quoteIdentifier } from '../compile/relation.js';
+
+/** How each feature becomes numbers, with the parameters learned on the training split. */
+export interface EncodedFeature {
+  name: string;
+  kind: 'numeric' | 'boolean' | 'one_hot';
+  fill: number | string | boolean | null;
+  standardize: boolean;
+  mean: number;
+  std: number;
+  categories: string[];
+}
+
+export type Row = Record<string, unknown>;
+
+export function fitFeatures(rows: Row[], columns: readonly FeatureColumn[]): { encoded: EncodedFeature[]; notes: string[] } {
+  const notes: string[] = [];
+  const encoded = columns.map((column) => {
+    const oneHot = column.transforms.includes('one_hot') || column.type === 'categorical';
+    const fillSpec = column.transforms.find((t): t is { fill_null: string | number | boolean } => typeof t === 'object');
+    const values = rows.map((r) => r[column.name]);
+    const nulls = values.filter((v) => v === null || v === undefined).length;
+    if (oneHot) {
+      const fill = fillSpec ? fillSpec.fill_null : null;
+      const categories = [...new Set(values.map((v) => (v === null || v === undefined ? fill : v)).filter((v) => v !== null).map(String))].sort();
+      return { name: column.name, kind: 'one_hot' as const, fill, standardize: false, mean: 0, std: 1, categories };
+    }
+    const numbers = values.filter((v) => v !== null && v !== undefined).map(toNumber);
+    const mean = numbers.reduce((a, b) => a + b, 0) / Math.max(1, numbers.length);
+    let fill: number | string | boolean | null = fillSpec ? (fillSpec.fill_null === 'mean' ? mean : fillSpec.fill_null) : null;
+    if (nulls > 0 && fill === null) {
+      fill = mean;
+      notes.push(`feature ${column.name} has ${nulls} nulls and no fill_null; filled with the training mean`);
+    }
+    const filled = values.map((v) => (v === null || v === undefined ? toNumber(fill) : toNumber(v)));
+    const m = filled.reduce((a, b) => a + b, 0) / Math.max(1, filled.length);
+    const variance = filled.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, filled.length);
+    return {
+      name: column.name,
+      kind: column.type === 'boolean' ? ('boolean' as const) : ('numeric' as const),
+      fill,
+      standardize: column.transforms.includes('standardize'),
+      mean: m,
+      std: Math.sqrt(variance) || 1,
+      categories: [],
+    };
+  });
+  return { encoded, notes };
+}
+
+export function inputWidth(encoded: readonly EncodedFeature[]): number {
+  return encoded.reduce((sum, f) => sum + (f.kind === 'one_hot' ? f.categories.length : 1), 0);
+}
+
+/** Writes one row's encoded inputs at `offset` of `out`. */
+export function encodeRow(encoded: readonly EncodedFeature[], row: Row, out: Float64Array, offset: number): void {
+  let at = offset;
+  for (const f of encoded) {
+    const raw = row[f.name];
+    const value = raw === null || raw === undefined ? f.fill : raw;
+    if (f.kind === 'one_hot') {
+      for (const category of f.categories) out[at++] = value !== null && String(value) === category ? 1 : 0;
+      continue;
+    }
+    const n = toNumber(value);
+    out[at++] = f.standardize ? (n - f.mean) / f.std : n;
+  }
+}
+
+/** The same encoding as SQL expressions over the feature columns, for scoring inside DuckDB. */
+export function encodeSql(encoded: readonly EncodedFeature[]): string[] {
+  const out: string[] = [];
+  for (const f of encoded) {
+    const column = quoteIdentifier(f.name);
+    if (f.kind === 'one_hot') {
+      const value = f.fill === null ? `CAST(${column} AS VARCHAR)` : `coalesce(CAST(${column} AS VARCHAR), ${sqlString(String(f.fill))})`;
+      for (const category of f.categories) out.push(`CASE WHEN ${value} = ${sqlString(category)} THEN 1.0 ELSE 0.0 END`);
+      continue;
+    }
+    const numeric = `CAST(${column} AS DOUBLE)`;
+    const filled = f.fill === null ? numeric : `coalesce(${numeric}, ${toNumber(f.fill)})`;
+    out.push(f.standardize ? `((${filled} - ${f.mean}) / ${f.std})` : filled);
+  }
+  return out;
+}
+
+function toNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value === null || value === undefined) return 0;
+  return Number(value);
+}
+
+function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}

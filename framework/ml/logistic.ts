@@ -1,0 +1,89 @@
+/**
+ * Logistic regression by batch gradient descent on a row-major Float64Array: binary (sigmoid)
+ * or multiclass (softmax), with an intercept and optional L2. Deterministic: weights start at
+ * zero and rows are visited in order. Also writes itself as SQL, so DuckDB can score in bulk.
+ */
+export interface LogisticModel {
+  algorithm: 'logistic_regression';
+  /** Binary: one row of weights (the positive class); multiclass: one row per class. Index 0 is the intercept. */
+  weights: number[][];
+}
+
+export interface LogisticOptions {
+  learningRate: number;
+  iterations: number;
+  l2: number;
+}
+
+export function trainLogistic(x: Float64Array, rows: number, width: number, y: Int32Array, classes: number, options: LogisticOptions): LogisticModel {
+  const outputs = classes === 2 ? 1 : classes;
+  const w = Array.from({ length: outputs }, () => new Float64Array(width + 1));
+  const grad = Array.from({ length: outputs }, () => new Float64Array(width + 1));
+  const z = new Float64Array(outputs);
+  for (let iteration = 0; iteration < options.iterations; iteration++) {
+    for (const g of grad) g.fill(0);
+    for (let i = 0; i < rows; i++) {
+      const base = i * width;
+      for (let c = 0; c < outputs; c++) {
+        const wc = w[c]!;
+        let s = wc[0]!;
+        for (let j = 0; j < width; j++) s += wc[j + 1]! * x[base + j]!;
+        z[c] = s;
+      }
+      const probabilities = outputs === 1 ? [sigmoid(z[0]!)] : softmax(z);
+      for (let c = 0; c < outputs; c++) {
+        const target = outputs === 1 ? y[i]! : y[i] === c ? 1 : 0;
+        const error = probabilities[c]! - target;
+        const gc = grad[c]!;
+        gc[0] = gc[0]! + error;
+        for (let j = 0; j < width; j++) gc[j + 1] = gc[j + 1]! + error * x[base + j]!;
+      }
+    }
+    for (let c = 0; c < outputs; c++) {
+      const wc = w[c]!;
+      const gc = grad[c]!;
+      wc[0] = wc[0]! - (options.learningRate * gc[0]!) / rows;
+      for (let j = 1; j <= width; j++) wc[j] = wc[j]! - options.learningRate * (gc[j]! / rows + options.l2 * wc[j]!);
+    }
+  }
+  return { algorithm: 'logistic_regression', weights: w.map((row) => [...row]) };
+}
+
+/** Probability of each class (binary: [negative, positive]). */
+export function predictLogistic(model: LogisticModel, input: ArrayLike<number>): number[] {
+  const z = model.weights.map((wc) => {
+    let s = wc[0]!;
+    for (let j = 0; j < input.length; j++) s += wc[j + 1]! * input[j]!;
+    return s;
+  });
+  if (z.length === 1) {
+    const p = sigmoid(z[0]!);
+    return [1 - p, p];
+  }
+  return [...softmax(Float64Array.from(z))];
+}
+
+/** SQL for each class's probability, given SQL expressions for the encoded inputs. */
+export function logisticSql(model: LogisticModel, inputs: readonly string[]): string[] {
+  const linear = (wc: number[]) => [String(wc[0]), ...inputs.map((input, j) => `(${wc[j + 1]}) * (${input})`)].join(' + ');
+  if (model.weights.length === 1) {
+    const p = `(1.0 / (1.0 + exp(-(${linear(model.weights[0]!)}))))`;
+    return [`(1.0 - ${p})`, p];
+  }
+  // Softmax, shifted by nothing: weights stay small with standardized inputs.
+  const exps = model.weights.map((wc) => `exp(${linear(wc)})`);
+  const total = `(${exps.join(' + ')})`;
+  return exps.map((e) => `(${e} / ${total})`);
+}
+
+function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+function softmax(z: Float64Array): number[] {
+  let max = -Infinity;
+  for (const v of z) max = Math.max(max, v);
+  const e = [...z].map((v) => Math.exp(v - max));
+  const total = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / total);
+}

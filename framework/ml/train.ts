@@ -1,0 +1,153 @@
+import type { MlTrainNode } from '../compile/manifest.js';
+import { quoteIdentifier as q } from '../compile/relation.js';
+import type { WarehouseSession } from '../run/adapter.js';
+import type { NodeOutcome } from '../run/executors.js';
+import { encodeRow, fitFeatures, inputWidth, type Row } from './features.js';
+import { predictLogistic, trainLogistic } from './logistic.js';
+import { computeMetrics, rocAuc, type Metrics } from './metrics.js';
+import { featuresAt, timestampLiteral, withCutoff } from './query.js';
+import { Registry } from './registry.js';
+import { splitRows } from './split.js';
+
+/** Bumped when training or encoding changes, so that models retrain. */
+export const ML_CODE_VERSION = 'plat-ml-1';
+const LABEL = '__plat_label';
+
+export interface TrainContext {
+  registry: Registry;
+  note: (message: string) => void;
+  now: Date;
+}
+
+/** Trains (or, when nothing changed, reuses) one model; registers and maybe promotes the result. */
+export async function trainModel(node: MlTrainNode, session: WarehouseSession, context: TrainContext): Promise<NodeOutcome> {
+  const cutoff = await resolveCutoff(node, session, context.now);
+  const sql = trainingQuery(node, cutoff);
+  const columns = (await session.query(`DESCRIBE ${sql}`)).map((r) => String(r.column_name));
+  const missing = node.featureSet.features.map((f) => f.name).filter((name) => !columns.includes(name));
+  if (missing.length) throw new Error(`feature set ${node.featureSet.name} has no column ${missing.join(', ')} (it returns ${columns.filter((c) => c !== LABEL).join(', ')})`);
+
+  const [fingerprintRow] = await session.query(`SELECT count(*) AS n, bit_xor(hash(t)) AS h FROM (${sql}) AS t`);
+  const fingerprint = { data: `${fingerprintRow?.n}:${fingerprintRow?.h}`, spec: `${node.checksums.body}:${node.checksums.config}`, code: ML_CODE_VERSION };
+  const rowCount = Number(fingerprintRow?.n ?? 0);
+  const latest = context.registry.latest(node.name);
+  const promoted = context.registry.promotedVersion(node.name);
+  if (latest && sameFingerprint(latest.fingerprint, fingerprint)) {
+    return outcome(latest.version, false, latest.promoted, latest.metrics, rowCount, `unchanged: ${latest.version}${latest.promoted ? ' (promoted)' : ''}`);
+  }
+  if (rowCount < node.minRows) {
+    const fallback = promoted ? `scoring keeps ${promoted.version}` : 'no version is promoted yet';
+    context.note(`ml ${node.name}: only ${rowCount} training rows (min_rows ${node.minRows}); not trained, ${fallback}`);
+    return outcome(promoted?.version ?? null, false, promoted !== null, promoted?.metrics ?? {}, rowCount, `skipped: ${rowCount} rows < min_rows ${node.minRows}`);
+  }
+
+  const rows = (await session.query(sql)) as Row[];
+  for (const feature of node.featureSet.features) {
+    if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined)) throw new Error(`feature ${feature.name} is null in every training row`);
+  }
+  const classes = [...new Set(rows.map((r) => normalize(r[LABEL])))].sort((a, b) => (String(a) < String(b) ? -1 : 1));
+  if (classes.some((c) => c === null)) throw new Error(`the label is null for ${rows.filter((r) => r[LABEL] === null).length} rows; give label.default or filter them out`);
+  if (node.task === 'binary' && classes.length !== 2) throw new Error(`a binary model needs two label values, found ${classes.length}: ${classes.join(', ')}`);
+  const y = Int32Array.from(rows, (r) => classes.indexOf(normalize(r[LABEL])));
+  const { train, test } = splitRows(y, node.split.testFraction, node.split.seed, node.split.stratified);
+
+  const trainRows = train.map((i) => rows[i]!);
+  const { encoded, notes } = fitFeatures(trainRows, node.featureSet.features);
+  for (const message of notes) context.note(`ml ${node.name}: ${message}`);
+  if (node.task === 'binary') warnOnLeakage(node, trainRows, Int32Array.from(train, (i) => y[i]!), context);
+
+  const width = inputWidth(encoded);
+  const matrix = (indexes: number[]) => {
+    const out = new Float64Array(indexes.length * width);
+    indexes.forEach((row, k) => encodeRow(encoded, rows[row]!, out, k * width));
+    return out;
+  };
+  const weights = trainLogistic(matrix(train), train.length, width, Int32Array.from(train, (i) => y[i]!), classes.length, node.algorithm);
+  const testX = matrix(test);
+  const probabilities = test.map((_, k) => predictLogistic(weights, testX.subarray(k * width, (k + 1) * width)));
+  const metrics = computeMetrics(Int32Array.from(test, (i) => y[i]!), probabilities, classes.length, node.metrics);
+  const promote = passes(node.promoteIf, metrics);
+  const version = context.registry.write(
+    {
+      model: node.name,
+      trainedAt: context.now.toISOString(),
+      weights,
+      classes: classes as (string | number | boolean)[],
+      features: encoded,
+      metrics,
+      fingerprint,
+      spec: { ...node, cutoff: cutoff.iso },
+      rows: { train: train.length, test: test.length },
+    },
+    promote,
+  );
+  if (!promote) context.note(`ml ${node.name}: ${version} kept but not promoted (promote_if ${node.promoteIf}: ${describe(metrics)})${promoted ? `; scoring keeps ${promoted.version}` : ''}`);
+  return outcome(promote ? version : (promoted?.version ?? version), true, promote, metrics, rowCount, `trained ${version}${promote ? ' (promoted)' : ' (not promoted)'}: ${describe(metrics)}`);
+}
+
+function outcome(version: string | null, trained: boolean, promoted: boolean, metrics: Metrics, rows: number, action: string): NodeOutcome {
+  return { rows, action, ml: { version, trained, promoted, metrics: metrics as Record<string, unknown> } };
+}
+
+async function resolveCutoff(node: MlTrainNode, session: WarehouseSession, now: Date): Promise<{ sql: string; iso: string }> {
+  if (!node.cutoffSql) return { sql: timestampLiteral(now), iso: now.toISOString() };
+  const [row] = await session.query(`SELECT (${node.cutoffSql}) AS cutoff`);
+  const value = row?.cutoff;
+  if (value === null || value === undefined) throw new Error(`the cutoff query of ${node.name} returned no time (is its input empty?)`);
+  const at = value instanceof Date ? value : new Date(String(value));
+  return { sql: timestampLiteral(at), iso: at.toISOString() };
+}
+
+/** Features as of the cutoff, joined to the label, in a stable order. */
+export function trainingQuery(node: MlTrainNode, cutoff: { sql: string }): string {
+  const features = featuresAt(node.featureSet, cutoff.sql);
+  const entity = q(node.featureSet.entity);
+  const fallback = node.label.default === null ? 'NULL' : typeof node.label.default === 'string' ? `'${node.label.default.replace(/'/g, "''")}'` : String(node.label.default);
+  if (node.label.sql) {
+    return `(WITH features AS (${features}), labels AS (${withCutoff(node.label.sql, cutoff.sql)}) SELECT features.*, coalesce(labels.label, ${fallback}) AS ${LABEL} FROM features LEFT JOIN labels ON features.${entity} = labels.${entity} ORDER BY features.${entity})`;
+  }
+  const label = node.label.column ? q(node.label.column) : `(${node.label.expression})`;
+  return `(SELECT *, coalesce(${label}, ${fallback}) AS ${LABEL} FROM (${features}) ORDER BY ${entity})`;
+}
+
+function warnOnLeakage(node: MlTrainNode, rows: Row[], y: Int32Array, context: TrainContext): void {
+  const positive = Array.from(y, (v) => v === 1);
+  for (const feature of node.featureSet.features) {
+    if (feature.type === 'categorical') continue;
+    const scores = rows.map((r) => Number(r[feature.name] ?? 0));
+    const auc = rocAuc(positive, scores);
+    if (Math.max(auc, 1 - auc) >= 0.98) {
+      context.note(`ml ${node.name}: possible label leakage: feature ${feature.name} alone separates the label (ROC-AUC ${Math.max(auc, 1 - auc).toFixed(3)}); is it computed after the cutoff?`);
+    }
+  }
+}
+
+/** promote_if: comparisons joined by "and"; no condition promotes every trained version. */
+export function passes(condition: string | null, metrics: Metrics): boolean {
+  if (!condition) return true;
+  return condition.split(/\s+and\s+/).every((part) => {
+    const match = /^\s*([a-z_]+)\s*(>=|<=|>|<|==)\s*([-\d.]+)\s*$/.exec(part);
+    const value = match ? (metrics as Record<string, unknown>)[match[1]!] : undefined;
+    if (typeof value !== 'number') return false;
+    const limit = Number(match![3]);
+    return { '>=': value >= limit, '<=': value <= limit, '>': value > limit, '<': value < limit, '==': value === limit }[match![2] as '>='];
+  });
+}
+
+export function describe(metrics: Metrics): string {
+  return Object.entries(metrics)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => `${k} ${(v as number).toFixed(3)}`)
+    .join(', ');
+}
+
+function normalize(value: unknown): string | number | boolean | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
+  return String(value);
+}
+
+function sameFingerprint(a: { data: string; spec: string; code: string }, b: { data: string; spec: string; code: string }): boolean {
+  return a.data === b.data && a.spec === b.spec && a.code === b.code;
+}
