@@ -174,9 +174,19 @@ describe('the e-commerce example', () => {
     }
   });
 
+  it('trains purchase_propensity to ROC-AUC ≥ 0.75 on the held-out split and scores every shopper', async () => {
+    const training = firstBuild.results.find((r) => r.name === 'purchase_propensity')!;
+    expect(training.ml).toMatchObject({ version: 'v1', trained: true, promoted: true });
+    expect(training.ml!.metrics.roc_auc as number).toBeGreaterThanOrEqual(0.75);
+    expect(await queryDb(dir, 'select count(*) as n, min(probability) >= 0 and max(probability) <= 1 as bounded from ml.predictions_purchase_propensity')).toEqual([
+      { n: BigInt(new Set(clean.map((e) => e.user_id)).size), bounded: true },
+    ]);
+  });
+
   it('merges nothing new on a second build of the same data', async () => {
     const results = await build(compileDir(dir), { env: {} });
     expect(results.results.find((r) => r.name === 'stg_events')).toMatchObject({ status: 'success', action: 'incremental (merge)', rows: 0 });
+    expect(results.results.find((r) => r.name === 'purchase_propensity')!.ml).toMatchObject({ version: 'v1', trained: false });
     expect(await queryDb(dir, 'select count(*) as n from staging.stg_events')).toEqual([{ n: BigInt(clean.length) }]);
   });
 });

@@ -142,6 +142,8 @@ export interface MlTrainNode extends NodeBase {
   metrics: string[];
   minRows: number;
   promoteIf: string | null;
+  /** Lines in the ML spec file, so run-time errors can point at the feature or label. */
+  lines: { features: Record<string, number | null>; label: number | null };
 }
 
 export interface MlScoreNode extends NodeBase {

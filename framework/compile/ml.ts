@@ -38,7 +38,7 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
     return { sql: trimStatement(input.linker.resolve(rendered.sql, null)), dependsOn };
   };
 
-  const featureSets = new Map<string, { query: FeatureQuery; dependsOn: string[]; spec: FeatureSetSpec }>();
+  const featureSets = new Map<string, { query: FeatureQuery; dependsOn: string[]; spec: FeatureSetSpec; lines: Record<string, number | null> }>();
   for (const set of spec.ml.featureSets) {
     if (Boolean(set.ref) === Boolean(set.sql)) {
       diagnostics.push(diagnostic('BAD_CONFIG', { detail: `feature set ${set.name} needs exactly one of ref: or sql:` }, place(set.origin, 'name')));
@@ -47,7 +47,8 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
     const rendered = render(set.sql ?? `select * from {{ref "${set.ref}"}}`, set.origin, set.sql ? 'sql' : 'ref');
     if (!rendered) continue;
     const features = set.features.map((f) => ({ name: f.name, type: f.type ?? 'numeric', transforms: f.transforms ?? [] }));
-    featureSets.set(set.name, { query: { name: set.name, entity: set.entity, sql: rendered.sql, asOf: set.as_of ?? null, features }, dependsOn: rendered.dependsOn, spec: set });
+    const lines = Object.fromEntries(set.features.map((f, i) => [f.name, place(set.origin, 'features', i).line ?? null]));
+    featureSets.set(set.name, { query: { name: set.name, entity: set.entity, sql: rendered.sql, asOf: set.as_of ?? null, features }, dependsOn: rendered.dependsOn, spec: set, lines });
   }
 
   const nodes: (MlTrainNode | MlScoreNode)[] = [];
@@ -68,7 +69,9 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
   for (const scoring of spec.ml.scoring) {
     const train = trained.get(scoring.model);
     if (!train) {
-      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `scoring: no model "${scoring.model}" in ml/` }, place(scoring.origin, 'model'), didYouMean(scoring.model, trained.keys())));
+      const declared = spec.ml.models.some((m) => m.name === scoring.model);
+      const detail = declared ? `scoring: model "${scoring.model}" has errors (reported above), so it cannot be scored` : `scoring: no model "${scoring.model}" in ml/`;
+      diagnostics.push(diagnostic('BAD_CONFIG', { detail }, place(scoring.origin, 'model'), declared ? null : didYouMean(scoring.model, spec.ml.models.map((m) => m.name))));
       continue;
     }
     const entities = scoring.entities ? render(scoring.entities, scoring.origin, 'entities') : null;
@@ -95,7 +98,7 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
 
 function trainNode(
   model: TrainingSpec,
-  set: { query: FeatureQuery; dependsOn: string[] },
+  set: { query: FeatureQuery; dependsOn: string[]; lines: Record<string, number | null> },
   input: MlInput,
   render: (sql: string, origin: TrainingSpec['origin'], key: string) => { sql: string; dependsOn: string[] } | null,
   place: (origin: TrainingSpec['origin'], ...path: (string | number)[]) => { file: string; line?: number; column?: number },
@@ -138,5 +141,6 @@ function trainNode(
     metrics: model.metrics ?? ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'confusion_matrix'],
     minRows: model.min_rows ?? 100,
     promoteIf,
+    lines: { features: set.lines, label: place(model.origin, 'label').line ?? null },
   };
 }

@@ -34,3 +34,14 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof PlatError && error.code === 'USAGE') return exitCodes.usage;
   return exitCodes.failure;
 }
+
+/** A failure at run time that belongs to a line of the user's files (an ML spec's feature, say). */
+export class LocatedError extends Error {
+  constructor(
+    message: string,
+    readonly line: number | null,
+  ) {
+    super(message);
+    this.name = 'LocatedError';
+  }
+}

@@ -1,4 +1,5 @@
 import type { MlTrainNode } from '../compile/manifest.js';
+import { LocatedError } from '../core/errors.js';
 import { quoteIdentifier as q } from '../compile/relation.js';
 import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeOutcome } from '../run/executors.js';
@@ -22,10 +23,12 @@ export interface TrainContext {
 /** Trains (or, when nothing changed, reuses) one model; registers and maybe promotes the result. */
 export async function trainModel(node: MlTrainNode, session: WarehouseSession, context: TrainContext): Promise<NodeOutcome> {
   const cutoff = await resolveCutoff(node, session, context.now);
-  const sql = trainingQuery(node, cutoff);
-  const columns = (await session.query(`DESCRIBE ${sql}`)).map((r) => String(r.column_name));
+  const columns = (await session.query(`DESCRIBE (${featuresAt(node.featureSet, cutoff.sql)})`)).map((r) => String(r.column_name));
   const missing = node.featureSet.features.map((f) => f.name).filter((name) => !columns.includes(name));
-  if (missing.length) throw new Error(`feature set ${node.featureSet.name} has no column ${missing.join(', ')} (it returns ${columns.filter((c) => c !== LABEL).join(', ')})`);
+  const returned = columns.join(', ');
+  if (missing.length) throw new LocatedError(`feature set ${node.featureSet.name} has no column ${missing.join(', ')} (it returns ${returned})`, node.lines.features[missing[0]!] ?? null);
+  if (node.label.column && !columns.includes(node.label.column)) throw new LocatedError(`label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`, node.lines.label);
+  const sql = trainingQuery(node, cutoff);
 
   const [fingerprintRow] = await session.query(`SELECT count(*) AS n, bit_xor(hash(t)) AS h FROM (${sql}) AS t`);
   const fingerprint = { data: `${fingerprintRow?.n}:${fingerprintRow?.h}`, spec: `${node.checksums.body}:${node.checksums.config}`, code: ML_CODE_VERSION };
@@ -43,7 +46,7 @@ export async function trainModel(node: MlTrainNode, session: WarehouseSession, c
 
   const rows = (await session.query(sql)) as Row[];
   for (const feature of node.featureSet.features) {
-    if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined)) throw new Error(`feature ${feature.name} is null in every training row`);
+    if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined)) throw new LocatedError(`feature ${feature.name} is null in every training row`, node.lines.features[feature.name] ?? null);
   }
   const classes = [...new Set(rows.map((r) => normalize(r[LABEL])))].sort((a, b) => (String(a) < String(b) ? -1 : 1));
   if (classes.some((c) => c === null)) throw new Error(`the label is null for ${rows.filter((r) => r[LABEL] === null).length} rows; give label.default or filter them out`);

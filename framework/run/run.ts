@@ -4,7 +4,7 @@ import type { Manifest, ManifestNode, NodeKind, Relation } from '../compile/mani
 import { relationName } from '../compile/manifest.js';
 import type { Selection } from '../compile/select.js';
 import { hasErrors, formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
-import { PlatError } from '../core/errors.js';
+import { LocatedError, PlatError } from '../core/errors.js';
 import type { Warehouse } from './adapter.js';
 import { RelationCatalog } from './catalog.js';
 import { openDuckDB } from './duckdb/warehouse.js';
@@ -187,6 +187,7 @@ function blankResult(node: ManifestNode, at: string): NodeResult {
 function nodeError(node: ManifestNode, error: unknown): NodeResult['error'] {
   if (error instanceof ModelSqlError) return { message: error.message, file: node.path, line: error.templateLine, hint: null };
   if (error instanceof PlatError) return { message: error.message, file: node.path, line: null, hint: error.hint };
+  if (error instanceof LocatedError) return { message: error.message, file: node.path, line: error.line, hint: null };
   return { message: error instanceof Error ? error.message : String(error), file: node.path, line: null, hint: null };
 }
 
