@@ -166,3 +166,53 @@ describe('ML training and scoring', () => {
     ]);
   });
 });
+
+describe('ML specs beyond binary', () => {
+  it('trains a multiclass model and scores with its most likely class', async () => {
+    const dir = writeProject({
+      'plat_project.yml': 'name: multi\n',
+      'models/points.sql': `{{config materialized="table"}}
+select range as id, (range % 30)::double as x, ((range * 13) % 7)::double as noise,
+       case when range % 30 < 10 then 'low' when range % 30 < 20 then 'mid' else 'high' end as band
+from range(600)`,
+      'ml/bands.yml': `feature_sets:
+  - { name: point_features, entity: id, ref: points, features: [{ name: x, transforms: [standardize] }, { name: noise, transforms: [standardize] }] }
+models:
+  - name: band_model
+    feature_set: point_features
+    label: { column: band }
+    task: multiclass
+    algorithm: { name: logistic_regression, learning_rate: 1.0, iterations: 400 }
+    promote_if: accuracy >= 0.8
+scoring:
+  - model: band_model
+`,
+    });
+    const results = byName(await build(compileDir(dir), { env: {} }));
+    expect(results.band_model!.ml).toMatchObject({ version: 'v1', promoted: true });
+    expect(results.band_model!.ml!.metrics.confusion_matrix).toHaveLength(3);
+    const [low, high] = await queryDb(dir, "select predicted_class from ml.predictions_band_model where id in (2, 28) order by id");
+    expect([low!.predicted_class, high!.predicted_class]).toEqual(['low', 'high']);
+  });
+
+  it("uses, with as_of, each entity's latest row strictly before the cutoff", async () => {
+    const dir = writeProject({
+      'plat_project.yml': 'name: asof\n',
+      'models/snapshots.sql': `{{config materialized="table"}}
+select range % 200 as id, timestamp '2026-01-01' + to_days((range // 200)::int) as snapshot_at,
+       (range // 200)::double as day, ((range % 200) % 10)::double as x,
+       ((range % 200) % 10) >= 5 as label
+from range(600)`,
+      'ml/asof.yml': `feature_sets:
+  - { name: snaps, entity: id, ref: snapshots, as_of: snapshot_at, features: [{ name: x }, { name: day }] }
+models:
+  - { name: asof_model, feature_set: snaps, label: { column: label }, task: binary, cutoff: "2026-01-02T12:00:00Z", min_rows: 10 }
+`,
+    });
+    const results = byName(await build(compileDir(dir), { env: {} }));
+    expect(results.asof_model!.rows).toBe(200);
+    const version = new Registry(join(dir, 'target/ml')).latest('asof_model')!;
+    // Days 0, 1 and 2 exist; the cutoff falls on day 1.5, so every training row is day 1.
+    expect(version.features.find((f) => f.name === 'day')).toMatchObject({ mean: 1, std: 1 });
+  });
+});

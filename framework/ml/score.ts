@@ -5,7 +5,7 @@ import type { RelationCatalog } from '../run/catalog.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { buildAndSwap } from '../run/materialize/swap.js';
 import { encodeRow, encodeSql, inputWidth, type Row } from './features.js';
-import { logisticSql, predictLogistic } from './logistic.js';
+import { algorithms } from './algorithm.js';
 import { featuresAt, timestampLiteral, withCutoff } from './query.js';
 import type { ModelVersion, Registry } from './registry.js';
 
@@ -32,7 +32,7 @@ export async function scoreModel(node: MlScoreNode, session: WarehouseSession, c
 }
 
 function predictionColumns(version: ModelVersion): string {
-  const probabilities = logisticSql(version.weights, encodeSql(version.features));
+  const probabilities = algorithms[version.weights.algorithm].sql(version.weights, encodeSql(version.features));
   const literal = (value: string | number | boolean) => (typeof value === 'string' ? `'${value.replace(/'/g, "''")}'` : String(value));
   if (probabilities.length === 2) {
     return `${probabilities[1]} AS probability, CASE WHEN ${probabilities[1]} >= 0.5 THEN ${literal(version.classes[1]!)} ELSE ${literal(version.classes[0]!)} END AS predicted_class`;
@@ -45,7 +45,7 @@ function predictionColumns(version: ModelVersion): string {
 export function predictOne(version: ModelVersion, row: Row): { predicted_class: string | number | boolean; probability: number; probabilities: Record<string, number> } {
   const input = new Float64Array(inputWidth(version.features));
   encodeRow(version.features, row, input, 0);
-  const probabilities = predictLogistic(version.weights, input);
+  const probabilities = algorithms[version.weights.algorithm].predict(version.weights, input);
   const best = probabilities.indexOf(Math.max(...probabilities));
   return {
     predicted_class: version.classes[best]!,

@@ -4,7 +4,7 @@ import { quoteIdentifier as q } from '../compile/relation.js';
 import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { encodeRow, fitFeatures, inputWidth, type Row } from './features.js';
-import { predictLogistic, trainLogistic } from './logistic.js';
+import { algorithms } from './algorithm.js';
 import { computeMetrics, rocAuc, type Metrics } from './metrics.js';
 import { featuresAt, timestampLiteral, withCutoff } from './query.js';
 import { Registry } from './registry.js';
@@ -65,9 +65,10 @@ export async function trainModel(node: MlTrainNode, session: WarehouseSession, c
     indexes.forEach((row, k) => encodeRow(encoded, rows[row]!, out, k * width));
     return out;
   };
-  const weights = trainLogistic(matrix(train), train.length, width, Int32Array.from(train, (i) => y[i]!), classes.length, node.algorithm);
+  const algorithm = algorithms[node.algorithm.name];
+  const weights = algorithm.train(matrix(train), train.length, width, Int32Array.from(train, (i) => y[i]!), classes.length, node.algorithm);
   const testX = matrix(test);
-  const probabilities = test.map((_, k) => predictLogistic(weights, testX.subarray(k * width, (k + 1) * width)));
+  const probabilities = test.map((_, k) => algorithm.predict(weights, testX.subarray(k * width, (k + 1) * width)));
   const metrics = computeMetrics(Int32Array.from(test, (i) => y[i]!), probabilities, classes.length, node.metrics);
   const promote = passes(node.promoteIf, metrics);
   const version = context.registry.write(
