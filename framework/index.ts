@@ -14,3 +14,5 @@ export { PlatError } from './core/errors.js';
 export { initProject } from './project/init.js';
 export type { IngestResult } from './stream/ingest.js';
 export type { MicroBatch } from './stream/loop.js';
+export { generateDocs } from './docs/generate.js';
+export { serveDocs } from './docs/serve.js';

@@ -5,7 +5,7 @@ export default defineConfig({
   root: join(import.meta.dirname, '..'),
   test: {
     dir: 'test',
-    globalSetup: ['test/setup/kafka.ts'],
+    globalSetup: ['test/setup/kafka.ts', 'test/setup/chromium.ts'],
     testTimeout: 180_000,
     hookTimeout: 300_000,
   },

@@ -2,6 +2,8 @@ import { basename, relative, resolve } from 'node:path';
 import pc from 'picocolors';
 import { build, clean, compileProjectDir, ingest, listNodes, loadState, produceTo, run, sourceFreshness, stream, test, type CompiledProject } from '../api.js';
 import { ingestProgressDisplay } from './progress.js';
+import { generateDocs } from '../docs/generate.js';
+import { serveDocs } from '../docs/serve.js';
 import { join } from 'node:path';
 import { Registry, type ModelVersion } from '../ml/registry.js';
 import { listModels, predict, showModel } from '../ml/inspect.js';
@@ -309,6 +311,40 @@ export const commands: CommandSpec[] = [
         throw new PlatError('USAGE', 'the row must be a JSON object, e.g. \'{"carts": 3}\'');
       }
       out(toJson(predict(new Registry(join(resolveProjectDir((raw as Options).projectDir), 'target', 'ml')), model!, row)));
+      return exitCodes.ok;
+    },
+  },
+  {
+    group: 'docs',
+    usage: 'generate',
+    description: 'write the documentation site to target/docs (lineage, columns, tests, runs, ML); opens from file:// or any static host',
+    options: [projectDir, vars],
+    run: async (_, raw) => {
+      const options = raw as Options;
+      const project = compiled(options, 'nothing was generated');
+      if (!project) return exitCodes.failure;
+      const result = await generateDocs(project.manifest);
+      out(`${pc.green('OK')} documentation for ${result.nodes} nodes in ${relative(process.cwd(), result.dir) || '.'} (${result.seconds.toFixed(2)}s): open ${relative(process.cwd(), join(result.dir, 'index.html'))}`);
+      return exitCodes.ok;
+    },
+  },
+  {
+    group: 'docs',
+    usage: 'serve',
+    description: 'generate the site and serve it on 127.0.0.1; open pages reload when it is generated again',
+    options: [projectDir, vars, { flags: '--port <n>', description: 'port (default 8080; 0 picks a free one)', default: 8080, parse: (v: string) => Number(v) }],
+    run: async (_, raw) => {
+      const options = raw as Options & { port: number };
+      const project = compiled(options, 'nothing was served');
+      if (!project) return exitCodes.failure;
+      const result = await generateDocs(project.manifest);
+      const server = await serveDocs(result.dir, options.port);
+      out(`${pc.green('serving')} ${server.url} (Ctrl-C stops)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
       return exitCodes.ok;
     },
   },

@@ -1,5 +1,6 @@
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
-import { sha256, stableStringify } from '../core/hash.js';
+import { sha256 } from '../core/hash.js';
+import { stableStringify } from '../core/json.js';
 import { didYouMean } from '../core/suggest.js';
 import { linkDependencies } from './deps.js';
 import type { ProjectFiles } from '../project/files.js';

@@ -1,5 +1,5 @@
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
-import { stableStringify } from '../core/hash.js';
+import { stableStringify } from '../core/json.js';
 import { closest } from '../core/suggest.js';
 import type { Manifest, ManifestNode } from './manifest.js';
 

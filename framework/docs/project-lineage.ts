@@ -19,8 +19,8 @@ export async function projectLineage(manifest: Manifest, columnsOf: (node: strin
   const instance = await DuckDBInstance.create(':memory:');
   try {
     const connection = await instance.connect();
-    await connection.run('CREATE TEMP TABLE sql_text (id VARCHAR, sql VARCHAR)');
-    const appender = await connection.createAppender('sql_text', 'temp');
+    await connection.run('CREATE TABLE sql_text (id VARCHAR, sql VARCHAR)');
+    const appender = await connection.createAppender('sql_text');
     for (const model of models) {
       appender.appendVarchar(model.uniqueId);
       appender.appendVarchar(model.kind === 'model' ? model.compiledSql : '');

@@ -61,3 +61,21 @@ export function rocAuc(positive: readonly boolean[], scores: readonly number[]):
   if (positives === 0 || negatives === 0) return 0.5;
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
+
+/** The ROC curve, thinned to about `points` points: (false positive rate, true positive rate). */
+export function rocCurve(positive: readonly boolean[], scores: readonly number[], points = 50): [number, number][] {
+  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const positives = positive.filter(Boolean).length;
+  const negatives = positive.length - positives;
+  if (positives === 0 || negatives === 0) return [[0, 0], [1, 1]];
+  const curve: [number, number][] = [[0, 0]];
+  let tp = 0;
+  let fp = 0;
+  const step = Math.max(1, Math.floor(order.length / points));
+  order.forEach((i, k) => {
+    if (positive[i]) tp++;
+    else fp++;
+    if (k % step === step - 1 || k === order.length - 1) curve.push([fp / negatives, tp / positives]);
+  });
+  return curve;
+}

@@ -20,6 +20,8 @@ export interface ModelVersion {
   fingerprint: Fingerprint;
   spec: unknown;
   rows: { train: number; test: number };
+  /** Binary models: the held-out ROC curve as (false positive rate, true positive rate) points. */
+  roc: [number, number][] | null;
 }
 
 export interface Fingerprint {
@@ -88,7 +90,7 @@ export class Registry {
     const dir = join(this.dir(entry.model), version);
     mkdirSync(dir, { recursive: true });
     const write = (name: string, value: unknown) => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
-    write('model.json', { model: entry.model, version, trainedAt: entry.trainedAt, weights: entry.weights, classes: entry.classes, rows: entry.rows });
+    write('model.json', { model: entry.model, version, trainedAt: entry.trainedAt, weights: entry.weights, classes: entry.classes, rows: entry.rows, roc: entry.roc });
     write('metrics.json', entry.metrics);
     write('features.json', { features: entry.features });
     write('fingerprint.json', entry.fingerprint);

@@ -5,7 +5,7 @@ import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { encodeRow, fitFeatures, inputWidth, type Row } from './features.js';
 import { algorithms } from './algorithm.js';
-import { computeMetrics, rocAuc, type Metrics } from './metrics.js';
+import { computeMetrics, rocAuc, rocCurve, type Metrics } from './metrics.js';
 import { featuresAt, timestampLiteral, withCutoff } from './query.js';
 import { Registry } from './registry.js';
 import { splitRows } from './split.js';
@@ -82,6 +82,7 @@ export async function trainModel(node: MlTrainNode, session: WarehouseSession, c
       fingerprint,
       spec: { ...node, cutoff: cutoff.iso },
       rows: { train: train.length, test: test.length },
+      roc: classes.length === 2 ? rocCurve(Array.from(test, (i) => y[i] === 1), probabilities.map((p) => p[1]!)) : null,
     },
     promote,
   );

@@ -1,0 +1,57 @@
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Manifest } from '../compile/manifest.js';
+import { PlatError } from '../core/errors.js';
+import { Registry } from '../ml/registry.js';
+import type { WarehouseSession } from '../run/adapter.js';
+import { openDuckDB } from '../run/duckdb/warehouse.js';
+import { databasePath, displayPath, relationOf } from '../run/run.js';
+import { docsData } from './data.js';
+import { projectLineage } from './project-lineage.js';
+
+/** Where the bundled site (docs-site/, built by `npm run build`) is. */
+function siteAssets(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const assets = join(dir, 'dist', 'docs-site');
+  if (!existsSync(join(assets, 'app.js'))) throw new PlatError('DATABASE_OPEN', `the docs site is not built (${assets} is missing)`, 'run `npm run build`');
+  return assets;
+}
+
+/**
+ * Writes target/docs/: the site, plus data.js with the manifest, the database's catalog, the
+ * last run's results, ML metrics and column lineage. Opens the database read-only, if built.
+ */
+export async function generateDocs(manifest: Manifest, options: { now?: Date; outDir?: string } = {}): Promise<{ dir: string; nodes: number; seconds: number }> {
+  const started = performance.now();
+  const out = options.outDir ?? join(manifest.project.root, 'target', 'docs');
+  const database = databasePath(manifest);
+  const warehouse = existsSync(database) ? await openDuckDB(database, { readOnly: true, displayPath: displayPath(manifest) }) : null;
+  const session: WarehouseSession | null = warehouse ? await warehouse.session() : null;
+  try {
+    const catalog = new Map<string, { name: string; type: string }[]>();
+    for (const row of session ? await session.query(`SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() ORDER BY ordinal_position`) : []) {
+      const key = `${String(row.table_schema)}.${String(row.table_name)}`;
+      catalog.set(key, [...(catalog.get(key) ?? []), { name: String(row.column_name), type: String(row.data_type) }]);
+    }
+    const columnsOf = (id: string) => {
+      const node = manifest.nodes[id];
+      if (!node) return [];
+      const relation = relationOf(node);
+      const built = relation ? catalog.get(`${relation.schema}.${relation.name}`) : undefined;
+      if (built) return built;
+      return 'columns' in node ? node.columns.map((c) => ({ name: c.name, type: c.type ?? '' })) : [];
+    };
+    const lineage = await projectLineage(manifest, (id) => columnsOf(id).map((c) => c.name));
+    const data = await docsData({ manifest, session, registry: new Registry(join(manifest.project.root, 'target', 'ml')), lineage, columnsOf, now: options.now ?? new Date() });
+    mkdirSync(out, { recursive: true });
+    cpSync(siteAssets(), out, { recursive: true });
+    // A script, not JSON: browsers refuse fetch() from file://, and the site must work there.
+    writeFileSync(join(out, 'data.js'), `window.__PLAT_DOCS__ = ${JSON.stringify(data).replace(/</g, '\\u003c')};\n`);
+    return { dir: out, nodes: data.nodes.length, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    session?.close();
+    warehouse?.close();
+  }
+}

@@ -1,0 +1,56 @@
+import { createReadStream, existsSync, statSync, watch } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+
+const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
+
+/**
+ * Serves target/docs on 127.0.0.1. Open pages hold a Server-Sent Events stream and reload when
+ * data.js is rewritten (plat docs generate, or a rebuild in plat dev).
+ */
+export function serveDocs(dir: string, port: number): Promise<{ url: string; close: () => Promise<void>; reload: () => void }> {
+  const clients = new Set<ServerResponse>();
+  const reload = () => {
+    for (const client of clients) client.write('event: reload\ndata: {}\n\n');
+  };
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent((request.url ?? '/').split('?')[0]!);
+    if (path === '/__plat/events') {
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      response.write(': connected\n\n');
+      clients.add(response);
+      request.on('close', () => clients.delete(response));
+      return;
+    }
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(normalize(dir)) || !existsSync(file) || !statSync(file).isFile()) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    createReadStream(file).pipe(response);
+  });
+  let debounce: NodeJS.Timeout | null = null;
+  const watcher = watch(dir, (_, name) => {
+    if (name !== 'data.js') return;
+    if (debounce) clearTimeout(debounce);
+    debounce = setTimeout(reload, 150);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      const actual = typeof address === 'object' && address ? address.port : port;
+      resolve({
+        url: `http://127.0.0.1:${actual}/`,
+        reload,
+        close: () =>
+          new Promise<void>((done) => {
+            watcher.close();
+            for (const client of clients) client.end();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
