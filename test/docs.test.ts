@@ -1,0 +1,118 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { build, generateDocs, serveDocs } from '../framework/index.js';
+import { compileDir, copyProject, repoRoot } from './helpers.js';
+
+const executable = inject('chromium');
+
+describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+  let site: string;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    dir = copyProject(join(repoRoot, 'project'));
+    const manifest = compileDir(dir);
+    await build(manifest, { env: {} });
+    const generated = await generateDocs(manifest);
+    site = pathToFileURL(join(generated.dir, 'index.html')).href;
+    browser = await chromium.launch({
+      executablePath: executable!,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.goto(site);
+    await page.waitForFunction(() => (window as unknown as { platDocs?: unknown }).platDocs !== undefined);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('loads from file:// with no console errors and shows the overview', async () => {
+    expect(await page.locator('#panel h1').innerText()).toBe('ecommerce');
+    expect(await page.locator('#panel').innerText()).toContain('Last run');
+    expect(errors).toEqual([]);
+  });
+
+  it('draws every node of the example in the lineage graph, left to right by layer', async () => {
+    const graph = await page.evaluate(() => {
+      const { graph } = (window as any).platDocs;
+      const x = (id: string) => graph.getNodeAttribute(id, 'x');
+      return { order: graph.order, names: graph.mapNodes((_: string, a: { label: string }) => a.label), leftToRight: x('source.ecommerce.ecommerce.events') < x('model.ecommerce.stg_events') && x('model.ecommerce.stg_events') < x('model.ecommerce.revenue_per_hour') };
+    });
+    expect(graph.order).toBe(48);
+    expect(graph.names).toEqual(expect.arrayContaining(['ecommerce.events', 'stg_events', 'revenue_per_hour', 'user_features', 'purchase_propensity', 'predictions_purchase_propensity']));
+    expect(graph.leftToRight).toBe(true);
+    mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'test-results/lineage.png') });
+  });
+
+  it('opens a node page with its columns when the node is clicked', async () => {
+    const point = await page.evaluate(() => {
+      const { renderer, graph } = (window as any).platDocs;
+      const at = renderer.graphToViewport(graph.getNodeAttributes('model.ecommerce.revenue_per_hour'));
+      const box = document.getElementById('graph')!.getBoundingClientRect();
+      return { x: box.left + at.x, y: box.top + at.y };
+    });
+    await page.mouse.click(point.x, point.y);
+    await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'revenue_per_hour');
+    const columns = await page.locator('#columns').innerText();
+    for (const column of ['hour_window', 'total_revenue', 'purchase_count', 'avg_order_value']) expect(columns).toContain(column);
+    expect(columns).toContain('unique_revenue_per_hour_hour_window');
+  });
+
+  it('finds nodes by name and filters the graph with the selector syntax', async () => {
+    await page.fill('#search', 'user_feat');
+    await page.press('#search', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'user_features');
+    await page.fill('#filter', '+revenue_per_hour');
+    await page.press('#filter', 'Enter');
+    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('5 of 48 nodes');
+    expect(await page.evaluate(() => (window as any).platDocs.hidden().size)).toBe(43);
+    await page.fill('#filter', 'tag:marts,resource_type:model');
+    await page.press('#filter', 'Enter');
+    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('4 of 48 nodes');
+    await page.fill('#filter', '');
+    await page.press('#filter', 'Enter');
+  });
+
+  it('traces revenue_per_hour.total_revenue back to the source price', async () => {
+    await page.goto(`${site}#node=${encodeURIComponent('model.ecommerce.revenue_per_hour')}`);
+    await page.click('button.column-link[data-column="total_revenue"]');
+    const sources = await page.locator('#column-sources').innerText();
+    expect(sources).toContain('stg_events.price');
+    expect(sources).toContain('ecommerce.events.price');
+    expect(await page.locator('#column-graph text').count()).toBeGreaterThanOrEqual(3);
+  });
+
+  it('shows ML metrics, the confusion matrix and the ROC curve', async () => {
+    await page.goto(`${site}#node=${encodeURIComponent('ml_train.ecommerce.purchase_propensity')}`);
+    expect(await page.locator('#metrics').innerText()).toMatch(/roc_auc\s+0\.\d{4}/);
+    expect(await page.locator('svg[aria-label="ROC curve"] polyline').count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('reloads a served page when the site is generated again', async () => {
+    const server = await serveDocs(join(dir, 'target/docs'), 0);
+    try {
+      const served = await browser.newPage();
+      await served.goto(server.url);
+      await served.waitForFunction(() => (window as any).platDocs !== undefined);
+      await served.evaluate(() => ((window as any).beforeReload = true));
+      const reloaded = served.waitForEvent('load');
+      await generateDocs(compileDir(dir));
+      await reloaded;
+      expect(await served.evaluate(() => (window as any).beforeReload)).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+});
