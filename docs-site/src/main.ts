@@ -29,21 +29,29 @@ for (const [layer, nodes] of layers) {
     graph.addNode(node.id, { label: node.name, x: layer * 12, y: (nodes.length / 2 - i) * 2, size: node.kind === 'test' ? 3 : 7, color: colors[node.kind] ?? '#64748b' }),
   );
 }
-for (const [parent, children] of Object.entries(data.children)) for (const child of children) if (graph.hasNode(parent) && graph.hasNode(child)) graph.mergeEdge(parent, child, { size: 1, color: '#cbd5e1' });
+for (const [parent, children] of Object.entries(data.children)) for (const child of children) graph.addEdge(parent, child, { size: 1, color: '#cbd5e1' });
+const large = graph.order > 5000;
 
 let hidden = new Set<string>();
 let focus: Set<string> | null = null;
+// Tests are half the nodes of a big project; they start hidden there, a click away.
+const showTests = document.getElementById('show-tests') as HTMLInputElement;
+showTests.checked = !large;
+let hideTests = large;
+// Big projects: plain edges, labels only when zoomed in, nothing redrawn but nodes while moving.
 const renderer = new Sigma(graph, document.getElementById('graph')!, {
-  defaultEdgeType: 'arrow',
-  labelRenderedSizeThreshold: 5,
+  defaultEdgeType: large ? 'line' : 'arrow',
+  labelRenderedSizeThreshold: large ? 12 : 5,
+  hideEdgesOnMove: large,
+  hideLabelsOnMove: large,
   nodeReducer: (node, attrs) => {
-    if (hidden.has(node)) return { ...attrs, hidden: true };
+    if (hidden.has(node) || (hideTests && byId.get(node)!.kind === 'test')) return { ...attrs, hidden: true };
     if (focus && !focus.has(node)) return { ...attrs, color: '#e5e7eb', label: '' };
     return focus?.has(node) ? { ...attrs, highlighted: true } : attrs;
   },
   edgeReducer: (edge, attrs) => {
     const [source, target] = graph.extremities(edge);
-    if (hidden.has(source) || hidden.has(target)) return { ...attrs, hidden: true };
+    if (hidden.has(source) || hidden.has(target) || (hideTests && byId.get(target)!.kind === 'test')) return { ...attrs, hidden: true };
     if (focus && !(focus.has(source) && focus.has(target))) return { ...attrs, color: '#f1f5f9' };
     return attrs;
   },
@@ -51,7 +59,7 @@ const renderer = new Sigma(graph, document.getElementById('graph')!, {
 renderer.on('clickNode', ({ node }) => (location.hash = `node=${encodeURIComponent(node)}`));
 renderer.on('clickStage', () => {
   focus = null;
-  renderer.refresh();
+  renderer.refresh({ skipIndexation: true });
 });
 
 const walk = (start: string, edges: Record<string, string[]>) => {
@@ -62,9 +70,16 @@ const walk = (start: string, edges: Record<string, string[]>) => {
 };
 const link = (id: string) => `<a href="#node=${encodeURIComponent(id)}">${escape(byId.get(id)?.name ?? id)}</a>`;
 
+showTests.addEventListener('change', () => {
+  hideTests = !showTests.checked;
+  renderer.refresh({ skipIndexation: true });
+});
+
 function overview(): void {
-  focus = null;
-  renderer.refresh();
+  if (focus) {
+    focus = null;
+    renderer.refresh({ skipIndexation: true });
+  }
   const counts = data.nodes.reduce<Record<string, number>>((acc, n) => ({ ...acc, [n.kind]: (acc[n.kind] ?? 0) + 1 }), {});
   const failing = data.nodes.filter((n) => n.kind === 'test' && (n.lastRun?.status === 'fail' || n.lastRun?.status === 'error' || n.lastRun?.status === 'warn'));
   panel.innerHTML = `<h1>${escape(data.project.name)}</h1>
@@ -80,7 +95,7 @@ function nodePage(id: string): void {
   const node = byId.get(id);
   if (!node) return overview();
   focus = new Set([...walk(id, data.parents), ...walk(id, data.children)]);
-  renderer.refresh();
+  renderer.refresh({ skipIndexation: true });
   const lineage = data.lineage[id] ?? [];
   const d = node.details as Record<string, any>;
   const columnRows = node.columns
@@ -166,7 +181,7 @@ function columnLineage(id: string, column: string): void {
   const list = [...seen].filter((k) => k !== `${id}.${column}`).map((k) => `<li>${escape(`${byId.get(k.slice(0, k.lastIndexOf('.')))?.name}.${k.slice(k.lastIndexOf('.') + 1)}`)}</li>`);
   document.getElementById('column-lineage')!.innerHTML = `<h2>Lineage of ${escape(column)}</h2>${svg}<ul id="column-sources">${list.join('') || '<li class="muted">no upstream columns</li>'}</ul>`;
   focus = new Set([...seen].map((k) => k.slice(0, k.lastIndexOf('.'))));
-  renderer.refresh();
+  renderer.refresh({ skipIndexation: true });
 }
 
 function route(): void {
@@ -198,7 +213,13 @@ matches.addEventListener('click', (event) => {
 });
 
 // The filter box takes the CLI's selector syntax, evaluated by the same code.
-const manifest = { nodes: Object.fromEntries(data.nodes.map((n) => [n.id, n.select])), parents: data.parents, children: data.children, vars: {}, macros: {} } as unknown as Manifest;
+const manifest = {
+  nodes: Object.fromEntries(data.nodes.map((n) => [n.id, { uniqueId: n.id, kind: n.kind, name: n.name, fqn: n.fqn, tags: n.tags, path: n.path, ...n.select }])),
+  parents: data.parents,
+  children: data.children,
+  vars: {},
+  macros: {},
+} as unknown as Manifest;
 const filter = document.getElementById('filter') as HTMLInputElement;
 const status = document.getElementById('filter-status')!;
 filter.addEventListener('change', () => {
@@ -211,7 +232,7 @@ filter.addEventListener('change', () => {
     hidden = new Set(data.nodes.map((n) => n.id).filter((id) => !ids.has(id)));
     status.textContent = `${ids.size} of ${data.nodes.length} nodes${diagnostics.length ? ` · ${diagnostics.map((d) => d.message + (d.hint ? ` (${d.hint})` : '')).join('; ')}` : ''}`;
   }
-  renderer.refresh();
+  renderer.refresh({ skipIndexation: true });
 });
 
 window.addEventListener('hashchange', route);

@@ -165,18 +165,17 @@ function layerOf(manifest: Manifest): Map<string, number> {
   return layer;
 }
 
-/** The fields compile/select.ts reads, so the filter box evaluates selectors like the CLI. */
+/** The fields compile/select.ts reads beyond those every node has (the site adds those). */
 function selectable(node: ManifestNode): Record<string, unknown> {
-  const base = { uniqueId: node.uniqueId, kind: node.kind, name: node.name, fqn: node.fqn, tags: node.tags, path: node.path };
   switch (node.kind) {
     case 'model':
-      return { ...base, relation: node.relation, config: { materialized: node.config.materialized } };
+      return { relation: node.relation, config: { materialized: node.config.materialized } };
     case 'source':
-      return { ...base, sourceName: node.sourceName, tableName: node.tableName };
+      return { sourceName: node.sourceName, tableName: node.tableName };
     case 'test':
-      return { ...base, testType: node.testType, testName: node.testName };
+      return { testType: node.testType, testName: node.testName };
     default:
-      return base;
+      return {};
   }
 }
 

@@ -48,7 +48,8 @@ export async function generateDocs(manifest: Manifest, options: { now?: Date; ou
     mkdirSync(out, { recursive: true });
     cpSync(siteAssets(), out, { recursive: true });
     // A script, not JSON: browsers refuse fetch() from file://, and the site must work there.
-    writeFileSync(join(out, 'data.js'), `window.__PLAT_DOCS__ = ${JSON.stringify(data).replace(/</g, '\\u003c')};\n`);
+    // JSON.parse of a string literal parses several times faster than the same object literal.
+    writeFileSync(join(out, 'data.js'), `window.__PLAT_DOCS__ = JSON.parse(${JSON.stringify(JSON.stringify(data)).replace(/</g, '\\u003c')});\n`);
     return { dir: out, nodes: data.nodes.length, seconds: (performance.now() - started) / 1000 };
   } finally {
     session?.close();

@@ -32,5 +32,6 @@ export interface DocNode {
   rows: number | null;
   lastRun: Pick<NodeResult, 'status' | 'rows' | 'executionTime' | 'completedAt' | 'failures' | 'action'> & { message: string | null } | null;
   details: Record<string, unknown>;
+  /** Extra fields selectors read (relation and materialization for models, names for sources and tests). */
   select: Record<string, unknown>;
 }
