@@ -102,16 +102,19 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
 
   it('reloads a served page when the site is generated again', async () => {
     const server = await serveDocs(join(dir, 'target/docs'), 0);
+    let served: Page | null = null;
     try {
-      const served = await browser.newPage();
+      served = await browser.newPage();
       await served.goto(server.url);
-      await served.waitForFunction(() => (window as any).platDocs !== undefined);
+      // Wait for the page's event stream to be open, or the reload could be sent before it listens.
+      await served.waitForFunction(() => (window as any).platDocs?.events?.readyState === 1);
       await served.evaluate(() => ((window as any).beforeReload = true));
-      const reloaded = served.waitForEvent('load');
+      const reloaded = served.waitForEvent('load', { timeout: 20_000 });
       await generateDocs(compileDir(dir));
       await reloaded;
       expect(await served.evaluate(() => (window as any).beforeReload)).toBeUndefined();
     } finally {
+      await served?.close();
       await server.close();
     }
   });

@@ -237,5 +237,6 @@ filter.addEventListener('change', () => {
 
 window.addEventListener('hashchange', route);
 route();
-if (location.protocol.startsWith('http')) new EventSource('/__plat/events').addEventListener('reload', () => location.reload());
-window.platDocs = { graph, renderer, data, hidden: () => hidden };
+const events = location.protocol.startsWith('http') ? new EventSource('/__plat/events') : null;
+events?.addEventListener('reload', () => location.reload());
+window.platDocs = { graph, renderer, data, hidden: () => hidden, events };

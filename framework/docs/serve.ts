@@ -49,6 +49,8 @@ export function serveDocs(dir: string, port: number): Promise<{ url: string; clo
             watcher.close();
             for (const client of clients) client.end();
             server.close(() => done());
+            // Keep-alive sockets and reconnecting event streams would hold close() open forever.
+            server.closeAllConnections();
           }),
       });
     });
