@@ -47,11 +47,15 @@ const renderer = new Sigma(graph, document.getElementById('graph')!, {
   nodeReducer: (node, attrs) => {
     if (hidden.has(node) || (hideTests && byId.get(node)!.kind === 'test')) return { ...attrs, hidden: true };
     if (focus && !focus.has(node)) return { ...attrs, color: '#e5e7eb', label: '' };
-    return focus?.has(node) ? { ...attrs, highlighted: true } : attrs;
+    // A highlighted node draws its label boxed; thousands of them make every frame slow.
+    return focus?.has(node) && focus.size <= 200 ? { ...attrs, highlighted: true } : attrs;
   },
   edgeReducer: (edge, attrs) => {
     const [source, target] = graph.extremities(edge);
     if (hidden.has(source) || hidden.has(target) || (hideTests && byId.get(target)!.kind === 'test')) return { ...attrs, hidden: true };
+    // On big projects edges are drawn only for the focused lineage: tens of thousands of edges
+    // drawn at once are unreadable anyway, and slow where WebGL runs in software.
+    if (large && !(focus?.has(source) && focus.has(target))) return { ...attrs, hidden: true };
     if (focus && !(focus.has(source) && focus.has(target))) return { ...attrs, color: '#f1f5f9' };
     return attrs;
   },
