@@ -4,21 +4,14 @@ import { didYouMean } from '../core/suggest.js';
 import type { FeatureSetSpec, ProjectSpec, TrainingSpec } from '../project/spec.js';
 import { linkDependencies } from './deps.js';
 import { trimStatement } from './ephemeral.js';
-import type { Linker } from './link.js';
-import { CUTOFF_MARKER, type FeatureQuery, type MlScoreNode, type MlTrainNode, type ModelNode, type SourceNode } from './manifest.js';
-import { renderModel, type RenderEnvironment } from './render.js';
+import type { NodeCompileContext } from './context.js';
+import { CUTOFF_MARKER, type FeatureQuery, type MlScoreNode, type MlTrainNode } from './manifest.js';
+import { renderModel } from './render.js';
 
 export const predictionsRelation = (model: string) => ({ schema: 'ml', name: `predictions_${model}` });
 
-export interface MlInput {
+export interface MlInput extends NodeCompileContext {
   spec: ProjectSpec;
-  project: string;
-  models: ReadonlyMap<string, { node: ModelNode }>;
-  sources: ReadonlyMap<string, SourceNode>;
-  disabled: ReadonlySet<string>;
-  linker: Linker;
-  environment: RenderEnvironment;
-  diagnostics: Diagnostic[];
 }
 
 /** Training and scoring nodes from ml/*.yml. Their SQL may use {{ref}}, {{source}} and {{cutoff}}. */

@@ -1,21 +1,14 @@
-import type { Diagnostic } from '../../core/diagnostics.js';
 import type { ProjectSpec, TestSpec } from '../../project/spec.js';
-import type { Linker } from '../link.js';
+import type { NodeCompileContext } from '../context.js';
 import type { ModelNode, SourceNode, TestNode } from '../manifest.js';
-import type { RenderEnvironment, RenderedModel } from '../render.js';
+import type { RenderedModel } from '../render.js';
 import { genericTest, type GenericTestContext, type TestDeclaration } from './generic.js';
 import { singularTest } from './singular.js';
 import { unitTest } from './unit.js';
 
-export interface TestsInput {
+export interface TestsInput extends NodeCompileContext {
   spec: ProjectSpec;
-  project: string;
   models: ReadonlyMap<string, { node: ModelNode; first: RenderedModel }>;
-  sources: ReadonlyMap<string, SourceNode>;
-  disabled: ReadonlySet<string>;
-  linker: Linker;
-  environment: RenderEnvironment;
-  diagnostics: Diagnostic[];
 }
 
 /** Every test of the project as a test node: generic (models and sources), singular, unit. */

@@ -1,11 +1,10 @@
-import type { Diagnostic } from '../../core/diagnostics.js';
 import { sha256 } from '../../core/hash.js';
 import type { TestFile } from '../../project/spec.js';
 import { linkDependencies } from '../deps.js';
 import { inlineEphemerals, trimStatement } from '../ephemeral.js';
-import type { Linker } from '../link.js';
-import type { ModelNode, SourceNode, TestNode } from '../manifest.js';
-import { renderModel, type RenderEnvironment } from '../render.js';
+import type { NodeCompileContext } from '../context.js';
+import type { TestNode } from '../manifest.js';
+import { renderModel } from '../render.js';
 import { checkTestConfig, parseTestConfig } from './config.js';
 import { uniqueName } from './generic.js';
 import { diagnostic } from '../../core/diagnostics.js';
@@ -13,16 +12,7 @@ import { diagnostic } from '../../core/diagnostics.js';
 /** tests/<name>.sql: a query that returns the rows that break a rule. */
 export function singularTest(
   file: TestFile,
-  context: {
-    project: string;
-    models: ReadonlyMap<string, { node: ModelNode }>;
-    sources: ReadonlyMap<string, SourceNode>;
-    disabled: ReadonlySet<string>;
-    linker: Linker;
-    environment: RenderEnvironment;
-    diagnostics: Diagnostic[];
-    names: Set<string>;
-  },
+  context: NodeCompileContext & { names: Set<string> },
 ): TestNode | null {
   const rendered = renderModel(file, context.environment, false, context.diagnostics, checkTestConfig);
   if (!rendered) return null;
