@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { commands, type CommandSpec } from './commands.js';
+import { commands, type CommandSpec } from './commands/index.js';
 import { exitCodeFor, PlatError } from '../core/errors.js';
 import pc from 'picocolors';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,8 @@ const groups = new Map<string, Command>();
 function register(program: Command, spec: CommandSpec): void {
   let parent = program;
   if (spec.group) {
-    const group = groups.get(spec.group) ?? program.command(spec.group).description(`${spec.group} commands`);
+    const members = commands.filter((c) => c.group === spec.group).map((c) => c.usage.split(' ')[0]);
+    const group = groups.get(spec.group) ?? program.command(spec.group).description(`${members.join(', ')}`);
     groups.set(spec.group, group);
     parent = group;
   }
@@ -31,7 +32,7 @@ function register(program: Command, spec: CommandSpec): void {
 }
 
 const program = new Command('plat')
-  .description('Declarative data pipelines on DuckDB: sources, SQL models, tests, ML and agents in one DAG.')
+  .description('Declarative data pipelines on DuckDB: sources, SQL models, tests and ML in one DAG.')
   .version(pkg.version)
   .showHelpAfterError('(run plat --help for usage)');
 for (const spec of commands) register(program, spec);

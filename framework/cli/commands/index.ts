@@ -1,0 +1,11 @@
+import { docsCommands } from './docs.js';
+import { kafkaCommands } from './kafka.js';
+import { mlCommands } from './ml.js';
+import { projectCommands } from './project.js';
+import { runCommands } from './run.js';
+import type { CommandSpec } from './shared.js';
+
+export type { CommandSpec, OptionSpec } from './shared.js';
+
+/** Every command, in the order `plat --help` lists them. */
+export const commands: CommandSpec[] = [...runCommands, ...kafkaCommands, ...mlCommands, ...docsCommands, ...projectCommands];

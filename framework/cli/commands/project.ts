@@ -1,0 +1,125 @@
+import { basename, relative, resolve } from 'node:path';
+import pc from 'picocolors';
+import { clean, compileProjectDir, listNodes, loadState } from '../../api.js';
+import { exitCodes } from '../../core/errors.js';
+import { initProject } from '../../project/init.js';
+import { resolveProjectDir } from '../../project/files.js';
+import { query } from '../../run/query.js';
+import { relationOf } from '../../run/run.js';
+import { renderDiagnostics } from '../render.js';
+import { formatTable, toJson } from '../table.js';
+import { relationName, type ManifestNode } from '../../compile/manifest.js';
+import { compiled, err, out, parseCount, projectDir, selection, vars, type CommandSpec, type Options } from './shared.js';
+
+
+export const projectCommands: CommandSpec[] = [
+  {
+    usage: 'compile',
+    description: 'render every model and write target/manifest.json and target/compiled/ (no database access); with --select, print the compiled SQL',
+    options: [projectDir, ...selection, vars],
+    run: async (_, raw) => {
+      const options = raw as Options;
+      const project = compiled(options, 'nothing was written');
+      if (!project) return exitCodes.failure;
+      const nodes = Object.values(project.manifest.nodes);
+      const models = nodes.filter((n) => n.kind === 'model').length;
+      if (options.select) {
+        const { nodes: picked } = listNodes(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options.state) });
+        for (const node of picked) if (node.kind === 'model') out(`-- ${node.path}\n${node.compiledSql}\n`);
+      }
+      err(`Compiled ${models} models and ${nodes.length - models} sources to ${relative(process.cwd(), resolve(project.root, 'target/manifest.json'))}`);
+      return exitCodes.ok;
+    },
+  },
+  {
+    usage: 'ls',
+    description: 'list nodes',
+    options: [
+      projectDir,
+      ...selection,
+      vars,
+      { flags: '--json', description: 'print a JSON array' },
+      { flags: '--output <format>', description: 'table (default), name, id or path', default: 'table' },
+    ],
+    run: async (_, raw) => {
+      const options = raw as Options;
+      const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars }, false);
+      if (!project.ok) {
+        renderDiagnostics(project.diagnostics, err, 'nothing was listed');
+        return exitCodes.failure;
+      }
+      const { nodes, diagnostics } = listNodes(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options.state) });
+      renderDiagnostics(diagnostics, err);
+      if (options.json) {
+        out(toJson(nodes.map(describeNode)));
+        return exitCodes.ok;
+      }
+      if (options.output === 'name' || options.output === 'id' || options.output === 'path') {
+        const field = options.output === 'id' ? 'uniqueId' : options.output;
+        for (const node of nodes) out(node[field === 'uniqueId' ? 'uniqueId' : field === 'path' ? 'path' : 'name']);
+        return exitCodes.ok;
+      }
+      out(formatTable(['kind', 'name', 'materialized', 'relation', 'path'], nodes.map(describeNode)));
+      return exitCodes.ok;
+    },
+  },
+  {
+    usage: 'query <sql>',
+    description: 'run a read-only SQL query on the project database and print the result',
+    options: [
+      projectDir,
+      { flags: '--json', description: 'print rows as a JSON array' },
+      { flags: '--limit <n>', description: 'print at most n rows', default: 1000, parse: parseCount },
+    ],
+    run: async ([sql], raw) => {
+      const options = raw as Options;
+      const project = compileProjectDir({ projectDir: options.projectDir }, false);
+      const result = await query(project.manifest, sql!, { limit: options.limit });
+      if (options.json) out(toJson(result.rows));
+      else {
+        out(formatTable(result.columns, result.rows));
+        err(pc.dim(`${result.rows.length} row${result.rows.length === 1 ? '' : 's'}${result.truncated ? ` (first ${options.limit}; use --limit)` : ''}`));
+      }
+      return exitCodes.ok;
+    },
+  },
+  {
+    usage: 'init <dir>',
+    description: 'create a new project that builds at once',
+    options: [],
+    run: async ([dir]) => {
+      const target = resolve(dir!);
+      const name = basename(target).replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1');
+      const files = initProject(target, name);
+      for (const file of files) out(`  created ${relative(process.cwd(), resolve(target, file))}`);
+      out(`\nNext: cd ${relative(process.cwd(), target) || '.'} && plat build`);
+      return exitCodes.ok;
+    },
+  },
+  {
+    usage: 'clean',
+    description: 'remove target/ (manifest, compiled SQL, run results and the default database)',
+    options: [projectDir],
+    run: async (_, raw) => {
+      const root = resolveProjectDir((raw as Options).projectDir);
+      clean(root);
+      out(`removed ${relative(process.cwd(), resolve(root, 'target')) || 'target'}`);
+      return exitCodes.ok;
+    },
+  },
+];
+
+function describeNode(node: ManifestNode) {
+  const relation = relationOf(node);
+  return {
+    kind: node.kind,
+    name: node.name,
+    uniqueId: node.uniqueId,
+    materialized: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? `${node.testType} test` : node.kind === 'source' ? 'source' : node.kind === 'ml_train' ? 'ml training' : 'ml scoring',
+    relation: relation ? relationName(relation) : '',
+    path: node.path,
+    tags: node.tags,
+    dependsOn: node.dependsOn,
+    ...(node.kind === 'test' ? { attachedTo: node.attachedTo, column: node.column, severity: node.config.severity } : {}),
+  };
+}

@@ -1,0 +1,117 @@
+import pc from 'picocolors';
+import { build, loadState, run, sourceFreshness, stream, test } from '../../api.js';
+import { ingestProgressDisplay } from '../progress.js';
+import { exitCodes } from '../../core/errors.js';
+import { type RunOptions } from '../../run/run.js';
+import type { RunResults } from '../../run/results.js';
+import { renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
+import { toJson } from '../table.js';
+import { compiled, err, out, parseCount, parseTime, projectDir, runOptions, selection, type CommandSpec, type Options } from './shared.js';
+
+async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Promise<number> {
+  const project = compiled(options, 'nothing was run');
+  if (!project) return exitCodes.failure;
+  const display = ingestProgressDisplay();
+  const runOptions: RunOptions = {
+    select: options.select,
+    exclude: options.exclude,
+    state: loadState(project, options.state),
+    threads: options.threads,
+    fullRefresh: options.fullRefresh,
+    env: process.env,
+    onEvent: options.json ? (event) => event.type !== 'ingest_progress' && out(JSON.stringify(event)) : (event) => renderRunEvent(event, out, display),
+  };
+  const verbs = { run, build, test };
+  const results: RunResults = await verbs[verb](project.manifest, runOptions);
+  return results.success ? exitCodes.ok : exitCodes.failure;
+}
+
+type StreamCliOptions = Options & { batchInterval?: number; batchSize?: number };
+
+async function streamCommand(options: StreamCliOptions): Promise<number> {
+  const project = compiled(options, 'nothing was run');
+  if (!project) return exitCodes.failure;
+  const display = ingestProgressDisplay();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const stop = () => {
+    // The first Ctrl-C finishes the batch in hand and closes the database; a second one exits now.
+    if (++interrupts > 1) process.exit(exitCodes.failure);
+    err(pc.dim('stopping: finishing the current batch (Ctrl-C again to exit at once)'));
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  let failed = false;
+  let batches = 0;
+  try {
+    const ingested = await stream(project.manifest, {
+      select: options.select,
+      exclude: options.exclude,
+      state: loadState(project, options.state),
+      threads: options.threads,
+      env: process.env,
+      signal: controller.signal,
+      batchInterval: options.batchInterval,
+      batchSize: options.batchSize,
+      onReady: () => err(pc.cyan(`streaming: waiting for events (micro-batches every ${options.batchInterval ?? 1000} ms or ${options.batchSize ?? 50_000} rows); Ctrl-C stops`)),
+      onEvent: options.json ? (event) => event.type !== 'ingest_progress' && out(JSON.stringify(event)) : (event) => renderRunEvent(event, out, display),
+      onBatch: (batch) => {
+        display.done();
+        if (options.json) out(JSON.stringify({ type: 'micro_batch', number: batch.number, landed: Object.fromEntries(batch.landed), seconds: batch.seconds, results: batch.results.results }));
+        else for (const line of renderMicroBatch(batch)) out(line);
+        failed ||= !batch.results.success;
+        batches = batch.number;
+      },
+    });
+    const landed = ingested.reduce((sum, r) => sum + r.landed, 0);
+    const dead = ingested.reduce((sum, r) => sum + r.deadLetters, 0);
+    out(`Stopped after ${batches} micro-batch${batches === 1 ? '' : 'es'}: ${landed.toLocaleString('en-US')} rows landed, ${dead.toLocaleString('en-US')} dead letters; the database is closed.`);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    display.done();
+  }
+  return failed ? exitCodes.failure : exitCodes.ok;
+}
+
+export const runCommands: CommandSpec[] = [
+  {
+    usage: 'build',
+    description: 'load sources, build models and run their tests, in DAG order',
+    options: runOptions,
+    run: (_, options) => runCommand('build', options as Options),
+  },
+  {
+    usage: 'run',
+    description: 'load sources and build models in DAG order; with --stream, keep consuming Kafka and refresh in micro-batches',
+    options: [
+      ...runOptions,
+      { flags: '--stream', description: 'keep consuming the Kafka sources; after each micro-batch rebuild what is downstream, then its tests (Ctrl-C stops)' },
+      { flags: '--batch-interval <time>', description: 'with --stream: refresh this long after rows land (default 1s)', parse: parseTime },
+      { flags: '--batch-size <n>', description: 'with --stream: or as soon as this many rows have landed (default 50000)', parse: parseCount },
+    ],
+    run: (_, options) => ((options as { stream?: boolean }).stream ? streamCommand(options as StreamCliOptions) : runCommand('run', options as Options)),
+  },
+  {
+    usage: 'test',
+    description: 'run the tests of the selected nodes (generic, singular and unit) against the database as it is',
+    options: runOptions.filter((o) => o.flags !== '--full-refresh'),
+    run: (_, options) => runCommand('test', options as Options),
+  },
+  {
+    group: 'source',
+    usage: 'freshness',
+    description: 'check how old the newest row of each source table with freshness: is',
+    options: [projectDir, ...selection, { flags: '--json', description: 'print results as JSON' }],
+    run: async (_, raw) => {
+      const options = raw as Options;
+      const project = compiled(options, 'nothing was checked');
+      if (!project) return exitCodes.failure;
+      const results = await sourceFreshness(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options.state) });
+      if (options.json) out(toJson(results));
+      else renderFreshness(results, out);
+      return results.some((r) => r.status === 'error') ? exitCodes.failure : exitCodes.ok;
+    },
+  },
+];
