@@ -4,11 +4,41 @@ import { ingestProgressDisplay } from '../progress.js';
 import { exitCodes } from '../../core/errors.js';
 import { type RunOptions } from '../../run/run.js';
 import type { RunResults } from '../../run/results.js';
-import { renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
+import { renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
+import { watchProject } from '../../watch/watch.js';
 import { toJson } from '../table.js';
 import { compiled, err, out, parseCount, parseTime, projectDir, runOptions, selection, type CommandSpec, type Options } from './shared.js';
 
+/** --watch: one line per rebuild (what changed, what ran, save-to-done time), node lines between. */
+async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await watchProject({
+    projectDir: options.projectDir,
+    verb,
+    env: process.env,
+    vars: options.vars,
+    threads: options.threads,
+    signal: controller.signal,
+    onEvent: options.json ? (event) => event.type !== 'ingest_progress' && out(JSON.stringify(event)) : (event) => renderRunEvent(event, out),
+    onReady: () => err(pc.cyan(`watching ${options.projectDir ?? 'the project'} for changes (Ctrl-C stops)`)),
+    onCycle: (cycle) => {
+      if (options.json) return out(JSON.stringify({ type: 'watch_cycle', ...cycle, results: undefined, success: cycle.results?.success ?? null }));
+      renderDiagnostics(cycle.diagnostics, err, 'waiting for the next save');
+      if (cycle.error) err(`${pc.red('error')} ${cycle.error}`);
+      if (cycle.number === 0) return;
+      const ran = cycle.results?.results.length ?? 0;
+      const changed = cycle.changed.map((id) => id.split('.').pop()).join(', ') || 'nothing';
+      err(pc.cyan(`changed ${cycle.files.join(', ')} → ${changed}${cycle.dropped.length ? `; dropped ${cycle.dropped.join(', ')}` : ''}; ran ${ran} nodes; ${cycle.seconds.toFixed(2)}s from save to done`));
+    },
+  });
+  return exitCodes.ok;
+}
+
 async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Promise<number> {
+  if (options.watch) return watchCommand(verb, options);
   const project = compiled(options, 'nothing was run');
   if (!project) return exitCodes.failure;
   const display = ingestProgressDisplay();

@@ -29,6 +29,7 @@ export type Options = {
   threads?: number;
   fullRefresh?: boolean;
   json?: boolean;
+  watch?: boolean;
   limit?: number;
   output?: 'name' | 'id' | 'path' | 'table';
 };
@@ -73,6 +74,7 @@ export const runOptions: OptionSpec[] = [
   { flags: '--threads <n>', description: 'nodes to build at once (default: threads in plat_project.yml)', parse: parseCount },
   { flags: '--full-refresh', description: 'rebuild incremental models from scratch' },
   { flags: '--json', description: 'print events as JSON lines instead of text' },
+  { flags: '--watch', description: 'then keep watching the project and rebuild what changed, with everything downstream and its tests (Ctrl-C stops)' },
 ];
 
 export function compiled(options: Options, consequence: string): CompiledProject | null {
