@@ -7,6 +7,7 @@ import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { openDuckDB } from '../run/duckdb/warehouse.js';
 import type { RunEvent, RunResults } from '../run/results.js';
 import { databasePath, displayPath, relationOf } from '../run/run.js';
+import { resolveProjectDir } from '../project/files.js';
 
 export interface WatchCycle {
   number: number;
@@ -91,7 +92,7 @@ export async function watchProject(options: WatchOptions): Promise<void> {
   };
 
   await cycle([], performance.now());
-  const root = compileProjectDir({ projectDir: options.projectDir, vars: options.vars, env: options.env }, false).root;
+  const root = resolveProjectDir(options.projectDir);
   const watcher = watch(root, {
     ignoreInitial: true,
     ignored: (path) => /(^|[/\\])(target|node_modules|\.git)([/\\]|$)/.test(relative(root, path)),

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { exitCodes } from '../../core/errors.js';
 import { compiled, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
 
-
 export const docsCommands: CommandSpec[] = [
   {
     group: 'docs',

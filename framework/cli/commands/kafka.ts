@@ -5,7 +5,6 @@ import { exitCodes } from '../../core/errors.js';
 import { toJson } from '../table.js';
 import { compiled, out, parseCount, parseTime, projectDir, selection, type CommandSpec, type Options } from './shared.js';
 
-
 export const kafkaCommands: CommandSpec[] = [
   {
     usage: 'ingest',

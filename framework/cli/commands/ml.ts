@@ -7,7 +7,6 @@ import { resolveProjectDir } from '../../project/files.js';
 import { formatTable, toJson } from '../table.js';
 import { out, projectDir, type CommandSpec, type Options } from './shared.js';
 
-
 export const mlCommands: CommandSpec[] = [
   {
     group: 'ml',

@@ -11,7 +11,6 @@ import { formatTable, toJson } from '../table.js';
 import { relationName, type ManifestNode } from '../../compile/manifest.js';
 import { compiled, err, out, parseCount, projectDir, selection, vars, type CommandSpec, type Options } from './shared.js';
 
-
 export const projectCommands: CommandSpec[] = [
   {
     usage: 'compile',

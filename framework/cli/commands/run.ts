@@ -3,11 +3,16 @@ import { build, loadState, run, sourceFreshness, stream, test } from '../../api.
 import { ingestProgressDisplay } from '../progress.js';
 import { exitCodes } from '../../core/errors.js';
 import { type RunOptions } from '../../run/run.js';
-import type { RunResults } from '../../run/results.js';
+import type { RunEvent, RunResults } from '../../run/results.js';
 import { renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
 import { watchProject } from '../../watch/watch.js';
 import { toJson } from '../table.js';
 import { compiled, err, out, parseCount, parseTime, projectDir, runOptions, selection, type CommandSpec, type Options } from './shared.js';
+
+/** Run events as JSON lines (progress left out: it is for eyes), or rendered as text. */
+function eventPrinter(options: Options, display?: ReturnType<typeof ingestProgressDisplay>): (event: RunEvent) => void {
+  return options.json ? (event) => void (event.type !== 'ingest_progress' && out(JSON.stringify(event))) : (event) => renderRunEvent(event, out, display);
+}
 
 /** --watch: one line per rebuild (what changed, what ran, save-to-done time), node lines between. */
 async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): Promise<number> {
@@ -22,7 +27,7 @@ async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): P
     vars: options.vars,
     threads: options.threads,
     signal: controller.signal,
-    onEvent: options.json ? (event) => event.type !== 'ingest_progress' && out(JSON.stringify(event)) : (event) => renderRunEvent(event, out),
+    onEvent: eventPrinter(options),
     onReady: () => err(pc.cyan(`watching ${options.projectDir ?? 'the project'} for changes (Ctrl-C stops)`)),
     onCycle: (cycle) => {
       if (options.json) return out(JSON.stringify({ type: 'watch_cycle', ...cycle, results: undefined, success: cycle.results?.success ?? null }));
@@ -49,7 +54,7 @@ async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Pro
     threads: options.threads,
     fullRefresh: options.fullRefresh,
     env: process.env,
-    onEvent: options.json ? (event) => event.type !== 'ingest_progress' && out(JSON.stringify(event)) : (event) => renderRunEvent(event, out, display),
+    onEvent: eventPrinter(options, display),
   };
   const verbs = { run, build, test };
   const results: RunResults = await verbs[verb](project.manifest, runOptions);
@@ -85,7 +90,7 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
       batchInterval: options.batchInterval,
       batchSize: options.batchSize,
       onReady: () => err(pc.cyan(`streaming: waiting for events (micro-batches every ${options.batchInterval ?? 1000} ms or ${options.batchSize ?? 50_000} rows); Ctrl-C stops`)),
-      onEvent: options.json ? (event) => event.type !== 'ingest_progress' && out(JSON.stringify(event)) : (event) => renderRunEvent(event, out, display),
+      onEvent: eventPrinter(options, display),
       onBatch: (batch) => {
         display.done();
         if (options.json) out(JSON.stringify({ type: 'micro_batch', number: batch.number, landed: Object.fromEntries(batch.landed), seconds: batch.seconds, results: batch.results.results }));

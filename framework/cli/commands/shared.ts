@@ -3,7 +3,6 @@ import { parseDuration } from '../../core/duration.js';
 import { PlatError } from '../../core/errors.js';
 import { renderDiagnostics } from '../render.js';
 
-
 export interface OptionSpec {
   flags: string;
   description: string;
