@@ -1,16 +1,20 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchProject, type WatchCycle } from '../framework/watch/watch.js';
-import { queryDb, writeProject } from './helpers.js';
+import { cli, queryDb, writeProject } from './helpers.js';
 
 // a → b → c, d alone; b has a test.
 const files = {
-  'plat_project.yml': 'name: w\n',
+  'plat_project.yml': 'name: w\nvars:\n  factor: 2\n',
   'models/a.sql': '{{config materialized="table"}}select 1 as id',
   'models/b.sql': 'select id, id * 2 as twice from {{ref "a"}}',
   'models/c.sql': '{{config materialized="table"}}select * from {{ref "b"}}',
   'models/d.sql': 'select 42 as answer',
+  'models/e.sql': 'select {{var "factor"}} as factor',
+  'models/f.sql': 'select {{double 21}} as answer',
+  'macros/double.hbs': '{{!-- params: x --}}({{x}} * 2)',
   'models/b.yml': 'models:\n  - name: b\n    columns:\n      - { name: id, tests: [not_null] }\n',
 };
 
@@ -37,10 +41,11 @@ describe('watch mode', () => {
   it('rebuilds exactly the changed model, what is downstream of it and their tests', async () => {
     const dir = writeProject(files);
     const { next, names } = await startWatching(dir);
-    expect(names(await next(1))).toEqual(['a', 'b', 'c', 'd', 'not_null_b_id']);
+    expect(names(await next(1))).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'not_null_b_id']);
     writeFileSync(join(dir, 'models/b.sql'), 'select id, id * 3 as twice from {{ref "a"}}');
     const cycle = await next(2);
     expect(cycle.files).toEqual(['models/b.sql']);
+    expect(cycle.recompiled).toEqual(['model.w.b']);
     expect(names(cycle)).toEqual(['b', 'c', 'not_null_b_id']);
     expect(cycle.results!.success).toBe(true);
     expect(cycle.seconds).toBeLessThan(5);
@@ -78,5 +83,88 @@ describe('watch mode', () => {
     stop!.abort();
     await done;
     expect(await queryDb(dir, "select count(*) as n from information_schema.tables where table_name = 'd'")).toEqual([{ n: 0n }]);
+  });
+
+  it('reruns the models that use a macro when the macro changes', async () => {
+    const dir = writeProject(files);
+    const { next, names } = await startWatching(dir);
+    await next(1);
+    writeFileSync(join(dir, 'macros/double.hbs'), '{{!-- params: x --}}({{x}} + {{x}})');
+    const cycle = await next(2);
+    expect(cycle.recompiled).toBeNull();
+    expect(names(cycle)).toEqual(['f']);
+  });
+
+  it('reruns the models that read a project var when it changes', async () => {
+    const dir = writeProject(files);
+    const { next, names } = await startWatching(dir);
+    await next(1);
+    writeFileSync(join(dir, 'plat_project.yml'), 'name: w\nvars:\n  factor: 3\n');
+    expect(names(await next(2))).toEqual(['e']);
+    expect(await queryDb(dir, 'select factor from e')).toEqual([{ factor: 3 }]);
+  });
+
+  it('keeps a deleted model that others still ref, saying why, and renames a model', async () => {
+    const dir = writeProject(files);
+    const { next, names } = await startWatching(dir);
+    await next(1);
+    rmSync(join(dir, 'models/a.sql'));
+    const kept = await next(2);
+    expect(kept.results).toBeNull();
+    expect(kept.diagnostics.map((d) => [d.file, d.message, d.hint])).toEqual([
+      ['models/b.sql', 'unknown ref "a"', 'models/a.sql was deleted; main.a is kept until nothing refers to it. Remove this ref, or restore the file (did you mean "b"?)'],
+    ]);
+    expect(await queryDb(dir, 'select id from main.a')).toEqual([{ id: 1 }]);
+
+    // A rename is a delete and an add in one burst: the new name is built, the old one dropped.
+    renameSync(join(dir, 'models/d.sql'), join(dir, 'models/d2.sql'));
+    writeFileSync(join(dir, 'models/a.sql'), '{{config materialized="table"}}select 1 as id');
+    const renamed = await next(3);
+    expect(renamed.files).toEqual(['models/a.sql', 'models/d.sql', 'models/d2.sql']);
+    expect(renamed.dropped).toEqual(['main.d']);
+    expect(names(renamed)).toEqual(['d2']);
+    expect(await queryDb(dir, 'select answer from d2')).toEqual([{ answer: 42 }]);
+  });
+
+  it('ignores saves that change no project file', async () => {
+    const dir = writeProject(files);
+    const { next, cycles } = await startWatching(dir);
+    await next(1);
+    writeFileSync(join(dir, 'notes.txt'), 'not part of the project');
+    writeFileSync(join(dir, 'models/d.sql'), 'select 42 as answer');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(cycles).toHaveLength(1);
+  });
+});
+
+describe('plat dev', () => {
+  it('serves the docs, reloads them after a rebuild, and shuts down cleanly on Ctrl-C', async () => {
+    const dir = writeProject(files);
+    const child = spawn(process.execPath, [cli, 'dev', '--port', '0'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const waitFor = async (pattern: RegExp) => {
+      const until = performance.now() + 20_000;
+      while (!pattern.test(stderr) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+      return pattern.exec(stderr);
+    };
+    try {
+      const url = (await waitFor(/docs on (http:\/\/127\.0\.0\.1:\d+\/)/))?.[1];
+      expect(url).toBeDefined();
+      expect(await (await fetch(url!)).text()).toContain('<html');
+      const events = await fetch(`${url}__plat/events`);
+      const reader = events.body!.getReader();
+      await reader.read(); // ": connected"
+      writeFileSync(join(dir, 'models/d.sql'), 'select 43 as answer');
+      const reloaded = await Promise.race([reader.read().then((r) => new TextDecoder().decode(r.value)), new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), 10_000))]);
+      expect(reloaded).toContain('event: reload');
+      expect(stderr).toMatch(/changed models\/d\.sql → d; 1 recompiled in \d+ms; ran 1 nodes/);
+      await reader.cancel();
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(await queryDb(dir, 'select answer from d')).toEqual([{ answer: 43 }]);
   });
 });

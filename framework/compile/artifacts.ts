@@ -3,16 +3,23 @@ import { dirname, join } from 'node:path';
 import { PlatError } from '../core/errors.js';
 import { MANIFEST_VERSION, type Manifest } from './manifest.js';
 
-/** Writes target/manifest.json and target/compiled/<model path>.sql. */
-export function writeCompileArtifacts(manifest: Manifest, targetDir: string): void {
+/**
+ * Writes target/manifest.json and target/compiled/<model path>.sql. Given the manifest whose
+ * artifacts are on disk (watch mode), only the compiled files that changed are touched.
+ */
+export function writeCompileArtifacts(manifest: Manifest, targetDir: string, onDisk: Manifest | null = null): void {
   const compiledDir = join(targetDir, 'compiled');
-  rmSync(compiledDir, { recursive: true, force: true });
-  for (const node of Object.values(manifest.nodes)) {
-    if (node.kind !== 'model') continue;
-    const path = join(compiledDir, node.path);
+  const compiled = (m: Manifest) => new Map(Object.values(m.nodes).flatMap((n) => (n.kind === 'model' ? [[n.path, n.compiledSql] as const] : [])));
+  const before = onDisk ? compiled(onDisk) : new Map<string, string>();
+  if (!onDisk) rmSync(compiledDir, { recursive: true, force: true });
+  const now = compiled(manifest);
+  for (const [file, sql] of now) {
+    if (before.get(file) === sql) continue;
+    const path = join(compiledDir, file);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `${node.compiledSql}\n`);
+    writeFileSync(path, `${sql}\n`);
   }
+  for (const file of before.keys()) if (!now.has(file)) rmSync(join(compiledDir, file), { force: true });
   mkdirSync(targetDir, { recursive: true });
   writeFileSync(join(targetDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }

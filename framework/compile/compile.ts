@@ -4,16 +4,16 @@ import { stableStringify } from '../core/json.js';
 import { didYouMean } from '../core/suggest.js';
 import { linkDependencies } from './deps.js';
 import type { ProjectFiles } from '../project/files.js';
-import { parseProject } from '../project/parse.js';
+import { parseProject, type ParseCache } from '../project/parse.js';
 import type { ModelFile, ModelProperties, ProjectSpec, SourceTableSpec } from '../project/spec.js';
 import { layeredConfig, resolveConfig } from './config.js';
 import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
 import { compileTests } from './tests/index.js';
 import { compileMl, predictionsRelation } from './ml.js';
 import { inlineEphemerals, trimStatement } from './ephemeral.js';
-import { createLinker } from './link.js';
+import { createLinker, type Linker } from './link.js';
 import { columnsOf, MANIFEST_VERSION, type Manifest, type ModelNode, type SourceNode, type TestNode } from './manifest.js';
-import { renderModel, type RenderEnvironment, type RenderedModel } from './render.js';
+import { renderModel, renderModelCached, renderScope, type RenderCache, type RenderEnvironment, type RenderedModel } from './render.js';
 import { HandlebarsRenderer } from './template/handlebars.js';
 
 export interface CompileOptions {
@@ -23,6 +23,17 @@ export interface CompileOptions {
   env?: Record<string, string | undefined>;
   /** Timestamp written into the manifest; passed in so output is repeatable. */
   generatedAt?: string;
+  /** Kept between compiles of the same project (watch mode) so unchanged files are not redone. */
+  cache?: CompileCache;
+}
+
+export interface CompileCache {
+  parse: ParseCache;
+  renders: RenderCache;
+}
+
+export function createCompileCache(): CompileCache {
+  return { parse: new Map(), renders: new Map() };
 }
 
 export interface CompileResult {
@@ -35,7 +46,7 @@ export const DEFAULT_THREADS = 4;
 
 /** Pure: file contents in, manifest and diagnostics out. */
 export function compileProject(files: ProjectFiles, options: CompileOptions = {}): CompileResult {
-  const parsed = parseProject(files);
+  const parsed = parseProject(files, options.cache?.parse);
   const compiled = compile(parsed.spec, options);
   return { manifest: compiled.manifest, diagnostics: [...parsed.diagnostics, ...compiled.diagnostics] };
 }
@@ -43,6 +54,21 @@ export function compileProject(files: ProjectFiles, options: CompileOptions = {}
 export { quoteRelation } from './relation.js';
 
 export function compile(spec: ProjectSpec, options: CompileOptions = {}): CompileResult {
+  const { manifest, diagnostics } = compileWithState(spec, options);
+  return { manifest, diagnostics };
+}
+
+/** What an incremental compile reuses from the last full one. */
+export interface CompileState extends CompileResult {
+  environment: RenderEnvironment;
+  linker: Linker;
+  /** See renderScope. */
+  scope: string;
+  /** Each enabled model's first render, by name. */
+  renders: Map<string, RenderedModel>;
+}
+
+export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}): CompileState {
   const diagnostics: Diagnostic[] = [];
   const project = spec.config.name;
   const vars = { ...(spec.config.vars ?? {}), ...(options.vars ?? {}) };
@@ -53,6 +79,11 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
     handlebars: () => (handlebars ??= new HandlebarsRenderer(spec.macros)),
   };
 
+  const renders = options.cache?.renders;
+  const scope = renderScope(spec.macros, environment.env);
+  const render = (file: ModelFile, incremental: boolean) =>
+    renders ? renderModelCached(renders, scope, file, environment, incremental, diagnostics) : renderModel(file, environment, incremental, diagnostics);
+
   const sources = new Map<string, SourceNode>();
   for (const table of spec.sources) sources.set(`${table.sourceName}.${table.name}`, sourceNode(project, table));
 
@@ -60,7 +91,7 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
 
   const rendered = new Map<string, { file: ModelFile; first: RenderedModel; node: ModelNode }>();
   for (const file of spec.models) {
-    const first = renderModel(file, environment, false, diagnostics);
+    const first = render(file, false);
     if (!first) continue;
     const properties = spec.properties.get(file.name);
     const layered = { ...layeredConfig(spec.config, file, properties?.config), ...first.inlineConfig };
@@ -132,18 +163,7 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
 
   const hasCycles = diagnostics.some((d) => d.code === 'CYCLE');
   for (const { file, first, node } of rendered.values()) {
-    const ephemerals = hasCycles ? [] : linker.ephemerals(node.refs);
-    const main = inlineEphemerals(trimStatement(linker.resolve(first.sql, node.relation)), first.lineMap, ephemerals);
-    node.compiledSql = main.sql;
-    node.lineMap = main.lineMap;
-    if (node.config.materialized === 'incremental') {
-      const incremental = renderModel(file, environment, true, diagnostics);
-      if (incremental) {
-        const inlined = inlineEphemerals(trimStatement(linker.resolve(incremental.sql, node.relation)), incremental.lineMap, ephemerals);
-        node.incrementalSql = inlined.sql;
-        node.incrementalLineMap = inlined.lineMap;
-      }
-    }
+    Object.assign(node, linkModel(node, first, node.config.materialized === 'incremental' ? render(file, true) : null, linker, hasCycles));
   }
 
   const ml = compileMl({ spec, project, models: rendered, sources, disabled, linker, environment, diagnostics });
@@ -179,7 +199,22 @@ export function compile(spec: ProjectSpec, options: CompileOptions = {}): Compil
     parents,
     children,
   };
-  return { manifest, diagnostics };
+  return { manifest, diagnostics, environment, linker, scope, renders: new Map([...rendered].map(([name, r]) => [name, r.first])) };
+}
+
+/** A model's runnable SQL: placeholders resolved and the ephemeral models it reads inlined. */
+export function linkModel(
+  node: ModelNode,
+  first: RenderedModel,
+  incremental: RenderedModel | null,
+  linker: Linker,
+  hasCycles = false,
+): Pick<ModelNode, 'compiledSql' | 'lineMap' | 'incrementalSql' | 'incrementalLineMap'> {
+  const ephemerals = hasCycles ? [] : linker.ephemerals(node.refs);
+  const link = (r: RenderedModel) => inlineEphemerals(trimStatement(linker.resolve(r.sql, node.relation)), r.lineMap, ephemerals);
+  const main = link(first);
+  const batch = incremental ? link(incremental) : null;
+  return { compiledSql: main.sql, lineMap: main.lineMap, incrementalSql: batch?.sql ?? null, incrementalLineMap: batch?.lineMap ?? null };
 }
 
 function sourceNode(project: string, table: SourceTableSpec): SourceNode {

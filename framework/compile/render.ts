@@ -33,6 +33,38 @@ export const placeholder = {
   pattern: /\u0001(ref|source|this):?([^\u0001]*)\u0001/g,
 };
 
+/**
+ * Renders from an earlier compile, by path and mode. An entry is reused while the template's
+ * text, the values of the vars it read, the macros and the environment are unchanged; renders
+ * that produced diagnostics are never kept, since a later edit elsewhere can fix them.
+ */
+export type RenderCache = Map<string, { sql: string; scope: string; vars: string; rendered: RenderedModel }>;
+
+/** What every render can depend on besides its own text and vars: macros and {{env}}. */
+export function renderScope(macros: readonly { name: string; template: string }[], env: Record<string, string | undefined>): string {
+  return JSON.stringify([macros.map((m) => [m.name, m.template]), env]);
+}
+
+export function renderModelCached(
+  cache: RenderCache,
+  scope: string,
+  model: Pick<ModelFile, 'path' | 'sql'>,
+  environment: RenderEnvironment,
+  incremental: boolean,
+  diagnostics: Diagnostic[],
+): RenderedModel | null {
+  const key = `${incremental ? 'i' : 'f'}:${model.path}`;
+  const hit = cache.get(key);
+  const varsRead = (names: string[]) => JSON.stringify(names.map((name) => environment.vars[name]));
+  if (hit && hit.sql === model.sql && hit.scope === scope && hit.vars === varsRead(hit.rendered.vars)) return hit.rendered;
+  const own: Diagnostic[] = [];
+  const rendered = renderModel(model, environment, incremental, own);
+  diagnostics.push(...own);
+  if (rendered && own.length === 0) cache.set(key, { sql: model.sql, scope, vars: varsRead(rendered.vars), rendered });
+  else cache.delete(key);
+  return rendered;
+}
+
 type ConfigCheck = (settings: Record<string, unknown>, report: (message: string, hint: string | null) => void) => Record<string, unknown>;
 
 /** Renders a model (or a singular test: any SQL file using the same helpers). */

@@ -38,6 +38,53 @@ function walk(root: string, dir: string, files: Map<string, string>): void {
   }
 }
 
+/** Whether a project-relative path is one of the files a project is made of. */
+export function isProjectFile(path: string): boolean {
+  if (path === PROJECT_FILE || path === 'sources.yml') return true;
+  const folder = path.slice(0, path.indexOf('/'));
+  return projectFolders.includes(folder) && projectExtensions.test(path);
+}
+
+/**
+ * Re-reads the given project-relative paths (files or folders, saved, added or deleted) into
+ * `project`, and returns the project files whose text changed. Watch mode's only I/O per save.
+ */
+export function refreshProjectFiles(project: ProjectFiles, paths: readonly string[]): string[] {
+  const changed = new Set<string>();
+  const set = (path: string, text: string | undefined) => {
+    if (project.files.get(path) === text) return;
+    if (text === undefined) project.files.delete(path);
+    else project.files.set(path, text);
+    changed.add(path);
+  };
+  for (const path of new Set(paths)) {
+    const absolute = join(project.root, path);
+    let stat;
+    try {
+      stat = statSync(absolute);
+    } catch {
+      stat = null;
+    }
+    if (stat?.isDirectory()) {
+      const found = new Map<string, string>();
+      walk(project.root, absolute, found);
+      for (const [file, text] of found) if (isProjectFile(file)) set(file, text);
+      continue;
+    }
+    // A deleted folder takes every file under it.
+    for (const known of [...project.files.keys()]) if (known.startsWith(`${path}/`) && !stat) set(known, undefined);
+    if (!isProjectFile(path)) continue;
+    let text: string | undefined;
+    try {
+      text = stat ? readFileSync(absolute, 'utf8') : undefined;
+    } catch {
+      text = undefined; // deleted between stat and read; the next event says so again
+    }
+    set(path, text);
+  }
+  return [...changed].sort();
+}
+
 export function toProjectPath(root: string, path: string): string {
   return relative(root, path).split(sep).join('/');
 }

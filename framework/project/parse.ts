@@ -6,22 +6,30 @@ import type { FeatureSetSpec, MacroFile, ModelFile, ModelProperties, ProjectConf
 import { parseYaml, YamlLocator } from './yaml.js';
 
 /**
+ * YAML files parsed and validated by an earlier pass, by path; an entry is reused while the
+ * file's text is unchanged (watch mode keeps one across rebuilds).
+ */
+export type ParseCache = Map<string, { text: string; data: unknown; diagnostics: Diagnostic[] }>;
+
+/**
  * Pure: project files in, a validated spec plus every diagnostic out. Keeps going after an
  * error so one pass reports all of them.
  */
-export function parseProject(input: ProjectFiles): { spec: ProjectSpec; diagnostics: Diagnostic[] } {
+export function parseProject(input: ProjectFiles, cache: ParseCache = new Map()): { spec: ProjectSpec; diagnostics: Diagnostic[] } {
   const { files } = input;
   const locator = new YamlLocator(files);
   const diagnostics: Diagnostic[] = [];
 
   /** With `lenient`, data that fails its schema is still returned, so one typo does not cascade. */
   const readYaml = (file: string, schema: SchemaName, lenient = false): unknown => {
-    const parsed = parseYaml(file, files.get(file)!);
-    diagnostics.push(...parsed.diagnostics);
-    if (parsed.diagnostics.length > 0) return null;
-    const problems = validateYaml(schema, file, parsed.data ?? {}, locator);
-    diagnostics.push(...problems);
-    return problems.length > 0 && !lenient ? null : (parsed.data ?? {});
+    const text = files.get(file)!;
+    let entry = cache.get(file);
+    if (entry?.text !== text) {
+      entry = { text, ...validated(file, text, schema, lenient, locator) };
+      cache.set(file, entry);
+    }
+    diagnostics.push(...entry.diagnostics);
+    return entry.data;
   };
 
   let config: ProjectConfig = { name: 'project' };
@@ -82,12 +90,20 @@ export function parseProject(input: ProjectFiles): { spec: ProjectSpec; diagnost
     }
   }
 
+  for (const path of cache.keys()) if (!files.has(path)) cache.delete(path);
   models.sort((a, b) => (a.path < b.path ? -1 : 1));
   singularTests.sort((a, b) => (a.path < b.path ? -1 : 1));
   return {
     spec: { root: input.root, configFile: PROJECT_FILE, config, sources, models, properties, unitTests, singularTests, genericTests, ml, macros, locator },
     diagnostics,
   };
+}
+
+function validated(file: string, text: string, schema: SchemaName, lenient: boolean, locator: YamlLocator): { data: unknown; diagnostics: Diagnostic[] } {
+  const parsed = parseYaml(file, text);
+  if (parsed.diagnostics.length > 0) return { data: null, diagnostics: parsed.diagnostics };
+  const problems = validateYaml(schema, file, parsed.data ?? {}, locator);
+  return { data: problems.length > 0 && !lenient ? null : (parsed.data ?? {}), diagnostics: problems };
 }
 
 interface RawSource {

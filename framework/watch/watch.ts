@@ -1,24 +1,31 @@
 import { watch } from 'chokidar';
-import { relative, sep } from 'node:path';
-import { build, compileProjectDir, run, test } from '../api.js';
+import { join, relative } from 'node:path';
+import { build, run, test } from '../api.js';
+import { writeCompileArtifacts } from '../compile/artifacts.js';
+import { IncrementalCompiler } from '../compile/incremental.js';
 import type { Manifest } from '../compile/manifest.js';
 import { selectNodes } from '../compile/select.js';
-import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
+import { diagnostic, hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { openDuckDB } from '../run/duckdb/warehouse.js';
 import type { RunEvent, RunResults } from '../run/results.js';
 import { databasePath, displayPath, relationOf } from '../run/run.js';
-import { resolveProjectDir } from '../project/files.js';
+import { readProjectFiles, refreshProjectFiles, resolveProjectDir, toProjectPath } from '../project/files.js';
 
 export interface WatchCycle {
   number: number;
-  /** Project-relative files saved since the previous cycle (none for the first build). */
+  /** Project files whose text changed since the previous cycle (none for the first build). */
   files: string[];
   diagnostics: Diagnostic[];
+  /** The manifest this cycle compiled; null when it had errors. */
+  manifest: Manifest | null;
+  /** Models recompiled on their own (see IncrementalCompiler); null when the whole project was. */
+  recompiled: string[] | null;
   /** Nodes whose definition changed (state:modified against the previous good compile). */
   changed: string[];
   /** Relations dropped because their model was deleted. */
   dropped: string[];
   results: RunResults | null;
+  compileSeconds: number;
   /** From the first save of the burst to the end of the rebuild. */
   seconds: number;
   /** An operational failure (database locked, say); the watcher keeps going. */
@@ -34,19 +41,25 @@ export interface WatchOptions {
   /** Saves closer together than this (ms) make one rebuild. */
   debounce?: number;
   signal: AbortSignal;
-  onCycle?: (cycle: WatchCycle) => void;
+  /** Awaited before the next cycle may start (plat dev regenerates the docs here). */
+  onCycle?: (cycle: WatchCycle) => void | Promise<void>;
   onEvent?: (event: RunEvent) => void;
   /** Called once the watcher is listening, after the first build. */
   onReady?: () => void;
 }
 
 /**
- * `plat build --watch`: builds once, then after every burst of saves recompiles and reruns the
- * nodes whose definition changed and everything downstream, with their tests. Errors are
- * reported and the watcher keeps going; a save during a rebuild queues one more.
+ * `plat build --watch`: builds once, then after every burst of saves re-reads the saved files,
+ * recompiles incrementally and reruns the nodes whose definition changed and everything
+ * downstream, with their tests. Errors are reported and the watcher keeps going. A save during
+ * a rebuild is queued: the running rebuild finishes (a half-cancelled build would leave
+ * tables behind their upstream), then one more covers every save made meanwhile.
  */
 export async function watchProject(options: WatchOptions): Promise<void> {
   const verbs = { build, run, test };
+  const root = resolveProjectDir(options.projectDir);
+  const files = readProjectFiles(root);
+  const compiler = new IncrementalCompiler({ vars: options.vars, env: options.env ?? process.env });
   let previous: Manifest | null = null;
   let number = 0;
   let pending: string[] = [];
@@ -54,12 +67,30 @@ export async function watchProject(options: WatchOptions): Promise<void> {
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
 
-  const cycle = async (files: string[], startedAt: number) => {
-    const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars, env: options.env });
-    const report: WatchCycle = { number: number++, files, diagnostics: project.diagnostics, changed: [], dropped: [], results: null, seconds: 0, error: null };
-    if (!hasErrors(project.diagnostics)) {
-      const manifest = project.manifest;
+  const cycle = async (saved: string[], startedAt: number) => {
+    const changedFiles = number === 0 ? [] : refreshProjectFiles(files, saved);
+    if (number > 0 && changedFiles.length === 0) return; // a save that changed nothing, or a file plat does not read
+    const compileStart = performance.now();
+    const compiled = compiler.compile(files, changedFiles, new Date().toISOString());
+    const compileSeconds = (performance.now() - compileStart) / 1000;
+    const report: WatchCycle = {
+      number: number++,
+      files: changedFiles,
+      diagnostics: previous ? explainDeleted(compiled.diagnostics, previous, files.files) : compiled.diagnostics,
+      manifest: null,
+      recompiled: compiled.recompiled,
+      changed: [],
+      dropped: [],
+      results: null,
+      compileSeconds,
+      seconds: 0,
+      error: null,
+    };
+    if (!hasErrors(compiled.diagnostics)) {
+      const manifest = compiled.manifest;
       const before = previous;
+      writeCompileArtifacts(manifest, join(root, 'target'), before);
+      report.manifest = manifest;
       const selection = before ? { select: ['state:modified+'], state: before } : {};
       report.changed = before ? [...selectNodes(manifest, { select: ['state:modified'], state: before }).ids] : Object.keys(manifest.nodes);
       if (before) report.dropped = await dropDeleted(before, manifest);
@@ -69,7 +100,7 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       previous = manifest;
     }
     report.seconds = (performance.now() - startedAt) / 1000;
-    options.onCycle?.(report);
+    await options.onCycle?.(report);
   };
 
   const schedule = () => {
@@ -77,29 +108,29 @@ export async function watchProject(options: WatchOptions): Promise<void> {
     timer = setTimeout(() => {
       timer = null;
       if (running) return; // picked up when the running cycle ends
-      const files = [...new Set(pending)];
+      const saved = [...new Set(pending)];
       const startedAt = firstSave;
       pending = [];
-      running = cycle(files, startedAt)
-        .catch((error: unknown) =>
-          options.onCycle?.({ number: number++, files, diagnostics: [], changed: [], dropped: [], results: null, seconds: 0, error: error instanceof Error ? error.message : String(error) }),
-        )
+      running = cycle(saved, startedAt)
+        .catch((error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          return options.onCycle?.({ number: number++, files: saved, diagnostics: [], manifest: null, recompiled: null, changed: [], dropped: [], results: null, compileSeconds: 0, seconds: 0, error: message });
+        })
         .finally(() => {
           running = null;
           if (pending.length) schedule();
         });
-    }, options.debounce ?? 100);
+    }, options.debounce ?? 50);
   };
 
   await cycle([], performance.now());
-  const root = resolveProjectDir(options.projectDir);
   const watcher = watch(root, {
     ignoreInitial: true,
     ignored: (path) => /(^|[/\\])(target|node_modules|\.git)([/\\]|$)/.test(relative(root, path)),
   });
   watcher.on('all', (_, path) => {
     if (pending.length === 0) firstSave = performance.now();
-    pending.push(relative(root, path).split(sep).join('/'));
+    pending.push(toProjectPath(root, path));
     schedule();
   });
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
@@ -111,6 +142,22 @@ export async function watchProject(options: WatchOptions): Promise<void> {
   if (timer) clearTimeout(timer);
   await watcher.close();
   await running;
+}
+
+/** A ref to a model whose file was just deleted says so, and that its relation is kept. */
+function explainDeleted(diagnostics: Diagnostic[], previous: Manifest, files: ReadonlyMap<string, string>): Diagnostic[] {
+  const deleted = new Map(
+    Object.values(previous.nodes)
+      .filter((n) => n.kind === 'model' && !files.has(n.path))
+      .map((n) => [diagnostic('UNKNOWN_REF', { name: n.name }, {}).message, n] as const),
+  );
+  return diagnostics.map((d) => {
+    const node = d.code === 'UNKNOWN_REF' ? deleted.get(d.message) : undefined;
+    if (!node) return d;
+    const relation = relationOf(node);
+    const kept = relation ? `; ${relation.schema}.${relation.name} is kept until nothing refers to it` : '';
+    return { ...d, hint: `${node.path} was deleted${kept}. Remove this ref, or restore the file${d.hint ? ` (${d.hint})` : ''}` };
+  });
 }
 
 /** Models (and other relations) that no longer exist lose their table or view. */

@@ -1,3 +1,4 @@
+import { devCommands } from './dev.js';
 import { docsCommands } from './docs.js';
 import { kafkaCommands } from './kafka.js';
 import { mlCommands } from './ml.js';
@@ -8,4 +9,4 @@ import type { CommandSpec } from './shared.js';
 export type { CommandSpec, OptionSpec } from './shared.js';
 
 /** Every command, in the order `plat --help` lists them. */
-export const commands: CommandSpec[] = [...runCommands, ...kafkaCommands, ...mlCommands, ...docsCommands, ...projectCommands];
+export const commands: CommandSpec[] = [...runCommands, ...kafkaCommands, ...mlCommands, ...docsCommands, ...devCommands, ...projectCommands];

@@ -5,39 +5,58 @@ import { exitCodes } from '../../core/errors.js';
 import { type RunOptions } from '../../run/run.js';
 import type { RunEvent, RunResults } from '../../run/results.js';
 import { renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
-import { watchProject } from '../../watch/watch.js';
+import { watchProject, type WatchCycle } from '../../watch/watch.js';
 import { toJson } from '../table.js';
 import { compiled, err, out, parseCount, parseTime, projectDir, runOptions, selection, type CommandSpec, type Options } from './shared.js';
 
 /** Run events as JSON lines (progress left out: it is for eyes), or rendered as text. */
-function eventPrinter(options: Options, display?: ReturnType<typeof ingestProgressDisplay>): (event: RunEvent) => void {
+export function eventPrinter(options: Options, display?: ReturnType<typeof ingestProgressDisplay>): (event: RunEvent) => void {
   return options.json ? (event) => void (event.type !== 'ingest_progress' && out(JSON.stringify(event))) : (event) => renderRunEvent(event, out, display);
 }
 
-/** --watch: one line per rebuild (what changed, what ran, save-to-done time), node lines between. */
-async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): Promise<number> {
+/** One line per rebuild (what changed, what ran, save-to-done time); node lines come between. */
+export function cyclePrinter(options: Options): (cycle: WatchCycle) => void {
+  return (cycle) => {
+    if (options.json) {
+      const { manifest: _, results, ...rest } = cycle;
+      return out(JSON.stringify({ type: 'watch_cycle', ...rest, success: results?.success ?? null }));
+    }
+    renderDiagnostics(cycle.diagnostics, err, 'waiting for the next save');
+    if (cycle.error) err(`${pc.red('error')} ${cycle.error}`);
+    if (cycle.number === 0) return;
+    const ran = cycle.results?.results.length ?? 0;
+    const changed = cycle.changed.map((id) => id.split('.').pop()).join(', ') || 'nothing';
+    const compiledHow = cycle.recompiled ? `${cycle.recompiled.length} recompiled` : 'project recompiled';
+    err(
+      pc.cyan(
+        `changed ${cycle.files.join(', ')} → ${changed}${cycle.dropped.length ? `; dropped ${cycle.dropped.join(', ')}` : ''}; ` +
+          `${compiledHow} in ${(cycle.compileSeconds * 1000).toFixed(0)}ms; ran ${ran} nodes; ${cycle.seconds.toFixed(2)}s from save to done`,
+      ),
+    );
+  };
+}
+
+/** Resolves on Ctrl-C or SIGTERM, through an AbortSignal the watcher and servers can share. */
+export function untilInterrupted(): AbortController {
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  return controller;
+}
+
+async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): Promise<number> {
+  const printCycle = cyclePrinter(options);
   await watchProject({
     projectDir: options.projectDir,
     verb,
     env: process.env,
     vars: options.vars,
     threads: options.threads,
-    signal: controller.signal,
+    signal: untilInterrupted().signal,
     onEvent: eventPrinter(options),
     onReady: () => err(pc.cyan(`watching ${options.projectDir ?? 'the project'} for changes (Ctrl-C stops)`)),
-    onCycle: (cycle) => {
-      if (options.json) return out(JSON.stringify({ type: 'watch_cycle', ...cycle, results: undefined, success: cycle.results?.success ?? null }));
-      renderDiagnostics(cycle.diagnostics, err, 'waiting for the next save');
-      if (cycle.error) err(`${pc.red('error')} ${cycle.error}`);
-      if (cycle.number === 0) return;
-      const ran = cycle.results?.results.length ?? 0;
-      const changed = cycle.changed.map((id) => id.split('.').pop()).join(', ') || 'nothing';
-      err(pc.cyan(`changed ${cycle.files.join(', ')} → ${changed}${cycle.dropped.length ? `; dropped ${cycle.dropped.join(', ')}` : ''}; ran ${ran} nodes; ${cycle.seconds.toFixed(2)}s from save to done`));
-    },
+    onCycle: printCycle,
   });
   return exitCodes.ok;
 }
