@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkTool } from './agent/check.js';
 import { readManifest, writeCompileArtifacts } from './compile/artifacts.js';
 import { compile, type CompileOptions } from './compile/compile.js';
 import type { Manifest, ManifestNode, SourceNode } from './compile/manifest.js';
@@ -55,6 +56,7 @@ const executors: Executors = {
   test: (node, session) => executeTest(node, session),
   ml_train: (node, session, context) => trainModel(node, session, { registry: registryOf(context.manifest), note: context.note, now: context.now }),
   ml_score: (node, session, context) => scoreModel(node, session, { registry: registryOf(context.manifest), catalog: context.catalog, now: context.now }),
+  agent_tool: (node, session, context) => checkTool(node, session, registryOf(context.manifest)),
 };
 
 /** Trained models live in target/ml/ of the project. */

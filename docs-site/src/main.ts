@@ -14,7 +14,7 @@ declare global {
 
 const data = window.__PLAT_DOCS__;
 const byId = new Map(data.nodes.map((n) => [n.id, n]));
-const colors: Record<string, string> = { source: '#16a34a', model: '#2563eb', test: '#9ca3af', ml_train: '#c026d3', ml_score: '#db2777' };
+const colors: Record<string, string> = { source: '#16a34a', model: '#2563eb', test: '#9ca3af', ml_train: '#c026d3', ml_score: '#db2777', agent_tool: '#ea580c' };
 const panel = document.getElementById('panel')!;
 document.getElementById('project')!.textContent = `${data.project.name} · ${data.nodes.length} nodes · generated ${data.project.generatedAt.slice(0, 16).replace('T', ' ')}`;
 
@@ -22,7 +22,7 @@ document.getElementById('project')!.textContent = `${data.project.name} · ${dat
 const graph = new Graph();
 const layers = new Map<number, DocNode[]>();
 for (const node of data.nodes) layers.set(node.layer, [...(layers.get(node.layer) ?? []), node]);
-const rank: Record<string, number> = { source: 0, model: 1, ml_train: 2, ml_score: 3, test: 4 };
+const rank: Record<string, number> = { source: 0, model: 1, ml_train: 2, ml_score: 3, agent_tool: 4, test: 5 };
 for (const [layer, nodes] of layers) {
   nodes.sort((a, b) => rank[a.kind]! - rank[b.kind]! || a.name.localeCompare(b.name));
   nodes.forEach((node, i) =>
@@ -150,6 +150,11 @@ function kindDetails(node: DocNode, d: Record<string, any>): string {
     }
     case 'ml_score':
       return `<p>predictions of ${escape(d.model)} ${escape(d.version ?? '')}</p>`;
+    case 'agent_tool':
+      return `<h2>Agent tool</h2><p>${d.builtin ? `built-in ${escape(d.builtin)}` : 'parameterized query'}${d.agents?.length ? ` · used by ${d.agents.map(escape).join(', ')}` : ''}${d.reads?.length ? ` · reads ${d.reads.map(escape).join(', ')}` : ''}</p>
+        <h2>Parameters</h2><pre>${escape(JSON.stringify(d.parameters, null, 2))}</pre>`;
+    default:
+      return '';
   }
 }
 

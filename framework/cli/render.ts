@@ -21,7 +21,7 @@ export function renderRunEvent(event: RunEvent, write: Write, progress?: { updat
       const kinds = Object.entries(event.counts)
         .filter(([, n]) => n > 0)
         .map(([kind, n]) => {
-          const label = { ml_train: 'training', ml_score: 'scoring' }[kind] ?? `${kind}${n === 1 ? '' : 's'}`;
+          const label = { ml_train: 'training', ml_score: 'scoring', agent_tool: n === 1 ? 'agent tool' : 'agent tools' }[kind] ?? `${kind}${n === 1 ? '' : 's'}`;
           return `${n} ${label}`;
         })
         .join(', ');
@@ -59,7 +59,7 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
     error: colors.red('ERROR'),
     skipped: colors.yellow('SKIP '),
   }[result.status];
-  const kind = { source: 'source', test: 'test', ml_train: 'train', ml_score: 'score', model: result.action === 'inlined' ? 'ephemeral' : result.action.split(' ')[0]! }[result.kind];
+  const kind = { source: 'source', test: 'test', ml_train: 'train', ml_score: 'score', agent_tool: 'tool', model: result.action === 'inlined' ? 'ephemeral' : result.action.split(' ')[0]! }[result.kind];
   const label = `${kind} ${result.relation ?? result.name}`;
   const strategy = /^incremental \((append|merge|delete\+insert)\)$/.exec(result.action)?.[1];
   const rows = result.rows === null ? result.action : `${result.rows.toLocaleString('en-US')} rows${strategy ? ` ${strategy === 'append' ? 'appended' : strategy === 'merge' ? 'merged' : 'replaced'}` : ''}`;

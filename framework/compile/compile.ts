@@ -10,6 +10,7 @@ import { layeredConfig, resolveConfig } from './config.js';
 import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
 import { compileTests } from './tests/index.js';
 import { compileMl, predictionsRelation } from './ml.js';
+import { compileAgents } from './agents.js';
 import { inlineEphemerals, trimStatement } from './ephemeral.js';
 import { createLinker, type Linker } from './link.js';
 import { columnsOf, MANIFEST_VERSION, type Manifest, type ModelNode, type SourceNode, type TestNode } from './manifest.js';
@@ -168,8 +169,9 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
 
   const ml = compileMl({ spec, project, models: rendered, sources, disabled, linker, environment, diagnostics });
   const tests = compileTests({ spec, project, models: rendered, sources, disabled, linker, environment, diagnostics });
-  const all = [...sources.values(), ...models, ...ml, ...tests];
-  const fullGraph = addToDag(graph, [...ml, ...tests]);
+  const agents = compileAgents(spec, { project, models: rendered, sources, disabled, linker, environment, diagnostics }, ml);
+  const all = [...sources.values(), ...models, ...ml, ...tests, ...agents.tools];
+  const fullGraph = addToDag(graph, [...ml, ...tests, ...agents.tools]);
   // Models that ref a scoring table get their edge now that the scoring node exists.
   for (const model of models) for (const parent of model.dependsOn) if (parent.startsWith('ml_score.')) fullGraph.mergeEdge(parent, model.uniqueId);
   for (const cycle of findCycles(fullGraph).filter((c) => c.some((id) => id.startsWith('ml_')))) {
@@ -196,6 +198,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     vars,
     macros: Object.fromEntries(spec.macros.map((m) => [m.name, sha256(m.template)])),
     nodes,
+    agents: agents.agents,
     parents,
     children,
   };

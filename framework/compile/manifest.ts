@@ -2,7 +2,7 @@
  * The manifest: plain, serializable data that every later stage reads. No class instances,
  * no functions; `version` changes when its shape does.
  */
-import type { ColumnSpec, GeneratorSpec, IncrementalStrategy, Materialization, SourceTableSpec, TestSpec } from '../project/spec.js';
+import type { BuiltinTool, ColumnSpec, GeneratorSpec, IncrementalStrategy, Materialization, SourceTableSpec, TestSpec } from '../project/spec.js';
 
 export const MANIFEST_VERSION = 1;
 
@@ -157,7 +157,36 @@ export interface MlScoreNode extends NodeBase {
   entitiesSql: string | null;
 }
 
-export type ManifestNode = ModelNode | SourceNode | TestNode | MlTrainNode | MlScoreNode;
+/** A tool an agent may call: a parameterized query over models, or a built-in. */
+export interface AgentToolNode extends NodeBase {
+  kind: 'agent_tool';
+  builtin: BuiltinTool | null;
+  /** JSON Schema (an object schema) of the arguments. */
+  parameters: Record<string, unknown>;
+  keywords: string[];
+  rawSql: string | null;
+  /** Linked SQL with $name parameters, bound at call time (never spliced in). */
+  compiledSql: string | null;
+  /** The $names the SQL uses, in order of first use. */
+  sqlParameters: string[];
+  /** Relations the tool reads, for citing them in answers. */
+  reads: Relation[];
+  /** ml_predict: the registry model, and the query of its scoring features (with CUTOFF_MARKER). */
+  predict: { model: string; featureSet: FeatureQuery } | null;
+}
+
+export interface AgentSettings {
+  name: string;
+  path: string;
+  description: string;
+  model: { name: string; temperature: number; embeddings: string };
+  systemPrompt: string;
+  /** Declared tools (agent_tool ids) and built-ins used as they are (their names). */
+  tools: { name: string; node: string | null; builtin: BuiltinTool | null }[];
+  limits: { rows: number; timeoutMs: number; steps: number };
+}
+
+export type ManifestNode = ModelNode | SourceNode | TestNode | MlTrainNode | MlScoreNode | AgentToolNode;
 export type NodeKind = ManifestNode['kind'];
 
 export interface Manifest {
@@ -170,6 +199,8 @@ export interface Manifest {
   /** Macro name → checksum of its template, so state:modified sees macro edits. */
   macros: Record<string, string>;
   nodes: Record<string, ManifestNode>;
+  /** Agents from agents/*.yml, by name. */
+  agents: Record<string, AgentSettings>;
   /** uniqueId → the nodes it reads from / the nodes that read it. */
   parents: Record<string, string[]>;
   children: Record<string, string[]>;

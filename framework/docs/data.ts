@@ -58,8 +58,8 @@ export async function docsData(input: DataInputs): Promise<DocsData> {
         description: declared.find((c) => c.name === name)?.description ?? '',
         tests: tests.filter((t) => t.column === name).map((t) => ({ id: t.id, name: t.name, status: lastResult.get(t.id)?.status ?? null })),
       })),
-      rawSql: node.kind === 'model' ? node.rawSql : null,
-      compiledSql: node.kind === 'model' || node.kind === 'test' ? node.compiledSql || null : null,
+      rawSql: node.kind === 'model' || node.kind === 'agent_tool' ? node.rawSql : null,
+      compiledSql: node.kind === 'model' || node.kind === 'test' || node.kind === 'agent_tool' ? node.compiledSql || null : null,
       rows: input.session && relation ? await rowCount(input.session, relation) : null,
       lastRun: last ? { status: last.status, rows: last.rows, executionTime: last.executionTime, completedAt: last.completedAt, failures: last.failures, action: last.action, message: last.error?.message ?? null } : null,
       details: await details(node, input, tests, lastResult, freshness),
@@ -125,6 +125,13 @@ async function details(
     }
     case 'ml_score':
       return { model: node.model, version: input.registry.promoted(node.model) };
+    case 'agent_tool':
+      return {
+        builtin: node.builtin,
+        parameters: node.parameters,
+        reads: node.reads.map((r) => `${r.schema}.${r.name}`),
+        agents: Object.values(input.manifest.agents ?? {}).filter((a) => a.tools.some((t) => t.node === node.uniqueId)).map((a) => a.name),
+      };
   }
 }
 

@@ -2,7 +2,7 @@ import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { PROJECT_FILE, type ProjectFiles } from './files.js';
 import { checkGenerator } from './generator_rules.js';
 import { validateYaml, type SchemaName } from './schemas.js';
-import type { FeatureSetSpec, MacroFile, ModelFile, ModelProperties, ProjectConfig, ProjectSpec, ScoringSpec, SourceTableSpec, TestFile, TrainingSpec, UnitTestProperties } from './spec.js';
+import type { AgentSpec, ToolSpec, FeatureSetSpec, MacroFile, ModelFile, ModelProperties, ProjectConfig, ProjectSpec, ScoringSpec, SourceTableSpec, TestFile, TrainingSpec, UnitTestProperties } from './spec.js';
 import { parseYaml, YamlLocator } from './yaml.js';
 
 /**
@@ -47,6 +47,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   const singularTests: TestFile[] = [];
   const genericTests: TestFile[] = [];
   const ml: ProjectSpec['ml'] = { featureSets: [], models: [], scoring: [] };
+  const agents: ProjectSpec['agents'] = { agents: [], tools: [] };
   const properties = new Map<string, ModelProperties>();
   const seenModels = new Map<string, string>();
   const seenSources = new Map<string, string>();
@@ -85,6 +86,11 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       ml.featureSets.push(...withOrigin<FeatureSetSpec>('feature_sets', data?.feature_sets));
       ml.models.push(...withOrigin<TrainingSpec>('models', data?.models));
       ml.scoring.push(...withOrigin<ScoringSpec>('scoring', data?.scoring));
+    } else if (path.startsWith('agents/') && /\.ya?ml$/.test(path)) {
+      const data = readYaml(path, 'agents') as { agents?: object[]; tools?: object[] } | null;
+      const withOrigin = <T>(key: string, items: object[] | undefined) => (items ?? []).map((item, index) => ({ ...item, origin: { file: path, path: [key, index] } }) as T);
+      agents.agents.push(...withOrigin<AgentSpec>('agents', data?.agents));
+      agents.tools.push(...withOrigin<ToolSpec>('tools', data?.tools));
     } else if (path.startsWith('macros/') && path.endsWith('.hbs')) {
       macros.push({ name: path.slice(path.lastIndexOf('/') + 1, -'.hbs'.length), path, template: text });
     }
@@ -94,7 +100,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   models.sort((a, b) => (a.path < b.path ? -1 : 1));
   singularTests.sort((a, b) => (a.path < b.path ? -1 : 1));
   return {
-    spec: { root: input.root, configFile: PROJECT_FILE, config, sources, models, properties, unitTests, singularTests, genericTests, ml, macros, locator },
+    spec: { root: input.root, configFile: PROJECT_FILE, config, sources, models, properties, unitTests, singularTests, genericTests, ml, agents, macros, locator },
     diagnostics,
   };
 }

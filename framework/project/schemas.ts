@@ -4,11 +4,12 @@ import projectSchema from './schemas/plat_project.schema.json' with { type: 'jso
 import sourcesSchema from './schemas/sources.schema.json' with { type: 'json' };
 import modelsSchema from './schemas/models.schema.json' with { type: 'json' };
 import mlSchema from './schemas/ml.schema.json' with { type: 'json' };
+import agentsSchema from './schemas/agents.schema.json' with { type: 'json' };
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { didYouMean } from '../core/suggest.js';
 import type { YamlLocator } from './yaml.js';
 
-export type SchemaName = 'project' | 'sources' | 'models' | 'ml';
+export type SchemaName = 'project' | 'sources' | 'models' | 'ml' | 'agents';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -23,11 +24,13 @@ function getValidators(): Record<SchemaName, ValidateFunction> {
   ajv.addSchema(sourcesSchema, 'sources.schema.json');
   ajv.addSchema(modelsSchema, 'models.schema.json');
   ajv.addSchema(mlSchema, 'ml.schema.json');
+  ajv.addSchema(agentsSchema, 'agents.schema.json');
   validators = {
     ml: ajv.getSchema('ml.schema.json')!,
     project: ajv.getSchema('plat_project.schema.json')!,
     sources: ajv.getSchema('sources.schema.json')!,
     models: ajv.getSchema('models.schema.json')!,
+    agents: ajv.getSchema('agents.schema.json')!,
   };
   return validators;
 }

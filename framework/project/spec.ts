@@ -151,6 +151,27 @@ export type TrainingSpec = Origin & {
 
 export type ScoringSpec = Origin & { model: string; description?: string; entities?: string };
 
+export type BuiltinTool = 'list_models' | 'describe_model' | 'search_catalog' | 'run_sql' | 'ml_predict';
+
+export type AgentSpec = Origin & {
+  name: string;
+  description?: string;
+  model?: { name?: string; temperature?: number; embeddings?: string };
+  system_prompt?: string;
+  tools: string[];
+  limits?: { rows?: number; timeout?: string; steps?: number };
+};
+
+export type ToolSpec = Origin & {
+  name: string;
+  description: string;
+  keywords?: string[];
+  parameters?: { type: 'object'; properties?: Record<string, { type?: string; description?: string }>; required?: string[] } & Record<string, unknown>;
+  sql?: string;
+  builtin?: BuiltinTool;
+  model?: string;
+};
+
 export interface MacroFile {
   name: string;
   path: string;
@@ -168,6 +189,7 @@ export interface ProjectSpec {
   singularTests: TestFile[];
   genericTests: TestFile[];
   ml: { featureSets: FeatureSetSpec[]; models: TrainingSpec[]; scoring: ScoringSpec[] };
+  agents: { agents: AgentSpec[]; tools: ToolSpec[] };
   macros: MacroFile[];
   locator: YamlLocator;
 }

@@ -23,6 +23,21 @@ export class WarehouseError extends Error {
   }
 }
 
+/** A statement the guarded path refuses to run (not one SELECT), or one that hit a limit. */
+export class QueryRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryRejected';
+  }
+}
+
+export interface GuardedResult {
+  columns: string[];
+  rows: Row[];
+  /** More rows existed than the limit allowed. */
+  truncated: boolean;
+}
+
 export interface RowAppender {
   append(row: readonly unknown[]): void;
   close(): void;
@@ -53,6 +68,13 @@ export interface WarehouseSession {
   mergeByKey(target: Relation, from: Relation, keys: string[], columns: string[]): Promise<number>;
   deleteByKey(target: Relation, from: Relation, keys: string[]): Promise<number>;
   appender(relation: Relation): Promise<RowAppender>;
+  /** Prepares (without running) one statement: whether it is a SELECT, its columns and named parameters. */
+  inspect(sql: string): Promise<{ select: boolean; columns: ColumnInfo[]; parameters: string[] }>;
+  /**
+   * Runs exactly one SELECT with named parameters bound (never spliced into the text), reading
+   * at most `limit` rows and interrupting it after `timeoutMs`. Anything else is QueryRejected.
+   */
+  guardedQuery(sql: string, params: Record<string, unknown>, limits: { rows: number; timeoutMs: number }): Promise<GuardedResult>;
   close(): void;
 }
 

@@ -71,7 +71,7 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
     notes.push(message);
     emit({ type: 'note', message });
   };
-  const counts: Record<NodeKind, number> = { source: 0, model: 0, test: 0, ml_train: 0, ml_score: 0 };
+  const counts: Record<NodeKind, number> = { source: 0, model: 0, test: 0, ml_train: 0, ml_score: 0, agent_tool: 0 };
   for (const id of selected) counts[manifest.nodes[id]!.kind]++;
   emit({ type: 'run_started', command, total: selected.size, threads, database: displayPath(manifest), counts });
 
@@ -158,6 +158,7 @@ export function relationOf(node: ManifestNode): Relation | null {
       return node.relation;
     case 'test':
     case 'ml_train':
+    case 'agent_tool':
       return null;
   }
 }
@@ -169,7 +170,7 @@ function blankResult(node: ManifestNode, at: string): NodeResult {
     name: node.name,
     kind: node.kind,
     relation: relation ? relationName(relation) : null,
-    action: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? node.testType : node.kind === 'source' ? 'source' : node.kind === 'ml_train' ? 'train' : 'score',
+    action: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? node.testType : node.kind === 'source' ? 'source' : node.kind === 'ml_train' ? 'train' : node.kind === 'ml_score' ? 'score' : 'tool',
     status: 'skipped',
     rows: null,
     failures: null,

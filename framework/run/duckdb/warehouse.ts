@@ -1,13 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBAppender } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, StatementType, type DuckDBConnection, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
 import { quoteRelation } from '../../compile/compile.js';
 import type { Relation } from '../../compile/manifest.js';
 import { PlatError } from '../../core/errors.js';
-import { WarehouseError, type ColumnInfo, type RelationKind, type Row, type RowAppender, type Warehouse, type WarehouseSession } from '../adapter.js';
+import { QueryRejected, WarehouseError, type ColumnInfo, type GuardedResult, type RelationKind, type Row, type RowAppender, type Warehouse, type WarehouseSession } from '../adapter.js';
 
 export interface OpenOptions {
   readOnly?: boolean;
+  /**
+   * Read-only, and no file, network or extension access from SQL; settings locked so a query
+   * cannot turn them back on. For agent tools and anything else running untrusted SQL.
+   */
+  sandboxed?: boolean;
   /** Where the user knows the database from, for messages (e.g. target/plat.duckdb). */
   displayPath?: string;
 }
@@ -16,7 +21,7 @@ export async function openDuckDB(path: string, options: OpenOptions = {}): Promi
   if (path !== ':memory:' && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+    instance = await DuckDBInstance.create(path, options.sandboxed ? SANDBOX : options.readOnly ? { access_mode: 'READ_ONLY' } : {});
   } catch (error) {
     throw openError(error, options.displayPath ?? path);
   }
@@ -26,6 +31,15 @@ export async function openDuckDB(path: string, options: OpenOptions = {}): Promi
     close: () => instance.closeSync(),
   };
 }
+
+const SANDBOX = {
+  access_mode: 'READ_ONLY',
+  enable_external_access: 'false',
+  autoload_known_extensions: 'false',
+  autoinstall_known_extensions: 'false',
+  allow_community_extensions: 'false',
+  lock_configuration: 'true',
+};
 
 function openError(error: unknown, path: string): PlatError {
   const message = error instanceof Error ? error.message : String(error);
@@ -161,9 +175,68 @@ class DuckDBSession implements WarehouseSession {
     };
   }
 
+  async inspect(sql: string): Promise<{ select: boolean; columns: ColumnInfo[]; parameters: string[] }> {
+    const prepared = await this.connection.prepare(sql);
+    try {
+      return {
+        select: prepared.statementType === StatementType.SELECT,
+        // A column whose type hangs on an unbound parameter has none until it is bound.
+        columns: Array.from({ length: prepared.columnCount }, (_, i) => ({ name: prepared.columnName(i), type: prepared.columnTypeId(i) === DuckDBTypeId.INVALID ? 'UNKNOWN' : prepared.columnType(i).toString() })),
+        parameters: Array.from({ length: prepared.parameterCount }, (_, i) => prepared.parameterName(i + 1)),
+      };
+    } finally {
+      prepared.destroySync();
+    }
+  }
+
+  async guardedQuery(sql: string, params: Record<string, unknown>, limits: { rows: number; timeoutMs: number }): Promise<GuardedResult> {
+    const statements = await this.connection.extractStatements(sql).catch((error: unknown) => {
+      throw new QueryRejected(cleanMessage(error instanceof Error ? error.message : String(error)));
+    });
+    if (statements.count !== 1) throw new QueryRejected(statements.count === 0 ? 'there is no statement to run' : `only one statement may run at a time (found ${statements.count})`);
+    let prepared;
+    try {
+      prepared = await statements.prepare(0);
+    } catch (error) {
+      throw new QueryRejected(cleanMessage(error instanceof Error ? error.message : String(error)));
+    }
+    try {
+      if (prepared.statementType !== StatementType.SELECT) {
+        throw new QueryRejected(`only SELECT queries may run here; this is a ${StatementType[prepared.statementType] ?? 'different'} statement`);
+      }
+      const names = Array.from({ length: prepared.parameterCount }, (_, i) => prepared.parameterName(i + 1));
+      if (names.length > 0) prepared.bind(Object.fromEntries(names.map((name) => [name, toDuckDBValue(params[name])])));
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        this.connection.interrupt();
+      }, limits.timeoutMs);
+      try {
+        const reader = await prepared.streamAndReadUntil(limits.rows + 1);
+        const rows = reader.getRowObjectsJS() as Row[];
+        return { columns: reader.columnNames(), rows: rows.slice(0, limits.rows), truncated: rows.length > limits.rows };
+      } catch (error) {
+        if (timedOut) throw new QueryRejected(`the query ran longer than the ${limits.timeoutMs / 1000}s limit and was stopped`);
+        throw new QueryRejected(cleanMessage(error instanceof Error ? error.message : String(error)));
+      } finally {
+        clearTimeout(timer);
+      }
+    } finally {
+      prepared.destroySync();
+    }
+  }
+
   close(): void {
     this.connection.closeSync();
   }
+}
+
+/** Tool arguments are JSON: integers bind as BIGINT, other numbers as DOUBLE, absent as NULL. */
+function toDuckDBValue(value: unknown): DuckDBValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') return value;
+  return JSON.stringify(value);
 }
 
 /**
