@@ -4,8 +4,8 @@ import type { Manifest, ManifestNode } from '../compile/manifest.js';
 import { quoteIdentifier, quoteRelation } from '../compile/relation.js';
 import type { Registry } from '../ml/registry.js';
 import type { WarehouseSession } from '../run/adapter.js';
-import type { NodeResult, RunResults } from '../run/results.js';
-import { relationOf } from '../run/run.js';
+import type { NodeResult } from '../run/results.js';
+import { lastRunResults, relationOf } from '../run/run.js';
 import type { OutputColumn } from './lineage.js';
 import type { DocNode, DocsData } from './types.js';
 
@@ -23,7 +23,7 @@ export interface DataInputs {
 export async function docsData(input: DataInputs): Promise<DocsData> {
   const { manifest } = input;
   const target = join(manifest.project.root, 'target');
-  const runResults = readJson<RunResults>(join(target, 'run_results.json'));
+  const runResults = lastRunResults(manifest);
   const freshness = readJson<{ results: { uniqueId: string }[] }>(join(target, 'sources.json'));
   const lastResult = new Map((runResults?.results ?? []).map((r) => [r.uniqueId, r]));
   const layers = layerOf(manifest);

@@ -2,7 +2,7 @@ import type { TestNode } from '../compile/manifest.js';
 import { quoteRelation } from '../compile/relation.js';
 import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeOutcome } from '../run/executors.js';
-import { jsonRow } from './json.js';
+import { jsonRow } from '../core/json.js';
 import { testStatus } from './status.js';
 import { runUnitTest } from './unit.js';
 

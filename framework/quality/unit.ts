@@ -4,7 +4,7 @@ import { literal } from '../compile/tests/unit.js';
 import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { testStatus } from './status.js';
-import { jsonRow } from './json.js';
+import { jsonRow } from '../core/json.js';
 
 const SHOWN_ROWS = 20;
 

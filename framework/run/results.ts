@@ -1,11 +1,12 @@
 /** What a run reports, per node and in all; also the shape of target/run_results.json. */
 import type { NodeKind } from '../compile/manifest.js';
+import type { JsonValue } from '../core/json.js';
 
 /** Models and sources end in success; tests in pass, warn or fail; any node may error or be skipped. */
 export type NodeStatus = 'success' | 'pass' | 'warn' | 'fail' | 'error' | 'skipped';
 
 /** Rows as JSON-safe values (bigints and dates converted), for results files and output. */
-export type JsonRow = Record<string, string | number | boolean | null>;
+export type JsonRow = Record<string, JsonValue>;
 
 export interface UnitDiff {
   columns: string[];

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Manifest, ManifestNode, NodeKind, Relation } from '../compile/manifest.js';
 import { relationName } from '../compile/manifest.js';
@@ -25,6 +25,12 @@ export interface RunOptions extends Selection {
   targetDir?: string | null;
   /** Node → nodes it must also wait for, beyond its parents (build: models wait for their tests). */
   extraBlockers?: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** target/run_results.json of the last run, or null before the first. */
+export function lastRunResults(manifest: Manifest): RunResults | null {
+  const path = join(manifest.project.root, 'target', 'run_results.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as RunResults) : null;
 }
 
 export function databasePath(manifest: Manifest): string {

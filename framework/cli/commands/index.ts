@@ -1,3 +1,4 @@
+import { agentCommands } from './agent.js';
 import { devCommands } from './dev.js';
 import { docsCommands } from './docs.js';
 import { kafkaCommands } from './kafka.js';
@@ -9,4 +10,4 @@ import type { CommandSpec } from './shared.js';
 export type { CommandSpec, OptionSpec } from './shared.js';
 
 /** Every command, in the order `plat --help` lists them. */
-export const commands: CommandSpec[] = [...runCommands, ...kafkaCommands, ...mlCommands, ...docsCommands, ...devCommands, ...projectCommands];
+export const commands: CommandSpec[] = [...runCommands, ...kafkaCommands, ...mlCommands, ...docsCommands, ...devCommands, ...agentCommands, ...projectCommands];

@@ -1,0 +1,100 @@
+import type { Manifest } from '../compile/manifest.js';
+import { quoteRelation } from '../compile/relation.js';
+import { jsonRow } from '../core/json.js';
+import { Bm25 } from './bm25.js';
+import type { CatalogSearch } from './retrieval.js';
+import type { Sandbox } from './sandbox.js';
+import type { ToolCall, ToolDefinition, Toolbox } from './tools.js';
+
+type Property = { type?: string | string[]; enum?: unknown[]; default?: unknown };
+
+/** Built-ins the fallback may pick on its own; run_sql needs SQL, which only a person or an LLM writes. */
+const PICKABLE_BUILTINS: Record<string, string> = {
+  list_models: 'models tables datasets available which tables exist',
+  describe_model: 'describe columns schema of model table',
+  search_catalog: 'search find where column',
+};
+
+/**
+ * Answers without an LLM: the question is matched (BM25) against the tools' names,
+ * descriptions and keywords; the best tool whose arguments can be read from the question runs.
+ * When no tool fits, the closest table in the catalog is shown instead.
+ */
+export async function answerWithoutLlm(
+  question: string,
+  context: { manifest: Manifest; toolbox: Toolbox; catalog: CatalogSearch; sandbox: () => Promise<Sandbox>; rows: number },
+): Promise<{ text: string; calls: ToolCall[] }> {
+  const candidates = context.toolbox.definitions.filter((d) => d.builtin === null || d.builtin === 'ml_predict' || d.builtin in PICKABLE_BUILTINS);
+  const ranking = new Bm25(candidates, (d) => `${d.name.replace(/_/g, ' ')} ${d.description} ${d.keywords.join(' ')} ${d.keywords.join(' ')} ${PICKABLE_BUILTINS[d.builtin ?? ''] ?? ''}`);
+  for (const { item: tool } of ranking.search(question, candidates.length)) {
+    const args = argumentsFrom(question, tool, context.manifest);
+    if (!args) continue;
+    const call = await context.toolbox.call(tool.name, args);
+    if (!call.ok) continue;
+    return { text: `The closest tool is ${tool.name} (${tool.description.replace(/\.$/, '')}).\n${summary(call)}`, calls: [call] };
+  }
+
+  const found = await context.catalog.search(question, 5);
+  const table = found.hits.find((h) => h.relation !== null && h.kind !== 'tool');
+  if (!table) {
+    const tools = context.toolbox.definitions.map((d) => d.name).join(', ');
+    return { text: `Nothing in the project matches the question. Tools: ${tools}. Or query directly: sql SELECT …`, calls: [] };
+  }
+  const node = Object.values(context.manifest.nodes).find((n) => 'relation' in n && `${n.relation.schema}.${n.relation.name}` === table.relation)!;
+  const sql = `SELECT * FROM ${quoteRelation((node as { relation: { schema: string; name: string } }).relation)} LIMIT ${Math.min(10, context.rows)}`;
+  const rows = await (await context.sandbox()).run(sql, {}, { rows: 10, timeoutMs: 5_000 });
+  const call: ToolCall = {
+    tool: 'search_catalog',
+    args: { query: question },
+    ok: true,
+    error: null,
+    columns: rows.columns,
+    rows: rows.rows.map(jsonRow),
+    truncated: rows.truncated,
+    sql,
+    params: {},
+    tables: [table.relation!],
+    details: { matches: found.hits.map((h) => `${h.kind} ${h.name}`), method: found.method },
+  };
+  return { text: `No tool fits; the closest table is ${table.relation} (${table.description.replace(/\.$/, '')}). Its first rows:`, calls: [call] };
+}
+
+/** A tool's arguments as far as the question gives them; null when a required one is missing. */
+export function argumentsFrom(question: string, tool: ToolDefinition, manifest: Manifest): Record<string, unknown> | null {
+  const properties = (tool.parameters.properties ?? {}) as Record<string, Property>;
+  const required = new Set((tool.parameters.required ?? []) as string[]);
+  const lower = question.toLowerCase();
+  const args: Record<string, unknown> = {};
+  for (const [name, property] of Object.entries(properties)) {
+    const value = valueFor(name, property, lower, question, manifest, required.has(name));
+    if (value !== undefined) args[name] = value;
+    else if (required.has(name)) return null;
+  }
+  return args;
+}
+
+function valueFor(name: string, property: Property, lower: string, question: string, manifest: Manifest, required: boolean): unknown {
+  const types = [property.type ?? 'string'].flat();
+  const numberAfter = (words: string) => new RegExp(`\\b(?:${words})\\s*(?:#|no\\.?|number|id)?\\s*(\\d+)\\b`).exec(lower)?.[1];
+  if (property.enum) return property.enum.find((v) => typeof v === 'string' && new RegExp(`\\b${v}\\b`).test(lower));
+  if (name === 'model') {
+    return Object.values(manifest.nodes).find((n) => (n.kind === 'model' || n.kind === 'source') && lower.includes(n.name.toLowerCase()))?.name;
+  }
+  if (name === 'query') return question;
+  if (!types.includes('integer') && !types.includes('number')) {
+    if (!required) return undefined;
+    return numberAfter(name.replace(/_id$/, '').replace(/_/g, ' ') + '|user|shopper|customer') ?? undefined;
+  }
+  let found: string | undefined;
+  if (/hour/.test(name)) found = /\b(\d+)\s*(?:h\b|hours?\b)/.exec(lower)?.[1];
+  else if (/limit|top|count|^n$/.test(name)) found = numberAfter('top|first|best|limit') ?? /\b(\d+)\s+(?:products?|users?|shoppers?|rows?)\b/.exec(lower)?.[1];
+  else if (required) found = numberAfter(name.replace(/_id$/, '').replace(/_/g, ' ') + '|user|shopper|customer') ?? (lower.match(/\b\d+\b/g)?.length === 1 ? lower.match(/\b\d+\b/)![0] : undefined);
+  return found === undefined ? undefined : Number(found);
+}
+
+/** A one-row result in words; longer results are left to the table under the answer. */
+function summary(call: ToolCall): string {
+  if (call.rows.length === 0) return `It returned no rows${call.details && 'note' in call.details ? `: ${String(call.details.note)}` : ''}.`;
+  if (call.rows.length === 1) return Object.entries(call.rows[0]!).map(([k, v]) => `${k}: ${v === null ? '—' : typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 4 }) : v}`).join(', ');
+  return `${call.rows.length}${call.truncated ? '+' : ''} rows:`;
+}

@@ -1,0 +1,186 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { BUILTIN_TOOLS } from '../compile/agents.js';
+import type { AgentSettings, AgentToolNode, Manifest } from '../compile/manifest.js';
+import { quoteIdentifier as q } from '../compile/relation.js';
+import { jsonRow, type JsonValue } from '../core/json.js';
+import { didYouMean } from '../core/suggest.js';
+import { featuresAt, timestampLiteral } from '../ml/query.js';
+import { predictOne } from '../ml/score.js';
+import type { Registry } from '../ml/registry.js';
+import { QueryRejected, type GuardedResult } from '../run/adapter.js';
+import { describeModel, listModels } from './describe.js';
+import type { CatalogSearch } from './retrieval.js';
+import type { Sandbox } from './sandbox.js';
+
+/** What the LLM (or the fallback, or an HTTP client) sees of a tool. */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+  keywords: string[];
+  builtin: string | null;
+}
+
+/** One tool call and its outcome; user errors are results (ok: false), never exceptions. */
+export interface ToolCall {
+  tool: string;
+  args: Record<string, unknown>;
+  ok: boolean;
+  error: string | null;
+  columns: string[];
+  rows: Record<string, JsonValue>[];
+  truncated: boolean;
+  /** The SQL that ran, with its bound parameters. */
+  sql: string | null;
+  params: Record<string, unknown> | null;
+  tables: string[];
+  /** Facts that are not rows (a model's description, the ranking method…). */
+  details: Record<string, unknown> | null;
+}
+
+export interface ToolboxContext {
+  manifest: Manifest;
+  agent: AgentSettings;
+  sandbox: () => Promise<Sandbox>;
+  registry: Registry;
+  catalog: CatalogSearch;
+  now: () => Date;
+}
+
+/** The tools of one agent, validated and run safely. */
+export class Toolbox {
+  private readonly ajv = new Ajv({ strict: false, useDefaults: true, coerceTypes: true, allErrors: true });
+  private readonly validators = new Map<string, ValidateFunction>();
+  readonly definitions: ToolDefinition[];
+
+  constructor(private readonly context: ToolboxContext) {
+    this.definitions = toolDefinitions(context.manifest, context.agent);
+  }
+
+  async call(name: string, rawArgs: unknown): Promise<ToolCall> {
+    const args = rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? structuredClone(rawArgs as Record<string, unknown>) : {};
+    const failed = (error: string): ToolCall => ({ ...emptyCall(name, args), ok: false, error });
+    const definition = this.definitions.find((d) => d.name === name);
+    if (!definition) {
+      const names = this.definitions.map((d) => d.name);
+      return failed(`there is no tool "${name}"${hintText(didYouMean(name, names))}; the tools are: ${names.join(', ')}`);
+    }
+    if (rawArgs !== undefined && rawArgs !== null && (typeof rawArgs !== 'object' || Array.isArray(rawArgs))) return failed('arguments must be a JSON object');
+    const validate = this.validator(definition);
+    if (!validate(args)) {
+      const reasons = (validate.errors ?? []).map((e) => `${e.instancePath ? `${e.instancePath.slice(1)} ` : ''}${e.message}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`);
+      return failed(`invalid arguments for ${name}: ${reasons.join('; ')}`);
+    }
+    try {
+      return await this.execute(definition, args);
+    } catch (error) {
+      if (error instanceof QueryRejected) return failed(error.message);
+      throw error;
+    }
+  }
+
+  /** The user's own `sql …`: run_sql's sandbox and limits, whether or not the agent has run_sql. */
+  async runSql(sql: string): Promise<ToolCall> {
+    const args = { sql };
+    try {
+      const query = await (await this.context.sandbox()).run(sql, {}, { rows: this.context.agent.limits.rows, timeoutMs: this.context.agent.limits.timeoutMs });
+      return { ...emptyCall('sql', args), columns: query.columns, rows: query.rows.map(jsonRow), truncated: query.truncated, sql, params: {}, tables: tablesIn(sql, this.context.manifest) };
+    } catch (error) {
+      if (error instanceof QueryRejected) return { ...emptyCall('sql', args), ok: false, error: error.message };
+      throw error;
+    }
+  }
+
+  private validator(definition: ToolDefinition): ValidateFunction {
+    let validate = this.validators.get(definition.name);
+    if (!validate) this.validators.set(definition.name, (validate = this.ajv.compile(definition.parameters)));
+    return validate;
+  }
+
+  private async execute(definition: ToolDefinition, args: Record<string, unknown>): Promise<ToolCall> {
+    const { manifest, agent } = this.context;
+    const tool = agent.tools.find((t) => t.name === definition.name)!;
+    const node = tool.node ? (manifest.nodes[tool.node] as AgentToolNode) : null;
+    const limits = { rows: agent.limits.rows, timeoutMs: agent.limits.timeoutMs };
+    const result = (query: GuardedResult, extra: Partial<ToolCall>): ToolCall => ({
+      ...emptyCall(definition.name, args),
+      columns: query.columns,
+      rows: query.rows.map(jsonRow),
+      truncated: query.truncated,
+      ...extra,
+    });
+
+    if (node?.compiledSql) {
+      const params = Object.fromEntries(node.sqlParameters.map((p) => [p, args[p] ?? null]));
+      const query = await (await this.context.sandbox()).run(node.compiledSql, params, limits);
+      return result(query, { sql: node.compiledSql, params, tables: node.reads.map((r) => `${r.schema}.${r.name}`) });
+    }
+    switch (tool.builtin) {
+      case 'list_models':
+        return { ...emptyCall(definition.name, args), ...listModels(manifest) };
+      case 'describe_model': {
+        const described = await describeModel(manifest, String(args.model), await this.context.sandbox());
+        return 'error' in described ? { ...emptyCall(definition.name, args), ok: false, error: described.error } : { ...emptyCall(definition.name, args), ...described };
+      }
+      case 'search_catalog': {
+        const found = await this.context.catalog.search(String(args.query), Number(args.limit ?? 5));
+        return {
+          ...emptyCall(definition.name, args),
+          columns: ['kind', 'name', 'relation', 'description', 'score'],
+          rows: found.hits.map((h) => ({ kind: h.kind, name: h.name, relation: h.relation, description: h.description, score: h.score })),
+          details: { method: found.method, note: found.note },
+        };
+      }
+      case 'run_sql':
+        return { ...(await this.runSql(String(args.sql))), tool: definition.name };
+      case 'ml_predict':
+        return this.predict(node!, args, limits, result);
+      default:
+        throw new Error(`tool ${definition.name} has no implementation`);
+    }
+  }
+
+  private async predict(node: AgentToolNode, args: Record<string, unknown>, limits: { rows: number; timeoutMs: number }, result: (q: GuardedResult, extra: Partial<ToolCall>) => ToolCall): Promise<ToolCall> {
+    const { model, featureSet } = node.predict!;
+    const version = this.context.registry.promotedVersion(model);
+    if (!version) return { ...emptyCall(node.name, args), ok: false, error: `${model} has no promoted version yet; run plat build` };
+    const entity = featureSet.entity;
+    const sql = `SELECT * FROM (${featuresAt(featureSet, timestampLiteral(this.context.now()))}) WHERE ${q(entity)} = $entity`;
+    const params = { entity: args[entity] };
+    const query = await (await this.context.sandbox()).run(sql, params, { ...limits, rows: 1 });
+    const tables = node.reads.map((r) => `${r.schema}.${r.name}`);
+    if (query.rows.length === 0) return { ...result(query, { sql, params, tables }), details: { note: `no ${entity} ${String(args[entity])} among the ${featureSet.name} features` } };
+    const row = query.rows[0]!;
+    const prediction = predictOne(version, row as Record<string, number | string | boolean | null>);
+    const scored = { [entity]: jsonRow(row)[entity] ?? null, probability: Math.round(prediction.probability * 10_000) / 10_000, predicted_class: prediction.predicted_class, model_version: version.version };
+    const features = jsonRow(Object.fromEntries(version.features.map((f) => [f.name, row[f.name]])));
+    return result({ columns: Object.keys(scored), rows: [scored], truncated: false }, { sql, params, tables, details: { model, features } });
+  }
+}
+
+export function toolDefinitions(manifest: Manifest, agent: AgentSettings): ToolDefinition[] {
+  return agent.tools.map((tool) => {
+    const node = tool.node ? (manifest.nodes[tool.node] as AgentToolNode) : null;
+    if (node) return { name: node.name, description: node.description, parameters: node.parameters, keywords: node.keywords, builtin: node.builtin };
+    const builtin = BUILTIN_TOOLS[tool.builtin as keyof typeof BUILTIN_TOOLS];
+    return { name: tool.name, description: builtin.description, parameters: builtin.parameters, keywords: [], builtin: tool.builtin };
+  });
+}
+
+function emptyCall(tool: string, args: Record<string, unknown>): ToolCall {
+  return { tool, args, ok: true, error: null, columns: [], rows: [], truncated: false, sql: null, params: null, tables: [], details: null };
+}
+
+const hintText = (hint: string | null) => (hint ? ` (${hint})` : '');
+
+/** The project relations a query names, for citing them. */
+function tablesIn(sql: string, manifest: Manifest): string[] {
+  const text = sql.toLowerCase();
+  const found = new Set<string>();
+  for (const node of Object.values(manifest.nodes)) {
+    if (!('relation' in node) || (node.kind === 'model' && node.config.materialized === 'ephemeral')) continue;
+    const name = node.relation.name.toLowerCase();
+    if (new RegExp(`(^|[^a-z0-9_])"?${name}"?($|[^a-z0-9_])`).test(text)) found.add(`${node.relation.schema}.${node.relation.name}`);
+  }
+  return [...found].sort();
+}
