@@ -58,8 +58,16 @@ export class Agent {
     return toolDefinitions(this.manifest, this.settings);
   }
 
-  callTool(name: string, args: unknown): Promise<ToolCall> {
-    return this.session(null, (toolbox) => toolbox.call(name, args));
+  async callTool(name: string, args: unknown): Promise<ToolCall> {
+    const embeddings = name === 'search_catalog' ? await this.embeddings() : null;
+    return this.session(embeddings, (toolbox) => toolbox.call(name, args));
+  }
+
+  /** Given embeddings; none with --no-llm; else Ollama's when it has the embedding model. */
+  private async embeddings(): Promise<EmbeddingsLike | null> {
+    if (this.options.embeddings !== undefined) return this.options.embeddings;
+    if (this.options.chatModel === null) return null;
+    return (await this.chooseLlm()).embeddings;
   }
 
   /** One question; `sql …` runs the rest as a read-only query. */
@@ -96,6 +104,14 @@ export class Agent {
   private async chooseLlm(): Promise<{ model: BaseChatModel | null; embeddings: EmbeddingsLike | null; problem: string | null }> {
     if (this.options.chatModel === null) return { model: null, embeddings: null, problem: 'no LLM: --no-llm' };
     if (this.options.chatModel) return { model: this.options.chatModel, embeddings: null, problem: null };
+    // A session or server asks many questions; Ollama is probed again at most every 30 s.
+    if (!this.probe || performance.now() - this.probe.at > 30_000) this.probe = { at: performance.now(), result: this.probeOllama() };
+    return this.probe.result;
+  }
+
+  private probe: { at: number; result: Promise<{ model: BaseChatModel | null; embeddings: EmbeddingsLike | null; problem: string | null }> } | null = null;
+
+  private async probeOllama(): Promise<{ model: BaseChatModel | null; embeddings: EmbeddingsLike | null; problem: string | null }> {
     const probe = await probeOllama(this.url);
     if (probe.problem) return { model: null, embeddings: null, problem: probe.problem };
     const has = (model: string) => probe.models.some((name) => name === model || name === `${model}:latest`);

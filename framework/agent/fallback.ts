@@ -35,7 +35,7 @@ export async function answerWithoutLlm(
   }
 
   const found = await context.catalog.search(question, 5);
-  const table = found.hits.find((h) => h.relation !== null && h.kind !== 'tool');
+  const table = found.hits.find((h) => h.relation !== null);
   if (!table) {
     const tools = context.toolbox.definitions.map((d) => d.name).join(', ');
     return { text: `Nothing in the project matches the question. Tools: ${tools}. Or query directly: sql SELECT …`, calls: [] };

@@ -4,9 +4,9 @@ import { sha256 } from '../core/hash.js';
 import { openDuckDB } from '../run/duckdb/warehouse.js';
 import { Bm25 } from './bm25.js';
 
-/** Something the agent can find: a model or source, one of their columns, or a tool. */
+/** Something the agent can find: a model or source, or one of their columns. */
 export interface CatalogEntry {
-  kind: 'model' | 'source' | 'column' | 'tool';
+  kind: 'model' | 'source' | 'column';
   name: string;
   relation: string | null;
   description: string;
@@ -25,10 +25,6 @@ export interface EmbeddingsLike {
 export function catalogEntries(manifest: Manifest): CatalogEntry[] {
   const entries: CatalogEntry[] = [];
   for (const node of Object.values(manifest.nodes)) {
-    if (node.kind === 'agent_tool') {
-      entries.push({ kind: 'tool', name: node.name, relation: null, description: [node.description, ...node.keywords].join(' ') });
-      continue;
-    }
     if (node.kind !== 'model' && node.kind !== 'source') continue;
     const relation = node.kind === 'model' && node.config.materialized === 'ephemeral' ? null : `${node.relation.schema}.${node.relation.name}`;
     entries.push({ kind: node.kind, name: node.name, relation, description: node.description });

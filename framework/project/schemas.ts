@@ -83,9 +83,15 @@ function toDiagnostic(error: ErrorObject, file: string, locator: YamlLocator): D
       hint = typeof error.data === 'string' ? didYouMean(error.data, allowed) : null;
       break;
     }
-    case 'pattern':
-      detail = `${where}${JSON.stringify(error.data)} is not a valid name (letters, digits and _; not starting with a digit)`;
+    case 'pattern': {
+      // Names share one pattern; other patterns say in their description what they expect.
+      const description = (error.parentSchema as { description?: string } | undefined)?.description;
+      const identifier = (error.params as { pattern: string }).pattern === '^[A-Za-z_][A-Za-z0-9_]*$';
+      detail = identifier || !description
+        ? `${where}${JSON.stringify(error.data)} is not a valid name (letters, digits and _; not starting with a digit)`
+        : `${where}${JSON.stringify(error.data)} is not ${description}`;
       break;
+    }
   }
   const pos = locator.locate(file, path, key);
   return diagnostic('SCHEMA', { detail }, { file, line: pos?.line ?? null, column: pos?.column ?? null }, hint);

@@ -32,6 +32,9 @@ export async function openDuckDB(path: string, options: OpenOptions = {}): Promi
   };
 }
 
+/** How a read-only query may start. */
+const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE']);
+
 const SANDBOX = {
   access_mode: 'READ_ONLY',
   enable_external_access: 'false',
@@ -201,8 +204,11 @@ class DuckDBSession implements WarehouseSession {
       throw new QueryRejected(cleanMessage(error instanceof Error ? error.message : String(error)));
     }
     try {
-      if (prepared.statementType !== StatementType.SELECT) {
-        throw new QueryRejected(`only SELECT queries may run here; this is a ${StatementType[prepared.statementType] ?? 'different'} statement`);
+      // DuckDB turns some statements (PRAGMA x, SHOW, CALL…) into SELECTs; the text must read as a query too.
+      const keyword = /^[a-z]+/i.exec(sql.replace(/^(\s|\(|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, ''))?.[0]?.toUpperCase() ?? '';
+      const type = prepared.statementType === StatementType.SELECT && !QUERY_KEYWORDS.has(keyword) ? keyword : StatementType[prepared.statementType];
+      if (prepared.statementType !== StatementType.SELECT || !QUERY_KEYWORDS.has(keyword)) {
+        throw new QueryRejected(`only SELECT queries may run here; this is a ${type ?? 'different'} statement`);
       }
       const names = Array.from({ length: prepared.parameterCount }, (_, i) => prepared.parameterName(i + 1));
       if (names.length > 0) prepared.bind(Object.fromEntries(names.map((name) => [name, toDuckDBValue(params[name])])));

@@ -1,0 +1,357 @@
+import { spawnSync } from 'node:child_process';
+import { ToolMessage } from '@langchain/core/messages';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Agent, compileProject, formatDiagnostic, readProjectFiles, serveAgent, type Manifest } from '../framework/index.js';
+import { builtExample, fakeOllama, ScriptedChatModel } from './agent-helpers.js';
+import { cli, plat, queryDb, writeProject } from './helpers.js';
+
+let dir: string;
+let manifest: Manifest;
+beforeAll(async () => {
+  ({ dir, manifest } = await builtExample());
+}, 120_000);
+
+const totalRevenue = async () => Number((await queryDb(dir, 'select round(sum(total_revenue), 2) as t from marts.revenue_per_hour'))[0]!.t);
+
+describe('agent tools in the project', () => {
+  it('are DAG nodes that depend on the models they read', () => {
+    expect(manifest.parents['agent_tool.ecommerce.total_revenue']).toEqual(['model.ecommerce.revenue_per_hour']);
+    expect(manifest.parents['agent_tool.ecommerce.revenue_trend']!.sort()).toEqual(['model.ecommerce.active_users_per_hour', 'model.ecommerce.revenue_per_hour']);
+    expect(manifest.parents['agent_tool.ecommerce.purchase_propensity']).toEqual(['ml_score.ecommerce.purchase_propensity']);
+    expect(manifest.agents.analyst!.tools.map((t) => t.name)).toEqual([
+      'total_revenue', 'revenue_trend', 'inactive_users', 'conversion_rates', 'top_products', 'purchase_propensity', 'list_models', 'describe_model', 'search_catalog', 'run_sql',
+    ]);
+  });
+});
+
+describe('the tool-calling loop (LangChain fake chat model)', () => {
+  it('runs the tool the model picks and cites tools, tables and SQL', async () => {
+    const model = new ScriptedChatModel([{ calls: [{ name: 'total_revenue', args: {} }] }, { text: 'Total revenue is in the tool result.' }]);
+    const answer = await new Agent(manifest, { chatModel: model, embeddings: null }).ask('What is the total revenue?');
+    expect(answer.mode).toBe('llm');
+    expect(model.boundTools.map((t) => t.function.name)).toContain('total_revenue');
+    expect(answer.calls.map((c) => [c.tool, c.ok])).toEqual([['total_revenue', true]]);
+    expect(answer.calls[0]!.rows[0]!.total_revenue).toBe(await totalRevenue());
+    expect(answer.answer).toBe('Total revenue is in the tool result.\n\nSources: total_revenue (marts.revenue_per_hour)');
+    expect(answer.tables).toEqual(['marts.revenue_per_hour']);
+    expect(answer.sql[0]).toContain('"marts"."revenue_per_hour"');
+    // The model's second turn saw the rows.
+    const toolMessage = model.seen[1]!.find((m) => m instanceof ToolMessage)!;
+    expect(JSON.parse(String(toolMessage.content)).rows[0].total_revenue).toBe(await totalRevenue());
+  });
+
+  it('gives the model the reason its arguments were rejected, and runs the corrected call', async () => {
+    const model = new ScriptedChatModel([
+      { calls: [{ name: 'revenue_trend', args: { hours: 1000 } }] },
+      { calls: [{ name: 'revenue_trend', args: { hours: 3 } }] },
+      { text: 'Here are the last three hours.' },
+    ]);
+    const answer = await new Agent(manifest, { chatModel: model, embeddings: null }).ask('why did revenue drop in the last hour?');
+    expect(answer.calls.map((c) => c.ok)).toEqual([false, true]);
+    expect(answer.calls[0]!.error).toBe('invalid arguments for revenue_trend: hours must be <= 168');
+    expect(JSON.parse(String(model.seen[1]!.at(-1)!.content))).toEqual({ error: 'invalid arguments for revenue_trend: hours must be <= 168' });
+    const latest = await queryDb(dir, 'select total_revenue from marts.revenue_per_hour order by hour_window desc limit 3');
+    expect(answer.calls[1]!.rows.map((r) => r.total_revenue)).toEqual(latest.map((r) => r.total_revenue));
+  });
+
+  it('answers an unknown tool with the list of tools', async () => {
+    const model = new ScriptedChatModel([{ calls: [{ name: 'drop_everything', args: {} }] }, { text: 'Sorry.' }]);
+    const answer = await new Agent(manifest, { chatModel: model, embeddings: null }).ask('clean up the database');
+    expect(answer.calls[0]!.error).toMatch(/^there is no tool "drop_everything"; the tools are: total_revenue, revenue_trend, .*run_sql$/);
+    expect(answer.answer).toBe('Sorry.');
+  });
+
+  it('binds arguments as parameters, so text in them is never SQL', async () => {
+    const model = new ScriptedChatModel([
+      { calls: [{ name: 'top_products', args: { by: "revenue' ; drop table marts.revenue_per_hour; --" } }] },
+      { calls: [{ name: 'purchase_propensity', args: { user_id: '42 or 1=1' } }] },
+      { calls: [{ name: 'inactive_users', args: { hours: '1; drop table marts.revenue_per_hour' } }] },
+      { text: 'done' },
+    ]);
+    const answer = await new Agent(manifest, { chatModel: model, embeddings: null }).ask('top products');
+    expect(answer.calls.map((c) => [c.tool, c.ok])).toEqual([['top_products', false], ['purchase_propensity', false], ['inactive_users', false]]);
+    expect(answer.calls[0]!.error).toBe('invalid arguments for top_products: by must be equal to one of the allowed values');
+    expect(answer.calls[1]!.error).toMatch(/Conversion Error: Could not convert string '42 or 1=1' to INT/);
+    expect(answer.calls[2]!.error).toBe('invalid arguments for inactive_users: hours must be integer');
+    expect(await queryDb(dir, 'select count(*) as n from marts.revenue_per_hour')).toEqual([{ n: 48n }]);
+  });
+
+  it('stops after the step limit', async () => {
+    const model = new ScriptedChatModel([{ calls: [{ name: 'list_models', args: {} }] }]);
+    const answer = await new Agent(manifest, { chatModel: model, embeddings: null }).ask('loop forever');
+    expect(answer.calls).toHaveLength(manifest.agents.analyst!.limits.steps);
+    expect(answer.answer).toMatch(/^I could not finish within 8 steps/);
+  });
+});
+
+describe('the Ollama client', () => {
+  it('calls tools through Ollama\'s chat API (one recorded exchange)', async () => {
+    const ollama = await fakeOllama({
+      models: ['mistral:latest'],
+      // Ollama streams NDJSON; the first reply asks for a tool, the second answers.
+      chat: (_, index) =>
+        index === 0
+          ? [
+              { model: 'mistral', created_at: '2026-11-22T10:00:00Z', message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'conversion_rates', arguments: { hours: 2 } } }] }, done: false },
+              { model: 'mistral', created_at: '2026-11-22T10:00:01Z', message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 812, eval_count: 24 },
+            ]
+          : [
+              { model: 'mistral', created_at: '2026-11-22T10:00:02Z', message: { role: 'assistant', content: 'Overall, 2.6% of views ' }, done: false },
+              { model: 'mistral', created_at: '2026-11-22T10:00:03Z', message: { role: 'assistant', content: 'lead to a cart.' }, done: true, done_reason: 'stop', prompt_eval_count: 1290, eval_count: 12 },
+            ],
+    });
+    try {
+      const answer = await new Agent(manifest, { env: { OLLAMA_HOST: ollama.url }, embeddings: null }).ask('Show me the conversion rates');
+      expect(answer.mode).toBe('llm');
+      expect(answer.answer).toBe('Overall, 2.6% of views lead to a cart.\n\nSources: conversion_rates (marts.conversion_rate)');
+      expect(answer.calls[0]!.rows).toHaveLength(3);
+      const chats = ollama.requests.filter((r) => r.path === '/api/chat');
+      expect(chats).toHaveLength(2);
+      expect(chats[0]!.body.model).toBe('mistral');
+      expect((chats[0]!.body.tools as { function: { name: string } }[]).map((t) => t.function.name)).toContain('conversion_rates');
+      const messages = chats[1]!.body.messages as { role: string; content: string }[];
+      expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool']);
+      expect(JSON.parse(messages[3]!.content).rows[0].hour_window_or_total).toBe('overall');
+    } finally {
+      await ollama.close();
+    }
+  });
+
+  it('falls back without an LLM when Ollama is unreachable or lacks the model', async () => {
+    const closed = await fakeOllama({ models: [] });
+    await closed.close(); // a port nothing listens on
+    const unreachable = await new Agent(manifest, { env: { OLLAMA_HOST: closed.url } }).ask('What is the total revenue?');
+    expect(unreachable.mode).toBe('fallback');
+    expect(unreachable.llm.problem).toBe(`no Ollama at ${closed.url}: connect ECONNREFUSED ${closed.url.slice('http://'.length)}`);
+    const ollama = await fakeOllama({ models: ['llama3:latest'] });
+    try {
+      const missing = await new Agent(manifest, { env: { OLLAMA_HOST: ollama.url } }).ask('What is the total revenue?');
+      expect(missing.llm.problem).toBe(`Ollama at ${ollama.url} does not have the model mistral (run: ollama pull mistral)`);
+      expect(missing.calls[0]!.tool).toBe('total_revenue');
+    } finally {
+      await ollama.close();
+    }
+  });
+});
+
+describe('search_catalog', () => {
+  it('ranks by keywords (BM25) without embeddings', async () => {
+    const call = await new Agent(manifest, { chatModel: null, embeddings: null }).callTool('search_catalog', { query: 'average order value per hour', limit: 3 });
+    expect(call.details).toEqual({ method: 'bm25', note: null });
+    expect(call.rows[0]).toMatchObject({ kind: 'column', name: 'revenue_per_hour.avg_order_value', relation: 'marts.revenue_per_hour' });
+  });
+
+  it('ranks with Ollama embeddings stored in DuckDB and array_cosine_similarity', async () => {
+    // Deterministic embeddings: one dimension per vocabulary word.
+    const vocabulary = ['shopper', 'shoppers', 'user', 'buy', 'propensity', 'probability', 'revenue', 'hour', 'conversion', 'cart', 'events', 'rejected'];
+    const embed = (texts: string[]) => texts.map((t) => vocabulary.map((w) => (t.toLowerCase().includes(w) ? 1 : 0) + 0.01));
+    const ollama = await fakeOllama({ models: ['mistral:latest', 'nomic-embed-text:latest'], embed });
+    try {
+      const agent = new Agent(manifest, { env: { OLLAMA_HOST: ollama.url }, chatModel: null });
+      const { OllamaEmbeddings } = await import('@langchain/ollama');
+      const withEmbeddings = new Agent(manifest, { chatModel: null, embeddings: new OllamaEmbeddings({ model: 'nomic-embed-text', baseUrl: ollama.url }) });
+      const first = await withEmbeddings.callTool('search_catalog', { query: 'rejected events', limit: 2 });
+      expect(first.details).toEqual({ method: 'embeddings', note: null });
+      expect(first.rows.map((r) => r.relation)).toEqual(['staging.stg_events_rejected', 'staging.stg_events_rejected']);
+      const embedded = ollama.requests.filter((r) => r.path === '/api/embed').map((r) => [r.body.input].flat().length);
+      await withEmbeddings.callTool('search_catalog', { query: 'purchase propensity', limit: 1 });
+      const after = ollama.requests.filter((r) => r.path === '/api/embed').map((r) => [r.body.input].flat().length);
+      // The catalog was embedded once and cached in target/agent_index.duckdb; later searches embed only the query.
+      expect(after.slice(embedded.length)).toEqual([1]);
+      expect(await queryDb(dir, 'select count(*) as n from catalog_embeddings', 'target/agent_index.duckdb')).toEqual([{ n: BigInt(embedded[0]!) }]);
+      expect((await agent.callTool('search_catalog', { query: 'x' })).details).toMatchObject({ method: 'bm25' });
+    } finally {
+      await ollama.close();
+    }
+  });
+});
+
+describe('without an LLM', () => {
+  const ask = (question: string) => new Agent(manifest, { chatModel: null, embeddings: null }).ask(question);
+
+  it('answers "What is the total revenue?" with the revenue tool', async () => {
+    const answer = await ask('What is the total revenue?');
+    expect(answer.mode).toBe('fallback');
+    expect(answer.answer).toMatch(/^The LLM is unavailable \(no LLM: --no-llm\), so plat answered from its tools\.\nThe closest tool is total_revenue/);
+    expect(answer.calls[0]!.rows[0]!.total_revenue).toBe(await totalRevenue());
+    expect(answer.answer).toContain(`total_revenue: ${(await totalRevenue()).toLocaleString('en-US', { maximumFractionDigits: 4 })}`);
+  });
+
+  it('answers "Why did revenue drop in the last hour?" with the latest hours', async () => {
+    const answer = await ask('Why did revenue drop in the last hour?');
+    expect(answer.calls[0]!.tool).toBe('revenue_trend');
+    const latest = await queryDb(dir, 'select hour_window from marts.revenue_per_hour order by hour_window desc limit 6');
+    expect(answer.calls[0]!.rows.map((r) => r.hour_window)).toEqual(latest.map((r) => (r.hour_window as Date).toISOString()));
+    expect(answer.calls[0]!.columns).toContain('revenue_change_pct');
+  });
+
+  it('answers "Which users are inactive?", "Show me the conversion rates" and "top 5 products"', async () => {
+    const inactive = await ask('Which users are inactive?');
+    expect(inactive.calls[0]!.tool).toBe('inactive_users');
+    expect(inactive.calls[0]!.rows.every((r) => Number(r.hours_inactive) >= 12)).toBe(true);
+    const conversion = await ask('Show me the conversion rates');
+    expect(conversion.calls[0]!.tool).toBe('conversion_rates');
+    expect(conversion.calls[0]!.rows[0]!.hour_window_or_total).toBe('overall');
+    const products = await ask('top 5 products');
+    expect(products.calls[0]!.tool).toBe('top_products');
+    expect(products.calls[0]!.rows).toHaveLength(5);
+  });
+
+  it('predicts a shopper\'s propensity with the promoted model, as scoring did', async () => {
+    const answer = await ask('what is the purchase propensity for user 42?');
+    expect(answer.calls[0]!.tool).toBe('purchase_propensity');
+    const [scored] = await queryDb(dir, 'select probability from ml.predictions_purchase_propensity where user_id = 42');
+    expect(answer.calls[0]!.rows[0]!.probability).toBeCloseTo(Number(scored!.probability), 3);
+  });
+
+  it('shows the closest table when no tool fits', async () => {
+    const answer = await ask('rejected rows reason');
+    expect(answer.calls[0]!.tables).toEqual(['staging.stg_events_rejected']);
+    expect(answer.calls[0]!.rows.length).toBeGreaterThan(0);
+  });
+});
+
+describe('safety', () => {
+  const sql = (text: string) => new Agent(manifest, { chatModel: null }).ask(`sql ${text}`);
+
+  it.each([
+    ["select * from read_csv('/etc/passwd')", /file system operations are disabled/],
+    ["select * from read_text('/etc/passwd')", /file system operations are disabled/],
+    ["select * from glob('/etc/*')", /file system operations are disabled/],
+    ["copy marts.revenue_per_hour to '/tmp/plat-stolen.csv'", /file system operations are disabled|only SELECT/],
+    ["attach '/tmp/plat-other.duckdb' as other", /only SELECT queries may run here|file system operations are disabled/],
+    ["attach ':memory:' as other", /only SELECT queries may run here; this is a ATTACH statement/],
+    ['install httpfs', /only SELECT queries may run here|disabled/],
+    ['load httpfs', /only SELECT queries may run here|disabled/],
+    ['pragma database_list', /^only SELECT queries may run here; this is a PRAGMA statement$/],
+    ['call duckdb_settings()', /^only SELECT queries may run here; this is a CALL statement$/],
+    ['/* hidden */ pragma threads = 1', /^only SELECT queries may run here; this is a (PRAGMA|SET) statement$/],
+    ['set enable_external_access = true', /only SELECT queries may run here|locked/],
+    ['drop table marts.revenue_per_hour', /only SELECT queries may run here; this is a DROP statement/],
+    ['create table x as select 1', /only SELECT queries may run here; this is a CREATE statement/],
+    ['delete from marts.revenue_per_hour', /only SELECT queries may run here; this is a DELETE statement/],
+    ['select 1; drop table marts.revenue_per_hour', /^only one statement may run at a time \(found 2\)$/],
+    ["export database '/tmp/plat-export'", /only SELECT queries may run here|file system operations are disabled/],
+  ])('refuses %s', async (statement, reason) => {
+    const answer = await sql(statement);
+    expect(answer.calls[0]!.ok).toBe(false);
+    expect(answer.calls[0]!.error).toMatch(reason);
+    expect(await queryDb(dir, 'select count(*) as n from marts.revenue_per_hour')).toEqual([{ n: 48n }]);
+  });
+
+  it('cuts results at the row limit and stops queries at the time limit', async () => {
+    const many = await sql('select * from range(1000000)');
+    expect(many.calls[0]!.rows).toHaveLength(200);
+    expect(many.calls[0]!.truncated).toBe(true);
+    const quick = { ...manifest, agents: { analyst: { ...manifest.agents.analyst!, limits: { rows: 5, timeoutMs: 300, steps: 8 } } } };
+    const started = performance.now();
+    const slow = await new Agent(quick, { chatModel: null }).ask('sql select count(*) from range(100000000000) a');
+    expect(slow.calls[0]!.error).toBe('the query ran longer than the 0.3s limit and was stopped');
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('the HTTP API', () => {
+  it('serves health, tools, tool calls and questions with JSON errors', async () => {
+    const server = await serveAgent(new Agent(manifest, { chatModel: null, embeddings: null }), 0);
+    const call = async (method: string, path: string, body?: string) => {
+      const response = await fetch(`${server.url}${path}`, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
+    };
+    try {
+      expect(await call('GET', '/health')).toEqual({ status: 200, body: { ok: true, agent: 'analyst', tools: 10, llm: null } });
+      const tools = await call('GET', '/v1/tools');
+      expect(tools.body.tools.map((t: { name: string }) => t.name)).toHaveLength(10);
+      expect(tools.body.tools[0].parameters.properties.hours.type).toBe('integer');
+
+      const revenue = await call('POST', '/v1/tools/total_revenue', '{"hours": 3}');
+      expect(revenue.status).toBe(200);
+      expect(revenue.body.rows[0].hours).toBe(3);
+      expect(revenue.body.params).toEqual({ hours: 3 });
+
+      expect(await call('POST', '/v1/tools/total_revenue', '{"hours": -1}')).toEqual({ status: 400, body: { error: { status: 400, message: 'invalid arguments for total_revenue: hours must be >= 1' } } });
+      expect((await call('POST', '/v1/tools/nope', '{}')).status).toBe(404);
+      expect((await call('POST', '/v1/tools/run_sql', '{"sql": "drop table marts.revenue_per_hour"}')).body.error.message).toBe('only SELECT queries may run here; this is a DROP statement');
+      expect(await call('POST', '/v1/tools/total_revenue', '{not json')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^the body is not JSON/) } } });
+
+      const asked = await call('POST', '/v1/ask', JSON.stringify({ question: 'Show me the conversion rates' }));
+      expect(asked.status).toBe(200);
+      expect(asked.body).toMatchObject({ mode: 'fallback', tables: ['marts.conversion_rate'] });
+      expect(asked.body.calls[0].tool).toBe('conversion_rates');
+      expect(await call('POST', '/v1/ask', '{}')).toEqual({ status: 400, body: { error: { status: 400, message: 'the body needs a "question" string' } } });
+      expect((await call('GET', '/v1/ask')).status).toBe(405);
+      expect((await call('GET', '/nothing')).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the CLI', () => {
+  it('plat ask answers as text and JSON, and a refused query exits 1', () => {
+    const text = plat(['ask', '--no-llm', 'What', 'is', 'the', 'total', 'revenue?'], dir);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^The LLM is unavailable \(no LLM: --no-llm\), so plat answered from its tools\.\nThe closest tool is total_revenue/);
+    expect(text.stdout).toContain('SQL (bound: {"hours":null}):\n  with hours as (');
+    const json = plat(['ask', '--no-llm', '--json', 'top 3 products'], dir);
+    expect(JSON.parse(json.stdout)).toMatchObject({ mode: 'fallback', tables: ['staging.stg_events'] });
+    const refused = plat(['ask', 'sql delete from marts.revenue_per_hour'], dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('The query was refused: only SELECT queries may run here; this is a DELETE statement');
+  });
+
+  it('plat agent keeps a session: sql, /tools, /quit', () => {
+    const session = spawnSync(process.execPath, [cli, 'agent', '--no-llm'], { cwd: dir, input: 'sql select 41 + 1 as answer\n/tools\n/quit\n', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(session.status).toBe(0);
+    expect(session.stdout).toContain('answer\n──────\n    42');
+    expect(session.stdout).toContain('purchase_propensity  How likely a shopper is to buy');
+  });
+});
+
+describe('agent declarations', () => {
+  const diagnosticsOf = (agents: string) => {
+    const project = writeProject({
+      'plat_project.yml': 'name: shop\n',
+      'models/orders.sql': 'select 1 as id, 10.5 as amount',
+      'agents/a.yml': agents,
+    });
+    return compileProject(readProjectFiles(project), { env: {} }).diagnostics.map(formatDiagnostic);
+  };
+
+  it('point at unknown tools, undeclared parameters, bad refs and half-declared tools', () => {
+    expect(
+      diagnosticsOf(
+        [
+          'agents:',
+          '  - name: helper',
+          '    tools: [order_total, list_model]',
+          'tools:',
+          '  - name: order_total',
+          '    description: Sum of orders.',
+          '    parameters: { type: object, properties: { min_amount: { type: number } } }',
+          '    sql: select sum(amount) from {{ref "order"}} where amount >= $min_amnt',
+          '  - name: broken',
+          '    description: Neither SQL nor a built-in.',
+          '  - name: guess',
+          '    description: Predicts.',
+          '    builtin: ml_predict',
+          '    model: churn',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'agents/a.yml:8:10 — unknown ref "order" — did you mean "orders"?',
+      'agents/a.yml:8:10 — tool order_total: $min_amnt is not a declared parameter — did you mean "min_amount"?',
+      'agents/a.yml:7:17 — tool order_total: parameter min_amount is declared but the SQL never uses $min_amount',
+      'agents/a.yml:9:11 — tool broken: a tool needs exactly one of sql: or builtin: — builtins: list_models, describe_model, search_catalog, run_sql, ml_predict',
+      'agents/a.yml:14:12 — tool guess: no ML model "churn"',
+      'agents/a.yml:3:26 — agent helper: no tool "list_model" — did you mean "list_models"?',
+    ]);
+  });
+
+  it('validate agents/*.yml against its schema', () => {
+    expect(diagnosticsOf('agents:\n  - name: helper\n    tools: [run_sql]\n    limits: { timeout: soon }\n')).toEqual([
+      'agents/a.yml:4:24 — at agents[0].limits.timeout: "soon" is not a duration such as 500ms, 10s or 1m',
+    ]);
+  });
+});
