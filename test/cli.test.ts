@@ -15,18 +15,18 @@ describe('plat CLI', () => {
     const { code, stdout } = plat(['build'], dir);
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines[0]).toBe('plat build: 48 nodes (1 source, 8 models, 37 tests, 1 training, 1 scoring) on target/plat.duckdb, 4 threads');
+    expect(lines[0]).toBe('plat build: 54 nodes (1 source, 8 models, 37 tests, 1 training, 1 scoring, 6 agent tools) on target/plat.duckdb, 4 threads');
     expect(lines).toContain('note: source ecommerce.events: no Kafka broker configured (KAFKA_BROKERS unset), filling bronze.events from its generator');
-    expect(stdout).toMatch(/^ ?\d+ of 48 OK {4}source bronze\.events \.+ 100,000 rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 48 OK {4}table marts\.revenue_per_hour \.+ 48 rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 48 OK {4}ephemeral int_events_classified \.+ inlined$/m);
-    expect(stdout).toMatch(/^Finished 48 nodes in \d+\.\d\ds: 42 OK, 6 warnings, 0 errors, 0 skipped$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 54 OK {4}source bronze\.events \.+ 100,000 rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 54 OK {4}table marts\.revenue_per_hour \.+ 48 rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 54 OK {4}ephemeral int_events_classified \.+ inlined$/m);
+    expect(stdout).toMatch(/^Finished 54 nodes in \d+\.\d\ds: 48 OK, 6 warnings, 0 errors, 0 skipped$/m);
     expect(stdout).toMatch(/^ {2}ML purchase_propensity \(v1 promoted, trained now\): accuracy 0\.\d{3}, .*roc_auc 0\.\d{3}, log_loss 0\.\d{3}$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 48 WARN  test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 48 PASS  test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 54 WARN  test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 54 PASS  test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
     expect(stdout).not.toContain('\x1b[');
     const results = JSON.parse(readFileSync(join(dir, 'target/run_results.json'), 'utf8'));
-    expect(results.results).toHaveLength(48);
+    expect(results.results).toHaveLength(54);
     expect(results.results.find((r: { name: string }) => r.name === 'unique_stg_events_event_id')).toMatchObject({ kind: 'test', status: 'pass', failures: 0 });
     expect(existsSync(join(dir, 'target/manifest.json'))).toBe(true);
     expect(readFileSync(join(dir, 'target/compiled/models/marts/revenue_per_hour.sql'), 'utf8')).toContain('date_trunc(\'hour\', event_ts at time zone \'UTC\')');
@@ -58,6 +58,7 @@ describe('plat CLI', () => {
     expect(plat(['ls', '--select', 'state:modified+', '--output', 'name'], dir).stdout.trim().split('\n').sort()).toEqual([
       'conversion_rate',
       'conversion_rate_counts_shoppers_not_events',
+      'conversion_rates',
       'not_null_conversion_rate_hour_window',
       'range_conversion_rate_cart_to_purchase_rate',
       'range_conversion_rate_view_to_cart_rate',

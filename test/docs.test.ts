@@ -48,8 +48,8 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
       const x = (id: string) => graph.getNodeAttribute(id, 'x');
       return { order: graph.order, names: graph.mapNodes((_: string, a: { label: string }) => a.label), leftToRight: x('source.ecommerce.ecommerce.events') < x('model.ecommerce.stg_events') && x('model.ecommerce.stg_events') < x('model.ecommerce.revenue_per_hour') };
     });
-    expect(graph.order).toBe(48);
-    expect(graph.names).toEqual(expect.arrayContaining(['ecommerce.events', 'stg_events', 'revenue_per_hour', 'user_features', 'purchase_propensity', 'predictions_purchase_propensity']));
+    expect(graph.order).toBe(54);
+    expect(graph.names).toEqual(expect.arrayContaining(['ecommerce.events', 'stg_events', 'revenue_per_hour', 'user_features', 'purchase_propensity', 'predictions_purchase_propensity', 'total_revenue']));
     expect(graph.leftToRight).toBe(true);
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(repoRoot, 'test-results/lineage.png') });
@@ -75,11 +75,11 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'user_features');
     await page.fill('#filter', '+revenue_per_hour');
     await page.press('#filter', 'Enter');
-    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('5 of 48 nodes');
-    expect(await page.evaluate(() => (window as any).platDocs.hidden().size)).toBe(43);
+    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('5 of 54 nodes');
+    expect(await page.evaluate(() => (window as any).platDocs.hidden().size)).toBe(49);
     await page.fill('#filter', 'tag:marts,resource_type:model');
     await page.press('#filter', 'Enter');
-    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('4 of 48 nodes');
+    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('4 of 54 nodes');
     await page.fill('#filter', '');
     await page.press('#filter', 'Enter');
   });
@@ -97,6 +97,16 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     await page.goto(`${site}#node=${encodeURIComponent('ml_train.ecommerce.purchase_propensity')}`);
     expect(await page.locator('#metrics').innerText()).toMatch(/roc_auc\s+0\.\d{4}/);
     expect(await page.locator('svg[aria-label="ROC curve"] polyline').count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows an agent tool with its agent, what it reads, its parameters and SQL', async () => {
+    await page.goto(`${site}#node=${encodeURIComponent('agent_tool.ecommerce.revenue_trend')}`);
+    await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'revenue_trend');
+    const panel = await page.locator('#panel').innerText();
+    expect(panel).toContain('parameterized query · used by analyst · reads marts.revenue_per_hour, marts.active_users_per_hour');
+    expect(panel).toContain('"maximum": 168');
+    expect(panel).toContain('limit $hours');
     expect(errors).toEqual([]);
   });
 
