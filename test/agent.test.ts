@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { ToolMessage } from '@langchain/core/messages';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Agent, compileProject, formatDiagnostic, readProjectFiles, serveAgent, type Manifest } from '../framework/index.js';
+import { Agent, build, compileProject, formatDiagnostic, readProjectFiles, serveAgent, type Manifest } from '../framework/index.js';
 import { builtExample, fakeOllama, ScriptedChatModel } from './agent-helpers.js';
 import { cli, plat, queryDb, writeProject } from './helpers.js';
 
@@ -353,5 +353,36 @@ describe('agent declarations', () => {
     expect(diagnosticsOf('agents:\n  - name: helper\n    tools: [run_sql]\n    limits: { timeout: soon }\n')).toEqual([
       'agents/a.yml:4:24 — at agents[0].limits.timeout: "soon" is not a duration such as 500ms, 10s or 1m',
     ]);
+  });
+});
+
+describe('plat serve and projects without agents', () => {
+  it('serves over HTTP until Ctrl-C', async () => {
+    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--no-llm'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const until = performance.now() + 20_000;
+      while (!/on (http:\/\/127\.0\.0\.1:\d+)/.test(stdout) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+      const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+      const asked = (await (await fetch(`${url}/v1/ask`, { method: 'POST', body: JSON.stringify({ question: 'sql select 6 * 7 as answer' }) })).json()) as { calls: { rows: unknown[] }[] };
+      expect(asked.calls[0]!.rows).toEqual([{ answer: 42 }]);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('gives a project without agents/ the built-in tools', async () => {
+    const project = writeProject({ 'plat_project.yml': 'name: tiny\n', 'models/numbers.sql': '{{config materialized="table"}}select range as n from range(5)' });
+    const tiny = compileProject(readProjectFiles(project), { env: {} }).manifest;
+    await build(tiny, { env: {} });
+    const agent = new Agent(tiny, { chatModel: null, embeddings: null });
+    expect(agent.settings.name).toBe('default');
+    expect(agent.tools().map((t) => t.name)).toEqual(['list_models', 'describe_model', 'search_catalog', 'run_sql']);
+    const described = await agent.callTool('describe_model', { model: 'numbers' });
+    expect(described.rows).toEqual([{ column: 'n', type: 'BIGINT', description: '', tests: '' }]);
+    expect((await agent.callTool('describe_model', { model: 'number' })).error).toBe('no model or source "number" (did you mean "numbers"?); list_models shows them all');
   });
 });
