@@ -42,6 +42,7 @@ describe('node selection', () => {
     expect(names(['models/staging'])).toEqual(['stg_a', 'stg_b']);
     expect(names(['source:raw.users+'])).toEqual(['int_ab', 'mart_x', 'mart_y', 'raw.users', 'stg_b']);
     expect(names(['stg_*'])).toEqual(['stg_a', 'stg_b']);
+    expect(names(['unique_id:model.*.int_ab+'])).toEqual(['int_ab', 'mart_x', 'mart_y']);
   });
   it('unions space-separated terms and intersects comma-joined ones', () => {
     expect(names(['stg_a mart_x'])).toEqual(['mart_x', 'stg_a']);

@@ -63,6 +63,40 @@ describe('watch mode', () => {
     expect(names(await next(3))).toEqual(['c']);
   });
 
+  it('survives invalid YAML, a cycle and a SQL error, each shown with its location', async () => {
+    const dir = writeProject(files);
+    const { next, names } = await startWatching(dir);
+    await next(1);
+    writeFileSync(join(dir, 'models/b.yml'), 'models:\n  - name: b\n    columns: [\n');
+    const yaml = await next(2);
+    expect(yaml.diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([['YAML_SYNTAX', 'models/b.yml', 4]]);
+    writeFileSync(join(dir, 'models/b.yml'), files['models/b.yml']);
+    await next(3);
+    writeFileSync(join(dir, 'models/a.sql'), 'select * from {{ref "c"}}');
+    expect((await next(4)).diagnostics.map((d) => d.code)).toEqual(['CYCLE']);
+    writeFileSync(join(dir, 'models/a.sql'), '{{config materialized="table"}}\nselect 1 as id,\n  no_such_column');
+    const failed = await next(5);
+    expect(failed.results!.success).toBe(false);
+    expect(failed.results!.results.find((r) => r.name === 'a')!.error).toMatchObject({ file: 'models/a.sql', line: 3 });
+    writeFileSync(join(dir, 'models/a.sql'), '{{config materialized="table"}}select 2 as id');
+    const fixed = await next(6);
+    expect(fixed.results!.success).toBe(true);
+    expect(names(fixed)).toEqual(['a', 'b', 'c', 'not_null_b_id']);
+  });
+
+  it('retries what failed or was skipped in the next rebuild', async () => {
+    const dir = writeProject(files);
+    const { next, names } = await startWatching(dir);
+    await next(1);
+    writeFileSync(join(dir, 'models/a.sql'), '{{config materialized="table"}}select null::int as id');
+    const failing = await next(2);
+    expect(failing.results!.results.map((r) => [r.name, r.status]).sort()).toEqual([['a', 'success'], ['b', 'success'], ['c', 'skipped'], ['not_null_b_id', 'fail']]);
+    writeFileSync(join(dir, 'models/d.sql'), 'select 43 as answer');
+    const retried = await next(3);
+    expect(retried.retried.sort()).toEqual(['model.w.c', 'test.w.not_null_b_id']);
+    expect(names(retried)).toEqual(['c', 'd', 'not_null_b_id']);
+  });
+
   it('makes one rebuild of a burst of 20 saves', async () => {
     const dir = writeProject(files);
     const { next, cycles } = await startWatching(dir);

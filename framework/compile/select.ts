@@ -99,6 +99,9 @@ function matchMethod(manifest: Manifest, body: string, state: Manifest | null, d
     case 'tag':
       result = pick((n) => n.tags.some(glob(value)));
       break;
+    case 'unique_id':
+      result = pick((n) => glob(value)(n.uniqueId));
+      break;
     case 'path': {
       const prefix = value.replace(/\/+$/, '');
       result = pick((n) => n.path === prefix || n.path.startsWith(`${prefix}/`) || glob(prefix)(n.path));
@@ -126,7 +129,7 @@ function matchMethod(manifest: Manifest, body: string, state: Manifest | null, d
       return stateSelection(manifest, value, state, diagnostics);
     default:
       diagnostics.push(
-        diagnostic('SELECTOR', { detail: `unknown selector method "${method}"` }, {}, closestHint(method, ['tag', 'path', 'source', 'state', 'fqn', 'resource_type', 'test_type', 'test_name', 'config.materialized'])),
+        diagnostic('SELECTOR', { detail: `unknown selector method "${method}"` }, {}, closestHint(method, ['tag', 'path', 'source', 'state', 'fqn', 'unique_id', 'resource_type', 'test_type', 'test_name', 'config.materialized'])),
       );
       return new Set();
   }

@@ -22,6 +22,8 @@ export interface WatchCycle {
   recompiled: string[] | null;
   /** Nodes whose definition changed (state:modified against the previous good compile). */
   changed: string[];
+  /** Nodes that failed or were skipped last time, run again with what is downstream of them. */
+  retried: string[];
   /** Relations dropped because their model was deleted. */
   dropped: string[];
   results: RunResults | null;
@@ -61,6 +63,7 @@ export async function watchProject(options: WatchOptions): Promise<void> {
   const files = readProjectFiles(root);
   const compiler = new IncrementalCompiler({ vars: options.vars, env: options.env ?? process.env });
   let previous: Manifest | null = null;
+  let unfinished = new Set<string>();
   let number = 0;
   let pending: string[] = [];
   let firstSave = 0;
@@ -80,6 +83,7 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       manifest: null,
       recompiled: compiled.recompiled,
       changed: [],
+      retried: [],
       dropped: [],
       results: null,
       compileSeconds,
@@ -91,11 +95,13 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       const before = previous;
       writeCompileArtifacts(manifest, join(root, 'target'), before);
       report.manifest = manifest;
-      const selection = before ? { select: ['state:modified+'], state: before } : {};
+      report.retried = [...unfinished].filter((id) => manifest.nodes[id]);
+      const selection = before ? { select: ['state:modified+', ...report.retried.map((id) => `unique_id:${id}+`)], state: before } : {};
       report.changed = before ? [...selectNodes(manifest, { select: ['state:modified'], state: before }).ids] : Object.keys(manifest.nodes);
       if (before) report.dropped = await dropDeleted(before, manifest);
-      if (report.changed.length > 0) {
+      if (report.changed.length > 0 || report.retried.length > 0) {
         report.results = await verbs[options.verb](manifest, { ...selection, env: options.env, threads: options.threads, onEvent: options.onEvent });
+        unfinished = new Set(report.results.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped').map((r) => r.uniqueId));
       }
       previous = manifest;
     }
@@ -114,7 +120,7 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       running = cycle(saved, startedAt)
         .catch((error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
-          return options.onCycle?.({ number: number++, files: saved, diagnostics: [], manifest: null, recompiled: null, changed: [], dropped: [], results: null, compileSeconds: 0, seconds: 0, error: message });
+          return options.onCycle?.({ number: number++, files: saved, diagnostics: [], manifest: null, recompiled: null, changed: [], retried: [], dropped: [], results: null, compileSeconds: 0, seconds: 0, error: message });
         })
         .finally(() => {
           running = null;

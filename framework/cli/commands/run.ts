@@ -29,7 +29,7 @@ export function cyclePrinter(options: Options): (cycle: WatchCycle) => void {
     const compiledHow = cycle.recompiled ? `${cycle.recompiled.length} recompiled` : 'project recompiled';
     err(
       pc.cyan(
-        `changed ${cycle.files.join(', ')} → ${changed}${cycle.dropped.length ? `; dropped ${cycle.dropped.join(', ')}` : ''}; ` +
+        `changed ${cycle.files.join(', ')} → ${changed}${cycle.retried.length ? `; retried ${cycle.retried.length} that failed before` : ''}${cycle.dropped.length ? `; dropped ${cycle.dropped.join(', ')}` : ''}; ` +
           `${compiledHow} in ${(cycle.compileSeconds * 1000).toFixed(0)}ms; ran ${ran} nodes; ${cycle.seconds.toFixed(2)}s from save to done`,
       ),
     );
