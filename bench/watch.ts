@@ -2,9 +2,9 @@
  * npm run bench:watch [-- --models N --edits N]
  * Runs the watcher in this process on a copy of the example project and on a synthetic project
  * (10,000 models by default), edits one model again and again, and prints p50/p95 of
- * save → rebuilt-and-tested and of the incremental compile alone. On the example it edits the
- * staging model everything reads (stg_events: 34 nodes downstream, ML training included) and,
- * for comparison, a mart.
+ * save → rebuilt-and-tested and of the incremental compile alone. On the example it edits each
+ * staging model — stg_events, which everything reads (34 nodes downstream, ML training
+ * included), and stg_events_rejected, a leaf — and, for comparison, a mart.
  * Targets: example p50 ≤ 300 ms end to end; 10,000-model incremental compile p50 ≤ 100 ms.
  */
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -63,10 +63,12 @@ async function onExample(model: string) {
   return figures;
 }
 const small = await onExample('models/staging/stg_events.sql');
+const leaf = await onExample('models/staging/stg_events_rejected.sql');
 const mart = await onExample('models/marts/revenue_per_hour.sql');
 
 const synthetic = syntheticProject(models, { trivial: true });
 const large = report(await measure(`${models} models (${edits} edits of a staging model)`, synthetic, 'models/staging/group_0/sta_5.sql'));
 rmSync(synthetic, { recursive: true, force: true });
 
-console.log(`targets: example p50 ≤ 300 ms → ${small.e2e <= 300 ? 'met' : 'MISSED'} editing stg_events, ${mart.e2e <= 300 ? 'met' : 'MISSED'} editing a mart; ${models}-model incremental compile p50 ≤ 100 ms → ${large.compile <= 100 ? 'met' : 'MISSED'}`);
+const verdict = (figures: { e2e: number }) => (figures.e2e <= 300 ? 'met' : 'MISSED');
+console.log(`targets: example p50 ≤ 300 ms → ${verdict(small)} editing stg_events, ${verdict(leaf)} editing stg_events_rejected, ${verdict(mart)} editing a mart; ${models}-model incremental compile p50 ≤ 100 ms → ${large.compile <= 100 ? 'met' : 'MISSED'}`);

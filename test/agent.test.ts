@@ -349,6 +349,12 @@ describe('agent declarations', () => {
     ]);
   });
 
+  it('check that tool parameters are a JSON Schema', () => {
+    const found = diagnosticsOf('tools:\n  - name: t\n    description: T.\n    parameters: { type: object, properties: { n: { type: intger } } }\n    sql: select $n\n');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^agents\/a\.yml:4:17 — tool t: parameters is not a valid JSON Schema: parameters\/properties\/n\/type must be equal to one of the allowed values/);
+  });
+
   it('validate agents/*.yml against its schema', () => {
     expect(diagnosticsOf('agents:\n  - name: helper\n    tools: [run_sql]\n    limits: { timeout: soon }\n')).toEqual([
       'agents/a.yml:4:24 — at agents[0].limits.timeout: "soon" is not a duration such as 500ms, 10s or 1m',
