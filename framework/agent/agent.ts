@@ -146,9 +146,9 @@ function finish(answer: Omit<AgentAnswer, 'tables' | 'sql'>): AgentAnswer {
 
 /** The agent to use: the named one, the only one, or built-ins only when agents/ declares none. */
 function chooseAgent(manifest: Manifest, name: string | undefined): AgentSettings {
-  const agents = Object.values(manifest.agents ?? {});
+  const agents = Object.values(manifest.agents);
   if (name) {
-    const found = manifest.agents?.[name];
+    const found = manifest.agents[name];
     if (!found) throw new PlatError('USAGE', `no agent "${name}"`, didYouMean(name, agents.map((a) => a.name)) ?? `agents: ${agents.map((a) => a.name).join(', ') || 'none (declare one in agents/*.yml)'}`);
     return found;
   }

@@ -130,7 +130,7 @@ async function details(
         builtin: node.builtin,
         parameters: node.parameters,
         reads: node.reads.map((r) => `${r.schema}.${r.name}`),
-        agents: Object.values(input.manifest.agents ?? {}).filter((a) => a.tools.some((t) => t.node === node.uniqueId)).map((a) => a.name),
+        agents: Object.values(input.manifest.agents).filter((a) => a.tools.some((t) => t.node === node.uniqueId)).map((a) => a.name),
       };
   }
 }
