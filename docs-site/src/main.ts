@@ -1,5 +1,6 @@
 import Graph from 'graphology';
 import Sigma from 'sigma';
+import { NodePointProgram } from 'sigma/rendering';
 import { selectNodes } from '../../framework/compile/select.js';
 import type { Manifest } from '../../framework/compile/manifest.js';
 import type { DocNode, DocsData } from '../../framework/docs/types.js';
@@ -40,6 +41,8 @@ showTests.checked = !large;
 let hideTests = large;
 // Big projects: plain edges, labels only when zoomed in, nothing redrawn but nodes while moving.
 const renderer = new Sigma(graph, document.getElementById('graph')!, {
+  // Square points are far cheaper to draw than anti-aliased circles where WebGL runs in software.
+  ...(large ? { nodeProgramClasses: { circle: NodePointProgram } } : {}),
   defaultEdgeType: large ? 'line' : 'arrow',
   labelRenderedSizeThreshold: large ? 12 : 5,
   hideEdgesOnMove: large,
