@@ -58,6 +58,15 @@ describe.skipIf(!brokers)('Kafka ingestion (real broker)', () => {
     expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets, count(distinct event_id) as ids from shop.events')).toEqual([
       { n: 99_000n, offsets: 99_000n, ids: 99_000n },
     ]);
+    // Every parsed column holds what its message said, with the message's metadata beside it.
+    expect(
+      await queryDb(
+        dir,
+        `select count(*) filter (where event_id is distinct from (_raw::json->>'event_id') or user_id is distinct from (_raw::json->>'user_id')::integer
+                                  or price is distinct from (_raw::json->>'price')::double or _topic <> '${topic}' or _kafka_ts is null or _ingested_at < _kafka_ts) as wrong
+         from shop.events`,
+      ),
+    ).toEqual([{ wrong: 0n }]);
     expect(await queryDb(dir, 'select error, count(*) as n from shop.events_dead_letter group by 1 order by 1')).toEqual([
       { error: 'missing required field event_id', n: 250n },
       { error: 'not JSON: Unexpected token \'o\', "not json at all" is not valid JSON', n: 250n },

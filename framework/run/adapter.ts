@@ -38,6 +38,13 @@ export interface GuardedResult {
   truncated: boolean;
 }
 
+/** A table private to one session and never written to disk, for staging rows. */
+export interface ScratchTable {
+  scratch: string;
+  /** How SQL on the same session names it. */
+  sql: string;
+}
+
 export interface RowAppender {
   append(row: readonly unknown[]): void;
   close(): void;
@@ -67,7 +74,9 @@ export interface WarehouseSession {
   insertByName(target: Relation, from: Relation): Promise<number>;
   mergeByKey(target: Relation, from: Relation, keys: string[], columns: string[]): Promise<number>;
   deleteByKey(target: Relation, from: Relation, keys: string[]): Promise<number>;
-  appender(relation: Relation): Promise<RowAppender>;
+  appender(target: Relation | ScratchTable): Promise<RowAppender>;
+  /** Creates (or empties) a scratch table on this session. */
+  scratchTable(name: string, columns: ColumnInfo[]): Promise<ScratchTable>;
   /** Prepares (without running) one statement: whether it is a SELECT, its columns and named parameters. */
   inspect(sql: string): Promise<{ select: boolean; columns: ColumnInfo[]; parameters: string[] }>;
   /**

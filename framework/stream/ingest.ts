@@ -4,7 +4,7 @@ import type { WarehouseSession } from '../run/adapter.js';
 import type { IngestProgress } from '../run/results.js';
 import { kafkaClient, unreachable } from './kafka.js';
 import { Lander, type ParsedBatch } from './lander.js';
-import { deadLetterRelation, prepareLanding, saveOffset, storedOffsets } from './landing.js';
+import { deadLetterRelation, landStagedSql, prepareLanding, prepareStaging, saveOffset, storedOffsets } from './landing.js';
 import { compileValidator, messageSchema, validationMessage } from './schema.js';
 
 export interface IngestOptions {
@@ -40,6 +40,7 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
   const ends = await endOffsets(kafka, topic, options.brokers);
 
   await prepareLanding(session, node);
+  const staging = await prepareStaging(session, node);
   /** Next offset to land per partition, as committed in DuckDB. */
   const landed = await storedOffsets(session, node, topic);
   /** Next offset to queue per partition: everything below is landed or on its way. */
@@ -53,7 +54,6 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
   if (caughtUp()) return result;
 
   const validate = compileValidator(messageSchema(node.columns, new Set(node.columns.filter((c) => c.required).map((c) => c.name))));
-  const columns = node.columns.map((c) => c.name);
   // A short long-poll: an idle fetch would otherwise hold disconnect (and stream refreshes) for 5 s.
   const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250 });
   let assigned = new Set<number>();
@@ -70,7 +70,7 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
 
   const lander = new Lander(
     session,
-    { landing: node.relation, deadLetters: deadLetterRelation(node) },
+    { staging, landStaged: landStagedSql(node, topic, staging), deadLetters: deadLetterRelation(node) },
     async (offsets) => {
       for (const [partition, next] of offsets) await saveOffset(session, node, topic, partition, next);
     },
@@ -99,7 +99,7 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
     const messages = batch.messages.filter((m) => Number(m.offset) >= from);
     if (batch.messages.length) resolveOffset(batch.lastOffset());
     if (messages.length === 0) return;
-    const parsed = parseBatch(partition, messages, topic, validate, columns);
+    const parsed = parseBatch(partition, messages, topic, validate);
     queued.set(partition, parsed.nextOffset);
     await lander.add(parsed);
     await heartbeat();
@@ -155,41 +155,21 @@ async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, 
   }
 }
 
-function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: ReturnType<typeof compileValidator>, columns: string[]): ParsedBatch {
-  const ingestedAt = new Date().toISOString();
+function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: ReturnType<typeof compileValidator>): ParsedBatch {
   const rows: unknown[][] = [];
   const dead: unknown[][] = [];
-  const width = columns.length;
-  // Producers stamp whole batches with the same millisecond: format each one once.
-  let lastMs = '';
-  let lastIso = '';
   for (const message of messages) {
     const raw = message.value ? message.value.toString('utf8') : '';
-    if (message.timestamp !== lastMs) {
-      lastMs = message.timestamp;
-      lastIso = new Date(Number(lastMs)).toISOString();
-    }
     const offset = Number(message.offset);
-    const parsed = parse(raw, validate);
-    if (typeof parsed === 'string') {
-      dead.push([raw, parsed, topic, partition, offset, lastIso, ingestedAt]);
-      continue;
-    }
-    const row = new Array<unknown>(width + 6);
-    for (let i = 0; i < width; i++) row[i] = parsed[columns[i]!] ?? null;
-    row[width] = raw;
-    row[width + 1] = topic;
-    row[width + 2] = partition;
-    row[width + 3] = offset;
-    row[width + 4] = lastIso;
-    row[width + 5] = ingestedAt;
-    rows.push(row);
+    const problem = check(raw, validate);
+    if (problem === null) rows.push([raw, partition, offset, Number(message.timestamp)]);
+    else dead.push([raw, problem, topic, partition, offset, new Date(Number(message.timestamp)).toISOString(), new Date().toISOString()]);
   }
   return { partition, rows, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };
 }
 
-/** The message as an object, or why it is a dead letter. */
-function parse(raw: string, validate: ReturnType<typeof compileValidator>): Record<string, unknown> | string {
+/** Why a message is a dead letter, or null when it is valid. */
+function check(raw: string, validate: ReturnType<typeof compileValidator>): string | null {
   let data: unknown;
   try {
     data = JSON.parse(raw);
@@ -197,6 +177,5 @@ function parse(raw: string, validate: ReturnType<typeof compileValidator>): Reco
     return `not JSON: ${error instanceof Error ? error.message : String(error)}`;
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'not a JSON object';
-  if (!validate(data)) return validationMessage(validate);
-  return data as Record<string, unknown>;
+  return validate(data) ? null : validationMessage(validate);
 }

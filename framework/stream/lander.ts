@@ -1,8 +1,9 @@
 import type { Relation } from '../compile/manifest.js';
-import type { WarehouseSession } from '../run/adapter.js';
+import type { ScratchTable, WarehouseSession } from '../run/adapter.js';
 
 export interface ParsedBatch {
   partition: number;
+  /** Valid messages as staging rows (see landing.ts stagingColumns). */
   rows: unknown[][];
   dead: unknown[][];
   /** The offset after the batch's last message. */
@@ -23,7 +24,7 @@ export class Lander {
 
   constructor(
     private readonly session: WarehouseSession,
-    private readonly target: { landing: Relation; deadLetters: Relation },
+    private readonly target: { staging: ScratchTable; landStaged: string; deadLetters: Relation },
     private readonly saveOffsets: (offsets: Map<number, number>) => Promise<void>,
     private readonly landed: (batches: ParsedBatch[]) => void,
     private readonly maxQueuedRows = 250_000,
@@ -67,7 +68,12 @@ export class Lander {
     const offsets = new Map<number, number>();
     for (const batch of batches) offsets.set(batch.partition, Math.max(offsets.get(batch.partition) ?? 0, batch.nextOffset));
     await this.session.transaction(async () => {
-      await append(this.session, this.target.landing, batches.flatMap((b) => b.rows));
+      const rows = batches.flatMap((b) => b.rows);
+      if (rows.length > 0) {
+        await append(this.session, this.target.staging, rows);
+        await this.session.execute(this.target.landStaged);
+        await this.session.execute(`DELETE FROM ${this.target.staging.sql}`);
+      }
       await append(this.session, this.target.deadLetters, batches.flatMap((b) => b.dead));
       await this.saveOffsets(offsets);
     });
@@ -82,7 +88,7 @@ export class Lander {
   }
 }
 
-async function append(session: WarehouseSession, relation: Relation, rows: unknown[][]): Promise<void> {
+async function append(session: WarehouseSession, relation: Relation | ScratchTable, rows: unknown[][]): Promise<void> {
   if (rows.length === 0) return;
   const appender = await session.appender(relation);
   try {

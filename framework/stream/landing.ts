@@ -1,6 +1,6 @@
 import type { SourceNode } from '../compile/manifest.js';
-import { quoteRelation } from '../compile/relation.js';
-import type { ColumnInfo, WarehouseSession } from '../run/adapter.js';
+import { quoteIdentifier, quoteRelation } from '../compile/relation.js';
+import type { ColumnInfo, ScratchTable, WarehouseSession } from '../run/adapter.js';
 
 /** Columns plat adds to every Kafka landing table, after the declared ones. */
 export const metadataColumns: ColumnInfo[] = [
@@ -16,6 +16,40 @@ export const metadataColumns: ColumnInfo[] = [
 export const deadLetterColumns: ColumnInfo[] = [metadataColumns[0]!, { name: 'error', type: 'VARCHAR' }, ...metadataColumns.slice(1)];
 
 export const offsetsTable = { schema: '_plat', name: 'kafka_offsets' };
+
+/**
+ * Valid messages are appended to a scratch table as they came (raw text, partition, offset, Kafka time in
+ * ms) and moved into the landing table by one INSERT … SELECT that extracts the columns in
+ * DuckDB: four appender calls a message instead of one per column, and the JSON work runs on
+ * DuckDB's threads while the consumer keeps fetching. Empty outside a landing transaction,
+ * and never on disk.
+ */
+export const stagingColumns: ColumnInfo[] = [
+  { name: '_raw', type: 'VARCHAR' },
+  { name: '_partition', type: 'INTEGER' },
+  // DOUBLE: the appender takes a JS number as is (offsets and ms timestamps stay below 2^53).
+  { name: '_offset', type: 'DOUBLE' },
+  { name: '_kafka_ms', type: 'DOUBLE' },
+];
+
+/** The session's scratch table that valid messages are staged in before landing. */
+export function prepareStaging(session: WarehouseSession, node: SourceNode): Promise<ScratchTable> {
+  return session.scratchTable(`plat_staging_${node.relation.schema}_${node.relation.name}`, stagingColumns);
+}
+
+/**
+ * Moves the staged messages into the landing table. They passed the source's JSON Schema
+ * already, so json_transform's typed extraction gives the values the schema promised.
+ */
+export function landStagedSql(node: SourceNode, topic: string, staging: ScratchTable): string {
+  const structure = JSON.stringify(Object.fromEntries(node.columns.map((c) => [c.name, c.type ?? 'VARCHAR'])));
+  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  const extracted = node.columns.map((c) => `j.${quoteIdentifier(c.name)}`);
+  return (
+    `INSERT INTO ${quoteRelation(node.relation)} SELECT ${[...extracted, '_raw', literal(topic), '_partition', 'CAST(_offset AS BIGINT)', 'make_timestamptz(CAST(_kafka_ms AS BIGINT) * 1000)', 'now()'].join(', ')}\n` +
+    `FROM (SELECT *, json_transform(_raw, ${literal(structure)}) AS j FROM ${staging.sql})`
+  );
+}
 
 export function landingColumns(node: SourceNode): ColumnInfo[] {
   return [...node.columns.map((c) => ({ name: c.name, type: c.type ?? 'VARCHAR' })), ...metadataColumns];

@@ -4,7 +4,7 @@ import { DuckDBInstance, DuckDBTypeId, StatementType, type DuckDBConnection, typ
 import { quoteRelation } from '../../compile/compile.js';
 import type { Relation } from '../../compile/manifest.js';
 import { PlatError } from '../../core/errors.js';
-import { QueryRejected, WarehouseError, type ColumnInfo, type GuardedResult, type RelationKind, type Row, type RowAppender, type Warehouse, type WarehouseSession } from '../adapter.js';
+import { QueryRejected, WarehouseError, type ColumnInfo, type GuardedResult, type ScratchTable, type RelationKind, type Row, type RowAppender, type Warehouse, type WarehouseSession } from '../adapter.js';
 
 export interface OpenOptions {
   readOnly?: boolean;
@@ -162,8 +162,14 @@ class DuckDBSession implements WarehouseSession {
     return this.execute(`DELETE FROM ${q(target)} AS t WHERE (${tuple('t')}) IN (SELECT (${tuple('s')}) FROM ${q(from)} AS s)`);
   }
 
-  async appender(relation: Relation): Promise<RowAppender> {
-    const appender = await this.connection.createAppender(relation.name, relation.schema);
+  async scratchTable(name: string, columns: ColumnInfo[]): Promise<ScratchTable> {
+    const list = columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
+    await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${ident(name)} (${list})`);
+    return { scratch: name, sql: `temp.main.${ident(name)}` };
+  }
+
+  async appender(target: Relation | ScratchTable): Promise<RowAppender> {
+    const appender = 'scratch' in target ? await this.connection.createAppender(target.scratch, 'main', 'temp') : await this.connection.createAppender(target.name, target.schema);
     const writers = Array.from({ length: appender.columnCount }, (_, i) => columnWriter(appender, appender.columnType(i).typeId));
     return {
       append: (row) => {
