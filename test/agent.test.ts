@@ -183,6 +183,9 @@ describe('without an LLM', () => {
     const latest = await queryDb(dir, 'select hour_window from marts.revenue_per_hour order by hour_window desc limit 6');
     expect(answer.calls[0]!.rows.map((r) => r.hour_window)).toEqual(latest.map((r) => (r.hour_window as Date).toISOString()));
     expect(answer.calls[0]!.columns).toContain('revenue_change_pct');
+    // The latest hour is spelled out in the answer, the change from the hour before included.
+    expect(answer.answer).toContain(`6 rows; the first: hour_window: ${(latest[0]!.hour_window as Date).toISOString()}, total_revenue: `);
+    expect(answer.answer).toMatch(/revenue_change_pct: -?[\d.]+\.\n/);
   });
 
   it('answers "Which users are inactive?", "Show me the conversion rates" and "top 5 products"', async () => {

@@ -92,9 +92,10 @@ function valueFor(name: string, property: Property, lower: string, question: str
   return found === undefined ? undefined : Number(found);
 }
 
-/** A one-row result in words; longer results are left to the table under the answer. */
+/** The result in words: its first row spelled out (tools list what matters most first); the table follows. */
 function summary(call: ToolCall): string {
   if (call.rows.length === 0) return `It returned no rows${call.details && 'note' in call.details ? `: ${String(call.details.note)}` : ''}.`;
-  if (call.rows.length === 1) return Object.entries(call.rows[0]!).map(([k, v]) => `${k}: ${v === null ? '—' : typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 4 }) : v}`).join(', ');
-  return `${call.rows.length}${call.truncated ? '+' : ''} rows:`;
+  const first = Object.entries(call.rows[0]!).map(([k, v]) => `${k}: ${v === null ? '—' : typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 4 }) : v}`).join(', ');
+  if (call.rows.length === 1) return first;
+  return `${call.rows.length}${call.truncated ? '+' : ''} rows; the first: ${first}.`;
 }
