@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchProject, type WatchCycle } from '../framework/watch/watch.js';
-import { cli, queryDb, writeProject } from './helpers.js';
+import { cli, copyProject, queryDb, repoRoot, writeProject } from './helpers.js';
 
 // a → b → c, d alone; b has a test.
 const files = {
@@ -201,4 +201,45 @@ describe('plat dev', () => {
     expect(await exited).toBe(0);
     expect(await queryDb(dir, 'select answer from d')).toEqual([{ answer: 43 }]);
   });
+});
+
+describe('watch mode on the example project', () => {
+  it('reruns exactly what an edit reaches: a mart, a macro', async () => {
+    const dir = copyProject(join(repoRoot, 'project'));
+    const { next, names } = await startWatching(dir);
+    expect((await next(1)).results!.success).toBe(true);
+
+    const mart = join(dir, 'models/marts/revenue_per_hour.sql');
+    writeFileSync(mart, `${readFileSync(mart, 'utf8')}\n-- edited\n`);
+    const edited = await next(2);
+    expect(edited.recompiled).toEqual(['model.ecommerce.revenue_per_hour']);
+    expect(names(edited)).toEqual([
+      'not_null_revenue_per_hour_hour_window',
+      'purchases_reach_revenue_per_hour',
+      'range_revenue_per_hour_purchase_count',
+      'range_revenue_per_hour_total_revenue',
+      'revenue_per_hour',
+      'revenue_trend',
+      'row_count_revenue_per_hour',
+      'total_revenue',
+      'unique_revenue_per_hour_hour_window',
+    ]);
+
+    // The macro is called by int_hourly_event_counts (ephemeral, inlined into the hourly marts) and conversion_rate.
+    writeFileSync(join(dir, 'macros/hour_window.hbs'), "{{!-- params: column --}}\ndate_trunc('hour', ({{column}}) at time zone 'UTC')\n");
+    const macro = await next(3);
+    expect(macro.changed.map((id) => id.split('.').pop()).sort()).toEqual(['conversion_rate', 'int_hourly_event_counts']);
+    expect(names(macro).filter((n) => !/^(not_null|unique|range|row_count)_/.test(n))).toEqual([
+      'active_users_per_hour',
+      'conversion_rate',
+      'conversion_rate_counts_shoppers_not_events',
+      'conversion_rates',
+      'int_hourly_event_counts',
+      'purchases_reach_revenue_per_hour',
+      'revenue_per_hour',
+      'revenue_trend',
+      'total_revenue',
+    ]);
+    expect(macro.results!.success).toBe(true);
+  }, 60_000);
 });
