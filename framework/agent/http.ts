@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { PlatError } from '../core/errors.js';
+import { listenOnLoopback } from '../core/listen.js';
 import type { Agent } from './agent.js';
 import { probeOllama } from './llm.js';
 
@@ -31,21 +32,7 @@ export function serveAgent(agent: Agent, port: number, options: { ollamaUrl?: st
         send(response, status, { error: { status, message: error instanceof Error ? error.message : String(error) } });
       });
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      const actual = typeof address === 'object' && address ? address.port : port;
-      resolve({
-        url: `http://127.0.0.1:${actual}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  return listenOnLoopback(server, port);
 }
 
 async function handle(agent: Agent, request: IncomingMessage, options: { ollamaUrl?: string }): Promise<unknown> {

@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, statSync, watch } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
+import { listenOnLoopback } from '../core/listen.js';
 
 const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
 
@@ -8,7 +9,7 @@ const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
  * Serves target/docs on 127.0.0.1. Open pages hold a Server-Sent Events stream and reload when
  * data.js is rewritten (plat docs generate, or a rebuild in plat dev).
  */
-export function serveDocs(dir: string, port: number): Promise<{ url: string; close: () => Promise<void>; reload: () => void }> {
+export async function serveDocs(dir: string, port: number): Promise<{ url: string; close: () => Promise<void>; reload: () => void }> {
   const clients = new Set<ServerResponse>();
   const reload = () => {
     for (const client of clients) client.write('event: reload\ndata: {}\n\n');
@@ -36,23 +37,17 @@ export function serveDocs(dir: string, port: number): Promise<{ url: string; clo
     if (debounce) clearTimeout(debounce);
     debounce = setTimeout(reload, 150);
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      const actual = typeof address === 'object' && address ? address.port : port;
-      resolve({
-        url: `http://127.0.0.1:${actual}/`,
-        reload,
-        close: () =>
-          new Promise<void>((done) => {
-            watcher.close();
-            for (const client of clients) client.end();
-            server.close(() => done());
-            // Keep-alive sockets and reconnecting event streams would hold close() open forever.
-            server.closeAllConnections();
-          }),
-      });
-    });
+  const listening = await listenOnLoopback(server, port).catch((error: unknown) => {
+    watcher.close();
+    throw error;
   });
+  return {
+    url: `${listening.url}/`,
+    reload,
+    close: () => {
+      watcher.close();
+      for (const client of clients) client.end();
+      return listening.close();
+    },
+  };
 }
