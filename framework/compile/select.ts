@@ -100,7 +100,8 @@ function matchMethod(manifest: Manifest, body: string, state: Manifest | null, d
       result = pick((n) => n.tags.some(glob(value)));
       break;
     case 'unique_id':
-      result = pick((n) => glob(value)(n.uniqueId));
+      // Exact ids (what watch mode passes) are looked up, not matched against every node.
+      result = /[*?[]/.test(value) ? pick((n) => glob(value)(n.uniqueId)) : new Set(manifest.nodes[value] ? [value] : []);
       break;
     case 'path': {
       const prefix = value.replace(/\/+$/, '');

@@ -22,7 +22,7 @@ export interface WatchCycle {
   recompiled: string[] | null;
   /** Nodes whose definition changed (state:modified against the previous good compile). */
   changed: string[];
-  /** Nodes that failed or were skipped last time, run again with what is downstream of them. */
+  /** Nodes that failed or were skipped last time (those not downstream of another), run again with their downstream. */
   retried: string[];
   /** Relations dropped because their model was deleted. */
   dropped: string[];
@@ -95,7 +95,8 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       const before = previous;
       writeCompileArtifacts(manifest, join(root, 'target'), before);
       report.manifest = manifest;
-      report.retried = [...unfinished].filter((id) => manifest.nodes[id]);
+      // What failed first; what it skipped comes along as its downstream.
+      report.retried = [...unfinished].filter((id) => manifest.nodes[id] && !manifest.parents[id]!.some((parent) => unfinished.has(parent)));
       const selection = before ? { select: ['state:modified+', ...report.retried.map((id) => `unique_id:${id}+`)], state: before } : {};
       report.changed = before ? [...selectNodes(manifest, { select: ['state:modified'], state: before }).ids] : Object.keys(manifest.nodes);
       if (before) report.dropped = await dropDeleted(before, manifest);
