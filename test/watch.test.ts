@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { watchProject, type WatchCycle } from '../framework/watch/watch.js';
+import { watchProject, type WatchCycle, type WatchOptions } from '../framework/watch/watch.js';
 import { cli, copyProject, queryDb, repoRoot, writeProject } from './helpers.js';
 
 // a → b → c, d alone; b has a test.
@@ -21,12 +21,12 @@ const files = {
 let stop: AbortController | null = null;
 afterEach(async () => stop?.abort());
 
-async function startWatching(dir: string) {
+async function startWatching(dir: string, extra: Partial<WatchOptions> = {}) {
   const cycles: WatchCycle[] = [];
   stop = new AbortController();
   let ready = () => undefined as void;
   const listening = new Promise<void>((resolve) => (ready = resolve));
-  const done = watchProject({ projectDir: dir, verb: 'build', env: {}, signal: stop.signal, debounce: 150, onCycle: (c) => cycles.push(c), onReady: ready });
+  const done = watchProject({ projectDir: dir, verb: 'build', env: {}, signal: stop.signal, debounce: 150, onCycle: (c) => cycles.push(c), onReady: ready, ...extra });
   await listening;
   const next = async (count: number) => {
     const until = performance.now() + 15_000;
@@ -158,6 +158,18 @@ describe('watch mode', () => {
     expect(renamed.dropped).toEqual(['main.d']);
     expect(names(renamed)).toEqual(['d2']);
     expect(await queryDb(dir, 'select answer from d2')).toEqual([{ answer: 42 }]);
+  });
+
+  it('stays inside --select and --exclude', async () => {
+    const dir = writeProject(files);
+    const { next, names } = await startWatching(dir, { select: ['a+'], exclude: ['c'] });
+    const first = await next(1);
+    expect(names(first)).toEqual(['a', 'b', 'not_null_b_id']);
+    expect(first.results!.success).toBe(true);
+    writeFileSync(join(dir, 'models/d.sql'), 'select 44 as answer');
+    expect(names(await next(2))).toEqual([]);
+    writeFileSync(join(dir, 'models/b.sql'), 'select id, id * 4 as twice from {{ref "a"}}');
+    expect(names(await next(3))).toEqual(['b', 'not_null_b_id']);
   });
 
   it('ignores saves that change no project file', async () => {

@@ -40,6 +40,9 @@ export interface WatchOptions {
   env?: Record<string, string | undefined>;
   vars?: Record<string, unknown>;
   threads?: number;
+  /** Only these nodes are ever built (the CLI's --select / --exclude); rebuilds stay inside them. */
+  select?: string[];
+  exclude?: string[];
   /** Saves closer together than this (ms) make one rebuild. */
   debounce?: number;
   signal: AbortSignal;
@@ -97,7 +100,10 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       report.manifest = manifest;
       // What failed first; what it skipped comes along as its downstream.
       report.retried = [...unfinished].filter((id) => manifest.nodes[id] && !manifest.parents[id]!.some((parent) => unfinished.has(parent)));
-      const selection = before ? { select: ['state:modified+', ...report.retried.map((id) => `unique_id:${id}+`)], state: before } : {};
+      const reached = ['state:modified+', ...report.retried.map((id) => `unique_id:${id}+`)];
+      // Comma joins selectors into an intersection: what the edit reaches, within --select.
+      const within = options.select?.length ? reached.flatMap((r) => options.select!.map((s) => `${r},${s}`)) : reached;
+      const selection = before ? { select: within, exclude: options.exclude, state: before } : { select: options.select, exclude: options.exclude };
       report.changed = before ? [...selectNodes(manifest, { select: ['state:modified'], state: before }).ids] : Object.keys(manifest.nodes);
       if (before) report.dropped = await dropDeleted(before, manifest);
       if (report.changed.length > 0 || report.retried.length > 0) {

@@ -53,6 +53,8 @@ async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): P
     env: process.env,
     vars: options.vars,
     threads: options.threads,
+    select: options.select,
+    exclude: options.exclude,
     signal: untilInterrupted().signal,
     onEvent: eventPrinter(options),
     onReady: () => err(pc.cyan(`watching ${options.projectDir ?? 'the project'} for changes (Ctrl-C stops)`)),
