@@ -216,3 +216,32 @@ models:
     expect(version.features.find((f) => f.name === 'day')).toMatchObject({ mean: 1, std: 1 });
   });
 });
+
+describe('predictions feeding their own features', () => {
+  it('is a cycle, reported at the ML spec', () => {
+    const dir = writeProject({
+      'plat_project.yml': 'name: loop\n',
+      'models/events.sql': 'select range as user_id, range % 2 = 0 as bought from range(200)',
+      'models/scored.sql': 'select * from {{ref "predictions_buyer"}}',
+      'ml/buyer.yml': [
+        'feature_sets:',
+        '  - name: fs',
+        '    entity: user_id',
+        '    sql: select e.user_id, coalesce(s.probability, 0) as p from {{ref "events"}} e left join {{ref "scored"}} s using (user_id)',
+        '    features: [{ name: p }]',
+        'models:',
+        '  - name: buyer',
+        '    feature_set: fs',
+        '    label: { sql: "select user_id, bought as label from {{ref \'events\'}}" }',
+        '    task: binary',
+        'scoring:',
+        '  - model: buyer',
+        '',
+      ].join('\n'),
+    });
+    const cycles = compileProject(readProjectFiles(dir), { env: {} }).diagnostics.filter((d) => d.code === 'CYCLE');
+    expect(cycles.map(formatDiagnostic)).toEqual([
+      'ml/buyer.yml — dependency cycle: predictions_buyer → scored → predictions_buyer — a model that reads predictions cannot feed the features they are made from',
+    ]);
+  });
+});

@@ -172,11 +172,22 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   const agents = compileAgents(spec, { project, models: rendered, sources, disabled, linker, environment, diagnostics }, ml);
   const all = [...sources.values(), ...models, ...ml, ...tests, ...agents.tools];
   const fullGraph = addToDag(graph, [...ml, ...tests, ...agents.tools]);
-  // Models that ref a scoring table get their edge now that the scoring node exists.
-  for (const model of models) for (const parent of model.dependsOn) if (parent.startsWith('ml_score.')) fullGraph.mergeEdge(parent, model.uniqueId);
-  for (const cycle of findCycles(fullGraph).filter((c) => c.some((id) => id.startsWith('ml_')))) {
+  // Models that ref a scoring table get their edge now that the scoring node exists; only
+  // those edges can close a cycle through ML nodes, so only then is the whole graph searched.
+  let readsPredictions = false;
+  for (const model of models) {
+    for (const parent of model.dependsOn) {
+      if (!parent.startsWith('ml_score.')) continue;
+      fullGraph.mergeEdge(parent, model.uniqueId);
+      readsPredictions = true;
+    }
+  }
+  // One mistake closes several cycles through the training and scoring nodes; the shortest says it.
+  const mlCycles = readsPredictions ? findCycles(fullGraph).filter((c) => c.some((id) => id.startsWith('ml_'))) : [];
+  for (const cycle of mlCycles.sort((a, b) => a.length - b.length).slice(0, 1)) {
     const first = ml.find((n) => n.uniqueId === cycle[0]) ?? ml.find((n) => cycle.includes(n.uniqueId));
-    diagnostics.push(diagnostic('CYCLE', { path: cycle.map((id) => id.split('.').pop()!).reverse().join(' → ') }, { file: first?.path ?? null }, 'a model that reads predictions cannot feed the features they are made from'));
+    const names = new Map(all.map((n) => [n.uniqueId, n.name]));
+    diagnostics.push(diagnostic('CYCLE', { path: cycle.map((id) => names.get(id) ?? id).reverse().join(' → ') }, { file: first?.path ?? null }, 'a model that reads predictions cannot feed the features they are made from'));
   }
   attachSingularTests(tests, fullGraph);
 
