@@ -61,7 +61,7 @@ const executors: Executors = {
 
 /** Trained models live in target/ml/ of the project. */
 export function registryOf(manifest: Manifest): Registry {
-  return new Registry(join(manifest.project.root, 'target', 'ml'));
+  return Registry.forProject(manifest.project.root);
 }
 
 function groupOf(manifest: Manifest, node: SourceNode): string {

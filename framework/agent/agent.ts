@@ -5,7 +5,6 @@ import type { AgentSettings, Manifest } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { Registry } from '../ml/registry.js';
-import { join } from 'node:path';
 import { answerWithoutLlm } from './fallback.js';
 import { ollamaChat, ollamaEmbeddings, ollamaUrl, probeOllama } from './llm.js';
 import { askWithTools } from './loop.js';
@@ -35,6 +34,9 @@ export interface AgentAnswer {
   tables: string[];
   sql: string[];
 }
+
+/** The chat model to use (null: answer without one, for `problem`) and Ollama's embeddings if it has them. */
+type LlmChoice = { model: BaseChatModel | null; embeddings: EmbeddingsLike | null; problem: string | null };
 
 export interface Exchange {
   question: string;
@@ -75,7 +77,7 @@ export class Agent {
     const direct = /^\s*sql\s+([\s\S]+)$/i.exec(question);
     if (direct) return this.sql(question, direct[1]!);
     const llm = await this.chooseLlm();
-    const embeddings = this.options.embeddings !== undefined ? this.options.embeddings : llm.embeddings;
+    const embeddings = await this.embeddings();
     return this.session(embeddings, async (toolbox, context) => {
       const base = { question, agent: this.settings.name, llm: { model: this.settings.model.name, url: this.url, problem: llm.problem } };
       if (llm.model) {
@@ -101,7 +103,7 @@ export class Agent {
     });
   }
 
-  private async chooseLlm(): Promise<{ model: BaseChatModel | null; embeddings: EmbeddingsLike | null; problem: string | null }> {
+  private async chooseLlm(): Promise<LlmChoice> {
     if (this.options.chatModel === null) return { model: null, embeddings: null, problem: 'no LLM: --no-llm' };
     if (this.options.chatModel) return { model: this.options.chatModel, embeddings: null, problem: null };
     // A session or server asks many questions; Ollama is probed again at most every 30 s.
@@ -109,9 +111,9 @@ export class Agent {
     return this.probe.result;
   }
 
-  private probe: { at: number; result: Promise<{ model: BaseChatModel | null; embeddings: EmbeddingsLike | null; problem: string | null }> } | null = null;
+  private probe: { at: number; result: Promise<LlmChoice> } | null = null;
 
-  private async probeOllama(): Promise<{ model: BaseChatModel | null; embeddings: EmbeddingsLike | null; problem: string | null }> {
+  private async probeOllama(): Promise<LlmChoice> {
     const probe = await probeOllama(this.url);
     if (probe.problem) return { model: null, embeddings: null, problem: probe.problem };
     const has = (model: string) => probe.models.some((name) => name === model || name === `${model}:latest`);
@@ -125,7 +127,7 @@ export class Agent {
     const state: { opened: Promise<Sandbox> | null } = { opened: null };
     const sandbox = () => (state.opened ??= Sandbox.open(this.manifest));
     const catalog = new CatalogSearch(this.manifest, embeddings ? { model: this.settings.model.embeddings, client: embeddings } : null);
-    const registry = new Registry(join(this.manifest.project.root, 'target', 'ml'));
+    const registry = Registry.forProject(this.manifest.project.root);
     const toolbox = new Toolbox({ manifest: this.manifest, agent: this.settings, sandbox, registry, catalog, now: this.options.now ?? (() => new Date()) });
     try {
       return await work(toolbox, { catalog, sandbox });

@@ -44,7 +44,7 @@ export async function generateDocs(manifest: Manifest, options: { now?: Date; ou
       return 'columns' in node ? node.columns.map((c) => ({ name: c.name, type: c.type ?? '' })) : [];
     };
     const lineage = await projectLineage(manifest, (id) => columnsOf(id).map((c) => c.name));
-    const data = await docsData({ manifest, session, registry: new Registry(join(manifest.project.root, 'target', 'ml')), lineage, columnsOf, now: options.now ?? new Date() });
+    const data = await docsData({ manifest, session, registry: Registry.forProject(manifest.project.root), lineage, columnsOf, now: options.now ?? new Date() });
     mkdirSync(out, { recursive: true });
     cpSync(siteAssets(), out, { recursive: true });
     // A script, not JSON: browsers refuse fetch() from file://, and the site must work there.

@@ -34,6 +34,11 @@ export interface Fingerprint {
 export class Registry {
   constructor(private readonly root: string) {}
 
+  /** A project's models live in its target/ml/. */
+  static forProject(projectRoot: string): Registry {
+    return new Registry(join(projectRoot, 'target', 'ml'));
+  }
+
   private dir(model: string): string {
     return join(this.root, model);
   }

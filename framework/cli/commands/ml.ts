@@ -1,5 +1,4 @@
 import pc from 'picocolors';
-import { join } from 'node:path';
 import { Registry, type ModelVersion } from '../../ml/registry.js';
 import { listModels, predict, showModel } from '../../ml/inspect.js';
 import { exitCodes, PlatError } from '../../core/errors.js';
@@ -15,7 +14,7 @@ export const mlCommands: CommandSpec[] = [
     options: [projectDir, { flags: '--json', description: 'print JSON' }],
     run: async (_, raw) => {
       const options = raw as Options;
-      const models = listModels(new Registry(join(resolveProjectDir(options.projectDir), 'target', 'ml')));
+      const models = listModels(Registry.forProject(resolveProjectDir(options.projectDir)));
       if (options.json) out(toJson(models));
       else if (models.length === 0) out('No trained models yet: `plat build` trains the models in ml/.');
       else out(formatTable(['model', 'versions', 'promoted', 'latest', 'trained_at', 'metrics'], models.map((m) => ({ ...m, trained_at: m.trainedAt, promoted: m.promoted ?? '—', metrics: metricsText(m.metrics) }))));
@@ -29,7 +28,7 @@ export const mlCommands: CommandSpec[] = [
     options: [projectDir, { flags: '--json', description: 'print JSON' }],
     run: async ([model], raw) => {
       const options = raw as Options;
-      const { current, previous } = showModel(new Registry(join(resolveProjectDir(options.projectDir), 'target', 'ml')), model!);
+      const { current, previous } = showModel(Registry.forProject(resolveProjectDir(options.projectDir)), model!);
       if (options.json) {
         out(toJson({ current, previous }));
         return exitCodes.ok;
@@ -65,7 +64,7 @@ export const mlCommands: CommandSpec[] = [
       } catch {
         throw new PlatError('USAGE', 'the row must be a JSON object, e.g. \'{"carts": 3}\'');
       }
-      out(toJson(predict(new Registry(join(resolveProjectDir((raw as Options).projectDir), 'target', 'ml')), model!, row)));
+      out(toJson(predict(Registry.forProject(resolveProjectDir((raw as Options).projectDir)), model!, row)));
       return exitCodes.ok;
     },
   },
