@@ -3,26 +3,29 @@
  * Runs the watcher in this process on a copy of the example project and on a synthetic project
  * (10,000 models by default), edits one model again and again, and prints p50/p95 of
  * save → rebuilt-and-tested and of the incremental compile alone. On the example it edits each
- * staging model — stg_events, which everything reads (34 nodes downstream, ML training
- * included), and stg_events_rejected, a leaf — and, for comparison, a mart.
+ * staging model — stg_events, which everything reads (37 nodes downstream, ML training
+ * included), and stg_events_rejected, a leaf — and, for comparison, a mart. stg_events is
+ * incremental: an edit merges the rows that arrived since (none here), so what is downstream is
+ * reused; it is measured again with --full-refresh, where it is rebuilt and everything
+ * downstream runs.
  * Targets: example p50 ≤ 300 ms end to end; 10,000-model incremental compile p50 ≤ 100 ms.
  */
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { watchProject, type WatchCycle } from '../framework/watch/watch.js';
+import { watchProject, type WatchCycle, type WatchOptions } from '../framework/watch/watch.js';
 import { argument, syntheticProject } from './synthetic.js';
 
 const edits = argument('edits', 20);
 const models = argument('models', 10_000);
 
-async function measure(label: string, dir: string, model: string): Promise<{ endToEnd: number[]; compile: number[] }> {
+async function measure(label: string, dir: string, model: string, extra: Partial<WatchOptions> = {}): Promise<{ endToEnd: number[]; compile: number[] }> {
   const cycles: WatchCycle[] = [];
   const controller = new AbortController();
   let ready!: () => void;
   const listening = new Promise<void>((resolve) => (ready = resolve));
   const started = performance.now();
-  const done = watchProject({ projectDir: dir, verb: 'build', env: {}, signal: controller.signal, onCycle: (c) => void cycles.push(c), onReady: ready });
+  const done = watchProject({ projectDir: dir, verb: 'build', env: {}, signal: controller.signal, onCycle: (c) => void cycles.push(c), onReady: ready, ...extra });
   await listening;
   const first = cycles[0]!;
   console.log(`${label}: first build of ${Object.keys(first.manifest?.nodes ?? {}).length} nodes in ${((performance.now() - started) / 1000).toFixed(1)}s`);
@@ -38,8 +41,9 @@ async function measure(label: string, dir: string, model: string): Promise<{ end
   controller.abort();
   await done;
   const rebuilds = cycles.slice(1);
-  const ran = rebuilds[0]!.results!.results.length;
-  console.log(`  each edit reran ${ran} nodes; recompiled ${rebuilds[0]!.recompiled ? `${rebuilds[0]!.recompiled.length} model(s) on their own` : 'the project'}`);
+  const results = rebuilds[0]!.results!.results;
+  const reused = results.filter((r) => r.reused).length;
+  console.log(`  each edit reran ${results.length - reused} nodes${reused ? ` and reused ${reused} whose inputs were unchanged` : ''}; recompiled ${rebuilds[0]!.recompiled ? `${rebuilds[0]!.recompiled.length} model(s) on their own` : 'the project'}`);
   return { endToEnd: rebuilds.map((c) => c.seconds * 1000), compile: rebuilds.map((c) => c.compileSeconds * 1000) };
 }
 
@@ -55,20 +59,21 @@ function report(figures: { endToEnd: number[]; compile: number[] }): { e2e: numb
   return { e2e: percentile(figures.endToEnd, 50), compile: percentile(figures.compile, 50) };
 }
 
-async function onExample(model: string) {
+async function onExample(model: string, extra: Partial<WatchOptions> = {}) {
   const example = mkdtempSync(join(tmpdir(), 'plat-bench-watch-'));
   cpSync(join(import.meta.dirname, '../../project'), example, { recursive: true, filter: (path) => !path.includes('/target') });
-  const figures = report(await measure(`example (${edits} edits of ${model})`, example, model));
+  const figures = report(await measure(`example (${edits} edits of ${model}${extra.fullRefresh ? ', --full-refresh' : ''})`, example, model, extra));
   rmSync(example, { recursive: true, force: true });
   return figures;
 }
 const small = await onExample('models/staging/stg_events.sql');
 const leaf = await onExample('models/staging/stg_events_rejected.sql');
 const mart = await onExample('models/marts/revenue_per_hour.sql');
+const refreshed = await onExample('models/staging/stg_events.sql', { fullRefresh: true });
 
 const synthetic = syntheticProject(models, { trivial: true });
 const large = report(await measure(`${models} models (${edits} edits of a staging model)`, synthetic, 'models/staging/group_0/sta_5.sql'));
 rmSync(synthetic, { recursive: true, force: true });
 
 const verdict = (figures: { e2e: number }) => (figures.e2e <= 300 ? 'met' : 'MISSED');
-console.log(`targets: example p50 ≤ 300 ms → ${verdict(small)} editing stg_events, ${verdict(leaf)} editing stg_events_rejected, ${verdict(mart)} editing a mart; ${models}-model incremental compile p50 ≤ 100 ms → ${large.compile <= 100 ? 'met' : 'MISSED'}`);
+console.log(`targets: example p50 ≤ 300 ms → ${verdict(small)} editing stg_events, ${verdict(leaf)} editing stg_events_rejected, ${verdict(mart)} editing a mart (${verdict(refreshed)} editing stg_events with --full-refresh); ${models}-model incremental compile p50 ≤ 100 ms → ${large.compile <= 100 ? 'met' : 'MISSED'}`);

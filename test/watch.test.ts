@@ -172,6 +172,67 @@ describe('watch mode', () => {
     expect(names(await next(3))).toEqual(['b', 'not_null_b_id']);
   });
 
+  describe('reuse of what an edit cannot change', () => {
+    // raw → inc (incremental on id) → total, which has a test.
+    const incremental = {
+      'plat_project.yml': 'name: r\n',
+      'models/raw.sql': '{{config materialized="table"}}select * from range(1, 4) t(id)',
+      'models/inc.sql':
+        '{{config materialized="incremental" unique_key="id"}}select id, id * 10 as v from {{ref "raw"}}\n{{#if (is_incremental)}}where id > (select max(id) from {{this}}){{/if}}',
+      'models/total.sql': '{{config materialized="table"}}select sum(v) as total from {{ref "inc"}}',
+      'models/total.yml': 'models:\n  - name: total\n    columns:\n      - { name: total, tests: [not_null] }\n',
+    };
+    const ran = (cycle: WatchCycle) => cycle.results!.results.filter((r) => !r.reused).map((r) => r.name).sort();
+    const reused = (cycle: WatchCycle) => cycle.results!.results.filter((r) => r.reused).map((r) => [r.name, r.status]).sort();
+
+    it('an incremental model that merges nothing leaves its downstream as it was, until new rows arrive', async () => {
+      const dir = writeProject(incremental);
+      const { next } = await startWatching(dir);
+      await next(1);
+      writeFileSync(join(dir, 'models/inc.sql'), incremental['models/inc.sql'].replace('id * 10', 'id * 100'));
+      const edited = await next(2);
+      expect(ran(edited)).toEqual(['inc']);
+      expect(edited.results!.results.find((r) => r.name === 'inc')).toMatchObject({ action: 'incremental (merge)', rows: 0 });
+      expect(reused(edited)).toEqual([['not_null_total_total', 'pass'], ['total', 'success']]);
+      expect(edited.results!.success).toBe(true);
+      expect(await queryDb(dir, 'select total from total')).toEqual([{ total: 60n }]);
+
+      // New rows change inc, so everything downstream runs again, with the edited SQL for the new rows.
+      writeFileSync(join(dir, 'models/raw.sql'), '{{config materialized="table"}}select * from range(1, 5) t(id)');
+      const grown = await next(3);
+      expect(ran(grown)).toEqual(['inc', 'not_null_total_total', 'raw', 'total']);
+      expect(await queryDb(dir, 'select total from total')).toEqual([{ total: 460n }]);
+    });
+
+    it('never reuses a node whose last run failed or was skipped', async () => {
+      const dir = writeProject(incremental);
+      const { next } = await startWatching(dir);
+      await next(1);
+      writeFileSync(join(dir, 'models/total.sql'), '{{config materialized="table"}}select sum(no_such_column) as total from {{ref "inc"}}');
+      expect((await next(2)).results!.results.find((r) => r.name === 'total')!.status).toBe('error');
+      writeFileSync(join(dir, 'models/inc.sql'), `${incremental['models/inc.sql']} oops`);
+      const broken = await next(3);
+      expect(broken.results!.results.filter((r) => r.name === 'inc' || r.name === 'total').map((r) => [r.name, r.status]).sort()).toEqual([
+        ['inc', 'error'],
+        ['total', 'skipped'],
+      ]);
+      writeFileSync(join(dir, 'models/inc.sql'), incremental['models/inc.sql']);
+      const fixed = await next(4);
+      expect(reused(fixed)).toEqual([]);
+      expect(fixed.results!.results.find((r) => r.name === 'total')!.status).toBe('error');
+    });
+
+    it('with --full-refresh an edited incremental model is rebuilt and everything downstream runs', async () => {
+      const dir = writeProject(incremental);
+      const { next } = await startWatching(dir, { fullRefresh: true });
+      await next(1);
+      writeFileSync(join(dir, 'models/inc.sql'), incremental['models/inc.sql'].replace('id * 10', 'id * 100'));
+      const edited = await next(2);
+      expect(ran(edited)).toEqual(['inc', 'not_null_total_total', 'total']);
+      expect(await queryDb(dir, 'select total from total')).toEqual([{ total: 600n }]);
+    });
+  });
+
   it('ignores saves that change no project file', async () => {
     const dir = writeProject(files);
     const { next, cycles } = await startWatching(dir);

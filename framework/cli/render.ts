@@ -34,6 +34,8 @@ export function renderRunEvent(event: RunEvent, write: Write, progress?: { updat
     case 'node_started':
       return;
     case 'node_finished':
+      // Reused nodes did nothing; the summary counts them rather than listing a line each.
+      if (event.result.reused) return;
       write(nodeLine(event.index, event.total, event.result));
       for (const line of testDetails(event.result)) write(line);
       if (event.result.error) {
@@ -99,12 +101,16 @@ function testDetails(result: NodeResult): string[] {
 }
 
 function summary(results: RunResults): string[] {
-  const count = (status: NodeResult['status']) => results.results.filter((r) => r.status === status).length;
+  const ran = results.results.filter((r) => !r.reused);
+  const count = (status: NodeResult['status']) => ran.filter((r) => r.status === status).length;
   const ok = count('success') + count('pass');
   const errors = count('error') + count('fail');
   const warnings = count('warn');
   const skipped = count('skipped');
-  const line = `Finished ${results.results.length} nodes in ${seconds(results.elapsed)}: ${ok} OK, ${warnings} warning${warnings === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'}, ${skipped} skipped`;
+  const reused = results.results.length - ran.length;
+  const line =
+    `Finished ${results.results.length} nodes in ${seconds(results.elapsed)}: ${ok} OK, ${warnings} warning${warnings === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'}, ${skipped} skipped` +
+    (reused ? `, ${reused} reused (inputs unchanged)` : '');
   // On a long run the errors scroll away; repeat them where the eye lands.
   const recap = results.results
     .filter((r) => r.status === 'error' || r.status === 'fail')
@@ -114,7 +120,7 @@ function summary(results: RunResults): string[] {
         : `  ${colors.red('ERROR')} ${r.relation ?? r.name}: ${r.error?.file ?? ''}${r.error?.line ? `:${r.error.line}` : ''} ${r.error?.message.split('\n')[0] ?? ''}`,
     );
   // Held-out metrics of every model trained or in use, where the eye lands at the end.
-  const ml = results.results
+  const ml = ran
     .filter((r) => r.kind === 'ml_train' && r.ml)
     .map((r) => {
       const metrics = Object.entries(r.ml!.metrics).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${(v as number).toFixed(3)}`).join(', ');

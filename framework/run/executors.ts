@@ -14,7 +14,11 @@ export interface ExecuteContext {
 }
 
 /** What executing a node produced; the runner adds identity and timing. */
-export type NodeOutcome = Pick<NodeResult, 'rows' | 'action'> & Partial<Pick<NodeResult, 'status' | 'failures' | 'sample' | 'unitDiff' | 'ml'>>;
+export type NodeOutcome = Pick<NodeResult, 'rows' | 'action'> &
+  Partial<Pick<NodeResult, 'status' | 'failures' | 'sample' | 'unitDiff' | 'ml'>> & {
+    /** The node's output is exactly what it was before it ran (an incremental model that merged nothing). */
+    unchanged?: boolean;
+  };
 
 /**
  * One executor per node kind. The record type makes adding a kind a compile error until it

@@ -45,6 +45,8 @@ export interface NodeResult {
   error: NodeError | null;
   /** For a skipped node: the failed node upstream of it. */
   skippedBecause: string | null;
+  /** Not run: its inputs were unchanged, so this is its last result (watch rebuilds; see run/reuse.ts). */
+  reused?: boolean;
 }
 
 export interface RunResults {

@@ -11,6 +11,7 @@ import { openDuckDB } from './duckdb/warehouse.js';
 import type { Executors } from './executors.js';
 import { materializeModel, ModelSqlError } from './materialize/model.js';
 import type { IngestProgress, NodeResult, RunEvent, RunResults } from './results.js';
+import { UnchangedInputs, type ReuseOptions } from './reuse.js';
 import { schedule } from './scheduler.js';
 import { loadSource } from './sources/load.js';
 
@@ -25,6 +26,8 @@ export interface RunOptions extends Selection {
   targetDir?: string | null;
   /** Node → nodes it must also wait for, beyond its parents (build: models wait for their tests). */
   extraBlockers?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Reuse the last result of nodes whose inputs did not change instead of running them (watch rebuilds). */
+  reuse?: ReuseOptions;
 }
 
 /** target/run_results.json of the last run, or null before the first. */
@@ -92,6 +95,7 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
   }
 
   const total = selected.size;
+  const inputs = options.reuse ? new UnchangedInputs(manifest, selected, options.reuse) : null;
   const execute = executors as { [K in NodeKind]: (node: ManifestNode, ...rest: Parameters<Executors[K]> extends [unknown, ...infer R] ? R : never) => ReturnType<Executors[K]> };
   const results = await schedule<NodeResult>({
     manifest,
@@ -107,14 +111,20 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
       return result;
     },
     execute: async (node, session, index) => {
+      const reused = inputs?.reusable(node.uniqueId);
+      if (reused) {
+        emit({ type: 'node_finished', index, total, result: reused });
+        return reused;
+      }
       const identity = blankResult(node, now().toISOString());
       emit({ type: 'node_started', index, total, uniqueId: node.uniqueId, name: node.name, kind: node.kind, relation: identity.relation });
       const clock = performance.now();
       const result: NodeResult = { ...identity, status: 'success' };
       try {
         const progress = (p: IngestProgress) => emit({ type: 'ingest_progress', progress: p });
-        const outcome = await execute[node.kind](node, session, { manifest, options, note, progress, now: new Date(identity.startedAt), catalog });
+        const { unchanged, ...outcome } = await execute[node.kind](node, session, { manifest, options, note, progress, now: new Date(identity.startedAt), catalog });
         Object.assign(result, outcome);
+        if (unchanged) inputs?.leftUnchanged(node.uniqueId);
       } catch (error) {
         result.status = 'error';
         result.error = nodeError(node, error);

@@ -88,7 +88,7 @@ export async function schedule<R>(options: SchedulerOptions<R>): Promise<R[]> {
 }
 
 /** For each selected node, the nearest selected nodes upstream of it (through unselected ones). */
-function selectedAncestors(manifest: Manifest, selected: Set<string>): Map<string, Set<string>> {
+export function selectedAncestors(manifest: Manifest, selected: Set<string>): Map<string, Set<string>> {
   const memo = new Map<string, Set<string>>();
   const through = (id: string): Set<string> => {
     // Selected parents stop the walk; unselected ones are looked through.

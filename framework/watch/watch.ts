@@ -7,7 +7,7 @@ import type { Manifest } from '../compile/manifest.js';
 import { selectNodes } from '../compile/select.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { openDuckDB } from '../run/duckdb/warehouse.js';
-import type { RunEvent, RunResults } from '../run/results.js';
+import type { NodeResult, RunEvent, RunResults } from '../run/results.js';
 import { databasePath, displayPath, relationOf } from '../run/run.js';
 import { readProjectFiles, refreshProjectFiles, resolveProjectDir, toProjectPath } from '../project/files.js';
 
@@ -40,6 +40,8 @@ export interface WatchOptions {
   env?: Record<string, string | undefined>;
   vars?: Record<string, unknown>;
   threads?: number;
+  /** Rebuild incremental models from scratch whenever a rebuild reaches them. */
+  fullRefresh?: boolean;
   /** Only these nodes are ever built (the CLI's --select / --exclude); rebuilds stay inside them. */
   select?: string[];
   exclude?: string[];
@@ -67,6 +69,8 @@ export async function watchProject(options: WatchOptions): Promise<void> {
   const compiler = new IncrementalCompiler({ vars: options.vars, env: options.env ?? process.env });
   let previous: Manifest | null = null;
   let unfinished = new Set<string>();
+  /** Every node's last result over all cycles: what a rebuild may reuse. */
+  const latest = new Map<string, NodeResult>();
   let number = 0;
   let pending: string[] = [];
   let firstSave = 0;
@@ -107,7 +111,9 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       report.changed = before ? [...selectNodes(manifest, { select: ['state:modified'], state: before }).ids] : Object.keys(manifest.nodes);
       if (before) report.dropped = await dropDeleted(before, manifest);
       if (report.changed.length > 0 || report.retried.length > 0) {
-        report.results = await verbs[options.verb](manifest, { ...selection, env: options.env, threads: options.threads, onEvent: options.onEvent });
+        const reuse = before ? { mustRun: new Set(report.changed), previous: latest } : undefined;
+        report.results = await verbs[options.verb](manifest, { ...selection, reuse, fullRefresh: options.fullRefresh, env: options.env, threads: options.threads, onEvent: options.onEvent });
+        for (const result of report.results.results) latest.set(result.uniqueId, result);
         unfinished = new Set(report.results.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped').map((r) => r.uniqueId));
       }
       previous = manifest;

@@ -24,15 +24,22 @@ export function cyclePrinter(options: Options): (cycle: WatchCycle) => void {
     renderDiagnostics(cycle.diagnostics, err, 'waiting for the next save');
     if (cycle.error) err(`${pc.red('error')} ${cycle.error}`);
     if (cycle.number === 0) return;
-    const ran = cycle.results?.results.length ?? 0;
+    const results = cycle.results?.results ?? [];
+    const reused = results.filter((r) => r.reused).length;
     const changed = cycle.changed.map((id) => id.split('.').pop()).join(', ') || 'nothing';
     const compiledHow = cycle.recompiled ? `${cycle.recompiled.length} recompiled` : 'project recompiled';
     err(
       pc.cyan(
         `changed ${cycle.files.join(', ')} → ${changed}${cycle.retried.length ? `; retried ${cycle.retried.length} that failed before` : ''}${cycle.dropped.length ? `; dropped ${cycle.dropped.join(', ')}` : ''}; ` +
-          `${compiledHow} in ${(cycle.compileSeconds * 1000).toFixed(0)}ms; ran ${ran} nodes; ${cycle.seconds.toFixed(2)}s from save to done`,
+          `${compiledHow} in ${(cycle.compileSeconds * 1000).toFixed(0)}ms; ran ${results.length - reused} nodes${reused ? `, reused ${reused} whose inputs were unchanged` : ''}; ` +
+          `${cycle.seconds.toFixed(2)}s from save to done`,
       ),
     );
+    // An edited incremental model keeps its rows: say so, or the edit looks ignored.
+    const edited = new Set(cycle.changed);
+    for (const r of results.filter((r) => edited.has(r.uniqueId) && /^incremental \((append|merge|delete\+insert)\)$/.test(r.action))) {
+      err(pc.dim(`hint: ${r.name} is incremental, so the edit applies to rows that arrive from now on; --full-refresh rebuilds it from scratch on every save`));
+    }
   };
 }
 
@@ -53,6 +60,7 @@ async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): P
     env: process.env,
     vars: options.vars,
     threads: options.threads,
+    fullRefresh: options.fullRefresh,
     select: options.select,
     exclude: options.exclude,
     signal: untilInterrupted().signal,

@@ -8,6 +8,8 @@ export interface ModelOutcome {
   /** Rows in the table, or rows added/changed by an incremental run; null for views. */
   rows: number | null;
   action: string;
+  /** An incremental run that changed no row and added no column. */
+  unchanged?: boolean;
 }
 
 /** Which SQL a failure came from, so its line maps back to the right template lines. */
@@ -105,7 +107,7 @@ async function materializeIncremental(session: WarehouseSession, node: ModelNode
           return session.insertByName(node.relation, batch);
       }
     });
-    return { rows, action: `incremental (${node.config.incrementalStrategy})` };
+    return { rows, action: `incremental (${node.config.incrementalStrategy})`, unchanged: rows === 0 && added.length === 0 };
   } finally {
     await session.drop(batch, 'table').catch(() => undefined);
   }
