@@ -47,6 +47,8 @@ export interface ScratchTable {
 
 export interface RowAppender {
   append(row: readonly unknown[]): void;
+  /** Writes what was appended so far; the appender stays open. */
+  flush(): void;
   close(): void;
 }
 

@@ -4,7 +4,7 @@ import type { WarehouseSession } from '../run/adapter.js';
 import type { IngestProgress } from '../run/results.js';
 import { kafkaClient, unreachable } from './kafka.js';
 import { Lander, type ParsedBatch } from './lander.js';
-import { deadLetterRelation, landStagedSql, prepareLanding, prepareStaging, saveOffset, storedOffsets } from './landing.js';
+import { clearStagingSql, landingSql, prepareLanding, prepareStaging, storedOffsets } from './landing.js';
 import { compileValidator, messageSchema, validationMessage } from './schema.js';
 
 export interface IngestOptions {
@@ -68,12 +68,11 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
     options.onProgress({ source: node.name, topic, landed: result.landed, deadLetters: result.deadLetters, rate: result.landed / Math.max((now - started) / 1000, 0.001), lag });
   };
 
+  const appenders = { rows: await session.appender(staging.rows), dead: await session.appender(staging.dead) };
   const lander = new Lander(
     session,
-    { staging, landStaged: landStagedSql(node, topic, staging), deadLetters: deadLetterRelation(node) },
-    async (offsets) => {
-      for (const [partition, next] of offsets) await saveOffset(session, node, topic, partition, next);
-    },
+    appenders,
+    { land: (offsets) => landingSql(node, topic, staging, offsets), discard: clearStagingSql(staging) },
     (batches) => {
       let rows = 0;
       for (const batch of batches) {
@@ -136,6 +135,8 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
   } finally {
     stopTimer();
     await consumer.disconnect().catch(() => undefined);
+    appenders.rows.close();
+    appenders.dead.close();
   }
   result.seconds = (performance.now() - started) / 1000;
   report(true);

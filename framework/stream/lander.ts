@@ -1,5 +1,4 @@
-import type { Relation } from '../compile/manifest.js';
-import type { ScratchTable, WarehouseSession } from '../run/adapter.js';
+import type { RowAppender, WarehouseSession } from '../run/adapter.js';
 
 export interface ParsedBatch {
   partition: number;
@@ -24,8 +23,9 @@ export class Lander {
 
   constructor(
     private readonly session: WarehouseSession,
-    private readonly target: { staging: ScratchTable; landStaged: string; deadLetters: Relation },
-    private readonly saveOffsets: (offsets: Map<number, number>) => Promise<void>,
+    private readonly staging: { rows: RowAppender; dead: RowAppender },
+    /** The statements that land what is staged with these offsets, and those that discard it. */
+    private readonly sql: { land: (offsets: Map<number, number>) => string; discard: string },
     private readonly landed: (batches: ParsedBatch[]) => void,
     private readonly maxQueuedRows = 250_000,
   ) {}
@@ -66,17 +66,19 @@ export class Lander {
 
   private async land(batches: ParsedBatch[]): Promise<void> {
     const offsets = new Map<number, number>();
-    for (const batch of batches) offsets.set(batch.partition, Math.max(offsets.get(batch.partition) ?? 0, batch.nextOffset));
-    await this.session.transaction(async () => {
-      const rows = batches.flatMap((b) => b.rows);
-      if (rows.length > 0) {
-        await append(this.session, this.target.staging, rows);
-        await this.session.execute(this.target.landStaged);
-        await this.session.execute(`DELETE FROM ${this.target.staging.sql}`);
-      }
-      await append(this.session, this.target.deadLetters, batches.flatMap((b) => b.dead));
-      await this.saveOffsets(offsets);
-    });
+    for (const batch of batches) {
+      offsets.set(batch.partition, Math.max(offsets.get(batch.partition) ?? 0, batch.nextOffset));
+      for (const row of batch.rows) this.staging.rows.append(row);
+      for (const row of batch.dead) this.staging.dead.append(row);
+    }
+    this.staging.rows.flush();
+    this.staging.dead.flush();
+    try {
+      await this.session.execute(this.sql.land(offsets));
+    } catch (error) {
+      await this.session.execute(`ROLLBACK; ${this.sql.discard}`).catch(() => undefined);
+      throw error;
+    }
   }
 
   private wake(): void {
@@ -85,15 +87,5 @@ export class Lander {
 
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
-  }
-}
-
-async function append(session: WarehouseSession, relation: Relation | ScratchTable, rows: unknown[][]): Promise<void> {
-  if (rows.length === 0) return;
-  const appender = await session.appender(relation);
-  try {
-    for (const row of rows) appender.append(row);
-  } finally {
-    appender.close();
   }
 }

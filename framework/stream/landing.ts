@@ -32,24 +32,45 @@ export const stagingColumns: ColumnInfo[] = [
   { name: '_kafka_ms', type: 'DOUBLE' },
 ];
 
-/** The session's scratch table that valid messages are staged in before landing. */
-export function prepareStaging(session: WarehouseSession, node: SourceNode): Promise<ScratchTable> {
-  return session.scratchTable(`plat_staging_${node.relation.schema}_${node.relation.name}`, stagingColumns);
+/** The session's scratch tables that valid messages and dead letters are staged in before landing. */
+export async function prepareStaging(session: WarehouseSession, node: SourceNode): Promise<{ rows: ScratchTable; dead: ScratchTable }> {
+  const name = `${node.relation.schema}_${node.relation.name}`;
+  return {
+    rows: await session.scratchTable(`plat_staging_${name}`, stagingColumns),
+    dead: await session.scratchTable(`plat_dead_letters_${name}`, deadLetterColumns),
+  };
 }
 
 /**
- * Moves the staged messages into the landing table. They passed the source's JSON Schema
- * already, so json_transform's typed extraction gives the values the schema promised.
+ * One statement list that lands everything staged: valid messages into the landing table,
+ * dead letters into theirs and each partition's next offset, in one transaction, then empties
+ * the scratch tables. One round trip a landing: each await costs a turn of the event loop,
+ * which the consumer keeps busy. The staged messages passed the source's JSON Schema already,
+ * so json_transform's typed extraction gives the values the schema promised.
  */
-export function landStagedSql(node: SourceNode, topic: string, staging: ScratchTable): string {
+export function landingSql(node: SourceNode, topic: string, staging: { rows: ScratchTable; dead: ScratchTable }, offsets: ReadonlyMap<number, number>): string {
   const structure = JSON.stringify(Object.fromEntries(node.columns.map((c) => [c.name, c.type ?? 'VARCHAR'])));
-  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
   const extracted = node.columns.map((c) => `j.${quoteIdentifier(c.name)}`);
-  return (
-    `INSERT INTO ${quoteRelation(node.relation)} SELECT ${[...extracted, '_raw', literal(topic), '_partition', 'CAST(_offset AS BIGINT)', 'make_timestamptz(CAST(_kafka_ms AS BIGINT) * 1000)', 'now()'].join(', ')}\n` +
-    `FROM (SELECT *, json_transform(_raw, ${literal(structure)}) AS j FROM ${staging.sql})`
-  );
+  const columns = [...extracted, '_raw', literal(topic), '_partition', 'CAST(_offset AS BIGINT)', 'make_timestamptz(CAST(_kafka_ms AS BIGINT) * 1000)', 'now()'];
+  const next = [...offsets].map(([partition, offset]) => `(${literal(node.name)}, ${literal(topic)}, ${partition}, ${offset}, now())`);
+  return [
+    'BEGIN TRANSACTION',
+    `INSERT INTO ${quoteRelation(node.relation)} SELECT ${columns.join(', ')}\nFROM (SELECT *, json_transform(_raw, ${literal(structure)}) AS j FROM ${staging.rows.sql})`,
+    `INSERT INTO ${quoteRelation(deadLetterRelation(node))} SELECT * FROM ${staging.dead.sql}`,
+    ...(next.length
+      ? [`INSERT INTO ${quoteRelation(offsetsTable)} VALUES ${next.join(', ')} ON CONFLICT (source, topic, "partition") DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`]
+      : []),
+    'COMMIT',
+    clearStagingSql(staging),
+  ].join(';\n');
 }
+
+/** Empties the scratch tables (after a landing, or after one failed). */
+export function clearStagingSql(staging: { rows: ScratchTable; dead: ScratchTable }): string {
+  return `DELETE FROM ${staging.rows.sql}; DELETE FROM ${staging.dead.sql}`;
+}
+
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 export function landingColumns(node: SourceNode): ColumnInfo[] {
   return [...node.columns.map((c) => ({ name: c.name, type: c.type ?? 'VARCHAR' })), ...metadataColumns];
@@ -84,11 +105,3 @@ export async function storedOffsets(session: WarehouseSession, node: SourceNode,
   const rows = await session.query(`SELECT "partition", next_offset FROM ${quoteRelation(offsetsTable)} WHERE source = ? AND topic = ?`, [node.name, topic]);
   return new Map(rows.map((r) => [Number(r.partition), Number(r.next_offset)]));
 }
-
-export async function saveOffset(session: WarehouseSession, node: SourceNode, topic: string, partition: number, nextOffset: number): Promise<void> {
-  await session.execute(
-    `INSERT INTO ${quoteRelation(offsetsTable)} VALUES ('${node.name.replace(/'/g, "''")}', '${topic.replace(/'/g, "''")}', ${partition}, ${nextOffset}, now()) ` +
-      `ON CONFLICT (source, topic, "partition") DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
-  );
-}
-

@@ -180,6 +180,7 @@ class DuckDBSession implements WarehouseSession {
         }
         appender.endRow();
       },
+      flush: () => appender.flushSync(),
       close: () => appender.closeSync(),
     };
   }
