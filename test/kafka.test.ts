@@ -78,6 +78,28 @@ describe.skipIf(!brokers)('Kafka ingestion (real broker)', () => {
     expect(again).toMatchObject({ landed: 0, deadLetters: 0 });
   });
 
+  it('lands a message exactly as sent, escapes, line breaks and all', async () => {
+    const { dir, topic, env } = streamingProject(0);
+    const { manifest } = compileProjectDir({ projectDir: dir });
+    const texts = [
+      '{"event_id": "a\\u001e\\u001fb", "user_id": 1, "event_type": "tab\\there"}',
+      '{\n\t"event_id": "pretty",\r\n\t"user_id": 2,\n\t"price": 1.5\n}',
+      '{"event_id": "ünïcödé ✓", "user_id": 3}',
+    ];
+    const producer = kafkaClient(brokers!.split(',')).producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: texts.map((value) => ({ value })) });
+    await producer.disconnect();
+    const [result] = await ingest(manifest, { env });
+    expect(result).toMatchObject({ landed: 3, deadLetters: 0 });
+    const rows = await queryDb(dir, 'select _raw, event_id, user_id, event_type, price from shop.events order by user_id');
+    expect(rows).toEqual([
+      { _raw: texts[0], event_id: 'a\u001e\u001fb', user_id: 1, event_type: 'tab\there', price: null },
+      { _raw: texts[1], event_id: 'pretty', user_id: 2, event_type: null, price: 1.5 },
+      { _raw: texts[2], event_id: 'ünïcödé ✓', user_id: 3, event_type: null, price: null },
+    ]);
+  });
+
   it('neither loses nor duplicates a message when the ingest is killed mid-way and restarted', async () => {
     const { dir, env } = streamingProject(300_000);
     const { manifest } = compileProjectDir({ projectDir: dir });

@@ -4,7 +4,7 @@ import type { WarehouseSession } from '../run/adapter.js';
 import type { IngestProgress } from '../run/results.js';
 import { kafkaClient, unreachable } from './kafka.js';
 import { Lander, type ParsedBatch } from './lander.js';
-import { clearStagingSql, landingSql, prepareLanding, prepareStaging, storedOffsets } from './landing.js';
+import { clearStagingSql, FIELD, landingSql, prepareLanding, prepareStaging, RECORD, storedOffsets } from './landing.js';
 import { compileValidator, messageSchema, validationMessage } from './schema.js';
 
 export interface IngestOptions {
@@ -77,7 +77,7 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
       let rows = 0;
       for (const batch of batches) {
         landed.set(batch.partition, Math.max(landed.get(batch.partition) ?? 0, batch.nextOffset));
-        rows += batch.rows.length;
+        rows += batch.valid;
         result.deadLetters += batch.dead.length;
       }
       result.landed += rows;
@@ -157,16 +157,17 @@ async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, 
 }
 
 function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: ReturnType<typeof compileValidator>): ParsedBatch {
-  const rows: unknown[][] = [];
+  let payload = '';
+  let valid = 0;
   const dead: unknown[][] = [];
   for (const message of messages) {
     const raw = message.value ? message.value.toString('utf8') : '';
-    const offset = Number(message.offset);
     const problem = check(raw, validate);
-    if (problem === null) rows.push([raw, partition, offset, Number(message.timestamp)]);
-    else dead.push([raw, problem, topic, partition, offset, new Date(Number(message.timestamp)).toISOString(), new Date().toISOString()]);
+    if (problem === null) {
+      payload += `${valid++ ? RECORD : ''}${message.offset}${FIELD}${message.timestamp}${FIELD}${raw}`;
+    } else dead.push([raw, problem, topic, partition, Number(message.offset), new Date(Number(message.timestamp)).toISOString(), new Date().toISOString()]);
   }
-  return { partition, rows, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };
+  return { partition, rows: valid ? [[payload, partition]] : [], valid, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };
 }
 
 /** Why a message is a dead letter, or null when it is valid. */

@@ -4,6 +4,8 @@ export interface ParsedBatch {
   partition: number;
   /** Valid messages as staging rows (see landing.ts stagingColumns). */
   rows: unknown[][];
+  /** Valid messages in `rows`. */
+  valid: number;
   dead: unknown[][];
   /** The offset after the batch's last message. */
   nextOffset: number;
@@ -34,7 +36,7 @@ export class Lander {
   async add(batch: ParsedBatch): Promise<void> {
     this.throwIfFailed();
     this.queue.push(batch);
-    this.queuedRows += batch.rows.length + batch.dead.length;
+    this.queuedRows += batch.valid + batch.dead.length;
     this.running ??= this.drain();
     while (this.queuedRows > this.maxQueuedRows && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
     this.throwIfFailed();

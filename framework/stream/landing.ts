@@ -18,18 +18,22 @@ export const deadLetterColumns: ColumnInfo[] = [metadataColumns[0]!, { name: 'er
 export const offsetsTable = { schema: '_plat', name: 'kafka_offsets' };
 
 /**
- * Valid messages are appended to a scratch table as they came (raw text, partition, offset, Kafka time in
- * ms) and moved into the landing table by one INSERT … SELECT that extracts the columns in
- * DuckDB: four appender calls a message instead of one per column, and the JSON work runs on
- * DuckDB's threads while the consumer keeps fetching. Empty outside a landing transaction,
- * and never on disk.
+ * Separators of the staged payload. Valid JSON never holds a raw control character (inside a
+ * string it must be escaped), so a message that passed validation cannot contain them.
+ */
+export const RECORD = '\x1e';
+export const FIELD = '\x1f';
+
+/**
+ * Valid messages are staged one Kafka batch per row: each message's offset, Kafka time (ms) and
+ * text, separated by FIELD, the messages by RECORD. One appender call a batch instead of four a
+ * message, and no array a message: the consumer's thread is what limits ingest, while DuckDB
+ * splits the batches and extracts the columns on its own threads. Empty outside a landing
+ * transaction, and never on disk.
  */
 export const stagingColumns: ColumnInfo[] = [
-  { name: '_raw', type: 'VARCHAR' },
+  { name: 'payload', type: 'VARCHAR' },
   { name: '_partition', type: 'INTEGER' },
-  // DOUBLE: the appender takes a JS number as is (offsets and ms timestamps stay below 2^53).
-  { name: '_offset', type: 'DOUBLE' },
-  { name: '_kafka_ms', type: 'DOUBLE' },
 ];
 
 /** The session's scratch tables that valid messages and dead letters are staged in before landing. */
@@ -51,11 +55,15 @@ export async function prepareStaging(session: WarehouseSession, node: SourceNode
 export function landingSql(node: SourceNode, topic: string, staging: { rows: ScratchTable; dead: ScratchTable }, offsets: ReadonlyMap<number, number>): string {
   const structure = JSON.stringify(Object.fromEntries(node.columns.map((c) => [c.name, c.type ?? 'VARCHAR'])));
   const extracted = node.columns.map((c) => `j.${quoteIdentifier(c.name)}`);
-  const columns = [...extracted, '_raw', literal(topic), '_partition', 'CAST(_offset AS BIGINT)', 'make_timestamptz(CAST(_kafka_ms AS BIGINT) * 1000)', 'now()'];
+  const columns = [...extracted, '_raw', literal(topic), '_partition', '_offset', 'make_timestamptz(_kafka_ms * 1000)', 'now()'];
+  const field = (n: number) => `split_part(record, chr(31), ${n})`;
+  const messages =
+    `SELECT _partition, CAST(${field(1)} AS BIGINT) AS _offset, CAST(${field(2)} AS BIGINT) AS _kafka_ms, ${field(3)} AS _raw\n` +
+    `FROM (SELECT _partition, unnest(string_split(payload, chr(30))) AS record FROM ${staging.rows.sql})`;
   const next = [...offsets].map(([partition, offset]) => `(${literal(node.name)}, ${literal(topic)}, ${partition}, ${offset}, now())`);
   return [
     'BEGIN TRANSACTION',
-    `INSERT INTO ${quoteRelation(node.relation)} SELECT ${columns.join(', ')}\nFROM (SELECT *, json_transform(_raw, ${literal(structure)}) AS j FROM ${staging.rows.sql})`,
+    `INSERT INTO ${quoteRelation(node.relation)} SELECT ${columns.join(', ')}\nFROM (SELECT *, json_transform(_raw, ${literal(structure)}) AS j FROM (${messages}))`,
     `INSERT INTO ${quoteRelation(deadLetterRelation(node))} SELECT * FROM ${staging.dead.sql}`,
     ...(next.length
       ? [`INSERT INTO ${quoteRelation(offsetsTable)} VALUES ${next.join(', ')} ON CONFLICT (source, topic, "partition") DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`]
