@@ -7,7 +7,7 @@ const diagnosticsOf = (dir: string) => compileProject(readProjectFiles(dir), { e
 
 describe('project diagnostics', () => {
   it('places a YAML syntax error at its line and column', () => {
-    expect(diagnosticsOf(fixture('invalid_yaml'))).toEqual(['plat_project.yml:5:1 — invalid YAML: deficient indentation']);
+    expect(diagnosticsOf(fixture('invalid_yaml'))).toEqual(['plat_project.yml:5:1 — invalid YAML: unexpected end of the stream within a flow collection']);
   });
 
   it('names an unknown ref and source with position and a did-you-mean', () => {
