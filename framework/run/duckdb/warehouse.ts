@@ -15,13 +15,16 @@ export interface OpenOptions {
   sandboxed?: boolean;
   /** Where the user knows the database from, for messages (e.g. target/plat.duckdb). */
   displayPath?: string;
+  /** DuckDB's worker threads; default one per core. */
+  threads?: number;
 }
 
 export async function openDuckDB(path: string, options: OpenOptions = {}): Promise<Warehouse> {
   if (path !== ':memory:' && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, options.sandboxed ? SANDBOX : options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+    const access: Record<string, string> = options.sandboxed ? SANDBOX : options.readOnly ? { access_mode: 'READ_ONLY' } : {};
+    instance = await DuckDBInstance.create(path, options.threads ? { ...access, threads: String(options.threads) } : access);
   } catch (error) {
     throw openError(error, options.displayPath ?? path);
   }
