@@ -194,6 +194,7 @@ describe('watch mode', () => {
       expect(ran(edited)).toEqual(['inc']);
       expect(edited.results!.results.find((r) => r.name === 'inc')).toMatchObject({ action: 'incremental (merge)', rows: 0 });
       expect(reused(edited)).toEqual([['not_null_total_total', 'pass'], ['total', 'success']]);
+      expect(edited.reused.sort()).toEqual(['model.r.total', 'test.r.not_null_total_total']);
       expect(edited.results!.success).toBe(true);
       expect(await queryDb(dir, 'select total from total')).toEqual([{ total: 60n }]);
 
@@ -220,6 +221,33 @@ describe('watch mode', () => {
       const fixed = await next(4);
       expect(reused(fixed)).toEqual([]);
       expect(fixed.results!.results.find((r) => r.name === 'total')!.status).toBe('error');
+    });
+
+    it('says on the command line what it reused and why an edited incremental model kept its rows', async () => {
+      const dir = writeProject(incremental);
+      const child = spawn(process.execPath, [cli, 'build', '--watch'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const waitFor = async (pattern: RegExp, text: () => string) => {
+        const until = performance.now() + 20_000;
+        while (!pattern.test(text()) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+        return pattern.exec(text())?.[0];
+      };
+      try {
+        await waitFor(/watching/, () => stderr);
+        writeFileSync(join(dir, 'models/inc.sql'), incremental['models/inc.sql'].replace('id * 10', 'id * 100'));
+        expect(await waitFor(/ran 1 nodes, reused 2 whose inputs were unchanged/, () => stderr)).toBeDefined();
+        expect(await waitFor(/hint: inc is incremental, so the edit applies to rows that arrive from now on; --full-refresh .*/, () => stderr)).toBeDefined();
+        expect(await waitFor(/Finished 3 nodes in [\d.]+s: 1 OK, 0 warnings, 0 errors, 0 skipped, 2 reused \(inputs unchanged\)/, () => stdout)).toBeDefined();
+        // Reused nodes get no line of their own.
+        expect(stdout.split('plat build').pop()).not.toMatch(/table main\.total/);
+      } finally {
+        child.kill('SIGINT');
+      }
+      expect(await exited).toBe(0);
     });
 
     it('with --full-refresh an edited incremental model is rebuilt and everything downstream runs', async () => {

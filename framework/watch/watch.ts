@@ -26,6 +26,8 @@ export interface WatchCycle {
   retried: string[];
   /** Relations dropped because their model was deleted. */
   dropped: string[];
+  /** Nodes not run because nothing they read changed: their last result stands (see run/reuse.ts). */
+  reused: string[];
   results: RunResults | null;
   compileSeconds: number;
   /** From the first save of the burst to the end of the rebuild. */
@@ -92,6 +94,7 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       changed: [],
       retried: [],
       dropped: [],
+      reused: [],
       results: null,
       compileSeconds,
       seconds: 0,
@@ -114,6 +117,7 @@ export async function watchProject(options: WatchOptions): Promise<void> {
         const reuse = before ? { mustRun: new Set(report.changed), previous: latest } : undefined;
         report.results = await verbs[options.verb](manifest, { ...selection, reuse, fullRefresh: options.fullRefresh, env: options.env, threads: options.threads, onEvent: options.onEvent });
         for (const result of report.results.results) latest.set(result.uniqueId, result);
+        report.reused = report.results.results.filter((r) => r.reused).map((r) => r.uniqueId);
         unfinished = new Set(report.results.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped').map((r) => r.uniqueId));
       }
       previous = manifest;
@@ -133,7 +137,7 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       running = cycle(saved, startedAt)
         .catch((error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
-          return options.onCycle?.({ number: number++, files: saved, diagnostics: [], manifest: null, recompiled: null, changed: [], retried: [], dropped: [], results: null, compileSeconds: 0, seconds: 0, error: message });
+          return options.onCycle?.({ number: number++, files: saved, diagnostics: [], manifest: null, recompiled: null, changed: [], retried: [], dropped: [], reused: [], results: null, compileSeconds: 0, seconds: 0, error: message });
         })
         .finally(() => {
           running = null;

@@ -25,7 +25,7 @@ export function cyclePrinter(options: Options): (cycle: WatchCycle) => void {
     if (cycle.error) err(`${pc.red('error')} ${cycle.error}`);
     if (cycle.number === 0) return;
     const results = cycle.results?.results ?? [];
-    const reused = results.filter((r) => r.reused).length;
+    const reused = cycle.reused.length;
     const changed = cycle.changed.map((id) => id.split('.').pop()).join(', ') || 'nothing';
     const compiledHow = cycle.recompiled ? `${cycle.recompiled.length} recompiled` : 'project recompiled';
     err(
