@@ -30,7 +30,7 @@ export async function trainModel(node: MlTrainNode, session: WarehouseSession, c
   if (node.label.column && !columns.includes(node.label.column)) throw new LocatedError(`label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`, node.lines.label);
   const sql = trainingQuery(node, cutoff);
 
-  const [fingerprintRow] = await session.query(`SELECT count(*) AS n, bit_xor(hash(t)) AS h FROM (${sql}) AS t`);
+  const [fingerprintRow] = await session.query(await fingerprintSql(session, sql));
   const fingerprint = { data: `${fingerprintRow?.n}:${fingerprintRow?.h}`, spec: `${node.checksums.body}:${node.checksums.config}`, code: ML_CODE_VERSION };
   const rowCount = Number(fingerprintRow?.n ?? 0);
   const latest = context.registry.latest(node.name);
@@ -155,4 +155,18 @@ function normalize(value: unknown): string | number | boolean | null {
 
 function sameFingerprint(a: { data: string; spec: string; code: string }, b: { data: string; spec: string; code: string }): boolean {
   return a.data === b.data && a.spec === b.spec && a.code === b.code;
+}
+
+/**
+ * Row count and an order-free hash of the training rows. Floating columns are hashed at single
+ * precision: a parallel sum or average differs in its last bits from one build to the next, and
+ * that must not count as new data (a rebuilt upstream table would otherwise retrain each time).
+ */
+async function fingerprintSql(session: WarehouseSession, sql: string): Promise<string> {
+  const columns = await session.query(`DESCRIBE (${sql})`);
+  const values = columns.map((c) => {
+    const column = `t.${q(String(c.column_name))}`;
+    return /^(DOUBLE|FLOAT|REAL|DECIMAL)/i.test(String(c.column_type)) ? `CAST(${column} AS FLOAT)` : column;
+  });
+  return `SELECT count(*) AS n, bit_xor(hash(${values.join(', ')})) AS h FROM (${sql}) AS t`;
 }
