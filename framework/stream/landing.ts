@@ -56,10 +56,10 @@ export function landingSql(node: SourceNode, topic: string, staging: { rows: Scr
   const structure = JSON.stringify(Object.fromEntries(node.columns.map((c) => [c.name, c.type ?? 'VARCHAR'])));
   const extracted = node.columns.map((c) => `j.${quoteIdentifier(c.name)}`);
   const columns = [...extracted, '_raw', literal(topic), '_partition', '_offset', 'make_timestamptz(_kafka_ms * 1000)', 'now()'];
-  const field = (n: number) => `split_part(record, chr(31), ${n})`;
+  const field = (n: number) => `split_part(record, chr(${FIELD.charCodeAt(0)}), ${n})`;
   const messages =
     `SELECT _partition, CAST(${field(1)} AS BIGINT) AS _offset, CAST(${field(2)} AS BIGINT) AS _kafka_ms, ${field(3)} AS _raw\n` +
-    `FROM (SELECT _partition, unnest(string_split(payload, chr(30))) AS record FROM ${staging.rows.sql})`;
+    `FROM (SELECT _partition, unnest(string_split(payload, chr(${RECORD.charCodeAt(0)}))) AS record FROM ${staging.rows.sql})`;
   const next = [...offsets].map(([partition, offset]) => `(${literal(node.name)}, ${literal(topic)}, ${partition}, ${offset}, now())`);
   return [
     'BEGIN TRANSACTION',
