@@ -37,6 +37,21 @@ async function startWatching(dir: string, extra: Partial<WatchOptions> = {}) {
   return { cycles, next, names, done };
 }
 
+/** Runs the CLI in `dir` and collects what it prints; `waitFor` polls for a pattern for up to 20 s. */
+function startCli(dir: string, args: string[]) {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' } });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = async (pattern: RegExp, stream: keyof typeof output) => {
+    const until = performance.now() + 20_000;
+    while (!pattern.test(output[stream]) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+    return pattern.exec(output[stream]);
+  };
+  return { child, output, waitFor, exited };
+}
+
 describe('watch mode', () => {
   it('rebuilds exactly the changed model, what is downstream of it and their tests', async () => {
     const dir = writeProject(files);
@@ -225,25 +240,15 @@ describe('watch mode', () => {
 
     it('says on the command line what it reused and why an edited incremental model kept its rows', async () => {
       const dir = writeProject(incremental);
-      const child = spawn(process.execPath, [cli, 'build', '--watch'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const waitFor = async (pattern: RegExp, text: () => string) => {
-        const until = performance.now() + 20_000;
-        while (!pattern.test(text()) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
-        return pattern.exec(text())?.[0];
-      };
+      const { child, output, waitFor, exited } = startCli(dir, ['build', '--watch']);
       try {
-        await waitFor(/watching/, () => stderr);
+        await waitFor(/watching/, 'stderr');
         writeFileSync(join(dir, 'models/inc.sql'), incremental['models/inc.sql'].replace('id * 10', 'id * 100'));
-        expect(await waitFor(/ran 1 nodes, reused 2 whose inputs were unchanged/, () => stderr)).toBeDefined();
-        expect(await waitFor(/hint: inc is incremental, so the edit applies to rows that arrive from now on; --full-refresh .*/, () => stderr)).toBeDefined();
-        expect(await waitFor(/Finished 3 nodes in [\d.]+s: 1 OK, 0 warnings, 0 errors, 0 skipped, 2 reused \(inputs unchanged\)/, () => stdout)).toBeDefined();
+        expect(await waitFor(/ran 1 nodes, reused 2 whose inputs were unchanged/, 'stderr')).toBeDefined();
+        expect(await waitFor(/hint: inc is incremental, so the edit applies to rows that arrive from now on; --full-refresh .*/, 'stderr')).toBeDefined();
+        expect(await waitFor(/Finished 3 nodes in [\d.]+s: 1 OK, 0 warnings, 0 errors, 0 skipped, 2 reused \(inputs unchanged\)/, 'stdout')).toBeDefined();
         // Reused nodes get no line of their own.
-        expect(stdout.split('plat build').pop()).not.toMatch(/table main\.total/);
+        expect(output.stdout.split('plat build').pop()).not.toMatch(/table main\.total/);
       } finally {
         child.kill('SIGINT');
       }
@@ -275,17 +280,9 @@ describe('watch mode', () => {
 describe('plat dev', () => {
   it('serves the docs, reloads them after a rebuild, and shuts down cleanly on Ctrl-C', async () => {
     const dir = writeProject(files);
-    const child = spawn(process.execPath, [cli, 'dev', '--port', '0'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' } });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const waitFor = async (pattern: RegExp) => {
-      const until = performance.now() + 20_000;
-      while (!pattern.test(stderr) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
-      return pattern.exec(stderr);
-    };
+    const { child, output, waitFor, exited } = startCli(dir, ['dev', '--port', '0']);
     try {
-      const url = (await waitFor(/docs on (http:\/\/127\.0\.0\.1:\d+\/)/))?.[1];
+      const url = (await waitFor(/docs on (http:\/\/127\.0\.0\.1:\d+\/)/, 'stderr'))?.[1];
       expect(url).toBeDefined();
       expect(await (await fetch(url!)).text()).toContain('<html');
       const events = await fetch(`${url}__plat/events`);
@@ -294,7 +291,7 @@ describe('plat dev', () => {
       writeFileSync(join(dir, 'models/d.sql'), 'select 43 as answer');
       const reloaded = await Promise.race([reader.read().then((r) => new TextDecoder().decode(r.value)), new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), 10_000))]);
       expect(reloaded).toContain('event: reload');
-      expect(stderr).toMatch(/changed models\/d\.sql → d; 1 recompiled in \d+ms; ran 1 nodes/);
+      expect(output.stderr).toMatch(/changed models\/d\.sql → d; 1 recompiled in \d+ms; ran 1 nodes/);
       await reader.cancel();
     } finally {
       child.kill('SIGINT');
