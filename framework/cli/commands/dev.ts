@@ -23,6 +23,7 @@ async function dev(options: DevOptions): Promise<number> {
       env: process.env,
       vars: options.vars,
       threads: options.threads,
+      fullRefresh: options.fullRefresh,
       signal: controller.signal,
       onEvent: eventPrinter(options),
       onCycle: async (cycle) => {
@@ -48,6 +49,7 @@ export const devCommands: CommandSpec[] = [
       projectDir,
       vars,
       { flags: '--threads <n>', description: 'nodes to build at once (default: threads in plat_project.yml)', parse: parseCount },
+      { flags: '--full-refresh', description: 'rebuild incremental models from scratch whenever a rebuild reaches them' },
       { flags: '--port <n>', description: 'docs port (default 8080; 0 picks a free one)', default: 8080, parse: (v: string) => Number(v) },
       { flags: '--json', description: 'print events as JSON lines instead of text' },
     ],
