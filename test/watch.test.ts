@@ -220,6 +220,21 @@ describe('watch mode', () => {
       expect(await queryDb(dir, 'select total from total')).toEqual([{ total: 460n }]);
     });
 
+    it('a table rebuilt with the same columns and rows leaves its downstream as it was; renamed columns do not', async () => {
+      const dir = writeProject(incremental);
+      const { next } = await startWatching(dir);
+      await next(1);
+      writeFileSync(join(dir, 'models/raw.sql'), '{{config materialized="table"}}\n-- the same three ids, written another way\nselect id from range(1, 4) t(id) order by id desc');
+      const same = await next(2);
+      expect(ran(same)).toEqual(['raw']);
+      expect(reused(same)).toEqual([['inc', 'success'], ['not_null_total_total', 'pass'], ['total', 'success']]);
+
+      writeFileSync(join(dir, 'models/raw.sql'), '{{config materialized="table"}}select range as ident from range(1, 4)');
+      const renamed = await next(3);
+      expect(reused(renamed)).toEqual([]);
+      expect(renamed.results!.results.find((r) => r.name === 'inc')!.status).toBe('error');
+    });
+
     it('never reuses a node whose last run failed or was skipped', async () => {
       const dir = writeProject(incremental);
       const { next } = await startWatching(dir);

@@ -36,7 +36,7 @@ export async function trainModel(node: MlTrainNode, session: WarehouseSession, c
   const latest = context.registry.latest(node.name);
   const promoted = context.registry.promotedVersion(node.name);
   if (latest && sameFingerprint(latest.fingerprint, fingerprint)) {
-    return outcome(latest.version, false, latest.promoted, latest.metrics, rowCount, `unchanged: ${latest.version}${latest.promoted ? ' (promoted)' : ''}`);
+    return { ...outcome(latest.version, false, latest.promoted, latest.metrics, rowCount, `unchanged: ${latest.version}${latest.promoted ? ' (promoted)' : ''}`), unchanged: true };
   }
   if (rowCount < node.minRows) {
     const fallback = promoted ? `scoring keeps ${promoted.version}` : 'no version is promoted yet';

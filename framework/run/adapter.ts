@@ -73,6 +73,8 @@ export interface WarehouseSession {
   createEmptyTable(relation: Relation, columns: ColumnInfo[], options?: { replace?: boolean }): Promise<void>;
   drop(relation: Relation, kind: RelationKind): Promise<void>;
   addColumns(relation: Relation, columns: ColumnInfo[]): Promise<void>;
+  /** Whether two tables have the same columns and rows, in any order (rows compared by count and an order-free hash). */
+  sameRows(a: Relation, b: Relation): Promise<boolean>;
   insertByName(target: Relation, from: Relation): Promise<number>;
   mergeByKey(target: Relation, from: Relation, keys: string[], columns: string[]): Promise<number>;
   deleteByKey(target: Relation, from: Relation, keys: string[]): Promise<number>;

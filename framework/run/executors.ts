@@ -16,7 +16,7 @@ export interface ExecuteContext {
 /** What executing a node produced; the runner adds identity and timing. */
 export type NodeOutcome = Pick<NodeResult, 'rows' | 'action'> &
   Partial<Pick<NodeResult, 'status' | 'failures' | 'sample' | 'unitDiff' | 'ml'>> & {
-    /** The node's output is exactly what it was before it ran (an incremental model that merged nothing). */
+    /** The node's output is exactly what it was before it ran (see ModelOutcome.unchanged; a training that kept its version). */
     unchanged?: boolean;
   };
 

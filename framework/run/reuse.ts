@@ -12,8 +12,9 @@ export interface ReuseOptions {
 
 /**
  * Early cutoff: a node whose definition did not change and whose selected parents all left
- * their output as it was (an incremental model that merged nothing, or a node reused itself)
- * would compute what it computed last time, so its last result is reused instead. Only a
+ * their output as it was (an incremental model that merged nothing, a table rebuilt with the
+ * same columns and rows, a training that kept its version, or a node reused itself) would
+ * compute what it computed last time, so its last result is reused instead. Only a
  * result that succeeded is reused; anything that failed, or never ran, runs.
  */
 export class UnchangedInputs {

@@ -54,7 +54,8 @@ export function failOnSelectorErrors(diagnostics: Diagnostic[]): void {
 
 /** Model and source executors; tests come from quality/ and are added by the caller. */
 export const buildExecutors: Pick<Executors, 'model' | 'source'> = {
-  model: (node, session, context) => materializeModel(session, node, { catalog: context.catalog, fullRefresh: context.options.fullRefresh ?? false }),
+  model: (node, session, context) =>
+    materializeModel(session, node, { catalog: context.catalog, fullRefresh: context.options.fullRefresh ?? false, detectUnchanged: context.options.reuse !== undefined }),
   source: (node, session, context) =>
     loadSource(session, node, { catalog: context.catalog, projectRoot: context.manifest.project.root, env: context.options.env ?? {}, now: context.now, note: context.note }),
 };

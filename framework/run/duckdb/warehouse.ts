@@ -146,6 +146,14 @@ class DuckDBSession implements WarehouseSession {
     for (const column of columns) await this.connection.run(`ALTER TABLE ${q(relation)} ADD COLUMN ${ident(column.name)} ${column.type}`);
   }
 
+  async sameRows(a: Relation, b: Relation): Promise<boolean> {
+    // Same values under other column names or types are not the same table to whoever reads it.
+    if (JSON.stringify(await this.columns(a)) !== JSON.stringify(await this.columns(b))) return false;
+    const digest = (r: Relation) => `(SELECT count(*) AS n, bit_xor(hash(t)) AS h FROM ${q(r)} AS t)`;
+    const [row] = await this.query(`SELECT a.n = b.n AND a.h IS NOT DISTINCT FROM b.h AS same FROM ${digest(a)} AS a, ${digest(b)} AS b`);
+    return row?.same === true;
+  }
+
   async insertByName(target: Relation, from: Relation): Promise<number> {
     return this.execute(`INSERT INTO ${q(target)} BY NAME SELECT * FROM ${q(from)}`);
   }

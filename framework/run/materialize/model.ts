@@ -8,7 +8,7 @@ export interface ModelOutcome {
   /** Rows in the table, or rows added/changed by an incremental run; null for views. */
   rows: number | null;
   action: string;
-  /** An incremental run that changed no row and added no column. */
+  /** The relation holds what it held before: an incremental run that changed no row and added no column, or a rebuilt table equal to the one it replaced. */
   unchanged?: boolean;
 }
 
@@ -25,6 +25,8 @@ export class ModelSqlError extends Error {
 export interface MaterializeContext {
   catalog: RelationCatalog;
   fullRefresh: boolean;
+  /** Compare a rebuilt table with the one it replaces, so what reads it can be reused when they match (watch rebuilds). */
+  detectUnchanged?: boolean;
 }
 
 export async function materializeModel(session: WarehouseSession, node: ModelNode, context: MaterializeContext): Promise<ModelOutcome> {
@@ -34,7 +36,7 @@ export async function materializeModel(session: WarehouseSession, node: ModelNod
     case 'view':
       return materializeView(session, node, context.catalog);
     case 'table':
-      return materializeTable(session, node, context.catalog);
+      return materializeTable(session, node, context);
     case 'incremental':
       return materializeIncremental(session, node, context);
   }
@@ -60,22 +62,27 @@ async function materializeView(session: WarehouseSession, node: ModelNode, catal
   return { rows: null, action: 'view' };
 }
 
-async function materializeTable(session: WarehouseSession, node: ModelNode, catalog: RelationCatalog): Promise<ModelOutcome> {
+async function materializeTable(session: WarehouseSession, node: ModelNode, context: MaterializeContext): Promise<ModelOutcome> {
+  const replacing = context.catalog.kind(node.relation) === 'table';
+  let unchanged = false;
   const rows = await buildAndSwap(
     session,
-    catalog,
+    context.catalog,
     node.relation,
     (staging) => mapped(node.lineMap, session.create('table', staging, node.compiledSql, { replace: true })),
-    (staging) => checkContract(session, node, staging),
+    async (staging) => {
+      await checkContract(session, node, staging);
+      if (context.detectUnchanged && replacing) unchanged = await session.sameRows(staging, node.relation);
+    },
   );
-  return { rows, action: 'table' };
+  return { rows, action: 'table', unchanged };
 }
 
 async function materializeIncremental(session: WarehouseSession, node: ModelNode, context: MaterializeContext): Promise<ModelOutcome> {
   const { catalog, fullRefresh } = context;
   const existing = catalog.kind(node.relation);
   if (existing !== 'table' || fullRefresh || node.incrementalSql === null) {
-    const outcome = await materializeTable(session, node, catalog);
+    const outcome = await materializeTable(session, node, context);
     return { ...outcome, action: fullRefresh && existing ? 'incremental (full refresh)' : 'incremental (new)' };
   }
   const batch = stagingRelation(node.relation, 'new');
