@@ -63,7 +63,7 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
   }[result.status];
   const kind = { source: 'source', test: 'test', ml_train: 'train', ml_score: 'score', agent_tool: 'tool', model: result.action === 'inlined' ? 'ephemeral' : result.action.split(' ')[0]! }[result.kind];
   const label = `${kind} ${result.relation ?? result.name}`;
-  const strategy = /^incremental \((append|merge|delete\+insert)\)$/.exec(result.action)?.[1];
+  const strategy = incrementalStrategy(result);
   const rows = result.rows === null ? result.action : `${result.rows.toLocaleString('en-US')} rows${strategy ? ` ${strategy === 'append' ? 'appended' : strategy === 'merge' ? 'merged' : 'replaced'}` : ''}`;
   const detail =
     result.status === 'skipped'
@@ -81,6 +81,11 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
   const plainLeft = `${counter} ERROR ${label} `;
   const dots = Math.max(3, LINE_WIDTH - plainLeft.length - detail.length - 1);
   return `${left}${colors.dim('.'.repeat(dots))} ${detail}`;
+}
+
+/** How an incremental model's run added rows (append, merge, delete+insert), or null when it was built whole or is no incremental model. */
+export function incrementalStrategy(result: NodeResult): string | null {
+  return /^incremental \((append|merge|delete\+insert)\)$/.exec(result.action)?.[1] ?? null;
 }
 
 /** For a test that found something: its first failing rows, or a unit test's diff. */

@@ -4,7 +4,7 @@ import { ingestProgressDisplay } from '../progress.js';
 import { exitCodes } from '../../core/errors.js';
 import { type RunOptions } from '../../run/run.js';
 import type { RunEvent, RunResults } from '../../run/results.js';
-import { renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
+import { incrementalStrategy, renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
 import { watchProject, type WatchCycle } from '../../watch/watch.js';
 import { toJson } from '../table.js';
 import { compiled, err, out, parseCount, parseTime, projectDir, runOptions, selection, type CommandSpec, type Options } from './shared.js';
@@ -37,7 +37,7 @@ export function cyclePrinter(options: Options): (cycle: WatchCycle) => void {
     );
     // An edited incremental model keeps its rows: say so, or the edit looks ignored.
     const edited = new Set(cycle.changed);
-    for (const r of results.filter((r) => edited.has(r.uniqueId) && /^incremental \((append|merge|delete\+insert)\)$/.test(r.action))) {
+    for (const r of results.filter((r) => edited.has(r.uniqueId) && incrementalStrategy(r))) {
       err(pc.dim(`hint: ${r.name} is incremental, so the edit applies to rows that arrive from now on; --full-refresh rebuilds it from scratch on every save`));
     }
   };
