@@ -8,7 +8,7 @@ import { compileDir, copyProject, queryDb, repoRoot } from './helpers.js';
  * in plain TypeScript, from the raw events the build landed.
  */
 interface RawEvent {
-  event_id: string;
+  event_id: string | null;
   user_id: number | null;
   product_id: number | null;
   event_type: string | null;
@@ -29,15 +29,17 @@ let raw: RawEvent[];
 let firstBuild: Awaited<ReturnType<typeof build>>;
 
 function classify(raw: RawEvent[]): { clean: CleanEvent[]; reasons: Map<string, number> } {
-  const seen = new Set<string>();
+  const seen = new Set<string | null>();
   const out: CleanEvent[] = [];
   const counts = new Map<string, number>();
-  const sorted = [...raw].sort((a, b) => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
+  const id = (e: RawEvent) => e.event_id ?? '';
+  const sorted = [...raw].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
   for (const e of sorted) {
     const type = e.event_type?.trim().toLowerCase() ?? null;
     const ts = /^\d{4}-\d{2}-\d{2}T/.test(e.timestamp) ? Date.parse(e.timestamp) : NaN;
     const reason =
-      e.user_id === null ? 'null_user_id'
+      e.event_id === null ? 'null_event_id'
+      : e.user_id === null ? 'null_user_id'
       : e.product_id === null ? 'null_product_id'
       : type === null || !['view', 'cart', 'purchase'].includes(type) ? 'invalid_event_type'
       : Number.isNaN(ts) ? 'invalid_timestamp'

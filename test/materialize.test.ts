@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateTable } from '../framework/run/sources/generator.js';
+import type { GeneratorSpec } from '../framework/project/spec.js';
 import { queryDb, runDir, statusOf, writeProject } from './helpers.js';
 
 const project = (models: Record<string, string>, extra: Record<string, string> = {}) =>
@@ -202,6 +204,21 @@ describe('sources', () => {
       { data_type: 'VARCHAR' },
     ]);
     expect(await queryDb(first, "select count(*) as bad from gen.events where (kind = 'a' and amount not between 1 and 2) or (kind = 'b' and amount <> 0)")).toEqual([{ bad: 0n }]);
+  });
+
+  it('draws other rows from another row seed, while each trait keeps its value', () => {
+    const spec = {
+      rows: 3000,
+      seed: 5,
+      fields: { user_id: { int: { min: 1, max: 50 } }, kind: { trait: { of: 'user_id', choice: { buyer: 1, browser: 3 } } }, score: { float: { min: 0, max: 1 } } },
+    } as GeneratorSpec;
+    const rows = (seed: number) => [...generateTable(spec, new Date(), seed).rows] as [number, string, number][];
+    const [a, b] = [rows(1), rows(2)];
+    expect(a.map((r) => r[2])).not.toEqual(b.map((r) => r[2]));
+    expect(rows(1)).toEqual(a);
+    const traits = new Map<number, string>();
+    for (const [user, kind] of [...a, ...b]) expect(traits.set(user, traits.get(user) ?? kind).get(user), `user ${user}`).toBe(kind);
+    expect(new Set(traits.values())).toEqual(new Set(['buyer', 'browser']));
   });
 
   it('fills a kafka source from its generator when no broker is configured, and says so', async () => {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { SourceNode } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
 import { generateTable } from '../run/sources/generator.js';
@@ -12,28 +13,33 @@ export interface ProduceOptions {
   /** Stop after this long (ms), whatever the count. */
   duration?: number;
   now?: Date;
+  /** Seed of the generated rows; default a new one per run, so runs send different events. */
+  seed?: number;
   signal?: AbortSignal;
   onProgress?: (sent: number, seconds: number) => void;
 }
 
 /**
- * Sends the source's generator rows to its topic as JSON (acks=all), keyed by the declared
+ * Sends the source's generator rows to its topic as JSON (acks=all, idempotent), keyed by the declared
  * key field: the seed's event simulator, declared instead of written.
  */
-export async function produce(node: SourceNode, options: ProduceOptions): Promise<{ sent: number; seconds: number }> {
+export async function produce(node: SourceNode, options: ProduceOptions): Promise<{ sent: number; seconds: number; seed: number }> {
   const { kafka: spec, generator } = node.loader;
   if (!spec) throw new PlatError('USAGE', `source ${node.name} has no kafka topic to produce to`);
   if (!generator) throw new PlatError('USAGE', `source ${node.name} has no generator to produce events from`, 'add a generator: to the table in sources.yml');
   // With only a duration, send for that long: the generator's row count does not cap it.
   const count = options.count ?? (options.duration !== undefined ? Number.POSITIVE_INFINITY : generator.rows);
-  const table = generateTable({ ...generator, rows: count }, options.now ?? new Date());
+  // A producer replaying its last run would send the same event ids, which staging drops as duplicates.
+  const seed = options.seed ?? randomInt(1, 2 ** 31);
+  const table = generateTable({ ...generator, rows: count }, options.now ?? new Date(), seed);
   const names = table.columns.map((c) => c.name);
   const keyIndex = spec.key ? names.indexOf(spec.key) : -1;
   if (spec.key && keyIndex === -1) throw new PlatError('USAGE', `key field "${spec.key}" of ${node.name} is not a generated field`);
 
   const kafka = kafkaClient(options.brokers, 'plat-producer');
   const admin = kafka.admin();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent, so a send retried across a broker restart cannot write its messages twice.
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   try {
     await admin.connect();
     if (!(await admin.listTopics()).includes(spec.topic)) {
@@ -74,5 +80,5 @@ export async function produce(node: SourceNode, options: ProduceOptions): Promis
   } finally {
     await producer.disconnect().catch(() => undefined);
   }
-  return { sent, seconds: seconds() };
+  return { sent, seconds: seconds(), seed };
 }

@@ -34,15 +34,16 @@ export const kafkaCommands: CommandSpec[] = [
   },
   {
     usage: 'produce <source>',
-    description: "send events from a source's generator to its Kafka topic (acks=all, keyed by kafka.key)",
+    description: "send new events from a source's generator to its Kafka topic (idempotent, acks=all, keyed by kafka.key)",
     options: [
       projectDir,
       { flags: '--count <n>', description: 'events to send (default: the generator rows)', parse: parseCount },
       { flags: '--rate <n>', description: 'events per second (default: as fast as possible)', parse: parseCount },
       { flags: '--duration <time>', description: 'stop after this long, e.g. 30s or 5m', parse: parseTime },
+      { flags: '--seed <n>', description: 'replay the events of the run that printed this seed (default: new events each run)', parse: parseCount },
     ],
     run: async ([source], raw) => {
-      const options = raw as Options & { count?: number; rate?: number; duration?: number };
+      const options = raw as Options & { count?: number; rate?: number; duration?: number; seed?: number };
       const project = compiled(options, 'nothing was sent');
       if (!project) return exitCodes.failure;
       const live = process.stdout.isTTY === true;
@@ -50,11 +51,12 @@ export const kafkaCommands: CommandSpec[] = [
         count: options.count,
         rate: options.rate,
         duration: options.duration,
+        seed: options.seed,
         env: process.env,
         onProgress: live ? (sent, seconds) => process.stdout.write(`\r${pc.cyan('producing')} ${sent.toLocaleString('en-US')} sent, ${Math.round(sent / Math.max(seconds, 0.001)).toLocaleString('en-US')}/s`) : undefined,
       });
       if (live) process.stdout.write('\r\x1b[K');
-      out(`${pc.green('OK')} sent ${result.sent.toLocaleString('en-US')} events in ${result.seconds.toFixed(2)}s (${Math.round(result.sent / Math.max(result.seconds, 0.001)).toLocaleString('en-US')}/s)`);
+      out(`${pc.green('OK')} sent ${result.sent.toLocaleString('en-US')} events in ${result.seconds.toFixed(2)}s (${Math.round(result.sent / Math.max(result.seconds, 0.001)).toLocaleString('en-US')}/s, seed ${result.seed})`);
       return exitCodes.ok;
     },
   },

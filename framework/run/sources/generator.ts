@@ -4,7 +4,9 @@ import type { FieldSpec, GeneratorSpec } from '../../project/spec.js';
 
 /**
  * Synthetic rows from a declarative spec (the seed's event simulator, generalized).
- * Deterministic: the same spec, seed and `now` give the same rows.
+ * Deterministic: the same spec, seed and `now` give the same rows. `rowSeed` replaces the
+ * spec's seed for the rows but not for traits, so a new run of a producer sends new events
+ * while each shopper keeps the traits it had.
  */
 export interface GeneratedTable {
   columns: { name: string; type: string }[];
@@ -21,14 +23,14 @@ export function generatorColumns(spec: GeneratorSpec): { name: string; type: str
     .map(([name, field]) => ({ name, type: inferType(field) }));
 }
 
-export function generateTable(spec: GeneratorSpec, now: Date): GeneratedTable {
+export function generateTable(spec: GeneratorSpec, now: Date, rowSeed = spec.seed ?? 42): GeneratedTable {
   const columns = generatorColumns(spec);
   const injected = new Map<string, number>();
-  return { columns, rows: rows(spec, now, injected), injected };
+  return { columns, rows: rows(spec, now, rowSeed, injected), injected };
 }
 
-function* rows(spec: GeneratorSpec, now: Date, injected: Map<string, number>): Generator<unknown[]> {
-  const random = seededRandom(spec.seed ?? 42);
+function* rows(spec: GeneratorSpec, now: Date, rowSeed: number, injected: Map<string, number>): Generator<unknown[]> {
+  const random = seededRandom(rowSeed);
   const fields = Object.entries(spec.fields);
   const written = fields.filter(([, field]) => !field.hidden).map(([name]) => name);
   const traits = new Map<string, Map<string, Value>>();

@@ -18,6 +18,7 @@ with typed as (
 select
     *,
     case
+        when event_id is null then 'null_event_id'
         when user_id is null then 'null_user_id'
         when product_id is null then 'null_product_id'
         when event_type is null or event_type not in ('view', 'cart', 'purchase') then 'invalid_event_type'
