@@ -156,18 +156,33 @@ async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, 
   }
 }
 
+/**
+ * DuckDB splits a staged row into messages a vector (2,048 rows) at a time and splits the
+ * whole row again for each: rows of one vector's worth keep that linear.
+ */
+const MESSAGES_PER_ROW = 2048;
+
 function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: ReturnType<typeof compileValidator>): ParsedBatch {
+  const rows: unknown[][] = [];
   let payload = '';
+  let inPayload = 0;
   let valid = 0;
   const dead: unknown[][] = [];
   for (const message of messages) {
     const raw = message.value ? message.value.toString('utf8') : '';
     const problem = check(raw, validate);
     if (problem === null) {
-      payload += `${valid++ ? RECORD : ''}${message.offset}${FIELD}${message.timestamp}${FIELD}${raw}`;
+      payload += `${inPayload++ ? RECORD : ''}${message.offset}${FIELD}${message.timestamp}${FIELD}${raw}`;
+      valid++;
+      if (inPayload === MESSAGES_PER_ROW) {
+        rows.push([payload, partition]);
+        payload = '';
+        inPayload = 0;
+      }
     } else dead.push([raw, problem, topic, partition, Number(message.offset), new Date(Number(message.timestamp)).toISOString(), new Date().toISOString()]);
   }
-  return { partition, rows: valid ? [[payload, partition]] : [], valid, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };
+  if (inPayload) rows.push([payload, partition]);
+  return { partition, rows, valid, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };
 }
 
 /** Why a message is a dead letter, or null when it is valid. */
