@@ -164,24 +164,22 @@ const MESSAGES_PER_ROW = 2048;
 
 function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: ReturnType<typeof compileValidator>): ParsedBatch {
   const rows: unknown[][] = [];
-  let payload = '';
-  let inPayload = 0;
+  let pieces: string[] = [];
   let valid = 0;
   const dead: unknown[][] = [];
   for (const message of messages) {
     const raw = message.value ? message.value.toString('utf8') : '';
     const problem = check(raw, validate);
     if (problem === null) {
-      payload += `${inPayload++ ? RECORD : ''}${message.offset}${FIELD}${message.timestamp}${FIELD}${raw}`;
+      pieces.push(`${message.offset}${FIELD}${message.timestamp}${FIELD}${raw}`);
       valid++;
-      if (inPayload === MESSAGES_PER_ROW) {
-        rows.push([payload, partition]);
-        payload = '';
-        inPayload = 0;
+      if (pieces.length === MESSAGES_PER_ROW) {
+        rows.push([pieces.join(RECORD), partition]);
+        pieces = [];
       }
     } else dead.push([raw, problem, topic, partition, Number(message.offset), new Date(Number(message.timestamp)).toISOString(), new Date().toISOString()]);
   }
-  if (inPayload) rows.push([payload, partition]);
+  if (pieces.length) rows.push([pieces.join(RECORD), partition]);
   return { partition, rows, valid, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };
 }
 
