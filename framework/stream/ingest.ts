@@ -158,7 +158,9 @@ async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, 
 
 /**
  * DuckDB splits a staged row into messages a vector (2,048 rows) at a time and splits the
- * whole row again for each: rows of one vector's worth keep that linear.
+ * whole row again for each: rows of one vector's worth keep that linear. Each row is joined
+ * at once: a string grown message by message keeps its pieces alive, and the garbage
+ * collector copies them, until DuckDB reads it.
  */
 const MESSAGES_PER_ROW = 2048;
 

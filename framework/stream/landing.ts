@@ -25,10 +25,10 @@ export const RECORD = '\x1e';
 export const FIELD = '\x1f';
 
 /**
- * Valid messages are staged one Kafka batch per row: each message's offset, Kafka time (ms) and
- * text, separated by FIELD, the messages by RECORD. One appender call a batch instead of four a
+ * Valid messages are staged up to 2,048 to a row: each message's offset, Kafka time (ms) and
+ * text, separated by FIELD, the messages by RECORD. One appender call a row instead of four a
  * message, and no array a message: the consumer's thread is what limits ingest, while DuckDB
- * splits the batches and extracts the columns on its own threads. Empty outside a landing
+ * splits the rows and extracts the columns on its own threads. Empty outside a landing
  * transaction, and never on disk.
  */
 export const stagingColumns: ColumnInfo[] = [
