@@ -169,6 +169,7 @@ function parseBatch(partition: number, messages: KafkaMessage[], topic: string, 
   let pieces: string[] = [];
   let valid = 0;
   const dead: unknown[][] = [];
+  let ingestedAt: string | undefined;
   for (const message of messages) {
     const raw = message.value ? message.value.toString('utf8') : '';
     const problem = check(raw, validate);
@@ -179,7 +180,7 @@ function parseBatch(partition: number, messages: KafkaMessage[], topic: string, 
         rows.push([pieces.join(RECORD), partition]);
         pieces = [];
       }
-    } else dead.push([raw, problem, topic, partition, Number(message.offset), new Date(Number(message.timestamp)).toISOString(), new Date().toISOString()]);
+    } else dead.push([raw, problem, topic, partition, Number(message.offset), new Date(Number(message.timestamp)).toISOString(), (ingestedAt ??= new Date().toISOString())]);
   }
   if (pieces.length) rows.push([pieces.join(RECORD), partition]);
   return { partition, rows, valid, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };
