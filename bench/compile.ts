@@ -8,6 +8,7 @@ import { compile } from '../framework/compile/compile.js';
 import { hasErrors } from '../framework/core/diagnostics.js';
 import { readProjectFiles } from '../framework/project/files.js';
 import { parseProject } from '../framework/project/parse.js';
+import { reportBench } from './report.js';
 import { argument, syntheticProject } from './synthetic.js';
 
 const models = argument('models', 10_000);
@@ -35,3 +36,4 @@ console.log(`  cold: ${fmt(cold.total)}  (read ${fmt(cold.read)}, parse+validate
 console.log(`  warm: ${fmt(warm.total)}  (read ${fmt(warm.read)}, parse+validate ${fmt(warm.parse)}, render+dag ${fmt(warm.compile)})`);
 console.log(`  peak RSS: ${rssMb.toFixed(0)} MB`);
 console.log(`  target: ≤ 1.500s and ≤ 600 MB at 10,000 models → cold ${cold.total <= 1500 ? 'met' : 'MISSED'}, memory ${rssMb <= 600 ? 'met' : 'MISSED'}`);
+reportBench('compile', { models, cold_s: cold.total / 1000, warm_s: warm.total / 1000, peak_rss_mb: rssMb }, { cold_s: '<= 1.5', peak_rss_mb: '<= 600' });

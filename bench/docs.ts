@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core';
 import { compileProjectDir } from '../framework/api.js';
 import { generateDocs } from '../framework/docs/generate.js';
 import { argument, syntheticProject } from './synthetic.js';
+import { reportBench } from './report.js';
 
 const models = argument('models', 10_000);
 const dir = syntheticProject(models);
@@ -34,3 +35,4 @@ await browser.close();
 console.log(`docs for ${models.toLocaleString('en-US')} models (${generated.nodes.toLocaleString('en-US')} nodes):`);
 console.log(`  generate ${generated.seconds.toFixed(2)}s   graph drawn ${drawn.toFixed(2)}s   first interactive render (node page open) ${render.toFixed(2)}s`);
 console.log(`  targets: generate ≤ 5 s → ${generated.seconds <= 5 ? 'met' : 'MISSED'}; render ≤ 3 s → ${render <= 3 ? 'met' : 'MISSED'}`);
+reportBench('docs', { models, nodes: generated.nodes, generate_s: generated.seconds, drawn_s: drawn, render_s: render }, { generate_s: '<= 5', render_s: '<= 3' });

@@ -14,6 +14,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { compileProjectDir, produceTo, stream } from '../framework/api.js';
 import { brokersFrom } from '../framework/stream/kafka.js';
 import { argument } from './synthetic.js';
+import { reportBench } from './report.js';
 
 const rate = argument('rate', 5000);
 const seconds = argument('seconds', 60);
@@ -89,3 +90,8 @@ console.log(
     `${Number(accounted!.mart_purchases).toLocaleString('en-US')} of ${Number(accounted!.staged_purchases).toLocaleString('en-US')} staged purchases in revenue_per_hour → ${complete ? 'every event accounted for' : 'EVENTS MISSING'}`,
 );
 console.log(`  target p95 ≤ 2 s → ${pick(0.95) <= 2 && complete ? 'met' : 'MISSED'}`);
+reportBench(
+  'freshness',
+  { rate, seconds, micro_batches: batches.length, p50_s: pick(0.5), p95_s: pick(0.95), max_s: latencies[latencies.length - 1]!, every_event_accounted: complete },
+  { p95_s: '<= 2', every_event_accounted: '== 1' },
+);

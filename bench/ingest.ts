@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { compileProjectDir, ingest, produceTo } from '../framework/api.js';
 import { brokersFrom, kafkaClient } from '../framework/stream/kafka.js';
 import { argument } from './synthetic.js';
+import { reportBench } from './report.js';
 
 const events = argument('events', 1_000_000);
 const brokers = brokersFrom(process.env);
@@ -91,3 +92,4 @@ const b = events / median(platRuns);
 console.log(`(a) bare kafkajs consume:   ${Math.round(a).toLocaleString('en-US')} events/s (median of ${runs(bareRuns)} s, incl. group join)`);
 console.log(`(b) plat ingest + landing:  ${Math.round(b).toLocaleString('en-US')} events/s (median of ${runs(platRuns)} s, incl. group join)`);
 console.log(`    ratio (b)/(a): ${(b / a).toFixed(2)}   targets: (b) ≥ 100,000/s → ${b >= 100_000 ? 'met' : 'MISSED'}; ratio ≥ 0.6 → ${b / a >= 0.6 ? 'met' : 'MISSED'}`);
+reportBench('ingest', { events, bare_per_s: a, plat_per_s: b, ratio: b / a }, { plat_per_s: '>= 100000', ratio: '>= 0.6' });

@@ -13,6 +13,7 @@ import { trainModel } from '../framework/ml/train.js';
 import { RelationCatalog } from '../framework/run/catalog.js';
 import { openDuckDB } from '../framework/run/duckdb/warehouse.js';
 import { databasePath } from '../framework/run/run.js';
+import { reportBench } from './report.js';
 
 const features = Array.from({ length: 12 }, (_, i) => `f${i + 1}`);
 // Deterministic pseudo-random features from hash(); the label follows a fixed linear score.
@@ -67,3 +68,4 @@ warehouse.close();
 console.log(`train: ${trained.rows?.toLocaleString('en-US')} rows × ${features.length} features, ${train.algorithm.iterations} iterations in ${trainSeconds.toFixed(2)}s (${trained.action})`);
 console.log(`score: ${scored.rows?.toLocaleString('en-US')} rows in ${scoreSeconds.toFixed(2)}s`);
 console.log(`targets: train ≤ 5 s → ${trainSeconds <= 5 ? 'met' : 'MISSED'}; score ≤ 3 s → ${scoreSeconds <= 3 ? 'met' : 'MISSED'}`);
+reportBench('ml', { train_rows: trained.rows ?? 0, scored_rows: scored.rows ?? 0, train_s: trainSeconds, score_s: scoreSeconds }, { train_s: '<= 5', score_s: '<= 3' });

@@ -14,6 +14,7 @@ import { readProjectFiles } from '../framework/project/files.js';
 import { parseProject } from '../framework/project/parse.js';
 import { run } from '../framework/api.js';
 import { argument, syntheticProject } from './synthetic.js';
+import { reportBench } from './report.js';
 
 const models = argument('models', 1000);
 const threads = argument('threads', 4);
@@ -64,3 +65,4 @@ const d = median(directTimes);
 console.log(`run ${models} trivial models (half views, half tables), ${threads} threads`);
 console.log(`  plat run: ${(p / 1000).toFixed(3)}s   direct DuckDB: ${(d / 1000).toFixed(3)}s   ratio plat/direct: ${(p / d).toFixed(2)}`);
 console.log(`  target ≤ 1.30 at 1,000 models → ${p / d <= 1.3 ? 'met' : 'MISSED'}`);
+reportBench('run', { models, plat_s: p / 1000, direct_s: d / 1000, ratio: p / d }, { ratio: '<= 1.3' });

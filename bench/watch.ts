@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watchProject, type WatchCycle, type WatchOptions } from '../framework/watch/watch.js';
 import { argument, syntheticProject } from './synthetic.js';
+import { reportBench } from './report.js';
 
 const edits = argument('edits', 20);
 const models = argument('models', 10_000);
@@ -89,3 +90,14 @@ rmSync(synthetic, { recursive: true, force: true });
 
 const verdict = (figures: { e2e: number }) => (figures.e2e <= 300 ? 'met' : 'MISSED');
 console.log(`targets: example p50 ≤ 300 ms → ${verdict(small)} editing stg_events, ${verdict(leaf)} editing stg_events_rejected, ${verdict(mart)} editing a mart (${verdict(refreshed)} editing stg_events with --full-refresh); ${models}-model incremental compile p50 ≤ 100 ms → ${large.compile <= 100 ? 'met' : 'MISSED'}`);
+reportBench(
+  'watch',
+  {
+    stg_events_p50_ms: small.e2e,
+    stg_events_rejected_p50_ms: leaf.e2e,
+    mart_p50_ms: mart.e2e,
+    full_refresh_p50_ms: refreshed.e2e,
+    large_compile_p50_ms: large.compile,
+  },
+  { stg_events_p50_ms: '<= 300', stg_events_rejected_p50_ms: '<= 300', mart_p50_ms: '<= 300', large_compile_p50_ms: '<= 100' },
+);
