@@ -48,7 +48,7 @@ export class IncrementalCompiler {
     for (const path of new Set(changed)) {
       const id = last.modelsByPath.get(path);
       const sql = files.files.get(path);
-      if (!id || sql === undefined) return null;
+      if (!id || sql === undefined || files.notUtf8?.has(path)) return null;
       const node = last.manifest.nodes[id] as ModelNode;
       // An ephemeral model is inlined into others, and a unit test copies its model's SQL.
       if (node.config.materialized === 'ephemeral' || last.unitTested.has(node.name)) return null;

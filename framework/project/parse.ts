@@ -23,7 +23,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   const faulty: FaultyName[] = [];
   for (const [file, at] of [...(input.notUtf8 ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const byte = `0x${at.byte.toString(16).toUpperCase().padStart(2, '0')}`;
-    diagnostics.push(diagnostic('NOT_UTF8', { byte }, { file, line: at.line, column: at.column }, 'save the file as UTF-8: plat reads every project file as UTF-8'));
+    diagnostics.push(diagnostic('NOT_UTF8', { byte }, { file, line: at.line, column: at.column }, 'save it as UTF-8 (plat reads every project file as UTF-8)'));
   }
 
   /** With `lenient`, data that fails its schema is still returned, so one typo does not cascade. */
