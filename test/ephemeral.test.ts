@@ -41,10 +41,9 @@ scoring:
       'agents/a.yml': 'tools:\n  - name: count_people\n    description: How many people\n    sql: select count(*) as n from {{ref "int_people"}}\n',
     });
     const results = byName(await build(compileDir(dir), { env: {} }));
-    expect(results.people_model).toMatchObject({ status: 'success', ml: { trained: true } });
-    expect(results.predictions_people_model).toMatchObject({ status: 'success', rows: 200 });
-    expect(results.known_id_people_id).toMatchObject({ status: 'pass', failures: 0 });
-    expect(results.no_negative_ids).toMatchObject({ status: 'pass', failures: 0 });
-    expect(results.count_people!.status).toBe('success');
+    const statuses = Object.fromEntries(['people_model', 'predictions_people_model', 'known_id_people_id', 'no_negative_ids', 'count_people'].map((name) => [name, results[name]?.status]));
+    expect(statuses).toEqual({ people_model: 'success', predictions_people_model: 'success', known_id_people_id: 'pass', no_negative_ids: 'pass', count_people: 'success' });
+    expect(results.predictions_people_model!.rows).toBe(200);
+    expect(results.known_id_people_id!.failures).toBe(0);
   });
 });
