@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileProject, readProjectFiles } from '../framework/index.js';
+import { compileProject, IncrementalCompiler, readProjectFiles } from '../framework/index.js';
 import { formatDiagnostic } from '../framework/core/diagnostics.js';
 import { fixture, writeProject } from './helpers.js';
 
@@ -175,13 +175,28 @@ models:
     ]);
   });
 
+  it('reports a model emptied in watch mode, as a full compile does', () => {
+    const dir = writeProject({ 'plat_project.yml': 'name: p\n', 'models/a.sql': 'select 1 as x\n' });
+    const project = readProjectFiles(dir);
+    const compiler = new IncrementalCompiler({ env: {} });
+    compiler.compile(project, []);
+    project.files.set('models/a.sql', '-- select 1 as x\n');
+    expect(compiler.compile(project, ['models/a.sql']).diagnostics.map(formatDiagnostic)).toEqual(['models/a.sql — model has no SQL — write the SELECT statement whose result the model is']);
+  });
+
   it('points a template syntax error at its tag, with Handlebars\' detail, and nothing downstream', () => {
     const dir = writeProject({
       'plat_project.yml': 'name: p\n',
       'models/orders.sql': 'select 1 as id\n{{#if (is_incremental)}}\nwhere id > 0\n\n',
       'models/braces.sql': 'select 1 as id\nfrom {{ref "orders" (}}\n',
       'models/closes.sql': 'select 1 as id\n{{#if (is_incremental)}}\nwhere 1 = 1\n{{/each}}\n',
-      'models/revenue.sql': 'select * from {{ref "orders"}}\n',
+      'models/revenue.sql': 'select * from {{ref "orders"}} as o\n',
+      'models/revenue.yml': `models:
+  - name: revenue
+    columns: [{ name: id, tests: [{ relationships: { to: orders, field: id } }] }]
+unit_tests:
+  - { name: orders_unit, model: orders, given: [], expect: { rows: [] } }
+`,
     });
     expect(diagnosticsOf(dir)).toEqual([
       'models/braces.sql:2:22 — template error: unexpected }}',
@@ -205,7 +220,7 @@ models:
 `,
       'models/orders.sql': 'select * from {{source "shop" "orders"}}\n',
       'models/customers.sql': 'select * from {{source "shop" "customers"}} join {{source "crm" "leads"}} using (id)\n',
-      'models/props.yml': 'models:\n  - name: orders\n    tset: [x]\n  - name: customers\n    columns: [{ name: id, tests: [not_null] }]\n',
+      'models/props.yml': 'models:\n  - name: orders\n    tset: [x]\n  - name: customers\n    columns: [{ name: id, tests: [not_null, { relationships: { to: shop.orders, field: id } }] }]\n',
       'ml/m.yml': `feature_sets:
   - { name: f, entity: id, ref: customers, features: [{ name: id, transforms: [standardise] }] }
 models:

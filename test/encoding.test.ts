@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileProject, readProjectFiles } from '../framework/index.js';
+import { IncrementalCompiler, readProjectFiles } from '../framework/index.js';
 import { formatDiagnostic } from '../framework/core/diagnostics.js';
 import { refreshProjectFiles } from '../framework/project/files.js';
 import { plat, queryDb, runDir, writeProject } from './helpers.js';
@@ -32,12 +32,17 @@ describe('file encoding', () => {
   it('reports a file saved as Latin-1 in watch mode, and forgets it once saved as UTF-8', () => {
     const dir = writeProject({ 'plat_project.yml': 'name: p\n', 'models/a.sql': 'select 1 as x\n' });
     const project = readProjectFiles(dir);
-    const diagnostics = () => compileProject(project, { env: {} }).diagnostics.map(formatDiagnostic);
-    writeFileSync(join(dir, 'models/a.sql'), Buffer.from('select 1 as x\n-- caf\xe9\n', 'latin1'));
-    expect(refreshProjectFiles(project, ['models/a.sql'])).toEqual(['models/a.sql']);
-    expect(diagnostics()).toEqual(['models/a.sql:2:7 — file is not UTF-8: invalid byte sequence starting with 0xE9 — save it as UTF-8 (plat reads every project file as UTF-8)']);
-    writeFileSync(join(dir, 'models/a.sql'), 'select 1 as x\n-- café\n');
-    expect(refreshProjectFiles(project, ['models/a.sql'])).toEqual(['models/a.sql']);
-    expect(diagnostics()).toEqual([]);
+    const compiler = new IncrementalCompiler({ env: {} });
+    compiler.compile(project, []);
+    const save = (text: string | Buffer) => {
+      writeFileSync(join(dir, 'models/a.sql'), text);
+      const changed = refreshProjectFiles(project, ['models/a.sql']);
+      return { changed, diagnostics: compiler.compile(project, changed).diagnostics.map(formatDiagnostic) };
+    };
+    expect(save(Buffer.from('select 1 as x\n-- caf\xe9\n', 'latin1'))).toEqual({
+      changed: ['models/a.sql'],
+      diagnostics: ['models/a.sql:2:7 — file is not UTF-8: invalid byte sequence starting with 0xE9 — save it as UTF-8 (plat reads every project file as UTF-8)'],
+    });
+    expect(save('select 1 as x\n-- café\n')).toEqual({ changed: ['models/a.sql'], diagnostics: [] });
   });
 });

@@ -4,7 +4,7 @@ import type { ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
 import { compileWithState, createCompileCache, linkModel, type CompileOptions, type CompileResult, type CompileState } from './compile.js';
 import type { Manifest, ModelNode } from './manifest.js';
-import { renderModelCached, type RenderedModel } from './render.js';
+import { hasStatement, renderModelCached, type RenderedModel } from './render.js';
 
 export interface IncrementalResult extends CompileResult {
   /** The models recompiled on their own; null when the whole project was compiled. */
@@ -57,7 +57,7 @@ export class IncrementalCompiler {
       const file = { path, sql };
       const first = renderModelCached(this.cache.renders, last.scope, file, last.environment, false, diagnostics);
       const batch = node.config.materialized === 'incremental' ? renderModelCached(this.cache.renders, last.scope, file, last.environment, true, diagnostics) : null;
-      if (!first || diagnostics.length > 0 || !sameShape(first, last.renders.get(node.name)!)) return null;
+      if (!first || diagnostics.length > 0 || !hasStatement(first.sql) || !sameShape(first, last.renders.get(node.name)!)) return null;
       updated.push({ ...node, rawSql: sql, checksums: { ...node.checksums, body: sha256(sql) }, vars: first.vars, macros: first.macros, ...linkModel(node, first, batch, last.linker) });
       renders.push([node.name, first]);
     }

@@ -56,6 +56,10 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
     }
   }
 
+  // relationships to a model or source table declared with errors: those are reported where they are.
+  const to = builtin && typeof args.to === 'string' ? args.to : null;
+  if (to && (to.includes('.') ? context.unresolved.faultySource(to) : context.unresolved.faultyRef(to))) return null;
+
   const dependsOn = new Set([target.uniqueId]);
   const base = relationExpression(target);
   const model = config.where ? `(select * from ${base} where ${config.where})` : base;

@@ -2,6 +2,7 @@ import { diagnostic, type Diagnostic } from '../../core/diagnostics.js';
 import { sha256 } from '../../core/hash.js';
 import { didYouMean } from '../../core/suggest.js';
 import type { ProjectSpec, UnitTestProperties } from '../../project/spec.js';
+import type { Unresolved } from '../context.js';
 import type { EphemeralBody } from '../ephemeral.js';
 import { givenKey, type Linker } from '../link.js';
 import type { ManifestColumn, ModelNode, SourceNode, TestNode } from '../manifest.js';
@@ -21,6 +22,7 @@ export function unitTest(
     spec: ProjectSpec;
     models: ReadonlyMap<string, { node: ModelNode; first: RenderedModel }>;
     sources: ReadonlyMap<string, SourceNode>;
+    unresolved: Unresolved;
     linker: Linker;
     diagnostics: Diagnostic[];
   },
@@ -29,7 +31,8 @@ export function unitTest(
   const report = (path: (string | number)[], message: string, hint: string | null = null) => context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `unit test ${test.name}: ${message}` }, at(path), hint));
   const model = context.models.get(test.model);
   if (!model) {
-    report(['model'], `no model "${test.model}"`, didYouMean(test.model, context.models.keys()));
+    // A model whose template failed has its error reported already.
+    if (!context.unresolved.faultyRef(test.model)) report(['model'], `no model "${test.model}"`, didYouMean(test.model, context.models.keys()));
     return null;
   }
 
