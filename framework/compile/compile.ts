@@ -143,10 +143,12 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   }
 
   const disabled = new Set(spec.models.map((m) => m.name).filter((name) => !rendered.has(name) && !failed.has(name)));
+  // Scoring entries with errors still name their predictions table; an unreadable ML file may name any.
   const faultyScoring = new Set([...spec.faulty.scoring.names].map((model) => predictionsRelation(model).name));
+  const anyPredictions = (name: string) => spec.faulty.scoring.any && name.startsWith(predictionsRelation('').name);
   const unresolved: Unresolved = {
     disabled,
-    faultyRef: (name) => failed.has(name) || faultyScoring.has(name) || (spec.faulty.scoring.any && name.startsWith(predictionsRelation('').name)),
+    faultyRef: (name) => failed.has(name) || faultyScoring.has(name) || anyPredictions(name),
     faultySource: (id) => isFaulty(spec.faulty.sources, id),
   };
   // Scoring tables are relations SQL models may ref.
