@@ -81,6 +81,10 @@ describe('templates', () => {
       'WITH __plat_ephemeral_base AS (\nselect 1 as id\n),\n__plat_ephemeral_mid AS (\nselect id + 1 as id from __plat_ephemeral_base\n)\n, x as (select * from __plat_ephemeral_mid)\nselect * from x',
     );
     expect(top?.kind === 'model' && top.lineMap).toEqual([0, 0, 0, 0, 0, 0, 1, 2]);
+    expect(top?.kind === 'model' && top.inlined).toEqual([
+      { path: 'models/base.sql', line: 2, lineMap: [1] },
+      { path: 'models/mid.sql', line: 5, lineMap: [1] },
+    ]);
   });
 
   it('renders {{this}} and is_incremental differently for the incremental variant', () => {

@@ -4,9 +4,10 @@ import { parseDuration } from '../core/duration.js';
 import { sha256 } from '../core/hash.js';
 import { didYouMean } from '../core/suggest.js';
 import type { BuiltinTool, ProjectSpec, ToolSpec } from '../project/spec.js';
+import { isFaulty } from '../project/entries.js';
+import { firstOfEachName } from './collisions.js';
 import type { NodeCompileContext } from './context.js';
 import { linkDependencies } from './deps.js';
-import { inlineEphemerals, trimStatement } from './ephemeral.js';
 import type { AgentSettings, AgentToolNode, ManifestNode, MlScoreNode, MlTrainNode, Relation } from './manifest.js';
 import { renderModel } from './render.js';
 
@@ -60,11 +61,7 @@ export function compileAgents(spec: ProjectSpec, context: NodeCompileContext, ml
 
   const tools: AgentToolNode[] = [];
   const byName = new Map<string, AgentToolNode>();
-  for (const tool of spec.agents.tools) {
-    if (byName.has(tool.name)) {
-      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `tool ${tool.name} is declared twice` }, place(tool.origin, 'name')));
-      continue;
-    }
+  for (const tool of firstOfEachName(spec.agents.tools, (t) => t.name, 'tool', 'name', spec, diagnostics)) {
     const node = toolNode(tool, spec, context, ml, relations, place);
     if (node) {
       tools.push(node);
@@ -73,18 +70,14 @@ export function compileAgents(spec: ProjectSpec, context: NodeCompileContext, ml
   }
 
   const agents: Record<string, AgentSettings> = {};
-  for (const agent of spec.agents.agents) {
-    if (agents[agent.name]) {
-      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `agent ${agent.name} is declared twice` }, place(agent.origin, 'name')));
-      continue;
-    }
+  for (const agent of firstOfEachName(spec.agents.agents, (a) => a.name, 'agent', 'name', spec, diagnostics)) {
     const known = [...byName.keys(), ...Object.keys(BUILTIN_TOOLS)];
     const resolved: AgentSettings['tools'] = [];
     agent.tools.forEach((name, i) => {
       const node = byName.get(name);
       if (node) resolved.push({ name, node: node.uniqueId, builtin: node.builtin });
       else if (name in BUILTIN_TOOLS) resolved.push({ name, node: null, builtin: name as BuiltinTool });
-      else {
+      else if (!isFaulty(spec.faulty.tools, name) && !spec.agents.tools.some((t) => t.name === name)) {
         const hint = name === 'ml_predict' ? 'declare an ml_predict tool under tools: with the model it scores' : didYouMean(name, known);
         diagnostics.push(diagnostic('BAD_CONFIG', { detail: `agent ${agent.name}: no tool "${name}"` }, place(agent.origin, 'tools', i), hint));
       }
@@ -142,10 +135,9 @@ function toolNode(
     const rendered = renderModel({ path: tool.origin.file, sql: tool.sql }, context.environment, false, diagnostics, () => ({}));
     if (!rendered) return null;
     const local: typeof diagnostics = [];
-    const dependsOn = linkDependencies(tool.origin.file, rendered, context.models, context.sources, context.disabled, local);
+    const dependsOn = linkDependencies(tool.origin.file, rendered, context, local);
     for (const d of local) diagnostics.push({ ...d, ...place(tool.origin, 'sql') });
-    const refs = [...new Set(rendered.refs.map((r) => r.name))];
-    const sql = inlineEphemerals(trimStatement(context.linker.resolve(rendered.sql, null)), rendered.lineMap, context.linker.ephemerals(refs)).sql;
+    const sql = context.linker.link(rendered, null).sql;
     const declared = Object.keys((parameters.properties as Schema | undefined) ?? {});
     const used = sqlParameters(tool.sql);
     for (const name of used.filter((n) => !declared.includes(n))) report('sql', `$${name} is not a declared parameter`, didYouMean(name, declared) ?? `declare it under parameters.properties`);
@@ -174,6 +166,7 @@ function toolNode(
     return { ...base, dependsOn: [], checksums: checksums(builtin, parameters), builtin, parameters, rawSql: null, compiledSql: null, sqlParameters: [], reads: [], predict: null };
   }
   const train = ml.find((n): n is MlTrainNode => n.kind === 'ml_train' && n.name === tool.model);
+  if (tool.model && !train && (isFaulty(spec.faulty.mlModels, tool.model) || spec.ml.models.some((m) => m.name === tool.model))) return null; // its errors are reported where it is declared
   if (!tool.model || !train) {
     const models = ml.filter((n) => n.kind === 'ml_train').map((n) => n.name);
     report(tool.model ? 'model' : 'builtin', tool.model ? `no ML model "${tool.model}"` : 'ml_predict needs model: (the ML model that scores)', tool.model ? didYouMean(tool.model, models) : null);

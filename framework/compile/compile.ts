@@ -11,10 +11,12 @@ import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './da
 import { compileTests } from './tests/index.js';
 import { compileMl, predictionsRelation } from './ml.js';
 import { compileAgents } from './agents.js';
-import { inlineEphemerals, trimStatement } from './ephemeral.js';
 import { createLinker, type Linker } from './link.js';
+import { checkRelations } from './collisions.js';
+import type { Unresolved } from './context.js';
+import { isFaulty } from '../project/entries.js';
 import { columnsOf, MANIFEST_VERSION, type Manifest, type ModelNode, type SourceNode, type TestNode } from './manifest.js';
-import { renderModel, renderModelCached, renderScope, type RenderCache, type RenderEnvironment, type RenderedModel } from './render.js';
+import { hasStatement, renderModel, renderModelCached, renderScope, type RenderCache, type RenderEnvironment, type RenderedModel } from './render.js';
 import { HandlebarsRenderer } from './template/handlebars.js';
 
 export interface CompileOptions {
@@ -91,9 +93,14 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   checkProperties(spec, diagnostics);
 
   const rendered = new Map<string, { file: ModelFile; first: RenderedModel; node: ModelNode }>();
+  const failed = new Set<string>();
   for (const file of spec.models) {
     const first = render(file, false);
-    if (!first) continue;
+    if (!first) {
+      failed.add(file.name);
+      continue;
+    }
+    if (!hasStatement(first.sql)) diagnostics.push(diagnostic('NO_SQL', { kind: 'model' }, { file: file.path }, 'write the SELECT statement whose result the model is'));
     const properties = spec.properties.get(file.name);
     const layered = { ...layeredConfig(spec.config, file, properties?.config), ...first.inlineConfig };
     if (layered.enabled === false) continue;
@@ -121,6 +128,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       incrementalSql: null,
       lineMap: [],
       incrementalLineMap: null,
+      inlined: [],
       columns: columnsOf(properties?.columns),
       tests: properties?.tests ?? [],
       contractEnforced: properties?.contract === 'enforced',
@@ -134,12 +142,20 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     rendered.set(file.name, { file, first, node });
   }
 
-  const disabled = new Set(spec.models.map((m) => m.name).filter((name) => !rendered.has(name)));
+  const disabled = new Set(spec.models.map((m) => m.name).filter((name) => !rendered.has(name) && !failed.has(name)));
+  // Scoring entries with errors still name their predictions table; an unreadable ML file may name any.
+  const faultyScoring = new Set([...spec.faulty.scoring.names].map((model) => predictionsRelation(model).name));
+  const anyPredictions = (name: string) => spec.faulty.scoring.any && name.startsWith(predictionsRelation('').name);
+  const unresolved: Unresolved = {
+    disabled,
+    faultyRef: (name) => failed.has(name) || faultyScoring.has(name) || anyPredictions(name),
+    faultySource: (id) => isFaulty(spec.faulty.sources, id),
+  };
   // Scoring tables are relations SQL models may ref.
   const predictions = new Map(spec.ml.scoring.map((s) => [predictionsRelation(s.model).name, { id: `ml_score.${project}.${s.model}`, relation: predictionsRelation(s.model) }]));
   const predictionIds = new Map([...predictions].map(([name, p]) => [name, p.id]));
   for (const { file, first, node } of rendered.values()) {
-    node.dependsOn = linkDependencies(file.path, first, rendered, sources, disabled, diagnostics, predictionIds);
+    node.dependsOn = linkDependencies(file.path, first, { models: rendered, sources, unresolved }, diagnostics, predictionIds);
     node.refs = unique(first.refs.map((r) => r.name));
     node.sources = unique(first.sources.map((s) => `${s.source}.${s.table}`));
   }
@@ -157,7 +173,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   }
 
   const linker = createLinker(
-    new Map([...rendered].map(([name, r]) => [name, { node: r.node, sql: r.first.sql }])),
+    new Map([...rendered].map(([name, r]) => [name, { node: r.node, rendered: r.first }])),
     sources,
     new Map([...predictions].map(([name, p]) => [name, p.relation])),
   );
@@ -167,10 +183,11 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     Object.assign(node, linkModel(node, first, node.config.materialized === 'incremental' ? render(file, true) : null, linker, hasCycles));
   }
 
-  const ml = compileMl({ spec, project, models: rendered, sources, disabled, linker, environment, diagnostics });
-  const tests = compileTests({ spec, project, models: rendered, sources, disabled, linker, environment, diagnostics });
-  const agents = compileAgents(spec, { project, models: rendered, sources, disabled, linker, environment, diagnostics }, ml);
+  const ml = compileMl({ spec, project, models: rendered, sources, unresolved, linker, environment, diagnostics });
+  const tests = compileTests({ spec, project, models: rendered, sources, unresolved, linker, environment, diagnostics });
+  const agents = compileAgents(spec, { project, models: rendered, sources, unresolved, linker, environment, diagnostics }, ml);
   const all = [...sources.values(), ...models, ...ml, ...tests, ...agents.tools];
+  checkRelations(all, spec, diagnostics);
   const fullGraph = addToDag(graph, [...ml, ...tests, ...agents.tools]);
   // Models that ref a scoring table get their edge now that the scoring node exists; only
   // those edges can close a cycle through ML nodes, so only then is the whole graph searched.
@@ -223,12 +240,11 @@ export function linkModel(
   incremental: RenderedModel | null,
   linker: Linker,
   hasCycles = false,
-): Pick<ModelNode, 'compiledSql' | 'lineMap' | 'incrementalSql' | 'incrementalLineMap'> {
-  const ephemerals = hasCycles ? [] : linker.ephemerals(node.refs);
-  const link = (r: RenderedModel) => inlineEphemerals(trimStatement(linker.resolve(r.sql, node.relation)), r.lineMap, ephemerals);
-  const main = link(first);
-  const batch = incremental ? link(incremental) : null;
-  return { compiledSql: main.sql, lineMap: main.lineMap, incrementalSql: batch?.sql ?? null, incrementalLineMap: batch?.lineMap ?? null };
+): Pick<ModelNode, 'compiledSql' | 'lineMap' | 'incrementalSql' | 'incrementalLineMap' | 'inlined'> {
+  const main = linker.link(first, node.relation, { noEphemerals: hasCycles });
+  // Both variants read the same refs, so the same ephemerals head both, at the same lines.
+  const batch = incremental ? linker.link(incremental, node.relation, { noEphemerals: hasCycles }) : null;
+  return { compiledSql: main.sql, lineMap: main.lineMap, incrementalSql: batch?.sql ?? null, incrementalLineMap: batch?.lineMap ?? null, inlined: main.inlined };
 }
 
 function sourceNode(project: string, table: SourceTableSpec): SourceNode {

@@ -4,7 +4,7 @@ import type { ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
 import { compileWithState, createCompileCache, linkModel, type CompileOptions, type CompileResult, type CompileState } from './compile.js';
 import type { Manifest, ModelNode } from './manifest.js';
-import { renderModelCached, type RenderedModel } from './render.js';
+import { hasStatement, renderModelCached, type RenderedModel } from './render.js';
 
 export interface IncrementalResult extends CompileResult {
   /** The models recompiled on their own; null when the whole project was compiled. */
@@ -48,7 +48,7 @@ export class IncrementalCompiler {
     for (const path of new Set(changed)) {
       const id = last.modelsByPath.get(path);
       const sql = files.files.get(path);
-      if (!id || sql === undefined) return null;
+      if (!id || sql === undefined || files.notUtf8?.has(path)) return null;
       const node = last.manifest.nodes[id] as ModelNode;
       // An ephemeral model is inlined into others, and a unit test copies its model's SQL.
       if (node.config.materialized === 'ephemeral' || last.unitTested.has(node.name)) return null;
@@ -57,7 +57,7 @@ export class IncrementalCompiler {
       const file = { path, sql };
       const first = renderModelCached(this.cache.renders, last.scope, file, last.environment, false, diagnostics);
       const batch = node.config.materialized === 'incremental' ? renderModelCached(this.cache.renders, last.scope, file, last.environment, true, diagnostics) : null;
-      if (!first || diagnostics.length > 0 || !sameShape(first, last.renders.get(node.name)!)) return null;
+      if (!first || diagnostics.length > 0 || !hasStatement(first.sql) || !sameShape(first, last.renders.get(node.name)!)) return null;
       updated.push({ ...node, rawSql: sql, checksums: { ...node.checksums, body: sha256(sql) }, vars: first.vars, macros: first.macros, ...linkModel(node, first, batch, last.linker) });
       renders.push([node.name, first]);
     }

@@ -1,22 +1,38 @@
 import { quoteRelation } from './relation.js';
-import { ephemeralCteName, trimStatement, type EphemeralBody } from './ephemeral.js';
-import type { ModelNode, Relation, SourceNode } from './manifest.js';
-import { placeholder } from './render.js';
+import { ephemeralCteName, inlineEphemerals, trimStatement, type EphemeralBody } from './ephemeral.js';
+import type { InlinedSql, ModelNode, Relation, SourceNode } from './manifest.js';
+import { placeholder, type RenderedModel } from './render.js';
+
+/** Runnable SQL, with where each of its lines comes from. */
+export interface LinkedSql {
+  sql: string;
+  /** Template line of each line, 0 for lines plat added. */
+  lineMap: number[];
+  inlined: InlinedSql[];
+}
+
+export interface LinkOptions {
+  /** Inputs replaced by other SQL names (a unit test's fixtures), by givenKey. */
+  given?: ReadonlyMap<string, string>;
+  /** CTEs put first (the fixtures' rows). */
+  fixtures?: EphemeralBody[];
+  /** Leave ephemeral models out (the DAG has a cycle, so their order is undefined). */
+  noEphemerals?: boolean;
+}
 
 /**
  * Turns rendered SQL (with ref/source/this placeholders) into runnable SQL once every model's
- * config is known. `given` replaces chosen inputs with other SQL names (unit tests' fixtures).
+ * config is known: the one path models, tests, ML and agent tools are linked by, so each of
+ * them can read an ephemeral model.
  */
 export interface Linker {
-  resolve(sql: string, self: Relation | null, given?: ReadonlyMap<string, string>): string;
-  /** Ephemeral models reachable from `refs` through ephemeral models only, dependencies first. */
-  ephemerals(refs: readonly string[], given?: ReadonlyMap<string, string>): EphemeralBody[];
+  link(rendered: Pick<RenderedModel, 'sql' | 'lineMap' | 'refs'>, self: Relation | null, options?: LinkOptions): LinkedSql;
 }
 
 export const givenKey = { ref: (name: string) => `ref:${name}`, source: (id: string) => `source:${id}` };
 
 export function createLinker(
-  models: ReadonlyMap<string, { node: ModelNode; sql: string }>,
+  models: ReadonlyMap<string, { node: ModelNode; rendered: Pick<RenderedModel, 'sql' | 'lineMap'> }>,
   sources: ReadonlyMap<string, SourceNode>,
   extra: ReadonlyMap<string, Relation> = new Map(),
 ): Linker {
@@ -31,6 +47,7 @@ export function createLinker(
       return target.config.materialized === 'ephemeral' ? ephemeralCteName(name) : quoteRelation(target.relation);
     });
 
+  /** Ephemeral models reachable from `refs` through ephemeral models only, dependencies first. */
   const ephemerals = (refs: readonly string[], given?: ReadonlyMap<string, string>) => {
     const ordered: EphemeralBody[] = [];
     const seen = new Set<string>();
@@ -39,11 +56,18 @@ export function createLinker(
       if (!target || target.node.config.materialized !== 'ephemeral' || seen.has(name) || given?.has(givenKey.ref(name)) || depth > 100) return;
       seen.add(name);
       for (const ref of target.node.refs) visit(ref, depth + 1);
-      ordered.push({ cte: ephemeralCteName(name), sql: trimStatement(resolve(target.sql, target.node.relation, given)) });
+      const sql = trimStatement(resolve(target.rendered.sql, target.node.relation, given));
+      ordered.push({ cte: ephemeralCteName(name), sql, origin: { path: target.node.path, lineMap: target.rendered.lineMap } });
     };
     for (const ref of refs) visit(ref, 0);
     return ordered;
   };
 
-  return { resolve, ephemerals };
+  return {
+    link(rendered, self, options = {}) {
+      const refs = [...new Set(rendered.refs.map((r) => r.name))];
+      const inlined = options.noEphemerals ? [] : ephemerals(refs, options.given);
+      return inlineEphemerals(trimStatement(resolve(rendered.sql, self, options.given)), rendered.lineMap, [...(options.fixtures ?? []), ...inlined]);
+    },
+  };
 }

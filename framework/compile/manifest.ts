@@ -32,6 +32,13 @@ interface NodeBase {
   checksums: { body: string; config: string };
 }
 
+/** Lines of compiled SQL that an inlined ephemeral model wrote: from `line` on, lineMap maps them to its template. */
+export interface InlinedSql {
+  path: string;
+  line: number;
+  lineMap: number[];
+}
+
 export interface ResolvedModelConfig {
   materialized: Materialization;
   schema: string;
@@ -53,6 +60,8 @@ export interface ModelNode extends NodeBase {
   /** lineMap[i]: template line of compiled line i+1 (0 for lines plat added). */
   lineMap: number[];
   incrementalLineMap: number[] | null;
+  /** The ephemeral models inlined at the top of both compiledSql and incrementalSql. */
+  inlined: InlinedSql[];
   columns: ManifestColumn[];
   tests: TestSpec[];
   /** With an enforced contract the built relation must have exactly `columns`, with their types. */

@@ -2,8 +2,9 @@ import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
 import { didYouMean } from '../core/suggest.js';
 import type { FeatureSetSpec, ProjectSpec, TrainingSpec } from '../project/spec.js';
+import { isFaulty } from '../project/entries.js';
+import { firstOfEachName } from './collisions.js';
 import { linkDependencies } from './deps.js';
-import { trimStatement } from './ephemeral.js';
 import type { NodeCompileContext } from './context.js';
 import { CUTOFF_MARKER, type FeatureQuery, type MlScoreNode, type MlTrainNode } from './manifest.js';
 import { renderModel } from './render.js';
@@ -26,13 +27,13 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
     if (!rendered) return null;
     // Positions inside embedded SQL are reported at the YAML key that holds it.
     const local: Diagnostic[] = [];
-    const dependsOn = linkDependencies(origin.file, rendered, input.models, input.sources, input.disabled, local);
+    const dependsOn = linkDependencies(origin.file, rendered, input, local);
     for (const d of local) diagnostics.push({ ...d, ...place(origin, key) });
-    return { sql: trimStatement(input.linker.resolve(rendered.sql, null)), dependsOn };
+    return { sql: input.linker.link(rendered, null).sql, dependsOn };
   };
 
   const featureSets = new Map<string, { query: FeatureQuery; dependsOn: string[]; spec: FeatureSetSpec; lines: Record<string, number | null> }>();
-  for (const set of spec.ml.featureSets) {
+  for (const set of firstOfEachName(spec.ml.featureSets, (f) => f.name, 'feature set', 'name', spec, diagnostics)) {
     if (Boolean(set.ref) === Boolean(set.sql)) {
       diagnostics.push(diagnostic('BAD_CONFIG', { detail: `feature set ${set.name} needs exactly one of ref: or sql:` }, place(set.origin, 'name')));
       continue;
@@ -46,9 +47,11 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
 
   const nodes: (MlTrainNode | MlScoreNode)[] = [];
   const trained = new Map<string, MlTrainNode>();
-  for (const model of spec.ml.models) {
+  for (const model of firstOfEachName(spec.ml.models, (m) => m.name, 'ML model', 'name', spec, diagnostics)) {
     const set = featureSets.get(model.feature_set);
     if (!set) {
+      // A feature set that is declared has its own errors, reported where it is.
+      if (isFaulty(spec.faulty.featureSets, model.feature_set) || spec.ml.featureSets.some((f) => f.name === model.feature_set)) continue;
       diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: no feature set "${model.feature_set}"` }, place(model.origin, 'feature_set'), didYouMean(model.feature_set, featureSets.keys())));
       continue;
     }
@@ -59,10 +62,10 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
     }
   }
 
-  for (const scoring of spec.ml.scoring) {
+  for (const scoring of firstOfEachName(spec.ml.scoring, (s) => s.model, 'scoring of model', 'model', spec, diagnostics)) {
     const train = trained.get(scoring.model);
     if (!train) {
-      const declared = spec.ml.models.some((m) => m.name === scoring.model);
+      const declared = spec.ml.models.some((m) => m.name === scoring.model) || isFaulty(spec.faulty.mlModels, scoring.model);
       const detail = declared ? `scoring: model "${scoring.model}" has errors (reported above), so it cannot be scored` : `scoring: no model "${scoring.model}" in ml/`;
       diagnostics.push(diagnostic('BAD_CONFIG', { detail }, place(scoring.origin, 'model'), declared ? null : didYouMean(scoring.model, spec.ml.models.map((m) => m.name))));
       continue;

@@ -33,6 +33,11 @@ export const placeholder = {
   pattern: /\u0001(ref|source|this):?([^\u0001]*)\u0001/g,
 };
 
+/** Whether rendered SQL holds a statement, not just comments, whitespace and semicolons. */
+export function hasStatement(sql: string): boolean {
+  return sql.replace(/--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g, '').replace(/[\s;]+/g, '') !== '';
+}
+
 /**
  * Renders from an earlier compile, by path and mode. An entry is reused while the template's
  * text, the values of the vars it read, the macros and the environment are unchanged; renders

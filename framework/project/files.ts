@@ -1,11 +1,17 @@
 import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join, relative, sep, resolve } from 'node:path';
 import { PlatError } from '../core/errors.js';
+import { decodeUtf8, type DecodedText, type InvalidUtf8 } from './encoding.js';
 
 /** The project's files as text, keyed by project-relative path with forward slashes. */
 export interface ProjectFiles {
   root: string;
   files: Map<string, string>;
+  /**
+   * Files read from disk that are not valid UTF-8, by path (their text has U+FFFD in place of
+   * the bad bytes); the parser reports each. Projects given as text have none.
+   */
+  notUtf8?: Map<string, InvalidUtf8>;
 }
 
 export const PROJECT_FILE = 'plat_project.yml';
@@ -15,16 +21,26 @@ const projectFolders = ['models', 'macros', 'tests', 'ml', 'agents', 'sources'];
 const projectExtensions = /\.(ya?ml|sql|hbs)$/;
 
 export function readProjectFiles(root: string): ProjectFiles {
-  const files = new Map<string, string>();
+  const project: ProjectFiles = { root, files: new Map(), notUtf8: new Map() };
   for (const name of [PROJECT_FILE, 'sources.yml']) {
     const path = join(root, name);
-    if (existsSync(path)) files.set(name, readFileSync(path, 'utf8'));
+    if (existsSync(path)) keep(project, name, readText(path));
   }
-  for (const folder of projectFolders) walk(root, join(root, folder), files);
-  return { root, files };
+  for (const folder of projectFolders) walk(root, join(root, folder), project);
+  return project;
 }
 
-function walk(root: string, dir: string, files: Map<string, string>): void {
+function readText(path: string): DecodedText {
+  return decodeUtf8(readFileSync(path));
+}
+
+function keep(project: ProjectFiles, path: string, read: DecodedText): void {
+  project.files.set(path, read.text);
+  if (read.invalid) (project.notUtf8 ??= new Map()).set(path, read.invalid);
+  else project.notUtf8?.delete(path);
+}
+
+function walk(root: string, dir: string, project: ProjectFiles): void {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -33,8 +49,8 @@ function walk(root: string, dir: string, files: Map<string, string>): void {
   }
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) walk(root, path, files);
-    else if (projectExtensions.test(entry.name)) files.set(toProjectPath(root, path), readFileSync(path, 'utf8'));
+    if (entry.isDirectory()) walk(root, path, project);
+    else if (projectExtensions.test(entry.name)) keep(project, toProjectPath(root, path), readText(path));
   }
 }
 
@@ -51,10 +67,14 @@ export function isProjectFile(path: string): boolean {
  */
 export function refreshProjectFiles(project: ProjectFiles, paths: readonly string[]): string[] {
   const changed = new Set<string>();
-  const set = (path: string, text: string | undefined) => {
-    if (project.files.get(path) === text) return;
-    if (text === undefined) project.files.delete(path);
-    else project.files.set(path, text);
+  const set = (path: string, read: DecodedText | undefined) => {
+    // Different bad bytes can decode to the same text; only their place tells the edit apart.
+    const invalidBefore = JSON.stringify(project.notUtf8?.get(path) ?? null);
+    if (project.files.get(path) === read?.text && invalidBefore === JSON.stringify(read?.invalid ?? null)) return;
+    if (read === undefined) {
+      project.files.delete(path);
+      project.notUtf8?.delete(path);
+    } else keep(project, path, read);
     changed.add(path);
   };
   for (const path of new Set(paths)) {
@@ -66,21 +86,21 @@ export function refreshProjectFiles(project: ProjectFiles, paths: readonly strin
       stat = null;
     }
     if (stat?.isDirectory()) {
-      const found = new Map<string, string>();
+      const found = { root: project.root, files: new Map<string, string>(), notUtf8: new Map<string, InvalidUtf8>() };
       walk(project.root, absolute, found);
-      for (const [file, text] of found) if (isProjectFile(file)) set(file, text);
+      for (const [file, text] of found.files) if (isProjectFile(file)) set(file, { text, invalid: found.notUtf8.get(file) ?? null });
       continue;
     }
     // A deleted folder takes every file under it.
     for (const known of [...project.files.keys()]) if (known.startsWith(`${path}/`) && !stat) set(known, undefined);
     if (!isProjectFile(path)) continue;
-    let text: string | undefined;
+    let read: DecodedText | undefined;
     try {
-      text = stat ? readFileSync(absolute, 'utf8') : undefined;
+      read = stat ? readText(absolute) : undefined;
     } catch {
-      text = undefined; // deleted between stat and read; the next event says so again
+      read = undefined; // deleted between stat and read; the next event says so again
     }
-    set(path, text);
+    set(path, read);
   }
   return [...changed].sort();
 }

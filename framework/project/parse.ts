@@ -1,4 +1,5 @@
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
+import { faultyNames, keepValidEntries, kindsOf, type FaultyName } from './entries.js';
 import { PROJECT_FILE, type ProjectFiles } from './files.js';
 import { checkGenerator } from './generator_rules.js';
 import { validateYaml, type SchemaName } from './schemas.js';
@@ -9,7 +10,7 @@ import { parseYaml, YamlLocator } from './yaml.js';
  * YAML files parsed and validated by an earlier pass, by path; an entry is reused while the
  * file's text is unchanged (watch mode keeps one across rebuilds).
  */
-export type ParseCache = Map<string, { text: string; data: unknown; diagnostics: Diagnostic[] }>;
+export type ParseCache = Map<string, { text: string; data: unknown; diagnostics: Diagnostic[]; faulty: FaultyName[] }>;
 
 /**
  * Pure: project files in, a validated spec plus every diagnostic out. Keeps going after an
@@ -19,6 +20,11 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   const { files } = input;
   const locator = new YamlLocator(files);
   const diagnostics: Diagnostic[] = [];
+  const faulty: FaultyName[] = [];
+  for (const [file, at] of [...(input.notUtf8 ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const byte = `0x${at.byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    diagnostics.push(diagnostic('NOT_UTF8', { byte }, { file, line: at.line, column: at.column }, 'save it as UTF-8 (plat reads every project file as UTF-8)'));
+  }
 
   /** With `lenient`, data that fails its schema is still returned, so one typo does not cascade. */
   const readYaml = (file: string, schema: SchemaName, lenient = false): unknown => {
@@ -29,6 +35,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       cache.set(file, entry);
     }
     diagnostics.push(...entry.diagnostics);
+    faulty.push(...entry.faulty);
     return entry.data;
   };
 
@@ -49,48 +56,39 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   const ml: ProjectSpec['ml'] = { featureSets: [], models: [], scoring: [] };
   const agents: ProjectSpec['agents'] = { agents: [], tools: [] };
   const properties = new Map<string, ModelProperties>();
-  const seenModels = new Map<string, string>();
-  const seenSources = new Map<string, string>();
+  const seenSources = new Map<string, { id: string; file: string; path: (string | number)[] }>();
 
   for (const [path, text] of files) {
     if (path === 'sources.yml' || (path.startsWith('sources/') && /\.ya?ml$/.test(path))) {
-      const data = readYaml(path, 'sources') as { sources: RawSource[] } | null;
+      const data = readYaml(path, 'sources') as { sources: (RawSource | null)[] } | null;
       if (data) sources.push(...sourceTables(path, data, seenSources, diagnostics, locator));
     } else if (path.startsWith('models/') && path.endsWith('.sql')) {
       const name = path.slice(path.lastIndexOf('/') + 1, -'.sql'.length);
-      const other = seenModels.get(name);
-      if (other) {
-        diagnostics.push(diagnostic('DUPLICATE_MODEL', { name, other }, { file: path }, 'model names are global: rename one of the files'));
-        continue;
-      }
-      seenModels.set(name, path);
       models.push({ name, path, folder: path.slice('models/'.length, Math.max(path.lastIndexOf('/'), 'models'.length)), sql: text });
     } else if (path.startsWith('models/') && /\.ya?ml$/.test(path)) {
-      const data = readYaml(path, 'models') as { models?: Omit<ModelProperties, 'origin'>[]; unit_tests?: Omit<UnitTestProperties, 'origin'>[] } | null;
-      (data?.unit_tests ?? []).forEach((test, index) => unitTests.push({ ...test, origin: { file: path, path: ['unit_tests', index] } }));
-      (data?.models ?? []).forEach((props, index) => {
+      const data = readYaml(path, 'models') as { models?: (Omit<ModelProperties, 'origin'> | null)[]; unit_tests?: (Omit<UnitTestProperties, 'origin'> | null)[] } | null;
+      unitTests.push(...withOrigin<UnitTestProperties>(path, 'unit_tests', data?.unit_tests));
+      for (const props of withOrigin<ModelProperties>(path, 'models', data?.models)) {
         const previous = properties.get(props.name);
         if (previous) {
-          const pos = locator.locate(path, ['models', index, 'name']);
-          diagnostics.push(diagnostic('DUPLICATE_PROPERTIES', { name: props.name, other: previous.origin.file }, { file: path, ...pos }));
-          return;
+          const pos = locator.locate(path, [...props.origin.path, 'name']);
+          diagnostics.push(diagnostic('DUPLICATE_PROPERTIES', { name: props.name, other: located(locator, previous.origin.file, [...previous.origin.path, 'name']) }, { file: path, ...pos }));
+          continue;
         }
-        properties.set(props.name, { ...props, origin: { file: path, path: ['models', index] } });
-      });
+        properties.set(props.name, props);
+      }
     } else if (path.startsWith('tests/') && path.endsWith('.sql')) {
       const test = { name: path.slice(path.lastIndexOf('/') + 1, -'.sql'.length), path, sql: text };
       (path.startsWith('tests/generic/') ? genericTests : singularTests).push(test);
     } else if (path.startsWith('ml/') && /\.ya?ml$/.test(path)) {
-      const data = readYaml(path, 'ml') as { feature_sets?: object[]; models?: object[]; scoring?: object[] } | null;
-      const withOrigin = <T>(key: string, items: object[] | undefined) => (items ?? []).map((item, index) => ({ ...item, origin: { file: path, path: [key, index] } }) as T);
-      ml.featureSets.push(...withOrigin<FeatureSetSpec>('feature_sets', data?.feature_sets));
-      ml.models.push(...withOrigin<TrainingSpec>('models', data?.models));
-      ml.scoring.push(...withOrigin<ScoringSpec>('scoring', data?.scoring));
+      const data = readYaml(path, 'ml') as { feature_sets?: (object | null)[]; models?: (object | null)[]; scoring?: (object | null)[] } | null;
+      ml.featureSets.push(...withOrigin<FeatureSetSpec>(path, 'feature_sets', data?.feature_sets));
+      ml.models.push(...withOrigin<TrainingSpec>(path, 'models', data?.models));
+      ml.scoring.push(...withOrigin<ScoringSpec>(path, 'scoring', data?.scoring));
     } else if (path.startsWith('agents/') && /\.ya?ml$/.test(path)) {
-      const data = readYaml(path, 'agents') as { agents?: object[]; tools?: object[] } | null;
-      const withOrigin = <T>(key: string, items: object[] | undefined) => (items ?? []).map((item, index) => ({ ...item, origin: { file: path, path: [key, index] } }) as T);
-      agents.agents.push(...withOrigin<AgentSpec>('agents', data?.agents));
-      agents.tools.push(...withOrigin<ToolSpec>('tools', data?.tools));
+      const data = readYaml(path, 'agents') as { agents?: (object | null)[]; tools?: (object | null)[] } | null;
+      agents.agents.push(...withOrigin<AgentSpec>(path, 'agents', data?.agents));
+      agents.tools.push(...withOrigin<ToolSpec>(path, 'tools', data?.tools));
     } else if (path.startsWith('macros/') && path.endsWith('.hbs')) {
       macros.push({ name: path.slice(path.lastIndexOf('/') + 1, -'.hbs'.length), path, template: text });
     }
@@ -100,16 +98,64 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   models.sort((a, b) => (a.path < b.path ? -1 : 1));
   singularTests.sort((a, b) => (a.path < b.path ? -1 : 1));
   return {
-    spec: { root: input.root, configFile: PROJECT_FILE, config, sources, models, properties, unitTests, singularTests, genericTests, ml, agents, macros, locator },
+    spec: {
+      root: input.root,
+      configFile: PROJECT_FILE,
+      config,
+      sources,
+      models: uniqueModels(models, diagnostics),
+      properties,
+      unitTests,
+      singularTests,
+      genericTests,
+      ml,
+      agents,
+      macros,
+      locator,
+      faulty: faultyNames(faulty),
+    },
     diagnostics,
   };
 }
 
-function validated(file: string, text: string, schema: SchemaName, lenient: boolean, locator: YamlLocator): { data: unknown; diagnostics: Diagnostic[] } {
+function validated(file: string, text: string, schema: SchemaName, lenient: boolean, locator: YamlLocator): { data: unknown; diagnostics: Diagnostic[]; faulty: FaultyName[] } {
   const parsed = parseYaml(file, text);
-  if (parsed.diagnostics.length > 0) return { data: null, diagnostics: parsed.diagnostics };
-  const problems = validateYaml(schema, file, parsed.data ?? {}, locator);
-  return { data: problems.length > 0 && !lenient ? null : (parsed.data ?? {}), diagnostics: problems };
+  if (parsed.diagnostics.length > 0) return { data: null, diagnostics: parsed.diagnostics, faulty: kindsOf(schema) };
+  const data = parsed.data ?? {};
+  const { diagnostics, failures } = validateYaml(schema, file, data, locator);
+  if (lenient || failures.length === 0) return { data, diagnostics, faulty: [] };
+  return { ...keepValidEntries(schema, data, failures), diagnostics };
+}
+
+/** The valid entries of a list, each with where it is declared (its index counts the invalid ones too). */
+function withOrigin<T extends { origin: { file: string; path: (string | number)[] } }>(file: string, key: string, items: (object | null)[] | undefined): T[] {
+  return (items ?? []).flatMap((item, index) => (item ? [{ ...item, origin: { file, path: [key, index] } } as T] : []));
+}
+
+/** `file:line:column` of a YAML value, for messages that name another declaration. */
+function located(locator: YamlLocator, file: string, path: (string | number)[]): string {
+  const pos = locator.locate(file, path);
+  return pos ? `${file}:${pos.line}:${pos.column}` : file;
+}
+
+/**
+ * Model names are global and, like every DuckDB identifier, case-insensitive: of the files
+ * whose names collide, the first by path is the model and each other one is an error.
+ */
+function uniqueModels(models: ModelFile[], diagnostics: Diagnostic[]): ModelFile[] {
+  const first = new Map<string, ModelFile>();
+  const kept: ModelFile[] = [];
+  for (const model of models) {
+    const other = first.get(model.name.toLowerCase());
+    if (!other) {
+      first.set(model.name.toLowerCase(), model);
+      kept.push(model);
+      continue;
+    }
+    const hint = other.name === model.name ? 'model names are global: rename one of the files' : 'the names differ only in case, and DuckDB names are case-insensitive: rename one of the files';
+    diagnostics.push(diagnostic('DUPLICATE_MODEL', { name: model.name, other: other.path }, { file: model.path }, hint));
+  }
+  return kept;
 }
 
 interface RawSource {
@@ -117,25 +163,30 @@ interface RawSource {
   description?: string;
   schema?: string;
   tags?: string[];
-  tables: (Omit<SourceTableSpec, 'sourceName' | 'schema' | 'origin' | 'sourceDescription' | 'kafka' | 'file' | 'generator' | 'freshness' | 'tests' | 'columns' | 'tags' | 'description'> & Partial<SourceTableSpec>)[];
+  tables: ((Omit<SourceTableSpec, 'sourceName' | 'schema' | 'origin' | 'sourceDescription' | 'kafka' | 'file' | 'generator' | 'freshness' | 'tests' | 'columns' | 'tags' | 'description'> & Partial<SourceTableSpec>) | null)[];
 }
 
+/** Source tables, with names unique case-insensitively across every sources file. */
 function sourceTables(
   file: string,
-  data: { sources: RawSource[] },
-  seen: Map<string, string>,
+  data: { sources: (RawSource | null)[] },
+  seen: Map<string, { id: string; file: string; path: (string | number)[] }>,
   diagnostics: Diagnostic[],
   locator: YamlLocator,
 ): SourceTableSpec[] {
   const tables: SourceTableSpec[] = [];
   data.sources.forEach((source, s) => {
-    source.tables.forEach((table, t) => {
+    source?.tables.forEach((table, t) => {
+      if (!table) return;
       const id = `${source.name}.${table.name}`;
-      if (seen.has(id)) {
-        diagnostics.push(diagnostic('DUPLICATE_SOURCE', { name: id }, { file, ...locator.locate(file, ['sources', s, 'tables', t, 'name']) }, `also in ${seen.get(id)}`));
+      const path = ['sources', s, 'tables', t, 'name'];
+      const other = seen.get(id.toLowerCase());
+      if (other) {
+        const sameCase = other.id === id ? '' : ` as "${other.id}" (names are case-insensitive)`;
+        diagnostics.push(diagnostic('DUPLICATE_SOURCE', { name: id }, { file, ...locator.locate(file, path) }, `also in ${located(locator, other.file, other.path)}${sameCase}`));
         return;
       }
-      seen.set(id, file);
+      seen.set(id.toLowerCase(), { id, file, path });
       if (table.file && (table.kafka || table.generator)) {
         const pos = locator.locate(file, ['sources', s, 'tables', t], 'file');
         diagnostics.push(diagnostic('LOADER', { detail: `source ${id}: a file loader cannot be combined with ${table.kafka ? 'kafka' : 'generator'}` }, { file, ...pos }, 'a table has one loader; only kafka may add a generator as its fallback'));

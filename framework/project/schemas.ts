@@ -7,6 +7,7 @@ import mlSchema from './schemas/ml.schema.json' with { type: 'json' };
 import agentsSchema from './schemas/agents.schema.json' with { type: 'json' };
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { didYouMean } from '../core/suggest.js';
+import type { SchemaFailure } from './entries.js';
 import type { YamlLocator } from './yaml.js';
 
 export type SchemaName = 'project' | 'sources' | 'models' | 'ml' | 'agents';
@@ -35,10 +36,23 @@ function getValidators(): Record<SchemaName, ValidateFunction> {
   return validators;
 }
 
-export function validateYaml(schema: SchemaName, file: string, data: unknown, locator: YamlLocator): Diagnostic[] {
+/** The reported diagnostics, and every failure's place (more than are reported), to know which entries are bad. */
+export function validateYaml(schema: SchemaName, file: string, data: unknown, locator: YamlLocator): { diagnostics: Diagnostic[]; failures: SchemaFailure[] } {
   const validate = getValidators()[schema];
-  if (validate(data)) return [];
-  return relevantErrors(validate.errors ?? []).map((error) => toDiagnostic(error, file, locator));
+  if (validate(data)) return { diagnostics: [], failures: [] };
+  const errors = validate.errors ?? [];
+  return {
+    diagnostics: relevantErrors(errors).map((error) => toDiagnostic(error, file, locator)),
+    failures: errors.map((error) => ({ path: instancePath(error), keyword: error.keyword })),
+  };
+}
+
+function instancePath(error: ErrorObject): (string | number)[] {
+  return error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 /** ajv reports every branch of a oneOf; users want the deepest, most specific complaint. */
@@ -56,11 +70,7 @@ function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
 }
 
 function toDiagnostic(error: ErrorObject, file: string, locator: YamlLocator): Diagnostic {
-  const path = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const path = instancePath(error);
   const where = path.length ? `at ${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '')}: ` : '';
   let detail = `${where}${error.message ?? 'invalid'}`;
   let hint: string | null = null;

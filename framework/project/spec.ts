@@ -1,4 +1,5 @@
 /** What the project stage hands to the compiler: validated, typed, positions kept. */
+import type { FaultyNames } from './entries.js';
 import type { YamlLocator } from './yaml.js';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
@@ -192,4 +193,6 @@ export interface ProjectSpec {
   agents: { agents: AgentSpec[]; tools: ToolSpec[] };
   macros: MacroFile[];
   locator: YamlLocator;
+  /** Names declared by YAML entries with errors (reported already), so references to them are not. */
+  faulty: FaultyNames;
 }

@@ -203,7 +203,7 @@ function blankResult(node: ManifestNode, at: string): NodeResult {
 }
 
 function nodeError(node: ManifestNode, error: unknown): NodeResult['error'] {
-  if (error instanceof ModelSqlError) return { message: error.message, file: node.path, line: error.templateLine, hint: null };
+  if (error instanceof ModelSqlError) return { message: error.message, file: error.templateFile, line: error.templateLine, hint: null };
   if (error instanceof PlatError) return { message: error.message, file: node.path, line: null, hint: error.hint };
   if (error instanceof LocatedError) return { message: error.message, file: node.path, line: error.line, hint: null };
   return { message: error instanceof Error ? error.message : String(error), file: node.path, line: null, hint: null };

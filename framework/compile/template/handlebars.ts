@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import type { MacroFile } from '../../project/spec.js';
 import { renderValue, type RenderResult, type TemplateHelpers, type TemplateLocation } from './context.js';
 import { alignLines } from './linemap.js';
+import { explainSyntaxError, type ParserStop } from './syntax.js';
 import { didYouMean } from '../../core/suggest.js';
 
 type HelperOptions = { hash: Record<string, unknown>; loc?: { start: { line: number; column: number } }; data?: unknown };
@@ -83,13 +84,24 @@ export class HandlebarsRenderer {
         const at = undefinedName ? { line: Number(undefinedName[2]), column: Number(undefinedName[3]) } : (findName(template, name) ?? { line: 1, column: 0 });
         helpers.error(`"${name}" is not a helper, variable or macro`, at, didYouMean(name, available) ?? `available: ${available.join(', ')}`);
       } else {
-        const line = /on line (\d+)/.exec(message)?.[1];
-        helpers.error(firstLine(message), { line: line ? Number(line) : 1, column: 0 }, null);
+        const problem = explainSyntaxError(template, message, this.stopOf(error));
+        helpers.error(problem.message, problem.at, problem.hint);
       }
       return null;
     } finally {
       this.current = null;
     }
+  }
+
+  /** Where parsing or compiling stopped: the parser's last token, or the node a compile error names. */
+  private stopOf(error: unknown): ParserStop | null {
+    const message = error instanceof Error ? error.message : '';
+    if (message.startsWith('Parse error')) {
+      const at = (this.hb as unknown as { Parser: { lexer: { yylloc?: { first_line: number; first_column: number } } } }).Parser.lexer.yylloc;
+      return at ? { line: at.first_line, column: at.first_column } : null;
+    }
+    const located = error as { lineNumber?: number; column?: number };
+    return typeof located.lineNumber === 'number' ? { line: located.lineNumber, column: located.column ?? 0 } : null;
   }
 
   /** Partials are rendered by Handlebars itself, so their use is recorded from the source. */
@@ -115,8 +127,5 @@ function findName(template: string, name: string): TemplateLocation | null {
   return null;
 }
 
-function firstLine(message: string): string {
-  return message.split('\n').filter((l) => l.trim() && !/^[-^]+$/.test(l.trim()))[0] ?? message;
-}
 
 export { renderValue };

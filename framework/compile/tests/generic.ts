@@ -2,23 +2,27 @@ import { diagnostic, type Diagnostic } from '../../core/diagnostics.js';
 import { sha256 } from '../../core/hash.js';
 import { didYouMean } from '../../core/suggest.js';
 import type { TestFile, TestSpec } from '../../project/spec.js';
-import { trimStatement } from '../ephemeral.js';
+import { isDeepStrictEqual } from 'node:util';
+import { linkDependencies } from '../deps.js';
+import type { Unresolved } from '../context.js';
 import type { Linker } from '../link.js';
 import type { ModelNode, SourceNode, TestNode } from '../manifest.js';
 import { quoteRelation } from '../relation.js';
-import { renderModel, type RenderEnvironment } from '../render.js';
+import { hasStatement, renderModel, type RenderEnvironment } from '../render.js';
 import { builtinTests, columnIdentifier } from './builtin.js';
 import { parseTestConfig, TEST_CONFIG_KEYS } from './config.js';
+import { chosenName, generatedName, type TestNames } from './names.js';
 
 export interface GenericTestContext {
   project: string;
   models: ReadonlyMap<string, { node: ModelNode }>;
   sources: ReadonlyMap<string, SourceNode>;
+  unresolved: Unresolved;
   custom: ReadonlyMap<string, TestFile>;
   linker: Linker;
   environment: RenderEnvironment;
   diagnostics: Diagnostic[];
-  names: Set<string>;
+  names: TestNames;
 }
 
 export interface TestDeclaration {
@@ -52,6 +56,10 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
     }
   }
 
+  // relationships to a model or source table declared with errors: those are reported where they are.
+  const to = builtin && typeof args.to === 'string' ? args.to : null;
+  if (to && (to.includes('.') ? context.unresolved.faultySource(to) : context.unresolved.faultyRef(to))) return null;
+
   const dependsOn = new Set([target.uniqueId]);
   const base = relationExpression(target);
   const model = config.where ? `(select * from ${base} where ${config.where})` : base;
@@ -76,16 +84,18 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
     sql = result.sql;
   } else {
     const variables = { ...args, model, column: column ? columnIdentifier(column) : null, column_name: column };
-    const rendered = renderModel(custom!, context.environment, false, context.diagnostics, () => ({}), variables);
+    // One template serves many declarations: what is wrong with it is said once.
+    const problems: Diagnostic[] = [];
+    const rendered = renderModel(custom!, context.environment, false, problems, () => ({}), variables);
+    if (rendered && !hasStatement(rendered.sql)) problems.push(diagnostic('NO_SQL', { kind: 'generic test' }, { file: custom!.path }, 'write a SELECT statement that returns the failing rows of {{model}}'));
+    for (const id of rendered ? linkDependencies(custom!.path, rendered, context, problems) : []) dependsOn.add(id);
+    for (const problem of problems) if (!context.diagnostics.some((d) => isDeepStrictEqual(d, problem))) context.diagnostics.push(problem);
     if (!rendered) return null;
-    for (const ref of rendered.refs) {
-      const node = context.models.get(ref.name)?.node;
-      if (node) dependsOn.add(node.uniqueId);
-    }
-    sql = trimStatement(context.linker.resolve(rendered.sql, null));
+    sql = context.linker.link(rendered, null).sql;
   }
 
-  const name = uniqueName(config.name ?? defaultName(testName, target, column), context.names);
+  const name = config.name ? chosenName(config.name, place(), context.names, context.diagnostics) : generatedName(defaultName(testName, target, column), file, context.names);
+  if (name === null) return null;
   return {
     kind: 'test',
     uniqueId: `test.${context.project}.${name}`,
@@ -127,12 +137,5 @@ function readEntry(entry: TestSpec): { name: string; args: Record<string, unknow
 function defaultName(test: string, target: ModelNode | SourceNode, column: string | null): string {
   const subject = target.kind === 'source' ? `source_${target.sourceName}_${target.tableName}` : target.name;
   return [test, subject, column].filter(Boolean).join('_').replace(/[^A-Za-z0-9_]+/g, '_');
-}
-
-export function uniqueName(name: string, names: Set<string>): string {
-  let candidate = name;
-  for (let i = 2; names.has(candidate); i++) candidate = `${name}_${i}`;
-  names.add(candidate);
-  return candidate;
 }
 

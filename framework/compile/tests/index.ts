@@ -5,6 +5,7 @@ import type { RenderedModel } from '../render.js';
 import { genericTest, type GenericTestContext, type TestDeclaration } from './generic.js';
 import { singularTest } from './singular.js';
 import { unitTest } from './unit.js';
+import { chosenName, type TestNames } from './names.js';
 
 export interface TestsInput extends NodeCompileContext {
   spec: ProjectSpec;
@@ -13,12 +14,19 @@ export interface TestsInput extends NodeCompileContext {
 
 /** Every test of the project as a test node: generic (models and sources), singular, unit. */
 export function compileTests(input: TestsInput): TestNode[] {
-  const { spec } = input;
-  const names = new Set<string>();
+  const { spec, diagnostics } = input;
+  const names: TestNames = new Map();
+  // Names people chose are claimed before plat makes any up, so the made-up ones step around them.
+  const singular = spec.singularTests.map((file) => ({ file, name: chosenName(file.name, { file: file.path }, names, diagnostics) }));
+  const unit = spec.unitTests.map((test) => {
+    const place = { file: test.origin.file, ...spec.locator.locate(test.origin.file, [...test.origin.path, 'name']) };
+    return { test, name: chosenName(test.name, place, names, diagnostics) };
+  });
   const context: GenericTestContext = {
     project: input.project,
     models: input.models,
     sources: input.sources,
+    unresolved: input.unresolved,
     custom: new Map(spec.genericTests.map((t) => [t.name, t])),
     linker: input.linker,
     environment: input.environment,
@@ -30,12 +38,12 @@ export function compileTests(input: TestsInput): TestNode[] {
     const test = genericTest(declaration, context);
     if (test) tests.push(test);
   }
-  for (const file of spec.singularTests) {
-    const test = singularTest(file, { ...input, names });
+  for (const { file, name } of singular) {
+    const test = name === null ? null : singularTest(file, name, input);
     if (test) tests.push(test);
   }
-  for (const unit of spec.unitTests) {
-    const test = unitTest(unit, { ...input, names });
+  for (const { test: declared, name } of unit) {
+    const test = name === null ? null : unitTest(declared, name, input);
     if (test) tests.push(test);
   }
   return tests;

@@ -1,28 +1,26 @@
 import { sha256 } from '../../core/hash.js';
 import type { TestFile } from '../../project/spec.js';
 import { linkDependencies } from '../deps.js';
-import { inlineEphemerals, trimStatement } from '../ephemeral.js';
 import type { NodeCompileContext } from '../context.js';
 import type { TestNode } from '../manifest.js';
-import { renderModel } from '../render.js';
+import { hasStatement, renderModel } from '../render.js';
 import { checkTestConfig, parseTestConfig } from './config.js';
-import { uniqueName } from './generic.js';
 import { diagnostic } from '../../core/diagnostics.js';
 
 /** tests/<name>.sql: a query that returns the rows that break a rule. */
 export function singularTest(
   file: TestFile,
-  context: NodeCompileContext & { names: Set<string> },
+  name: string,
+  context: NodeCompileContext,
 ): TestNode | null {
   const rendered = renderModel(file, context.environment, false, context.diagnostics, checkTestConfig);
   if (!rendered) return null;
-  const dependsOn = linkDependencies(file.path, rendered, context.models, context.sources, context.disabled, context.diagnostics);
+  if (!hasStatement(rendered.sql)) context.diagnostics.push(diagnostic('NO_SQL', { kind: 'test' }, { file: file.path }, 'write a SELECT statement that returns the rows breaking the rule'));
+  const dependsOn = linkDependencies(file.path, rendered, context, context.diagnostics);
   const config = parseTestConfig(rendered.inlineConfig, (message, hint) =>
     context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, { file: file.path }, hint)),
   );
-  const refs = [...new Set(rendered.refs.map((r) => r.name))];
-  const sql = inlineEphemerals(trimStatement(context.linker.resolve(rendered.sql, null)), rendered.lineMap, context.linker.ephemerals(refs)).sql;
-  const name = uniqueName(file.name, context.names);
+  const sql = context.linker.link(rendered, null).sql;
   return {
     kind: 'test',
     uniqueId: `test.${context.project}.${name}`,

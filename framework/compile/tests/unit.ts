@@ -2,12 +2,12 @@ import { diagnostic, type Diagnostic } from '../../core/diagnostics.js';
 import { sha256 } from '../../core/hash.js';
 import { didYouMean } from '../../core/suggest.js';
 import type { ProjectSpec, UnitTestProperties } from '../../project/spec.js';
-import { inlineEphemerals, trimStatement, type EphemeralBody } from '../ephemeral.js';
+import type { Unresolved } from '../context.js';
+import type { EphemeralBody } from '../ephemeral.js';
 import { givenKey, type Linker } from '../link.js';
 import type { ManifestColumn, ModelNode, SourceNode, TestNode } from '../manifest.js';
 import { quoteIdentifier } from '../relation.js';
 import type { RenderedModel } from '../render.js';
-import { uniqueName } from './generic.js';
 
 /**
  * A unit test runs a model's SQL on fixed input rows: every ref/source the model reads is
@@ -16,27 +16,29 @@ import { uniqueName } from './generic.js';
  */
 export function unitTest(
   test: UnitTestProperties,
+  name: string,
   context: {
     project: string;
     spec: ProjectSpec;
     models: ReadonlyMap<string, { node: ModelNode; first: RenderedModel }>;
     sources: ReadonlyMap<string, SourceNode>;
+    unresolved: Unresolved;
     linker: Linker;
     diagnostics: Diagnostic[];
-    names: Set<string>;
   },
 ): TestNode | null {
   const at = (path: (string | number)[]) => ({ file: test.origin.file, ...context.spec.locator.locate(test.origin.file, [...test.origin.path, ...path]) });
   const report = (path: (string | number)[], message: string, hint: string | null = null) => context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `unit test ${test.name}: ${message}` }, at(path), hint));
   const model = context.models.get(test.model);
   if (!model) {
-    report(['model'], `no model "${test.model}"`, didYouMean(test.model, context.models.keys()));
+    // A model whose template failed has its error reported already.
+    if (!context.unresolved.faultyRef(test.model)) report(['model'], `no model "${test.model}"`, didYouMean(test.model, context.models.keys()));
     return null;
   }
 
   const readable = inputsRead(model.node, context.models, null);
   const given = new Map<string, string>();
-  const bodies: EphemeralBody[] = [];
+  const fixtures: EphemeralBody[] = [];
   test.given.forEach((input, index) => {
     if ((input.ref === undefined) === (input.source === undefined)) {
       report(['given', index], 'each given input names exactly one of ref: or source:');
@@ -52,17 +54,15 @@ export function unitTest(
     const declared = input.ref !== undefined ? (context.models.get(input.ref)?.node.columns ?? []) : (context.sources.get(input.source!)?.columns ?? []);
     const cte = `__plat_given_${label.replace(/[^A-Za-z0-9_]/g, '_')}`;
     given.set(key, cte);
-    bodies.push({ cte, sql: rowsSql(input.rows, declared) });
+    fixtures.push({ cte, sql: rowsSql(input.rows, declared), origin: null });
   });
   const needed = inputsRead(model.node, context.models, given);
   const missing = [...needed].filter((key) => !given.has(key));
   for (const key of missing) report(['given'], `needs rows for ${key.replace(':', ' ')}`, 'add it under given: (rows: [] for an empty input)');
   if (missing.length || given.size !== test.given.length) return null;
 
-  const body = trimStatement(context.linker.resolve(model.first.sql, model.node.relation, given));
-  const modelSql = inlineEphemerals(body, model.first.lineMap, [...bodies, ...context.linker.ephemerals(model.node.refs, given)]).sql;
+  const modelSql = context.linker.link(model.first, model.node.relation, { given, fixtures }).sql;
   const columns = [...new Set(test.expect.rows.flatMap((row) => Object.keys(row)))];
-  const name = uniqueName(test.name, context.names);
   return {
     kind: 'test',
     uniqueId: `test.${context.project}.${name}`,

@@ -1,3 +1,4 @@
+import { templateLineOf } from '../../compile/ephemeral.js';
 import type { ModelNode } from '../../compile/manifest.js';
 import { WarehouseError, type WarehouseSession } from '../adapter.js';
 import type { RelationCatalog } from '../catalog.js';
@@ -12,10 +13,11 @@ export interface ModelOutcome {
   unchanged?: boolean;
 }
 
-/** Which SQL a failure came from, so its line maps back to the right template lines. */
+/** A failure mapped back to the template it came from: the model's own, or an ephemeral model's it inlines. */
 export class ModelSqlError extends Error {
   constructor(
     readonly sqlError: WarehouseError,
+    readonly templateFile: string,
     readonly templateLine: number | null,
   ) {
     super(sqlError.message);
@@ -46,17 +48,17 @@ async function materializeView(session: WarehouseSession, node: ModelNode, catal
   if (catalog.kind(node.relation) === 'table') {
     await session.transaction(async () => {
       await session.drop(node.relation, 'table');
-      await mapped(node.lineMap, session.create('view', node.relation, node.compiledSql));
+      await mapped(node, node.lineMap, session.create('view', node.relation, node.compiledSql));
       await checkContract(session, node, node.relation);
     });
   } else if (node.contractEnforced) {
     await session.transaction(async () => {
-      await mapped(node.lineMap, session.create('view', node.relation, node.compiledSql, { replace: true }));
+      await mapped(node, node.lineMap, session.create('view', node.relation, node.compiledSql, { replace: true }));
       await checkContract(session, node, node.relation);
     });
   } else {
     // CREATE OR REPLACE is atomic on its own: a failing view leaves the old one in place.
-    await mapped(node.lineMap, session.create('view', node.relation, node.compiledSql, { replace: true }));
+    await mapped(node, node.lineMap, session.create('view', node.relation, node.compiledSql, { replace: true }));
   }
   catalog.set(node.relation, 'view');
   return { rows: null, action: 'view' };
@@ -69,7 +71,7 @@ async function materializeTable(session: WarehouseSession, node: ModelNode, cont
     session,
     context.catalog,
     node.relation,
-    (staging) => mapped(node.lineMap, session.create('table', staging, node.compiledSql, { replace: true })),
+    (staging) => mapped(node, node.lineMap, session.create('table', staging, node.compiledSql, { replace: true })),
     async (staging) => {
       await checkContract(session, node, staging);
       if (context.detectUnchanged && replacing) unchanged = await session.sameRows(staging, node.relation);
@@ -88,7 +90,7 @@ async function materializeIncremental(session: WarehouseSession, node: ModelNode
   const batch = stagingRelation(node.relation, 'new');
   await session.drop(batch, 'table');
   try {
-    await mapped(node.incrementalLineMap ?? node.lineMap, session.create('table', batch, node.incrementalSql));
+    await mapped(node, node.incrementalLineMap ?? node.lineMap, session.create('table', batch, node.incrementalSql));
     await checkContract(session, node, batch);
     const targetColumns = await session.columns(node.relation);
     const batchColumns = await session.columns(batch);
@@ -120,13 +122,13 @@ async function materializeIncremental(session: WarehouseSession, node: ModelNode
   }
 }
 
-async function mapped<T>(lineMap: number[], work: Promise<T>): Promise<T> {
+async function mapped<T>(node: ModelNode, lineMap: number[], work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
     if (error instanceof WarehouseError) {
-      const templateLine = error.line === null ? null : (lineMap[error.line - 1] ?? null) || null;
-      throw new ModelSqlError(error, templateLine);
+      const at = error.line === null ? { file: node.path, line: null } : templateLineOf({ path: node.path, lineMap, inlined: node.inlined }, error.line);
+      throw new ModelSqlError(error, at.file, at.line);
     }
     throw error;
   }
