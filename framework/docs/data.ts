@@ -5,7 +5,8 @@ import { quoteIdentifier, quoteRelation } from '../compile/relation.js';
 import type { Registry } from '../ml/registry.js';
 import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeResult } from '../run/results.js';
-import { lastRunResults, relationOf } from '../run/run.js';
+import { lastRunResults } from '../run/run.js';
+import { relationOf } from '../compile/kinds.js';
 import type { OutputColumn } from './lineage.js';
 import type { DocNode, DocsData } from './types.js';
 

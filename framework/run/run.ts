@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Manifest, ManifestNode, NodeKind, Relation } from '../compile/manifest.js';
+import type { Manifest, ManifestNode, NodeKind } from '../compile/manifest.js';
+import { initialAction, relationOf } from '../compile/kinds.js';
 import { relationName } from '../compile/manifest.js';
 import type { Selection } from '../compile/select.js';
 import { hasErrors, formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
@@ -11,6 +12,7 @@ import { openDuckDB } from './duckdb/warehouse.js';
 import type { Executors } from './executors.js';
 import { materializeModel, ModelSqlError } from './materialize/model.js';
 import type { IngestProgress, NodeResult, RunEvent, RunResults } from './results.js';
+import { recordNodeResults } from './history.js';
 import { UnchangedInputs, type ReuseOptions } from './reuse.js';
 import { schedule } from './scheduler.js';
 import { loadSource } from './sources/load.js';
@@ -148,7 +150,10 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
     success: results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'skipped'),
   };
   const targetDir = options.targetDir === undefined ? join(manifest.project.root, 'target') : options.targetDir;
-  if (targetDir) writeJson(join(targetDir, 'run_results.json'), runResults);
+  if (targetDir) {
+    writeJson(join(targetDir, 'run_results.json'), runResults);
+    recordNodeResults(targetDir, manifest, results);
+  }
   emit({ type: 'run_finished', results: runResults });
   return runResults;
 }
@@ -160,24 +165,8 @@ function schemasWritten(manifest: Manifest, selected: Set<string>): Set<string> 
     const relation = relationOf(node);
     if (relation) schemas.add(relation.schema);
     if (node.kind === 'test' && node.config.storeFailures) schemas.add('audit');
-    if (node.kind === 'ml_score') schemas.add(node.relation.schema);
   }
   return schemas;
-}
-
-/** The relation a node builds, if it builds one. */
-export function relationOf(node: ManifestNode): Relation | null {
-  switch (node.kind) {
-    case 'model':
-      return node.config.materialized === 'ephemeral' ? null : node.relation;
-    case 'source':
-    case 'ml_score':
-      return node.relation;
-    case 'test':
-    case 'ml_train':
-    case 'agent_tool':
-      return null;
-  }
 }
 
 function blankResult(node: ManifestNode, at: string): NodeResult {
@@ -187,7 +176,7 @@ function blankResult(node: ManifestNode, at: string): NodeResult {
     name: node.name,
     kind: node.kind,
     relation: relation ? relationName(relation) : null,
-    action: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? node.testType : node.kind === 'source' ? 'source' : node.kind === 'ml_train' ? 'train' : node.kind === 'ml_score' ? 'score' : 'tool',
+    action: initialAction(node),
     status: 'skipped',
     rows: null,
     failures: null,

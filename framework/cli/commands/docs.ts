@@ -4,6 +4,7 @@ import { generateDocs } from '../../docs/generate.js';
 import { serveDocs } from '../../docs/serve.js';
 import { join } from 'node:path';
 import { exitCodes } from '../../core/errors.js';
+import { counted } from '../../core/plural.js';
 import { compiled, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
 
 export const docsCommands: CommandSpec[] = [
@@ -17,7 +18,7 @@ export const docsCommands: CommandSpec[] = [
       const project = compiled(options, 'nothing was generated');
       if (!project) return exitCodes.failure;
       const result = await generateDocs(project.manifest);
-      out(`${pc.green('OK')} documentation for ${result.nodes} nodes in ${relative(process.cwd(), result.dir) || '.'} (${result.seconds.toFixed(2)}s): open ${relative(process.cwd(), join(result.dir, 'index.html'))}`);
+      out(`${pc.green('OK')} documentation for ${counted(result.nodes, 'node')} in ${relative(process.cwd(), result.dir) || '.'} (${result.seconds.toFixed(2)}s): open ${relative(process.cwd(), join(result.dir, 'index.html'))}`);
       return exitCodes.ok;
     },
   },

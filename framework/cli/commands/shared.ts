@@ -1,4 +1,6 @@
-import { compileProjectDir, type CompiledProject } from '../../api.js';
+import { compileProjectDir, loadState, type CompiledProject } from '../../api.js';
+import type { Selection } from '../../compile/select.js';
+import type { NodeKind } from '../../compile/manifest.js';
 import { parseDuration } from '../../core/duration.js';
 import { PlatError } from '../../core/errors.js';
 import { renderDiagnostics } from '../render.js';
@@ -31,6 +33,7 @@ export type Options = {
   watch?: boolean;
   limit?: number;
   output?: 'name' | 'id' | 'path' | 'table';
+  resourceType?: NodeKind[];
 };
 
 export const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -75,6 +78,11 @@ export const runOptions: OptionSpec[] = [
   { flags: '--json', description: 'print events as JSON lines instead of text' },
   { flags: '--watch', description: 'then keep watching the project and rebuild what changed, with everything downstream and its tests (Ctrl-C stops)' },
 ];
+
+/** The selection of a command that acts on it: a term that matches no node stops it (exit 2). */
+export function selectionOf(project: CompiledProject, options: Options): Selection {
+  return { select: options.select, exclude: options.exclude, state: loadState(project, options), unmatched: 'error' };
+}
 
 export function compiled(options: Options, consequence: string): CompiledProject | null {
   const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars });
