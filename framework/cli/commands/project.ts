@@ -79,7 +79,7 @@ export const projectCommands: CommandSpec[] = [
   },
   {
     usage: 'query <sql>',
-    description: 'run a read-only SQL query on the project database and print the result',
+    description: 'run read-only SQL on the project database and print the result of each statement',
     options: [
       projectDir,
       { flags: '--json', description: 'print rows as a JSON array' },
@@ -88,11 +88,19 @@ export const projectCommands: CommandSpec[] = [
     run: async ([sql], raw) => {
       const options = raw as Options;
       const project = compileProjectDir({ projectDir: options.projectDir }, false);
-      const result = await query(project.manifest, sql!, { limit: options.limit });
-      if (options.json) out(toJson(result.rows));
-      else {
-        out(formatTable(result.columns, result.rows));
-        err(pc.dim(`${result.rows.length} row${result.rows.length === 1 ? '' : 's'}${result.truncated ? ` (first ${options.limit}; use --limit)` : ''}`));
+      const results = await query(project.manifest, sql!, { limit: options.limit });
+      if (options.json) {
+        out(toJson(results.length === 1 ? results[0]!.rows : results.map((r) => r.rows)));
+        return exitCodes.ok;
+      }
+      for (const [i, result] of results.entries()) {
+        if (i > 0) out('');
+        if (result.columns.length === 0) {
+          err(pc.dim('(no result)'));
+          continue;
+        }
+        out(formatTable(result.columns.map((c) => c.name), result.rows));
+        err(pc.dim(`${counted(result.rows.length, 'row')}${result.truncated ? ` (first ${options.limit}; use --limit)` : ''}`));
       }
       return exitCodes.ok;
     },
