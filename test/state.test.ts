@@ -7,11 +7,12 @@ import { plat } from './helpers.js';
 /** state:modified compares each node with its definition when it last ran successfully. */
 describe('state:modified and state:new', () => {
   let dir: string;
+  /** The models state:modified selects (ls also lists the tests that would run with them). */
   const modified = (...extra: string[]) => {
-    const { code, stdout, stderr } = plat(['ls', '--select', 'state:modified', '--resource-type', 'model', '--output', 'name', ...extra], dir);
+    const { code, stdout, stderr } = plat(['ls', '--select', 'state:modified', '--output', 'id', ...extra], dir);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    return stdout.trim().split('\n').filter(Boolean);
+    return stdout.split('\n').filter((id) => id.startsWith('model.')).map((id) => id.split('.').pop());
   };
   const model = (name: string) => join(dir, 'models/marts', `${name}.sql`);
   const append = (name: string, text: string) => writeFileSync(model(name), `${readFileSync(model(name), 'utf8')}${text}`);
