@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 // The reader went away (`plat ls | head -1`): what is left to print has nobody to read it.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(exitCodes.ok);
-  fail(error);
+  failNow(error);
 });
 process.stderr.on('error', () => undefined);
 
@@ -46,6 +46,12 @@ function fail(error: unknown): void {
   process.exitCode = failure.exitCode;
 }
 
+/** Thrown outside the command's promise (an event handler, a stream): nothing is left to finish. */
+function failNow(error: unknown): never {
+  fail(error);
+  process.exit();
+}
+
 const program = new Command('plat')
   .description('Declarative data pipelines on DuckDB: sources, SQL models, tests and ML in one DAG.')
   .version(pkg.version)
@@ -54,6 +60,6 @@ const program = new Command('plat')
   .exitOverride();
 for (const spec of commands) register(program, spec);
 
-process.on('uncaughtException', fail);
-process.on('unhandledRejection', fail);
+process.on('uncaughtException', failNow);
+process.on('unhandledRejection', failNow);
 program.parseAsync(process.argv).catch(fail);

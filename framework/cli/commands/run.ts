@@ -120,7 +120,7 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
       signal: controller.signal,
       batchInterval: options.batchInterval,
       batchSize: options.batchSize,
-      onReady: () => err(pc.cyan(`streaming: waiting for events (micro-batches every ${options.batchInterval ?? 1000} ms or ${options.batchSize ?? 50_000} rows); Ctrl-C stops`)),
+      onReady: () => err(pc.cyan(`streaming: waiting for events (micro-batches every ${options.batchInterval ?? 1000} ms or ${counted(options.batchSize ?? 50_000, 'row')}); Ctrl-C stops`)),
       onEvent: eventPrinter(options, display),
       onBatch: (batch) => {
         display.done();
