@@ -214,6 +214,13 @@ describe('plat CLI: a --select that matches nothing', () => {
     expect(readFileSync(join(dir, 'target/run_results.json'), 'utf8')).toBe(before);
   });
 
+  it('refuses it before watching too (build --watch)', () => {
+    // Killed after a minute if it starts watching instead, so the test fails rather than hangs.
+    const watched = spawnSync(process.execPath, [cli, 'build', '--watch', '--select', 'stg_evnts'], { cwd: built, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' } });
+    expect(watched.status).toBe(2);
+    expect(watched.stderr).toBe('error no node matches "stg_evnts" — did you mean "stg_events"?\n');
+  });
+
   it('checks every term of a union and says which one matched nothing', () => {
     const { code, stderr } = plat(['run', '--select', 'revenue_per_hour tag:mrts', 'stg_events'], built);
     expect(code).toBe(2);

@@ -66,7 +66,7 @@ export const projectDir: OptionSpec = { flags: '--project-dir <dir>', descriptio
 export const selection: OptionSpec[] = [
   { flags: '-s, --select <selector...>', description: 'nodes to include: name, +name, name+, 2+name, @name, tag:x, path:models/marts, source:src, state:modified' },
   { flags: '--exclude <selector...>', description: 'nodes to leave out (same syntax as --select)' },
-  { flags: '--state <dir>', description: 'folder with the manifest.json that state:modified compares with (default: target/ before this run)' },
+  { flags: '--state <dir>', description: 'folder with the manifest.json that state:modified compares with (default: each node as it last ran successfully)' },
 ];
 export const vars: OptionSpec = { flags: '--vars <json>', description: 'override project vars, as a JSON object', parse: parseVars };
 export const runOptions: OptionSpec[] = [
