@@ -29,6 +29,7 @@ import { scoreModel } from './ml/score.js';
 import { PlatError } from './core/errors.js';
 import { didYouMean } from './core/suggest.js';
 import { counted } from './core/plural.js';
+import { naming } from './core/paths.js';
 import { buildExecutors, databasePath, displayPath, failOnSelectorErrors, runNodes, runOn, writeJson, type RunOptions } from './run/run.js';
 import { streamLoop, type MicroBatch } from './stream/loop.js';
 import { lastSuccessBaseline } from './run/history.js';
@@ -76,7 +77,7 @@ export function compileProjectDir(options: ProjectOptions = {}, write = true): C
   const compiled = compile(parsed.spec, { env: process.env, generatedAt: new Date().toISOString(), ...options });
   const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
   const ok = !hasErrors(diagnostics);
-  if (ok && write) writeCompileArtifacts(compiled.manifest, join(root, 'target'));
+  if (ok && write) naming(join(root, 'target'), () => writeCompileArtifacts(compiled.manifest, join(root, 'target')));
   return { root, manifest: compiled.manifest, diagnostics, ok };
 }
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, writeFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -287,6 +287,16 @@ describe('plat CLI: environment errors', () => {
       expect(code).toBe(1);
       expect(stderr).toBe('error cannot remove target/compiled: target is a file, where a folder is needed (ENOTDIR)\nhint: move or remove target, then run again\n');
     }
+  });
+
+  it.runIf(existsSync('/dev/full'))('names the file it could not write on a full disk (ENOSPC)', () => {
+    const dir = builtCopy();
+    // Every write to /dev/full fails with ENOSPC, as on a full disk.
+    rmSync(join(dir, 'target/run_results.json'));
+    symlinkSync('/dev/full', join(dir, 'target/run_results.json'));
+    const { code, stderr } = plat(['run', '--select', 'revenue_per_hour'], dir);
+    expect(code).toBe(1);
+    expect(stderr).toBe('error cannot write target/run_results.json: no space left on the device (ENOSPC)\nhint: free some space on the disk that holds target/run_results.json (`plat clean` removes target/), then run again\n');
   });
 
   const canDropPrivileges = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;

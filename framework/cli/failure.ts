@@ -31,6 +31,7 @@ const DOING: Record<string, string> = {
   stat: 'read',
   lstat: 'read',
   access: 'read',
+  uv_cwd: 'read the current folder',
 };
 
 export function describeFailure(error: unknown, env: Record<string, string | undefined> = process.env): Failure {
@@ -52,8 +53,8 @@ function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code:
 }
 
 function systemFailure(error: NodeJS.ErrnoException & { code: string }): { message: string; hint: string } {
-  const path = error.path ? shown(error.path) : 'a file';
-  const doing = `cannot ${DOING[error.syscall!] ?? error.syscall} ${path}`;
+  const path = error.path ? shown(error.path) : 'it';
+  const doing = `cannot ${DOING[error.syscall!] ?? error.syscall}${error.path ? ` ${path}` : ''}`;
   const folder = error.path ? shown(dirname(error.path)) : 'the folder';
   switch (error.code) {
     case 'EACCES':
@@ -63,7 +64,7 @@ function systemFailure(error: NodeJS.ErrnoException & { code: string }): { messa
       return { message: `${doing}: the file system is read-only (${error.code})`, hint: 'plat writes target/ in the project folder: run it on a copy of the project on a writable disk' };
     case 'ENOSPC':
     case 'EDQUOT':
-      return { message: `${doing}: no space left on the device (${error.code})`, hint: `free some space where ${folder} is (\`plat clean\` removes target/), then run again` };
+      return { message: `${doing}: no space left on the device (${error.code})`, hint: `free some space on the disk that holds ${path} (\`plat clean\` removes target/), then run again` };
     case 'ENOTDIR':
     case 'EEXIST': {
       const file = error.path ? fileInTheWay(error.path) : null;
@@ -74,7 +75,10 @@ function systemFailure(error: NodeJS.ErrnoException & { code: string }): { messa
     case 'EISDIR':
       return { message: `${doing}: it is a folder, where a file is needed (${error.code})`, hint: `move or remove the folder ${path}, then run again` };
     case 'ENOENT':
-      return { message: `${doing}: no such file or folder (${error.code})`, hint: 'check that the path exists (and --project-dir, if you passed one)' };
+      return {
+        message: `${doing}: no such file or folder (${error.code})`,
+        hint: error.syscall === 'uv_cwd' ? 'the folder plat was started in was deleted: cd into an existing folder' : 'check that the path exists (and --project-dir, if you passed one)',
+      };
     case 'EMFILE':
     case 'ENFILE':
       return { message: `${doing}: too many open files (${error.code})`, hint: 'raise the limit of open files (ulimit -n), then run again' };

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Manifest } from '../compile/manifest.js';
 import { definitionOf, type NodeDefinition, type StateBaseline } from '../compile/select.js';
 import { PlatError } from '../core/errors.js';
+import { naming } from '../core/paths.js';
 import type { NodeResult } from './results.js';
 
 export interface NodeHistory {
@@ -50,7 +51,7 @@ export function recordNodeResults(targetDir: string, manifest: Manifest, results
   // Written aside and renamed: a process killed mid-write leaves the previous file whole.
   const path = join(targetDir, FILE);
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`);
+  naming(temporary, () => writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`));
   renameSync(temporary, path);
 }
 

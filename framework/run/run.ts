@@ -6,6 +6,7 @@ import { relationName } from '../compile/manifest.js';
 import type { Selection } from '../compile/select.js';
 import { hasErrors, formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { LocatedError, PlatError } from '../core/errors.js';
+import { naming } from '../core/paths.js';
 import type { Warehouse } from './adapter.js';
 import { RelationCatalog } from './catalog.js';
 import { openDuckDB } from './duckdb/warehouse.js';
@@ -200,5 +201,5 @@ function nodeError(node: ManifestNode, error: unknown): NodeResult['error'] {
 
 export function writeJson(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  naming(path, () => writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`));
 }
