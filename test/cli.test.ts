@@ -137,6 +137,8 @@ describe('plat CLI', () => {
   it('rejects bad arguments with usage errors (exit 2)', () => {
     expect(plat(['run', '--threads', 'zero'], built)).toMatchObject({ code: 2 });
     expect(plat(['run', '--vars', '[1]'], built).stderr).toContain('--vars must be a JSON object');
+    expect(plat(['docs', 'serve', '--port', 'abc'], built)).toMatchObject({ code: 2, stderr: 'error expected a port from 0 to 65535 (0 picks a free one), got "abc"\n' });
+    expect(plat(['ls', '--output', 'names'], built)).toMatchObject({ code: 2, stderr: 'error --output must be one of table, name, id, path, not "names"\nhint: did you mean "name"?\n' });
   });
 });
 

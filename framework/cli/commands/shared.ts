@@ -54,6 +54,12 @@ export const parseCount = (text: string): number => {
   return n;
 };
 
+export const parsePort = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new PlatError('USAGE', `expected a port from 0 to 65535 (0 picks a free one), got "${text}"`);
+  return n;
+};
+
 export const parseTime = (text: string): number => {
   try {
     return parseDuration(text);
