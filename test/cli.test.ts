@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, copyProject, fixture, plat, repoRoot } from './helpers.js';
 
-/** The example, built once; tests that only read it share it. */
+/** The example, built once as `npx plat build` builds it from the repository root; tests that only read it share it. */
 let built: string;
 let buildRun: ReturnType<typeof plat>;
 beforeAll(() => {
-  built = copyProject(join(repoRoot, 'project'));
-  buildRun = plat(['build'], built);
+  const root = mkdtempSync(join(tmpdir(), 'plat-test-'));
+  built = join(root, 'project');
+  cpSync(copyProject(join(repoRoot, 'project')), built, { recursive: true });
+  buildRun = plat(['build'], root);
 });
 
 /** A copy of the built example, with its database, for a test that changes it. */
@@ -27,7 +29,7 @@ describe('plat CLI', () => {
     const { code, stdout } = buildRun;
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines[0]).toBe('plat build: 54 nodes (1 source, 8 models, 37 tests, 1 training, 1 scoring, 6 agent tools) on target/plat.duckdb, 4 threads');
+    expect(lines[0]).toBe('plat build: 54 nodes (1 source, 8 models, 37 tests, 1 training, 1 scoring, 6 agent tools) on project/target/plat.duckdb, 4 threads');
     expect(lines).toContain('note: source ecommerce.events: no Kafka broker configured (KAFKA_BROKERS unset), filling bronze.events from its generator');
     expect(stdout).toMatch(/^ ?\d+ of 54 OK {4}source bronze\.events \.+ 100,000 rows in \d+\.\d\ds$/m);
     expect(stdout).toMatch(/^ ?\d+ of 54 OK {4}table marts\.revenue_per_hour \.+ 48 rows in \d+\.\d\ds$/m);
