@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { checkTool } from './agent/check.js';
 import { readManifest, writeCompileArtifacts } from './compile/artifacts.js';
 import { compile, type CompileOptions } from './compile/compile.js';
-import type { Manifest, ManifestNode, SourceNode } from './compile/manifest.js';
-import { selectNodes, walk, type Selection } from './compile/select.js';
+import type { Manifest, ManifestNode, NodeKind, SourceNode } from './compile/manifest.js';
+import { baselineOf, selectNodes, walk, type Selection, type StateBaseline } from './compile/select.js';
 import { hasErrors, type Diagnostic } from './core/diagnostics.js';
 import { readProjectFiles, resolveProjectDir } from './project/files.js';
 import { parseProject } from './project/parse.js';
@@ -28,8 +28,11 @@ import { trainModel } from './ml/train.js';
 import { scoreModel } from './ml/score.js';
 import { PlatError } from './core/errors.js';
 import { didYouMean } from './core/suggest.js';
+import { counted } from './core/plural.js';
+import { naming } from './core/paths.js';
 import { buildExecutors, databasePath, displayPath, failOnSelectorErrors, runNodes, runOn, writeJson, type RunOptions } from './run/run.js';
 import { streamLoop, type MicroBatch } from './stream/loop.js';
+import { lastSuccessBaseline } from './run/history.js';
 
 export interface ProjectOptions extends CompileOptions {
   projectDir?: string;
@@ -40,8 +43,6 @@ export interface CompiledProject {
   manifest: Manifest;
   diagnostics: Diagnostic[];
   ok: boolean;
-  /** The manifest target/ held before this compile, for state:modified. */
-  previous: Manifest | null;
 }
 
 /** Kafka sources with a broker configured are ingested until caught up; the rest load as usual. */
@@ -52,7 +53,7 @@ const executors: Executors = {
     if (!node.loader.kafka || brokers.length === 0) return buildExecutors.source(node, session, context);
     const result = await ingestSource(session, node, { brokers, groupId: groupOf(context.manifest, node), mode: 'caught-up', onProgress: context.progress });
     context.catalog.set(node.relation, 'table');
-    return { rows: result.landed, action: `kafka ${result.topic}${result.deadLetters ? `, ${result.deadLetters} dead letters` : ''}` };
+    return { rows: result.landed, action: `kafka ${result.topic}${result.deadLetters ? `, ${counted(result.deadLetters, 'dead letter')}` : ''}` };
   },
   test: (node, session) => executeTest(node, session),
   ml_train: (node, session, context) => trainModel(node, session, { registry: registryOf(context.manifest), note: context.note, now: context.now }),
@@ -72,24 +73,37 @@ function groupOf(manifest: Manifest, node: SourceNode): string {
 /** Loads, validates and compiles the project on disk; writes target/ only when it compiled cleanly. */
 export function compileProjectDir(options: ProjectOptions = {}, write = true): CompiledProject {
   const root = resolveProjectDir(options.projectDir);
-  const previous = readManifest(join(root, 'target'), false);
   const parsed = parseProject(readProjectFiles(root));
   const compiled = compile(parsed.spec, { env: process.env, generatedAt: new Date().toISOString(), ...options });
   const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
   const ok = !hasErrors(diagnostics);
-  if (ok && write) writeCompileArtifacts(compiled.manifest, join(root, 'target'));
-  return { root, manifest: compiled.manifest, diagnostics, ok, previous };
+  if (ok && write) naming(join(root, 'target'), () => writeCompileArtifacts(compiled.manifest, join(root, 'target')));
+  return { root, manifest: compiled.manifest, diagnostics, ok };
 }
 
-/** The manifest state: selectors compare with: --state DIR, else what target/ held before this compile. */
-export function loadState(project: CompiledProject, stateDir: string | undefined): Manifest | null {
-  return stateDir ? readManifest(stateDir, true) : project.previous;
+/**
+ * What state: selectors compare with: the manifest.json in --state DIR (dbt's convention),
+ * else each node as it was when it last ran successfully (target/node_results.json). Read
+ * only when a selector asks for it.
+ */
+export function loadState(project: CompiledProject, selection: Pick<Selection, 'select' | 'exclude'> & { state?: string }): StateBaseline | null {
+  if (![...(selection.select ?? []), ...(selection.exclude ?? [])].some((term) => term.includes('state:'))) return null;
+  if (selection.state) return baselineOf(readManifest(selection.state, true)!);
+  return lastSuccessBaseline(join(project.root, 'target'));
 }
 
-export function listNodes(manifest: Manifest, selection: Selection) {
-  const { ids, diagnostics } = selectNodes(manifest, selection);
+export interface ListOptions extends Selection {
+  /** Only nodes of these kinds (after the selection and its tests are resolved). */
+  resourceTypes?: readonly NodeKind[];
+}
+
+/** What `build` would run for this selection: the selected nodes and the tests that join them. */
+export function listNodes(manifest: Manifest, options: ListOptions) {
+  const { ids, diagnostics } = selectNodes(manifest, options);
   failOnSelectorErrors(diagnostics);
-  return { nodes: Object.values(manifest.nodes).filter((n) => ids.has(n.uniqueId)), diagnostics };
+  const built = withTests(manifest, ids, new Set());
+  const kinds = options.resourceTypes?.length ? new Set(options.resourceTypes) : null;
+  return { nodes: Object.values(manifest.nodes).filter((n) => built.has(n.uniqueId) && (!kinds || kinds.has(n.kind))), diagnostics };
 }
 
 function selected(manifest: Manifest, selection: Selection): Set<string> {

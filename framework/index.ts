@@ -1,10 +1,11 @@
-export { compileProjectDir, loadState, listNodes, run, test, build, sourceFreshness, ingest, produceTo, stream, clean, type StreamOptions, type CompiledProject, type ProjectOptions } from './api.js';
+export { compileProjectDir, loadState, listNodes, run, test, build, sourceFreshness, ingest, produceTo, stream, clean, type ListOptions, type StreamOptions, type CompiledProject, type ProjectOptions } from './api.js';
 export type { FreshnessResult } from './quality/freshness.js';
 export { loadProject } from './project/load.js';
 export { parseProject } from './project/parse.js';
 export { readProjectFiles, resolveProjectDir, type ProjectFiles } from './project/files.js';
 export { compile, compileProject, type CompileOptions, type CompileResult } from './compile/compile.js';
-export { selectNodes, type Selection } from './compile/select.js';
+export { selectNodes, baselineOf, type Selection, type StateBaseline, type NodeDefinition } from './compile/select.js';
+export { relationOf } from './compile/kinds.js';
 export type { Manifest, ManifestNode, ModelNode, SourceNode, TestNode, AgentToolNode, AgentSettings } from './compile/manifest.js';
 export type { RunOptions } from './run/run.js';
 export { query, type QueryResult } from './run/query.js';

@@ -1,12 +1,37 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { build, generateDocs, serveDocs } from '../framework/index.js';
+import { build, generateDocs, serveDocs, test } from '../framework/index.js';
+import type { DocsData } from '../framework/docs/types.js';
 import { compileDir, copyProject, repoRoot } from './helpers.js';
 
 const executable = inject('chromium');
+
+/** What the generated site shows: target/docs/data.js holds it as a JSON string. */
+function siteData(dir: string): DocsData {
+  const script = readFileSync(join(dir, 'target/docs/data.js'), 'utf8');
+  return JSON.parse(JSON.parse(/^window\.__PLAT_DOCS__ = JSON\.parse\((.*)\);\n$/s.exec(script)![1]!)) as DocsData;
+}
+
+describe('the documentation data', () => {
+  it("keeps each node's last run across commands: a later plat test does not blank the models", async () => {
+    const dir = copyProject(join(repoRoot, 'project'));
+    const manifest = compileDir(dir);
+    await build(manifest, { env: {} });
+    await test(manifest, { select: ['stg_events'], env: {} });
+    await generateDocs(manifest);
+    const data = siteData(dir);
+    const node = (id: string) => data.nodes.find((n) => n.id === id)!;
+    expect(node('model.ecommerce.revenue_per_hour').lastRun).toMatchObject({ status: 'success', rows: 48 });
+    expect(node('source.ecommerce.ecommerce.events').lastRun).toMatchObject({ status: 'success', rows: 100000 });
+    expect(node('test.ecommerce.unique_stg_events_event_id').lastRun).toMatchObject({ status: 'pass' });
+    const revenueTests = node('model.ecommerce.revenue_per_hour').columns.find((c) => c.name === 'hour_window')!.tests;
+    expect(revenueTests.map((t) => t.status)).toEqual(['pass', 'pass']);
+    expect(data.lastRun).toMatchObject({ command: 'test' });
+  });
+});
 
 describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
   let browser: Browser;

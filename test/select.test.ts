@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectNodes } from '../framework/compile/select.js';
+import { baselineOf, selectNodes } from '../framework/compile/select.js';
 import { compileProject, readProjectFiles } from '../framework/index.js';
 import { compileDir, writeProject } from './helpers.js';
 
@@ -65,16 +65,36 @@ describe('node selection', () => {
       ),
       { env: {} },
     ).manifest;
-    const { ids } = selectNodes(changed, { select: ['state:modified'], state: manifest });
+    const { ids } = selectNodes(changed, { select: ['state:modified'], state: baselineOf(manifest) });
     expect([...ids].map((id) => changed.nodes[id]!.name).sort()).toEqual(['mart_x', 'mart_y', 'new_model', 'stg_b']);
-    const { ids: withDownstream } = selectNodes(changed, { select: ['state:modified+'], exclude: ['tag:finance'], state: manifest });
+    const { ids: withDownstream } = selectNodes(changed, { select: ['state:modified+'], exclude: ['tag:finance'], state: baselineOf(manifest) });
     expect([...withDownstream].map((id) => changed.nodes[id]!.name).sort()).toEqual(['int_ab', 'mart_x', 'new_model', 'stg_b']);
   });
-  it('explains a selector that matches nothing, and state: without a manifest', () => {
+  it('explains a selector that matches nothing, and state: without a state', () => {
     const { diagnostics } = selectNodes(manifest, { select: ['stg_c', 'state:modified'] });
     expect(diagnostics.map((d) => [d.severity, d.message, d.hint])).toEqual([
       ['warn', 'no node matches "stg_c"', 'did you mean "stg_a"?'],
-      ['error', 'state:modified needs a manifest to compare with', 'pass --state <dir with manifest.json>, or run `plat compile` once so target/manifest.json exists'],
+      ['error', 'state:modified needs a state to compare with, and no node has run successfully yet', 'run `plat build` once, or pass --state DIR (a folder with the manifest.json to compare with)'],
     ]);
+  });
+  it('reports each term of a union that matches nothing, as an error when asked, with a hint for its method', () => {
+    const { ids, diagnostics } = selectNodes(manifest, { select: ['mart_x +stg_c', 'tag:financ resource_type:modle'], exclude: ['path:models/mart'], unmatched: 'error' });
+    expect([...ids].map((id) => manifest.nodes[id]!.name)).toEqual(['mart_x']);
+    expect(diagnostics.map((d) => [d.severity, d.message, d.hint])).toEqual([
+      ['error', 'no node matches "+stg_c"', 'did you mean "stg_a"?'],
+      ['error', 'no node matches "tag:financ"', 'did you mean "finance"?'],
+      ['error', 'no node matches "resource_type:modle"', 'did you mean "model"?'],
+      ['error', 'no node matches --exclude "path:models/mart"', 'did you mean "models/marts"?'],
+    ]);
+  });
+  it('tells an intersection that leaves nothing from a part that matches nothing', () => {
+    const { diagnostics } = selectNodes(manifest, { select: ['tag:finance,stg_a', 'stg_*,config.materialized:tabel'] });
+    expect(diagnostics.map((d) => [d.message, d.hint])).toEqual([
+      ['no node matches "tag:finance,stg_a"', 'each part matches nodes, but no node matches all of them'],
+      ['no node matches "stg_*,config.materialized:tabel"', 'did you mean "table"?'],
+    ]);
+  });
+  it('finds nothing wrong with a state: term that matches nothing: nothing changed', () => {
+    expect(selectNodes(manifest, { select: ['state:modified+'], state: baselineOf(manifest), unmatched: 'error' })).toEqual({ ids: new Set(), diagnostics: [] });
   });
 });

@@ -1,9 +1,17 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { commands, type CommandSpec } from './commands/index.js';
-import { exitCodeFor, PlatError } from '../core/errors.js';
+import { describeFailure } from './failure.js';
+import { exitCodes } from '../core/errors.js';
 import pc from 'picocolors';
 import { readFileSync } from 'node:fs';
+
+// The reader went away (`plat ls | head -1`): what is left to print has nobody to read it.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(exitCodes.ok);
+  failNow(error);
+});
+process.stderr.on('error', () => undefined);
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -31,18 +39,27 @@ function register(program: Command, spec: CommandSpec): void {
   });
 }
 
+function fail(error: unknown): void {
+  const failure = describeFailure(error);
+  if (failure.message !== null) process.stderr.write(`${pc.red('error')} ${failure.message}\n`);
+  if (failure.hint) process.stderr.write(`${pc.dim(`hint: ${failure.hint}`)}\n`);
+  process.exitCode = failure.exitCode;
+}
+
+/** Thrown outside the command's promise (an event handler, a stream): nothing is left to finish. */
+function failNow(error: unknown): never {
+  fail(error);
+  process.exit();
+}
+
 const program = new Command('plat')
   .description('Declarative data pipelines on DuckDB: sources, SQL models, tests and ML in one DAG.')
   .version(pkg.version)
-  .showHelpAfterError('(run plat --help for usage)');
+  .showHelpAfterError('(run plat --help for usage)')
+  // Usage errors come back as exceptions, so that their exit code is decided with the others.
+  .exitOverride();
 for (const spec of commands) register(program, spec);
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  if (error instanceof PlatError) {
-    process.stderr.write(`${pc.red('error')} ${error.message}\n`);
-    if (error.hint) process.stderr.write(`${pc.dim(`hint: ${error.hint}`)}\n`);
-  } else {
-    process.stderr.write(`${pc.red('error')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  }
-  process.exitCode = exitCodeFor(error);
-});
+process.on('uncaughtException', failNow);
+process.on('unhandledRejection', failNow);
+program.parseAsync(process.argv).catch(fail);

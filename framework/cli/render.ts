@@ -2,6 +2,8 @@ import pc from 'picocolors';
 import type { IngestProgress, RunEvent, NodeResult, RunResults } from '../run/results.js';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { formatTable } from './table.js';
+import { countKinds, lineLabel } from '../compile/kinds.js';
+import { counted } from '../core/plural.js';
 import type { FreshnessResult } from '../quality/freshness.js';
 import type { MicroBatch } from '../stream/loop.js';
 
@@ -17,17 +19,9 @@ export function renderRunEvent(event: RunEvent, write: Write, progress?: { updat
     case 'ingest_progress':
       progress?.update(event.progress);
       return;
-    case 'run_started': {
-      const kinds = Object.entries(event.counts)
-        .filter(([, n]) => n > 0)
-        .map(([kind, n]) => {
-          const label = { ml_train: 'training', ml_score: 'scoring', agent_tool: n === 1 ? 'agent tool' : 'agent tools' }[kind] ?? `${kind}${n === 1 ? '' : 's'}`;
-          return `${n} ${label}`;
-        })
-        .join(', ');
-      write(`${colors.bold(`plat ${event.command}`)}: ${event.total} nodes (${kinds || 'none'}) on ${event.database}, ${event.threads} threads`);
+    case 'run_started':
+      write(`${colors.bold(`plat ${event.command}`)}: ${counted(event.total, 'node')} (${countKinds(event.counts) || 'none'}) on ${event.database}, ${counted(event.threads, 'thread')}`);
       return;
-    }
     case 'note':
       write(colors.cyan(`note: ${event.message}`));
       return;
@@ -61,10 +55,9 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
     error: colors.red('ERROR'),
     skipped: colors.yellow('SKIP '),
   }[result.status];
-  const kind = { source: 'source', test: 'test', ml_train: 'train', ml_score: 'score', agent_tool: 'tool', model: result.action === 'inlined' ? 'ephemeral' : result.action.split(' ')[0]! }[result.kind];
-  const label = `${kind} ${result.relation ?? result.name}`;
+  const label = `${lineLabel(result.kind, result.action)} ${result.relation ?? result.name}`;
   const strategy = incrementalStrategy(result);
-  const rows = result.rows === null ? result.action : `${result.rows.toLocaleString('en-US')} rows${strategy ? ` ${strategy === 'append' ? 'appended' : strategy === 'merge' ? 'merged' : 'replaced'}` : ''}`;
+  const rows = result.rows === null ? result.action : `${counted(result.rows, 'row')}${strategy ? ` ${strategy === 'append' ? 'appended' : strategy === 'merge' ? 'merged' : 'replaced'}` : ''}`;
   const detail =
     result.status === 'skipped'
       ? `skipped: upstream ${result.skippedBecause} failed`
@@ -75,7 +68,7 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
           : result.kind === 'ml_train'
             ? `${result.action.split(':')[0]} in ${seconds(result.executionTime)}`
             : result.kind === 'test'
-            ? `${result.failures ? `${result.failures.toLocaleString('en-US')} failing ${result.action === 'unit' ? 'rows' : result.failures === 1 ? 'row' : 'rows'} ` : ''}in ${seconds(result.executionTime)}`
+            ? `${result.failures ? `${counted(result.failures, 'failing row')} ` : ''}in ${seconds(result.executionTime)}`
             : `${rows} in ${seconds(result.executionTime)}`;
   const left = `${counter} ${status} ${label} `;
   const plainLeft = `${counter} ERROR ${label} `;
@@ -114,14 +107,14 @@ function summary(results: RunResults): string[] {
   const skipped = count('skipped');
   const reused = results.results.length - ran.length;
   const line =
-    `Finished ${results.results.length} nodes in ${seconds(results.elapsed)}: ${ok} OK, ${warnings} warning${warnings === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'}, ${skipped} skipped` +
+    `Finished ${counted(results.results.length, 'node')} in ${seconds(results.elapsed)}: ${ok} OK, ${counted(warnings, 'warning')}, ${counted(errors, 'error')}, ${skipped} skipped` +
     (reused ? `, ${reused} reused (inputs unchanged)` : '');
   // On a long run the errors scroll away; repeat them where the eye lands.
   const recap = results.results
     .filter((r) => r.status === 'error' || r.status === 'fail')
     .map((r) =>
       r.status === 'fail'
-        ? `  ${colors.red('FAIL ')} ${r.name}: ${r.failures} failing rows`
+        ? `  ${colors.red('FAIL ')} ${r.name}: ${counted(r.failures ?? 0, 'failing row')}`
         : `  ${colors.red('ERROR')} ${r.relation ?? r.name}: ${r.error?.file ?? ''}${r.error?.line ? `:${r.error.line}` : ''} ${r.error?.message.split('\n')[0] ?? ''}`,
     );
   // Held-out metrics of every model trained or in use, where the eye lands at the end.
@@ -153,7 +146,7 @@ export function renderFreshness(results: readonly FreshnessResult[], write: Writ
     write('No selected source table declares freshness:.');
     return;
   }
-  write(`${colors.bold('plat source freshness')}: ${results.length} source table${results.length === 1 ? '' : 's'}`);
+  write(`${colors.bold('plat source freshness')}: ${counted(results.length, 'source table')}`);
   results.forEach((r, i) => {
     const status = { pass: colors.green('PASS '), warn: colors.yellow('WARN '), error: colors.red('ERROR') }[r.status];
     const limits = [r.warnAfter && `warn after ${r.warnAfter}`, r.errorAfter && `error after ${r.errorAfter}`].filter(Boolean).join(', ');
@@ -178,9 +171,9 @@ export function renderMicroBatch(batch: MicroBatch): string[] {
   const bad = results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped');
   const warnings = results.filter((r) => r.status === 'warn').length;
   const status = bad.length ? colors.red(`${bad.length} not OK`) : colors.green('OK');
-  const line = `batch ${batch.number}: +${rows.toLocaleString('en-US')} rows → ${models} models, ${tests} tests ${status}${warnings ? `, ${warnings} warnings` : ''} in ${seconds(batch.seconds)}`;
+  const line = `batch ${batch.number}: +${counted(rows, 'row')} → ${counted(models, 'model')}, ${counted(tests, 'test')} ${status}${warnings ? `, ${counted(warnings, 'warning')}` : ''} in ${seconds(batch.seconds)}`;
   return [
     line,
-    ...bad.map((r) => `      ${colors.red(r.status.toUpperCase())} ${r.relation ?? r.name}${r.error ? `: ${r.error.message.split('\n')[0]}` : r.skippedBecause ? `: upstream ${r.skippedBecause} failed` : r.failures ? `: ${r.failures} failing rows` : ''}`),
+    ...bad.map((r) => `      ${colors.red(r.status.toUpperCase())} ${r.relation ?? r.name}${r.error ? `: ${r.error.message.split('\n')[0]}` : r.skippedBecause ? `: upstream ${r.skippedBecause} failed` : r.failures ? `: ${counted(r.failures, 'failing row')}` : ''}`),
   ];
 }

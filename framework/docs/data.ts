@@ -5,7 +5,9 @@ import { quoteIdentifier, quoteRelation } from '../compile/relation.js';
 import type { Registry } from '../ml/registry.js';
 import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeResult } from '../run/results.js';
-import { lastRunResults, relationOf } from '../run/run.js';
+import { lastRunResults } from '../run/run.js';
+import { latestResults } from '../run/history.js';
+import { relationOf } from '../compile/kinds.js';
 import type { OutputColumn } from './lineage.js';
 import type { DocNode, DocsData } from './types.js';
 
@@ -25,7 +27,8 @@ export async function docsData(input: DataInputs): Promise<DocsData> {
   const target = join(manifest.project.root, 'target');
   const runResults = lastRunResults(manifest);
   const freshness = readJson<{ results: { uniqueId: string }[] }>(join(target, 'sources.json'));
-  const lastResult = new Map((runResults?.results ?? []).map((r) => [r.uniqueId, r]));
+  // Each node's own latest result: the last command may have run only some of them.
+  const lastResult = latestResults(target);
   const layers = layerOf(manifest);
   const testsOf = new Map<string, { id: string; name: string; column: string | null }[]>();
   for (const node of Object.values(manifest.nodes)) {

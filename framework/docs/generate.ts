@@ -6,7 +6,8 @@ import { PlatError } from '../core/errors.js';
 import { Registry } from '../ml/registry.js';
 import type { WarehouseSession } from '../run/adapter.js';
 import { openDuckDB } from '../run/duckdb/warehouse.js';
-import { databasePath, displayPath, relationOf } from '../run/run.js';
+import { databasePath, displayPath } from '../run/run.js';
+import { relationOf } from '../compile/kinds.js';
 import { docsData } from './data.js';
 import { projectLineage } from './project-lineage.js';
 

@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Manifest } from '../compile/manifest.js';
-import { relationOf } from '../run/run.js';
+import { relationOf } from '../compile/kinds.js';
 import { columnLineage, type OutputColumn } from './lineage.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { MlTrainNode } from '../compile/manifest.js';
 import { LocatedError } from '../core/errors.js';
+import { counted } from '../core/plural.js';
 import { quoteIdentifier as q } from '../compile/relation.js';
 import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeOutcome } from '../run/executors.js';
@@ -41,7 +42,7 @@ export async function trainModel(node: MlTrainNode, session: WarehouseSession, c
   if (rowCount < node.minRows) {
     const fallback = promoted ? `scoring keeps ${promoted.version}` : 'no version is promoted yet';
     context.note(`ml ${node.name}: only ${rowCount} training rows (min_rows ${node.minRows}); not trained, ${fallback}`);
-    return outcome(promoted?.version ?? null, false, promoted !== null, promoted?.metrics ?? {}, rowCount, `skipped: ${rowCount} rows < min_rows ${node.minRows}`);
+    return outcome(promoted?.version ?? null, false, promoted !== null, promoted?.metrics ?? {}, rowCount, `skipped: ${counted(rowCount, 'row')} < min_rows ${node.minRows}`);
   }
 
   const rows = (await session.query(sql)) as Row[];
@@ -49,7 +50,7 @@ export async function trainModel(node: MlTrainNode, session: WarehouseSession, c
     if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined)) throw new LocatedError(`feature ${feature.name} is null in every training row`, node.lines.features[feature.name] ?? null);
   }
   const classes = [...new Set(rows.map((r) => normalize(r[LABEL])))].sort((a, b) => (String(a) < String(b) ? -1 : 1));
-  if (classes.some((c) => c === null)) throw new Error(`the label is null for ${rows.filter((r) => r[LABEL] === null).length} rows; give label.default or filter them out`);
+  if (classes.some((c) => c === null)) throw new Error(`the label is null for ${counted(rows.filter((r) => r[LABEL] === null).length, 'row')}; give label.default or filter them out`);
   if (node.task === 'binary' && classes.length !== 2) throw new Error(`a binary model needs two label values, found ${classes.length}: ${classes.join(', ')}`);
   const y = Int32Array.from(rows, (r) => classes.indexOf(normalize(r[LABEL])));
   const { train, test } = splitRows(y, node.split.testFraction, node.split.seed, node.split.stratified);

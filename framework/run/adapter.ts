@@ -38,6 +38,14 @@ export interface GuardedResult {
   truncated: boolean;
 }
 
+/** One statement's result, as `plat query` prints it. */
+export interface StatementResult {
+  columns: ColumnInfo[];
+  rows: Row[];
+  /** More rows existed than the limit allowed. */
+  truncated: boolean;
+}
+
 /** A table private to one session and never written to disk, for staging rows. */
 export interface ScratchTable {
   scratch: string;
@@ -54,6 +62,12 @@ export interface RowAppender {
 
 export interface WarehouseSession {
   query(sql: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Runs each statement of `sql` in turn, reading at most `limit` rows of each. Values are
+   * ready for JSON and for reading: dates, times, timestamps, intervals and blobs as text the
+   * way the database prints them, numbers as numbers (bigints when large), lists and structs.
+   */
+  queryEach(sql: string, limit: number): Promise<StatementResult[]>;
   /** Runs a statement and returns the number of rows it changed. */
   execute(sql: string): Promise<number>;
   transaction<T>(work: () => Promise<T>): Promise<T>;

@@ -1,16 +1,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Manifest, ManifestNode, NodeKind, Relation } from '../compile/manifest.js';
+import type { Manifest, ManifestNode, NodeKind } from '../compile/manifest.js';
+import { initialAction, relationOf } from '../compile/kinds.js';
 import { relationName } from '../compile/manifest.js';
 import type { Selection } from '../compile/select.js';
 import { hasErrors, formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { LocatedError, PlatError } from '../core/errors.js';
+import { naming } from '../core/paths.js';
 import type { Warehouse } from './adapter.js';
 import { RelationCatalog } from './catalog.js';
 import { openDuckDB } from './duckdb/warehouse.js';
 import type { Executors } from './executors.js';
 import { materializeModel, ModelSqlError } from './materialize/model.js';
 import type { IngestProgress, NodeResult, RunEvent, RunResults } from './results.js';
+import { recordNodeResults } from './history.js';
 import { UnchangedInputs, type ReuseOptions } from './reuse.js';
 import { schedule } from './scheduler.js';
 import { loadSource } from './sources/load.js';
@@ -148,7 +151,10 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
     success: results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'skipped'),
   };
   const targetDir = options.targetDir === undefined ? join(manifest.project.root, 'target') : options.targetDir;
-  if (targetDir) writeJson(join(targetDir, 'run_results.json'), runResults);
+  if (targetDir) {
+    writeJson(join(targetDir, 'run_results.json'), runResults);
+    recordNodeResults(targetDir, manifest, results);
+  }
   emit({ type: 'run_finished', results: runResults });
   return runResults;
 }
@@ -160,24 +166,8 @@ function schemasWritten(manifest: Manifest, selected: Set<string>): Set<string> 
     const relation = relationOf(node);
     if (relation) schemas.add(relation.schema);
     if (node.kind === 'test' && node.config.storeFailures) schemas.add('audit');
-    if (node.kind === 'ml_score') schemas.add(node.relation.schema);
   }
   return schemas;
-}
-
-/** The relation a node builds, if it builds one. */
-export function relationOf(node: ManifestNode): Relation | null {
-  switch (node.kind) {
-    case 'model':
-      return node.config.materialized === 'ephemeral' ? null : node.relation;
-    case 'source':
-    case 'ml_score':
-      return node.relation;
-    case 'test':
-    case 'ml_train':
-    case 'agent_tool':
-      return null;
-  }
 }
 
 function blankResult(node: ManifestNode, at: string): NodeResult {
@@ -187,7 +177,7 @@ function blankResult(node: ManifestNode, at: string): NodeResult {
     name: node.name,
     kind: node.kind,
     relation: relation ? relationName(relation) : null,
-    action: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? node.testType : node.kind === 'source' ? 'source' : node.kind === 'ml_train' ? 'train' : node.kind === 'ml_score' ? 'score' : 'tool',
+    action: initialAction(node),
     status: 'skipped',
     rows: null,
     failures: null,
@@ -211,5 +201,5 @@ function nodeError(node: ManifestNode, error: unknown): NodeResult['error'] {
 
 export function writeJson(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  naming(path, () => writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`));
 }

@@ -4,11 +4,12 @@ import { build, run, test } from '../api.js';
 import { writeCompileArtifacts } from '../compile/artifacts.js';
 import { IncrementalCompiler } from '../compile/incremental.js';
 import type { Manifest } from '../compile/manifest.js';
-import { selectNodes } from '../compile/select.js';
+import { baselineOf, selectNodes } from '../compile/select.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { openDuckDB } from '../run/duckdb/warehouse.js';
 import type { NodeResult, RunEvent, RunResults } from '../run/results.js';
-import { databasePath, displayPath, relationOf } from '../run/run.js';
+import { databasePath, displayPath } from '../run/run.js';
+import { relationOf } from '../compile/kinds.js';
 import { readProjectFiles, refreshProjectFiles, resolveProjectDir, toProjectPath } from '../project/files.js';
 
 export interface WatchCycle {
@@ -110,8 +111,9 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       const reached = ['state:modified+', ...report.retried.map((id) => `unique_id:${id}+`)];
       // Comma joins selectors into an intersection: what the edit reaches, within --select.
       const within = options.select?.length ? reached.flatMap((r) => options.select!.map((s) => `${r},${s}`)) : reached;
-      const selection = before ? { select: within, exclude: options.exclude, state: before } : { select: options.select, exclude: options.exclude };
-      report.changed = before ? [...selectNodes(manifest, { select: ['state:modified'], state: before }).ids] : Object.keys(manifest.nodes);
+      const baseline = before ? baselineOf(before) : null;
+      const selection = baseline ? { select: within, exclude: options.exclude, state: baseline } : { select: options.select, exclude: options.exclude };
+      report.changed = baseline ? [...selectNodes(manifest, { select: ['state:modified'], state: baseline }).ids] : Object.keys(manifest.nodes);
       if (before) report.dropped = await dropDeleted(before, manifest);
       if (report.changed.length > 0 || report.retried.length > 0) {
         const reuse = before ? { mustRun: new Set(report.changed), previous: latest } : undefined;

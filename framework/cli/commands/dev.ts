@@ -4,7 +4,7 @@ import { serveDocs } from '../../docs/serve.js';
 import { exitCodes } from '../../core/errors.js';
 import { watchProject } from '../../watch/watch.js';
 import { cyclePrinter, eventPrinter, untilInterrupted } from './run.js';
-import { err, parseCount, projectDir, vars, type CommandSpec, type Options } from './shared.js';
+import { err, parseCount, parsePort, projectDir, vars, type CommandSpec, type Options } from './shared.js';
 
 type DevOptions = Options & { port: number };
 
@@ -50,7 +50,7 @@ export const devCommands: CommandSpec[] = [
       vars,
       { flags: '--threads <n>', description: 'nodes to build at once (default: threads in plat_project.yml)', parse: parseCount },
       { flags: '--full-refresh', description: 'rebuild incremental models from scratch whenever a rebuild reaches them' },
-      { flags: '--port <n>', description: 'docs port (default 8080; 0 picks a free one)', default: 8080, parse: (v: string) => Number(v) },
+      { flags: '--port <n>', description: 'docs port (default 8080; 0 picks a free one)', default: 8080, parse: parsePort },
       { flags: '--json', description: 'print events as JSON lines instead of text' },
     ],
     run: (_, options) => dev(options as DevOptions),

@@ -1,9 +1,10 @@
 import pc from 'picocolors';
-import { ingest, loadState, produceTo } from '../../api.js';
+import { ingest, produceTo } from '../../api.js';
 import { ingestProgressDisplay } from '../progress.js';
 import { exitCodes } from '../../core/errors.js';
 import { toJson } from '../table.js';
-import { compiled, out, parseCount, parseTime, projectDir, selection, type CommandSpec, type Options } from './shared.js';
+import { counted } from '../../core/plural.js';
+import { compiled, out, selectionOf, parseCount, parseTime, projectDir, selection, type CommandSpec, type Options } from './shared.js';
 
 export const kafkaCommands: CommandSpec[] = [
   {
@@ -16,9 +17,7 @@ export const kafkaCommands: CommandSpec[] = [
       if (!project) return exitCodes.failure;
       const display = ingestProgressDisplay();
       const results = await ingest(project.manifest, {
-        select: options.select,
-        exclude: options.exclude,
-        state: loadState(project, options.state),
+        ...selectionOf(project, options),
         env: process.env,
         onProgress: options.json ? undefined : (p) => display.update(p),
       });
@@ -27,7 +26,7 @@ export const kafkaCommands: CommandSpec[] = [
       else if (results.length === 0) out('No selected source reads from Kafka.');
       for (const r of options.json ? [] : results) {
         const rate = r.seconds > 0 ? `, ${Math.round(r.landed / r.seconds).toLocaleString('en-US')} msg/s` : '';
-        out(`${pc.green('OK')} ${r.source} (${r.topic}): ${r.landed.toLocaleString('en-US')} landed, ${r.deadLetters.toLocaleString('en-US')} dead letters in ${r.seconds.toFixed(2)}s${rate}`);
+        out(`${pc.green('OK')} ${r.source} (${r.topic}): ${r.landed.toLocaleString('en-US')} landed, ${counted(r.deadLetters, 'dead letter')} in ${r.seconds.toFixed(2)}s${rate}`);
       }
       return exitCodes.ok;
     },
@@ -56,7 +55,7 @@ export const kafkaCommands: CommandSpec[] = [
         onProgress: live ? (sent, seconds) => process.stdout.write(`\r${pc.cyan('producing')} ${sent.toLocaleString('en-US')} sent, ${Math.round(sent / Math.max(seconds, 0.001)).toLocaleString('en-US')}/s`) : undefined,
       });
       if (live) process.stdout.write('\r\x1b[K');
-      out(`${pc.green('OK')} sent ${result.sent.toLocaleString('en-US')} events in ${result.seconds.toFixed(2)}s (${Math.round(result.sent / Math.max(result.seconds, 0.001)).toLocaleString('en-US')}/s, seed ${result.seed})`);
+      out(`${pc.green('OK')} sent ${counted(result.sent, 'event')} in ${result.seconds.toFixed(2)}s (${Math.round(result.sent / Math.max(result.seconds, 0.001)).toLocaleString('en-US')}/s, seed ${result.seed})`);
       return exitCodes.ok;
     },
   },

@@ -4,6 +4,7 @@ import { listModels, predict, showModel } from '../../ml/inspect.js';
 import { exitCodes, PlatError } from '../../core/errors.js';
 import { resolveProjectDir } from '../../project/files.js';
 import { formatTable, toJson } from '../table.js';
+import { counted } from '../../core/plural.js';
 import { out, projectDir, type CommandSpec, type Options } from './shared.js';
 
 export const mlCommands: CommandSpec[] = [
@@ -33,7 +34,7 @@ export const mlCommands: CommandSpec[] = [
         out(toJson({ current, previous }));
         return exitCodes.ok;
       }
-      out(`${pc.bold(current.model)} ${current.version}${current.promoted ? ' (promoted)' : ' (latest, not promoted)'}, trained ${current.trainedAt} on ${current.rows.train} rows, tested on ${current.rows.test}`);
+      out(`${pc.bold(current.model)} ${current.version}${current.promoted ? ' (promoted)' : ' (latest, not promoted)'}, trained ${current.trainedAt} on ${counted(current.rows.train, 'row')}, tested on ${current.rows.test}`);
       const names = Object.keys(current.metrics).filter((k) => typeof (current.metrics as Record<string, unknown>)[k] === 'number');
       const value = (v: ModelVersion | null, k: string) => (v ? ((v.metrics as Record<string, unknown>)[k] as number | undefined) : undefined);
       out(

@@ -1,15 +1,28 @@
 import { basename, relative, resolve } from 'node:path';
 import pc from 'picocolors';
 import { clean, compileProjectDir, listNodes, loadState } from '../../api.js';
-import { exitCodes } from '../../core/errors.js';
+import { countKinds, listLabel, NODE_KINDS, relationOf } from '../../compile/kinds.js';
+import { didYouMean } from '../../core/suggest.js';
+import { counted } from '../../core/plural.js';
+import { exitCodes, PlatError } from '../../core/errors.js';
 import { initProject } from '../../project/init.js';
 import { resolveProjectDir } from '../../project/files.js';
 import { query } from '../../run/query.js';
-import { relationOf } from '../../run/run.js';
 import { renderDiagnostics } from '../render.js';
 import { formatTable, toJson } from '../table.js';
-import { relationName, type ManifestNode } from '../../compile/manifest.js';
-import { compiled, err, out, parseCount, projectDir, selection, vars, type CommandSpec, type Options } from './shared.js';
+import { relationName, type ManifestNode, type NodeKind } from '../../compile/manifest.js';
+import { compiled, err, out, parseCount, projectDir, selection, selectionOf, vars, type CommandSpec, type Options } from './shared.js';
+
+const OUTPUTS = ['table', 'name', 'id', 'path'];
+const parseOutput = (value: string): string => {
+  if (!OUTPUTS.includes(value)) throw new PlatError('USAGE', `--output must be one of ${OUTPUTS.join(', ')}, not "${value}"`, didYouMean(value, OUTPUTS));
+  return value;
+};
+
+const parseKind = (value: string, previous: unknown): NodeKind[] => {
+  if (!NODE_KINDS.includes(value as NodeKind)) throw new PlatError('USAGE', `--resource-type "${value}" is no node kind`, didYouMean(value, NODE_KINDS) ?? `kinds: ${NODE_KINDS.join(', ')}`);
+  return [...((previous as NodeKind[] | undefined) ?? []), value as NodeKind];
+};
 
 export const projectCommands: CommandSpec[] = [
   {
@@ -21,24 +34,26 @@ export const projectCommands: CommandSpec[] = [
       const project = compiled(options, 'nothing was written');
       if (!project) return exitCodes.failure;
       const nodes = Object.values(project.manifest.nodes);
-      const models = nodes.filter((n) => n.kind === 'model').length;
       if (options.select) {
-        const { nodes: picked } = listNodes(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options.state) });
+        const { nodes: picked } = listNodes(project.manifest, selectionOf(project, options));
         for (const node of picked) if (node.kind === 'model') out(`-- ${node.path}\n${node.compiledSql}\n`);
       }
-      err(`Compiled ${models} models and ${nodes.length - models} sources to ${relative(process.cwd(), resolve(project.root, 'target/manifest.json'))}`);
+      const counts: Partial<Record<NodeKind, number>> = {};
+      for (const node of nodes) counts[node.kind] = (counts[node.kind] ?? 0) + 1;
+      err(`Compiled ${counted(nodes.length, 'node')} (${countKinds(counts) || 'none'}) to ${relative(process.cwd(), resolve(project.root, 'target/manifest.json'))}`);
       return exitCodes.ok;
     },
   },
   {
     usage: 'ls',
-    description: 'list nodes',
+    description: 'list the nodes `plat build` would run for the selection (with their tests)',
     options: [
       projectDir,
       ...selection,
       vars,
+      { flags: '--resource-type <kind...>', description: `only nodes of these kinds: ${NODE_KINDS.join(', ')}`, parse: parseKind },
       { flags: '--json', description: 'print a JSON array' },
-      { flags: '--output <format>', description: 'table (default), name, id or path', default: 'table' },
+      { flags: '--output <format>', description: 'table (default), name, id or path', default: 'table', parse: parseOutput },
     ],
     run: async (_, raw) => {
       const options = raw as Options;
@@ -47,15 +62,14 @@ export const projectCommands: CommandSpec[] = [
         renderDiagnostics(project.diagnostics, err, 'nothing was listed');
         return exitCodes.failure;
       }
-      const { nodes, diagnostics } = listNodes(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options.state) });
+      const { nodes, diagnostics } = listNodes(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options), resourceTypes: options.resourceType });
       renderDiagnostics(diagnostics, err);
       if (options.json) {
         out(toJson(nodes.map(describeNode)));
         return exitCodes.ok;
       }
       if (options.output === 'name' || options.output === 'id' || options.output === 'path') {
-        const field = options.output === 'id' ? 'uniqueId' : options.output;
-        for (const node of nodes) out(node[field === 'uniqueId' ? 'uniqueId' : field === 'path' ? 'path' : 'name']);
+        for (const node of nodes) out(options.output === 'id' ? node.uniqueId : node[options.output]);
         return exitCodes.ok;
       }
       out(formatTable(['kind', 'name', 'materialized', 'relation', 'path'], nodes.map(describeNode)));
@@ -64,7 +78,7 @@ export const projectCommands: CommandSpec[] = [
   },
   {
     usage: 'query <sql>',
-    description: 'run a read-only SQL query on the project database and print the result',
+    description: 'run read-only SQL on the project database and print the result of each statement',
     options: [
       projectDir,
       { flags: '--json', description: 'print rows as a JSON array' },
@@ -73,11 +87,19 @@ export const projectCommands: CommandSpec[] = [
     run: async ([sql], raw) => {
       const options = raw as Options;
       const project = compileProjectDir({ projectDir: options.projectDir }, false);
-      const result = await query(project.manifest, sql!, { limit: options.limit });
-      if (options.json) out(toJson(result.rows));
-      else {
-        out(formatTable(result.columns, result.rows));
-        err(pc.dim(`${result.rows.length} row${result.rows.length === 1 ? '' : 's'}${result.truncated ? ` (first ${options.limit}; use --limit)` : ''}`));
+      const results = await query(project.manifest, sql!, { limit: options.limit });
+      if (options.json) {
+        out(toJson(results.length === 1 ? results[0]!.rows : results.map((r) => r.rows)));
+        return exitCodes.ok;
+      }
+      for (const [i, result] of results.entries()) {
+        if (i > 0) out('');
+        if (result.columns.length === 0) {
+          err(pc.dim('(no result)'));
+          continue;
+        }
+        out(formatTable(result.columns.map((c) => c.name), result.rows));
+        err(pc.dim(`${counted(result.rows.length, 'row')}${result.truncated ? ` (first ${options.limit}; use --limit)` : ''}`));
       }
       return exitCodes.ok;
     },
@@ -91,7 +113,8 @@ export const projectCommands: CommandSpec[] = [
       const name = basename(target).replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1');
       const files = initProject(target, name);
       for (const file of files) out(`  created ${relative(process.cwd(), resolve(target, file))}`);
-      out(`\nNext: cd ${relative(process.cwd(), target) || '.'} && plat build`);
+      const where = relative(process.cwd(), target);
+      out(`\nNext: npx plat build${where ? ` --project-dir ${where}` : ''}`);
       return exitCodes.ok;
     },
   },
@@ -114,7 +137,7 @@ function describeNode(node: ManifestNode) {
     kind: node.kind,
     name: node.name,
     uniqueId: node.uniqueId,
-    materialized: node.kind === 'model' ? node.config.materialized : node.kind === 'test' ? `${node.testType} test` : node.kind === 'source' ? 'source' : node.kind === 'ml_train' ? 'ml training' : 'ml scoring',
+    materialized: listLabel(node),
     relation: relation ? relationName(relation) : '',
     path: node.path,
     tags: node.tags,

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { build, loadState, run, sourceFreshness, stream, test } from '../../api.js';
+import { build, compileProjectDir, listNodes, run, sourceFreshness, stream, test } from '../../api.js';
 import { ingestProgressDisplay } from '../progress.js';
 import { exitCodes } from '../../core/errors.js';
 import { type RunOptions } from '../../run/run.js';
@@ -7,7 +7,8 @@ import type { RunEvent, RunResults } from '../../run/results.js';
 import { incrementalStrategy, renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
 import { watchProject, type WatchCycle } from '../../watch/watch.js';
 import { toJson } from '../table.js';
-import { compiled, err, out, parseCount, parseTime, projectDir, runOptions, selection, type CommandSpec, type Options } from './shared.js';
+import { counted } from '../../core/plural.js';
+import { compiled, err, out, parseCount, parseTime, projectDir, runOptions, selection, selectionOf, type CommandSpec, type Options } from './shared.js';
 
 /** Run events as JSON lines (progress left out: it is for eyes), or rendered as text. */
 export function eventPrinter(options: Options, display?: ReturnType<typeof ingestProgressDisplay>): (event: RunEvent) => void {
@@ -31,7 +32,7 @@ export function cyclePrinter(options: Options): (cycle: WatchCycle) => void {
     err(
       pc.cyan(
         `changed ${cycle.files.join(', ')} → ${changed}${cycle.retried.length ? `; retried ${cycle.retried.length} that failed before` : ''}${cycle.dropped.length ? `; dropped ${cycle.dropped.join(', ')}` : ''}; ` +
-          `${compiledHow} in ${(cycle.compileSeconds * 1000).toFixed(0)}ms; ran ${results.length - reused} nodes${reused ? `, reused ${reused} whose inputs were unchanged` : ''}; ` +
+          `${compiledHow} in ${(cycle.compileSeconds * 1000).toFixed(0)}ms; ran ${counted(results.length - reused, 'node')}${reused ? `, reused ${reused} whose inputs were unchanged` : ''}; ` +
           `${cycle.seconds.toFixed(2)}s from save to done`,
       ),
     );
@@ -53,6 +54,11 @@ export function untilInterrupted(): AbortController {
 }
 
 async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): Promise<number> {
+  if (options.select?.length || options.exclude?.length) {
+    // A term that matches nothing would have every rebuild build nothing: refuse it now, when the project compiles.
+    const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars }, false);
+    if (project.ok) listNodes(project.manifest, selectionOf(project, options));
+  }
   const printCycle = cyclePrinter(options);
   await watchProject({
     projectDir: options.projectDir,
@@ -77,9 +83,7 @@ async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Pro
   if (!project) return exitCodes.failure;
   const display = ingestProgressDisplay();
   const runOptions: RunOptions = {
-    select: options.select,
-    exclude: options.exclude,
-    state: loadState(project, options.state),
+    ...selectionOf(project, options),
     threads: options.threads,
     fullRefresh: options.fullRefresh,
     env: process.env,
@@ -110,15 +114,13 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
   let batches = 0;
   try {
     const ingested = await stream(project.manifest, {
-      select: options.select,
-      exclude: options.exclude,
-      state: loadState(project, options.state),
+      ...selectionOf(project, options),
       threads: options.threads,
       env: process.env,
       signal: controller.signal,
       batchInterval: options.batchInterval,
       batchSize: options.batchSize,
-      onReady: () => err(pc.cyan(`streaming: waiting for events (micro-batches every ${options.batchInterval ?? 1000} ms or ${options.batchSize ?? 50_000} rows); Ctrl-C stops`)),
+      onReady: () => err(pc.cyan(`streaming: waiting for events (micro-batches every ${options.batchInterval ?? 1000} ms or ${counted(options.batchSize ?? 50_000, 'row')}); Ctrl-C stops`)),
       onEvent: eventPrinter(options, display),
       onBatch: (batch) => {
         display.done();
@@ -130,7 +132,7 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
     });
     const landed = ingested.reduce((sum, r) => sum + r.landed, 0);
     const dead = ingested.reduce((sum, r) => sum + r.deadLetters, 0);
-    out(`Stopped after ${batches} micro-batch${batches === 1 ? '' : 'es'}: ${landed.toLocaleString('en-US')} rows landed, ${dead.toLocaleString('en-US')} dead letters; the database is closed.`);
+    out(`Stopped after ${counted(batches, 'micro-batch', 'micro-batches')}: ${counted(landed, 'row')} landed, ${counted(dead, 'dead letter')}; the database is closed.`);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -172,7 +174,7 @@ export const runCommands: CommandSpec[] = [
       const options = raw as Options;
       const project = compiled(options, 'nothing was checked');
       if (!project) return exitCodes.failure;
-      const results = await sourceFreshness(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options.state) });
+      const results = await sourceFreshness(project.manifest, selectionOf(project, options));
       if (options.json) out(toJson(results));
       else renderFreshness(results, out);
       return results.some((r) => r.status === 'error') ? exitCodes.failure : exitCodes.ok;

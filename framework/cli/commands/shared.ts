@@ -1,4 +1,6 @@
-import { compileProjectDir, type CompiledProject } from '../../api.js';
+import { compileProjectDir, loadState, type CompiledProject } from '../../api.js';
+import type { Selection } from '../../compile/select.js';
+import type { NodeKind } from '../../compile/manifest.js';
 import { parseDuration } from '../../core/duration.js';
 import { PlatError } from '../../core/errors.js';
 import { renderDiagnostics } from '../render.js';
@@ -31,6 +33,7 @@ export type Options = {
   watch?: boolean;
   limit?: number;
   output?: 'name' | 'id' | 'path' | 'table';
+  resourceType?: NodeKind[];
 };
 
 export const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -51,6 +54,12 @@ export const parseCount = (text: string): number => {
   return n;
 };
 
+export const parsePort = (text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new PlatError('USAGE', `expected a port from 0 to 65535 (0 picks a free one), got "${text}"`);
+  return n;
+};
+
 export const parseTime = (text: string): number => {
   try {
     return parseDuration(text);
@@ -63,7 +72,7 @@ export const projectDir: OptionSpec = { flags: '--project-dir <dir>', descriptio
 export const selection: OptionSpec[] = [
   { flags: '-s, --select <selector...>', description: 'nodes to include: name, +name, name+, 2+name, @name, tag:x, path:models/marts, source:src, state:modified' },
   { flags: '--exclude <selector...>', description: 'nodes to leave out (same syntax as --select)' },
-  { flags: '--state <dir>', description: 'folder with the manifest.json that state:modified compares with (default: target/ before this run)' },
+  { flags: '--state <dir>', description: 'folder with the manifest.json that state:modified compares with (default: each node as it last ran successfully)' },
 ];
 export const vars: OptionSpec = { flags: '--vars <json>', description: 'override project vars, as a JSON object', parse: parseVars };
 export const runOptions: OptionSpec[] = [
@@ -75,6 +84,11 @@ export const runOptions: OptionSpec[] = [
   { flags: '--json', description: 'print events as JSON lines instead of text' },
   { flags: '--watch', description: 'then keep watching the project and rebuild what changed, with everything downstream and its tests (Ctrl-C stops)' },
 ];
+
+/** The selection of a command that acts on it: a term that matches no node stops it (exit 2). */
+export function selectionOf(project: CompiledProject, options: Options): Selection {
+  return { select: options.select, exclude: options.exclude, state: loadState(project, options), unmatched: 'error' };
+}
 
 export function compiled(options: Options, consequence: string): CompiledProject | null {
   const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars });

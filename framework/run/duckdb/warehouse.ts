@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBInstance, DuckDBTypeId, StatementType, type DuckDBConnection, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDateValue, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTypeId, JSDuckDBValueConverter, StatementType, type DuckDBConnection, type DuckDBAppender, type DuckDBValue, type DuckDBValueConverter, type JS } from '@duckdb/node-api';
 import { quoteRelation } from '../../compile/compile.js';
 import type { Relation } from '../../compile/manifest.js';
 import { PlatError } from '../../core/errors.js';
-import { QueryRejected, WarehouseError, type ColumnInfo, type GuardedResult, type ScratchTable, type RelationKind, type Row, type RowAppender, type Warehouse, type WarehouseSession } from '../adapter.js';
+import { QueryRejected, WarehouseError, type ColumnInfo, type GuardedResult, type ScratchTable, type RelationKind, type Row, type RowAppender, type StatementResult, type Warehouse, type WarehouseSession } from '../adapter.js';
 
 export interface OpenOptions {
   readOnly?: boolean;
@@ -72,6 +72,29 @@ class DuckDBSession implements WarehouseSession {
   async query(sql: string, params?: unknown[]): Promise<Row[]> {
     const reader = await this.connection.runAndReadAll(sql, params as never);
     return reader.getRowObjectsJS() as Row[];
+  }
+
+  async queryEach(sql: string, limit: number): Promise<StatementResult[]> {
+    const statements = await this.connection.extractStatements(sql);
+    const results: StatementResult[] = [];
+    for (let i = 0; i < statements.count; i++) {
+      const which = statements.count > 1 ? `statement ${i + 1} of ${statements.count}: ` : '';
+      try {
+        // Prepared one at a time: a statement may read what the one before it created.
+        const prepared = await statements.prepare(i);
+        try {
+          const reader = await prepared.streamAndReadUntil(limit + 1);
+          const names = reader.deduplicatedColumnNames();
+          const rows = reader.convertRowObjects(printedValue) as Row[];
+          results.push({ columns: names.map((name, c) => ({ name, type: reader.columnType(c).toString() })), rows: rows.slice(0, limit), truncated: rows.length > limit });
+        } finally {
+          prepared.destroySync();
+        }
+      } catch (error) {
+        throw new Error(`${which}${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return results;
   }
 
   async execute(sql: string): Promise<number> {
@@ -253,6 +276,35 @@ class DuckDBSession implements WarehouseSession {
   close(): void {
     this.connection.closeSync();
   }
+}
+
+/** Types whose JS values (Date, microsecond bigints, byte arrays) read worse than the database's own text. */
+const PRINTED_AS_TEXT = new Set<DuckDBTypeId>([
+  DuckDBTypeId.DATE,
+  DuckDBTypeId.TIME,
+  DuckDBTypeId.TIME_NS,
+  DuckDBTypeId.TIME_TZ,
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_S,
+  DuckDBTypeId.TIMESTAMP_MS,
+  DuckDBTypeId.TIMESTAMP_NS,
+  DuckDBTypeId.TIMESTAMP_TZ,
+  DuckDBTypeId.INTERVAL,
+  DuckDBTypeId.BLOB,
+  DuckDBTypeId.BIT,
+]);
+
+/** JS values, except those types as text, inside lists and structs too. */
+const printedValue: DuckDBValueConverter<JS> = (value, type) => {
+  if (value === null) return null;
+  return PRINTED_AS_TEXT.has(type.typeId) ? printedText(value) : JSDuckDBValueConverter(value, type, printedValue);
+};
+
+function printedText(value: DuckDBValue): string {
+  // DuckDB spells these infinity; the client library would print a date thousands of years away.
+  if (value instanceof DuckDBDateValue && !value.isFinite) return value.days > 0 ? 'infinity' : '-infinity';
+  if ((value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) && !value.isFinite) return value.micros > 0n ? 'infinity' : '-infinity';
+  return String(value);
 }
 
 /** Tool arguments are JSON: integers bind as BIGINT, other numbers as DOUBLE, absent as NULL. */
