@@ -5,6 +5,7 @@ import type { ResolvedModelConfig } from './manifest.js';
 
 const MATERIALIZATIONS = ['view', 'table', 'incremental', 'ephemeral'] as const;
 const STRATEGIES = ['append', 'merge', 'delete+insert'] as const;
+const SCHEMA_CHANGES = ['fail', 'append_new_columns', 'sync_all_columns'] as const;
 const CONFIG_KEYS = ['materialized', 'schema', 'tags', 'unique_key', 'incremental_strategy', 'on_schema_change', 'enabled'] as const;
 
 /** Project defaults, then the longest matching folder, then the properties file, then {{config}}. */
@@ -35,6 +36,10 @@ export function checkInlineConfig(
     }
     if (key === 'incremental_strategy' && !(STRATEGIES as readonly unknown[]).includes(value)) {
       report(`incremental_strategy="${String(value)}" is not one of ${STRATEGIES.join(', ')}`, didYouMean(String(value), STRATEGIES));
+      continue;
+    }
+    if (key === 'on_schema_change' && !(SCHEMA_CHANGES as readonly unknown[]).includes(value)) {
+      report(`on_schema_change="${String(value)}" is not one of ${SCHEMA_CHANGES.join(', ')}`, didYouMean(String(value), SCHEMA_CHANGES));
       continue;
     }
     if (key === 'unique_key' || key === 'tags') config[key] = String(value).split(',').map((s) => s.trim()).filter(Boolean);

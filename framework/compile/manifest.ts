@@ -2,7 +2,7 @@
  * The manifest: plain, serializable data that every later stage reads. No class instances,
  * no functions; `version` changes when its shape does.
  */
-import type { BuiltinTool, ColumnSpec, GeneratorSpec, IncrementalStrategy, Materialization, SourceTableSpec, TestSpec } from '../project/spec.js';
+import type { BuiltinTool, ColumnSpec, GeneratorSpec, IncrementalStrategy, Materialization, OnSchemaChange, SourceTableSpec, TestSpec } from '../project/spec.js';
 
 export const MANIFEST_VERSION = 1;
 
@@ -38,7 +38,7 @@ export interface ResolvedModelConfig {
   tags: string[];
   uniqueKey: string[] | null;
   incrementalStrategy: IncrementalStrategy;
-  onSchemaChange: 'fail' | 'append_new_columns';
+  onSchemaChange: OnSchemaChange;
 }
 
 export interface ModelNode extends NodeBase {

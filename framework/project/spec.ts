@@ -3,6 +3,8 @@ import type { YamlLocator } from './yaml.js';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert';
+/** What an incremental run does when the model's columns differ from its table's (dbt's meanings). */
+export type OnSchemaChange = 'fail' | 'append_new_columns' | 'sync_all_columns';
 
 export interface ModelConfig {
   materialized?: Materialization;
@@ -10,7 +12,7 @@ export interface ModelConfig {
   tags?: string[];
   unique_key?: string | string[];
   incremental_strategy?: IncrementalStrategy;
-  on_schema_change?: 'fail' | 'append_new_columns';
+  on_schema_change?: OnSchemaChange;
   enabled?: boolean;
 }
 

@@ -146,6 +146,23 @@ class DuckDBSession implements WarehouseSession {
     for (const column of columns) await this.connection.run(`ALTER TABLE ${q(relation)} ADD COLUMN ${ident(column.name)} ${column.type}`);
   }
 
+  async dropColumns(relation: Relation, names: string[]): Promise<void> {
+    for (const name of names) await this.connection.run(`ALTER TABLE ${q(relation)} DROP COLUMN ${ident(name)}`);
+  }
+
+  async changeColumnTypes(relation: Relation, columns: ColumnInfo[]): Promise<void> {
+    for (const column of columns) await this.connection.run(`ALTER TABLE ${q(relation)} ALTER COLUMN ${ident(column.name)} SET DATA TYPE ${column.type}`);
+  }
+
+  async valuesChangedByType(relation: Relation, column: ColumnInfo, type: string): Promise<{ rows: number; example: unknown }> {
+    const value = ident(column.name);
+    // Stored and read back in the column's own type: 1.5 → 2 → 2.0 and '01' → 1 → '1' change, 'abc' → NULL is lost.
+    const [row] = await this.query(
+      `SELECT count(*) AS n, any_value(${value}) AS example FROM ${q(relation)} WHERE TRY_CAST(TRY_CAST(${value} AS ${type}) AS ${column.type}) IS DISTINCT FROM ${value}`,
+    );
+    return { rows: Number(row?.n ?? 0), example: row?.example ?? null };
+  }
+
   async sameRows(a: Relation, b: Relation): Promise<boolean> {
     // Same values under other column names or types are not the same table to whoever reads it.
     if (JSON.stringify(await this.columns(a)) !== JSON.stringify(await this.columns(b))) return false;
