@@ -6,7 +6,7 @@ import { linkDependencies } from './deps.js';
 import type { ProjectFiles } from '../project/files.js';
 import { parseProject, type ParseCache } from '../project/parse.js';
 import type { ModelFile, ModelProperties, ProjectSpec, SourceTableSpec } from '../project/spec.js';
-import { layeredConfig, resolveConfig } from './config.js';
+import { checkUniqueKeyColumns, layeredConfig, resolveConfig, uniqueKeyPlace } from './config.js';
 import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
 import { compileTests } from './tests/index.js';
 import { compileMl, predictionsRelation } from './ml.js';
@@ -124,6 +124,9 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       columns: columnsOf(properties?.columns),
       tests: properties?.tests ?? [],
       contractEnforced: properties?.contract === 'enforced',
+      uniqueKeyAt: config.uniqueKey
+        ? uniqueKeyPlace({ project: spec.config, projectFile: spec.configFile, model: file, properties, inline: first.inlineConfig }, (f, path) => spec.locator.locate(f, path))
+        : null,
       refs: [],
       sources: [],
       vars: first.vars,
@@ -131,6 +134,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       propertiesPath: properties?.origin.file ?? null,
     };
     if (node.contractEnforced) checkContractColumns(node, properties!, spec, diagnostics);
+    checkUniqueKeyColumns(node, diagnostics);
     rendered.set(file.name, { file, first, node });
   }
 

@@ -32,6 +32,13 @@ interface NodeBase {
   checksums: { body: string; config: string };
 }
 
+/** A position in one of the project's files, for errors found at run time. */
+export interface FilePlace {
+  file: string;
+  line: number | null;
+  column: number | null;
+}
+
 export interface ResolvedModelConfig {
   materialized: Materialization;
   schema: string;
@@ -57,6 +64,8 @@ export interface ModelNode extends NodeBase {
   tests: TestSpec[];
   /** With an enforced contract the built relation must have exactly `columns`, with their types. */
   contractEnforced: boolean;
+  /** Where config.uniqueKey is set (the .sql's {{config}}, properties, or plat_project.yml), to report a key that names no column. */
+  uniqueKeyAt: FilePlace | null;
   refs: string[];
   sources: string[];
   vars: string[];

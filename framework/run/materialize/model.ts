@@ -4,6 +4,7 @@ import type { RelationCatalog } from '../catalog.js';
 import { buildAndSwap, stagingRelation } from './swap.js';
 import { checkContract } from './contract.js';
 import { applySchemaChange, diffColumns } from './schema_change.js';
+import { checkUniqueKey } from './unique_key.js';
 
 export interface ModelOutcome {
   /** Rows in the table, or rows added/changed by an incremental run; null for views. */
@@ -75,6 +76,7 @@ async function materializeTable(session: WarehouseSession, node: ModelNode, cont
     (staging) => mapped(node.lineMap, session.create('table', staging, node.compiledSql, { replace: true })),
     async (staging) => {
       await checkContract(session, node, staging);
+      await checkUniqueKey(session, node, staging);
       if (context.detectUnchanged && replacing) unchanged = await session.sameRows(staging, node.relation);
     },
   );
@@ -93,6 +95,7 @@ async function materializeIncremental(session: WarehouseSession, node: ModelNode
   try {
     await mapped(node.incrementalLineMap ?? node.lineMap, session.create('table', batch, node.incrementalSql));
     await checkContract(session, node, batch);
+    await checkUniqueKey(session, node, batch);
     const batchColumns = await session.columns(batch);
     const diff = diffColumns(await session.columns(node.relation), batchColumns);
     const keys = node.config.uniqueKey ?? [];
