@@ -123,7 +123,7 @@ function summary(results: RunResults): string[] {
     .map((r) =>
       r.status === 'fail'
         ? `  ${colors.red('FAIL ')} ${r.name}: ${r.failures} failing rows`
-        : `  ${colors.red('ERROR')} ${r.relation ?? r.name}: ${r.error ? errorLocation(r.error) : ''} ${r.error?.message.split('\n')[0] ?? ''}`,
+        : `  ${colors.red('ERROR')} ${r.relation ?? r.name}: ${[r.error && errorLocation(r.error), r.error?.message.split('\n')[0]].filter(Boolean).join(' ')}`,
     );
   // Held-out metrics of every model trained or in use, where the eye lands at the end.
   const ml = ran

@@ -86,7 +86,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     renders ? renderModelCached(renders, scope, file, environment, incremental, diagnostics) : renderModel(file, environment, incremental, diagnostics);
 
   const sources = new Map<string, SourceNode>();
-  for (const table of spec.sources) sources.set(`${table.sourceName}.${table.name}`, sourceNode(project, table));
+  for (const table of spec.sources) sources.set(`${table.sourceName}.${table.name}`, sourceNode(project, table, spec));
 
   checkProperties(spec, diagnostics);
 
@@ -235,8 +235,17 @@ export function linkModel(
   return { compiledSql: main.sql, lineMap: main.lineMap, incrementalSql: batch?.sql ?? null, incrementalLineMap: batch?.lineMap ?? null };
 }
 
-function sourceNode(project: string, table: SourceTableSpec): SourceNode {
+function sourceNode(project: string, table: SourceTableSpec, spec: ProjectSpec): SourceNode {
   const loader = { kafka: table.kafka, file: table.file, generator: table.generator };
+  // Only a file load reports its positions; locating them in the YAML costs a second parse.
+  const place = (...path: (string | number)[]) => ({ file: table.origin.file, line: null, column: null, ...spec.locator.locate(table.origin.file, [...table.origin.path, ...path]) });
+  const places: SourceNode['places'] = { path: null, types: {} };
+  if (table.file) {
+    places.path = place('file', 'path');
+    table.columns.forEach((column, i) => {
+      if (column.type) places.types[column.name] = place('columns', i, 'type');
+    });
+  }
   return {
     kind: 'source',
     uniqueId: `source.${project}.${table.sourceName}.${table.name}`,
@@ -254,6 +263,7 @@ function sourceNode(project: string, table: SourceTableSpec): SourceNode {
     tests: table.tests,
     freshness: table.freshness,
     loader,
+    places,
   };
 }
 

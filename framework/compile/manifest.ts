@@ -86,6 +86,8 @@ export interface SourceNode extends NodeBase {
     file: SourceTableSpec['file'];
     generator: GeneratorSpec | null;
   };
+  /** Where a file loader's path and each column's declared type are written, for load errors. */
+  places: { path: FilePlace | null; types: Record<string, FilePlace> };
 }
 
 export type TestType = 'generic' | 'singular' | 'unit';

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'PROJECT_INVALID'
   | 'DATABASE_LOCKED'
   | 'DATABASE_OPEN'
+  | 'DATABASE_WRITE'
   | 'QUERY_FAILED'
   | 'STATE_MISSING'
   | 'INIT_TARGET_EXISTS'

@@ -57,6 +57,9 @@ export interface GeneratorSpec {
   corrupt?: { name: string; share: number; duplicate?: boolean; set?: Record<string, FieldSpec | null> }[];
 }
 
+/** A file reader's option: a value, a list or a struct, passed to DuckDB's reader as its literal. */
+export type ReaderOption = string | number | boolean | ReaderOption[] | { [key: string]: ReaderOption };
+
 export interface SourceTableSpec {
   sourceName: string;
   name: string;
@@ -68,7 +71,7 @@ export interface SourceTableSpec {
   tests: TestSpec[];
   freshness: { field: string; warn_after?: string; error_after?: string } | null;
   kafka: { topic: string; group?: string; key?: string; format?: 'json'; partitions?: number } | null;
-  file: { path: string; format?: 'csv' | 'ndjson' | 'parquet'; options?: Record<string, string | number | boolean> } | null;
+  file: { path: string; format?: 'csv' | 'ndjson' | 'parquet'; options?: Record<string, ReaderOption> } | null;
   generator: GeneratorSpec | null;
   /** Where it is declared, for diagnostics: file and YAML path. */
   origin: { file: string; path: (string | number)[] };
