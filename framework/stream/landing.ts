@@ -1,7 +1,7 @@
 import type { SourceNode } from '../compile/manifest.js';
 import { quoteIdentifier, quoteRelation } from '../compile/relation.js';
 import type { ColumnInfo, ScratchTable, WarehouseSession } from '../run/adapter.js';
-import { landsAsIs } from './schema.js';
+import { columnRule } from './schema.js';
 
 /** Columns plat adds to every Kafka landing table, after the declared ones. */
 export const metadataColumns: ColumnInfo[] = [
@@ -94,8 +94,9 @@ export function landingSql(node: SourceNode, topic: string, staging: Staging, of
 
 /** Moves this landing's rows whose typed column is NULL while their message held a value there to the dead letters. */
 function unlandedSql(node: SourceNode, unlanded: ScratchTable, landedAt: string): string[] {
-  const checked = node.columns.filter((c) => !landsAsIs(c.type ?? 'VARCHAR'));
-  if (checked.length === 0) return [`DELETE FROM ${unlanded.sql}`];
+  // Where the schema admits only what lands as itself (text, booleans, doubles, integers up to 32 bits), there is nothing to check.
+  const checked = node.columns.filter((c) => !columnRule(c.type ?? 'VARCHAR').exact);
+  if (checked.length === 0) return [];
   const landing = quoteRelation(node.relation);
   const reasons = checked.map((c) => {
     const pointer = literal(`/${c.name.replace(/~/g, '~0').replace(/\//g, '~1')}`);

@@ -26,9 +26,11 @@ interface ColumnRule {
   schema: { type: JsonType } & Record<string, unknown>;
   /** What the values must look like, for a dead letter's reason. */
   expects: string | null;
+  /** Every value the schema admits lands as itself: no need for the landing to check it came through. */
+  exact: boolean;
 }
 
-/** Exact bounds as text, and as the nearest JavaScript numbers for the schema. */
+/** Exact bounds as text, and as the nearest JavaScript numbers for the schema (exact up to 32 bits). */
 const INTEGERS: [RegExp, string, string][] = [
   [/^(TINYINT|INT1)$/, '-128', '127'],
   [/^(SMALLINT|INT2|SHORT)$/, '-32768', '32767'],
@@ -55,7 +57,7 @@ const FORMAT_TEXT = { date: 'an ISO-8601 date (YYYY-MM-DD)', timestamp: 'an ISO-
 export function columnRule(sqlType: string): ColumnRule {
   const t = sqlType.trim().toUpperCase().replace(/\s+/g, ' ');
   for (const [pattern, min, max] of INTEGERS) {
-    if (pattern.test(t)) return { schema: { type: 'integer', minimum: Number(min), maximum: Number(max) }, expects: `${t} (${min} to ${max})` };
+    if (pattern.test(t)) return { schema: { type: 'integer', minimum: Number(min), maximum: Number(max) }, expects: `${t} (${min} to ${max})`, exact: Number.isSafeInteger(Number(max)) };
   }
   const decimal = /^(?:DECIMAL|NUMERIC)(?:\((\d+)(?:,\s*(\d+))?\))?$/.exec(t);
   if (decimal) {
@@ -64,20 +66,16 @@ export function columnRule(sqlType: string): ColumnRule {
     // Values are rounded to the scale first: with 2 decimals, 999.995 becomes 1000.00, too wide for DECIMAL(5,2).
     const limit = 10 ** (precision - scale) - 0.5 * 10 ** -scale;
     const largest = `${'9'.repeat(precision - scale) || '0'}${scale ? `.${'9'.repeat(scale)}` : ''}`;
-    return { schema: { type: 'number', exclusiveMinimum: -limit, exclusiveMaximum: limit }, expects: `DECIMAL(${precision},${scale}) (-${largest} to ${largest} once rounded to ${scale} decimals)` };
+    return { schema: { type: 'number', exclusiveMinimum: -limit, exclusiveMaximum: limit }, expects: `DECIMAL(${precision},${scale}) (-${largest} to ${largest} once rounded to ${scale} decimals)`, exact: false };
   }
-  if (/^(FLOAT|REAL|FLOAT4)$/.test(t)) return { schema: { type: 'number', minimum: -FLOAT_MAX, maximum: FLOAT_MAX }, expects: `FLOAT (at most ${FLOAT_MAX} in magnitude)` };
-  if (/^(DOUBLE|FLOAT8|DOUBLE PRECISION)$/.test(t)) return { schema: { type: 'number' }, expects: null };
-  if (/^(BOOLEAN|BOOL|LOGICAL)$/.test(t)) return { schema: { type: 'boolean' }, expects: null };
-  if (t === 'DATE') return { schema: { type: 'string', format: 'date' }, expects: FORMAT_TEXT.date };
-  if (/^(TIMESTAMP|DATETIME)(_S|_MS|_NS| WITH TIME ZONE|TZ)?$/.test(t)) return { schema: { type: 'string', format: 'timestamp' }, expects: FORMAT_TEXT.timestamp };
-  if (/^TIME( WITH TIME ZONE|TZ)?$/.test(t)) return { schema: { type: 'string', format: 'time' }, expects: FORMAT_TEXT.time };
-  return { schema: { type: 'string' }, expects: null };
-}
-
-/** Whether the landing can turn a value of this type that passed the schema into NULL (an impossible date, a BIGINT at 2^63): what it checks in SQL. */
-export function landsAsIs(sqlType: string): boolean {
-  return /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|BOOLEAN|BOOL|LOGICAL|JSON)$/.test(sqlType.trim().toUpperCase());
+  if (/^(FLOAT|REAL|FLOAT4)$/.test(t)) return { schema: { type: 'number', minimum: -FLOAT_MAX, maximum: FLOAT_MAX }, expects: `FLOAT (at most ${FLOAT_MAX} in magnitude)`, exact: false };
+  if (/^(DOUBLE|FLOAT8|DOUBLE PRECISION)$/.test(t)) return { schema: { type: 'number' }, expects: null, exact: true };
+  if (/^(BOOLEAN|BOOL|LOGICAL)$/.test(t)) return { schema: { type: 'boolean' }, expects: null, exact: true };
+  if (t === 'DATE') return { schema: { type: 'string', format: 'date' }, expects: FORMAT_TEXT.date, exact: false };
+  if (/^(TIMESTAMP|DATETIME)(_S|_MS|_NS| WITH TIME ZONE|TZ)?$/.test(t)) return { schema: { type: 'string', format: 'timestamp' }, expects: FORMAT_TEXT.timestamp, exact: false };
+  if (/^TIME( WITH TIME ZONE|TZ)?$/.test(t)) return { schema: { type: 'string', format: 'time' }, expects: FORMAT_TEXT.time, exact: false };
+  // Text types take any string; others read from a string (UUID, INTERVAL, an ENUM) may not.
+  return { schema: { type: 'string' }, expects: null, exact: /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|JSON)$/.test(t) };
 }
 
 /** Why a parsed message is a dead letter, or null when it fits the columns. */
