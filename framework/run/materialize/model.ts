@@ -30,7 +30,7 @@ export interface MaterializeContext {
   /** Compare a rebuilt table with the one it replaces, so what reads it can be reused when they match (watch rebuilds). */
   detectUnchanged?: boolean;
   /** Tells the user what an incremental run did to its table's columns. */
-  note?: (message: string) => void;
+  note: (message: string) => void;
 }
 
 export async function materializeModel(session: WarehouseSession, node: ModelNode, context: MaterializeContext): Promise<ModelOutcome> {
@@ -102,7 +102,7 @@ async function materializeIncremental(session: WarehouseSession, node: ModelNode
     const columns = batchColumns.map((c) => c.name);
     let altered = false;
     const rows = await session.transaction(async () => {
-      altered = await applySchemaChange(session, node, batch, diff, context.note ?? (() => undefined));
+      altered = await applySchemaChange(session, node, batch, diff, context.note);
       switch (node.config.incrementalStrategy) {
         case 'append':
           return session.insertByName(node.relation, batch);
