@@ -49,7 +49,7 @@ export async function loadFile(session: WarehouseSession, node: SourceNode, cont
     const rows = await buildAndSwap(session, context.catalog, node.relation, (staging) => session.create('table', staging, `SELECT ${columns} FROM ${read(typed)}`, { replace: true }));
     return { rows, action: `${format} ${spec.path}` };
   } catch (error) {
-    const failedCast = casts.find((c) => new RegExp(`when casting from source column ${c.name}\\b`).test(messageOf(error)));
+    const failedCast = casts.find((c) => messageOf(error).endsWith(`when casting from source column ${c.name}`));
     if (failedCast) throw await problems.castFailure(session, failedCast, format === 'parquet' ? read({ ...typed, filename: true, file_row_number: true }) : read({ ...typed, filename: true }));
     return problems.fail(error);
   }
