@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { compileProjectDir, ingest, produceTo, stream, type MicroBatch } from '../framework/index.js';
 import { kafkaClient } from '../framework/stream/kafka.js';
+import { messageSchema } from '../framework/stream/schema.js';
 import { cli, queryDb, repoRoot, writeProject } from './helpers.js';
 
 const brokers = inject('kafkaBrokers');
@@ -141,6 +142,101 @@ describe.skipIf(!brokers)('Kafka ingestion (real broker)', () => {
     const [rest] = await ingest(manifest, { env });
     expect(Number(partial!.n) + rest!.landed).toBe(300_000);
     expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets from shop.events')).toEqual([{ n: 300_000n, offsets: 300_000n }]);
+  });
+});
+
+/** Sends raw values (null: a tombstone) to a new one-partition topic, in order. */
+async function sendRaw(topic: string, values: (string | null)[]): Promise<void> {
+  const kafka = kafkaClient(brokers!.split(','));
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic, acks: -1, messages: values.map((value) => ({ key: 'k', value })) });
+  await producer.disconnect();
+}
+
+describe('the JSON Schema of a Kafka source', () => {
+  it("carries each declared type's bounds and format", () => {
+    const column = (name: string, type: string, required = false) => ({ name, type, description: '', required, tests: [] });
+    const schema = messageSchema(
+      [column('a', 'SMALLINT', true), column('b', 'UINTEGER'), column('c', 'HUGEINT'), column('d', 'NUMERIC(4,1)'), column('e', 'DECIMAL'), column('f', 'REAL'), column('g', 'DATE'), column('h', 'TIMESTAMPTZ'), column('i', 'UUID')],
+      new Set(['a']),
+    );
+    expect(schema).toEqual({
+      type: 'object',
+      required: ['a'],
+      properties: {
+        a: { type: 'integer', minimum: -32768, maximum: 32767 },
+        b: { type: ['integer', 'null'], minimum: 0, maximum: 4294967295 },
+        c: { type: ['integer', 'null'], minimum: -(2 ** 127), maximum: 2 ** 127 },
+        d: { type: ['number', 'null'], exclusiveMinimum: -999.95, exclusiveMaximum: 999.95 },
+        e: { type: ['number', 'null'], exclusiveMinimum: -999999999999999.9995, exclusiveMaximum: 999999999999999.9995 },
+        f: { type: ['number', 'null'], minimum: -3.4028234663852886e38, maximum: 3.4028234663852886e38 },
+        g: { type: ['string', 'null'], format: 'date' },
+        h: { type: ['string', 'null'], format: 'timestamp' },
+        i: { type: ['string', 'null'] },
+      },
+    });
+  });
+});
+
+describe.skipIf(!brokers)('Kafka values the landing cannot store (real broker)', () => {
+  it('sends every value that would land as NULL to the dead letters, with the reason, and tells tombstones from empty messages', async () => {
+    const topic = `plat_test_${randomUUID().slice(0, 8)}`;
+    const dir = writeProject({
+      'plat_project.yml': 'name: bounds\n',
+      'sources.yml': `sources:
+  - name: shop
+    tables:
+      - name: events
+        kafka: { topic: ${topic} }
+        columns:
+          - { name: id, type: VARCHAR, required: true }
+          - { name: user_id, type: INTEGER }
+          - { name: small, type: TINYINT }
+          - { name: big, type: BIGINT }
+          - { name: unsigned, type: UBIGINT }
+          - { name: amount, type: "DECIMAL(5, 2)" }
+          - { name: day, type: DATE }
+          - { name: at, type: TIMESTAMP }
+`,
+    });
+    const sent = [
+      '{"id": "fits", "user_id": 2147483647, "small": -128, "big": 9223372036854775807, "unsigned": 0, "amount": 999.99, "day": "2026-11-20", "at": "2026-11-20T10:00:00Z"}',
+      '{"id": "nulls", "user_id": null, "day": null}',
+      '{"id": "int", "user_id": 3000000000}',
+      '{"id": "tiny", "small": 200}',
+      '{"id": "negative", "unsigned": -1}',
+      '{"id": "decimal", "amount": 999.995}',
+      '{"id": "format", "at": "yesterday"}',
+      '{"id": "calendar", "day": "2026-02-30"}',
+      '{"id": "past 2^63", "big": 9223372036854775808, "small": 1}',
+      null,
+      '',
+    ];
+    await sendRaw(topic, sent);
+    const { manifest } = compileProjectDir({ projectDir: dir });
+    const [result] = await ingest(manifest, { env: { KAFKA_BROKERS: brokers! } });
+    expect(result).toMatchObject({ landed: 2, deadLetters: 9 });
+    expect(await queryDb(dir, 'select id, user_id, small, big::varchar as big, amount::varchar as amount, day::varchar as day, "at"::varchar as "at" from shop.events order by _offset')).toEqual([
+      { id: 'fits', user_id: 2147483647, small: -128, big: '9223372036854775807', amount: '999.99', day: '2026-11-20', at: '2026-11-20 10:00:00' },
+      { id: 'nulls', user_id: null, small: null, big: null, amount: null, day: null, at: null },
+    ]);
+    expect(await queryDb(dir, 'select _offset, _raw, error from shop.events_dead_letter order by _offset')).toEqual([
+      { _offset: 2n, _raw: sent[2], error: 'user_id: 3000000000 is out of range for INTEGER (-2147483648 to 2147483647)' },
+      { _offset: 3n, _raw: sent[3], error: 'small: 200 is out of range for TINYINT (-128 to 127)' },
+      { _offset: 4n, _raw: sent[4], error: 'unsigned: -1 is out of range for UBIGINT (0 to 18446744073709551615)' },
+      { _offset: 5n, _raw: sent[5], error: 'amount: 999.995 is out of range for DECIMAL(5,2) (-999.99 to 999.99 once rounded to 2 decimals)' },
+      { _offset: 6n, _raw: sent[6], error: 'at: "yesterday" is not an ISO-8601 timestamp (YYYY-MM-DD[THH:MM[:SS[.f]]][Z|±HH:MM])' },
+      { _offset: 7n, _raw: sent[7], error: 'day: "2026-02-30" cannot be stored as DATE' },
+      { _offset: 8n, _raw: sent[8], error: 'big: 9223372036854775808 cannot be stored as BIGINT' },
+      { _offset: 9n, _raw: null, error: 'tombstone' },
+      { _offset: 10n, _raw: '', error: 'empty message' },
+    ]);
+    expect(await queryDb(dir, 'select sum(next_offset) as next from _plat.kafka_offsets')).toEqual([{ next: 11n }]);
   });
 });
 

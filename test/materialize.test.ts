@@ -138,7 +138,7 @@ describe('incremental models', () => {
     await runDir(dir);
     writeFileSync(join(dir, 'models/inc.sql'), '{{config materialized="incremental" unique_key="id"}}select 2 as id, 5 as extra');
     const failed = await runDir(dir);
-    expect(failed.results[0]!.error!.message).toContain('lacks: extra');
+    expect(failed.results[0]!.error!.message).toBe("the model's columns no longer match core.inc: it returns new column extra (INTEGER). The table was kept as it was");
     expect(await queryDb(dir, 'select * from core.inc')).toEqual([{ id: 1 }]);
     writeFileSync(join(dir, 'models/inc.sql'), '{{config materialized="incremental" unique_key="id" on_schema_change="append_new_columns"}}select 2 as id, 5 as extra');
     await runDir(dir);
@@ -146,6 +146,69 @@ describe('incremental models', () => {
       { id: 1, extra: null },
       { id: 2, extra: 5 },
     ]);
+  });
+});
+
+describe('incremental models whose columns change', () => {
+  /** A table of id, label, amount INTEGER with two rows, then the model as `next` for the second run. */
+  async function changedModel(onSchemaChange: string | null, next: string) {
+    const config = `{{config materialized="incremental" unique_key="id"${onSchemaChange ? ` on_schema_change="${onSchemaChange}"` : ''}}}`;
+    const dir = project({ inc: `${config}select * from (values (1, 'a', 10), (2, 'b', 20)) t(id, label, amount)` });
+    await runDir(dir);
+    writeFileSync(join(dir, 'models/inc.sql'), `${config}${next}`);
+    return { dir, results: await runDir(dir) };
+  }
+  const columnsOf = async (dir: string) =>
+    (await queryDb(dir, "select column_name, data_type from information_schema.columns where table_name = 'inc' order by ordinal_position")).map((r) => `${r.column_name} ${r.data_type}`);
+
+  it('fails by default when a column is dropped or retyped, naming each difference and keeping the table', async () => {
+    const { dir, results } = await changedModel(null, 'select 3 as id, 2.5::DOUBLE as amount, 7 as extra');
+    expect(results.results[0]).toMatchObject({ status: 'error', error: { file: 'models/inc.sql' } });
+    expect(results.results[0]!.error!.message).toBe(
+      "the model's columns no longer match core.inc: it returns new column extra (INTEGER); it no longer returns label (VARCHAR); amount is now DOUBLE (the table has INTEGER). The table was kept as it was",
+    );
+    expect(results.results[0]!.error!.hint).toContain('sync_all_columns');
+    expect(await columnsOf(dir)).toEqual(['id INTEGER', 'label VARCHAR', 'amount INTEGER']);
+    expect(await queryDb(dir, 'select count(*) as n from core.inc')).toEqual([{ n: 2n }]);
+  });
+
+  it('append_new_columns adds new columns and says which dropped and retyped columns it keeps', async () => {
+    const { dir, results } = await changedModel('append_new_columns', 'select 3 as id, 30::BIGINT as amount, 7 as extra');
+    expect(results.results[0]!.status).toBe('success');
+    expect(results.notes).toEqual([
+      'core.inc (on_schema_change="append_new_columns"): added extra (INTEGER); kept label (VARCHAR), which the model no longer returns: new rows have NULL there; kept amount as INTEGER (the model now returns BIGINT; its new values convert unchanged)',
+    ]);
+    expect(await columnsOf(dir)).toEqual(['id INTEGER', 'label VARCHAR', 'amount INTEGER', 'extra INTEGER']);
+    expect(await queryDb(dir, 'select * from core.inc order by id')).toEqual([
+      { id: 1, label: 'a', amount: 10, extra: null },
+      { id: 2, label: 'b', amount: 20, extra: null },
+      { id: 3, label: null, amount: 30, extra: 7 },
+    ]);
+  });
+
+  it('append_new_columns refuses new values that the kept type would change', async () => {
+    const { dir, results } = await changedModel('append_new_columns', "select 3 as id, 'x' as label, 2.5::DOUBLE as amount");
+    expect(results.results[0]!.error!.message).toBe(
+      'amount is now DOUBLE but core.inc keeps it as INTEGER, and 1 new value would not survive the conversion (e.g. 2.5). The table was kept as it was',
+    );
+    expect(await queryDb(dir, 'select count(*) as n from core.inc')).toEqual([{ n: 2n }]);
+  });
+
+  it('sync_all_columns adds new columns, drops removed ones and changes retyped ones', async () => {
+    const { dir, results } = await changedModel('sync_all_columns', 'select 2 as id, 2.5::DOUBLE as amount, 7 as extra');
+    expect(results.results[0]).toMatchObject({ status: 'success', action: 'incremental (merge)', rows: 1 });
+    expect(results.notes).toEqual(['core.inc (on_schema_change="sync_all_columns"): added extra (INTEGER); dropped label (VARCHAR); changed amount from INTEGER to DOUBLE']);
+    expect(await columnsOf(dir)).toEqual(['id INTEGER', 'amount DOUBLE', 'extra INTEGER']);
+    expect(await queryDb(dir, 'select * from core.inc order by id')).toEqual([
+      { id: 1, amount: 10, extra: null },
+      { id: 2, amount: 2.5, extra: 7 },
+    ]);
+  });
+
+  it('sync_all_columns keeps the table when existing values cannot take the new type', async () => {
+    const { dir, results } = await changedModel('sync_all_columns', 'select 3 as id, 5 as label, 30 as amount');
+    expect(results.results[0]!.error!.message).toMatch(/^cannot change label of core\.inc from VARCHAR to INTEGER: Conversion Error: Could not convert string 'a' to INT32. The table was kept as it was$/);
+    expect(await columnsOf(dir)).toEqual(['id INTEGER', 'label VARCHAR', 'amount INTEGER']);
   });
 });
 

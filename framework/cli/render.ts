@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import type { IngestProgress, RunEvent, NodeResult, RunResults } from '../run/results.js';
+import { errorLocation } from '../run/results.js';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { formatTable } from './table.js';
 import { countKinds, lineLabel } from '../compile/kinds.js';
@@ -33,7 +34,7 @@ export function renderRunEvent(event: RunEvent, write: Write, progress?: { updat
       write(nodeLine(event.index, event.total, event.result));
       for (const line of testDetails(event.result)) write(line);
       if (event.result.error) {
-        const where = event.result.error.file ? `${event.result.error.file}${event.result.error.line ? `:${event.result.error.line}` : ''}: ` : '';
+        const where = event.result.error.file ? `${errorLocation(event.result.error)}: ` : '';
         for (const [i, line] of `${where}${event.result.error.message}`.split('\n').entries()) write(`      ${i === 0 ? colors.red(line) : line}`);
         if (event.result.error.hint) write(`      ${colors.dim(`hint: ${event.result.error.hint}`)}`);
       }
@@ -115,7 +116,7 @@ function summary(results: RunResults): string[] {
     .map((r) =>
       r.status === 'fail'
         ? `  ${colors.red('FAIL ')} ${r.name}: ${counted(r.failures ?? 0, 'failing row')}`
-        : `  ${colors.red('ERROR')} ${r.relation ?? r.name}: ${r.error?.file ?? ''}${r.error?.line ? `:${r.error.line}` : ''} ${r.error?.message.split('\n')[0] ?? ''}`,
+        : `  ${colors.red('ERROR')} ${r.relation ?? r.name}: ${[r.error && errorLocation(r.error), r.error?.message.split('\n')[0]].filter(Boolean).join(' ')}`,
     );
   // Held-out metrics of every model trained or in use, where the eye lands at the end.
   const ml = ran

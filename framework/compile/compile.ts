@@ -6,7 +6,7 @@ import { linkDependencies } from './deps.js';
 import type { ProjectFiles } from '../project/files.js';
 import { parseProject, type ParseCache } from '../project/parse.js';
 import type { ModelFile, ModelProperties, ProjectSpec, SourceTableSpec } from '../project/spec.js';
-import { layeredConfig, resolveConfig } from './config.js';
+import { checkUniqueKeyColumns, layeredConfig, resolveConfig, uniqueKeyPlace } from './config.js';
 import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
 import { compileTests } from './tests/index.js';
 import { compileMl, predictionsRelation } from './ml.js';
@@ -88,7 +88,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     renders ? renderModelCached(renders, scope, file, environment, incremental, diagnostics) : renderModel(file, environment, incremental, diagnostics);
 
   const sources = new Map<string, SourceNode>();
-  for (const table of spec.sources) sources.set(`${table.sourceName}.${table.name}`, sourceNode(project, table));
+  for (const table of spec.sources) sources.set(`${table.sourceName}.${table.name}`, sourceNode(project, table, spec));
 
   checkProperties(spec, diagnostics);
 
@@ -132,6 +132,9 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       columns: columnsOf(properties?.columns),
       tests: properties?.tests ?? [],
       contractEnforced: properties?.contract === 'enforced',
+      uniqueKeyAt: config.uniqueKey
+        ? uniqueKeyPlace({ project: spec.config, projectFile: spec.configFile, model: file, properties, inline: first.inlineConfig }, (f, path) => spec.locator.locate(f, path))
+        : null,
       refs: [],
       sources: [],
       vars: first.vars,
@@ -139,6 +142,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       propertiesPath: properties?.origin.file ?? null,
     };
     if (node.contractEnforced) checkContractColumns(node, properties!, spec, diagnostics);
+    checkUniqueKeyColumns(node, diagnostics);
     rendered.set(file.name, { file, first, node });
   }
 
@@ -247,8 +251,17 @@ export function linkModel(
   return { compiledSql: main.sql, lineMap: main.lineMap, incrementalSql: batch?.sql ?? null, incrementalLineMap: batch?.lineMap ?? null, inlined: main.inlined };
 }
 
-function sourceNode(project: string, table: SourceTableSpec): SourceNode {
+function sourceNode(project: string, table: SourceTableSpec, spec: ProjectSpec): SourceNode {
   const loader = { kafka: table.kafka, file: table.file, generator: table.generator };
+  // Only a file load reports its positions; locating them in the YAML costs a second parse.
+  const place = (...path: (string | number)[]) => ({ file: table.origin.file, line: null, column: null, ...spec.locator.locate(table.origin.file, [...table.origin.path, ...path]) });
+  const places: SourceNode['places'] = { path: null, types: {} };
+  if (table.file) {
+    places.path = place('file', 'path');
+    table.columns.forEach((column, i) => {
+      if (column.type) places.types[column.name] = place('columns', i, 'type');
+    });
+  }
   return {
     kind: 'source',
     uniqueId: `source.${project}.${table.sourceName}.${table.name}`,
@@ -266,6 +279,7 @@ function sourceNode(project: string, table: SourceTableSpec): SourceNode {
     tests: table.tests,
     freshness: table.freshness,
     loader,
+    places,
   };
 }
 

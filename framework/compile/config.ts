@@ -1,21 +1,80 @@
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { didYouMean } from '../core/suggest.js';
-import type { ModelConfig, ModelFile, ProjectConfig } from '../project/spec.js';
-import type { ResolvedModelConfig } from './manifest.js';
+import type { ModelConfig, ModelFile, ModelProperties, ProjectConfig } from '../project/spec.js';
+import type { Position, YamlPath } from '../project/yaml.js';
+import type { ModelNode, ResolvedModelConfig, FilePlace } from './manifest.js';
 
 const MATERIALIZATIONS = ['view', 'table', 'incremental', 'ephemeral'] as const;
 const STRATEGIES = ['append', 'merge', 'delete+insert'] as const;
+const SCHEMA_CHANGES = ['fail', 'append_new_columns', 'sync_all_columns'] as const;
 const CONFIG_KEYS = ['materialized', 'schema', 'tags', 'unique_key', 'incremental_strategy', 'on_schema_change', 'enabled'] as const;
 
 /** Project defaults, then the longest matching folder, then the properties file, then {{config}}. */
 export function layeredConfig(project: ProjectConfig, model: ModelFile, fromProperties: ModelConfig | undefined): ModelConfig {
   const layers: ModelConfig[] = [project.models?.defaults ?? {}];
-  const paths = Object.entries(project.models?.paths ?? {})
-    .filter(([folder]) => model.folder === folder || model.folder.startsWith(`${folder}/`))
-    .sort(([a], [b]) => a.length - b.length);
-  for (const [, config] of paths) layers.push(config);
+  for (const [, config] of folderConfigs(project, model)) layers.push(config);
   if (fromProperties) layers.push(fromProperties);
   return Object.assign({}, ...layers) as ModelConfig;
+}
+
+/** The project's folder configs that apply to a model, the longest (winning) folder last. */
+function folderConfigs(project: ProjectConfig, model: ModelFile): [string, ModelConfig][] {
+  return Object.entries(project.models?.paths ?? {})
+    .filter(([folder]) => model.folder === folder || model.folder.startsWith(`${folder}/`))
+    .sort(([a], [b]) => a.length - b.length);
+}
+
+/**
+ * Where the winning unique_key is written, so a key naming no column can be reported there:
+ * the model's {{config}}, its properties' config, or plat_project.yml (folder, then defaults).
+ */
+export function uniqueKeyPlace(
+  input: { project: ProjectConfig; projectFile: string; model: ModelFile; properties: ModelProperties | undefined; inline: ModelConfig },
+  locate: (file: string, path: YamlPath) => Position | null,
+): FilePlace | null {
+  const { project, projectFile, model, properties, inline } = input;
+  const inYaml = (file: string, path: YamlPath) => ({ file, line: null, column: null, ...locate(file, path) });
+  if (inline.unique_key !== undefined) return { file: model.path, ...templateConfigPosition(model.sql, 'unique_key') };
+  if (properties?.config?.unique_key !== undefined) return inYaml(properties.origin.file, [...properties.origin.path, 'config', 'unique_key']);
+  const folder = folderConfigs(project, model).reverse().find(([, config]) => config.unique_key !== undefined);
+  if (folder) return inYaml(projectFile, ['models', 'paths', folder[0], 'unique_key']);
+  if (project.models?.defaults?.unique_key !== undefined) return inYaml(projectFile, ['models', 'defaults', 'unique_key']);
+  return null;
+}
+
+/** Line and column of the value of `key` in the template's last {{config}} that sets it (later calls win). */
+export function templateConfigPosition(sql: string, key: string): { line: number | null; column: number | null } {
+  let found: number | null = null;
+  for (const call of sql.matchAll(/\{\{~?\s*config\b[^}]*\}\}/g)) {
+    const setting = new RegExp(`(?:^|\\s)${key}\\s*=\\s*`).exec(call[0]);
+    if (setting) found = call.index + setting.index + setting[0].length;
+  }
+  if (found === null) return { line: null, column: null };
+  const before = sql.slice(0, found);
+  return { line: before.split('\n').length, column: found - before.lastIndexOf('\n') };
+}
+
+/** The unique_key of an incremental model whose strategy uses one (append ignores it), or null. */
+export function usedUniqueKey(node: Pick<ModelNode, 'config'>): string[] | null {
+  const { materialized, incrementalStrategy, uniqueKey } = node.config;
+  return materialized === 'incremental' && incrementalStrategy !== 'append' ? uniqueKey : null;
+}
+
+/** A unique_key must name columns of the model; checked here when its properties declare them. */
+export function checkUniqueKeyColumns(node: ModelNode, diagnostics: Diagnostic[]): void {
+  const keys = usedUniqueKey(node);
+  if (!keys || node.columns.length === 0) return;
+  const declared = node.columns.map((c) => c.name);
+  for (const key of keys.filter((k) => !declared.includes(k))) {
+    diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `unique_key "${key}" is not a column of ${node.name} (its properties in ${node.propertiesPath} declare ${declared.join(', ')})` },
+        node.uniqueKeyAt ?? { file: node.path },
+        didYouMean(key, declared) ?? `set unique_key to the column(s) that identify a row, or declare "${key}" under columns:`,
+      ),
+    );
+  }
 }
 
 /** Checks a {{config}} call's settings; returns them typed, and reports bad keys and values. */
@@ -35,6 +94,10 @@ export function checkInlineConfig(
     }
     if (key === 'incremental_strategy' && !(STRATEGIES as readonly unknown[]).includes(value)) {
       report(`incremental_strategy="${String(value)}" is not one of ${STRATEGIES.join(', ')}`, didYouMean(String(value), STRATEGIES));
+      continue;
+    }
+    if (key === 'on_schema_change' && !(SCHEMA_CHANGES as readonly unknown[]).includes(value)) {
+      report(`on_schema_change="${String(value)}" is not one of ${SCHEMA_CHANGES.join(', ')}`, didYouMean(String(value), SCHEMA_CHANGES));
       continue;
     }
     if (key === 'unique_key' || key === 'tags') config[key] = String(value).split(',').map((s) => s.trim()).filter(Boolean);

@@ -2,7 +2,7 @@
  * The manifest: plain, serializable data that every later stage reads. No class instances,
  * no functions; `version` changes when its shape does.
  */
-import type { BuiltinTool, ColumnSpec, GeneratorSpec, IncrementalStrategy, Materialization, SourceTableSpec, TestSpec } from '../project/spec.js';
+import type { BuiltinTool, ColumnSpec, GeneratorSpec, IncrementalStrategy, Materialization, OnSchemaChange, SourceTableSpec, TestSpec } from '../project/spec.js';
 
 export const MANIFEST_VERSION = 1;
 
@@ -39,13 +39,20 @@ export interface InlinedSql {
   lineMap: number[];
 }
 
+/** A position in one of the project's files, for errors found at run time. */
+export interface FilePlace {
+  file: string;
+  line: number | null;
+  column: number | null;
+}
+
 export interface ResolvedModelConfig {
   materialized: Materialization;
   schema: string;
   tags: string[];
   uniqueKey: string[] | null;
   incrementalStrategy: IncrementalStrategy;
-  onSchemaChange: 'fail' | 'append_new_columns';
+  onSchemaChange: OnSchemaChange;
 }
 
 export interface ModelNode extends NodeBase {
@@ -66,6 +73,8 @@ export interface ModelNode extends NodeBase {
   tests: TestSpec[];
   /** With an enforced contract the built relation must have exactly `columns`, with their types. */
   contractEnforced: boolean;
+  /** Where config.uniqueKey is set (the .sql's {{config}}, properties, or plat_project.yml), to report a key that names no column. */
+  uniqueKeyAt: FilePlace | null;
   refs: string[];
   sources: string[];
   vars: string[];
@@ -86,6 +95,8 @@ export interface SourceNode extends NodeBase {
     file: SourceTableSpec['file'];
     generator: GeneratorSpec | null;
   };
+  /** Where a file loader's path and each column's declared type are written, for load errors. */
+  places: { path: FilePlace | null; types: Record<string, FilePlace> };
 }
 
 export type TestType = 'generic' | 'singular' | 'unit';

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'PROJECT_INVALID'
   | 'DATABASE_LOCKED'
   | 'DATABASE_OPEN'
+  | 'DATABASE_WRITE'
   | 'QUERY_FAILED'
   | 'STATE_MISSING'
   | 'INIT_TARGET_EXISTS'
@@ -35,11 +36,15 @@ export function exitCodeFor(error: unknown): number {
   return exitCodes.failure;
 }
 
-/** A failure at run time that belongs to a line of the user's files (an ML spec's feature, say). */
+/**
+ * A failure at run time that belongs to a line of the user's files (an ML spec's feature, say):
+ * by default the node's own file; `place.file` when it belongs to another (a config in YAML).
+ */
 export class LocatedError extends Error {
   constructor(
     message: string,
     readonly line: number | null,
+    readonly place: { file?: string; column?: number | null; hint?: string | null } = {},
   ) {
     super(message);
     this.name = 'LocatedError';

@@ -4,6 +4,8 @@ import type { YamlLocator } from './yaml.js';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert';
+/** What an incremental run does when the model's columns differ from its table's (dbt's meanings). */
+export type OnSchemaChange = 'fail' | 'append_new_columns' | 'sync_all_columns';
 
 export interface ModelConfig {
   materialized?: Materialization;
@@ -11,7 +13,7 @@ export interface ModelConfig {
   tags?: string[];
   unique_key?: string | string[];
   incremental_strategy?: IncrementalStrategy;
-  on_schema_change?: 'fail' | 'append_new_columns';
+  on_schema_change?: OnSchemaChange;
   enabled?: boolean;
 }
 
@@ -56,6 +58,9 @@ export interface GeneratorSpec {
   corrupt?: { name: string; share: number; duplicate?: boolean; set?: Record<string, FieldSpec | null> }[];
 }
 
+/** A file reader's option: a value, a list or a struct, passed to DuckDB's reader as its literal. */
+export type ReaderOption = string | number | boolean | ReaderOption[] | { [key: string]: ReaderOption };
+
 export interface SourceTableSpec {
   sourceName: string;
   name: string;
@@ -67,7 +72,7 @@ export interface SourceTableSpec {
   tests: TestSpec[];
   freshness: { field: string; warn_after?: string; error_after?: string } | null;
   kafka: { topic: string; group?: string; key?: string; format?: 'json'; partitions?: number } | null;
-  file: { path: string; format?: 'csv' | 'ndjson' | 'parquet'; options?: Record<string, string | number | boolean> } | null;
+  file: { path: string; format?: 'csv' | 'ndjson' | 'parquet'; options?: Record<string, ReaderOption> } | null;
   generator: GeneratorSpec | null;
   /** Where it is declared, for diagnostics: file and YAML path. */
   origin: { file: string; path: (string | number)[] };

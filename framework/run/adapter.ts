@@ -87,6 +87,11 @@ export interface WarehouseSession {
   createEmptyTable(relation: Relation, columns: ColumnInfo[], options?: { replace?: boolean }): Promise<void>;
   drop(relation: Relation, kind: RelationKind): Promise<void>;
   addColumns(relation: Relation, columns: ColumnInfo[]): Promise<void>;
+  dropColumns(relation: Relation, names: string[]): Promise<void>;
+  /** Converts each column's existing values to its new type; fails when one does not convert. */
+  changeColumnTypes(relation: Relation, columns: ColumnInfo[]): Promise<void>;
+  /** Rows whose value in `column` (of its own type, `column.type`) would not survive being stored as `type`: it would change, or not convert. With one such value. */
+  valuesChangedByType(relation: Relation, column: ColumnInfo, type: string): Promise<{ rows: number; example: unknown }>;
   /** Whether two tables have the same columns and rows, in any order (rows compared by count and an order-free hash). */
   sameRows(a: Relation, b: Relation): Promise<boolean>;
   insertByName(target: Relation, from: Relation): Promise<number>;

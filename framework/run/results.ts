@@ -19,7 +19,14 @@ export interface NodeError {
   message: string;
   file: string | null;
   line: number | null;
+  column?: number | null;
   hint: string | null;
+}
+
+/** `models/orders.yml:7:18`, or the file alone, or '' when the error is no file's fault. */
+export function errorLocation(error: NodeError): string {
+  if (!error.file) return '';
+  return `${error.file}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ''}` : ''}`;
 }
 
 export interface NodeResult {

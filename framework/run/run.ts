@@ -58,7 +58,12 @@ export function failOnSelectorErrors(diagnostics: Diagnostic[]): void {
 /** Model and source executors; tests come from quality/ and are added by the caller. */
 export const buildExecutors: Pick<Executors, 'model' | 'source'> = {
   model: (node, session, context) =>
-    materializeModel(session, node, { catalog: context.catalog, fullRefresh: context.options.fullRefresh ?? false, detectUnchanged: context.options.reuse !== undefined }),
+    materializeModel(session, node, {
+      catalog: context.catalog,
+      fullRefresh: context.options.fullRefresh ?? false,
+      detectUnchanged: context.options.reuse !== undefined,
+      note: context.note,
+    }),
   source: (node, session, context) =>
     loadSource(session, node, { catalog: context.catalog, projectRoot: context.manifest.project.root, env: context.options.env ?? {}, now: context.now, note: context.note }),
 };
@@ -194,8 +199,9 @@ function blankResult(node: ManifestNode, at: string): NodeResult {
 
 function nodeError(node: ManifestNode, error: unknown): NodeResult['error'] {
   if (error instanceof ModelSqlError) return { message: error.message, file: error.templateFile, line: error.templateLine, hint: null };
-  if (error instanceof PlatError) return { message: error.message, file: node.path, line: null, hint: error.hint };
-  if (error instanceof LocatedError) return { message: error.message, file: node.path, line: error.line, hint: null };
+  // An operational failure (the database folder unwritable, the broker gone) is no fault of the node's file.
+  if (error instanceof PlatError) return { message: error.message, file: null, line: null, hint: error.hint };
+  if (error instanceof LocatedError) return { message: error.message, file: error.place.file ?? node.path, line: error.line, column: error.place.column ?? null, hint: error.place.hint ?? null };
   return { message: error instanceof Error ? error.message : String(error), file: node.path, line: null, hint: null };
 }
 

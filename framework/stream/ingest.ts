@@ -5,7 +5,7 @@ import type { IngestProgress } from '../run/results.js';
 import { kafkaClient, unreachable } from './kafka.js';
 import { Lander, type ParsedBatch } from './lander.js';
 import { clearStagingSql, FIELD, landingSql, prepareLanding, prepareStaging, RECORD, storedOffsets } from './landing.js';
-import { compileValidator, messageSchema, validationMessage } from './schema.js';
+import { compileMessageCheck, type MessageCheck } from './schema.js';
 
 export interface IngestOptions {
   brokers: string[];
@@ -53,7 +53,7 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
   const result: IngestResult = { source: node.name, topic, landed: 0, deadLetters: 0, seconds: 0 };
   if (caughtUp()) return result;
 
-  const validate = compileValidator(messageSchema(node.columns, new Set(node.columns.filter((c) => c.required).map((c) => c.name))));
+  const validate = compileMessageCheck(node.columns);
   // A short long-poll: an idle fetch would otherwise hold disconnect (and stream refreshes) for 5 s.
   const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250 });
   let assigned = new Set<number>();
@@ -72,9 +72,10 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
   const lander = new Lander(
     session,
     appenders,
-    { land: (offsets) => landingSql(node, topic, staging, offsets), discard: clearStagingSql(staging) },
-    (batches) => {
-      let rows = 0;
+    { land: (offsets) => landingSql(node, topic, staging, offsets, new Date()), discard: clearStagingSql(staging) },
+    (batches, unlanded) => {
+      let rows = -unlanded;
+      result.deadLetters += unlanded;
       for (const batch of batches) {
         landed.set(batch.partition, Math.max(landed.get(batch.partition) ?? 0, batch.nextOffset));
         rows += batch.valid;
@@ -164,15 +165,16 @@ async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, 
  */
 const MESSAGES_PER_ROW = 2048;
 
-function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: ReturnType<typeof compileValidator>): ParsedBatch {
+function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: MessageCheck): ParsedBatch {
   const rows: unknown[][] = [];
   let pieces: string[] = [];
   let valid = 0;
   const dead: unknown[][] = [];
   let ingestedAt: string | undefined;
   for (const message of messages) {
-    const raw = message.value ? message.value.toString('utf8') : '';
-    const problem = check(raw, validate);
+    // A tombstone (no value at all, a key's deletion) keeps its NULL, unlike an empty message.
+    const raw = message.value === null ? null : message.value.toString('utf8');
+    const problem = raw === null ? 'tombstone' : check(raw, validate);
     if (problem === null) {
       pieces.push(`${message.offset}${FIELD}${message.timestamp}${FIELD}${raw}`);
       valid++;
@@ -187,7 +189,8 @@ function parseBatch(partition: number, messages: KafkaMessage[], topic: string, 
 }
 
 /** Why a message is a dead letter, or null when it is valid. */
-function check(raw: string, validate: ReturnType<typeof compileValidator>): string | null {
+function check(raw: string, validate: MessageCheck): string | null {
+  if (raw === '') return 'empty message';
   let data: unknown;
   try {
     data = JSON.parse(raw);
@@ -195,5 +198,5 @@ function check(raw: string, validate: ReturnType<typeof compileValidator>): stri
     return `not JSON: ${error instanceof Error ? error.message : String(error)}`;
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'not a JSON object';
-  return validate(data) ? null : validationMessage(validate);
+  return validate(data);
 }

@@ -26,9 +26,10 @@ export class Lander {
   constructor(
     private readonly session: WarehouseSession,
     private readonly staging: { rows: RowAppender; dead: RowAppender },
-    /** The statements that land what is staged with these offsets, and those that discard it. */
+    /** The statements that land what is staged with these offsets (answering with the rows they moved to the dead letters), and those that discard it. */
     private readonly sql: { land: (offsets: Map<number, number>) => string; discard: string },
-    private readonly landed: (batches: ParsedBatch[]) => void,
+    /** After each landing: its batches, and how many of their valid rows the landing found a value it could not store in, and moved to the dead letters. */
+    private readonly landed: (batches: ParsedBatch[], unlanded: number) => void,
     private readonly maxQueuedRows = 250_000,
   ) {}
 
@@ -55,8 +56,7 @@ export class Lander {
         this.queue = [];
         this.queuedRows = 0;
         this.wake();
-        await this.land(batches);
-        this.landed(batches);
+        this.landed(batches, await this.land(batches));
       }
     } catch (error) {
       this.failure = error;
@@ -66,7 +66,7 @@ export class Lander {
     }
   }
 
-  private async land(batches: ParsedBatch[]): Promise<void> {
+  private async land(batches: ParsedBatch[]): Promise<number> {
     const offsets = new Map<number, number>();
     for (const batch of batches) {
       offsets.set(batch.partition, Math.max(offsets.get(batch.partition) ?? 0, batch.nextOffset));
@@ -76,7 +76,8 @@ export class Lander {
     this.staging.rows.flush();
     this.staging.dead.flush();
     try {
-      await this.session.execute(this.sql.land(offsets));
+      const [answer] = await this.session.query(this.sql.land(offsets));
+      return Number(answer?.unlanded ?? 0);
     } catch (error) {
       await this.session.execute(`ROLLBACK; ${this.sql.discard}`).catch(() => undefined);
       throw error;

@@ -1,6 +1,7 @@
 import type { SourceNode } from '../compile/manifest.js';
 import { quoteIdentifier, quoteRelation } from '../compile/relation.js';
 import type { ColumnInfo, ScratchTable, WarehouseSession } from '../run/adapter.js';
+import { columnRule } from './schema.js';
 
 /** Columns plat adds to every Kafka landing table, after the declared ones. */
 export const metadataColumns: ColumnInfo[] = [
@@ -36,46 +37,83 @@ export const stagingColumns: ColumnInfo[] = [
   { name: '_partition', type: 'INTEGER' },
 ];
 
-/** The session's scratch tables that valid messages and dead letters are staged in before landing. */
-export async function prepareStaging(session: WarehouseSession, node: SourceNode): Promise<{ rows: ScratchTable; dead: ScratchTable }> {
+/**
+ * The session's scratch tables: valid messages and dead letters staged before landing, and the
+ * landed rows a column of which came out NULL from a value (moved to the dead letters).
+ */
+export interface Staging {
+  rows: ScratchTable;
+  dead: ScratchTable;
+  unlanded: ScratchTable;
+}
+
+export async function prepareStaging(session: WarehouseSession, node: SourceNode): Promise<Staging> {
   const name = `${node.relation.schema}_${node.relation.name}`;
   return {
     rows: await session.scratchTable(`plat_staging_${name}`, stagingColumns),
     dead: await session.scratchTable(`plat_dead_letters_${name}`, deadLetterColumns),
+    unlanded: await session.scratchTable(`plat_unlanded_${name}`, deadLetterColumns),
   };
 }
 
 /**
  * One statement list that lands everything staged: valid messages into the landing table,
  * dead letters into theirs and each partition's next offset, in one transaction, then empties
- * the scratch tables. One round trip a landing: each await costs a turn of the event loop,
- * which the consumer keeps busy. The staged messages passed the source's JSON Schema already,
- * so json_transform's typed extraction gives the values the schema promised.
+ * the scratch tables; it answers with the number of landed rows it moved to the dead letters.
+ * One round trip a landing: each await costs a turn of the event loop, which the consumer keeps
+ * busy. The staged messages passed the source's JSON Schema already, so json_transform's typed
+ * extraction mostly gives the values the schema promised; where it gave NULL for a value that
+ * was there (a date like 2026-02-30, a BIGINT just past 2^63), the row moves to the dead
+ * letters with the value and the type. Only this landing's rows with a NULL are looked at,
+ * found by their ingestion time, which the table's zone maps narrow to its last row groups.
  */
-export function landingSql(node: SourceNode, topic: string, staging: { rows: ScratchTable; dead: ScratchTable }, offsets: ReadonlyMap<number, number>): string {
+export function landingSql(node: SourceNode, topic: string, staging: Staging, offsets: ReadonlyMap<number, number>, ingestedAt: Date): string {
   const structure = JSON.stringify(Object.fromEntries(node.columns.map((c) => [c.name, c.type ?? 'VARCHAR'])));
   const extracted = node.columns.map((c) => `j.${quoteIdentifier(c.name)}`);
-  const columns = [...extracted, '_raw', literal(topic), '_partition', '_offset', 'make_timestamptz(_kafka_ms * 1000)', 'now()'];
+  const landedAt = `TIMESTAMPTZ ${literal(ingestedAt.toISOString())}`;
+  const columns = [...extracted, '_raw', literal(topic), '_partition', '_offset', 'make_timestamptz(_kafka_ms * 1000)', landedAt];
   const field = (n: number) => `split_part(record, chr(${FIELD.charCodeAt(0)}), ${n})`;
   const messages =
     `SELECT _partition, CAST(${field(1)} AS BIGINT) AS _offset, CAST(${field(2)} AS BIGINT) AS _kafka_ms, ${field(3)} AS _raw\n` +
     `FROM (SELECT _partition, unnest(string_split(payload, chr(${RECORD.charCodeAt(0)}))) AS record FROM ${staging.rows.sql})`;
   const next = [...offsets].map(([partition, offset]) => `(${literal(node.name)}, ${literal(topic)}, ${partition}, ${offset}, now())`);
+  const landing = quoteRelation(node.relation);
   return [
     'BEGIN TRANSACTION',
-    `INSERT INTO ${quoteRelation(node.relation)} SELECT ${columns.join(', ')}\nFROM (SELECT *, json_transform(_raw, ${literal(structure)}) AS j FROM (${messages}))`,
+    `INSERT INTO ${landing} SELECT ${columns.join(', ')}\nFROM (SELECT *, json_transform(_raw, ${literal(structure)}) AS j FROM (${messages}))`,
+    ...unlandedSql(node, staging.unlanded, landedAt),
     `INSERT INTO ${quoteRelation(deadLetterRelation(node))} SELECT * FROM ${staging.dead.sql}`,
     ...(next.length
       ? [`INSERT INTO ${quoteRelation(offsetsTable)} VALUES ${next.join(', ')} ON CONFLICT (source, topic, "partition") DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`]
       : []),
     'COMMIT',
-    clearStagingSql(staging),
+    `DELETE FROM ${staging.rows.sql}; DELETE FROM ${staging.dead.sql}`,
+    `SELECT count(*) AS unlanded FROM ${staging.unlanded.sql}`,
   ].join(';\n');
 }
 
-/** Empties the scratch tables (after a landing, or after one failed). */
-export function clearStagingSql(staging: { rows: ScratchTable; dead: ScratchTable }): string {
-  return `DELETE FROM ${staging.rows.sql}; DELETE FROM ${staging.dead.sql}`;
+/** Moves this landing's rows whose typed column is NULL while their message held a value there to the dead letters. */
+function unlandedSql(node: SourceNode, unlanded: ScratchTable, landedAt: string): string[] {
+  // Where the schema admits only what lands as itself (text, booleans, doubles, integers up to 32 bits), there is nothing to check.
+  const checked = node.columns.filter((c) => !columnRule(c.type ?? 'VARCHAR').exact);
+  if (checked.length === 0) return [];
+  const landing = quoteRelation(node.relation);
+  const reasons = checked.map((c) => {
+    const pointer = literal(`/${c.name.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    return `CASE WHEN ${quoteIdentifier(c.name)} IS NULL AND json_type(_raw, ${pointer}) <> 'NULL' THEN ${literal(`${c.name}: `)} || left(json_extract(_raw, ${pointer})::VARCHAR, 200) || ${literal(` cannot be stored as ${c.type}`)} END`;
+  });
+  const suspects = `_ingested_at = ${landedAt} AND (${checked.map((c) => `${quoteIdentifier(c.name)} IS NULL`).join(' OR ')})`;
+  return [
+    `DELETE FROM ${unlanded.sql}`,
+    `INSERT INTO ${unlanded.sql} SELECT * FROM (SELECT _raw, nullif(concat_ws('; ', ${reasons.join(', ')}), '') AS error, _topic, _partition, _offset, _kafka_ts, _ingested_at FROM ${landing} WHERE ${suspects}) WHERE error IS NOT NULL`,
+    `DELETE FROM ${landing} WHERE ${suspects} AND (_partition, _offset) IN (SELECT _partition, _offset FROM ${unlanded.sql})`,
+    `INSERT INTO ${quoteRelation(deadLetterRelation(node))} SELECT * FROM ${unlanded.sql}`,
+  ];
+}
+
+/** Empties the scratch tables (after a landing failed). */
+export function clearStagingSql(staging: Staging): string {
+  return `DELETE FROM ${staging.rows.sql}; DELETE FROM ${staging.dead.sql}; DELETE FROM ${staging.unlanded.sql}`;
 }
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;

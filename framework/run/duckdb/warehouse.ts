@@ -20,17 +20,24 @@ export interface OpenOptions {
 }
 
 export async function openDuckDB(path: string, options: OpenOptions = {}): Promise<Warehouse> {
-  if (path !== ':memory:' && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
+  const files = { path, display: options.displayPath ?? path };
+  if (path !== ':memory:' && !options.readOnly) {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw new PlatError('DATABASE_OPEN', `cannot create the folder of ${files.display}: ${systemReason(error)}`, folderHint(files));
+    }
+  }
   let instance: DuckDBInstance;
   try {
     const access: Record<string, string> = options.sandboxed ? SANDBOX : options.readOnly ? { access_mode: 'READ_ONLY' } : {};
     instance = await DuckDBInstance.create(path, options.threads ? { ...access, threads: String(options.threads) } : access);
   } catch (error) {
-    throw openError(error, options.displayPath ?? path);
+    throw (options.readOnly ? null : storageError(error, files)) ?? openError(error, files.display);
   }
   return {
     path,
-    session: async () => new DuckDBSession(await instance.connect()),
+    session: async () => new DuckDBSession(await instance.connect(), files),
     close: () => instance.closeSync(),
   };
 }
@@ -63,14 +70,66 @@ function openError(error: unknown, path: string): PlatError {
   return new PlatError('DATABASE_OPEN', `cannot open ${path}: ${message}`);
 }
 
+/** The database file as plat opens it (absolute) and as the user knows it. */
+interface DatabaseFiles {
+  path: string;
+  display: string;
+}
+
+const STORAGE_FAILURE = /Permission denied|Read-only file system|No space left on device|Disk quota exceeded/i;
+
+/**
+ * DuckDB failing to create or write the database, its .wal or its temporary files: an
+ * environment problem (a folder this user cannot write, a full disk), whichever node hit it.
+ */
+function storageError(error: unknown, files: DatabaseFiles): PlatError | null {
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = STORAGE_FAILURE.exec(message)?.[0];
+  const file = /"([^"]+)"/.exec(message)?.[1];
+  if (!reason || !file?.startsWith(files.path)) return null;
+  return new PlatError('DATABASE_WRITE', `cannot write ${files.display}${file.slice(files.path.length)}: ${reason.toLowerCase()}`, folderHint(files));
+}
+
+function folderHint(files: DatabaseFiles): string {
+  return `plat keeps ${files.display} and its .wal and temporary files in ${dirname(files.display)}/: make that folder writable for this user, or point target.duckdb in plat_project.yml at one that is`;
+}
+
+function systemReason(error: unknown): string {
+  const { code } = error as NodeJS.ErrnoException;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a part of its path is a file, not a folder';
+  return error instanceof Error ? error.message : String(error);
+}
+
 const q = quoteRelation;
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 class DuckDBSession implements WarehouseSession {
-  constructor(private readonly connection: DuckDBConnection) {}
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly files: DatabaseFiles,
+  ) {}
+
+  /** Statements go through here (and read), so that failing to write the database's own files is reported as that. */
+  private async run(sql: string) {
+    try {
+      return await this.connection.run(sql);
+    } catch (error) {
+      throw storageError(error, this.files) ?? error;
+    }
+  }
+
+  private async read(sql: string, params?: unknown[]) {
+    try {
+      return await this.connection.runAndReadAll(sql, params as never);
+    } catch (error) {
+      throw storageError(error, this.files) ?? error;
+    }
+  }
 
   async query(sql: string, params?: unknown[]): Promise<Row[]> {
-    const reader = await this.connection.runAndReadAll(sql, params as never);
+    const reader = await this.read(sql, params);
     return reader.getRowObjectsJS() as Row[];
   }
 
@@ -98,15 +157,15 @@ class DuckDBSession implements WarehouseSession {
   }
 
   async execute(sql: string): Promise<number> {
-    const result = await this.connection.run(sql);
+    const result = await this.run(sql);
     return Number(result.rowsChanged);
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
-    await this.connection.run('BEGIN TRANSACTION');
+    await this.run('BEGIN TRANSACTION');
     try {
       const result = await work();
-      await this.connection.run('COMMIT');
+      await this.run('COMMIT');
       return result;
     } catch (error) {
       await this.connection.run('ROLLBACK').catch(() => undefined);
@@ -129,22 +188,23 @@ class DuckDBSession implements WarehouseSession {
 
   async normalizeTypes(types: string[]): Promise<string[]> {
     if (types.length === 0) return [];
-    const row = (await this.connection.runAndReadAll(`SELECT ${types.map((t) => `typeof(CAST(NULL AS ${t}))`).join(', ')}`)).getRows()[0] ?? [];
+    const row = (await this.read(`SELECT ${types.map((t) => `typeof(CAST(NULL AS ${t}))`).join(', ')}`)).getRows()[0] ?? [];
     return row.map(String);
   }
 
   async ensureSchema(schema: string): Promise<void> {
-    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+    await this.run(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
   }
 
   async create(kind: RelationKind, relation: Relation, sql: string, options: { replace?: boolean } = {}): Promise<number | null> {
     // The model's SQL starts on the statement's second line; errors are mapped back by that.
     const statement = `CREATE ${options.replace ? 'OR REPLACE ' : ''}${kind === 'view' ? 'VIEW' : 'TABLE'} ${q(relation)} AS\n${sql}`;
     try {
-      const reader = await this.connection.runAndReadAll(statement);
+      const reader = await this.read(statement);
       // CREATE TABLE … AS answers with one row holding its row count.
       return kind === 'table' ? Number(reader.getRows()[0]?.[0] ?? 0) : null;
     } catch (error) {
+      if (error instanceof PlatError) throw error;
       const message = error instanceof Error ? error.message : String(error);
       const line = /\bLINE (\d+):/.exec(message)?.[1];
       throw new WarehouseError(cleanMessage(message), line ? Math.max(1, Number(line) - 1) : null);
@@ -153,20 +213,37 @@ class DuckDBSession implements WarehouseSession {
 
   async createEmptyTable(relation: Relation, columns: ColumnInfo[], options: { replace?: boolean } = {}): Promise<void> {
     const list = columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
-    await this.connection.run(`CREATE ${options.replace ? 'OR REPLACE ' : ''}TABLE ${q(relation)} (${list})`);
+    await this.run(`CREATE ${options.replace ? 'OR REPLACE ' : ''}TABLE ${q(relation)} (${list})`);
   }
 
   async drop(relation: Relation, kind: RelationKind): Promise<void> {
-    await this.connection.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${q(relation)}`);
+    await this.run(`DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${q(relation)}`);
   }
 
   async swapIn(staging: Relation, target: Relation, existing: RelationKind | null): Promise<void> {
     const drop = existing ? `DROP ${existing === 'view' ? 'VIEW' : 'TABLE'} ${q(target)};\n` : '';
-    await this.connection.run(`${drop}ALTER TABLE ${q(staging)} RENAME TO ${ident(target.name)}`);
+    await this.run(`${drop}ALTER TABLE ${q(staging)} RENAME TO ${ident(target.name)}`);
   }
 
   async addColumns(relation: Relation, columns: ColumnInfo[]): Promise<void> {
-    for (const column of columns) await this.connection.run(`ALTER TABLE ${q(relation)} ADD COLUMN ${ident(column.name)} ${column.type}`);
+    for (const column of columns) await this.run(`ALTER TABLE ${q(relation)} ADD COLUMN ${ident(column.name)} ${column.type}`);
+  }
+
+  async dropColumns(relation: Relation, names: string[]): Promise<void> {
+    for (const name of names) await this.run(`ALTER TABLE ${q(relation)} DROP COLUMN ${ident(name)}`);
+  }
+
+  async changeColumnTypes(relation: Relation, columns: ColumnInfo[]): Promise<void> {
+    for (const column of columns) await this.run(`ALTER TABLE ${q(relation)} ALTER COLUMN ${ident(column.name)} SET DATA TYPE ${column.type}`);
+  }
+
+  async valuesChangedByType(relation: Relation, column: ColumnInfo, type: string): Promise<{ rows: number; example: unknown }> {
+    const value = ident(column.name);
+    // Stored and read back in the column's own type: 1.5 → 2 → 2.0 and '01' → 1 → '1' change, 'abc' → NULL is lost.
+    const [row] = await this.query(
+      `SELECT count(*) AS n, any_value(${value}) AS example FROM ${q(relation)} WHERE TRY_CAST(TRY_CAST(${value} AS ${type}) AS ${column.type}) IS DISTINCT FROM ${value}`,
+    );
+    return { rows: Number(row?.n ?? 0), example: row?.example ?? null };
   }
 
   async sameRows(a: Relation, b: Relation): Promise<boolean> {
@@ -198,7 +275,7 @@ class DuckDBSession implements WarehouseSession {
 
   async scratchTable(name: string, columns: ColumnInfo[]): Promise<ScratchTable> {
     const list = columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ');
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${ident(name)} (${list})`);
+    await this.run(`CREATE OR REPLACE TEMP TABLE ${ident(name)} (${list})`);
     return { scratch: name, sql: `temp.main.${ident(name)}` };
   }
 

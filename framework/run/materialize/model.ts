@@ -4,6 +4,8 @@ import { WarehouseError, type WarehouseSession } from '../adapter.js';
 import type { RelationCatalog } from '../catalog.js';
 import { buildAndSwap, stagingRelation } from './swap.js';
 import { checkContract } from './contract.js';
+import { applySchemaChange, diffColumns } from './schema_change.js';
+import { checkUniqueKey } from './unique_key.js';
 
 export interface ModelOutcome {
   /** Rows in the table, or rows added/changed by an incremental run; null for views. */
@@ -29,6 +31,8 @@ export interface MaterializeContext {
   fullRefresh: boolean;
   /** Compare a rebuilt table with the one it replaces, so what reads it can be reused when they match (watch rebuilds). */
   detectUnchanged?: boolean;
+  /** Tells the user what an incremental run did to its table's columns. */
+  note: (message: string) => void;
 }
 
 export async function materializeModel(session: WarehouseSession, node: ModelNode, context: MaterializeContext): Promise<ModelOutcome> {
@@ -74,6 +78,7 @@ async function materializeTable(session: WarehouseSession, node: ModelNode, cont
     (staging) => mapped(node, node.lineMap, session.create('table', staging, node.compiledSql, { replace: true })),
     async (staging) => {
       await checkContract(session, node, staging);
+      await checkUniqueKey(session, node, staging);
       if (context.detectUnchanged && replacing) unchanged = await session.sameRows(staging, node.relation);
     },
   );
@@ -92,20 +97,14 @@ async function materializeIncremental(session: WarehouseSession, node: ModelNode
   try {
     await mapped(node, node.incrementalLineMap ?? node.lineMap, session.create('table', batch, node.incrementalSql));
     await checkContract(session, node, batch);
-    const targetColumns = await session.columns(node.relation);
+    await checkUniqueKey(session, node, batch);
     const batchColumns = await session.columns(batch);
-    const known = new Set(targetColumns.map((c) => c.name));
-    const added = batchColumns.filter((c) => !known.has(c.name));
-    if (added.length && node.config.onSchemaChange === 'fail') {
-      throw new Error(
-        `the model now returns columns that ${node.relation.schema}.${node.relation.name} lacks: ${added.map((c) => c.name).join(', ')}. ` +
-          `Run with --full-refresh to rebuild it, or set on_schema_change="append_new_columns"`,
-      );
-    }
+    const diff = diffColumns(await session.columns(node.relation), batchColumns);
     const keys = node.config.uniqueKey ?? [];
     const columns = batchColumns.map((c) => c.name);
+    let altered = false;
     const rows = await session.transaction(async () => {
-      if (added.length) await session.addColumns(node.relation, added);
+      altered = await applySchemaChange(session, node, batch, diff, context.note);
       switch (node.config.incrementalStrategy) {
         case 'append':
           return session.insertByName(node.relation, batch);
@@ -116,7 +115,7 @@ async function materializeIncremental(session: WarehouseSession, node: ModelNode
           return session.insertByName(node.relation, batch);
       }
     });
-    return { rows, action: `incremental (${node.config.incrementalStrategy})`, unchanged: rows === 0 && added.length === 0 };
+    return { rows, action: `incremental (${node.config.incrementalStrategy})`, unchanged: rows === 0 && !altered };
   } finally {
     await session.drop(batch, 'table').catch(() => undefined);
   }

@@ -1,9 +1,9 @@
-import { isAbsolute, resolve } from 'node:path';
 import { quoteRelation } from '../../compile/compile.js';
 import type { SourceNode } from '../../compile/manifest.js';
 import type { WarehouseSession } from '../adapter.js';
 import type { RelationCatalog } from '../catalog.js';
 import { buildAndSwap } from '../materialize/swap.js';
+import { loadFile } from './file.js';
 import { generateTable } from './generator.js';
 
 export interface SourceContext {
@@ -56,20 +56,6 @@ async function loadGenerated(session: WarehouseSession, node: SourceNode, contex
   });
   const injected = [...table.injected].map(([name, count]) => `${count} ${name}`).join(', ');
   return { rows, action: injected ? `generated, injected ${injected}` : 'generated' };
-}
-
-const readers = { csv: 'read_csv', ndjson: 'read_json', parquet: 'read_parquet' } as const;
-
-async function loadFile(session: WarehouseSession, node: SourceNode, context: SourceContext): Promise<SourceOutcome> {
-  const spec = node.loader.file!;
-  const path = isAbsolute(spec.path) ? spec.path : resolve(context.projectRoot, spec.path);
-  const format = spec.format ?? (/\.parquet$/i.test(path) ? 'parquet' : /\.(nd)?jsonl?$/i.test(path) ? 'ndjson' : 'csv');
-  const options = Object.entries({ ...(format === 'ndjson' ? { format: 'newline_delimited' } : {}), ...(spec.options ?? {}) })
-    .map(([key, value]) => `, ${key} = ${typeof value === 'string' ? `'${value.replace(/'/g, "''")}'` : String(value)}`)
-    .join('');
-  const sql = `SELECT * FROM ${readers[format]}('${path.replace(/'/g, "''")}'${options})`;
-  const rows = await buildAndSwap(session, context.catalog, node.relation, (staging) => session.create('table', staging, sql, { replace: true }));
-  return { rows, action: `${format} ${spec.path}` };
 }
 
 async function useExisting(session: WarehouseSession, node: SourceNode, catalog: RelationCatalog, action: string, missing: string): Promise<SourceOutcome> {
