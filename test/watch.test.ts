@@ -29,7 +29,7 @@ async function startWatching(dir: string, extra: Partial<WatchOptions> = {}) {
   const done = watchProject({ projectDir: dir, verb: 'build', env: {}, signal: stop.signal, debounce: 150, onCycle: (c) => cycles.push(c), onReady: ready, ...extra });
   await listening;
   const next = async (count: number) => {
-    const until = performance.now() + 15_000;
+    const until = performance.now() + 150_000; // only keeps a broken watcher from outliving the test timeout
     while (cycles.length < count && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
     return cycles[count - 1]!;
   };
@@ -37,7 +37,7 @@ async function startWatching(dir: string, extra: Partial<WatchOptions> = {}) {
   return { cycles, next, names, done };
 }
 
-/** Runs the CLI in `dir` and collects what it prints; `waitFor` polls for a pattern for up to 20 s. */
+/** Runs the CLI in `dir` and collects what it prints; `waitFor` polls for a pattern (bounded only to end before the test timeout). */
 function startCli(dir: string, args: string[]) {
   const child = spawn(process.execPath, [cli, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' } });
   const output = { stdout: '', stderr: '' };
@@ -45,7 +45,7 @@ function startCli(dir: string, args: string[]) {
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const waitFor = async (pattern: RegExp, stream: keyof typeof output) => {
-    const until = performance.now() + 20_000;
+    const until = performance.now() + 150_000;
     while (!pattern.test(output[stream]) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
     return pattern.exec(output[stream]);
   };
