@@ -1,6 +1,5 @@
 import type { Manifest } from '../compile/manifest.js';
 import { quoteRelation } from '../compile/relation.js';
-import { jsonRow } from '../core/json.js';
 import { Bm25 } from './bm25.js';
 import type { CatalogSearch } from './retrieval.js';
 import type { Sandbox } from './sandbox.js';
@@ -17,15 +16,16 @@ const PICKABLE_BUILTINS: Record<string, string> = {
 
 /**
  * Answers without an LLM: the question is matched (BM25) against the tools' names,
- * descriptions and keywords; the best tool whose arguments can be read from the question runs.
- * When no tool fits, the closest table in the catalog is shown instead.
+ * descriptions, keywords and what they read (tables, the ML model); the best tool whose
+ * arguments can be read from the question runs. When no tool fits, the closest table in the
+ * catalog is shown instead.
  */
 export async function answerWithoutLlm(
   question: string,
   context: { manifest: Manifest; toolbox: Toolbox; catalog: CatalogSearch; sandbox: () => Promise<Sandbox>; rows: number },
 ): Promise<{ text: string; calls: ToolCall[] }> {
   const candidates = context.toolbox.definitions.filter((d) => d.builtin === null || d.builtin === 'ml_predict' || d.builtin in PICKABLE_BUILTINS);
-  const ranking = new Bm25(candidates, (d) => `${d.name.replace(/_/g, ' ')} ${d.description} ${d.keywords.join(' ')} ${d.keywords.join(' ')} ${PICKABLE_BUILTINS[d.builtin ?? ''] ?? ''}`);
+  const ranking = new Bm25(candidates, (d) => [d.name, d.description, ...d.keywords, ...d.keywords, ...d.reads, PICKABLE_BUILTINS[d.builtin ?? ''] ?? ''].join(' '));
   for (const { item: tool } of ranking.search(question, candidates.length)) {
     const args = argumentsFrom(question, tool, context.manifest);
     if (!args) continue;
@@ -49,7 +49,7 @@ export async function answerWithoutLlm(
     ok: true,
     error: null,
     columns: rows.columns,
-    rows: rows.rows.map(jsonRow),
+    rows: rows.rows,
     truncated: rows.truncated,
     sql,
     params: {},
@@ -86,10 +86,19 @@ function valueFor(name: string, property: Property, lower: string, question: str
     return numberAfter(name.replace(/_id$/, '').replace(/_/g, ' ') + '|user|shopper|customer') ?? undefined;
   }
   let found: string | undefined;
-  if (/hour/.test(name)) found = /\b(\d+)\s*(?:h\b|hours?\b)/.exec(lower)?.[1];
+  if (/day/.test(name)) found = daysAgo(lower);
+  else if (/hour/.test(name)) found = /\b(\d+)\s*(?:h\b|hours?\b)/.exec(lower)?.[1];
   else if (/limit|top|count|^n$/.test(name)) found = numberAfter('top|first|best|limit') ?? /\b(\d+)\s+(?:products?|users?|shoppers?|rows?)\b/.exec(lower)?.[1];
   else if (required) found = numberAfter(name.replace(/_id$/, '').replace(/_/g, ' ') + '|user|shopper|customer') ?? (lower.match(/\b\d+\b/g)?.length === 1 ? lower.match(/\b\d+\b/)![0] : undefined);
   return found === undefined ? undefined : Number(found);
+}
+
+/** Which day a question means, counted back from the latest: today 0, yesterday 1, "3 days ago" 3. */
+function daysAgo(lower: string): string | undefined {
+  if (/\bday before yesterday\b/.test(lower)) return '2';
+  if (/\byesterday\b/.test(lower)) return '1';
+  if (/\btoday\b/.test(lower)) return '0';
+  return /\b(\d+)\s+days?\s+ago\b/.exec(lower)?.[1];
 }
 
 /** The result in words: its first row spelled out (tools list what matters most first); the table follows. */
