@@ -429,6 +429,9 @@ describe('agent declarations', () => {
     expect(diagnosticsOf('agents:\n  - name: helper\n    tools: [run_sql]\n    limits: { timeout: soon }\n')).toEqual([
       'agents/a.yml:4:24 — at agents[0].limits.timeout: "soon" is not a duration such as 500ms, 10s or 1m',
     ]);
+    expect(diagnosticsOf('agents:\n  - name: helper\n    tools: [run_sql]\n    limits: { bytes: lots }\n')).toEqual([
+      'agents/a.yml:4:22 — at agents[0].limits.bytes: "lots" is not a size such as 500KB or 10MB (1MB = 1000KB)',
+    ]);
   });
 });
 
