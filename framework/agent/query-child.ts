@@ -12,8 +12,9 @@ let database: { warehouse: Warehouse; session: WarehouseSession } | null = null;
 process.on('message', (request: QueryRequest) => {
   void answer(request).then((reply) => process.send!(reply));
 });
-// The agent's process went away: nobody is left to ask.
-process.on('disconnect', () => process.exit(0));
+// The agent's process went away, so nobody is left to answer. Exiting would wait for a query
+// DuckDB is running (Node joins its thread pool on exit); the database is only read.
+process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 
 async function answer(request: QueryRequest): Promise<QueryReply> {
   try {

@@ -24,8 +24,8 @@ export class QueryProcess {
   private readonly exited: Promise<void>;
   private queue: Promise<unknown> = Promise.resolve();
   private waiting: ((reply: QueryReply) => void) | null = null;
-  /** Why the process ended, once it has. */
-  private ended: string | null = null;
+  /** How requests are answered once the process has ended. */
+  private ended: QueryReply | null = null;
   private stderr = '';
 
   constructor(heapMb: number) {
@@ -37,13 +37,14 @@ export class QueryProcess {
     });
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr = (this.stderr + text).slice(-4_000)));
     this.child.on('message', (reply: QueryReply) => this.settle(reply));
-    this.child.on('error', (error) => this.end(`the query process failed: ${error.message}`));
+    this.child.on('error', (error) => this.end(failed(`the query process failed: ${error.message}`)));
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => {
+        const said = this.stderr.trim().split('\n').at(-1);
         this.end(
           /heap out of memory/i.test(this.stderr)
-            ? 'the result needs more memory than a query may use; select fewer or smaller values'
-            : `the query process stopped (${signal ?? `exit code ${code}`})${this.stderr.trim() ? `: ${this.stderr.trim().split('\n').at(-1)}` : ''}`,
+            ? { kind: 'rejected', message: 'the result needs more memory than a query may use; select fewer or smaller values' }
+            : failed(`the query process stopped (${signal ?? `exit code ${code}`})${said ? `: ${said}` : ''}`),
         );
         resolve();
       }),
@@ -89,7 +90,7 @@ export class QueryProcess {
 
   private request(message: QueryRequest, timeoutMs: number | null): Promise<QueryReply> {
     const send = async (): Promise<QueryReply> => {
-      if (this.ended) return { kind: 'rejected', message: this.ended };
+      if (this.ended) return this.ended;
       const reply = new Promise<QueryReply>((settle) => (this.waiting = settle));
       this.child.send(message);
       const timer = timeoutMs === null ? null : setTimeout(() => this.kill(QueryRejected.timeLimit(timeoutMs).message), timeoutMs + GRACE_MS);
@@ -110,17 +111,20 @@ export class QueryProcess {
     waiting?.(reply);
   }
 
-  private end(reason: string): void {
+  private end(reply: QueryReply): void {
     if (this.ended) return;
-    this.ended = reason;
-    this.settle({ kind: 'rejected', message: reason });
+    this.ended = reply;
+    this.settle(reply);
   }
 
+  /** Kills the process; the request it runs, and any after, are refused for `reason`. */
   private kill(reason: string): void {
-    this.end(reason);
+    this.end({ kind: 'rejected', message: reason });
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }
+
+const failed = (message: string): QueryReply => ({ kind: 'failed', code: 'QUERY_FAILED', message, hint: null });
 
 function expect<K extends QueryReply['kind']>(reply: QueryReply, kind: K): Extract<QueryReply, { kind: K }> {
   if (reply.kind === kind) return reply as Extract<QueryReply, { kind: K }>;
