@@ -246,6 +246,20 @@ describe('without an LLM', () => {
     expect(answer.calls[0]!.tables).toEqual(['staging.stg_events_rejected']);
     expect(answer.calls[0]!.rows.length).toBeGreaterThan(0);
   });
+
+  it('says why the closest table cannot be shown instead of failing the question', async () => {
+    const project = writeProject({
+      'plat_project.yml': 'name: archive\n',
+      'models/payloads.sql': "{{config materialized=\"table\"}}select 1 as id, repeat('x', 5000) as payload",
+      'models/payloads.yml': 'models:\n  - name: payloads\n    description: Archived message payloads.\n',
+      'agents/a.yml': 'agents:\n  - name: archivist\n    tools: [list_models]\n    limits: { bytes: 1KB }\n',
+    });
+    const archive = compileProject(readProjectFiles(project), { env: {} }).manifest;
+    await build(archive, { env: {} });
+    const answer = await new Agent(archive, { chatModel: null, embeddings: null }).ask('archived message payloads');
+    expect(answer.calls[0]).toMatchObject({ ok: false, tables: ['main.payloads'], error: 'the first row alone is larger than the 1 KB result limit (column "payload"); select less of it, or an aggregate' });
+    expect(answer.answer).toContain('No tool fits; the closest table is main.payloads (Archived message payloads). Its rows could not be shown: the first row alone is larger');
+  });
 });
 
 describe('safety', () => {

@@ -1,5 +1,6 @@
 import type { Manifest } from '../compile/manifest.js';
 import { quoteRelation } from '../compile/relation.js';
+import { QueryRejected } from '../run/adapter.js';
 import { Bm25 } from './bm25.js';
 import type { CatalogSearch } from './retrieval.js';
 import type { Sandbox } from './sandbox.js';
@@ -42,21 +43,27 @@ export async function answerWithoutLlm(
   }
   const node = Object.values(context.manifest.nodes).find((n) => 'relation' in n && `${n.relation.schema}.${n.relation.name}` === table.relation)!;
   const sql = `SELECT * FROM ${quoteRelation((node as { relation: { schema: string; name: string } }).relation)} LIMIT ${Math.min(10, context.rows)}`;
-  const rows = await (await context.sandbox()).run(sql, {}, { rows: 10, timeoutMs: 5_000 });
+  const closest = `No tool fits; the closest table is ${table.relation} (${table.description.replace(/\.$/, '')}).`;
   const call: ToolCall = {
     tool: 'search_catalog',
     args: { query: question },
     ok: true,
     error: null,
-    columns: rows.columns,
-    rows: rows.rows,
-    truncated: rows.truncated,
+    columns: [],
+    rows: [],
+    truncated: null,
     sql,
     params: {},
     tables: [table.relation!],
     details: { matches: found.hits.map((h) => `${h.kind} ${h.name}`), method: found.method },
   };
-  return { text: `No tool fits; the closest table is ${table.relation} (${table.description.replace(/\.$/, '')}). Its first rows:`, calls: [call] };
+  try {
+    const rows = await (await context.sandbox()).run(sql, {}, { rows: 10, timeoutMs: 5_000 });
+    return { text: `${closest} Its first rows:`, calls: [{ ...call, columns: rows.columns, rows: rows.rows, truncated: rows.truncated }] };
+  } catch (error) {
+    if (!(error instanceof QueryRejected)) throw error;
+    return { text: `${closest} Its rows could not be shown: ${error.message}`, calls: [{ ...call, ok: false, error: error.message }] };
+  }
 }
 
 /** A tool's arguments as far as the question gives them; null when a required one is missing. */
