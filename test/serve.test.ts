@@ -74,6 +74,7 @@ describe('plat serve answers only its own pages', () => {
     );
     expect((await send(server.url, { method: 'POST', path: '/v1/tools/total_revenue', headers: json, body: '{"hours": 1e400}' })).body.error.message).toBe('invalid arguments for total_revenue: hours must be a finite number');
     expect((await send(server.url, { method: 'POST', path: '/v1/tools/purchase_propensity', headers: json, body: '{"user_id": 123456789012345678901234567890}' })).status).toBe(400);
+    expect((await send(server.url, { method: 'POST', path: '/v1/tools/run%E0%A4%A', headers: json, body: '{}' })).body).toEqual({ error: { status: 400, message: 'the tool name run%E0%A4%A is not valid percent-encoding' } });
   });
 
   it('refuses a result larger than the byte limit', async () => {

@@ -92,7 +92,7 @@ async function handle(agent: Agent, request: IncomingMessage, options: { ollamaU
   const tool = /^\/v1\/tools\/([^/]+)$/.exec(path);
   if (tool) {
     only('POST');
-    const name = decodeURIComponent(tool[1]!);
+    const name = decoded(tool[1]!);
     if (!agent.tools().some((t) => t.name === name)) throw new HttpError(404, `no tool "${name}"; GET /v1/tools lists them`);
     const call = await agent.callTool(name, await jsonBody(request));
     if (!call.ok) throw new HttpError(400, call.error ?? 'the tool call failed');
@@ -106,6 +106,14 @@ async function handle(agent: Agent, request: IncomingMessage, options: { ollamaU
     return { status: 200, body: await agent.ask(body.question, history) };
   }
   throw new HttpError(404, `nothing at ${method} ${path}; see GET /health, GET /v1/tools, POST /v1/tools/:name, POST /v1/ask`);
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `the tool name ${segment} is not valid percent-encoding`);
+  }
 }
 
 /** Compared as digests, in constant time, so the time taken tells nothing about the token. */
