@@ -156,7 +156,7 @@ describe('plat serve with a query running', () => {
 });
 
 describe('plat docs serve answers only its own pages', () => {
-  it('refuses another Host or Origin (403)', async () => {
+  it('refuses another Host or Origin (403), and survives a malformed path', async () => {
     const site = writeProject({ 'docs/index.html': '<!doctype html><title>docs</title>' });
     const server = await serveDocs(join(site, 'docs'), 0);
     try {
@@ -164,6 +164,9 @@ describe('plat docs serve answers only its own pages', () => {
       expect(await send(server.url, { path: '/' })).toMatchObject({ status: 200, body: '<!doctype html><title>docs</title>' });
       expect(await send(server.url, { path: '/', headers: { host: `attacker.example:${port}` } })).toMatchObject({ status: 403, body: expect.stringMatching(/^requests must be addressed to this server/) });
       expect(await send(server.url, { path: '/__plat/events', headers: { origin: 'https://attacker.example' } })).toMatchObject({ status: 403, body: 'requests from other sites are refused (Origin https://attacker.example)' });
+      // A malformed path is answered, and the server goes on.
+      expect(await send(server.url, { path: '/%E0%A4%A' })).toMatchObject({ status: 400, body: 'the path is not valid percent-encoding' });
+      expect((await send(server.url, { path: '/' })).status).toBe(200);
     } finally {
       await server.close();
     }

@@ -22,7 +22,14 @@ export async function serveDocs(dir: string, port: number): Promise<{ url: strin
       response.writeHead(403, { 'content-type': 'text/plain' }).end(refused);
       return;
     }
-    const path = decodeURIComponent((request.url ?? '/').split('?')[0]!);
+    let path: string;
+    try {
+      path = decodeURIComponent((request.url ?? '/').split('?')[0]!);
+    } catch {
+      // A malformed path would otherwise throw out of the handler and end the server.
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('the path is not valid percent-encoding');
+      return;
+    }
     if (path === '/__plat/events') {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       response.write(': connected\n\n');
