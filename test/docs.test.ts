@@ -73,7 +73,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
       const x = (id: string) => graph.getNodeAttribute(id, 'x');
       return { order: graph.order, names: graph.mapNodes((_: string, a: { label: string }) => a.label), leftToRight: x('source.ecommerce.ecommerce.events') < x('model.ecommerce.stg_events') && x('model.ecommerce.stg_events') < x('model.ecommerce.revenue_per_hour') };
     });
-    expect(graph.order).toBe(54);
+    expect(graph.order).toBe(56);
     expect(graph.names).toEqual(expect.arrayContaining(['ecommerce.events', 'stg_events', 'revenue_per_hour', 'user_features', 'purchase_propensity', 'predictions_purchase_propensity', 'total_revenue']));
     expect(graph.leftToRight).toBe(true);
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
@@ -100,11 +100,11 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'user_features');
     await page.fill('#filter', '+revenue_per_hour');
     await page.press('#filter', 'Enter');
-    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('5 of 54 nodes');
-    expect(await page.evaluate(() => (window as any).platDocs.hidden().size)).toBe(49);
+    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('5 of 56 nodes');
+    expect(await page.evaluate(() => (window as any).platDocs.hidden().size)).toBe(51);
     await page.fill('#filter', 'tag:marts,resource_type:model');
     await page.press('#filter', 'Enter');
-    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('4 of 54 nodes');
+    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('4 of 56 nodes');
     await page.fill('#filter', '');
     await page.press('#filter', 'Enter');
   });

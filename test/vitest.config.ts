@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     dir: 'test',
     globalSetup: ['test/setup/kafka.ts', 'test/setup/chromium.ts'],
+    // Worker threads started by the framework (the agent's query threads) load TypeScript sources.
+    execArgv: ['--import', join(import.meta.dirname, 'setup/typescript.mjs')],
     testTimeout: 180_000,
     hookTimeout: 300_000,
   },

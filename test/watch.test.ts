@@ -344,6 +344,7 @@ describe('watch mode on the example project', () => {
     const macro = await next(3);
     expect(macro.changed.map((id) => id.split('.').pop()).sort()).toEqual(['conversion_rate', 'int_hourly_event_counts']);
     expect(names(macro).filter((n) => !/^(not_null|unique|range|row_count)_/.test(n))).toEqual([
+      'active_users_by_hour',
       'active_users_per_hour',
       'conversion_rate',
       'conversion_rate_counts_shoppers_not_events',

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { BUILTIN_TOOLS } from '../compile/agents.js';
@@ -5,9 +6,11 @@ import type { AgentSettings, Manifest } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { Registry } from '../ml/registry.js';
+import { databasePath, displayPath } from '../run/run.js';
 import { answerWithoutLlm } from './fallback.js';
 import { ollamaChat, ollamaEmbeddings, ollamaUrl, probeOllama } from './llm.js';
 import { askWithTools } from './loop.js';
+import { QueryProcesses } from './query-processes.js';
 import { CatalogSearch, type EmbeddingsLike } from './retrieval.js';
 import { Sandbox } from './sandbox.js';
 import { Toolbox, toolDefinitions, type ToolCall, type ToolDefinition } from './tools.js';
@@ -47,6 +50,7 @@ export interface Exchange {
 export class Agent {
   readonly settings: AgentSettings;
   private readonly url: string;
+  private readonly processes: QueryProcesses;
 
   constructor(
     private readonly manifest: Manifest,
@@ -54,6 +58,19 @@ export class Agent {
   ) {
     this.settings = chooseAgent(manifest, options.agent);
     this.url = ollamaUrl(options.env ?? process.env);
+    // A query process's heap holds the rows being turned into JSON, several times their size.
+    this.processes = new QueryProcesses(128 + Math.ceil((16 * this.settings.limits.bytes) / 1e6));
+  }
+
+  /** Stops running queries and the processes that run them; the agent may still be asked after. */
+  close(): Promise<void> {
+    return this.processes.close();
+  }
+
+  /** The project database the agent queries, and whether it exists yet. */
+  database(): { path: string; displayPath: string; exists: boolean } {
+    const path = databasePath(this.manifest);
+    return { path, displayPath: displayPath(this.manifest), exists: existsSync(path) };
   }
 
   tools(): ToolDefinition[] {
@@ -125,14 +142,14 @@ export class Agent {
   /** A toolbox whose database connection opens on first use and closes when `work` ends. */
   private async session<T>(embeddings: EmbeddingsLike | null, work: (toolbox: Toolbox, context: { catalog: CatalogSearch; sandbox: () => Promise<Sandbox> }) => Promise<T>): Promise<T> {
     const state: { opened: Promise<Sandbox> | null } = { opened: null };
-    const sandbox = () => (state.opened ??= Sandbox.open(this.manifest));
+    const sandbox = () => (state.opened ??= Sandbox.open(this.manifest, this.processes, this.settings.limits.bytes));
     const catalog = new CatalogSearch(this.manifest, embeddings ? { model: this.settings.model.embeddings, client: embeddings } : null);
     const registry = Registry.forProject(this.manifest.project.root);
     const toolbox = new Toolbox({ manifest: this.manifest, agent: this.settings, sandbox, registry, catalog, now: this.options.now ?? (() => new Date()) });
     try {
       return await work(toolbox, { catalog, sandbox });
     } finally {
-      if (state.opened) (await state.opened.catch(() => null))?.close();
+      if (state.opened) await (await state.opened.catch(() => null))?.close();
     }
   }
 }
@@ -163,7 +180,7 @@ function chooseAgent(manifest: Manifest, name: string | undefined): AgentSetting
     model: { name: 'mistral', temperature: 0, embeddings: 'nomic-embed-text' },
     systemPrompt: `You are a data analyst for the ${manifest.project.name} project. Find tables with list_models and describe_model, then answer with run_sql. Use numbers from results only.`,
     tools: Object.keys(BUILTIN_TOOLS).map((tool) => ({ name: tool, node: null, builtin: tool as AgentSettings['tools'][number]['builtin'] })),
-    limits: { rows: 200, timeoutMs: 10_000, steps: 8 },
+    limits: { rows: 200, timeoutMs: 10_000, bytes: 10_000_000, steps: 8 },
   };
 }
 

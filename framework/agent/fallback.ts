@@ -1,6 +1,6 @@
 import type { Manifest } from '../compile/manifest.js';
 import { quoteRelation } from '../compile/relation.js';
-import { jsonRow } from '../core/json.js';
+import { QueryRejected } from '../run/adapter.js';
 import { Bm25 } from './bm25.js';
 import type { CatalogSearch } from './retrieval.js';
 import type { Sandbox } from './sandbox.js';
@@ -17,15 +17,16 @@ const PICKABLE_BUILTINS: Record<string, string> = {
 
 /**
  * Answers without an LLM: the question is matched (BM25) against the tools' names,
- * descriptions and keywords; the best tool whose arguments can be read from the question runs.
- * When no tool fits, the closest table in the catalog is shown instead.
+ * descriptions, keywords and what they read (tables, the ML model); the best tool whose
+ * arguments can be read from the question runs. When no tool fits, the closest table in the
+ * catalog is shown instead.
  */
 export async function answerWithoutLlm(
   question: string,
   context: { manifest: Manifest; toolbox: Toolbox; catalog: CatalogSearch; sandbox: () => Promise<Sandbox>; rows: number },
 ): Promise<{ text: string; calls: ToolCall[] }> {
   const candidates = context.toolbox.definitions.filter((d) => d.builtin === null || d.builtin === 'ml_predict' || d.builtin in PICKABLE_BUILTINS);
-  const ranking = new Bm25(candidates, (d) => `${d.name.replace(/_/g, ' ')} ${d.description} ${d.keywords.join(' ')} ${d.keywords.join(' ')} ${PICKABLE_BUILTINS[d.builtin ?? ''] ?? ''}`);
+  const ranking = new Bm25(candidates, (d) => [d.name, d.description, ...d.keywords, ...d.keywords, ...d.reads, PICKABLE_BUILTINS[d.builtin ?? ''] ?? ''].join(' '));
   for (const { item: tool } of ranking.search(question, candidates.length)) {
     const args = argumentsFrom(question, tool, context.manifest);
     if (!args) continue;
@@ -42,21 +43,27 @@ export async function answerWithoutLlm(
   }
   const node = Object.values(context.manifest.nodes).find((n) => 'relation' in n && `${n.relation.schema}.${n.relation.name}` === table.relation)!;
   const sql = `SELECT * FROM ${quoteRelation((node as { relation: { schema: string; name: string } }).relation)} LIMIT ${Math.min(10, context.rows)}`;
-  const rows = await (await context.sandbox()).run(sql, {}, { rows: 10, timeoutMs: 5_000 });
+  const closest = `No tool fits; the closest table is ${table.relation} (${table.description.replace(/\.$/, '')}).`;
   const call: ToolCall = {
     tool: 'search_catalog',
     args: { query: question },
     ok: true,
     error: null,
-    columns: rows.columns,
-    rows: rows.rows.map(jsonRow),
-    truncated: rows.truncated,
+    columns: [],
+    rows: [],
+    truncated: null,
     sql,
     params: {},
     tables: [table.relation!],
     details: { matches: found.hits.map((h) => `${h.kind} ${h.name}`), method: found.method },
   };
-  return { text: `No tool fits; the closest table is ${table.relation} (${table.description.replace(/\.$/, '')}). Its first rows:`, calls: [call] };
+  try {
+    const rows = await (await context.sandbox()).run(sql, {}, { rows: 10, timeoutMs: 5_000 });
+    return { text: `${closest} Its first rows:`, calls: [{ ...call, columns: rows.columns, rows: rows.rows, truncated: rows.truncated }] };
+  } catch (error) {
+    if (!(error instanceof QueryRejected)) throw error;
+    return { text: `${closest} Its rows could not be shown: ${error.message}`, calls: [{ ...call, ok: false, error: error.message }] };
+  }
 }
 
 /** A tool's arguments as far as the question gives them; null when a required one is missing. */
@@ -86,10 +93,19 @@ function valueFor(name: string, property: Property, lower: string, question: str
     return numberAfter(name.replace(/_id$/, '').replace(/_/g, ' ') + '|user|shopper|customer') ?? undefined;
   }
   let found: string | undefined;
-  if (/hour/.test(name)) found = /\b(\d+)\s*(?:h\b|hours?\b)/.exec(lower)?.[1];
+  if (/day/.test(name)) found = daysAgo(lower);
+  else if (/hour/.test(name)) found = /\b(\d+)\s*(?:h\b|hours?\b)/.exec(lower)?.[1];
   else if (/limit|top|count|^n$/.test(name)) found = numberAfter('top|first|best|limit') ?? /\b(\d+)\s+(?:products?|users?|shoppers?|rows?)\b/.exec(lower)?.[1];
   else if (required) found = numberAfter(name.replace(/_id$/, '').replace(/_/g, ' ') + '|user|shopper|customer') ?? (lower.match(/\b\d+\b/g)?.length === 1 ? lower.match(/\b\d+\b/)![0] : undefined);
   return found === undefined ? undefined : Number(found);
+}
+
+/** Which day a question means, counted back from the latest: today 0, yesterday 1, "3 days ago" 3. */
+function daysAgo(lower: string): string | undefined {
+  if (/\bday before yesterday\b/.test(lower)) return '2';
+  if (/\byesterday\b/.test(lower)) return '1';
+  if (/\btoday\b/.test(lower)) return '0';
+  return /\b(\d+)\s+days?\s+ago\b/.exec(lower)?.[1];
 }
 
 /** The result in words: its first row spelled out (tools list what matters most first); the table follows. */

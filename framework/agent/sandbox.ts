@@ -1,34 +1,62 @@
 import { existsSync } from 'node:fs';
 import type { Manifest } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
-import type { GuardedResult, Warehouse, WarehouseSession } from '../run/adapter.js';
-import { openDuckDB } from '../run/duckdb/warehouse.js';
+import type { GuardedResult } from '../run/adapter.js';
 import { databasePath, displayPath } from '../run/run.js';
+import type { QueryProcess, QueryProcesses } from './query-processes.js';
 
 /**
- * Where every agent query runs: the project database opened read-only with file, network and
- * extension access off, one SELECT at a time under row and time limits. It is opened per
- * question and closed after, so `plat build` can write between questions.
+ * Where every agent query runs: in a query process, on the project database opened read-only
+ * with file, network and extension access off, one SELECT at a time under row, byte and time
+ * limits. It is opened per question and closed after, so `plat build` can write between
+ * questions.
  */
 export class Sandbox {
+  private process: Promise<QueryProcess> | null = null;
+
   private constructor(
-    private readonly warehouse: Warehouse,
-    private readonly session: WarehouseSession,
+    private readonly database: { path: string; displayPath: string },
+    private readonly processes: QueryProcesses,
+    private readonly bytes: number,
   ) {}
 
-  static async open(manifest: Manifest): Promise<Sandbox> {
+  static async open(manifest: Manifest, processes: QueryProcesses, bytes: number): Promise<Sandbox> {
     const path = databasePath(manifest);
     if (!existsSync(path)) throw new PlatError('DATABASE_OPEN', `no database at ${displayPath(manifest)}`, 'run `plat build` first to create it');
-    const warehouse = await openDuckDB(path, { sandboxed: true, displayPath: displayPath(manifest) });
-    return new Sandbox(warehouse, await warehouse.session());
+    const sandbox = new Sandbox({ path, displayPath: displayPath(manifest) }, processes, bytes);
+    await sandbox.connected();
+    return sandbox;
   }
 
-  run(sql: string, params: Record<string, unknown>, limits: { rows: number; timeoutMs: number }): Promise<GuardedResult> {
-    return this.session.guardedQuery(sql, params, limits);
+  async run(sql: string, params: Record<string, unknown>, limits: { rows: number; timeoutMs: number }): Promise<GuardedResult> {
+    return (await this.connected()).query(sql, params, { ...limits, bytes: this.bytes });
   }
 
-  close(): void {
-    this.session.close();
-    this.warehouse.close();
+  async close(): Promise<void> {
+    const current = await this.process?.catch(() => null);
+    this.process = null;
+    if (!current) return;
+    if (current.alive) await current.closeDatabase().catch(() => current.stop());
+    this.processes.release(current);
+  }
+
+  /** A process with the database open: a new one after a query's process was killed. */
+  private async connected(): Promise<QueryProcess> {
+    const current = await this.process?.catch(() => null);
+    if (current?.alive) return current;
+    if (current) this.processes.release(current);
+    this.process = this.openInProcess();
+    return this.process;
+  }
+
+  private async openInProcess(): Promise<QueryProcess> {
+    const child = this.processes.acquire();
+    try {
+      await child.open(this.database.path, this.database.displayPath);
+      return child;
+    } catch (error) {
+      this.processes.release(child);
+      throw error;
+    }
   }
 }

@@ -19,6 +19,8 @@ export interface ToolDefinition {
   parameters: Record<string, unknown>;
   keywords: string[];
   builtin: string | null;
+  /** What it answers from: the tables its SQL reads, or the ML model that predicts. */
+  reads: string[];
 }
 
 /** One tool call and its outcome; user errors are results (ok: false), never exceptions. */
@@ -29,7 +31,8 @@ export interface ToolCall {
   error: string | null;
   columns: string[];
   rows: Record<string, JsonValue>[];
-  truncated: boolean;
+  /** Which limit cut the rows short, if one did. */
+  truncated: 'rows' | 'bytes' | null;
   /** The SQL that ran, with its bound parameters. */
   sql: string | null;
   params: Record<string, unknown> | null;
@@ -71,6 +74,8 @@ export class Toolbox {
       const reasons = (validate.errors ?? []).map((e) => `${e.instancePath ? `${e.instancePath.slice(1)} ` : ''}${e.message}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`);
       return failed(`invalid arguments for ${name}: ${reasons.join('; ')}`);
     }
+    const unusable = unusableNumbers(args);
+    if (unusable.length > 0) return failed(`invalid arguments for ${name}: ${unusable.join('; ')}`);
     try {
       return await this.execute(definition, args);
     } catch (error) {
@@ -84,7 +89,7 @@ export class Toolbox {
     const args = { sql };
     try {
       const query = await (await this.context.sandbox()).run(sql, {}, { rows: this.context.agent.limits.rows, timeoutMs: this.context.agent.limits.timeoutMs });
-      return { ...emptyCall('sql', args), columns: query.columns, rows: query.rows.map(jsonRow), truncated: query.truncated, sql, params: {}, tables: tablesIn(sql, this.context.manifest) };
+      return { ...emptyCall('sql', args), columns: query.columns, rows: query.rows, truncated: query.truncated, sql, params: {}, tables: tablesIn(sql, this.context.manifest) };
     } catch (error) {
       if (error instanceof QueryRejected) return { ...emptyCall('sql', args), ok: false, error: error.message };
       throw error;
@@ -105,7 +110,7 @@ export class Toolbox {
     const result = (query: GuardedResult, extra: Partial<ToolCall>): ToolCall => ({
       ...emptyCall(definition.name, args),
       columns: query.columns,
-      rows: query.rows.map(jsonRow),
+      rows: query.rows,
       truncated: query.truncated,
       ...extra,
     });
@@ -152,23 +157,39 @@ export class Toolbox {
     if (query.rows.length === 0) return { ...result(query, { sql, params, tables }), details: { note: `no ${entity} ${String(args[entity])} among the ${featureSet.name} features` } };
     const row = query.rows[0]!;
     const prediction = predictOne(version, row as Record<string, number | string | boolean | null>);
-    const scored = { [entity]: jsonRow(row)[entity] ?? null, probability: Math.round(prediction.probability * 10_000) / 10_000, predicted_class: prediction.predicted_class, model_version: version.version };
+    const scored = { [entity]: row[entity] ?? null, probability: Math.round(prediction.probability * 10_000) / 10_000, predicted_class: prediction.predicted_class, model_version: version.version };
     const features = jsonRow(Object.fromEntries(version.features.map((f) => [f.name, row[f.name]])));
-    return result({ columns: Object.keys(scored), rows: [scored], truncated: false }, { sql, params, tables, details: { model, features } });
+    return result({ columns: Object.keys(scored), rows: [scored], truncated: null }, { sql, params, tables, details: { model, features } });
   }
 }
 
 export function toolDefinitions(manifest: Manifest, agent: AgentSettings): ToolDefinition[] {
   return agent.tools.map((tool) => {
     const node = tool.node ? (manifest.nodes[tool.node] as AgentToolNode) : null;
-    if (node) return { name: node.name, description: node.description, parameters: node.parameters, keywords: node.keywords, builtin: node.builtin };
+    if (node) {
+      const reads = node.predict ? [node.predict.model] : node.reads.map((r) => r.name);
+      return { name: node.name, description: node.description, parameters: node.parameters, keywords: node.keywords, builtin: node.builtin, reads };
+    }
     const builtin = BUILTIN_TOOLS[tool.builtin as keyof typeof BUILTIN_TOOLS];
-    return { name: tool.name, description: builtin.description, parameters: builtin.parameters, keywords: [], builtin: tool.builtin };
+    return { name: tool.name, description: builtin.description, parameters: builtin.parameters, keywords: [], builtin: tool.builtin, reads: [] };
   });
 }
 
 function emptyCall(tool: string, args: Record<string, unknown>): ToolCall {
-  return { tool, args, ok: true, error: null, columns: [], rows: [], truncated: false, sql: null, params: null, tables: [], details: null };
+  return { tool, args, ok: true, error: null, columns: [], rows: [], truncated: null, sql: null, params: null, tables: [], details: null };
+}
+
+/**
+ * Numbers valid JSON (and JSON Schema) allows but a query cannot take: 1e400 parses as
+ * Infinity, and whole numbers past 2^53 are not what was written, nor fit an integer column.
+ */
+function unusableNumbers(args: Record<string, unknown>): string[] {
+  return Object.entries(args).flatMap(([name, value]) => {
+    if (typeof value !== 'number') return [];
+    if (!Number.isFinite(value)) return [`${name} must be a finite number`];
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) return [`${name} must be between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}, not ${value}`];
+    return [];
+  });
 }
 
 const hintText = (hint: string | null) => (hint ? ` (${hint})` : '');

@@ -44,6 +44,13 @@ const DEFAULT_PROMPT = (project: string) =>
   `You are a data analyst for the ${project} project. Answer with numbers taken from tool results, never invented ones. ` +
   'Prefer the declared tools; use search_catalog and describe_model to find tables, and run_sql only when no tool fits. Be brief.';
 
+/** Sizes as the agents schema lets them be written: 500KB, 10MB. */
+function parseSize(text: string): number {
+  const match = /^(\d+)(B|KB|MB)$/.exec(text);
+  if (!match) throw new Error(`invalid size "${text}"`);
+  return Number(match[1]) * { B: 1, KB: 1_000, MB: 1_000_000 }[match[2] as 'B' | 'KB' | 'MB'];
+}
+
 /** `$name` parameters in SQL, outside string literals and comments. */
 export function sqlParameters(sql: string): string[] {
   const code = sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
@@ -89,7 +96,12 @@ export function compileAgents(spec: ProjectSpec, context: NodeCompileContext, ml
       model: { name: agent.model?.name ?? 'mistral', temperature: agent.model?.temperature ?? 0, embeddings: agent.model?.embeddings ?? 'nomic-embed-text' },
       systemPrompt: agent.system_prompt?.trim() || DEFAULT_PROMPT(context.project),
       tools: resolved,
-      limits: { rows: agent.limits?.rows ?? 200, timeoutMs: agent.limits?.timeout ? parseDuration(agent.limits.timeout) : 10_000, steps: agent.limits?.steps ?? 8 },
+      limits: {
+        rows: agent.limits?.rows ?? 200,
+        timeoutMs: agent.limits?.timeout ? parseDuration(agent.limits.timeout) : 10_000,
+        bytes: agent.limits?.bytes ? parseSize(agent.limits.bytes) : 10_000_000,
+        steps: agent.limits?.steps ?? 8,
+      },
     };
   }
   return { tools, agents };
@@ -135,7 +147,9 @@ function toolNode(
     const rendered = renderModel({ path: tool.origin.file, sql: tool.sql }, context.environment, false, diagnostics, () => ({}));
     if (!rendered) return null;
     const local: typeof diagnostics = [];
-    const dependsOn = linkDependencies(tool.origin.file, rendered, context, local);
+    // Scoring tables (predictions_<model>) may be read like models.
+    const predictions = new Map(ml.filter((n) => n.kind === 'ml_score').map((n) => [n.relation.name, n.uniqueId]));
+    const dependsOn = linkDependencies(tool.origin.file, rendered, context, local, predictions);
     for (const d of local) diagnostics.push({ ...d, ...place(tool.origin, 'sql') });
     const sql = context.linker.link(rendered, null).sql;
     const declared = Object.keys((parameters.properties as Schema | undefined) ?? {});

@@ -203,7 +203,8 @@ export interface AgentSettings {
   systemPrompt: string;
   /** Declared tools (agent_tool ids) and built-ins used as they are (their names). */
   tools: { name: string; node: string | null; builtin: BuiltinTool | null }[];
-  limits: { rows: number; timeoutMs: number; steps: number };
+  /** Per tool call: rows, time and bytes (of the rows as JSON) a result may take; model turns per question. */
+  limits: { rows: number; timeoutMs: number; bytes: number; steps: number };
 }
 
 export type ManifestNode = ModelNode | SourceNode | TestNode | MlTrainNode | MlScoreNode | AgentToolNode;

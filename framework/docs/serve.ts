@@ -1,21 +1,35 @@
 import { createReadStream, existsSync, statSync, watch } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
-import { listenOnLoopback } from '../core/listen.js';
+import { listen, type Listening } from '../core/listen.js';
 
 const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
 
 /**
- * Serves target/docs on 127.0.0.1. Open pages hold a Server-Sent Events stream and reload when
- * data.js is rewritten (plat docs generate, or a rebuild in plat dev).
+ * Serves target/docs on 127.0.0.1, to pages of its own only (see core/listen.ts). Open pages
+ * hold a Server-Sent Events stream and reload when data.js is rewritten (plat docs generate,
+ * or a rebuild in plat dev).
  */
 export async function serveDocs(dir: string, port: number): Promise<{ url: string; close: () => Promise<void>; reload: () => void }> {
   const clients = new Set<ServerResponse>();
   const reload = () => {
     for (const client of clients) client.write('event: reload\ndata: {}\n\n');
   };
+  let listening: Listening | null = null;
   const server = createServer((request, response) => {
-    const path = decodeURIComponent((request.url ?? '/').split('?')[0]!);
+    const refused = listening ? listening.foreign(request) : 'not listening yet';
+    if (refused) {
+      response.writeHead(403, { 'content-type': 'text/plain' }).end(refused);
+      return;
+    }
+    let path: string;
+    try {
+      path = decodeURIComponent((request.url ?? '/').split('?')[0]!);
+    } catch {
+      // A malformed path would otherwise throw out of the handler and end the server.
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('the path is not valid percent-encoding');
+      return;
+    }
     if (path === '/__plat/events') {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       response.write(': connected\n\n');
@@ -37,17 +51,18 @@ export async function serveDocs(dir: string, port: number): Promise<{ url: strin
     if (debounce) clearTimeout(debounce);
     debounce = setTimeout(reload, 150);
   });
-  const listening = await listenOnLoopback(server, port).catch((error: unknown) => {
+  const started = await listen(server, { port }).catch((error: unknown) => {
     watcher.close();
     throw error;
   });
+  listening = started;
   return {
-    url: `${listening.url}/`,
+    url: `${started.url}/`,
     reload,
     close: () => {
       watcher.close();
       for (const client of clients) client.end();
-      return listening.close();
+      return started.close();
     },
   };
 }

@@ -165,7 +165,7 @@ export type AgentSpec = Origin & {
   model?: { name?: string; temperature?: number; embeddings?: string };
   system_prompt?: string;
   tools: string[];
-  limits?: { rows?: number; timeout?: string; steps?: number };
+  limits?: { rows?: number; timeout?: string; bytes?: string; steps?: number };
 };
 
 export type ToolSpec = Origin & {

@@ -3,6 +3,7 @@
  * nothing outside that folder knows which database it talks to.
  */
 import type { Relation } from '../compile/manifest.js';
+import type { JsonValue } from '../core/json.js';
 
 export type Row = Record<string, unknown>;
 export type RelationKind = 'table' | 'view';
@@ -29,13 +30,26 @@ export class QueryRejected extends Error {
     super(message);
     this.name = 'QueryRejected';
   }
+
+  static timeLimit(timeoutMs: number): QueryRejected {
+    return new QueryRejected(`the query ran longer than the ${timeoutMs / 1000}s limit and was stopped`);
+  }
+}
+
+export interface GuardLimits {
+  rows: number;
+  /** Covers running the query, fetching its rows and turning them into JSON. */
+  timeoutMs: number;
+  /** What the rows may hold as JSON; a row that alone holds more is refused. */
+  bytes: number;
 }
 
 export interface GuardedResult {
   columns: string[];
-  rows: Row[];
-  /** More rows existed than the limit allowed. */
-  truncated: boolean;
+  /** JSON values (see core/json.ts jsonRow). */
+  rows: Record<string, JsonValue>[];
+  /** Which limit cut the rows short, if one did. */
+  truncated: 'rows' | 'bytes' | null;
 }
 
 /** One statement's result, as `plat query` prints it. */
@@ -104,9 +118,9 @@ export interface WarehouseSession {
   inspect(sql: string): Promise<{ select: boolean; columns: ColumnInfo[]; parameters: string[] }>;
   /**
    * Runs exactly one SELECT with named parameters bound (never spliced into the text), reading
-   * at most `limit` rows and interrupting it after `timeoutMs`. Anything else is QueryRejected.
+   * rows up to the row and byte limits and stopping it after `timeoutMs`. Anything else is QueryRejected.
    */
-  guardedQuery(sql: string, params: Record<string, unknown>, limits: { rows: number; timeoutMs: number }): Promise<GuardedResult>;
+  guardedQuery(sql: string, params: Record<string, unknown>, limits: GuardLimits): Promise<GuardedResult>;
   close(): void;
 }
 

@@ -8,7 +8,7 @@ import { formatTable, toJson } from '../table.js';
 import { compiled, err, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
 import { untilInterrupted } from './run.js';
 
-type AgentCliOptions = Options & { agent?: string; llm?: boolean; port?: number };
+type AgentCliOptions = Options & { agent?: string; llm?: boolean; port?: number; host?: string };
 
 const agentOptions = [
   projectDir,
@@ -38,7 +38,7 @@ export function renderAnswer(answer: AgentAnswer, write: (line: string) => void)
     if (call.columns.length) {
       write(formatTable(call.columns, call.rows.slice(0, 25)));
       const more = call.rows.length - 25;
-      if (more > 0 || call.truncated) write(pc.dim(`… ${more > 0 ? `${more} more rows` : ''}${call.truncated ? `${more > 0 ? ', ' : ''}cut at the row limit` : ''}`));
+      if (more > 0 || call.truncated) write(pc.dim(`… ${more > 0 ? `${more} more rows` : ''}${call.truncated ? `${more > 0 ? ', ' : ''}cut at the ${call.truncated === 'rows' ? 'row' : 'size'} limit` : ''}`));
     }
     if (call.sql) write(pc.dim(`SQL${call.params && Object.keys(call.params).length ? ` (bound: ${JSON.stringify(call.params)})` : ''}:\n${call.sql.replace(/^/gm, '  ')}`));
   }
@@ -86,9 +86,11 @@ async function session(options: AgentCliOptions): Promise<number> {
 async function serve(options: AgentCliOptions): Promise<number> {
   const agent = openAgent(options);
   if (!agent) return exitCodes.failure;
+  const token = process.env.PLAT_API_TOKEN?.trim() || undefined;
+  const server = await serveAgent(agent, options.port ?? 8181, { ollamaUrl: options.llm === false ? undefined : ollamaUrl(process.env), host: options.host, token });
   const controller = untilInterrupted();
-  const server = await serveAgent(agent, options.port ?? 8181, { ollamaUrl: options.llm === false ? undefined : ollamaUrl(process.env) });
-  out(`${pc.green('serving')} agent ${agent.settings.name} on ${server.url} (GET /health, GET /v1/tools, POST /v1/tools/:name, POST /v1/ask; Ctrl-C stops)`);
+  const auth = token ? '; requests need the PLAT_API_TOKEN bearer token' : '';
+  out(`${pc.green('serving')} agent ${agent.settings.name} on ${server.url} (GET /health, GET /v1/tools, POST /v1/tools/:name, POST /v1/ask${auth}; Ctrl-C stops)`);
   await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
   await server.close();
   return exitCodes.ok;
@@ -109,8 +111,12 @@ export const agentCommands: CommandSpec[] = [
   },
   {
     usage: 'serve',
-    description: 'serve the agent and its tools over HTTP on 127.0.0.1 (JSON API)',
-    options: [...agentOptions, { flags: '--port <n>', description: 'port (default 8181; 0 picks a free one)', default: 8181, parse: (v: string) => Number(v) }],
+    description: 'serve the agent and its tools over HTTP on 127.0.0.1 (JSON API); set PLAT_API_TOKEN to require a bearer token',
+    options: [
+      ...agentOptions,
+      { flags: '--port <n>', description: 'port (default 8181; 0 picks a free one)', default: 8181, parse: (v: string) => Number(v) },
+      { flags: '--host <address>', description: 'address to listen on (default 127.0.0.1); any but loopback needs PLAT_API_TOKEN' },
+    ],
     run: (_, options) => serve(options as AgentCliOptions),
   },
 ];

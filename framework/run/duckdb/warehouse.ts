@@ -1,16 +1,31 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBDateValue, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTypeId, JSDuckDBValueConverter, StatementType, type DuckDBConnection, type DuckDBAppender, type DuckDBValue, type DuckDBValueConverter, type JS } from '@duckdb/node-api';
-import { quoteRelation } from '../../compile/compile.js';
+import {
+  DuckDBDateValue,
+  DuckDBInstance,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTypeId,
+  JSDuckDBValueConverter,
+  StatementType,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBValue,
+  type DuckDBValueConverter,
+  type JS,
+} from '@duckdb/node-api';
+import { quoteRelation } from '../../compile/relation.js';
 import type { Relation } from '../../compile/manifest.js';
 import { PlatError } from '../../core/errors.js';
-import { QueryRejected, WarehouseError, type ColumnInfo, type GuardedResult, type ScratchTable, type RelationKind, type Row, type RowAppender, type StatementResult, type Warehouse, type WarehouseSession } from '../adapter.js';
+import { WarehouseError, type ColumnInfo, type GuardedResult, type GuardLimits, type ScratchTable, type RelationKind, type Row, type RowAppender, type StatementResult, type Warehouse, type WarehouseSession } from '../adapter.js';
+import { cleanMessage, guardedQuery } from './guarded.js';
 
 export interface OpenOptions {
   readOnly?: boolean;
   /**
-   * Read-only, and no file, network or extension access from SQL; settings locked so a query
-   * cannot turn them back on. For agent tools and anything else running untrusted SQL.
+   * Read-only, and no file (the database's own included), network or extension access from
+   * SQL; settings locked so a query cannot turn them back on. For agent tools and anything
+   * else running untrusted SQL (see guarded.ts).
    */
   sandboxed?: boolean;
   /** Where the user knows the database from, for messages (e.g. target/plat.duckdb). */
@@ -35,6 +50,14 @@ export async function openDuckDB(path: string, options: OpenOptions = {}): Promi
   } catch (error) {
     throw (options.readOnly ? null : storageError(error, files)) ?? openError(error, files.display);
   }
+  if (options.sandboxed) {
+    try {
+      await lockDown(instance);
+    } catch (error) {
+      instance.closeSync();
+      throw openError(error, options.displayPath ?? path);
+    }
+  }
   return {
     path,
     session: async () => new DuckDBSession(await instance.connect(), files),
@@ -42,8 +65,21 @@ export async function openDuckDB(path: string, options: OpenOptions = {}): Promi
   };
 }
 
-/** How a read-only query may start. */
-const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE']);
+/**
+ * With external access off DuckDB still lets SQL read the database's own files
+ * (read_blob('…/plat.duckdb')) and write to its temporary folder. The local file system can
+ * only be switched off once the database is open, and that closes both doors; a query that
+ * outgrows memory can then no longer spill to disk. Then the settings are locked.
+ */
+async function lockDown(instance: DuckDBInstance): Promise<void> {
+  const connection = await instance.connect();
+  try {
+    await connection.run("SET disabled_filesystems = 'LocalFileSystem'");
+    await connection.run('SET lock_configuration = true');
+  } finally {
+    connection.closeSync();
+  }
+}
 
 const SANDBOX = {
   access_mode: 'READ_ONLY',
@@ -51,7 +87,6 @@ const SANDBOX = {
   autoload_known_extensions: 'false',
   autoinstall_known_extensions: 'false',
   allow_community_extensions: 'false',
-  lock_configuration: 'true',
 };
 
 function openError(error: unknown, path: string): PlatError {
@@ -310,44 +345,8 @@ class DuckDBSession implements WarehouseSession {
     }
   }
 
-  async guardedQuery(sql: string, params: Record<string, unknown>, limits: { rows: number; timeoutMs: number }): Promise<GuardedResult> {
-    const statements = await this.connection.extractStatements(sql).catch((error: unknown) => {
-      throw new QueryRejected(cleanMessage(error instanceof Error ? error.message : String(error)));
-    });
-    if (statements.count !== 1) throw new QueryRejected(statements.count === 0 ? 'there is no statement to run' : `only one statement may run at a time (found ${statements.count})`);
-    let prepared;
-    try {
-      prepared = await statements.prepare(0);
-    } catch (error) {
-      throw new QueryRejected(cleanMessage(error instanceof Error ? error.message : String(error)));
-    }
-    try {
-      // DuckDB turns some statements (PRAGMA x, SHOW, CALL…) into SELECTs; the text must read as a query too.
-      const keyword = /^[a-z]+/i.exec(sql.replace(/^(\s|\(|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, ''))?.[0]?.toUpperCase() ?? '';
-      const type = prepared.statementType === StatementType.SELECT && !QUERY_KEYWORDS.has(keyword) ? keyword : StatementType[prepared.statementType];
-      if (prepared.statementType !== StatementType.SELECT || !QUERY_KEYWORDS.has(keyword)) {
-        throw new QueryRejected(`only SELECT queries may run here; this is a ${type ?? 'different'} statement`);
-      }
-      const names = Array.from({ length: prepared.parameterCount }, (_, i) => prepared.parameterName(i + 1));
-      if (names.length > 0) prepared.bind(Object.fromEntries(names.map((name) => [name, toDuckDBValue(params[name])])));
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        this.connection.interrupt();
-      }, limits.timeoutMs);
-      try {
-        const reader = await prepared.streamAndReadUntil(limits.rows + 1);
-        const rows = reader.getRowObjectsJS() as Row[];
-        return { columns: reader.columnNames(), rows: rows.slice(0, limits.rows), truncated: rows.length > limits.rows };
-      } catch (error) {
-        if (timedOut) throw new QueryRejected(`the query ran longer than the ${limits.timeoutMs / 1000}s limit and was stopped`);
-        throw new QueryRejected(cleanMessage(error instanceof Error ? error.message : String(error)));
-      } finally {
-        clearTimeout(timer);
-      }
-    } finally {
-      prepared.destroySync();
-    }
+  guardedQuery(sql: string, params: Record<string, unknown>, limits: GuardLimits): Promise<GuardedResult> {
+    return guardedQuery(this.connection, sql, params, limits);
   }
 
   close(): void {
@@ -384,14 +383,6 @@ function printedText(value: DuckDBValue): string {
   return String(value);
 }
 
-/** Tool arguments are JSON: integers bind as BIGINT, other numbers as DOUBLE, absent as NULL. */
-function toDuckDBValue(value: unknown): DuckDBValue {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
-  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') return value;
-  return JSON.stringify(value);
-}
-
 /**
  * How to append a JS value to a column of a given type: the typed calls are the fast path;
  * anything else goes in as text and DuckDB casts it (timestamps from ISO-8601, for one).
@@ -412,9 +403,4 @@ function columnWriter(appender: DuckDBAppender, type: DuckDBTypeId): (value: unk
     default:
       return (v) => appender.appendVarchar(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
   }
-}
-
-/** DuckDB appends a caret diagram and a LINE echo; the runner prints its own location. */
-function cleanMessage(message: string): string {
-  return message.split('\n\nLINE ')[0]!.trim();
 }
