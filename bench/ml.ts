@@ -11,8 +11,7 @@ import type { MlScoreNode, MlTrainNode } from '../framework/compile/manifest.js'
 import { scoreModel } from '../framework/ml/score.js';
 import { trainModel } from '../framework/ml/train.js';
 import { RelationCatalog } from '../framework/run/catalog.js';
-import { openDuckDB } from '../framework/run/duckdb/warehouse.js';
-import { databasePath } from '../framework/run/run.js';
+import { openWarehouse } from '../framework/warehouse/registry.js';
 import { reportBench } from './report.js';
 
 const features = Array.from({ length: 12 }, (_, i) => `f${i + 1}`);
@@ -48,7 +47,7 @@ scoring:
 const { manifest } = compileProjectDir({ projectDir: dir });
 await build(manifest, { env: {}, select: ['train_rows', 'score_rows'] });
 
-const warehouse = await openDuckDB(databasePath(manifest));
+const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
 const session = await warehouse.session();
 const registry = registryOf(manifest);
 const train = manifest.nodes['ml_train.bench_ml.bench_model'] as MlTrainNode;
@@ -59,7 +58,7 @@ const trainSeconds = (performance.now() - started) / 1000;
 const score = manifest.nodes['ml_score.bench_ml.bench_model'] as MlScoreNode;
 const million: MlScoreNode = { ...score, featureSet: { ...score.featureSet, sql: score.featureSet.sql.replace('"train_rows"', '"score_rows"') } };
 const catalog = await RelationCatalog.load(session);
-await session.ensureSchema('ml');
+await session.execute(session.dialect.createSchema('ml'));
 started = performance.now();
 const scored = await scoreModel(million, session, { registry, catalog, now: new Date() });
 const scoreSeconds = (performance.now() - started) / 1000;

@@ -19,8 +19,10 @@ import { executeTest } from './quality/execute.js';
 import { checkFreshness, type FreshnessResult } from './quality/freshness.js';
 import type { Executors } from './run/executors.js';
 import type { IngestProgress, RunResults } from './run/results.js';
-import { openDuckDB } from './run/duckdb/warehouse.js';
-import { brokersFrom } from './stream/kafka.js';
+import { builtinSourceLoaders } from './run/sources/registry.js';
+import { brokersFrom, consumerGroup } from './stream/kafka.js';
+import { kafkaLoader } from './stream/loader.js';
+import { openWarehouse } from './warehouse/registry.js';
 import { ingestSource, type IngestResult } from './stream/ingest.js';
 import { produce, type ProduceOptions } from './stream/produce.js';
 import { Registry } from './ml/registry.js';
@@ -28,9 +30,8 @@ import { trainModel } from './ml/train.js';
 import { scoreModel } from './ml/score.js';
 import { PlatError } from './core/errors.js';
 import { didYouMean } from './core/suggest.js';
-import { counted } from './core/plural.js';
 import { naming } from './core/paths.js';
-import { buildExecutors, databasePath, displayPath, failOnSelectorErrors, runNodes, runOn, writeJson, type RunOptions } from './run/run.js';
+import { buildExecutors, failOnSelectorErrors, runNodes, runOn, writeJson, type RunOptions } from './run/run.js';
 import { streamLoop, type MicroBatch } from './stream/loop.js';
 import { lastSuccessBaseline } from './run/history.js';
 
@@ -45,29 +46,20 @@ export interface CompiledProject {
   ok: boolean;
 }
 
-/** Kafka sources with a broker configured are ingested until caught up; the rest load as usual. */
+/** The ways a source table is landed, tried in this order: Kafka (with a broker configured), then run/'s own. */
+const sourceLoaders = [kafkaLoader, ...builtinSourceLoaders];
+
 const executors: Executors = {
-  ...buildExecutors,
-  source: async (node, session, context) => {
-    const brokers = brokersFrom(context.options.env ?? {});
-    if (!node.loader.kafka || brokers.length === 0) return buildExecutors.source(node, session, context);
-    const result = await ingestSource(session, node, { brokers, groupId: groupOf(context.manifest, node), mode: 'caught-up', onProgress: context.progress });
-    context.catalog.set(node.relation, 'table');
-    return { rows: result.landed, action: `kafka ${result.topic}${result.deadLetters ? `, ${counted(result.deadLetters, 'dead letter')}` : ''}` };
-  },
-  test: (node, session) => executeTest(node, session),
-  ml_train: (node, session, context) => trainModel(node, session, { registry: registryOf(context.manifest), note: context.note, now: context.now }),
-  ml_score: (node, session, context) => scoreModel(node, session, { registry: registryOf(context.manifest), catalog: context.catalog, now: context.now }),
-  agent_tool: (node, session, context) => checkTool(node, session, registryOf(context.manifest)),
+  ...buildExecutors(sourceLoaders),
+  test: (node, connection) => executeTest(node, connection),
+  ml_train: (node, connection, context) => trainModel(node, connection, { registry: registryOf(context.manifest), note: context.note, now: context.now }),
+  ml_score: (node, connection, context) => scoreModel(node, connection, { registry: registryOf(context.manifest), catalog: context.catalog, now: context.now }),
+  agent_tool: (node, connection, context) => checkTool(node, connection, registryOf(context.manifest)),
 };
 
 /** Trained models live in target/ml/ of the project. */
 export function registryOf(manifest: Manifest): Registry {
   return Registry.forProject(manifest.project.root);
-}
-
-function groupOf(manifest: Manifest, node: SourceNode): string {
-  return node.loader.kafka?.group ?? `plat-${manifest.project.name}-${node.name}`;
 }
 
 /** Loads, validates and compiles the project on disk; writes target/ only when it compiled cleanly. */
@@ -181,7 +173,7 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
   const chosen = selected(manifest, options);
   const sources = [...chosen].map((id) => manifest.nodes[id]!).filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
   if (sources.length === 0) throw new PlatError('USAGE', 'no selected source reads from Kafka', 'select a kafka source, or drop --stream');
-  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest) });
+  const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
   try {
     const initial = withTests(manifest, chosen, new Set());
     await runOn(warehouse, manifest, initial, executors, { command: 'build', extraBlockers: testBlockers(manifest, initial), ...options });
@@ -191,7 +183,7 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
       warehouse,
       sources,
       brokers,
-      groupOf: (node) => groupOf(manifest, node),
+      groupOf: (node) => consumerGroup(manifest.project.name, node),
       interval: options.batchInterval ?? 1000,
       batchSize: options.batchSize ?? 50_000,
       signal: options.signal,
@@ -231,18 +223,18 @@ export async function ingest(manifest: Manifest, options: IngestCommandOptions =
   const ids = selected(manifest, options);
   const sources = [...ids].map((id) => manifest.nodes[id]!).filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
   if (sources.length === 0) return [];
-  // The consumer's thread (kafkajs decodes every record there) is what limits ingest: DuckDB
-  // gets the other cores rather than competing for that one (8-10% faster on two cores).
+  // The consumer's thread (kafkajs decodes every record there) is what limits ingest: the
+  // warehouse gets the other cores rather than competing for that one (8-10% faster on two cores).
   const threads = Math.max(1, availableParallelism() - sources.length);
-  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest), threads });
+  const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root, threads });
   try {
     return await Promise.all(
       sources.map(async (node) => {
-        const session = await warehouse.session();
+        const connection = await warehouse.session();
         try {
-          return await ingestSource(session, node, { brokers, groupId: groupOf(manifest, node), mode: 'caught-up', onProgress: options.onProgress, signal: options.signal });
+          return await ingestSource(connection, node, { brokers, groupId: consumerGroup(manifest.project.name, node), mode: 'caught-up', onProgress: options.onProgress, signal: options.signal });
         } finally {
-          session.close();
+          connection.close();
         }
       }),
     );

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { BUILTIN_TOOLS } from '../compile/agents.js';
@@ -6,7 +5,7 @@ import type { AgentSettings, Manifest } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { Registry } from '../ml/registry.js';
-import { databasePath, displayPath } from '../run/run.js';
+import { warehouseOf } from '../run/run.js';
 import { answerWithoutLlm } from './fallback.js';
 import { ollamaChat, ollamaEmbeddings, ollamaUrl, probeOllama } from './llm.js';
 import { askWithTools } from './loop.js';
@@ -69,8 +68,8 @@ export class Agent {
 
   /** The project database the agent queries, and whether it exists yet. */
   database(): { path: string; displayPath: string; exists: boolean } {
-    const path = databasePath(this.manifest);
-    return { path, displayPath: displayPath(this.manifest), exists: existsSync(path) };
+    const where = warehouseOf(this.manifest);
+    return { path: where.location, displayPath: where.display, exists: where.exists };
   }
 
   tools(): ToolDefinition[] {

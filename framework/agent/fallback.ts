@@ -1,6 +1,8 @@
 import type { Manifest } from '../compile/manifest.js';
-import { quoteRelation } from '../compile/relation.js';
-import { QueryRejected } from '../run/adapter.js';
+import { relationOf } from '../compile/kinds.js';
+import { relationName } from '../compile/manifest.js';
+import { dialectFor } from '../warehouse/registry.js';
+import { QueryRejected } from '../warehouse/types.js';
 import { Bm25 } from './bm25.js';
 import type { CatalogSearch } from './retrieval.js';
 import type { Sandbox } from './sandbox.js';
@@ -41,8 +43,10 @@ export async function answerWithoutLlm(
     const tools = context.toolbox.definitions.map((d) => d.name).join(', ');
     return { text: `Nothing in the project matches the question. Tools: ${tools}. Or query directly: sql SELECT …`, calls: [] };
   }
-  const node = Object.values(context.manifest.nodes).find((n) => 'relation' in n && `${n.relation.schema}.${n.relation.name}` === table.relation)!;
-  const sql = `SELECT * FROM ${quoteRelation((node as { relation: { schema: string; name: string } }).relation)} LIMIT ${Math.min(10, context.rows)}`;
+  const relation = Object.values(context.manifest.nodes)
+    .map(relationOf)
+    .find((r) => r !== null && relationName(r) === table.relation)!;
+  const sql = `SELECT * FROM ${dialectFor(context.manifest.target.type).relation(relation)} LIMIT ${Math.min(10, context.rows)}`;
   const closest = `No tool fits; the closest table is ${table.relation} (${table.description.replace(/\.$/, '')}).`;
   const call: ToolCall = {
     tool: 'search_catalog',

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PlatError, type ErrorCode } from '../core/errors.js';
-import { QueryRejected, type GuardedResult } from '../run/adapter.js';
+import { QueryRejected, type GuardedResult, type Target } from '../warehouse/types.js';
 import type { QueryReply, QueryRequest } from './query-protocol.js';
 
 /** How long past its time limit a query may take to stop by itself before its process is killed. */
@@ -55,11 +55,11 @@ export class QueryProcess {
     return this.ended === null;
   }
 
-  async open(path: string, displayPath: string): Promise<void> {
-    expect(await this.request({ kind: 'open', path, displayPath }, null), 'opened');
+  async open(target: Target, root: string): Promise<void> {
+    expect(await this.request({ kind: 'open', target, root }, null), 'opened');
   }
 
-  async query(sql: string, params: Record<string, unknown>, limits: { rows: number; timeoutMs: number; bytes: number }): Promise<GuardedResult> {
+  async query(sql: string, params: Record<string, unknown> | unknown[], limits: { rows: number; timeoutMs: number; bytes: number }): Promise<GuardedResult> {
     return expect(await this.request({ kind: 'query', sql, params, limits }, limits.timeoutMs), 'result').result;
   }
 

@@ -1,13 +1,14 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { BUILTIN_TOOLS } from '../compile/agents.js';
-import type { AgentSettings, AgentToolNode, Manifest } from '../compile/manifest.js';
-import { quoteIdentifier as q } from '../compile/relation.js';
+import { relationOf } from '../compile/kinds.js';
+import { type AgentSettings, type AgentToolNode, type Manifest, relationName } from '../compile/manifest.js';
 import { jsonRow, type JsonValue } from '../core/json.js';
 import { didYouMean } from '../core/suggest.js';
-import { featuresAt, timestampLiteral } from '../ml/query.js';
+import { featuresAt } from '../ml/query.js';
 import { predictOne } from '../ml/score.js';
 import type { Registry } from '../ml/registry.js';
-import { QueryRejected, type GuardedResult } from '../run/adapter.js';
+import { dialectFor } from '../warehouse/registry.js';
+import { QueryRejected, type GuardedResult } from '../warehouse/types.js';
 import { describeModel, listModels } from './describe.js';
 import type { CatalogSearch } from './retrieval.js';
 import type { Sandbox } from './sandbox.js';
@@ -118,7 +119,7 @@ export class Toolbox {
     if (node?.compiledSql) {
       const params = Object.fromEntries(node.sqlParameters.map((p) => [p, args[p] ?? null]));
       const query = await (await this.context.sandbox()).run(node.compiledSql, params, limits);
-      return result(query, { sql: node.compiledSql, params, tables: node.reads.map((r) => `${r.schema}.${r.name}`) });
+      return result(query, { sql: node.compiledSql, params, tables: node.reads.map(relationName) });
     }
     switch (tool.builtin) {
       case 'list_models':
@@ -150,10 +151,11 @@ export class Toolbox {
     const version = this.context.registry.promotedVersion(model);
     if (!version) return { ...emptyCall(node.name, args), ok: false, error: `${model} has no promoted version yet; run plat build` };
     const entity = featureSet.entity;
-    const sql = `SELECT * FROM (${featuresAt(featureSet, timestampLiteral(this.context.now()))}) WHERE ${q(entity)} = $entity`;
+    const dialect = dialectFor(this.context.manifest.target.type);
+    const sql = `SELECT * FROM (${featuresAt(featureSet, dialect.timestamp(this.context.now()), dialect)}) WHERE ${dialect.identifier(entity)} = $entity`;
     const params = { entity: args[entity] };
     const query = await (await this.context.sandbox()).run(sql, params, { ...limits, rows: 1 });
-    const tables = node.reads.map((r) => `${r.schema}.${r.name}`);
+    const tables = node.reads.map(relationName);
     if (query.rows.length === 0) return { ...result(query, { sql, params, tables }), details: { note: `no ${entity} ${String(args[entity])} among the ${featureSet.name} features` } };
     const row = query.rows[0]!;
     const prediction = predictOne(version, row as Record<string, number | string | boolean | null>);
@@ -199,9 +201,10 @@ function tablesIn(sql: string, manifest: Manifest): string[] {
   const text = sql.toLowerCase();
   const found = new Set<string>();
   for (const node of Object.values(manifest.nodes)) {
-    if (!('relation' in node) || (node.kind === 'model' && node.config.materialized === 'ephemeral')) continue;
-    const name = node.relation.name.toLowerCase();
-    if (new RegExp(`(^|[^a-z0-9_])"?${name}"?($|[^a-z0-9_])`).test(text)) found.add(`${node.relation.schema}.${node.relation.name}`);
+    const relation = relationOf(node);
+    if (!relation) continue;
+    const name = relation.name.toLowerCase();
+    if (new RegExp(`(^|[^a-z0-9_])"?${name}"?($|[^a-z0-9_])`).test(text)) found.add(relationName(relation));
   }
   return [...found].sort();
 }

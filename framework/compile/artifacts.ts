@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { PlatError } from '../core/errors.js';
 import { MANIFEST_VERSION, type Manifest } from './manifest.js';
 
@@ -21,10 +21,12 @@ export function writeCompileArtifacts(manifest: Manifest, targetDir: string, onD
   }
   for (const file of before.keys()) if (!now.has(file)) rmSync(join(compiledDir, file), { force: true });
   mkdirSync(targetDir, { recursive: true });
-  writeFileSync(join(targetDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  // The project folder is where the manifest is read from, not part of it: the file moves with the project.
+  const { root: _, ...project } = manifest.project;
+  writeFileSync(join(targetDir, 'manifest.json'), `${JSON.stringify({ ...manifest, project }, null, 2)}\n`);
 }
 
-/** A manifest written by an earlier compile, for state:modified; null when there is none. */
+/** A manifest written by an earlier compile into `dir` (a project's target/), for state:modified; null when there is none. */
 export function readManifest(dir: string, required: boolean): Manifest | null {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) {
@@ -35,5 +37,5 @@ export function readManifest(dir: string, required: boolean): Manifest | null {
   if (manifest.version !== MANIFEST_VERSION) {
     throw new PlatError('STATE_MISSING', `${path} has manifest version ${String(manifest.version)}; this plat writes ${MANIFEST_VERSION}`, 'compile the previous state again with this version');
   }
-  return manifest;
+  return { ...manifest, project: { ...manifest.project, root: resolve(dir, '..') } };
 }

@@ -18,6 +18,9 @@ import { isFaulty } from '../project/entries.js';
 import { columnsOf, MANIFEST_VERSION, type Manifest, type ModelNode, type SourceNode, type TestNode } from './manifest.js';
 import { hasStatement, renderModel, renderModelCached, renderScope, type RenderCache, type RenderEnvironment, type RenderedModel } from './render.js';
 import { HandlebarsRenderer } from './template/handlebars.js';
+import type { Dialect } from '../warehouse/dialect.js';
+import { dialectFor } from '../warehouse/registry.js';
+import type { Target } from '../warehouse/types.js';
 
 export interface CompileOptions {
   /** Overrides for project vars (the CLI's --vars). */
@@ -28,6 +31,8 @@ export interface CompileOptions {
   generatedAt?: string;
   /** Kept between compiles of the same project (watch mode) so unchanged files are not redone. */
   cache?: CompileCache;
+  /** The SQL to write; by default the dialect of the project's target type. */
+  dialect?: Dialect;
 }
 
 export interface CompileCache {
@@ -54,8 +59,6 @@ export function compileProject(files: ProjectFiles, options: CompileOptions = {}
   return { manifest: compiled.manifest, diagnostics: [...parsed.diagnostics, ...compiled.diagnostics] };
 }
 
-export { quoteRelation } from './relation.js';
-
 export function compile(spec: ProjectSpec, options: CompileOptions = {}): CompileResult {
   const { manifest, diagnostics } = compileWithState(spec, options);
   return { manifest, diagnostics };
@@ -74,6 +77,8 @@ export interface CompileState extends CompileResult {
 export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}): CompileState {
   const diagnostics: Diagnostic[] = [];
   const project = spec.config.name;
+  const target = resolveTarget(spec, diagnostics);
+  const dialect = options.dialect ?? dialectFor(target.type);
   const vars = { ...(spec.config.vars ?? {}), ...(options.vars ?? {}) };
   let handlebars: HandlebarsRenderer | null = null;
   const environment: RenderEnvironment = {
@@ -180,6 +185,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     new Map([...rendered].map(([name, r]) => [name, { node: r.node, rendered: r.first }])),
     sources,
     new Map([...predictions].map(([name, p]) => [name, p.relation])),
+    dialect,
   );
 
   const hasCycles = diagnostics.some((d) => d.code === 'CYCLE');
@@ -187,9 +193,10 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     Object.assign(node, linkModel(node, first, node.config.materialized === 'incremental' ? render(file, true) : null, linker, hasCycles));
   }
 
-  const ml = compileMl({ spec, project, models: rendered, sources, unresolved, linker, environment, diagnostics });
-  const tests = compileTests({ spec, project, models: rendered, sources, unresolved, linker, environment, diagnostics });
-  const agents = compileAgents(spec, { project, models: rendered, sources, unresolved, linker, environment, diagnostics }, ml);
+  const context = { project, models: rendered, sources, unresolved, linker, environment, diagnostics, dialect };
+  const ml = compileMl({ spec, ...context });
+  const tests = compileTests({ spec, ...context });
+  const agents = compileAgents(spec, context, ml);
   const all = [...sources.values(), ...models, ...ml, ...tests, ...agents.tools];
   checkRelations(all, spec, diagnostics);
   const fullGraph = addToDag(graph, [...ml, ...tests, ...agents.tools]);
@@ -225,7 +232,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     version: MANIFEST_VERSION,
     generatedAt: options.generatedAt ?? new Date(0).toISOString(),
     project: { name: project, version: spec.config.version === undefined ? null : String(spec.config.version), root: spec.root },
-    target: { duckdb: spec.config.target?.duckdb ?? DEFAULT_DATABASE },
+    target,
     threads: spec.config.threads ?? DEFAULT_THREADS,
     vars,
     macros: Object.fromEntries(spec.macros.map((m) => [m.name, sha256(m.template)])),
@@ -249,6 +256,18 @@ export function linkModel(
   // Both variants read the same refs, so the same ephemerals head both, at the same lines.
   const batch = incremental ? linker.link(incremental, node.relation, { noEphemerals: hasCycles }) : null;
   return { compiledSql: main.sql, lineMap: main.lineMap, incrementalSql: batch?.sql ?? null, incrementalLineMap: batch?.lineMap ?? null, inlined: main.inlined };
+}
+
+/** The target as plat_project.yml gives it, in either spelling; the type's default path when none is given. */
+function resolveTarget(spec: ProjectSpec, diagnostics: Diagnostic[]): Target {
+  const given = spec.config.target ?? {};
+  if (given.duckdb !== undefined && (given.type !== undefined || given.path !== undefined)) {
+    const at = spec.locator.locate(spec.configFile, ['target', 'duckdb']);
+    diagnostics.push(
+      diagnostic('BAD_CONFIG', { detail: 'target has both duckdb: and type:/path:' }, { file: spec.configFile, ...at }, 'write target: { type: duckdb, path: … } (duckdb: path is the older spelling of the same)'),
+    );
+  }
+  return { type: given.type ?? 'duckdb', path: given.path ?? given.duckdb ?? DEFAULT_DATABASE };
 }
 
 function sourceNode(project: string, table: SourceTableSpec, spec: ProjectSpec): SourceNode {

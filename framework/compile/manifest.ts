@@ -3,13 +3,12 @@
  * no functions; `version` changes when its shape does.
  */
 import type { BuiltinTool, ColumnSpec, GeneratorSpec, IncrementalStrategy, Materialization, OnSchemaChange, SourceTableSpec, TestSpec } from '../project/spec.js';
+import type { Relation, Target } from '../warehouse/types.js';
 
-export const MANIFEST_VERSION = 1;
+export type { Relation } from '../warehouse/types.js';
 
-export interface Relation {
-  schema: string;
-  name: string;
-}
+/** 2: the target by type, and no project folder on disk. */
+export const MANIFEST_VERSION = 2;
 
 export interface ManifestColumn {
   name: string;
@@ -213,8 +212,14 @@ export type NodeKind = ManifestNode['kind'];
 export interface Manifest {
   version: typeof MANIFEST_VERSION;
   generatedAt: string;
+  /**
+   * `root` is the project folder the manifest was compiled from or read from; it is not
+   * written to manifest.json, whose paths are all relative to the project, so a manifest
+   * moves with its project.
+   */
   project: { name: string; version: string | null; root: string };
-  target: { duckdb: string };
+  /** The warehouse; a relative path is relative to the project folder. */
+  target: Target;
   threads: number;
   vars: Record<string, unknown>;
   /** Macro name → checksum of its template, so state:modified sees macro edits. */

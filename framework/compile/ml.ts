@@ -117,7 +117,7 @@ function trainNode(
   if (promoteIf && !/^\s*[a-z_]+\s*(>=|<=|>|<|==)\s*[-\d.]+(\s+and\s+[a-z_]+\s*(>=|<=|>|<|==)\s*[-\d.]+)*\s*$/.test(promoteIf)) {
     input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: promote_if "${promoteIf}" is not understood` }, place(model.origin, 'promote_if'), 'write it like "roc_auc >= 0.75 and accuracy > 0.6"'));
   }
-  const cutoffSql = cutoff?.sql ?? (typeof model.cutoff === 'string' ? `select TIMESTAMPTZ '${model.cutoff.replace(/'/g, "''")}'` : null);
+  const cutoffSql = cutoff?.sql ?? (typeof model.cutoff === 'string' ? `select ${input.dialect.timestamp(model.cutoff)}` : null);
   return {
     kind: 'ml_train',
     uniqueId: `ml_train.${input.project}.${model.name}`,

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest, ManifestNode } from '../compile/manifest.js';
-import { quoteIdentifier, quoteRelation } from '../compile/relation.js';
 import type { Registry } from '../ml/registry.js';
-import type { WarehouseSession } from '../run/adapter.js';
+import type { Connection } from '../warehouse/connection.js';
+import { rowCount as countRows } from '../warehouse/queries.js';
 import type { NodeResult } from '../run/results.js';
 import { lastRunResults } from '../run/run.js';
 import { latestResults } from '../run/history.js';
@@ -15,7 +15,7 @@ export type { DocNode, DocsData };
 
 export interface DataInputs {
   manifest: Manifest;
-  session: WarehouseSession | null;
+  session: Connection | null;
   registry: Registry;
   lineage: Record<string, OutputColumn[]>;
   columnsOf: (node: string) => { name: string; type: string }[];
@@ -71,7 +71,7 @@ export async function docsData(input: DataInputs): Promise<DocsData> {
   }
   return {
     version: 1,
-    project: { name: manifest.project.name, generatedAt: input.now.toISOString(), database: manifest.target.duckdb },
+    project: { name: manifest.project.name, generatedAt: input.now.toISOString(), database: manifest.target.path },
     nodes,
     lineage: input.lineage,
     lastRun: runResults
@@ -139,20 +139,21 @@ async function details(
 }
 
 /** A mart with a time column and numeric measures gets a chart of its latest rows. */
-async function chartData(session: WarehouseSession, node: Extract<ManifestNode, { kind: 'model' }>, columns: { name: string; type: string }[]) {
+async function chartData(session: Connection, node: Extract<ManifestNode, { kind: 'model' }>, columns: { name: string; type: string }[]) {
   const time = columns.find((c) => /^(TIMESTAMP|DATE)/.test(c.type));
   const measures = columns.filter((c) => c !== time && /^(DOUBLE|FLOAT|DECIMAL|INTEGER|BIGINT|HUGEINT|SMALLINT|REAL)/.test(c.type) && !/(_id|^id)$/.test(c.name)).slice(0, 3);
   if (!time || measures.length === 0) return null;
+  const { dialect } = session;
+  const q = (name: string) => dialect.identifier(name);
   const rows = await session.query(
-    `SELECT epoch_ms(${quoteIdentifier(time.name)}) AS t, ${measures.map((m) => `CAST(${quoteIdentifier(m.name)} AS DOUBLE) AS ${quoteIdentifier(m.name)}`).join(', ')} FROM ${quoteRelation(node.relation)} WHERE ${quoteIdentifier(time.name)} IS NOT NULL ORDER BY 1 DESC LIMIT 200`,
+    `SELECT ${dialect.epochMilliseconds(q(time.name))} AS t, ${measures.map((m) => `${dialect.cast(q(m.name), dialect.types.double)} AS ${q(m.name)}`).join(', ')} FROM ${dialect.relation(node.relation)} WHERE ${q(time.name)} IS NOT NULL ORDER BY 1 DESC LIMIT 200`,
   );
   return { time: time.name, measures: measures.map((m) => m.name), points: rows.reverse().map((r) => [Number(r.t), ...measures.map((m) => Number(r[m.name] ?? 0))]) };
 }
 
-async function rowCount(session: WarehouseSession, relation: { schema: string; name: string }): Promise<number | null> {
+async function rowCount(session: Connection, relation: { schema: string; name: string }): Promise<number | null> {
   try {
-    const [row] = await session.query(`SELECT count(*) AS n FROM ${quoteRelation(relation)}`);
-    return Number(row?.n ?? 0);
+    return await countRows(session, relation);
   } catch {
     return null;
   }

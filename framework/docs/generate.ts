@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
 import { Registry } from '../ml/registry.js';
-import type { WarehouseSession } from '../run/adapter.js';
-import { openDuckDB } from '../run/duckdb/warehouse.js';
-import { databasePath, displayPath } from '../run/run.js';
+import { warehouseOf } from '../run/run.js';
 import { relationOf } from '../compile/kinds.js';
+import type { Connection } from '../warehouse/connection.js';
+import { openWarehouse } from '../warehouse/registry.js';
+import { relationKey } from '../warehouse/types.js';
 import { docsData } from './data.js';
 import { projectLineage } from './project-lineage.js';
 
@@ -27,20 +28,15 @@ function siteAssets(): string {
 export async function generateDocs(manifest: Manifest, options: { now?: Date; outDir?: string } = {}): Promise<{ dir: string; nodes: number; seconds: number }> {
   const started = performance.now();
   const out = options.outDir ?? join(manifest.project.root, 'target', 'docs');
-  const database = databasePath(manifest);
-  const warehouse = existsSync(database) ? await openDuckDB(database, { readOnly: true, displayPath: displayPath(manifest) }) : null;
-  const session: WarehouseSession | null = warehouse ? await warehouse.session() : null;
+  const warehouse = warehouseOf(manifest).exists ? await openWarehouse(manifest.target, { root: manifest.project.root, mode: 'read-only' }) : null;
+  const session: Connection | null = warehouse ? await warehouse.session() : null;
   try {
-    const catalog = new Map<string, { name: string; type: string }[]>();
-    for (const row of session ? await session.query(`SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() ORDER BY ordinal_position`) : []) {
-      const key = `${String(row.table_schema)}.${String(row.table_name)}`;
-      catalog.set(key, [...(catalog.get(key) ?? []), { name: String(row.column_name), type: String(row.data_type) }]);
-    }
+    const catalog = session ? await session.catalog() : new Map<string, { name: string; type: string }[]>();
     const columnsOf = (id: string) => {
       const node = manifest.nodes[id];
       if (!node) return [];
       const relation = relationOf(node);
-      const built = relation ? catalog.get(`${relation.schema}.${relation.name}`) : undefined;
+      const built = relation ? catalog.get(relationKey(relation)) : undefined;
       if (built) return built;
       return 'columns' in node ? node.columns.map((c) => ({ name: c.name, type: c.type ?? '' })) : [];
     };

@@ -1,13 +1,13 @@
 import type { MlTrainNode } from '../compile/manifest.js';
 import { LocatedError } from '../core/errors.js';
 import { counted } from '../core/plural.js';
-import { quoteIdentifier as q } from '../compile/relation.js';
-import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeOutcome } from '../run/executors.js';
+import type { Connection } from '../warehouse/connection.js';
+import type { Dialect } from '../warehouse/dialect.js';
 import { encodeRow, fitFeatures, inputWidth, type Row } from './features.js';
 import { algorithms } from './algorithm.js';
 import { computeMetrics, rocAuc, rocCurve, type Metrics } from './metrics.js';
-import { featuresAt, timestampLiteral, withCutoff } from './query.js';
+import { featuresAt, withCutoff } from './query.js';
 import { Registry } from './registry.js';
 import { splitRows } from './split.js';
 
@@ -22,16 +22,19 @@ export interface TrainContext {
 }
 
 /** Trains (or, when nothing changed, reuses) one model; registers and maybe promotes the result. */
-export async function trainModel(node: MlTrainNode, session: WarehouseSession, context: TrainContext): Promise<NodeOutcome> {
-  const cutoff = await resolveCutoff(node, session, context.now);
-  const columns = (await session.query(`DESCRIBE (${featuresAt(node.featureSet, cutoff.sql)})`)).map((r) => String(r.column_name));
+export async function trainModel(node: MlTrainNode, connection: Connection, context: TrainContext): Promise<NodeOutcome> {
+  const { dialect } = connection;
+  const cutoff = await resolveCutoff(node, connection, context.now);
+  const columns = (await connection.describe(featuresAt(node.featureSet, cutoff.sql, dialect))).map((c) => c.name);
   const missing = node.featureSet.features.map((f) => f.name).filter((name) => !columns.includes(name));
   const returned = columns.join(', ');
   if (missing.length) throw new LocatedError(`feature set ${node.featureSet.name} has no column ${missing.join(', ')} (it returns ${returned})`, node.lines.features[missing[0]!] ?? null);
   if (node.label.column && !columns.includes(node.label.column)) throw new LocatedError(`label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`, node.lines.label);
-  const sql = trainingQuery(node, cutoff);
+  const sql = trainingQuery(node, cutoff, dialect);
 
-  const [fingerprintRow] = await session.query(await fingerprintSql(session, sql));
+  // Floating columns count at single precision: a parallel sum or average differs in its last
+  // bits from one build to the next, and that must not count as new data.
+  const [fingerprintRow] = await connection.query(dialect.fingerprint(sql, await connection.describe(sql), { roundFloats: true }));
   const fingerprint = { data: `${fingerprintRow?.n}:${fingerprintRow?.h}`, spec: `${node.checksums.body}:${node.checksums.config}`, code: ML_CODE_VERSION };
   const rowCount = Number(fingerprintRow?.n ?? 0);
   const latest = context.registry.latest(node.name);
@@ -45,7 +48,7 @@ export async function trainModel(node: MlTrainNode, session: WarehouseSession, c
     return outcome(promoted?.version ?? null, false, promoted !== null, promoted?.metrics ?? {}, rowCount, `skipped: ${counted(rowCount, 'row')} < min_rows ${node.minRows}`);
   }
 
-  const rows = (await session.query(sql)) as Row[];
+  const rows = (await connection.query(sql)) as Row[];
   for (const feature of node.featureSet.features) {
     if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined)) throw new LocatedError(`feature ${feature.name} is null in every training row`, node.lines.features[feature.name] ?? null);
   }
@@ -95,20 +98,22 @@ function outcome(version: string | null, trained: boolean, promoted: boolean, me
   return { rows, action, ml: { version, trained, promoted, metrics: metrics as Record<string, unknown> } };
 }
 
-async function resolveCutoff(node: MlTrainNode, session: WarehouseSession, now: Date): Promise<{ sql: string; iso: string }> {
-  if (!node.cutoffSql) return { sql: timestampLiteral(now), iso: now.toISOString() };
-  const [row] = await session.query(`SELECT (${node.cutoffSql}) AS cutoff`);
+async function resolveCutoff(node: MlTrainNode, connection: Connection, now: Date): Promise<{ sql: string; iso: string }> {
+  const { dialect } = connection;
+  if (!node.cutoffSql) return { sql: dialect.timestamp(now), iso: now.toISOString() };
+  const [row] = await connection.query(`SELECT (${node.cutoffSql}) AS cutoff`);
   const value = row?.cutoff;
   if (value === null || value === undefined) throw new Error(`the cutoff query of ${node.name} returned no time (is its input empty?)`);
   const at = value instanceof Date ? value : new Date(String(value));
-  return { sql: timestampLiteral(at), iso: at.toISOString() };
+  return { sql: dialect.timestamp(at), iso: at.toISOString() };
 }
 
 /** Features as of the cutoff, joined to the label, in a stable order. */
-export function trainingQuery(node: MlTrainNode, cutoff: { sql: string }): string {
-  const features = featuresAt(node.featureSet, cutoff.sql);
+export function trainingQuery(node: MlTrainNode, cutoff: { sql: string }, dialect: Dialect): string {
+  const q = (name: string) => dialect.identifier(name);
+  const features = featuresAt(node.featureSet, cutoff.sql, dialect);
   const entity = q(node.featureSet.entity);
-  const fallback = node.label.default === null ? 'NULL' : typeof node.label.default === 'string' ? `'${node.label.default.replace(/'/g, "''")}'` : String(node.label.default);
+  const fallback = dialect.literal(node.label.default);
   if (node.label.sql) {
     return `(WITH features AS (${features}), labels AS (${withCutoff(node.label.sql, cutoff.sql)}) SELECT features.*, coalesce(labels.label, ${fallback}) AS ${LABEL} FROM features LEFT JOIN labels ON features.${entity} = labels.${entity} ORDER BY features.${entity})`;
   }
@@ -156,18 +161,4 @@ function normalize(value: unknown): string | number | boolean | null {
 
 function sameFingerprint(a: { data: string; spec: string; code: string }, b: { data: string; spec: string; code: string }): boolean {
   return a.data === b.data && a.spec === b.spec && a.code === b.code;
-}
-
-/**
- * Row count and an order-free hash of the training rows. Floating columns are hashed at single
- * precision: a parallel sum or average differs in its last bits from one build to the next, and
- * that must not count as new data (a rebuilt upstream table would otherwise retrain each time).
- */
-async function fingerprintSql(session: WarehouseSession, sql: string): Promise<string> {
-  const columns = await session.query(`DESCRIBE (${sql})`);
-  const values = columns.map((c) => {
-    const column = `t.${q(String(c.column_name))}`;
-    return /^(DOUBLE|FLOAT|REAL|DECIMAL)/i.test(String(c.column_type)) ? `CAST(${column} AS FLOAT)` : column;
-  });
-  return `SELECT count(*) AS n, bit_xor(hash(${values.join(', ')})) AS h FROM (${sql}) AS t`;
 }

@@ -1,5 +1,6 @@
 /** What the project stage hands to the compiler: validated, typed, positions kept. */
 import type { FaultyNames } from './entries.js';
+import type { TargetType } from '../warehouse/types.js';
 import type { YamlLocator } from './yaml.js';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
@@ -30,7 +31,8 @@ export interface ColumnSpec {
 export interface ProjectConfig {
   name: string;
   version?: string | number;
-  target?: { duckdb?: string };
+  /** `{ type, path }`; `{ duckdb: path }` is the older spelling of `{ type: duckdb, path }`. */
+  target?: { type?: TargetType; path?: string; duckdb?: string };
   threads?: number;
   vars?: Record<string, unknown>;
   models?: { defaults?: ModelConfig; paths?: Record<string, ModelConfig> };

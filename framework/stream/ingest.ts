@@ -1,10 +1,10 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { SourceNode } from '../compile/manifest.js';
-import type { WarehouseSession } from '../run/adapter.js';
 import type { IngestProgress } from '../run/results.js';
+import type { Connection } from '../warehouse/connection.js';
 import { kafkaClient, unreachable } from './kafka.js';
 import { Lander, type ParsedBatch } from './lander.js';
-import { clearStagingSql, FIELD, landingSql, prepareLanding, prepareStaging, RECORD, storedOffsets } from './landing.js';
+import { FIELD, landingSql, prepareLanding, prepareStaging, RECORD, storedOffsets } from './landing.js';
 import { compileMessageCheck, type MessageCheck } from './schema.js';
 
 export interface IngestOptions {
@@ -29,20 +29,20 @@ export interface IngestResult {
 }
 
 /**
- * Lands one Kafka source into DuckDB, exactly once: rows, dead letters and each partition's
- * next offset commit in one DuckDB transaction, and the consumer starts from the offsets stored
- * there. Kafka's committed offsets are written too, for tools, but never read.
+ * Lands one Kafka source into the warehouse, exactly once: rows, dead letters and each
+ * partition's next offset commit in one transaction, and the consumer starts from the offsets
+ * stored there. Kafka's committed offsets are written too, for tools, but never read.
  */
-export async function ingestSource(session: WarehouseSession, node: SourceNode, options: IngestOptions): Promise<IngestResult> {
+export async function ingestSource(connection: Connection, node: SourceNode, options: IngestOptions): Promise<IngestResult> {
   const topic = node.loader.kafka!.topic;
   const started = performance.now();
   const kafka = kafkaClient(options.brokers);
   const ends = await endOffsets(kafka, topic, options.brokers);
 
-  await prepareLanding(session, node);
-  const staging = await prepareStaging(session, node);
-  /** Next offset to land per partition, as committed in DuckDB. */
-  const landed = await storedOffsets(session, node, topic);
+  await prepareLanding(connection, node);
+  const staging = await prepareStaging(connection, node);
+  /** Next offset to land per partition, as committed in the warehouse. */
+  const landed = await storedOffsets(connection, node, topic);
   /** Next offset to queue per partition: everything below is landed or on its way. */
   const queued = new Map<number, number>();
   const low = new Map(ends.map((e) => [e.partition, e.low]));
@@ -68,11 +68,10 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
     options.onProgress({ source: node.name, topic, landed: result.landed, deadLetters: result.deadLetters, rate: result.landed / Math.max((now - started) / 1000, 0.001), lag });
   };
 
-  const appenders = { rows: await session.appender(staging.rows), dead: await session.appender(staging.dead) };
   const lander = new Lander(
-    session,
-    appenders,
-    { land: (offsets) => landingSql(node, topic, staging, offsets, new Date()), discard: clearStagingSql(staging) },
+    connection,
+    staging,
+    (offsets) => landingSql(connection.dialect, node, topic, staging, offsets, new Date()),
     (batches, unlanded) => {
       let rows = -unlanded;
       result.deadLetters += unlanded;
@@ -136,8 +135,6 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
   } finally {
     stopTimer();
     await consumer.disconnect().catch(() => undefined);
-    appenders.rows.close();
-    appenders.dead.close();
   }
   result.seconds = (performance.now() - started) / 1000;
   report(true);

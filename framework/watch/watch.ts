@@ -6,10 +6,11 @@ import { IncrementalCompiler } from '../compile/incremental.js';
 import type { Manifest } from '../compile/manifest.js';
 import { baselineOf, selectNodes } from '../compile/select.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../core/diagnostics.js';
-import { openDuckDB } from '../run/duckdb/warehouse.js';
 import type { NodeResult, RunEvent, RunResults } from '../run/results.js';
-import { databasePath, displayPath } from '../run/run.js';
 import { relationOf } from '../compile/kinds.js';
+import { relationName } from '../compile/manifest.js';
+import { openWarehouse } from '../warehouse/registry.js';
+import { relationKey } from '../warehouse/types.js';
 import { readProjectFiles, refreshProjectFiles, resolveProjectDir, toProjectPath } from '../project/files.js';
 
 export interface WatchCycle {
@@ -180,7 +181,7 @@ function explainDeleted(diagnostics: Diagnostic[], previous: Manifest, files: Re
     const node = d.code === 'UNKNOWN_REF' ? deleted.get(d.message) : undefined;
     if (!node) return d;
     const relation = relationOf(node);
-    const kept = relation ? `; ${relation.schema}.${relation.name} is kept until nothing refers to it` : '';
+    const kept = relation ? `; ${relationName(relation)} is kept until nothing refers to it` : '';
     return { ...d, hint: `${node.path} was deleted${kept}. Remove this ref, or restore the file${d.hint ? ` (${d.hint})` : ''}` };
   });
 }
@@ -189,21 +190,21 @@ function explainDeleted(diagnostics: Diagnostic[], previous: Manifest, files: Re
 async function dropDeleted(before: Manifest, manifest: Manifest): Promise<string[]> {
   const gone = Object.values(before.nodes).filter((n) => !manifest.nodes[n.uniqueId] && n.kind === 'model' && relationOf(n));
   if (gone.length === 0) return [];
-  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest) });
-  const session = await warehouse.session();
+  const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
+  const connection = await warehouse.session();
   try {
-    const kinds = await session.relations();
+    const kinds = await connection.relations();
     const dropped: string[] = [];
     for (const node of gone) {
       const relation = relationOf(node)!;
-      const kind = kinds.get(`${relation.schema}\u0000${relation.name}`);
+      const kind = kinds.get(relationKey(relation));
       if (!kind) continue;
-      await session.drop(relation, kind);
-      dropped.push(`${relation.schema}.${relation.name}`);
+      await connection.execute(connection.dialect.drop(relation, kind, { ifExists: true }));
+      dropped.push(relationName(relation));
     }
     return dropped;
   } finally {
-    session.close();
+    connection.close();
     warehouse.close();
   }
 }

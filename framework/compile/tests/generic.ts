@@ -7,11 +7,12 @@ import { linkDependencies } from '../deps.js';
 import type { Unresolved } from '../context.js';
 import type { Linker } from '../link.js';
 import type { ModelNode, SourceNode, TestNode } from '../manifest.js';
-import { quoteRelation } from '../relation.js';
+import type { Dialect } from '../../warehouse/dialect.js';
 import { hasStatement, renderModel, type RenderEnvironment } from '../render.js';
-import { builtinTests, columnIdentifier } from './builtin.js';
+import { builtinTests } from './builtin.js';
 import { parseTestConfig, TEST_CONFIG_KEYS } from './config.js';
 import { chosenName, generatedName, type TestNames } from './names.js';
+import { relationOf } from '../kinds.js';
 
 export interface GenericTestContext {
   project: string;
@@ -23,6 +24,7 @@ export interface GenericTestContext {
   environment: RenderEnvironment;
   diagnostics: Diagnostic[];
   names: TestNames;
+  dialect: Dialect;
 }
 
 export interface TestDeclaration {
@@ -61,20 +63,22 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
   if (to && (to.includes('.') ? context.unresolved.faultySource(to) : context.unresolved.faultyRef(to))) return null;
 
   const dependsOn = new Set([target.uniqueId]);
-  const base = relationExpression(target);
+  const { dialect } = context;
+  const base = relationExpression(target, dialect);
   const model = config.where ? `(select * from ${base} where ${config.where})` : base;
   let sql: string | null;
   if (builtin) {
     const result = builtin.build({
       model,
       column,
-      c: column ? columnIdentifier(column) : '',
+      c: column ? dialect.identifier(column) : '',
       args,
+      dialect,
       resolveTo: (to) => {
         const found = to.includes('.') ? context.sources.get(to) : context.models.get(to)?.node;
         if (!found) return null;
         dependsOn.add(found.uniqueId);
-        return relationExpression(found);
+        return relationExpression(found, dialect);
       },
     });
     if ('error' in result) {
@@ -83,7 +87,7 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
     }
     sql = result.sql;
   } else {
-    const variables = { ...args, model, column: column ? columnIdentifier(column) : null, column_name: column };
+    const variables = { ...args, model, column: column ? dialect.identifier(column) : null, column_name: column };
     // One template serves many declarations: what is wrong with it is said once.
     const problems: Diagnostic[] = [];
     const rendered = renderModel(custom!, context.environment, false, problems, () => ({}), variables);
@@ -117,11 +121,9 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
 }
 
 /** How a test reads a node: its relation, or an ephemeral model's SQL in parentheses. */
-export function relationExpression(node: ModelNode | SourceNode): string {
-  if (node.kind === 'model' && node.config.materialized === 'ephemeral') {
-    return `(\n${node.compiledSql}\n)`;
-  }
-  return quoteRelation(node.relation);
+export function relationExpression(node: ModelNode | SourceNode, dialect: Dialect): string {
+  const relation = relationOf(node);
+  return relation ? dialect.relation(relation) : `(\n${node.kind === 'model' ? node.compiledSql : ''}\n)`;
 }
 
 function readEntry(entry: TestSpec): { name: string; args: Record<string, unknown> } {

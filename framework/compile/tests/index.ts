@@ -32,6 +32,7 @@ export function compileTests(input: TestsInput): TestNode[] {
     environment: input.environment,
     diagnostics: input.diagnostics,
     names,
+    dialect: input.dialect,
   };
   const tests: TestNode[] = [];
   for (const declaration of declarations(input)) {

@@ -6,8 +6,8 @@ import type { Unresolved } from '../context.js';
 import type { EphemeralBody } from '../ephemeral.js';
 import { givenKey, type Linker } from '../link.js';
 import type { ManifestColumn, ModelNode, SourceNode, TestNode } from '../manifest.js';
-import { quoteIdentifier } from '../relation.js';
 import type { RenderedModel } from '../render.js';
+import type { Dialect } from '../../warehouse/dialect.js';
 
 /**
  * A unit test runs a model's SQL on fixed input rows: every ref/source the model reads is
@@ -25,6 +25,7 @@ export function unitTest(
     unresolved: Unresolved;
     linker: Linker;
     diagnostics: Diagnostic[];
+    dialect: Dialect;
   },
 ): TestNode | null {
   const at = (path: (string | number)[]) => ({ file: test.origin.file, ...context.spec.locator.locate(test.origin.file, [...test.origin.path, ...path]) });
@@ -54,7 +55,7 @@ export function unitTest(
     const declared = input.ref !== undefined ? (context.models.get(input.ref)?.node.columns ?? []) : (context.sources.get(input.source!)?.columns ?? []);
     const cte = `__plat_given_${label.replace(/[^A-Za-z0-9_]/g, '_')}`;
     given.set(key, cte);
-    fixtures.push({ cte, sql: rowsSql(input.rows, declared), origin: null });
+    fixtures.push({ cte, sql: rowsSql(input.rows, declared, context.dialect), origin: null });
   });
   const needed = inputsRead(model.node, context.models, given);
   const missing = [...needed].filter((key) => !given.has(key));
@@ -111,27 +112,20 @@ function inputsRead(node: ModelNode, models: ReadonlyMap<string, { node: ModelNo
 }
 
 /** Fixture rows as SQL, typed by the input's declared column types where it declares them. */
-function rowsSql(rows: Record<string, unknown>[], declared: ManifestColumn[]): string {
+function rowsSql(rows: Record<string, unknown>[], declared: ManifestColumn[], dialect: Dialect): string {
   const types = new Map(declared.filter((c) => c.type).map((c) => [c.name, c.type!]));
   const columns = [...new Set([...declared.map((c) => c.name), ...rows.flatMap((row) => Object.keys(row))])];
-  const typeOf = (column: string) => types.get(column) ?? inferType(rows.map((row) => row[column]));
+  const typeOf = (column: string) => types.get(column) ?? inferType(rows.map((row) => row[column]), dialect);
   const select = (row: Record<string, unknown> | null) =>
-    `select ${columns.map((c) => `cast(${row ? literal(row[c]) : 'null'} as ${typeOf(c)}) as ${quoteIdentifier(c)}`).join(', ')}`;
+    `select ${columns.map((c) => `${dialect.cast(dialect.literal(row ? row[c] : null), typeOf(c))} as ${dialect.identifier(c)}`).join(', ')}`;
   if (rows.length === 0) return `${select(null)} where false`;
   return rows.map(select).join('\nunion all ');
 }
 
-function inferType(values: unknown[]): string {
+function inferType(values: unknown[], dialect: Dialect): string {
   const present = values.filter((v) => v !== null && v !== undefined);
-  if (present.length && present.every((v) => typeof v === 'boolean')) return 'BOOLEAN';
-  if (present.length && present.every((v) => typeof v === 'number' && Number.isInteger(v))) return 'BIGINT';
-  if (present.length && present.every((v) => typeof v === 'number')) return 'DOUBLE';
-  return 'VARCHAR';
-}
-
-export function literal(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'object') return `'${JSON.stringify(value).replace(/'/g, "''")}'`;
-  return `'${String(value).replace(/'/g, "''")}'`;
+  if (present.length && present.every((v) => typeof v === 'boolean')) return dialect.types.boolean;
+  if (present.length && present.every((v) => typeof v === 'number' && Number.isInteger(v))) return dialect.types.bigint;
+  if (present.length && present.every((v) => typeof v === 'number')) return dialect.types.double;
+  return dialect.types.text;
 }

@@ -10,7 +10,8 @@ import {
   type DuckDBVector,
 } from '@duckdb/node-api';
 import { jsonRow, type JsonValue } from '../../core/json.js';
-import { QueryRejected, type GuardedResult, type GuardLimits } from '../adapter.js';
+import { QueryRejected, type GuardedResult, type GuardLimits } from '../types.js';
+import { cleanMessage } from './errors.js';
 
 /** How a read-only query may start. */
 const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE']);
@@ -19,7 +20,7 @@ const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE']);
  * The guarded path for untrusted SQL (agent tools, run_sql): exactly one SELECT, parameters
  * bound, rows read within the row, byte and time limits. Anything else is QueryRejected.
  */
-export async function guardedQuery(connection: DuckDBConnection, sql: string, params: Record<string, unknown>, limits: GuardLimits): Promise<GuardedResult> {
+export async function guardedQuery(connection: DuckDBConnection, sql: string, params: Record<string, unknown> | readonly unknown[], limits: GuardLimits): Promise<GuardedResult> {
   const statements = await connection.extractStatements(sql).catch((error: unknown) => {
     throw rejection(error);
   });
@@ -83,14 +84,15 @@ async function readWithinLimits(connection: DuckDBConnection, prepared: DuckDBPr
   }
 }
 
-/** Binds each named parameter; a value DuckDB cannot take is refused naming the parameter. */
-function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string, unknown>): void {
+/** Binds each parameter, by name or in order; a value DuckDB cannot take is refused naming the parameter. */
+function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string, unknown> | readonly unknown[]): void {
   for (let index = 1; index <= prepared.parameterCount; index++) {
     const name = prepared.parameterName(index);
+    const value = Array.isArray(params) ? params[index - 1] : (params as Record<string, unknown>)[name];
     try {
-      prepared.bindValue(index, toDuckDBValue(params[name]));
+      prepared.bindValue(index, toDuckDBValue(value));
     } catch (error) {
-      throw new QueryRejected(`cannot use ${JSON.stringify(params[name]) ?? 'this value'} for $${name}: ${cleanMessage(error instanceof Error ? error.message : String(error))}`);
+      throw new QueryRejected(`cannot use ${JSON.stringify(value) ?? 'this value'} for $${name}: ${cleanMessage(error instanceof Error ? error.message : String(error))}`);
     }
   }
 }
@@ -132,7 +134,7 @@ function formatBytes(bytes: number): string {
   return `${Number((bytes / size).toFixed(1))} ${unit}`;
 }
 
-/** A DuckDB error as a refusal; the sandbox has no local file system (warehouse.ts lockDown). */
+/** A DuckDB error as a refusal; the sandbox has no local file system (open.ts lockDown). */
 function rejection(error: unknown): QueryRejected {
   const message = cleanMessage(error instanceof Error ? error.message : String(error));
   if (/LocalFileSystem has been disabled/.test(message)) return new QueryRejected('file system operations are disabled here: a query cannot read files, nor spill to disk when it outgrows memory');
@@ -145,9 +147,4 @@ function toDuckDBValue(value: unknown): DuckDBValue {
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
   if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') return value;
   return JSON.stringify(value);
-}
-
-/** DuckDB appends a caret diagram and a LINE echo; the runner prints its own location. */
-export function cleanMessage(message: string): string {
-  return message.split('\n\nLINE ')[0]!.trim();
 }
