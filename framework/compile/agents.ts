@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { relationOf } from './kinds.js';
 import { diagnostic } from '../core/diagnostics.js';
 import { parseDuration } from '../core/duration.js';
 import { sha256 } from '../core/hash.js';
@@ -62,9 +63,10 @@ export function compileAgents(spec: ProjectSpec, context: NodeCompileContext, ml
   const { diagnostics } = context;
   const place = (origin: { file: string; path: (string | number)[] }, ...path: (string | number)[]) => ({ file: origin.file, ...spec.locator.locate(origin.file, [...origin.path, ...path]) });
   const relations = new Map<string, Relation>();
-  for (const { node } of context.models.values()) if (node.config.materialized !== 'ephemeral') relations.set(node.uniqueId, node.relation);
-  for (const node of context.sources.values()) relations.set(node.uniqueId, node.relation);
-  for (const node of ml) if (node.kind === 'ml_score') relations.set(node.uniqueId, node.relation);
+  for (const node of [...[...context.models.values()].map((m) => m.node), ...context.sources.values(), ...ml]) {
+    const relation = relationOf(node);
+    if (relation) relations.set(node.uniqueId, relation);
+  }
 
   const tools: AgentToolNode[] = [];
   const byName = new Map<string, AgentToolNode>();

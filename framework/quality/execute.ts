@@ -1,4 +1,5 @@
 import type { TestNode } from '../compile/manifest.js';
+import { writtenRelationOf } from '../compile/kinds.js';
 import type { Connection } from '../warehouse/connection.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { jsonRow } from '../core/json.js';
@@ -15,7 +16,7 @@ export async function executeTest(node: TestNode, connection: Connection): Promi
   let sample: Record<string, unknown>[] = [];
   if (node.config.storeFailures) {
     // Replaced on every run, so the audit table always shows the last run's failing rows.
-    const audit = { schema: 'audit', name: node.name };
+    const audit = writtenRelationOf(node)!;
     failures = await connection.execute(dialect.createAs('table', audit, node.compiledSql, { replace: true }));
     if (failures > 0) sample = await connection.query(`SELECT * FROM ${dialect.relation(audit)} LIMIT ${SAMPLE_ROWS}`);
   } else {

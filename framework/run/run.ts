@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Manifest, ManifestNode, NodeKind } from '../compile/manifest.js';
-import { initialAction, relationOf } from '../compile/kinds.js';
+import { initialAction, relationOf, writtenRelationOf } from '../compile/kinds.js';
 import { relationName } from '../compile/manifest.js';
 import type { Selection } from '../compile/select.js';
 import { hasErrors, formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
@@ -171,10 +171,8 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
 function schemasWritten(manifest: Manifest, selected: Set<string>): Set<string> {
   const schemas = new Set<string>();
   for (const id of selected) {
-    const node = manifest.nodes[id]!;
-    const relation = relationOf(node);
+    const relation = writtenRelationOf(manifest.nodes[id]!);
     if (relation) schemas.add(relation.schema);
-    if (node.kind === 'test' && node.config.storeFailures) schemas.add('audit');
   }
   return schemas;
 }
