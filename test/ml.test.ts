@@ -106,7 +106,7 @@ describe('ML training and scoring', () => {
     await build(compileDir(first), { env: {} });
     await build(compileDir(second), { env: {} });
     const read = (dir: string, file: string) => JSON.parse(readFileSync(join(dir, 'target/ml/people_model/v1', file), 'utf8'));
-    expect(read(first, 'model.json').weights).toEqual(read(second, 'model.json').weights);
+    expect(read(first, 'model.json').trained).toEqual(read(second, 'model.json').trained);
     expect(read(first, 'metrics.json')).toEqual(read(second, 'metrics.json'));
   });
 

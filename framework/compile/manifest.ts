@@ -149,14 +149,31 @@ export interface FeatureQuery {
   features: FeatureColumn[];
 }
 
+/**
+ * What a model predicts: a class (binary, multiclass), a number (regression), or how unusual a
+ * row is (anomaly: a score in [0, 1] and a flag, learnt without labels).
+ */
+export type MlTask = 'binary' | 'multiclass' | 'regression' | 'anomaly';
+
+export interface LogisticRegressionParams {
+  learningRate: number;
+  iterations: number;
+  l2: number;
+}
+
+/** One member per algorithm: its name and its own parameters, defaults applied. */
+export type AlgorithmSpec = { name: 'logistic_regression'; params: LogisticRegressionParams };
+export type AlgorithmName = AlgorithmSpec['name'];
+
 export interface MlTrainNode extends NodeBase {
   kind: 'ml_train';
   featureSet: FeatureQuery;
   /** A query returning the cutoff timestamp, or null (no point-in-time split: now). */
   cutoffSql: string | null;
-  label: { column: string | null; expression: string | null; sql: string | null; default: string | number | boolean | null };
-  task: 'binary' | 'multiclass';
-  algorithm: { name: 'logistic_regression'; learningRate: number; iterations: number; l2: number };
+  /** Null for an unsupervised task (anomaly) trained without labels. */
+  label: { column: string | null; expression: string | null; sql: string | null; default: string | number | boolean | null } | null;
+  task: MlTask;
+  algorithm: AlgorithmSpec;
   split: { testFraction: number; seed: number; stratified: boolean };
   metrics: string[];
   minRows: number;

@@ -6,7 +6,7 @@ import { isFaulty } from '../project/entries.js';
 import { firstOfEachName } from './collisions.js';
 import { linkDependencies } from './deps.js';
 import type { NodeCompileContext } from './context.js';
-import { CUTOFF_MARKER, type FeatureQuery, type MlScoreNode, type MlTrainNode } from './manifest.js';
+import { type AlgorithmSpec, CUTOFF_MARKER, type FeatureQuery, type MlScoreNode, type MlTask, type MlTrainNode } from './manifest.js';
 import { renderModel } from './render.js';
 
 export const predictionsRelation = (model: string) => ({ schema: 'ml', name: `predictions_${model}` });
@@ -92,6 +92,23 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
   return nodes;
 }
 
+const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'confusion_matrix'];
+const DEFAULT_METRICS: Record<MlTask, string[]> = {
+  binary: CLASSIFICATION_METRICS,
+  multiclass: CLASSIFICATION_METRICS,
+  regression: ['mae', 'rmse', 'r2'],
+  anomaly: ['share_flagged'],
+};
+
+/** An algorithm's parameters from its branch of ml.schema.json, defaults applied: one case per algorithm. */
+function algorithmSpec(given: TrainingSpec['algorithm']): AlgorithmSpec {
+  const algorithm = given ?? { name: 'logistic_regression' };
+  switch (algorithm.name) {
+    case 'logistic_regression':
+      return { name: 'logistic_regression', params: { learningRate: algorithm.learning_rate ?? 0.5, iterations: algorithm.iterations ?? 300, l2: algorithm.l2 ?? 0 } };
+  }
+}
+
 function trainNode(
   model: TrainingSpec,
   set: { query: FeatureQuery; dependsOn: string[]; lines: Record<string, number | null> },
@@ -99,16 +116,17 @@ function trainNode(
   render: (sql: string, origin: TrainingSpec['origin'], key: string) => { sql: string; dependsOn: string[] } | null,
   place: (origin: TrainingSpec['origin'], ...path: (string | number)[]) => { file: string; line?: number; column?: number },
 ): MlTrainNode | null {
-  const label = model.label;
-  const kinds = [label.column, label.expression, label.sql].filter((v) => v !== undefined).length;
+  // The schema asks supervised tasks for a label; an unsupervised one learns without.
+  const label = model.task === 'anomaly' ? null : (model.label ?? {});
+  const kinds = label ? [label.column, label.expression, label.sql].filter((v) => v !== undefined).length : 1;
   if (kinds !== 1) {
     input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: label needs exactly one of column:, expression: or sql:` }, place(model.origin, 'label')));
     return null;
   }
-  if (label.column && !set.query.features.some((f) => f.name === label.column) && label.column === set.query.entity) {
+  if (label?.column && !set.query.features.some((f) => f.name === label.column) && label.column === set.query.entity) {
     input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: the label cannot be the entity key` }, place(model.origin, 'label', 'column')));
   }
-  const labelSql = label.sql ? render(label.sql, model.origin, 'label') : null;
+  const labelSql = label?.sql ? render(label.sql, model.origin, 'label') : null;
   const cutoff = typeof model.cutoff === 'object' ? render(model.cutoff.sql, model.origin, 'cutoff') : null;
   if (typeof model.cutoff === 'string' && Number.isNaN(Date.parse(model.cutoff))) {
     input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: cutoff "${model.cutoff}" is not an ISO-8601 time` }, place(model.origin, 'cutoff')));
@@ -130,11 +148,11 @@ function trainNode(
     checksums: { body: sha256(JSON.stringify({ features: set.query, label: labelSql?.sql ?? label, cutoffSql })), config: sha256(JSON.stringify({ ...model, origin: undefined })) },
     featureSet: set.query,
     cutoffSql,
-    label: { column: label.column ?? null, expression: label.expression ?? null, sql: labelSql?.sql ?? null, default: label.default ?? null },
+    label: label && { column: label.column ?? null, expression: label.expression ?? null, sql: labelSql?.sql ?? null, default: label.default ?? null },
     task: model.task,
-    algorithm: { name: 'logistic_regression', learningRate: model.algorithm?.learning_rate ?? 0.5, iterations: model.algorithm?.iterations ?? 300, l2: model.algorithm?.l2 ?? 0 },
+    algorithm: algorithmSpec(model.algorithm),
     split: { testFraction: model.split?.test_fraction ?? 0.2, seed: model.split?.seed ?? 42, stratified: model.split?.stratified ?? true },
-    metrics: model.metrics ?? ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'confusion_matrix'],
+    metrics: model.metrics ?? DEFAULT_METRICS[model.task],
     minRows: model.min_rows ?? 100,
     promoteIf,
     lines: { features: set.lines, label: place(model.origin, 'label').line ?? null },

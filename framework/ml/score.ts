@@ -7,11 +7,12 @@ import { algorithms } from './algorithm.js';
 import type { Connection } from '../warehouse/connection.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { featuresAt, withCutoff } from './query.js';
+import { type Prediction, tasks } from './tasks.js';
 import type { ModelVersion, Registry } from './registry.js';
 
 /**
- * Scores every entity with the promoted version, inside DuckDB: the encoding and the model are
- * one SQL expression, so a million rows never pass through JavaScript.
+ * Scores every entity with the promoted version, inside the warehouse: the encoding and the
+ * model are one SQL expression, so a million rows never pass through JavaScript.
  */
 export async function scoreModel(node: MlScoreNode, connection: Connection, context: { registry: Registry; catalog: RelationCatalog; now: Date }): Promise<NodeOutcome> {
   const version = context.registry.promotedVersion(node.model);
@@ -33,25 +34,17 @@ export async function scoreModel(node: MlScoreNode, connection: Connection, cont
   return { rows, action: `scored with ${version.version}` };
 }
 
+/** The model's outputs as SQL over the encoded features, in the columns its task gives predictions tables. */
 function predictionColumns(version: ModelVersion, dialect: Dialect): string {
-  const probabilities = algorithms[version.weights.algorithm].sql(version.weights, encodeSql(version.features, dialect));
-  const literal = (value: string | number | boolean) => dialect.literal(value);
-  if (probabilities.length === 2) {
-    return `${probabilities[1]} AS probability, CASE WHEN ${probabilities[1]} >= 0.5 THEN ${literal(version.classes[1]!)} ELSE ${literal(version.classes[0]!)} END AS predicted_class`;
-  }
-  const best = dialect.argMax(probabilities, version.classes.map(literal));
-  return `${best.value} AS probability, ${best.label} AS predicted_class`;
+  const algorithm = algorithms[version.algorithm];
+  if (!algorithm.sql) throw new Error(`${version.algorithm} cannot score in SQL yet`);
+  const outputs = algorithm.sql(version.trained, encodeSql(version.features, dialect), dialect);
+  return tasks[version.task].columns(outputs, version.classes, dialect);
 }
 
-/** One prediction in JavaScript, for `plat ml predict`; the same encoding and weights as scoring. */
-export function predictOne(version: ModelVersion, row: Row): { predicted_class: string | number | boolean; probability: number; probabilities: Record<string, number> } {
+/** One prediction in JavaScript, for `plat ml predict` and agent tools; the same encoding and model as scoring. */
+export function predictOne(version: ModelVersion, row: Row): Prediction {
   const input = new Float64Array(inputWidth(version.features));
   encodeRow(version.features, row, input, 0);
-  const probabilities = algorithms[version.weights.algorithm].predict(version.weights, input);
-  const best = probabilities.indexOf(Math.max(...probabilities));
-  return {
-    predicted_class: version.classes[best]!,
-    probability: version.classes.length === 2 ? probabilities[1]! : probabilities[best]!,
-    probabilities: Object.fromEntries(version.classes.map((c, i) => [String(c), probabilities[i]!])),
-  };
+  return tasks[version.task].prediction(algorithms[version.algorithm].predict(version.trained, input), version.classes);
 }

@@ -5,8 +5,9 @@ import type { NodeOutcome } from '../run/executors.js';
 import type { Connection } from '../warehouse/connection.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { encodeRow, fitFeatures, inputWidth, type Row } from './features.js';
-import { algorithms } from './algorithm.js';
-import { computeMetrics, rocAuc, rocCurve, type Metrics } from './metrics.js';
+import { algorithms, type Target } from './algorithm.js';
+import { rocAuc, rocCurve, type Metrics } from './metrics.js';
+import { tasks } from './tasks.js';
 import { featuresAt, withCutoff } from './query.js';
 import { Registry } from './registry.js';
 import { splitRows } from './split.js';
@@ -29,7 +30,7 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
   const missing = node.featureSet.features.map((f) => f.name).filter((name) => !columns.includes(name));
   const returned = columns.join(', ');
   if (missing.length) throw new LocatedError(`feature set ${node.featureSet.name} has no column ${missing.join(', ')} (it returns ${returned})`, node.lines.features[missing[0]!] ?? null);
-  if (node.label.column && !columns.includes(node.label.column)) throw new LocatedError(`label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`, node.lines.label);
+  if (node.label?.column && !columns.includes(node.label.column)) throw new LocatedError(`label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`, node.lines.label);
   const sql = trainingQuery(node, cutoff, dialect);
 
   // Floating columns count at single precision: a parallel sum or average differs in its last
@@ -52,16 +53,16 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
   for (const feature of node.featureSet.features) {
     if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined)) throw new LocatedError(`feature ${feature.name} is null in every training row`, node.lines.features[feature.name] ?? null);
   }
-  const classes = [...new Set(rows.map((r) => normalize(r[LABEL])))].sort((a, b) => (String(a) < String(b) ? -1 : 1));
-  if (classes.some((c) => c === null)) throw new Error(`the label is null for ${counted(rows.filter((r) => r[LABEL] === null).length, 'row')}; give label.default or filter them out`);
-  if (node.task === 'binary' && classes.length !== 2) throw new Error(`a binary model needs two label values, found ${classes.length}: ${classes.join(', ')}`);
-  const y = Int32Array.from(rows, (r) => classes.indexOf(normalize(r[LABEL])));
-  const { train, test } = splitRows(y, node.split.testFraction, node.split.seed, node.split.stratified);
+  const task = tasks[node.task];
+  const { target, classes } = task.target(rows.map((r) => normalize(r[LABEL])));
+  // Classes keep their share in both splits; numbers and unlabelled rows split at random.
+  const strata = 'classes' in target ? target.y : new Int32Array(rows.length);
+  const { train, test } = splitRows(strata, node.split.testFraction, node.split.seed, node.split.stratified && 'classes' in target);
 
   const trainRows = train.map((i) => rows[i]!);
   const { encoded, notes } = fitFeatures(trainRows, node.featureSet.features);
   for (const message of notes) context.note(`ml ${node.name}: ${message}`);
-  if (node.task === 'binary') warnOnLeakage(node, trainRows, Int32Array.from(train, (i) => y[i]!), context);
+  if (target.task === 'binary') warnOnLeakage(node, trainRows, Int32Array.from(train, (i) => target.y[i]!), context);
 
   const width = inputWidth(encoded);
   const matrix = (indexes: number[]) => {
@@ -70,23 +71,26 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
     return out;
   };
   const algorithm = algorithms[node.algorithm.name];
-  const weights = algorithm.train(matrix(train), train.length, width, Int32Array.from(train, (i) => y[i]!), classes.length, node.algorithm);
+  const trained = algorithm.train(matrix(train), train.length, width, subset(target, train), node.algorithm.params);
   const testX = matrix(test);
-  const probabilities = test.map((_, k) => algorithm.predict(weights, testX.subarray(k * width, (k + 1) * width)));
-  const metrics = computeMetrics(Int32Array.from(test, (i) => y[i]!), probabilities, classes.length, node.metrics);
+  const outputs = test.map((_, k) => algorithm.predict(trained, testX.subarray(k * width, (k + 1) * width)));
+  const tested = subset(target, test);
+  const metrics = task.metrics(tested, outputs, node.metrics);
   const promote = passes(node.promoteIf, metrics);
   const version = context.registry.write(
     {
       model: node.name,
       trainedAt: context.now.toISOString(),
-      weights,
-      classes: classes as (string | number | boolean)[],
+      algorithm: node.algorithm.name,
+      task: node.task,
+      trained,
+      classes,
       features: encoded,
       metrics,
       fingerprint,
       spec: { ...node, cutoff: cutoff.iso },
       rows: { train: train.length, test: test.length },
-      roc: classes.length === 2 ? rocCurve(Array.from(test, (i) => y[i] === 1), probabilities.map((p) => p[1]!)) : null,
+      roc: tested.task === 'binary' ? rocCurve(Array.from(tested.y, (y) => y === 1), outputs.map((p) => p[1]!)) : null,
     },
     promote,
   );
@@ -113,6 +117,7 @@ export function trainingQuery(node: MlTrainNode, cutoff: { sql: string }, dialec
   const q = (name: string) => dialect.identifier(name);
   const features = featuresAt(node.featureSet, cutoff.sql, dialect);
   const entity = q(node.featureSet.entity);
+  if (!node.label) return `(SELECT * FROM (${features}) ORDER BY ${entity})`;
   const fallback = dialect.literal(node.label.default);
   if (node.label.sql) {
     return `(WITH features AS (${features}), labels AS (${withCutoff(node.label.sql, cutoff.sql)}) SELECT features.*, coalesce(labels.label, ${fallback}) AS ${LABEL} FROM features LEFT JOIN labels ON features.${entity} = labels.${entity} ORDER BY features.${entity})`;
@@ -150,6 +155,19 @@ export function describe(metrics: Metrics): string {
     .filter(([, v]) => typeof v === 'number')
     .map(([k, v]) => `${k} ${(v as number).toFixed(3)}`)
     .join(', ');
+}
+
+/** The target of some rows only (a split). */
+function subset(target: Target, indexes: readonly number[]): Target {
+  switch (target.task) {
+    case 'binary':
+    case 'multiclass':
+      return { ...target, y: Int32Array.from(indexes, (i) => target.y[i]!) };
+    case 'regression':
+      return { ...target, y: Float64Array.from(indexes, (i) => target.y[i]!) };
+    case 'anomaly':
+      return target;
+  }
 }
 
 function normalize(value: unknown): string | number | boolean | null {

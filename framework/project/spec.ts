@@ -148,8 +148,9 @@ export type TrainingSpec = Origin & {
   description?: string;
   feature_set: string;
   cutoff?: string | { sql: string };
-  label: { column?: string; expression?: string; sql?: string; default?: string | number | boolean };
-  task: 'binary' | 'multiclass';
+  label?: { column?: string; expression?: string; sql?: string; default?: string | number | boolean };
+  task: 'binary' | 'multiclass' | 'regression' | 'anomaly';
+  /** One member per algorithm of ml.schema.json, with its own parameters. */
   algorithm?: { name: 'logistic_regression'; learning_rate?: number; iterations?: number; l2?: number };
   split?: { test_fraction?: number; seed?: number; stratified?: boolean };
   metrics?: string[];
