@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, build, compileProject, formatDiagnostic, readProjectFiles, serveAgent, type Manifest } from '../framework/index.js';
 import { builtExample, fakeOllama, ScriptedChatModel } from './agent-helpers.js';
 import { cli, plat, queryDb, writeProject } from './helpers.js';
+import { duckdbSandboxEscapes, sandboxRefusals } from './sandbox-cases.js';
 
 let dir: string;
 let manifest: Manifest;
@@ -265,25 +266,7 @@ describe('without an LLM', () => {
 describe('safety', () => {
   const sql = (text: string) => new Agent(manifest, { chatModel: null }).ask(`sql ${text}`);
 
-  it.each([
-    ["select * from read_csv('/etc/passwd')", /file system operations are disabled/],
-    ["select * from read_text('/etc/passwd')", /file system operations are disabled/],
-    ["select * from glob('/etc/*')", /file system operations are disabled/],
-    ["copy marts.revenue_per_hour to '/tmp/plat-stolen.csv'", /file system operations are disabled|only SELECT/],
-    ["attach '/tmp/plat-other.duckdb' as other", /only SELECT queries may run here|file system operations are disabled/],
-    ["attach ':memory:' as other", /only SELECT queries may run here; this is a ATTACH statement/],
-    ['install httpfs', /only SELECT queries may run here|disabled/],
-    ['load httpfs', /only SELECT queries may run here|disabled/],
-    ['pragma database_list', /^only SELECT queries may run here; this is a PRAGMA statement$/],
-    ['call duckdb_settings()', /^only SELECT queries may run here; this is a CALL statement$/],
-    ['/* hidden */ pragma threads = 1', /^only SELECT queries may run here; this is a (PRAGMA|SET) statement$/],
-    ['set enable_external_access = true', /only SELECT queries may run here|locked/],
-    ['drop table marts.revenue_per_hour', /only SELECT queries may run here; this is a DROP statement/],
-    ['create table x as select 1', /only SELECT queries may run here; this is a CREATE statement/],
-    ['delete from marts.revenue_per_hour', /only SELECT queries may run here; this is a DELETE statement/],
-    ['select 1; drop table marts.revenue_per_hour', /^only one statement may run at a time \(found 2\)$/],
-    ["export database '/tmp/plat-export'", /only SELECT queries may run here|file system operations are disabled/],
-  ])('refuses %s', async (statement, reason) => {
+  it.each([...duckdbSandboxEscapes, ...sandboxRefusals])('refuses %s', async (statement, reason) => {
     const answer = await sql(statement);
     expect(answer.calls[0]!.ok).toBe(false);
     expect(answer.calls[0]!.error).toMatch(reason);

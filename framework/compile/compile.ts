@@ -19,7 +19,7 @@ import { columnsOf, MANIFEST_VERSION, type Manifest, type ModelNode, type Source
 import { hasStatement, renderModel, renderModelCached, renderScope, type RenderCache, type RenderEnvironment, type RenderedModel } from './render.js';
 import { HandlebarsRenderer } from './template/handlebars.js';
 import type { Dialect } from '../warehouse/dialect.js';
-import { dialectFor } from '../warehouse/registry.js';
+import { dialectFor, TARGET_TYPES } from '../warehouse/registry.js';
 import type { Target } from '../warehouse/types.js';
 
 export interface CompileOptions {
@@ -267,7 +267,9 @@ function resolveTarget(spec: ProjectSpec, diagnostics: Diagnostic[]): Target {
       diagnostic('BAD_CONFIG', { detail: 'target has both duckdb: and type:/path:' }, { file: spec.configFile, ...at }, 'write target: { type: duckdb, path: … } (duckdb: path is the older spelling of the same)'),
     );
   }
-  return { type: given.type ?? 'duckdb', path: given.path ?? given.duckdb ?? DEFAULT_DATABASE };
+  // A type no adapter has is reported by the schema; compiling goes on with the default one.
+  const type = given.type && TARGET_TYPES.includes(given.type) ? given.type : 'duckdb';
+  return { type, path: given.path ?? given.duckdb ?? DEFAULT_DATABASE };
 }
 
 function sourceNode(project: string, table: SourceTableSpec, spec: ProjectSpec): SourceNode {
