@@ -37,7 +37,7 @@ await produceTo(manifest, 'ecommerce.events', { env: process.env, count: 1000 })
 
 const controller = new AbortController();
 const batches: { started: number; finished: number }[] = [];
-let ready = () => undefined as void;
+let ready: () => void = () => undefined;
 const started = new Promise<void>((resolve) => (ready = resolve));
 const streaming = stream(manifest, {
   env: process.env,

@@ -2,6 +2,7 @@ import type { AgentToolNode } from '../compile/manifest.js';
 import type { Registry } from '../ml/registry.js';
 import type { NodeOutcome } from '../run/executors.js';
 import type { Connection } from '../warehouse/connection.js';
+import type { Inspected } from '../warehouse/types.js';
 
 /**
  * Building a tool checks it against the database as built: its SQL prepares as one SELECT and
@@ -10,7 +11,7 @@ import type { Connection } from '../warehouse/connection.js';
  */
 export async function checkTool(node: AgentToolNode, connection: Connection, registry: Registry): Promise<NodeOutcome> {
   if (node.compiledSql !== null) {
-    let inspected;
+    let inspected: Inspected;
     try {
       inspected = await connection.inspect(node.compiledSql);
     } catch (error) {

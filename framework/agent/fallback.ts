@@ -94,13 +94,13 @@ function valueFor(name: string, property: Property, lower: string, question: str
   if (name === 'query') return question;
   if (!types.includes('integer') && !types.includes('number')) {
     if (!required) return undefined;
-    return numberAfter(name.replace(/_id$/, '').replace(/_/g, ' ') + '|user|shopper|customer') ?? undefined;
+    return numberAfter(`${name.replace(/_id$/, '').replace(/_/g, ' ')}|user|shopper|customer`) ?? undefined;
   }
   let found: string | undefined;
   if (/day/.test(name)) found = daysAgo(lower);
   else if (/hour/.test(name)) found = /\b(\d+)\s*(?:h\b|hours?\b)/.exec(lower)?.[1];
   else if (/limit|top|count|^n$/.test(name)) found = numberAfter('top|first|best|limit') ?? /\b(\d+)\s+(?:products?|users?|shoppers?|rows?)\b/.exec(lower)?.[1];
-  else if (required) found = numberAfter(name.replace(/_id$/, '').replace(/_/g, ' ') + '|user|shopper|customer') ?? (lower.match(/\b\d+\b/g)?.length === 1 ? lower.match(/\b\d+\b/)![0] : undefined);
+  else if (required) found = numberAfter(`${name.replace(/_id$/, '').replace(/_/g, ' ')}|user|shopper|customer`) ?? (lower.match(/\b\d+\b/g)?.length === 1 ? lower.match(/\b\d+\b/)![0] : undefined);
   return found === undefined ? undefined : Number(found);
 }
 

@@ -175,7 +175,13 @@ export class QueryProcesses {
 
   /** Kills every query process, running queries included. */
   async close(): Promise<void> {
-    const all = [...this.lent, ...this.idle.map((e) => (clearTimeout(e.expiry), e.child))];
+    const all = [
+      ...this.lent,
+      ...this.idle.map((e) => {
+        clearTimeout(e.expiry);
+        return e.child;
+      }),
+    ];
     this.idle.length = 0;
     this.lent.clear();
     await Promise.all(all.map((p) => p.stop()));

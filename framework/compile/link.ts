@@ -54,7 +54,7 @@ export function createLinker(
     const seen = new Set<string>();
     const visit = (name: string, depth: number) => {
       const target = models.get(name);
-      if (!target || target.node.config.materialized !== 'ephemeral' || seen.has(name) || given?.has(givenKey.ref(name)) || depth > 100) return;
+      if (target?.node.config.materialized !== 'ephemeral' || seen.has(name) || given?.has(givenKey.ref(name)) || depth > 100) return;
       seen.add(name);
       for (const ref of target.node.refs) visit(ref, depth + 1);
       const sql = trimStatement(resolve(target.rendered.sql, target.node.relation, given));

@@ -30,6 +30,7 @@ export const placeholder = {
   ref: (name: string) => `\u0001ref:${name}\u0001`,
   source: (source: string, table: string) => `\u0001source:${source}.${table}\u0001`,
   this: '\u0001this\u0001',
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: placeholders are delimited by U+0001, which no template holds.
   pattern: /\u0001(ref|source|this):?([^\u0001]*)\u0001/g,
 };
 

@@ -139,7 +139,7 @@ function rename(binding: Binding, alias: string, aliases: string[]): Binding {
   if (aliases.length === 0) return { ...binding, alias };
   const columns = new Map<string, Set<string>>();
   const order = binding.order.map((name, i) => aliases[i] ?? name);
-  binding.order.forEach((name, i) => columns.set(order[i]!, binding.columns.get(name)!));
+  for (const [i, name] of binding.order.entries()) columns.set(order[i]!, binding.columns.get(name)!);
   return { alias, columns, order };
 }
 

@@ -68,7 +68,7 @@ export function regressionMetrics(actual: ArrayLike<number>, predicted: readonly
 
 /** Area under the ROC curve by ranks (Mann–Whitney U), ties counted half. */
 export function rocAuc(positive: readonly boolean[], scores: readonly number[]): number {
-  const order = scores.map((s, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  const order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
   let rankSum = 0;
   let positives = 0;
   for (let i = 0; i < order.length; ) {

@@ -9,7 +9,7 @@ import { algorithms, type Target } from './algorithm.js';
 import { rocAuc, rocCurve, type Metrics } from './metrics.js';
 import { tasks } from './tasks.js';
 import { featuresAt, withCutoff } from './query.js';
-import { Registry } from './registry.js';
+import type { Registry } from './registry.js';
 import { splitRows } from './split.js';
 
 /** Bumped when training or encoding changes, so that models retrain. */
@@ -67,7 +67,7 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
   const width = inputWidth(encoded);
   const matrix = (indexes: number[]) => {
     const out = new Float64Array(indexes.length * width);
-    indexes.forEach((row, k) => encodeRow(encoded, rows[row]!, out, k * width));
+    for (const [k, row] of indexes.entries()) encodeRow(encoded, rows[row]!, out, k * width);
     return out;
   };
   const algorithm = algorithms[node.algorithm.name];

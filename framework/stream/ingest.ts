@@ -104,7 +104,7 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
     await heartbeat();
   };
 
-  let stopTimer = () => undefined as void;
+  let stopTimer: () => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
       if (caughtUp() || options.signal?.aborted) resolve();

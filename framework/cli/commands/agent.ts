@@ -25,8 +25,10 @@ function openAgent(options: AgentCliOptions): Agent | null {
 
 /** The answer, then each tool call with its rows and the SQL that ran. */
 export function renderAnswer(answer: AgentAnswer, write: (line: string) => void): void {
-  if (answer.mode === 'fallback') write(pc.yellow(answer.answer.split('\n')[0]!)), write(answer.answer.split('\n').slice(1).join('\n'));
-  else write(answer.answer);
+  if (answer.mode === 'fallback') {
+    write(pc.yellow(answer.answer.split('\n')[0]!));
+    write(answer.answer.split('\n').slice(1).join('\n'));
+  } else write(answer.answer);
   for (const call of answer.calls) {
     write('');
     const args = Object.keys(call.args).length ? ` ${JSON.stringify(call.args)}` : '';

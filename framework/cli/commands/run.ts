@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { build, compileProjectDir, listNodes, run, sourceFreshness, stream, test } from '../../api.js';
 import { ingestProgressDisplay } from '../progress.js';
 import { exitCodes } from '../../core/errors.js';
-import { type RunOptions } from '../../run/run.js';
+import type { RunOptions } from '../../run/run.js';
 import type { RunEvent, RunResults } from '../../run/results.js';
 import { incrementalStrategy, renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
 import { watchProject, type WatchCycle } from '../../watch/watch.js';

@@ -4,7 +4,6 @@ import {
   JSDuckDBValueConverter,
   StatementType,
   type DuckDBConnection,
-  type DuckDBDataChunk,
   type DuckDBPreparedStatement,
   type DuckDBValue,
   type DuckDBVector,
@@ -64,7 +63,7 @@ async function readWithinLimits(connection: DuckDBConnection, prepared: DuckDBPr
       const vectors = Array.from({ length: chunk.columnCount }, (_, i) => chunk.getColumnVector(i));
       for (let index = 0; index < chunk.rowCount; index++) {
         if (rows.length === limits.rows) return { columns, rows, truncated: 'rows' };
-        const row = jsonRowWithin(chunk, vectors, index, columns, limits.bytes - bytes - 1);
+        const row = jsonRowWithin(vectors, index, columns, limits.bytes - bytes - 1);
         if ('tooLarge' in row) {
           if (rows.length > 0) return { columns, rows, truncated: 'bytes' };
           throw new QueryRejected(`the first row alone is larger than the ${formatBytes(limits.bytes)} result limit (column "${row.tooLarge}"); select less of it, or an aggregate`);
@@ -103,7 +102,6 @@ function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string
  * items into JavaScript takes longer, and more memory, than any result may.
  */
 function jsonRowWithin(
-  chunk: DuckDBDataChunk,
   vectors: DuckDBVector[],
   index: number,
   columns: string[],
