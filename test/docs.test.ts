@@ -8,6 +8,11 @@ import { compileDir, copyProject, repoRoot } from './helpers.js';
 
 const executable = inject('chromium');
 
+/** Waits until the site says its graph is drawn for the page at `hash`. */
+function drawn(page: Page, hash: string): Promise<unknown> {
+  return page.waitForFunction((expected) => document.body.dataset.drawn === expected, hash);
+}
+
 describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
   let browser: Browser;
   let page: Page;
@@ -29,7 +34,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     page.on('pageerror', (error) => errors.push(String(error)));
     await page.goto(site);
-    await page.waitForFunction(() => (window as unknown as { platDocs?: unknown }).platDocs !== undefined);
+    await drawn(page, '#');
   }, 180_000);
 
   afterAll(async () => {
@@ -42,15 +47,23 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('draws every node of the example in the lineage graph, left to right by layer', async () => {
-    const graph = await page.evaluate(() => {
-      const { graph } = (window as any).platDocs;
-      const x = (id: string) => graph.getNodeAttribute(id, 'x');
-      return { order: graph.order, names: graph.mapNodes((_: string, a: { label: string }) => a.label), leftToRight: x('source.ecommerce.ecommerce.events') < x('model.ecommerce.stg_events') && x('model.ecommerce.stg_events') < x('model.ecommerce.revenue_per_hour') };
-    });
-    expect(graph.order).toBe(54);
+  it('draws every node of the example in the lineage graph, left to right by layer, tests as badges unless asked for', async () => {
+    const graphOf = () =>
+      page.evaluate(() => {
+        const { graph } = (window as any).platDocs;
+        const x = (id: string) => graph.getNodeAttribute(id, 'x');
+        return { order: graph.order, names: graph.mapNodes((_: string, a: { label: string }) => a.label), leftToRight: x('source.ecommerce.ecommerce.events') < x('model.ecommerce.stg_events') && x('model.ecommerce.stg_events') < x('model.ecommerce.revenue_per_hour') };
+      });
+    const graph = await graphOf();
+    // The 37 tests are badges on the 17 nodes they check.
+    expect(graph.order).toBe(17);
     expect(graph.names).toEqual(expect.arrayContaining(['ecommerce.events', 'stg_events', 'revenue_per_hour', 'user_features', 'purchase_propensity', 'predictions_purchase_propensity', 'total_revenue']));
     expect(graph.leftToRight).toBe(true);
+    expect(await page.evaluate(() => (window as any).platDocs.graph.getNodeAttribute('model.ecommerce.revenue_per_hour', 'badge'))).toEqual({ count: 6, status: 'pass' });
+    await page.check('#show-tests');
+    await expect.poll(async () => (await graphOf()).order).toBe(54);
+    await page.uncheck('#show-tests');
+    await expect.poll(async () => (await graphOf()).order).toBe(17);
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(repoRoot, 'test-results/lineage.png') });
   });
@@ -90,7 +103,9 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     const sources = await page.locator('#column-sources').innerText();
     expect(sources).toContain('stg_events.price');
     expect(sources).toContain('ecommerce.events.price');
-    expect(await page.locator('#column-graph text').count()).toBeGreaterThanOrEqual(3);
+    // Column lineage is drawn in the lineage graph, one node per column.
+    const labels = await page.evaluate(() => (window as any).platDocs.graph.mapNodes((_: string, a: { label: string }) => a.label));
+    expect(labels).toEqual(expect.arrayContaining(['revenue_per_hour.total_revenue', 'stg_events.price', 'ecommerce.events.price']));
   });
 
   it('shows ML metrics, the confusion matrix and the ROC curve', async () => {

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../compile/manifest.js';
@@ -9,6 +9,7 @@ import { openDuckDB } from '../run/duckdb/warehouse.js';
 import { databasePath, displayPath, relationOf } from '../run/run.js';
 import { docsData } from './data.js';
 import { projectLineage } from './project-lineage.js';
+import { writeSiteData } from './site-files.js';
 
 /** Where the bundled site (docs-site/, built by `npm run build`) is. */
 function siteAssets(): string {
@@ -20,8 +21,9 @@ function siteAssets(): string {
 }
 
 /**
- * Writes target/docs/: the site, plus data.js with the manifest, the database's catalog, the
- * last run's results, ML metrics and column lineage. Opens the database read-only, if built.
+ * Writes target/docs/: the site, plus its data (site-files.ts) from the manifest, the database's
+ * catalog, the last run's results, ML metrics and column lineage. Opens the database read-only,
+ * if built.
  */
 export async function generateDocs(manifest: Manifest, options: { now?: Date; outDir?: string } = {}): Promise<{ dir: string; nodes: number; seconds: number }> {
   const started = performance.now();
@@ -47,9 +49,7 @@ export async function generateDocs(manifest: Manifest, options: { now?: Date; ou
     const data = await docsData({ manifest, session, registry: Registry.forProject(manifest.project.root), lineage, columnsOf, now: options.now ?? new Date() });
     mkdirSync(out, { recursive: true });
     cpSync(siteAssets(), out, { recursive: true });
-    // A script, not JSON: browsers refuse fetch() from file://, and the site must work there.
-    // JSON.parse of a string literal parses several times faster than the same object literal.
-    writeFileSync(join(out, 'data.js'), `window.__PLAT_DOCS__ = JSON.parse(${JSON.stringify(JSON.stringify(data)).replace(/</g, '\\u003c')});\n`);
+    writeSiteData(out, data);
     return { dir: out, nodes: data.nodes.length, seconds: (performance.now() - started) / 1000 };
   } finally {
     session?.close();
