@@ -17,7 +17,7 @@ export interface Site {
 }
 
 export function loadSite(index: SiteIndex): Site {
-  const nodes = index.nodes;
+  const nodes = rows(index.nodes);
   const ids = nodes.map((n) => n.id);
   const parents: Record<string, string[]> = {};
   const children: Record<string, string[]> = {};
@@ -42,6 +42,11 @@ export function loadSite(index: SiteIndex): Site {
     macros: {},
   } as unknown as Manifest;
   return { index, nodes, byId: new Map(nodes.map((n) => [n.id, n])), parents, children, testsOf, searchNames: nodes.map((n) => n.name.toLowerCase()), manifest };
+}
+
+function rows(columns: SiteIndex['nodes']): IndexNode[] {
+  const keys = Object.keys(columns) as (keyof IndexNode)[];
+  return columns.id.map((_, i) => Object.fromEntries(keys.map((key) => [key, columns[key][i]])) as unknown as IndexNode);
 }
 
 /** A test's last status, or the worst of a node's tests: what a badge shows. */

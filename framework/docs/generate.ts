@@ -37,15 +37,20 @@ export async function generateDocs(manifest: Manifest, options: { now?: Date; ou
       const key = `${String(row.table_schema)}.${String(row.table_name)}`;
       catalog.set(key, [...(catalog.get(key) ?? []), { name: String(row.column_name), type: String(row.data_type) }]);
     }
+    // Asked for every node, and again for every relation a model reads: computed once each.
+    const known = new Map<string, { name: string; type: string }[]>();
     const columnsOf = (id: string) => {
+      let columns = known.get(id);
+      if (columns) return columns;
       const node = manifest.nodes[id];
-      if (!node) return [];
-      const relation = relationOf(node);
+      const relation = node ? relationOf(node) : null;
       const built = relation ? catalog.get(`${relation.schema}.${relation.name}`) : undefined;
-      if (built) return built;
-      return 'columns' in node ? node.columns.map((c) => ({ name: c.name, type: c.type ?? '' })) : [];
+      columns = built ?? (node && 'columns' in node ? node.columns.map((c) => ({ name: c.name, type: c.type ?? '' })) : []);
+      known.set(id, columns);
+      return columns;
     };
-    const lineage = await projectLineage(manifest, (id) => columnsOf(id).map((c) => c.name));
+    const names = new Map<string, string[]>();
+    const lineage = await projectLineage(manifest, (id) => names.get(id) ?? names.set(id, columnsOf(id).map((c) => c.name)).get(id)!);
     const data = await docsData({ manifest, session, registry: Registry.forProject(manifest.project.root), lineage, columnsOf, now: options.now ?? new Date() });
     mkdirSync(out, { recursive: true });
     cpSync(siteAssets(), out, { recursive: true });

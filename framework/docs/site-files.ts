@@ -59,5 +59,11 @@ export function splitSiteData(data: DocsData): { index: SiteIndex; chunks: strin
   });
   if (entries.length || chunks.length === 0) close();
   const parents = data.nodes.map((node) => (data.parents[node.id] ?? []).map((id) => position.get(id)).filter((i): i is number => i !== undefined));
-  return { index: { version: 2, project: data.project, lastRun: data.lastRun, nodes, parents, chunks: chunks.length }, chunks };
+  return { index: { version: 2, project: data.project, lastRun: data.lastRun, nodes: columns(nodes), parents, chunks: chunks.length }, chunks };
+}
+
+function columns(rows: IndexNode[]): SiteIndex['nodes'] {
+  const out: Record<string, unknown[]> = {};
+  for (const key of Object.keys(rows[0] ?? {})) out[key] = rows.map((row) => row[key as keyof IndexNode]);
+  return out as SiteIndex['nodes'];
 }

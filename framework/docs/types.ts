@@ -23,8 +23,6 @@ export interface DocNode {
   tags: string[];
   fqn: string[];
   relation: string | null;
-  /** Column in the left-to-right lineage layout: the longest path from a root. */
-  layer: number;
   materialized: string | null;
   columns: { name: string; type: string | null; description: string; tests: { id: string; name: string; status: string | null }[] }[];
   rawSql: string | null;
@@ -46,7 +44,8 @@ export interface SiteIndex {
   version: 2;
   project: DocsData['project'];
   lastRun: DocsData['lastRun'];
-  nodes: IndexNode[];
+  /** One array per field, in node order: field names once rather than once per node (half the index). */
+  nodes: { [K in keyof IndexNode]: IndexNode[K][] };
   /** parents[i]: node i's parents, as indices into nodes (children are derived in the browser). */
   parents: number[][];
   /** details/0.js … details/<chunks - 1>.js */
