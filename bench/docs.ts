@@ -67,7 +67,7 @@ for (let k = 0; k < 6; k++) {
     ({ from, upstream }) => {
       const w = globalThis as any;
       const { view } = w.platDocs;
-      const box = w.document.getElementById('graph').getBoundingClientRect();
+      const box = w.document.getElementById('sigma').getBoundingClientRect();
       const ids: string[] = view.scene.edges.filter((e: any) => (upstream ? e.target === from : e.source === from)).map((e: any) => (upstream ? e.source : e.target));
       const id = ids.find((n) => view.node(n)?.opens) ?? view.scene.nodes.find((n: any) => n.opens && n.id !== from)?.id;
       const point = view.renderer.graphToViewport(view.graph.getNodeAttributes(id));

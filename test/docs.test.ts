@@ -72,7 +72,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     const point = await page.evaluate(() => {
       const { renderer, graph } = (window as any).platDocs;
       const at = renderer.graphToViewport(graph.getNodeAttributes('model.ecommerce.revenue_per_hour'));
-      const box = document.getElementById('graph')!.getBoundingClientRect();
+      const box = document.getElementById('sigma')!.getBoundingClientRect();
       return { x: box.left + at.x, y: box.top + at.y };
     });
     await page.mouse.click(point.x, point.y);

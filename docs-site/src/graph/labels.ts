@@ -58,7 +58,8 @@ export function labelReach(node: SceneNode): number {
  */
 export function labelDrawers(drawn: Map<string, LabelBox>) {
   const drawLabel = (context: CanvasRenderingContext2D, data: Drawn, _settings: Settings): void => {
-    if (!data.label) return;
+    // Sigma offers labels of nodes up to 150 px past the edges; those right of it cannot be seen.
+    if (!data.label || data.x - data.size > context.canvas.offsetWidth) return;
     const scale = data.radius ? data.size / data.radius : 1;
     const size = Math.min(LARGEST, LABEL_SIZE * scale);
     if (size < SMALLEST) return;
@@ -98,7 +99,7 @@ export function labelDrawers(drawn: Map<string, LabelBox>) {
   };
 
   /** Hovered: the label on a white box. Nothing more when there is no label (no empty box). */
-  const drawHover = (context: CanvasRenderingContext2D, data: Drawn, settings: Settings): void => {
+  const drawHover = (context: CanvasRenderingContext2D, data: Drawn, _settings: Settings): void => {
     if (!data.label || data.kind === 'expander') return;
     const scale = data.radius ? data.size / data.radius : 1;
     const size = Math.max(SMALLEST, Math.min(LARGEST, LABEL_SIZE * scale));
@@ -119,7 +120,6 @@ export function labelDrawers(drawn: Map<string, LabelBox>) {
     context.fillStyle = '#1d2330';
     context.textBaseline = 'middle';
     context.fillText(data.label, left, data.y);
-    void settings;
   };
 
   return { drawLabel, drawHover };

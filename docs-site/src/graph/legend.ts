@@ -8,6 +8,6 @@ export function renderLegend(legend: HTMLElement, scene: Scene): void {
   const items = order
     .filter((kind) => kinds.has(kind))
     .map((kind) => `<li data-kind="${kind}"><span class="swatch" style="background:${KIND_COLORS[kind]}"></span>${escape(KIND_NAMES[kind])}</li>`);
-  if (scene.nodes.some((n) => n.badge)) items.push('<li data-kind="badge"><span class="legend-badge">5</span>tests on the node (green: all pass, amber: a warning, red: a failure, grey: not run)</li>');
+  if (scene.nodes.some((n) => n.badge)) items.push('<li data-kind="badge"><span class="legend-badge">5</span>tests on it, coloured by their worst last status</li>');
   legend.innerHTML = `<ul>${items.join('')}</ul>`;
 }

@@ -1,13 +1,13 @@
 import Graph from 'graphology';
 import Sigma from 'sigma';
 import { LayoutWorker } from '../layout/client.js';
-import { LABEL_OFFSET, ROW, type Layout } from '../layout/layered.js';
+import { COLUMN_GAP, LABEL_OFFSET, ROW, type Layout } from '../layout/layered.js';
 import { LABEL_FONT, LABEL_SIZE, labelDrawers, labelReach, type LabelBox } from './labels.js';
 import { renderLegend } from './legend.js';
 import type { Scene, SceneEdge, SceneNode } from './scene.js';
 
 /** Pixels per layout unit the first view is drawn at, at most (small graphs are not blown up)… */
-const LARGEST_SCALE = 1.4;
+const LARGEST_SCALE = 1.25;
 /** …and at least: below it labels are too small to read, so a big graph is shown in part. */
 const SMALLEST_SCALE = 0.75;
 const MARGIN = 24;
@@ -24,6 +24,12 @@ export class GraphView {
   readonly drawnLabels = new Map<string, LabelBox>();
   scene: Scene | null = null;
   layout: Layout | null = null;
+  /** True once the last scene asked for (or extension) is drawn. */
+  settled = false;
+  /** Pixels per layout unit the camera was last fitted at: how far the user zoomed is relative to it. */
+  fittedScale = 1;
+  /** Where the user last turned the wheel, in pixels from the drawing's top-left corner. */
+  wheelAt: { x: number; y: number } | null = null;
   private readonly worker = new LayoutWorker();
   private readonly nodes = new Map<string, SceneNode>();
   private generation = 0;
@@ -65,6 +71,10 @@ export class GraphView {
     });
     this.renderer.on('enterNode', () => (container.style.cursor = 'pointer'));
     this.renderer.on('leaveNode', () => (container.style.cursor = ''));
+    container.addEventListener('wheel', (event) => {
+      const box = container.getBoundingClientRect();
+      this.wheelAt = { x: event.clientX - box.left, y: event.clientY - box.top };
+    });
     new ResizeObserver(() => this.scene && this.fit()).observe(container);
   }
 
@@ -75,6 +85,7 @@ export class GraphView {
   async show(scene: Scene, options: { hints?: ReadonlyMap<string, number>; frame?: readonly string[] } = {}): Promise<boolean> {
     const { hints, frame } = options;
     const generation = ++this.generation;
+    this.settled = false;
     const layout = await this.worker.layered({
       nodes: scene.nodes.map((n) => ({ id: n.id, size: n.size, width: labelReach(n), ...(hints?.has(n.id) ? { hint: hints.get(n.id)! } : {}) })),
       edges: scene.edges.map((e) => [e.source, e.target]),
@@ -91,12 +102,18 @@ export class GraphView {
     this.framed = frame ?? null;
     this.fit();
     await this.rendered();
-    return generation === this.generation;
+    if (generation !== this.generation) return false;
+    this.settled = true;
+    return true;
   }
 
-  /** Adds nodes next to those they extend, moving nothing already drawn but sideways. */
-  async extend(groups: { anchor: string; direction: -1 | 1; nodes: SceneNode[] }[], edges: SceneEdge[], remove: string[]): Promise<void> {
+  /**
+   * Adds nodes next to those they extend, moving nothing already drawn but sideways; drops the
+   * nodes in `remove` and relabels those in `update`.
+   */
+  async extend(groups: { anchor: string; direction: -1 | 1; nodes: SceneNode[] }[], edges: SceneEdge[], remove: string[], update: SceneNode[] = []): Promise<void> {
     const generation = this.generation;
+    this.settled = false;
     const layout = await this.worker.extend({
       layout: this.layout!,
       groups: groups.map((g) => ({ anchor: g.anchor, direction: g.direction, nodes: g.nodes.map((n) => ({ id: n.id, size: n.size, width: labelReach(n) })) })),
@@ -108,7 +125,13 @@ export class GraphView {
       this.nodes.delete(id);
     }
     const added = groups.flatMap((g) => g.nodes);
-    this.scene = { ...this.scene, nodes: [...this.scene.nodes.filter((n) => !remove.includes(n.id)), ...added], edges: [...this.scene.edges.filter((e) => !remove.includes(e.source) && !remove.includes(e.target)), ...edges] };
+    const updated = new Map(update.map((n) => [n.id, n]));
+    for (const node of update) {
+      this.nodes.set(node.id, node);
+      this.graph.mergeNodeAttributes(node.id, { label: node.label });
+    }
+    const kept = this.scene.nodes.filter((n) => !remove.includes(n.id)).map((n) => updated.get(n.id) ?? n);
+    this.scene = { ...this.scene, nodes: [...kept, ...added], edges: [...this.scene.edges.filter((e) => !remove.includes(e.source) && !remove.includes(e.target)), ...edges] };
     this.graph.forEachNode((id) => {
       const at = layout.positions[id];
       if (at) this.graph.mergeNodeAttributes(id, { x: at.x, y: -at.y });
@@ -117,6 +140,7 @@ export class GraphView {
     for (const edge of edges) this.addEdge(edge);
     renderLegend(this.legend, this.scene);
     await this.rendered();
+    if (generation === this.generation) this.settled = true;
   }
 
   /** The scene node under a graph key. */
@@ -171,15 +195,22 @@ export class GraphView {
     const { width, height } = this.renderer.getDimensions();
     const unit = this.renderer.getGraphToViewportRatio();
     const fits = Math.min((width - 2 * MARGIN) / (box.right - box.left), (height - 2 * MARGIN) / (box.bottom - box.top));
-    const scale = Math.min(LARGEST_SCALE, Math.max(SMALLEST_SCALE, fits));
+    let scale = Math.min(LARGEST_SCALE, Math.max(SMALLEST_SCALE, fits));
     let centre = { x: (box.left + box.right) / 2, y: (box.top + box.bottom) / 2 };
-    if (scale > fits) {
-      const focus = this.layout.positions[this.scene.focus ?? ''];
-      centre = focus ? { x: focus.x, y: focus.y } : { x: box.left + (width / 2 - MARGIN) / scale, y: centre.y };
-      centre.x = this.clearOfLabels(centre.x, width / 2 / scale);
+    const focus = this.layout.positions[this.scene.focus ?? ''];
+    let keep = box.left;
+    if (scale > fits && focus) {
+      centre = { x: focus.x, y: focus.y };
+      keep = focus.x - MARGIN;
+    } else if (scale > fits) {
+      // From the left edge, zoomed in just enough that the right edge falls between two columns.
+      scale = this.scaleToColumnGap(box.left, width - 2 * MARGIN, scale);
+      centre = { x: box.left + (width / 2 - MARGIN) / scale, y: centre.y };
     }
+    if (whole.right - whole.left > (width - 2 * MARGIN) / scale) centre.x = this.clearOfLabels(centre.x, width / 2 / scale, keep);
     const at = this.renderer.viewportToFramedGraph(this.renderer.graphToViewport({ x: centre.x, y: -centre.y }));
     camera.setState({ x: at.x, y: at.y, ratio: unit / scale, angle: 0 });
+    this.fittedScale = scale;
     // Zoom in to four times the label size, out until the whole scene is half the pane.
     const wholeFits = Math.min((width - 2 * MARGIN) / (whole.right - whole.left), (height - 2 * MARGIN) / (whole.bottom - whole.top));
     this.renderer.setSetting('minCameraRatio', unit / 4);
@@ -212,16 +243,28 @@ export class GraphView {
     return box;
   }
 
+  /** The scale, `scale` or more, at which `pixels` from `left` end in a gap between columns. */
+  private scaleToColumnGap(left: number, pixels: number, scale: number): number {
+    const right = left + pixels / scale;
+    const cut = this.layout!.columns.find((c) => c.x - c.left < right && right < c.x + c.right);
+    if (!cut) return scale;
+    const wider = pixels / (cut.x - cut.left - COLUMN_GAP / 2 - left);
+    return wider <= LARGEST_SCALE ? wider : scale;
+  }
+
   /**
-   * Moves a view centred on `x` left until its right edge falls between columns: a node drawn
-   * with its label cut at the edge would read like the labels the side panel used to hide.
+   * Moves a view centred on `x` until its right edge falls between columns, keeping `keep` in
+   * view: a node drawn with its label cut at the edge would read like the labels the side panel
+   * used to hide.
    */
-  private clearOfLabels(x: number, halfWidth: number): number {
+  private clearOfLabels(x: number, halfWidth: number, keep: number): number {
     for (let tries = 0; tries < 8; tries++) {
       const edge = x + halfWidth;
       const cut = this.layout!.columns.find((c) => c.x - c.left < edge && edge < c.x + c.right);
       if (!cut) return x;
-      x -= edge - (cut.x - cut.left) + MARGIN / 2;
+      const before = x - (edge - (cut.x - cut.left) + MARGIN / 2);
+      const after = x + (cut.x + cut.right + MARGIN / 2 - edge);
+      x = keep >= after - halfWidth && after - x < x - before ? after : keep >= before - halfWidth ? before : after;
     }
     return x;
   }

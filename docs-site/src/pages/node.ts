@@ -3,7 +3,10 @@ import { badge, escape, highlightSql } from '../render.js';
 import type { Site } from '../site.js';
 import { kindDetails } from './kind.js';
 
-export const link = (site: Site, id: string) => `<a href="#node=${encodeURIComponent(id)}">${escape(site.byId.get(id)?.name ?? id)}</a>`;
+/** An identifier that may break after its underscores, where a narrow column needs it to. */
+export const breakable = (name: string) => escape(name).replace(/_/g, '_<wbr>');
+
+export const link = (site: Site, id: string) => `<a href="#node=${encodeURIComponent(id)}">${breakable(site.byId.get(id)?.name ?? id)}</a>`;
 
 /** The top of a node page, from the index alone: drawn at once, before the details arrive. */
 export function nodeHeader(node: IndexNode): string {
@@ -17,9 +20,9 @@ export function nodeBody(site: Site, node: IndexNode, details: NodeDetails): str
   const columnRows = details.columns
     .map((c) => {
       const from = details.lineage.find((l) => l.name === c.name)?.from ?? [];
-      const name = node.kind === 'model' ? `<button class="column-link" data-column="${escape(c.name)}">${escape(c.name)}</button>` : escape(c.name);
+      const name = node.kind === 'model' ? `<button class="column-link" data-column="${escape(c.name)}">${breakable(c.name)}</button>` : breakable(c.name);
       return `<tr><td>${name}</td><td>${escape(c.type ?? '')}</td><td>${escape(c.description)}</td>
-        <td>${c.tests.map((t) => `${to(t.id)} ${badge(t.status)}`).join('<br>')}</td><td>${from.map((f) => `${escape(site.byId.get(f.node)?.name ?? f.node)}.${escape(f.column)}`).join(', ')}</td></tr>`;
+        <td>${c.tests.map((t) => `${to(t.id)} ${badge(t.status)}`).join('<br>')}</td><td>${from.map((f) => `${breakable(site.byId.get(f.node)?.name ?? f.node)}.${breakable(f.column)}`).join(', ')}</td></tr>`;
     })
     .join('');
   const last = node.lastRun;

@@ -41,17 +41,24 @@ export class Lineage {
   }
 
   async expand(expander: SceneNode): Promise<void> {
-    if (!this.view.scene || !expander.expands) return;
+    const scene = this.view.scene;
+    if (!scene || !expander.expands) return;
     const options = { depth: this.depth, tests: this.tests() };
-    const { nodes, edges, expanders } = expansion(this.site, this.view.scene, expander, options);
+    const { nodes, edges, expanders } = expansion(this.site, scene, expander, options);
     for (const node of nodes) this.added.add(node.id);
     const { of, direction } = expander.expands;
     const expanderEdges: SceneEdge[] = expanders.map((e) => (direction < 0 ? { source: e.id, target: e.expands!.of, weight: 1 } : { source: e.expands!.of, target: e.id, weight: 1 }));
-    await this.view.extend(
-      [{ anchor: of, direction, nodes }, ...expanders.map((e) => ({ anchor: e.expands!.of, direction, nodes: [e] }))],
-      [...edges, ...expanderEdges],
-      [expander.id],
-    );
+    // Other expanders may stand for nodes now shown: they count what is left, or go.
+    const shown = new Set([...scene.nodes.map((n) => n.id), ...nodes.map((n) => n.id)]);
+    const remove = [expander.id];
+    const update: SceneNode[] = [];
+    for (const other of scene.nodes) {
+      if (!other.expands || other.id === expander.id) continue;
+      const left = other.expands.nodes.filter((id) => !shown.has(id));
+      if (left.length === 0) remove.push(other.id);
+      else if (left.length < other.expands.nodes.length) update.push({ ...other, label: `+${left.length}`, expands: { ...other.expands, nodes: left } });
+    }
+    await this.view.extend([{ anchor: of, direction, nodes }, ...expanders.map((e) => ({ anchor: e.expands!.of, direction, nodes: [e] }))], [...edges, ...expanderEdges], remove, update);
   }
 
   /** A column's lineage; resolves with the upstream columns, once drawn. */

@@ -3,8 +3,8 @@ import type { GraphView } from '../graph/view.js';
 import { escape } from '../render.js';
 import type { Site } from '../site.js';
 
-/** A cluster drawn this many pixels across, or more, is opened: zooming into a cluster expands it. */
-const OPEN_AT_RADIUS = 48;
+/** Zoomed in this many times past the fitted view, the cluster zoomed into is opened. */
+const OPEN_AT_ZOOM = 2;
 
 /**
  * The whole graph: clusters by folder, schema or tag, a first view of a few dozen items, clusters
@@ -109,17 +109,23 @@ export class Overview {
     return hints;
   }
 
-  /** Clusters the user zoomed into (drawn large, centre on screen) are opened. */
+  /**
+   * Zooming into a cluster opens it: once the view is zoomed in OPEN_AT_ZOOM times, the cluster
+   * on screen nearest where the wheel turned (else the centre) is expanded.
+   */
   private openZoomedInto(): void {
-    if (!this.active || !this.view.scene) return;
+    if (!this.active || !this.view.scene || this.view.scale() < this.view.fittedScale * OPEN_AT_ZOOM) return;
     const { width, height } = this.view.renderer.getDimensions();
-    const scale = this.view.scale();
-    const open = this.view.scene.nodes.filter((node) => {
-      if (node.kind !== 'cluster' || node.size * scale < OPEN_AT_RADIUS) return false;
+    const target = this.view.wheelAt ?? { x: width / 2, y: height / 2 };
+    let nearest: { id: string; distance: number } | null = null;
+    for (const node of this.view.scene.nodes) {
+      if (node.kind !== 'cluster') continue;
       const at = this.view.renderer.graphToViewport(this.view.graph.getNodeAttributes(node.id) as { x: number; y: number });
-      return at.x >= 0 && at.x <= width && at.y >= 0 && at.y <= height;
-    });
-    if (open.length) void this.expand(open.map((n) => n.id));
+      if (at.x < 0 || at.x > width || at.y < 0 || at.y > height) continue;
+      const distance = Math.hypot(at.x - target.x, at.y - target.y);
+      if (!nearest || distance < nearest.distance) nearest = { id: node.id, distance };
+    }
+    if (nearest) void this.expand([nearest.id]);
   }
 
   private renderToolbar(): void {
