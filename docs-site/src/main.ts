@@ -73,7 +73,13 @@ async function show(): Promise<void> {
   }
   const { column } = route;
   if (panel.dataset.node !== id || !panel.querySelector('#columns')) await nodePage(id, current);
-  const upstream = await lineage.showColumn({ node: id, column });
+  let upstream;
+  try {
+    upstream = await lineage.showColumn({ node: id, column });
+  } catch (error) {
+    if (current === navigation) element('column-lineage').innerHTML = `<p class="status s-error">${escape((error as Error).message)}</p>`;
+    return;
+  }
   if (current !== navigation || !upstream) return;
   drawn(current);
   const name = (ref: { node: string; column: string }) => escape(`${site.byId.get(ref.node)?.name ?? ref.node}.${ref.column}`);
@@ -92,7 +98,13 @@ async function nodePage(id: string, current: number): Promise<void> {
   delete panel.dataset.ready;
   panel.innerHTML = `${nodeHeader(node)}<div id="node-body" aria-busy="true"><p class="muted">Loading…</p></div>`;
   panel.scrollTop = 0;
-  const loaded = details.peek(id) ?? (await details.of(id));
+  let loaded;
+  try {
+    loaded = details.peek(id) ?? (await details.of(id));
+  } catch (error) {
+    if (current === navigation) element('node-body').innerHTML = `<p class="status s-error">${escape((error as Error).message)}</p>`;
+    return;
+  }
   if (current !== navigation || !loaded) return;
   const body = element('node-body');
   body.innerHTML = nodeBody(site, node, loaded);
