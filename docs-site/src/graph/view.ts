@@ -200,7 +200,10 @@ export class GraphView {
     const focus = this.layout.positions[this.scene.focus ?? ''];
     let keep = box.left;
     if (scale > fits && focus) {
-      centre = { x: focus.x, y: focus.y };
+      // On the focus, but with no empty band beside the drawing where it could show more of it.
+      const [halfWidth, halfHeight] = [(width / 2 - MARGIN) / scale, (height / 2 - MARGIN) / scale];
+      const within = (at: number, low: number, high: number, half: number) => (high - low <= 2 * half ? (low + high) / 2 : Math.min(Math.max(at, low + half), high - half));
+      centre = { x: within(focus.x, whole.left, whole.right, halfWidth), y: within(focus.y, whole.top, whole.bottom, halfHeight) };
       keep = focus.x - MARGIN;
     } else if (scale > fits) {
       // From the left edge, zoomed in just enough that the right edge falls between two columns.
