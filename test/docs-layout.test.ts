@@ -131,7 +131,7 @@ describe('the overview clusters (docs-site/src/clusters.ts)', () => {
   it('opens a first view a level at a time, but leaves slices of a crowded folder closed', () => {
     const tree = new ClusterTree(site, 'folder', all);
     const scene = tree.scene(tree.firstView(), false);
-    expect(scene.nodes.map((n) => n.label).sort()).toEqual(['models/intermediate/core · 45 models', 'mart', 'stg_0', 'stg_1', 'stg_2'].sort());
+    expect(scene.nodes.map((n) => n.label).sort()).toEqual(['intermediate/core · 45 models', 'mart', 'stg_0', 'stg_1', 'stg_2'].sort());
     const core = scene.nodes.find((n) => n.kind === 'cluster')!;
     expect(core.badge).toEqual({ count: 45, status: 'none' });
     // Each lineage edge counted once between what stands for its ends.

@@ -144,8 +144,10 @@ export class ClusterTree {
 
   private index(cluster: Cluster, path: Cluster[]): void {
     this.byKey.set(cluster.key, cluster);
+    // The parent's name where the cluster's own is not enough (`group_3`, a slice), not where the
+    // parent is a top level everything shares (`models`, a schema).
     const parent = path[path.length - 2];
-    if (parent) cluster.title = cluster.slice ? `${parent.name}: ${cluster.name}` : `${parent.name}/${cluster.name}`;
+    if (parent && (cluster.slice || path.length > 2)) cluster.title = cluster.slice ? `${parent.name}: ${cluster.name}` : `${parent.name}/${cluster.name}`;
     for (const id of cluster.members) {
       this.paths.set(id, path);
       const node = this.site.byId.get(id)!;
@@ -215,7 +217,6 @@ function clusterNode(cluster: Cluster, tests: boolean): SceneNode {
   const counted = [...cluster.counts].filter(([kind]) => tests || kind !== 'test');
   const total = counted.reduce((sum, [, n]) => sum + n, 0);
   const counts = counted.map(([kind, n]) => `${n.toLocaleString('en-US')} ${plural[kind]![n === 1 ? 0 : 1]}`).join(', ');
-  const dominant = counted.sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'model';
   return {
     id: cluster.key,
     label: `${cluster.title} · ${counts}`,
@@ -223,6 +224,6 @@ function clusterNode(cluster: Cluster, tests: boolean): SceneNode {
     opens: null,
     badge: !tests && cluster.tests.length ? { count: cluster.tests.length, status: worstStatus(cluster.tests) } : null,
     size: Math.min(26, 8 + Math.sqrt(total) / 3),
-    color: dominant === 'model' ? KIND_COLORS.cluster : KIND_COLORS[dominant],
+    color: KIND_COLORS.cluster,
   };
 }

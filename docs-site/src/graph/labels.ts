@@ -77,6 +77,9 @@ export function labelDrawers(drawn: Map<string, LabelBox>) {
     }
     const left = data.x + data.size + LABEL_OFFSET * scale;
     const width = context.measureText(data.label).width;
+    // On white: edges run under labels in a left-to-right drawing and must not strike them through.
+    context.fillStyle = 'rgba(255, 255, 255, 0.92)';
+    context.fillRect(left - 2 * scale, data.y - size * 0.6, width + 4 * scale, size * 1.2);
     context.fillStyle = '#1d2330';
     context.fillText(data.label, left, data.y);
     let right = left + width;
