@@ -149,11 +149,14 @@ describe('the overview clusters (docs-site/src/clusters.ts)', () => {
     expect(tree.scene(open, true).nodes.map((n) => n.id)).toContain('test.p.not_null_int_44');
   });
 
-  it('groups by schema and by tag, then by folder', () => {
-    for (const grouping of ['schema', 'tag'] as const) {
-      const tree = new ClusterTree(site, grouping, all);
-      expect(tree.root.children.map((c) => c.name).sort()).toEqual(grouping === 'schema' ? ['intermediate/models/intermediate/core', 'marts/models/marts/finance', 'staging/models/staging'] : ['core/models/intermediate/core', 'finance/models/marts/finance', 'staging/models/staging']);
-    }
+  it('groups by schema and by tag, then by folder, each named with the schema or tag it is in', () => {
+    const bySchema = new ClusterTree(site, 'schema', all);
+    expect(bySchema.root.children.map((c) => c.name).sort()).toEqual(['intermediate', 'marts', 'staging']);
+    const intermediate = bySchema.root.children.find((c) => c.name === 'intermediate')!;
+    expect(intermediate.children.map((c) => c.title)).toEqual(['intermediate: models/intermediate/core']);
+    expect(intermediate.children[0]!.children.map((c) => c.title)).toEqual(['core: int_0 … int_24', 'core: int_25 … int_44']);
+    const byTag = new ClusterTree(site, 'tag', all);
+    expect(byTag.root.children.map((c) => c.title).sort()).toEqual(['core', 'finance', 'staging']);
   });
 
   it('groups only what a selection holds', () => {

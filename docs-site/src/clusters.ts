@@ -17,7 +17,7 @@ export interface Cluster {
   tests: IndexNode[];
   /** A slice of a crowded folder's nodes, by name. */
   slice: boolean;
-  /** The name with its parent's, so `group_3` reads as `intermediate/group_3`. */
+  /** The name with its parent's, so `group_3` reads as `intermediate/group_3` (set when indexed). */
   title: string;
 }
 
@@ -54,7 +54,7 @@ export class ClusterTree {
       }
       cluster.members.push(id);
     }
-    compress(this.root);
+    compress(this.root, grouping !== 'folder');
     slice(this.root, site);
     this.index(this.root, []);
   }
@@ -142,12 +142,23 @@ export class ClusterTree {
     }
   }
 
+  /**
+   * The name, with context where it is not enough on its own: the parent folder of `group_3`
+   * (`intermediate/group_3`), of a slice (`group_3: int_300 … int_324`), or the schema or tag a
+   * folder is under (`staging: group_0`). Not a top level everything shares (`models`).
+   */
+  private titleOf(cluster: Cluster, path: Cluster[]): string {
+    const parent = path[path.length - 2];
+    const last = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+    if (!parent) return cluster.name;
+    if (cluster.slice) return `${last(parent.name)}: ${cluster.name}`;
+    if (this.grouping !== 'folder') return `${path[0]!.name}: ${path.length > 2 ? last(cluster.name) : cluster.name}`;
+    return path.length > 2 ? `${last(parent.name)}/${cluster.name}` : cluster.name;
+  }
+
   private index(cluster: Cluster, path: Cluster[]): void {
     this.byKey.set(cluster.key, cluster);
-    // The parent's name where the cluster's own is not enough (`group_3`, a slice), not where the
-    // parent is a top level everything shares (`models`, a schema).
-    const parent = path[path.length - 2];
-    if (parent && (cluster.slice || path.length > 2)) cluster.title = cluster.slice ? `${parent.name}: ${cluster.name}` : `${parent.name}/${cluster.name}`;
+    cluster.title = this.titleOf(cluster, path);
     for (const id of cluster.members) {
       this.paths.set(id, path);
       const node = this.site.byId.get(id)!;
@@ -161,14 +172,17 @@ export class ClusterTree {
 }
 
 function blank(key: string, name: string): Cluster {
-  return { key, name, children: [], members: [], counts: new Map(), tests: [], slice: false, title: name };
+  return { key, name, children: [], members: [], counts: new Map(), tests: [], slice: false, title: '' };
 }
 
-/** A folder holding nothing but one folder is shown as one cluster (`models/staging`). */
-function compress(cluster: Cluster): void {
+/**
+ * A folder holding nothing but one folder is shown as one cluster (`models/staging`); a schema or
+ * tag (`keepTop`) stays a cluster of its own.
+ */
+function compress(cluster: Cluster, keepTop = false): void {
   for (const [i, child] of cluster.children.entries()) {
     let merged = child;
-    while (merged.members.length === 0 && merged.children.length === 1) {
+    while (!keepTop && merged.members.length === 0 && merged.children.length === 1) {
       const only = merged.children[0]!;
       merged = { ...only, name: `${merged.name}/${only.name}` };
     }
