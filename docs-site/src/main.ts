@@ -139,7 +139,7 @@ filter.addEventListener('change', () => {
 
 showTests.addEventListener('change', () => void (route.kind === 'node' ? lineage.show(route.id) : route.kind === 'overview' ? overview.show() : undefined));
 
-// Esc goes back while there is a page of this site to go back to; each entry is numbered once.
+// Esc goes back while there is a page of this site to go back to: entries are numbered as they are made.
 let entries = 0;
 history.replaceState({ platEntry: 0 }, '');
 window.addEventListener('hashchange', () => {
@@ -153,8 +153,10 @@ wireKeyboard(element<HTMLInputElement>('search'), element('matches'), view, {
     if (node?.opens && node.column !== undefined) location.hash = `column=${encodeURIComponent(node.opens)}:${encodeURIComponent(node.column)}`;
     else if (node?.opens) location.hash = `node=${encodeURIComponent(node.opens)}`;
   },
+  // Only the entry the page loaded at is numbered 0; one not numbered yet is a navigation whose
+  // hashchange has not run, so there is a page of this site to go back to.
   back: () => {
-    if ((history.state?.platEntry ?? 0) > 0) history.back();
+    if (history.state?.platEntry !== 0) history.back();
     else if (location.hash) location.hash = '';
   },
 });

@@ -1,4 +1,5 @@
 import { ClusterTree, type Grouping } from '../clusters.js';
+import type { Scene } from '../graph/scene.js';
 import type { GraphView } from '../graph/view.js';
 import { escape } from '../render.js';
 import type { Site } from '../site.js';
@@ -48,10 +49,13 @@ export class Overview {
     this.drawnWith = null;
   }
 
-  async show(frame?: string[]): Promise<boolean> {
+  show(): Promise<boolean> {
+    return this.draw(this.tree.scene(this.expanded, this.tests()));
+  }
+
+  private async draw(scene: Scene, frame?: string[]): Promise<boolean> {
     this.renderToolbar();
-    const scene = this.tree.scene(this.expanded, this.tests());
-    const hints = this.active && this.drawnWith ? this.hints() : undefined;
+    const hints = this.active && this.drawnWith ? this.hints(scene) : undefined;
     const expanded = new Set(this.expanded);
     const drawn = await this.view.show(scene, { ...(hints ? { hints } : {}), ...(frame ? { frame } : {}) });
     if (drawn) {
@@ -71,11 +75,12 @@ export class Overview {
     this.active = true;
   }
 
+  /** Opens clusters, the camera on what they held. */
   async expand(keys: string[]): Promise<void> {
-    const before = this.itemsShown();
+    const before = new Set(this.view.scene?.nodes.map((n) => n.id) ?? []);
     for (const key of keys) this.expanded.add(key);
-    const inside = this.tree.scene(this.expanded, this.tests()).nodes.map((n) => n.id).filter((id) => !before.has(id));
-    await this.show(inside);
+    const scene = this.tree.scene(this.expanded, this.tests());
+    await this.draw(scene, scene.nodes.map((n) => n.id).filter((id) => !before.has(id)));
   }
 
   collapse(key: string): void {
@@ -88,19 +93,15 @@ export class Overview {
     return new ClusterTree(this.site, this.grouping, this.selection ?? new Set(this.site.nodes.map((n) => n.id)));
   }
 
-  private itemsShown(): Set<string> {
-    return new Set(this.view.scene?.nodes.map((n) => n.id) ?? []);
-  }
-
   /**
    * Where each item was in the last drawing, or the item it came out of or went into, so the
    * layout keeps the order it had.
    */
-  private hints(): Map<string, number> {
+  private hints(next: Scene): Map<string, number> {
     const hints = new Map<string, number>();
-    const { layout, scene } = this.view;
-    if (!layout || !scene || !this.drawnWith) return hints;
-    for (const node of this.tree.scene(this.expanded, this.tests()).nodes) {
+    const { layout } = this.view;
+    if (!layout || !this.drawnWith) return hints;
+    for (const node of next.nodes) {
       const inside = this.tree.representative(node.id);
       const before = inside === undefined ? node.id : this.tree.itemOf(inside, this.drawnWith);
       const y = layout.positions[node.id]?.y ?? layout.positions[before]?.y;
