@@ -63,8 +63,8 @@ export function regressionData(rows: number, width: number, seed: number, missin
 }
 
 /**
- * Normal operating points (correlated pairs of sensors) with a share of anomalies that break the
- * correlation or sit far out in a few sensors; `y` marks the anomalies.
+ * Normal operating points (pairs of sensors following a shared load) with a share of anomalies:
+ * two sensors spiking 5–8 standard deviations further from zero; `y` marks the anomalies.
  */
 export function anomalyData(rows: number, width: number, seed: number, anomalyRate: number): Dataset & { y: Int32Array } {
   const random = seededRandom(seed);
@@ -76,8 +76,10 @@ export function anomalyData(rows: number, width: number, seed: number, anomalyRa
     for (let j = 0; j < width; j++) x[i * width + j] = (j % 2 === 0 ? load : 0.8 * load) + 0.3 * normal();
     if (random() < anomalyRate) {
       y[i] = 1;
-      const j = Math.floor(random() * width);
-      x[i * width + j] = x[i * width + j]! + (random() < 0.5 ? -1 : 1) * (2.5 + 2 * random());
+      for (let k = 0; k < 2; k++) {
+        const j = Math.floor(random() * width);
+        x[i * width + j] = x[i * width + j]! + (x[i * width + j]! < 0 ? -1 : 1) * (5 + 3 * random());
+      }
     }
   }
   return { x, rows, width, y };
