@@ -48,7 +48,7 @@ export function fitBinEdges(x: Float64Array, rows: number, width: number, option
 
 function featureEdges(sorted: Float64Array, maxBins: number): Float64Array {
   const distinct: number[] = [];
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
+  for (let i = 0; i < sorted.length && distinct.length <= maxBins; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
   if (distinct.length <= maxBins) {
     return Float64Array.from(distinct.slice(1), (v, k) => midpoint(distinct[k]!, v));
   }
@@ -75,17 +75,18 @@ export function binMatrix(x: Float64Array, rows: number, width: number, edges: B
   return { rows, width, bins };
 }
 
-/** The first bin whose edge is ≥ v (binary search); NaN goes to the missing bin. */
+/**
+ * The first bin whose edge is ≥ v, NaN to the missing bin. A binary search of fixed steps
+ * (edges ≤ 254 < 2⁸): the loop shape never changes, which measured faster than a classic one.
+ */
 export function binOf(v: number, edges: Float64Array): number {
-  if (Number.isNaN(v)) return MISSING_BIN;
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (v <= edges[mid]!) hi = mid;
-    else lo = mid + 1;
+  if (v !== v) return MISSING_BIN;
+  let bin = 0;
+  for (let step = 128; step > 0; step >>= 1) {
+    const probe = bin + step - 1;
+    if (probe < edges.length && v > edges[probe]!) bin += step;
   }
-  return lo;
+  return bin;
 }
 
 function sampleIndexes(rows: number, limit: number, seed: number): Uint32Array {
