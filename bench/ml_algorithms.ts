@@ -45,11 +45,13 @@ export async function benchAlgorithms(root: string, rounds: number): Promise<Alg
     const gbt = timed(() => trainGradientBoosting(data.train.x, data.train.rows, WIDTH, { task: 'binary', y: data.train.y, classes: 2 }, { iterations: 100 }));
     boosted = gbt.result;
     add('gbt_s', gbt.seconds);
+    add('gbt_cpu_s', gbt.cpu);
     add('gbt_auc', rocAuc(positives(data.test.y), rows(data.test.rows, (o) => predictGradientBoosting(gbt.result, data.test.x, o * WIDTH)[1]!)));
     record(add, 'gbt_ref', reference.run('gbt', dataDir));
 
     const rf = timed(() => trainRandomForest(data.train.x, data.train.rows, WIDTH, { task: 'binary', y: data.train.y, classes: 2 }, { trees: 100 }));
     add('rf_s', rf.seconds);
+    add('rf_cpu_s', rf.cpu);
     add('rf_auc', rocAuc(positives(data.test.y), rows(data.test.rows, (o) => predictRandomForest(rf.result, data.test.x, o * WIDTH)[1]!)));
     add('rf_nodes', rf.result.trees.reduce((sum, t) => sum + t.feature.length, 0));
     record(add, 'rf_ref', reference.run('rf', dataDir));
@@ -71,9 +73,11 @@ export async function benchAlgorithms(root: string, rounds: number): Promise<Alg
   figures.gbt_auc_margin = m('gbt_auc') - m('gbt_ref_auc');
   figures.gbt_time_ratio = m('gbt_s') / m('gbt_ref_seconds');
   figures.gbt_time_ratio_1_thread = m('gbt_s') / m('gbt_ref_seconds_1_thread');
+  figures.gbt_cpu_ratio_1_thread = m('gbt_cpu_s') / m('gbt_ref_seconds_1_thread_cpu');
   figures.rf_auc_margin = m('rf_auc') - m('rf_ref_auc');
   figures.rf_time_ratio = m('rf_s') / m('rf_ref_seconds');
   figures.rf_time_ratio_all_cores = m('rf_s') / m('rf_ref_seconds_all_cores');
+  figures.rf_cpu_ratio = m('rf_cpu_s') / m('rf_ref_seconds_cpu');
   figures.iforest_auc_margin = m('iforest_auc') - m('iforest_ref_auc');
   figures.forecast_mape_excess = m('forecast_mape') - m('forecast_ref_mape');
   printTable(figures);
@@ -133,10 +137,14 @@ async function scoreInDuckDB(model: GradientBoostingModel, test: { x: Float64Arr
   const probability = gradientBoostingSql(model, inputs)[1]!;
   const contributions = contributionsJsonSql(inputs, gradientBoostingContributionSql(model, inputs));
   const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
   for (let run = 0; run < 3; run++) {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     await connection.run(`CREATE OR REPLACE TABLE predictions AS SELECT id, ${probability} AS probability FROM score_rows`);
     seconds.push((performance.now() - started) / 1000);
+    const used = process.cpuUsage(cpu);
+    cpuSeconds.push((used.user + used.system) / 1e6);
   }
   let started = performance.now();
   await connection.run(`CREATE OR REPLACE TABLE explained AS SELECT id, ${probability} AS probability, ${contributions} AS contributions FROM score_rows`);
@@ -150,8 +158,8 @@ async function scoreInDuckDB(model: GradientBoostingModel, test: { x: Float64Arr
   for (const [i, p] of reader.getRows() as [number, number][]) worst = Math.max(worst, Math.abs(p - predictGradientBoosting(model, test.x, Number(i) * WIDTH)[1]!));
   connection.closeSync();
   instance.closeSync();
-  const figures = { score_1m_s: median(seconds), score_1m_with_contributions_s: explainSeconds, score_sql_kb: probability.length / 1024, contributions_sql_kb: contributions.length / 1024, score_max_abs_diff: worst };
-  console.log(`SQL scoring, ${SCORE_ROWS.toLocaleString('en-US')} rows, 100 trees (${figures.score_sql_kb.toFixed(0)} kB of SQL): ${figures.score_1m_s.toFixed(2)}s (median of 3); with a JSON column of ${WIDTH} contributions (${figures.contributions_sql_kb.toFixed(0)} kB more SQL): ${explainSeconds.toFixed(2)}s; SQL vs JavaScript on 2,000 rows: max |Δ| ${worst.toExponential(1)}`);
+  const figures = { score_1m_s: median(seconds), score_1m_cpu_s: median(cpuSeconds), score_1m_with_contributions_s: explainSeconds, score_sql_kb: probability.length / 1024, contributions_sql_kb: contributions.length / 1024, score_max_abs_diff: worst };
+  console.log(`SQL scoring, ${SCORE_ROWS.toLocaleString('en-US')} rows, 100 trees (${figures.score_sql_kb.toFixed(0)} kB of SQL): ${figures.score_1m_s.toFixed(2)}s (median of 3; ${figures.score_1m_cpu_s.toFixed(1)} CPU-s over DuckDB's threads); with a JSON column of ${WIDTH} contributions (${figures.contributions_sql_kb.toFixed(0)} kB more SQL): ${explainSeconds.toFixed(2)}s; SQL vs JavaScript on 2,000 rows: max |Δ| ${worst.toExponential(1)}`);
   return figures;
 }
 
@@ -159,23 +167,26 @@ function printTable(f: Record<string, number | boolean>): void {
   const n = (key: string, digits = 4) => (typeof f[key] === 'number' && Number.isFinite(f[key]) ? (f[key] as number).toFixed(digits) : '—');
   const lines = [
     ['', 'plat', 'reference', 'plat s', 'reference s', 'time ratio'],
-    ['gradient boosting ROC-AUC', n('gbt_auc'), n('gbt_ref_auc'), n('gbt_s', 2), `${n('gbt_ref_seconds', 2)} (1 thread ${n('gbt_ref_seconds_1_thread', 2)})`, `${n('gbt_time_ratio', 2)} (vs 1 thread ${n('gbt_time_ratio_1_thread', 2)})`],
-    ['random forest ROC-AUC', n('rf_auc'), n('rf_ref_auc'), n('rf_s', 2), `${n('rf_ref_seconds', 2)} (n_jobs=-1 ${n('rf_ref_seconds_all_cores', 2)})`, `${n('rf_time_ratio', 2)} (vs n_jobs=-1 ${n('rf_time_ratio_all_cores', 2)})`],
+    ['gradient boosting ROC-AUC', n('gbt_auc'), n('gbt_ref_auc'), n('gbt_s', 2), `${n('gbt_ref_seconds', 2)} (1 thread ${n('gbt_ref_seconds_1_thread', 2)})`, `${n('gbt_time_ratio', 2)} (vs 1 thread ${n('gbt_time_ratio_1_thread', 2)}, CPU ${n('gbt_cpu_ratio_1_thread', 2)})`],
+    ['random forest ROC-AUC', n('rf_auc'), n('rf_ref_auc'), n('rf_s', 2), `${n('rf_ref_seconds', 2)} (n_jobs=-1 ${n('rf_ref_seconds_all_cores', 2)})`, `${n('rf_time_ratio', 2)} (vs n_jobs=-1 ${n('rf_time_ratio_all_cores', 2)}, CPU ${n('rf_cpu_ratio', 2)})`],
     ['isolation forest ROC-AUC', n('iforest_auc'), n('iforest_ref_auc'), n('iforest_s', 2), n('iforest_ref_seconds', 2), ''],
     ['Holt-Winters MAPE %', n('forecast_mape', 3), n('forecast_ref_mape', 3), n('forecast_s', 2), n('forecast_ref_seconds', 2), ''],
   ];
   console.log('references: scikit-learn HistGradientBoostingClassifier (all cores), RandomForestClassifier (n_jobs=None: one core), IsolationForest; statsmodels ExponentialSmoothing; medians of the rounds');
-  for (const line of lines) console.log(line.map((cell, k) => (k === 0 ? cell.padEnd(28) : cell.padStart(k >= 4 ? 30 : 10))).join(' '));
+  for (const line of lines) console.log(line.map((cell, k) => (k === 0 ? cell.padEnd(28) : cell.padStart(k >= 4 ? 38 : 10))).join(' '));
 }
 
 function record(add: (key: string, value: number | undefined) => void, prefix: string, figures: ReferenceFigures | null): void {
   for (const [key, value] of Object.entries(figures ?? {})) add(`${prefix}_${key}`, value);
 }
 
-function timed<T>(f: () => T): { result: T; seconds: number } {
+/** Wall and CPU seconds (CPU: all threads of this process, less disturbed by a busy machine). */
+function timed<T>(f: () => T): { result: T; seconds: number; cpu: number } {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const result = f();
-  return { result, seconds: (performance.now() - started) / 1000 };
+  const used = process.cpuUsage(cpu);
+  return { result, seconds: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6 };
 }
 
 function rows(count: number, f: (row: number) => number): number[] {
