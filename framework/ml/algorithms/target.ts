@@ -6,11 +6,6 @@ export type Target = { task: 'binary' | 'multiclass'; y: Int32Array; classes: nu
 
 export type Task = Target['task'];
 
-/** How many values a model outputs per row: class probabilities, or the predicted number. */
-export function outputCount(target: Target): number {
-  return target.task === 'regression' ? 1 : target.classes;
-}
-
 /** `count` distinct indexes of 0..width-1 chosen by `random`, ascending (Floyd's algorithm). */
 export function sampleFeatures(width: number, count: number, random: () => number): Int32Array {
   if (count >= width) return Int32Array.from({ length: width }, (_, f) => f);
