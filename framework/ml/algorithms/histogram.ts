@@ -37,9 +37,9 @@ export function fitBinEdges(x: Float64Array, rows: number, width: number, option
   const values = new Float64Array(sample.length);
   for (let f = 0; f < width; f++) {
     let count = 0;
-    for (const i of sample) {
-      const v = x[i * width + f]!;
-      if (!Number.isNaN(v)) values[count++] = v;
+    for (let k = 0; k < sample.length; k++) {
+      const v = x[sample[k]! * width + f]!;
+      if (v === v) values[count++] = v;
     }
     edges.push(featureEdges(values.subarray(0, count).sort(), maxBins));
   }
@@ -71,7 +71,10 @@ function midpoint(a: number, b: number): number {
 
 export function binMatrix(x: Float64Array, rows: number, width: number, edges: BinEdges): BinnedMatrix {
   const bins = new Uint8Array(rows * width);
-  for (let i = 0; i < rows * width; i++) bins[i] = binOf(x[i]!, edges[i % width]!);
+  for (let f = 0; f < width; f++) {
+    const e = edges[f]!;
+    for (let at = f; at < rows * width; at += width) bins[at] = binOf(x[at]!, e);
+  }
   return { rows, width, bins };
 }
 
