@@ -87,6 +87,8 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
       consumer.commitOffsets([...landed].map(([partition, next]) => ({ topic, partition, offset: String(next) }))).catch(() => undefined);
       report();
     },
+    // Without an appender each bulk load is a file and each landing a new table snapshot: at most one landing a second keeps them few and large.
+    { maxQueuedRows: 250_000, spacing: connection.capabilities.appender ? 0 : 1000 },
   );
 
   const eachBatch = async ({ batch, heartbeat, isStale, resolveOffset }: EachBatchPayload) => {

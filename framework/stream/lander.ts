@@ -26,6 +26,7 @@ export class Lander {
   private running: Promise<void> | null = null;
   private failure: unknown = null;
   private waiters: (() => void)[] = [];
+  private lastLanding = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly connection: Connection,
@@ -34,7 +35,12 @@ export class Lander {
     private readonly sql: (offsets: Map<number, number>) => LandingSql,
     /** After each landing: its batches, and how many of their valid rows the landing found a value it could not store in, and moved to the dead letters. */
     private readonly landed: (batches: ParsedBatch[], unlanded: number) => void,
-    private readonly maxQueuedRows = 250_000,
+    private readonly pace: {
+      /** Rows queued beyond which the fetch loop waits. */
+      maxQueuedRows: number;
+      /** Time (ms) one landing waits after the one before while less than maxQueuedRows is queued. */
+      spacing: number;
+    } = { maxQueuedRows: 250_000, spacing: 0 },
   ) {}
 
   /** Queues a batch; waits while too much is queued (backpressure on the fetch loop). */
@@ -43,7 +49,7 @@ export class Lander {
     this.queue.push(batch);
     this.queuedRows += batch.valid + batch.dead.length;
     this.running ??= this.drain();
-    while (this.queuedRows > this.maxQueuedRows && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    while (this.queuedRows > this.pace.maxQueuedRows && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
     this.throwIfFailed();
   }
 
@@ -56,6 +62,9 @@ export class Lander {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length && !this.failure) {
+        const wait = this.lastLanding + this.pace.spacing - performance.now();
+        if (wait > 0 && this.queuedRows <= this.pace.maxQueuedRows) await new Promise((resolve) => setTimeout(resolve, wait));
+        this.lastLanding = performance.now();
         const batches = this.queue;
         this.queue = [];
         this.queuedRows = 0;

@@ -13,7 +13,7 @@ export interface Capabilities {
   transactionalDdl: boolean;
   /** Session-private tables for staging (else staging tables live in the warehouse, emptied after use). */
   tempTables: boolean;
-  /** Rows stream into a table cheaply (else each bulk load is a file, so loads should be few and large). */
+  /** Rows stream into a table cheaply (else each bulk load is a file: the Kafka lander lands at most once a second). */
   appender: boolean;
   /** MERGE INTO (else a merge is a delete of the matching keys and an insert). */
   merge: boolean;
