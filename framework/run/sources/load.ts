@@ -37,7 +37,7 @@ export async function loadSource(session: WarehouseSession, node: SourceNode, co
 }
 
 async function loadGenerated(session: WarehouseSession, node: SourceNode, context: SourceContext): Promise<SourceOutcome> {
-  const table = generateTable(node.loader.generator!, context.now);
+  const table = generateTable(node.loader.generator!, context.now, undefined, { root: context.projectRoot });
   const declared = new Map(node.columns.map((c) => [c.name, c.type]));
   const columns = table.columns.map((c) => ({ name: c.name, type: declared.get(c.name) ?? c.type }));
   const rows = await buildAndSwap(session, context.catalog, node.relation, async (staging) => {
