@@ -105,6 +105,8 @@ export type Range = { min: string; max: string };
 export interface SignalSpec {
   /** Per entity: a number, an entity attribute, or drawn uniformly from min–max. */
   base: number | { attribute: string } | { min: number; max: number };
+  /** Multiplies the base: e.g. a typical output as a share of an ideal rate. */
+  scale?: number;
   daily?: { amplitude: number; peak?: number };
   weekly?: { amplitude: number; peak?: number };
   noise?: number;

@@ -22,6 +22,25 @@ export function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
 
+/**
+ * Standard normal draws from one stream, both of each Box–Muller pair used (a series draws
+ * millions: this halves the logarithms and square roots).
+ */
+export function gaussians(random: () => number): () => number {
+  let spare = Number.NaN;
+  return () => {
+    if (!Number.isNaN(spare)) {
+      const v = spare;
+      spare = Number.NaN;
+      return v;
+    }
+    const radius = Math.sqrt(-2 * Math.log(1 - random()));
+    const angle = 2 * Math.PI * random();
+    spare = radius * Math.sin(angle);
+    return radius * Math.cos(angle);
+  };
+}
+
 export function uniform(random: () => number, min: number, max: number): number {
   return min + random() * (max - min);
 }

@@ -2,7 +2,7 @@ import { parseDuration } from '../../core/duration.js';
 import type { FieldSpec, GeneratorSpec, SeriesSpec } from '../../project/spec.js';
 import { loadEntities, type Entity } from './generator_entities.js';
 import { simulateLifecycle, TimelineCursor, type LifecycleEvent, type Timeline } from './generator_lifecycle.js';
-import { streamOf } from './generator_random.js';
+import { gaussians, streamOf } from './generator_random.js';
 import { AnomalyInjector, Signal, type AnomalyKind } from './generator_signal.js';
 import { round, value, writtenFields, type Value, type ValueContext } from './generator_values.js';
 
@@ -17,9 +17,12 @@ export interface SeriesRun {
 interface EntityState {
   entity: Entity;
   random: () => number;
+  /** N(0, 1) draws from `random`, for the signals' noise and walks. */
+  normal: () => number;
   timeline: Timeline | null;
   cursor: TimelineCursor | null;
-  signals: Map<string, Signal>;
+  /** Per field (by position), its signal for this entity. */
+  signals: (Signal | null)[];
   anomalies: AnomalyInjector | null;
   anomaly: AnomalyKind;
 }
@@ -29,6 +32,8 @@ interface RowAt {
   t: number;
   event: LifecycleEvent | null;
   index: number;
+  /** The entity's degradation at t (0 without a lifecycle). */
+  degradation: number;
 }
 
 type Evaluate = (row: Record<string, Value>, at: RowAt) => Value;
@@ -49,28 +54,34 @@ export function* seriesRows(spec: GeneratorSpec, series: SeriesSpec, run: Series
 
   const lifecycle = series.lifecycle;
   const degradationWindow = lifecycle?.failures ? parseDuration(lifecycle.failures.degradation) : 0;
+  const fieldList = Object.entries(spec.fields);
   const states: EntityState[] = loadEntities(series.entities, run.root).map((entity) => {
     const from = lifecycle ? lifecycleStart(lifecycle.from, entity, start) : start;
     const timeline = lifecycle ? simulateLifecycle(lifecycle, entity.key, spec.seed ?? 42, from, end) : null;
+    const random = streamOf(run.rowSeed, 'fields', entity.key);
     return {
       entity,
-      random: streamOf(run.rowSeed, 'fields', entity.key),
+      random,
+      normal: gaussians(random),
       timeline,
       cursor: timeline ? new TimelineCursor(timeline, degradationWindow) : null,
-      signals: new Map(),
+      // Each signal's base is drawn from the spec's seed, so an entity keeps it across producer runs.
+      signals: fieldList.map(([name, field]) => (field.signal ? new Signal(field.signal, entity, name, streamOf(spec.seed ?? 42, 'base', entity.key, name)) : null)),
       anomalies: series.anomalies ? new AnomalyInjector(series.anomalies, every, streamOf(run.rowSeed, 'anomalies', entity.key)) : null,
       anomaly: 'none',
     };
   });
 
   const context: ValueContext = { seed: spec.seed ?? 42, now: run.now, traits: new Map() };
-  const fields = Object.entries(spec.fields).map(([name, field]) => [name, compile(name, field, spec.seed ?? 42, context)] as const);
+  const fields = fieldList.map(([name, field], position) => [name, compile(name, field, position, context)] as const);
   const written = writtenFields(spec);
   const corruptRandom = streamOf(run.rowSeed, 'corrupt');
   const corruptions = spec.corrupt ?? [];
   const limit = spec.rows ?? Number.POSITIVE_INFINITY;
   const recent: Value[][] = [];
   let index = 0;
+  const at: RowAt = { state: states[0]!, t: start, event: null, index: 0, degradation: 0 };
+  const row: Record<string, Value> = {};
 
   /** One row (or a duplicate of a recent one), as written. */
   function emit(state: EntityState, t: number, event: LifecycleEvent | null): Value[] {
@@ -89,8 +100,13 @@ export function* seriesRows(spec: GeneratorSpec, series: SeriesSpec, run: Series
       return recent[Math.floor(corruptRandom() * recent.length)]!;
     }
     if (state.anomalies) state.anomaly = state.anomalies.next();
-    const at: RowAt = { state, t, event, index };
-    const row: Record<string, Value> = {};
+    // One `at` and one row record for all rows: fields read only earlier fields of the same row,
+    // and only `out` outlives the row.
+    at.state = state;
+    at.t = t;
+    at.event = event;
+    at.index = index;
+    at.degradation = state.cursor ? state.cursor.degradation(t) : 0;
     for (const [name, evaluate] of fields) row[name] = evaluate(row, at);
     if (corruption?.set) {
       for (const [name, field] of Object.entries(corruption.set)) row[name] = field === null ? null : value(field, name, row, index, corruptRandom, context);
@@ -135,7 +151,7 @@ function lifecycleStart(from: NonNullable<SeriesSpec['lifecycle']>['from'], enti
 }
 
 /** Each field becomes a function of the row so far and where the row is (entity, time, event). */
-function compile(name: string, field: FieldSpec, seed: number, context: ValueContext): Evaluate {
+function compile(name: string, field: FieldSpec, position: number, context: ValueContext): Evaluate {
   if (field.entity) {
     const attribute = field.entity.attribute;
     return attribute === undefined ? (_, at) => at.state.entity.key : (_, at) => at.state.entity.attributes.get(attribute) ?? null;
@@ -151,20 +167,16 @@ function compile(name: string, field: FieldSpec, seed: number, context: ValueCon
       const cursor = at.state.cursor;
       if (what === 'event') return at.event?.name ?? null;
       if (what === 'state') return at.event?.state ?? cursor?.state(at.t) ?? 'running';
-      if (what === 'degradation') return round(cursor?.degradation(at.t) ?? 0, 4);
+      if (what === 'degradation') return round(at.degradation, 4);
       return round(cursor?.hoursSinceReset(at.t) ?? 0, 3);
     };
   }
   if (field.signal) {
-    const spec = field.signal;
+    const degrades = field.signal.degrade !== undefined;
     return (_, at) => {
       const { state } = at;
-      let signal = state.signals.get(name);
-      if (!signal) {
-        signal = new Signal(spec, state.entity, name, streamOf(seed, 'base', state.entity.key, name));
-        state.signals.set(name, signal);
-      }
-      let v = signal.at(at.t, spec.degrade ? (state.cursor?.degradation(at.t) ?? 0) : 0, state.random);
+      const signal = state.signals[position]!;
+      let v = signal.at(at.t, degrades ? at.degradation : 0, state.normal);
       if (state.anomalies) v = state.anomalies.shift(name, v);
       v = signal.finish(v);
       return state.anomalies ? state.anomalies.hold(name, v) : v;
@@ -173,8 +185,8 @@ function compile(name: string, field: FieldSpec, seed: number, context: ValueCon
   if (field.anomaly) return (_, at) => at.state.anomaly;
   if (field.when !== undefined) {
     const on = field.when;
-    const cases = new Map(Object.entries(field.cases ?? {}).map(([key, spec]) => [key, compile(name, spec, seed, context)]));
-    const otherwise = field.else ? compile(name, field.else, seed, context) : null;
+    const cases = new Map(Object.entries(field.cases ?? {}).map(([key, spec]) => [key, compile(name, spec, position, context)]));
+    const otherwise = field.else ? compile(name, field.else, position, context) : null;
     return (row, at) => (cases.get(String(row[on])) ?? otherwise)?.(row, at) ?? null;
   }
   return (row, at) => value(field, name, row, at.index, at.state.random, context);

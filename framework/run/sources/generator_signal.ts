@@ -1,7 +1,7 @@
 import { parseDuration } from '../../core/duration.js';
 import type { AnomaliesSpec, SignalSpec } from '../../project/spec.js';
 import type { Entity } from './generator_entities.js';
-import { gaussian, uniform } from './generator_random.js';
+import { uniform } from './generator_random.js';
 import { round } from './generator_values.js';
 
 const HOUR = 3_600_000;
@@ -32,20 +32,21 @@ export class Signal {
       if (typeof attribute !== 'number') throw new Error(`generator field "${field}": entity ${entity.key} has no numeric attribute "${base.attribute}"`);
       this.base = attribute;
     } else this.base = uniform(random, base.min, base.max);
+    this.base *= spec.scale ?? 1;
   }
 
-  /** The raw value at time t (anomalies and rounding come after). */
-  at(t: number, degradation: number, random: () => number): number {
+  /** The raw value at time t (anomalies and rounding come after); `normal` draws N(0, 1). */
+  at(t: number, degradation: number, normal: () => number): number {
     const { spec } = this;
     let level = this.base;
     if (spec.daily) level += spec.daily.amplitude * Math.cos((2 * Math.PI * ((t % DAY) / HOUR - (spec.daily.peak ?? 14))) / 24);
     if (spec.weekly) level += spec.weekly.amplitude * Math.cos((2 * Math.PI * (isoWeekday(t) - (spec.weekly.peak ?? 3))) / 7);
     if (spec.walk) {
-      this.walk = this.walk * (1 - WALK_PULL) + spec.walk * gaussian(random);
+      this.walk = this.walk * (1 - WALK_PULL) + spec.walk * normal();
       level += this.walk;
     }
     if (spec.degrade?.add) level += spec.degrade.add * degradation;
-    const noise = spec.noise ? spec.noise * gaussian(random) : 0;
+    const noise = spec.noise ? spec.noise * normal() : 0;
     const factor = spec.degrade?.times ? 1 + (spec.degrade.times - 1) * degradation : 1;
     return (level + noise) * factor;
   }
