@@ -132,7 +132,8 @@ export interface LifecycleSpec {
   seed?: number;
   /** When each entity's lifecycle starts: an ISO time, or a date attribute of the entity. */
   from?: string | { attribute: string };
-  failures?: { mtbf: string; shape?: number; spread?: number; degradation: string; repair: Range };
+  /** degradation: how long before a failure the signals drift: fixed, or drawn per failure from a range. */
+  failures?: { mtbf: string; shape?: number; spread?: number; degradation: string | Range; repair: Range };
   maintenance?: { every: string; jitter?: string; duration: Range };
   idle?: { every: string; duration: Range };
 }

@@ -19,6 +19,8 @@ interface Cycle {
   maintenanceDue: number;
   /** When it stopped running for good: its failure or its maintenance (Infinity while open). */
   to: number;
+  /** How long before `due` its signals start to drift. */
+  window: number;
 }
 
 export interface Timeline {
@@ -55,11 +57,13 @@ export function simulateLifecycle(spec: LifecycleSpec, key: string, seed: number
 
   const events: LifecycleEvent[] = [];
   const cycles: Cycle[] = [];
+  const degradation = failures?.degradation;
   const newCycle = (t: number): Cycle => {
     const due = failures ? seconds(t + scale * (-Math.log(1 - random())) ** (1 / shape)) : Infinity;
+    const window = degradation === undefined ? 0 : typeof degradation === 'string' ? parseDuration(degradation) : draw(degradation);
     const jitter = spec.maintenance?.jitter ? parseDuration(spec.maintenance.jitter) : 0;
     const maintenanceDue = spec.maintenance ? seconds(t + parseDuration(spec.maintenance.every) + jitter * (2 * random() - 1)) : Infinity;
-    const cycle = { from: t, due, failAt: due, maintenanceDue, to: Infinity };
+    const cycle = { from: t, due, failAt: due, maintenanceDue, to: Infinity, window };
     cycles.push(cycle);
     return cycle;
   };
@@ -123,10 +127,7 @@ export class TimelineCursor {
   private event = -1;
   private cycle = 0;
 
-  constructor(
-    private readonly timeline: Timeline,
-    private readonly degradationWindow: number,
-  ) {}
+  constructor(private readonly timeline: Timeline) {}
 
   private seek(t: number): void {
     const { events, cycles } = this.timeline;
@@ -142,12 +143,12 @@ export class TimelineCursor {
 
   /** 0 until the window before the due failure, then linearly to 1 at it; held while down. */
   degradation(t: number): number {
-    if (t < this.timeline.from || this.degradationWindow <= 0) return 0;
+    if (t < this.timeline.from) return 0;
     this.seek(t);
     const cycle = this.timeline.cycles[this.cycle]!;
-    if (!Number.isFinite(cycle.due)) return 0;
+    if (!Number.isFinite(cycle.due) || cycle.window <= 0) return 0;
     // A cycle shorter than the window degrades from its start, faster.
-    const rampStart = Math.max(cycle.from, cycle.due - this.degradationWindow);
+    const rampStart = Math.max(cycle.from, cycle.due - cycle.window);
     const progress = (Math.min(t, cycle.to) - rampStart) / (cycle.due - rampStart);
     return progress <= 0 ? 0 : progress >= 1 ? 1 : progress;
   }

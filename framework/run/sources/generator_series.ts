@@ -53,7 +53,6 @@ export function* seriesRows(spec: GeneratorSpec, series: SeriesSpec, run: Series
   if (!series.start && every > 0) start = Math.ceil(start / every) * every;
 
   const lifecycle = series.lifecycle;
-  const degradationWindow = lifecycle?.failures ? parseDuration(lifecycle.failures.degradation) : 0;
   const fieldList = Object.entries(spec.fields);
   const states: EntityState[] = loadEntities(series.entities, run.root).map((entity) => {
     const from = lifecycle ? lifecycleStart(lifecycle.from, entity, start) : start;
@@ -64,7 +63,7 @@ export function* seriesRows(spec: GeneratorSpec, series: SeriesSpec, run: Series
       random,
       normal: gaussians(random),
       timeline,
-      cursor: timeline ? new TimelineCursor(timeline, degradationWindow) : null,
+      cursor: timeline ? new TimelineCursor(timeline) : null,
       // Each signal's base is drawn from the spec's seed, so an entity keeps it across producer runs.
       signals: fieldList.map(([name, field]) => (field.signal ? new Signal(field.signal, entity, name, streamOf(spec.seed ?? 42, 'base', entity.key, name)) : null)),
       anomalies: series.anomalies ? new AnomalyInjector(series.anomalies, every, streamOf(run.rowSeed, 'anomalies', entity.key)) : null,
