@@ -1,7 +1,7 @@
 import { seededRandom } from '../../core/random.js';
 import type { GeneratorSpec } from '../../project/spec.js';
 import { seriesRows } from './generator_series.js';
-import { inferType, value, writtenFields, type Value, type ValueContext } from './generator_values.js';
+import { garble, inferType, value, writtenFields, type Value, type ValueContext } from './generator_values.js';
 
 /**
  * Synthetic rows from a declarative spec (the seed's event simulator, generalized): independent
@@ -53,7 +53,8 @@ function* independentRows(spec: GeneratorSpec, now: Date, rowSeed: number, injec
     }
     if (corruption?.duplicate && recent.length > 0) {
       injected.set(corruption.name, (injected.get(corruption.name) ?? 0) + 1);
-      yield recent[Math.floor(random() * recent.length)]!;
+      const copy = recent[Math.floor(random() * recent.length)]!;
+      yield corruption.set ? garble(copy, written, corruption.set, index, random, context) : copy;
       continue;
     }
     const row: Record<string, Value> = {};

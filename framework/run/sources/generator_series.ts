@@ -4,7 +4,7 @@ import { loadEntities, type Entity } from './generator_entities.js';
 import { simulateLifecycle, TimelineCursor, type LifecycleEvent, type Timeline } from './generator_lifecycle.js';
 import { gaussians, streamOf } from './generator_random.js';
 import { AnomalyInjector, Signal, type AnomalyKind } from './generator_signal.js';
-import { round, value, writtenFields, type Value, type ValueContext } from './generator_values.js';
+import { garble, round, value, writtenFields, type Value, type ValueContext } from './generator_values.js';
 
 export interface SeriesRun {
   now: Date;
@@ -82,7 +82,10 @@ export function* seriesRows(spec: GeneratorSpec, series: SeriesSpec, run: Series
   const at: RowAt = { state: states[0]!, t: start, event: null, index: 0, degradation: 0 };
   const row: Record<string, Value> = {};
 
-  /** One row (or a duplicate of a recent one), as written. */
+  /** A resent copy of a recent row, to be written before the row `emit` returns. */
+  let resent: Value[] | null = null;
+
+  /** One row, as written (and maybe a resend in `resent`). */
   function emit(state: EntityState, t: number, event: LifecycleEvent | null): Value[] {
     let corruption = null;
     let roll = corruptRandom();
@@ -93,10 +96,14 @@ export function* seriesRows(spec: GeneratorSpec, series: SeriesSpec, run: Series
       }
       roll -= candidate.share;
     }
+    // A resend comes before the row it was drawn for, not instead of it: a status stream must
+    // not lose a state change, nor a sensor stream a reading, to a retrying gateway.
     if (corruption?.duplicate && recent.length > 0) {
       run.injected.set(corruption.name, (run.injected.get(corruption.name) ?? 0) + 1);
+      const copy = recent[Math.floor(corruptRandom() * recent.length)]!;
+      resent = corruption.set ? garble(copy, written, corruption.set, index, corruptRandom, context) : copy;
       index++;
-      return recent[Math.floor(corruptRandom() * recent.length)]!;
+      corruption = null;
     }
     if (state.anomalies) state.anomaly = state.anomalies.next();
     // One `at` and one row record for all rows: fields read only earlier fields of the same row,
@@ -125,7 +132,10 @@ export function* seriesRows(spec: GeneratorSpec, series: SeriesSpec, run: Series
     events.sort((a, b) => a.event.at - b.event.at);
     for (const { state, event } of events) {
       if (index >= limit) return;
-      yield emit(state, event.at, event);
+      const out = emit(state, event.at, event);
+      if (resent) yield resent;
+      resent = null;
+      if (index <= limit) yield out;
     }
     return;
   }
@@ -135,7 +145,10 @@ export function* seriesRows(spec: GeneratorSpec, series: SeriesSpec, run: Series
       if (index >= limit) return;
       const now = state.cursor ? state.cursor.state(t) : 'running';
       if (now === null || (allowed && !allowed.has(now))) continue;
-      yield emit(state, t, null);
+      const out = emit(state, t, null);
+      if (resent) yield resent;
+      resent = null;
+      if (index <= limit) yield out;
     }
   }
 }

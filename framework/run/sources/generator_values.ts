@@ -35,6 +35,16 @@ export function value(field: FieldSpec, name: string, row: Record<string, Value>
   return null;
 }
 
+/**
+ * A resent message garbled on the way: a copy of a written row with some fields set, the
+ * original left as it was (so a status stream loses no state change to it).
+ */
+export function garble(copy: readonly Value[], written: readonly string[], set: Record<string, FieldSpec | null>, index: number, random: () => number, context: ValueContext): Value[] {
+  const row: Record<string, Value> = Object.fromEntries(written.map((name, i) => [name, copy[i]!]));
+  for (const [name, field] of Object.entries(set)) row[name] = field === null ? null : value(field, name, row, index, random, context);
+  return written.map((name) => row[name]!);
+}
+
 function drawInt(range: { min: number; max: number }, random: () => number): number {
   return range.min + Math.floor(random() * (range.max - range.min + 1));
 }

@@ -1,5 +1,6 @@
--- Each raw quality record typed and given the first rule it breaks (null when clean).
-with raw as (
+-- Each raw quality record typed and given the first rule it breaks (null when clean). Of
+-- several copies of one batch id a clean one is kept.
+with typed as (
     select
         q.batch_id,
         q.equipment_id,
@@ -12,20 +13,26 @@ with raw as (
         q.ambient_humidity,
         q.units_produced,
         q.defect_class,
-        e.equipment_id is not null as known_equipment,
-        row_number() over (partition by q.batch_id order by q.ts) as copy_number
+        case
+            when q.batch_id is null then 'null_batch_id'
+            when q.equipment_id is null then 'null_equipment_id'
+            when e.equipment_id is null then 'unknown_equipment'
+            when q.ts is null then 'null_timestamp'
+            when q.units_produced is null or q.units_produced < 0 then 'negative_units'
+            when q.defect_class is null or q.defect_class not in ('Good', 'Minor Defect', 'Major Defect', 'Reject') then 'unknown_defect_class'
+        end as broken_rule
     from {{source "factory" "quality_metrics"}} as q
     left join {{source "reference" "equipment"}} as e on e.equipment_id = q.equipment_id
+),
+
+numbered as (
+    select
+        *,
+        row_number() over (partition by batch_id order by case when broken_rule is null then 0 else 1 end, inspected_at) as copy_number
+    from typed
 )
+
 select
     *,
-    case
-        when batch_id is null then 'null_batch_id'
-        when equipment_id is null then 'null_equipment_id'
-        when not known_equipment then 'unknown_equipment'
-        when inspected_at is null then 'null_timestamp'
-        when units_produced is null or units_produced < 0 then 'negative_units'
-        when defect_class is null or defect_class not in ('Good', 'Minor Defect', 'Major Defect', 'Reject') then 'unknown_defect_class'
-        when copy_number > 1 then 'duplicate'
-    end as reject_reason
-from raw
+    coalesce(broken_rule, case when copy_number > 1 then 'duplicate' end) as reject_reason
+from numbered

@@ -70,8 +70,8 @@ assessed as (
 select
     *,
     case
-        when current_status = 'error' or temperature_vs_nominal > 8 or vibration_vs_nominal > 1.8 then 'Critical'
-        when temperature_vs_nominal > 4 or vibration_vs_nominal > 1.4 then 'Warning'
+        when current_status = 'error' or temperature_vs_nominal > 5 or vibration_vs_nominal > 1.5 then 'Critical'
+        when temperature_vs_nominal > 3 or vibration_vs_nominal > 1.25 then 'Warning'
         else 'Normal'
     end as health_status
 from assessed
