@@ -93,8 +93,9 @@ export const asReading = (r: Raw): Reading => ({ reading_id: r.reading_id as str
 export const asEvent = (r: Raw): StatusEvent => ({ event_id: r.event_id as string, equipment_id: r.equipment_id as string, ts: time(r.ts), event_type: r.event_type as string, status: r.status as string });
 export const asBatch = (r: Raw): Batch => ({ batch_id: r.batch_id as string, equipment_id: r.equipment_id as string, ts: time(r.ts), units_produced: r.units_produced as number, defect_class: r.defect_class as string });
 
-export function dataWindow(readings: readonly Reading[]): { start: number; asOf: number } {
-  const times = readings.map((r) => r.ts);
+/** From midnight of the first day with data in any stream to the newest time in any (as_of). */
+export function dataWindow(...streams: readonly (readonly { ts: number }[])[]): { start: number; asOf: number } {
+  const times = streams.flatMap((rows) => rows.map((r) => r.ts));
   const first = times.reduce((a, b) => Math.min(a, b));
   return { start: Math.floor(first / DAY) * DAY, asOf: times.reduce((a, b) => Math.max(a, b)) };
 }

@@ -40,7 +40,7 @@ beforeAll(async () => {
   const quality = clean(await queryDb(dir, 'select batch_id, equipment_id, ts, units_produced, defect_class from bronze.quality_metrics'), 'batch_id', batchRule(known), asBatch);
   [readings, events, batches] = [sensors.rows, status.rows, quality.rows];
   reasons = new Map([['equipment_sensors', sensors.reasons], ['equipment_status', status.reasons], ['quality_metrics', quality.reasons]]);
-  window = dataWindow(readings);
+  window = dataWindow(readings, events, batches);
 }, 300_000);
 
 const result = (name: string) => firstBuild.results.find((r) => r.name === name)!;

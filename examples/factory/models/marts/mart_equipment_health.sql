@@ -1,5 +1,5 @@
 -- Current health per machine (the reference's example model): its last 24 hours of readings
--- before as_of (the newest reading, not the clock), its state now, and a status from condition
+-- before as_of (the newest data, not the clock), its state now, and a status from condition
 -- rules: Critical when it is down with a fault or runs far hotter or rougher than its nominal
 -- values, Warning when noticeably so, else Normal. When the failure model's predictions exist,
 -- their probability joins here and raises the status (> 0.8 Critical, > 0.5 Warning).
