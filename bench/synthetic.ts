@@ -5,9 +5,10 @@ import { dirname, join } from 'node:path';
 /**
  * A synthetic project of N models in three layers that fan in and out: staging models read
  * sources, intermediate models join 1–3 staging or intermediate models, marts aggregate 1–3
- * intermediate models. Every model has YAML properties with described, tested columns.
+ * intermediate models. Every model has YAML properties with described, tested columns: id is
+ * not_null (and unique with `testsPerModel: 2`). Sources: one per 100 models unless `sources`.
  */
-export function syntheticProject(models: number, options: { mixed?: boolean; trivial?: boolean } = {}): string {
+export function syntheticProject(models: number, options: { mixed?: boolean; trivial?: boolean; testsPerModel?: 1 | 2; sources?: number } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), `plat-bench-${models}-`));
   const write = (path: string, text: string) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -15,7 +16,7 @@ export function syntheticProject(models: number, options: { mixed?: boolean; tri
   };
   let seed = 12345;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const sources = Math.max(1, Math.round(models / 100));
+  const sources = options.sources ?? Math.max(1, Math.round(models / 100));
   write('plat_project.yml', `name: bench\nthreads: 4\nmodels:\n  defaults: { materialized: view }\n  paths:\n    staging: { schema: staging }\n    intermediate: { schema: intermediate }\n    marts: { schema: marts }\n`);
   if (!options.trivial) write(
     'sources.yml',
@@ -46,7 +47,7 @@ export function syntheticProject(models: number, options: { mixed?: boolean; tri
     // With `mixed`, every other model is a table, so both materializations are measured.
     write(`${folder}/${name}.sql`, options.mixed && i % 2 === 0 ? `{{config materialized="table"}}\n${sql}` : sql);
     names.push(name);
-    const entry = `  - name: ${name}\n    description: Synthetic ${layer} model number ${i}.\n    tags: [${layer}]\n    columns:\n      - name: id\n        description: Row id.\n        tests: [not_null]\n      - name: v\n        description: A value.\n      - name: model_no\n        description: Which model built the row.\n`;
+    const entry = `  - name: ${name}\n    description: Synthetic ${layer} model number ${i}.\n    tags: [${layer}]\n    columns:\n      - name: id\n        description: Row id.\n        tests: [${options.testsPerModel === 2 ? 'not_null, unique' : 'not_null'}]\n      - name: v\n        description: A value.\n      - name: model_no\n        description: Which model built the row.\n`;
     properties.set(folder, [...(properties.get(folder) ?? []), entry]);
   }
   for (const [folder, entries] of properties) write(`${folder}/_properties.yml`, `models:\n${entries.join('')}`);

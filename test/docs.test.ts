@@ -1,18 +1,25 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runInNewContext } from 'node:vm';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { build, generateDocs, serveDocs, test } from '../framework/index.js';
-import type { DocsData } from '../framework/docs/types.js';
+import type { DetailsChunk, NodeDetails, SiteIndex } from '../framework/docs/types.js';
 import { compileDir, copyProject, repoRoot } from './helpers.js';
 
 const executable = inject('chromium');
 
-/** What the generated site shows: target/docs/data.js holds it as a JSON string. */
-function siteData(dir: string): DocsData {
-  const script = readFileSync(join(dir, 'target/docs/data.js'), 'utf8');
-  return JSON.parse(JSON.parse(/^window\.__PLAT_DOCS__ = JSON\.parse\((.*)\);\n$/s.exec(script)![1]!)) as DocsData;
+/** What the generated site shows, read as the browser does: data.js (the index) and details/<n>.js. */
+function siteData(dir: string) {
+  const docs = join(dir, 'target/docs');
+  const details: Record<string, NodeDetails> = {};
+  const window: Record<string, unknown> = { __PLAT_DOCS_DETAILS__: (chunk: DetailsChunk) => Object.assign(details, chunk.nodes) };
+  runInNewContext(readFileSync(join(docs, 'data.js'), 'utf8'), { window, JSON });
+  const index = window.__PLAT_DOCS__ as SiteIndex;
+  for (let n = 0; n < index.chunks; n++) runInNewContext(readFileSync(join(docs, `details/${n}.js`), 'utf8'), { window });
+  const node = (id: string) => ({ lastRun: index.nodes.lastRun[index.nodes.id.indexOf(id)], columns: details[id]!.columns });
+  return { lastRun: index.lastRun, node };
 }
 
 describe('the documentation data', () => {
@@ -23,7 +30,7 @@ describe('the documentation data', () => {
     await test(manifest, { select: ['stg_events'], env: {} });
     await generateDocs(manifest);
     const data = siteData(dir);
-    const node = (id: string) => data.nodes.find((n) => n.id === id)!;
+    const { node } = data;
     expect(node('model.ecommerce.revenue_per_hour').lastRun).toMatchObject({ status: 'success', rows: 48 });
     expect(node('source.ecommerce.ecommerce.events').lastRun).toMatchObject({ status: 'success', rows: 100000 });
     expect(node('test.ecommerce.unique_stg_events_event_id').lastRun).toMatchObject({ status: 'pass' });
@@ -32,6 +39,11 @@ describe('the documentation data', () => {
     expect(data.lastRun).toMatchObject({ command: 'test' });
   });
 });
+
+/** Waits until the site says its graph is drawn for the page at `hash`. */
+function drawn(page: Page, hash: string): Promise<unknown> {
+  return page.waitForFunction((expected) => document.body.dataset.drawn === expected, hash);
+}
 
 describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
   let browser: Browser;
@@ -54,7 +66,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     page.on('pageerror', (error) => errors.push(String(error)));
     await page.goto(site);
-    await page.waitForFunction(() => (window as unknown as { platDocs?: unknown }).platDocs !== undefined);
+    await drawn(page, '#');
   }, 180_000);
 
   afterAll(async () => {
@@ -67,15 +79,23 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('draws every node of the example in the lineage graph, left to right by layer', async () => {
-    const graph = await page.evaluate(() => {
-      const { graph } = (window as any).platDocs;
-      const x = (id: string) => graph.getNodeAttribute(id, 'x');
-      return { order: graph.order, names: graph.mapNodes((_: string, a: { label: string }) => a.label), leftToRight: x('source.ecommerce.ecommerce.events') < x('model.ecommerce.stg_events') && x('model.ecommerce.stg_events') < x('model.ecommerce.revenue_per_hour') };
-    });
-    expect(graph.order).toBe(56);
+  it('draws every node of the example in the lineage graph, left to right by layer, tests as badges unless asked for', async () => {
+    const graphOf = () =>
+      page.evaluate(() => {
+        const { graph } = (window as any).platDocs;
+        const x = (id: string) => graph.getNodeAttribute(id, 'x');
+        return { order: graph.order, names: graph.mapNodes((_: string, a: { label: string }) => a.label), leftToRight: x('source.ecommerce.ecommerce.events') < x('model.ecommerce.stg_events') && x('model.ecommerce.stg_events') < x('model.ecommerce.revenue_per_hour') };
+      });
+    const graph = await graphOf();
+    // The 37 tests are badges on the 19 nodes they check.
+    expect(graph.order).toBe(19);
     expect(graph.names).toEqual(expect.arrayContaining(['ecommerce.events', 'stg_events', 'revenue_per_hour', 'user_features', 'purchase_propensity', 'predictions_purchase_propensity', 'total_revenue']));
     expect(graph.leftToRight).toBe(true);
+    expect(await page.evaluate(() => (window as any).platDocs.graph.getNodeAttribute('model.ecommerce.revenue_per_hour', 'badge'))).toEqual({ count: 6, status: 'pass' });
+    await page.check('#show-tests');
+    await expect.poll(async () => (await graphOf()).order).toBe(56);
+    await page.uncheck('#show-tests');
+    await expect.poll(async () => (await graphOf()).order).toBe(19);
     mkdirSync(join(repoRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(repoRoot, 'test-results/lineage.png') });
   });
@@ -84,7 +104,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     const point = await page.evaluate(() => {
       const { renderer, graph } = (window as any).platDocs;
       const at = renderer.graphToViewport(graph.getNodeAttributes('model.ecommerce.revenue_per_hour'));
-      const box = document.getElementById('graph')!.getBoundingClientRect();
+      const box = document.getElementById('sigma')!.getBoundingClientRect();
       return { x: box.left + at.x, y: box.top + at.y };
     });
     await page.mouse.click(point.x, point.y);
@@ -115,7 +135,9 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     const sources = await page.locator('#column-sources').innerText();
     expect(sources).toContain('stg_events.price');
     expect(sources).toContain('ecommerce.events.price');
-    expect(await page.locator('#column-graph text').count()).toBeGreaterThanOrEqual(3);
+    // Column lineage is drawn in the lineage graph, one node per column.
+    const labels = await page.evaluate(() => (window as any).platDocs.graph.mapNodes((_: string, a: { label: string }) => a.label));
+    expect(labels).toEqual(expect.arrayContaining(['revenue_per_hour.total_revenue', 'stg_events.price', 'ecommerce.events.price']));
   });
 
   it('shows ML metrics, the confusion matrix and the ROC curve', async () => {

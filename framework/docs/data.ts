@@ -29,7 +29,6 @@ export async function docsData(input: DataInputs): Promise<DocsData> {
   const freshness = readJson<{ results: { uniqueId: string }[] }>(join(target, 'sources.json'));
   // Each node's own latest result: the last command may have run only some of them.
   const lastResult = latestResults(target);
-  const layers = layerOf(manifest);
   const testsOf = new Map<string, { id: string; name: string; column: string | null }[]>();
   for (const node of Object.values(manifest.nodes)) {
     if (node.kind !== 'test' || !node.attachedTo) continue;
@@ -53,7 +52,6 @@ export async function docsData(input: DataInputs): Promise<DocsData> {
       tags: node.tags,
       fqn: node.fqn,
       relation: relation ? `${relation.schema}.${relation.name}` : null,
-      layer: layers.get(node.uniqueId) ?? 0,
       materialized: node.kind === 'model' ? node.config.materialized : null,
       columns: names.map((name) => ({
         name,
@@ -156,23 +154,6 @@ async function rowCount(session: WarehouseSession, relation: { schema: string; n
   } catch {
     return null;
   }
-}
-
-function layerOf(manifest: Manifest): Map<string, number> {
-  const layer = new Map<string, number>();
-  const visit = (id: string, stack: Set<string>): number => {
-    const known = layer.get(id);
-    if (known !== undefined) return known;
-    if (stack.has(id)) return 0;
-    stack.add(id);
-    const parents = manifest.parents[id] ?? [];
-    const value = parents.length ? Math.max(...parents.map((p) => visit(p, stack))) + 1 : 0;
-    stack.delete(id);
-    layer.set(id, value);
-    return value;
-  };
-  for (const id of Object.keys(manifest.nodes)) visit(id, new Set());
-  return layer;
 }
 
 /** The fields compile/select.ts reads beyond those every node has (the site adds those). */

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../compile/manifest.js';
@@ -10,6 +10,7 @@ import { databasePath, displayPath } from '../run/run.js';
 import { relationOf } from '../compile/kinds.js';
 import { docsData } from './data.js';
 import { projectLineage } from './project-lineage.js';
+import { writeSiteData } from './site-files.js';
 
 /** Where the bundled site (docs-site/, built by `npm run build`) is. */
 function siteAssets(): string {
@@ -21,8 +22,9 @@ function siteAssets(): string {
 }
 
 /**
- * Writes target/docs/: the site, plus data.js with the manifest, the database's catalog, the
- * last run's results, ML metrics and column lineage. Opens the database read-only, if built.
+ * Writes target/docs/: the site, plus its data (site-files.ts) from the manifest, the database's
+ * catalog, the last run's results, ML metrics and column lineage. Opens the database read-only,
+ * if built.
  */
 export async function generateDocs(manifest: Manifest, options: { now?: Date; outDir?: string } = {}): Promise<{ dir: string; nodes: number; seconds: number }> {
   const started = performance.now();
@@ -36,21 +38,24 @@ export async function generateDocs(manifest: Manifest, options: { now?: Date; ou
       const key = `${String(row.table_schema)}.${String(row.table_name)}`;
       catalog.set(key, [...(catalog.get(key) ?? []), { name: String(row.column_name), type: String(row.data_type) }]);
     }
+    // Asked for every node, and again for every relation a model reads: computed once each.
+    const known = new Map<string, { name: string; type: string }[]>();
     const columnsOf = (id: string) => {
+      let columns = known.get(id);
+      if (columns) return columns;
       const node = manifest.nodes[id];
-      if (!node) return [];
-      const relation = relationOf(node);
+      const relation = node ? relationOf(node) : null;
       const built = relation ? catalog.get(`${relation.schema}.${relation.name}`) : undefined;
-      if (built) return built;
-      return 'columns' in node ? node.columns.map((c) => ({ name: c.name, type: c.type ?? '' })) : [];
+      columns = built ?? (node && 'columns' in node ? node.columns.map((c) => ({ name: c.name, type: c.type ?? '' })) : []);
+      known.set(id, columns);
+      return columns;
     };
-    const lineage = await projectLineage(manifest, (id) => columnsOf(id).map((c) => c.name));
+    const names = new Map<string, string[]>();
+    const lineage = await projectLineage(manifest, (id) => names.get(id) ?? names.set(id, columnsOf(id).map((c) => c.name)).get(id)!);
     const data = await docsData({ manifest, session, registry: Registry.forProject(manifest.project.root), lineage, columnsOf, now: options.now ?? new Date() });
     mkdirSync(out, { recursive: true });
     cpSync(siteAssets(), out, { recursive: true });
-    // A script, not JSON: browsers refuse fetch() from file://, and the site must work there.
-    // JSON.parse of a string literal parses several times faster than the same object literal.
-    writeFileSync(join(out, 'data.js'), `window.__PLAT_DOCS__ = JSON.parse(${JSON.stringify(JSON.stringify(data)).replace(/</g, '\\u003c')});\n`);
+    writeSiteData(out, data);
     return { dir: out, nodes: data.nodes.length, seconds: (performance.now() - started) / 1000 };
   } finally {
     session?.close();

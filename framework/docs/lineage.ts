@@ -118,7 +118,8 @@ function collectRefs(expression: unknown, bindings: Binding[], ctes: Map<string,
       for (const set of inner.columns.values()) for (const ref of set) refs.add(ref);
       return;
     }
-    for (const [k, child] of Object.entries(node)) if (k !== 'query_location') visit(child);
+    // for…in rather than Object.entries: this runs on every node of 10,000 parse trees.
+    for (const k in node) if (k !== 'query_location') visit(node[k]);
   };
   visit(expression);
   return refs;

@@ -1,0 +1,32 @@
+import type { IndexNode, NodeDetails } from '../../../framework/docs/types.js';
+import { lineChart, rocChart } from '../charts.js';
+import { escape } from '../render.js';
+
+/** What only one kind of node has: a source's loader, a model's chart, ML metrics, a tool's parameters. */
+export function kindDetails(node: IndexNode, details: NodeDetails, link: (id: string) => string): string {
+  const d = details.details as Record<string, any>;
+  switch (node.kind) {
+    case 'source':
+      return `<h2>Loader</h2><p>${escape(d.loader)}${d.generator ? ` · ${d.generator.rows.toLocaleString()} rows, seed ${d.generator.seed}` : ''}</p>
+        ${d.deadLetters !== null && d.deadLetters !== undefined ? `<p>dead letters: ${d.deadLetters}</p>` : ''}
+        ${d.freshness ? `<p>freshness: ${escape(JSON.stringify(d.freshness))}</p>` : ''}`;
+    case 'model':
+      return d.chart ? `<h2>Latest data</h2><div id="chart">${lineChart(d.chart.points, d.chart.measures)}</div>` : '';
+    case 'test':
+      return `<p>${escape(d.testType)} test${d.attachedTo ? ` on ${link(d.attachedTo)}${d.column ? `.${escape(d.column)}` : ''}` : ''}, severity ${escape(d.severity)}${d.failures !== null ? `, ${d.failures} failing rows` : ''}</p>`;
+    case 'ml_train': {
+      const metrics = Object.entries(d.metrics ?? {}).filter(([, v]) => typeof v === 'number') as [string, number][];
+      const matrix = d.metrics?.confusion_matrix as number[][] | undefined;
+      return `<h2>Model ${escape(d.version ?? 'not trained')}${d.promoted ? ' (promoted)' : ''}</h2>
+        <table id="metrics">${metrics.map(([k, v]) => `<tr><td>${escape(k)}</td><td>${v.toFixed(4)}</td></tr>`).join('')}</table>
+        ${matrix ? `<h2>Confusion matrix</h2><table><tr><th>actual \\ predicted</th>${(d.classes ?? []).map((c: unknown) => `<th>${escape(c)}</th>`).join('')}</tr>${matrix.map((row, i) => `<tr><th>${escape(d.classes?.[i])}</th>${row.map((v) => `<td>${v}</td>`).join('')}</tr>`).join('')}</table>` : ''}
+        ${d.roc ? `<h2>ROC curve</h2>${rocChart(d.roc, d.metrics?.roc_auc)}` : ''}
+        <p class="muted">features: ${(d.features ?? []).map(escape).join(', ')}</p>`;
+    }
+    case 'ml_score':
+      return `<p>predictions of ${escape(d.model)} ${escape(d.version ?? '')}</p>`;
+    case 'agent_tool':
+      return `<h2>Agent tool</h2><p>${d.builtin ? `built-in ${escape(d.builtin)}` : 'parameterized query'}${d.agents?.length ? ` · used by ${d.agents.map(escape).join(', ')}` : ''}${d.reads?.length ? ` · reads ${d.reads.map(escape).join(', ')}` : ''}</p>
+        <h2>Parameters</h2><pre>${escape(JSON.stringify(d.parameters, null, 2))}</pre>`;
+  }
+}
