@@ -11,32 +11,21 @@
  * - forecasting (Holt–Winters, hourly temperature and vibration per machine, 24 h ahead):
  *   MAPE < 10 % on the backtest.
  *
- * Not a test and not wired into plat's ML nodes: the algorithms are still on branch
- * ml-algorithms, so this imports them from that worktree (PLAT_ML_ALGORITHMS, default
- * /work/wt-ml/framework/ml/algorithms) and runs on TypeScript sources:
+ * Not a test, and not plat's ML nodes yet (the algorithms are not wired into ml/*.yml): this
+ * trains framework/ml/algorithms directly on the built tables.
  *
- *   npx plat build --project-dir examples/factory
- *   node --import ./test/setup/typescript.mjs bench/factory_ml_check.ts [examples/factory]
- *
- * Once they are merged, import them statically and drop the loader.
+ *   npx plat build --project-dir examples/factory && npm run check:factory-ml [-- examples/factory]
  */
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { backtest } from '../framework/ml/algorithms/forecast.js';
+import { predictGradientBoosting, trainGradientBoosting } from '../framework/ml/algorithms/gradient_boosting.js';
+import { isolationScore, trainIsolationForest } from '../framework/ml/algorithms/isolation_forest.js';
+import { predictRandomForest, trainRandomForest } from '../framework/ml/algorithms/random_forest.js';
+import type { Target } from '../framework/ml/algorithms/target.js';
 import { rocAuc } from '../framework/ml/metrics.js';
 import { encode, groupSplit, splitRows, stratifiedSplit, timeSplit } from './factory_ml_data.js';
 import { reportBench } from './report.js';
-
-type Target = { task: 'binary' | 'multiclass'; y: Int32Array; classes: number };
-interface Algorithms {
-  trainGradientBoosting(x: Float64Array, rows: number, width: number, target: Target, options?: object): unknown;
-  predictGradientBoosting(model: unknown, x: ArrayLike<number>, offset?: number): number[];
-  trainRandomForest(x: Float64Array, rows: number, width: number, target: Target, options?: object): unknown;
-  predictRandomForest(model: unknown, x: ArrayLike<number>, offset?: number): number[];
-  trainIsolationForest(x: Float64Array, rows: number, width: number, options?: object): { threshold: number };
-  isolationScore(model: unknown, x: ArrayLike<number>, offset?: number): number;
-  backtest(points: { ts: number; value: number | null }[], spec: { frequencyMs: number; horizon: number; period: number }): { mape: number; smape: number; coverage_95: number } | null;
-}
 
 const PM_FEATURES = [
   'temperature_mean_24h', 'temperature_std_24h', 'temperature_vs_nominal', 'temperature_trend_24h', 'temperature_slope_72h',
@@ -50,18 +39,15 @@ const CLASSES = ['Good', 'Minor Defect', 'Major Defect', 'Reject'];
 
 async function main(): Promise<void> {
   const projectDir = resolve(process.argv[2] ?? 'examples/factory');
-  const directory = process.env.PLAT_ML_ALGORITHMS ?? '/work/wt-ml/framework/ml/algorithms';
-  const load = (file: string) => import(pathToFileURL(join(directory, file)).href);
-  const algorithms = Object.assign({}, ...(await Promise.all(['gradient_boosting.ts', 'random_forest.ts', 'isolation_forest.ts', 'forecast.ts'].map(load)))) as Algorithms;
   const instance = await DuckDBInstance.create(join(projectDir, 'target/plat.duckdb'), { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
   const columns = async (sql: string) => (await connection.runAndReadAll(sql)).getColumnsObjectJS() as Record<string, unknown[]>;
 
   const figures: Record<string, number> = {};
-  Object.assign(figures, predictiveMaintenance(algorithms, await columns('select * from features.ml_failure_features where label_observed order by snapshot_id')));
-  Object.assign(figures, anomalies(algorithms, await columns(`select f.*, l.anomaly from features.ml_anomaly_features as f join simulator.sensor_anomaly_labels as l using (reading_id) order by f.reading_id`)));
-  Object.assign(figures, quality(algorithms, await columns('select * from features.ml_quality_features order by batch_id')));
-  Object.assign(figures, forecasts(algorithms, await columns('select equipment_id, hour, temperature_mean, vibration_mean from features.ml_sensor_series_hourly order by equipment_id, hour')));
+  Object.assign(figures, predictiveMaintenance(await columns('select * from features.ml_failure_features where label_observed order by snapshot_id')));
+  Object.assign(figures, anomalies(await columns(`select f.*, l.anomaly from features.ml_anomaly_features as f join simulator.sensor_anomaly_labels as l using (reading_id) order by f.reading_id`)));
+  Object.assign(figures, quality(await columns('select * from features.ml_quality_features order by batch_id')));
+  Object.assign(figures, forecasts(await columns('select equipment_id, hour, temperature_mean, vibration_mean from features.ml_sensor_series_hourly order by equipment_id, hour')));
   connection.closeSync();
   instance.closeSync();
   reportBench('factory_ml_check', figures, {
@@ -75,7 +61,7 @@ async function main(): Promise<void> {
   });
 }
 
-function predictiveMaintenance(a: Algorithms, data: Record<string, unknown[]>): Record<string, number> {
+function predictiveMaintenance(data: Record<string, unknown[]>): Record<string, number> {
   const y = Int32Array.from(data.failure_within_7_days!, Number);
   const features = encode(data, PM_FEATURES, { equipment_type: ['CNC', 'LTH', 'PRS', 'WLD', 'INJ'] });
   const positive = Array.from(y, (v) => v === 1);
@@ -90,12 +76,12 @@ function predictiveMaintenance(a: Algorithms, data: Record<string, unknown[]>): 
   const target = (rows: number[]): Target => ({ task: 'binary', y: Int32Array.from(rows, (r) => y[r]!), classes: 2 });
   const evaluate = (label: string, split: { train: number[]; test: number[] }, algorithm: 'gb' | 'rf') => {
     const train = features.rows(split.train);
-    const model =
+    const predict: (x: Float64Array, offset: number) => number[] =
       algorithm === 'gb'
-        ? a.trainGradientBoosting(train, split.train.length, features.width, target(split.train), { iterations: 200, learningRate: 0.08, seed: 1 })
-        : a.trainRandomForest(train, split.train.length, features.width, target(split.train), { trees: 100, minRowsPerLeaf: 3, seed: 1 });
+        ? ((model) => (x, offset) => predictGradientBoosting(model, x, offset))(trainGradientBoosting(train, split.train.length, features.width, target(split.train), { iterations: 200, learningRate: 0.08, seed: 1 }))
+        : ((model) => (x, offset) => predictRandomForest(model, x, offset))(trainRandomForest(train, split.train.length, features.width, target(split.train), { trees: 100, minRowsPerLeaf: 3, seed: 1 }));
     const test = features.rows(split.test);
-    const p = split.test.map((_, i) => (algorithm === 'gb' ? a.predictGradientBoosting(model, test, i * features.width) : a.predictRandomForest(model, test, i * features.width))[1]!);
+    const p = split.test.map((_, i) => predict(test, i * features.width)[1]!);
     const m = binaryMetrics(split.test.map((r) => y[r] === 1), p, 0.5);
     console.log(`  ${label} ${algorithm}: precision ${m.precision.toFixed(3)}, recall ${m.recall.toFixed(3)}, roc_auc ${m.auc.toFixed(3)} (${split.test.length} held out)`);
     return m;
@@ -121,16 +107,16 @@ function predictiveMaintenance(a: Algorithms, data: Record<string, unknown[]>): 
   };
 }
 
-function anomalies(a: Algorithms, data: Record<string, unknown[]>): Record<string, number> {
+function anomalies(data: Record<string, unknown[]>): Record<string, number> {
   const anomalous = data.anomaly!.map((k) => k !== 'none');
   const features = encode(data, ANOMALY_FEATURES, {});
   const split = splitRows(anomalous.length, 0.25, 42);
   const train = features.rows(split.train);
   // Unsupervised: the labels only judge it. Contamination sets the flag threshold at the
   // training scores' top 3 % (about twice the share of faulty readings).
-  const model = a.trainIsolationForest(train, split.train.length, features.width, { trees: 100, sampleSize: 256, contamination: 0.03, seed: 7 });
+  const model = trainIsolationForest(train, split.train.length, features.width, { trees: 100, sampleSize: 256, contamination: 0.03, seed: 7 });
   const test = features.rows(split.test);
-  const scores = split.test.map((_, i) => a.isolationScore(model, test, i * features.width));
+  const scores = split.test.map((_, i) => isolationScore(model, test, i * features.width));
   const truth = split.test.map((r) => anomalous[r]!);
   const m = binaryMetrics(truth, scores, model.threshold);
   const byKind = new Map<string, { n: number; flagged: number }>();
@@ -145,15 +131,15 @@ function anomalies(a: Algorithms, data: Record<string, unknown[]>): Record<strin
   return { anomaly_fpr: m.fpr, anomaly_recall: m.recall, anomaly_precision: m.precision, anomaly_roc_auc: m.auc };
 }
 
-function quality(a: Algorithms, data: Record<string, unknown[]>): Record<string, number> {
+function quality(data: Record<string, unknown[]>): Record<string, number> {
   const y = Int32Array.from(data.defect_class!, (c) => CLASSES.indexOf(String(c)));
   const features = encode(data, QUALITY_FEATURES, { material: ['steel', 'aluminium', 'titanium', 'polymer'], equipment_type: ['CNC', 'LTH', 'PRS', 'WLD', 'INJ'] });
   const split = stratifiedSplit(y, 0.25, 42);
-  const model = a.trainGradientBoosting(features.rows(split.train), split.train.length, features.width, { task: 'multiclass', y: Int32Array.from(split.train, (r) => y[r]!), classes: 4 }, { iterations: 150, seed: 1 });
+  const model = trainGradientBoosting(features.rows(split.train), split.train.length, features.width, { task: 'multiclass', y: Int32Array.from(split.train, (r) => y[r]!), classes: 4 }, { iterations: 150, seed: 1 });
   const test = features.rows(split.test);
   let correct = 0;
   split.test.forEach((r, i) => {
-    const p = a.predictGradientBoosting(model, test, i * features.width);
+    const p = predictGradientBoosting(model, test, i * features.width);
     if (p.indexOf(Math.max(...p)) === y[r]) correct++;
   });
   const accuracy = correct / split.test.length;
@@ -161,7 +147,7 @@ function quality(a: Algorithms, data: Record<string, unknown[]>): Record<string,
   return { quality_accuracy: accuracy };
 }
 
-function forecasts(a: Algorithms, data: Record<string, unknown[]>): Record<string, number> {
+function forecasts(data: Record<string, unknown[]>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const metric of ['temperature', 'vibration'] as const) {
     const series = new Map<string, { ts: number; value: number | null }[]>();
@@ -170,7 +156,7 @@ function forecasts(a: Algorithms, data: Record<string, unknown[]>): Record<strin
       points.push({ ts: (data.hour![i] as Date).getTime(), value: data[`${metric}_mean`]![i] as number });
       series.set(String(id), points);
     });
-    const results = [...series.values()].map((points) => a.backtest(points, { frequencyMs: 3_600_000, horizon: 24, period: 24 })).filter((r) => r !== null);
+    const results = [...series.values()].map((points) => backtest(points, { frequencyMs: 3_600_000, horizon: 24, period: 24 })).filter((r) => r !== null);
     const mean = (f: (r: (typeof results)[number]) => number) => results.reduce((s, r) => s + f(r), 0) / results.length;
     const worst = Math.max(...results.map((r) => r.mape));
     console.log(`forecast ${metric}: ${results.length} machines, 24 h backtest, mean MAPE ${mean((r) => r.mape).toFixed(2)} % (worst ${worst.toFixed(2)} %), 95 % interval coverage ${mean((r) => r.coverage_95).toFixed(3)}`);
