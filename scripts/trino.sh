@@ -64,25 +64,23 @@ console.log(count);
 JS
 }
 
-fetch_artifact() { # artifact type → path of the file in the local Maven repository
-  mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.6.1:get \
-    -Dartifact="io.trino:$1:$TRINO_VERSION:$2" -Dtransitive=false >&2
-  echo "${MAVEN_REPO:-$HOME/.m2/repository}/io/trino/$1/$TRINO_VERSION/$1-$TRINO_VERSION.$2"
+fetch_artifact() { # artifact type folder → the file, copied out of the local Maven repository
+  mvn -q -B -Dstyle.color=never org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy \
+    -Dartifact="io.trino:$1:$TRINO_VERSION:$2" -DoutputDirectory="$3" >&2
+  echo "$3/$1-$TRINO_VERSION.$2"
 }
 
 fetch() {
   [ -f "$server/.complete" ] && return 0
-  say "fetching Trino $TRINO_VERSION (server, iceberg and memory plugins) from Maven Central into $server"
-  local tarball iceberg memory
-  tarball="$(fetch_artifact trino-server-core tar.gz)"
-  iceberg="$(fetch_artifact trino-iceberg zip)"
-  memory="$(fetch_artifact trino-memory zip)"
-  rm -rf "$server" "$server.partial"
-  mkdir -p "$server.partial"
-  tar -xzf "$tarball" -C "$server.partial" --strip-components=1
-  unzip -q "$iceberg" -d "$server.partial/plugin"
-  unzip -q "$memory" -d "$server.partial/plugin"
-  mv "$server.partial" "$server"
+  say "fetching Trino $TRINO_VERSION (server, iceberg and memory plugins) through Maven into $server"
+  local downloads="$home/downloads" partial="$server.partial"
+  rm -rf "$server" "$partial" "$downloads"
+  mkdir -p "$partial"
+  tar -xzf "$(fetch_artifact trino-server-core tar.gz "$downloads")" -C "$partial" --strip-components=1
+  unzip -q "$(fetch_artifact trino-iceberg zip "$downloads")" -d "$partial/plugin"
+  unzip -q "$(fetch_artifact trino-memory zip "$downloads")" -d "$partial/plugin"
+  rm -rf "$downloads"
+  mv "$partial" "$server"
   touch "$server/.complete"
 }
 
@@ -117,6 +115,10 @@ discovery.uri=http://127.0.0.1:$4
 plugin.dir=$server/plugin
 catalog.config-dir=$dir/catalog
 PROPS
+  if [ "$2" = true ]; then
+    # A worker counts as active once the coordinator has watched it this long (default 5 s).
+    printf 'failure-detector.warmup-interval=1s\n' >> "$dir/config.properties"
+  fi
   # Both nodes read and write the same folders: the cluster shares one machine's disk.
   cat > "$dir/catalog/iceberg.properties" <<PROPS
 connector.name=iceberg
@@ -134,27 +136,30 @@ PROPS
 
 start_node() { # name
   local dir="$run/$1"
+  # A class-data archive of the JVM's first run (written when it stops) halves the next starts. CI
+  # starts from a fresh clone every time, so there it would be written and never read.
+  local class_archive=()
+  [ "${CI:-}" = true ] || class_archive=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$server/classes-$1.jsa")
   # The JVM flags Trino's deployment guide recommends, with a small heap: this is a test cluster.
   # The working directory is the node's data directory (Trino's launcher does the same).
-  cd "$dir/data"
-  nohup "$java/bin/java" -server "-Xmx$heap" -XX:+UseG1GC -XX:G1HeapRegionSize=32M \
+  (cd "$dir/data" && exec nohup "$java/bin/java" -server "-Xmx$heap" -XX:+UseG1GC -XX:G1HeapRegionSize=32M \
     -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -XX:-OmitStackTraceInFastThrow \
     -XX:ReservedCodeCacheSize=256M -XX:PerMethodRecompilationCutoff=10000 -XX:PerBytecodeRecompilationCutoff=10000 \
-    -XX:+EnableDynamicAgentLoading --enable-native-access=ALL-UNNAMED -Djdk.attach.allowAttachSelf=true -Djdk.nio.maxCachedBufferSize=2000000 \
+    -XX:+EnableDynamicAgentLoading -Djdk.attach.allowAttachSelf=true -Djdk.nio.maxCachedBufferSize=2000000 \
+    "${class_archive[@]}" \
     -Dfile.encoding=UTF-8 "-Dconfig=$dir/config.properties" "-Dlog.levels-file=$dir/log.properties" \
-    -cp "$server/lib/*" io.trino.server.TrinoServer > "$dir/stdout.log" 2>&1 &
+    -cp "$server/lib/*" io.trino.server.TrinoServer > "$dir/stdout.log" 2>&1) &
   echo $! > "$dir/pid"
-  cd "$here"
-  # Until nohup has exec'd java, the pid's command line is this script's.
+  # Until the subshell has exec'd java, the pid's command line is this script's.
   for _ in $(seq 1 50); do
     node_running "$1" && return 0
     sleep 0.1
   done
-
 }
 
 wait_started() { # → 0 once both nodes logged SERVER STARTED and the worker registered
-  for _ in $(seq 1 360); do
+  local deadline=$((SECONDS + 300))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     for name in coordinator worker; do
       if ! node_running "$name"; then
         say "the Trino $name exited while starting; see $run/$name/stdout.log and server.log"
@@ -168,7 +173,7 @@ wait_started() { # → 0 once both nodes logged SERVER STARTED and the worker re
     fi
     sleep 0.5
   done
-  say "Trino did not start within 180 s; see $run/coordinator/server.log and $run/worker/server.log"
+  say "Trino did not start within 300 s; see $run/coordinator/server.log and $run/worker/server.log"
   return 1
 }
 
@@ -177,7 +182,8 @@ stop_node() { # name
   local pid
   pid="$(cat "$run/$1/pid")"
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do
+  # A JVM writing its class-data archive takes a while to exit.
+  for _ in $(seq 1 120); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
   done
@@ -206,7 +212,11 @@ case "${1:-}" in
     echo "$port" > "$run/port"
     start_node coordinator
     start_node worker
-    if ! wait_started; then stop; exit 1; fi
+    if ! wait_started; then
+      stop
+      rm -f "$server"/classes-*.jsa # dumped by a half-started JVM: it would hold few classes
+      exit 1
+    fi
     print_address
     ;;
   status)
