@@ -65,7 +65,12 @@ describe.skipIf(!url)('Trino 476 + Iceberg through trino-client (real two-node c
     expect(await rows(client, `create table ctas as select * from (values (1, 'a'), (2, 'b')) v(id, name)`)).toEqual([[2]]);
     await rows(client, 'create view ctas_view as select id * 10 as id10 from ctas');
     expect(await rows(client, 'select id10 from ctas_view order by id10')).toEqual([[10], [20]]);
-    expect(await rows(client, `select table_name, table_type from information_schema.tables where table_schema = '${schema}' and table_name like 'ctas%' order by 1`)).toEqual([
+    expect(
+      await rows(
+        client,
+        `select table_name, table_type from information_schema.tables where table_schema = '${schema}' and table_name like 'ctas%' order by 1`,
+      ),
+    ).toEqual([
       ['ctas', 'BASE TABLE'],
       ['ctas_view', 'VIEW'],
     ]);
@@ -118,7 +123,12 @@ describe.skipIf(!url)('Trino 476 + Iceberg through trino-client (real two-node c
     const elsewhere = connect();
     await rows(elsewhere, 'use memory.default');
     await rows(elsewhere, `alter table iceberg.${schema}.before_rename rename to after_rename`);
-    expect(await rows(client, `select table_name from information_schema.tables where table_schema = '${schema}' and table_name like '%_rename'`)).toEqual([['after_rename']]);
+    expect(
+      await rows(
+        client,
+        `select table_name from information_schema.tables where table_schema = '${schema}' and table_name like '%_rename'`,
+      ),
+    ).toEqual([['after_rename']]);
     expect(await rows(client, `alter table after_rename rename to iceberg.${schema}.renamed_again`)).toEqual([]);
     expect(await rows(client, 'select id from renamed_again')).toEqual([[1]]);
   });
@@ -134,7 +144,9 @@ describe.skipIf(!url)('Trino 476 + Iceberg through trino-client (real two-node c
     // drops the id from the response headers, so the test finds it in system.runtime.transactions.
     const before = new Set((await rows(client, 'select transaction_id from system.runtime.transactions')).map(([id]) => id));
     expect((await query(client, 'start transaction', { 'X-Trino-Transaction-Id': 'NONE' })).error).toBeNull();
-    const opened = (await rows(client, 'select transaction_id from system.runtime.transactions where not auto_commit_context')).map(([id]) => String(id));
+    const opened = (await rows(client, 'select transaction_id from system.runtime.transactions where not auto_commit_context')).map(
+      ([id]) => String(id),
+    );
     const transaction = opened.find((id) => !before.has(id))!;
     const inside = { 'X-Trino-Transaction-Id': transaction };
     expect((await query(client, 'insert into in_transaction values (2)', inside)).error).toMatchObject({
@@ -163,18 +175,29 @@ describe.skipIf(!url)('Trino 476 + Iceberg through trino-client (real two-node c
     }
 
     it('registers a Parquet file into an Iceberg table with add_files, and refuses the same file twice', async () => {
-      await writeParquet('first.parquet', `select i::bigint as id, 'n' || i as name, (i * 1.5)::double as amount, timestamp '2026-01-01' + to_seconds(i) as at from range(1000) t(i)`);
-      await writeParquet('second.parquet', `select i::bigint as id, 'n' || i as name, (i * 1.5)::double as amount, timestamp '2026-01-01' + to_seconds(i) as at from range(1000, 1500) t(i)`);
+      await writeParquet(
+        'first.parquet',
+        `select i::bigint as id, 'n' || i as name, (i * 1.5)::double as amount, timestamp '2026-01-01' + to_seconds(i) as at from range(1000) t(i)`,
+      );
+      await writeParquet(
+        'second.parquet',
+        `select i::bigint as id, 'n' || i as name, (i * 1.5)::double as amount, timestamp '2026-01-01' + to_seconds(i) as at from range(1000, 1500) t(i)`,
+      );
       await rows(client, 'create table landed (id bigint, name varchar, amount double, at timestamp(6))');
       const add = (name: string) => `alter table landed execute add_files(location => '${location(name)}', format => 'PARQUET')`;
       expect((await query(client, add('first.parquet'))).error).toBeNull();
-      expect(await rows(client, 'select count(*), sum(id), sum(amount), max(at) from landed')).toEqual([[1000, 499500, 749250, '2026-01-01 00:16:39.000']]);
+      expect(await rows(client, 'select count(*), sum(id), sum(amount), max(at) from landed')).toEqual([
+        [1000, 499500, 749250, '2026-01-01 00:16:39.000'],
+      ]);
 
       const again = await query(client, add('first.parquet'));
       expect(again.error).toMatchObject({ errorName: 'ICEBERG_COMMIT_ERROR' });
       expect(again.error?.message).toContain(`File already exists: ${location('first.parquet')}`);
       // A folder holding one registered file is refused whole: the new file in it is not added either.
-      expect((await query(client, `alter table landed execute add_files(location => 'local:///landing/${schema}', format => 'PARQUET')`)).error?.errorName).toBe('ICEBERG_COMMIT_ERROR');
+      expect(
+        (await query(client, `alter table landed execute add_files(location => 'local:///landing/${schema}', format => 'PARQUET')`)).error
+          ?.errorName,
+      ).toBe('ICEBERG_COMMIT_ERROR');
       expect(await rows(client, 'select count(*) from landed')).toEqual([[1000]]);
 
       expect((await query(client, add('second.parquet'))).error).toBeNull();
@@ -185,9 +208,14 @@ describe.skipIf(!url)('Trino 476 + Iceberg through trino-client (real two-node c
       // DuckDB types i * 1.5 as DECIMAL(21,1); the table says double.
       await writeParquet('decimal.parquet', `select i::bigint as id, i * 1.5 as amount from range(10) t(i)`);
       await rows(client, 'create table mistyped (id bigint, amount double)');
-      expect((await query(client, `alter table mistyped execute add_files(location => '${location('decimal.parquet')}', format => 'PARQUET')`)).error).toBeNull();
+      expect(
+        (await query(client, `alter table mistyped execute add_files(location => '${location('decimal.parquet')}', format => 'PARQUET')`))
+          .error,
+      ).toBeNull();
       expect(await rows(client, 'select count(*), sum(id) from mistyped')).toEqual([[10, 45]]);
-      expect((await query(client, 'select sum(amount) from mistyped')).error?.message).toMatch(/Unsupported Trino column type \(double\) for Parquet column .*DECIMAL\(21,1\)/);
+      expect((await query(client, 'select sum(amount) from mistyped')).error?.message).toMatch(
+        /Unsupported Trino column type \(double\) for Parquet column .*DECIMAL\(21,1\)/,
+      );
     });
 
     it('deletes the Parquet files that add_files registered when the table is dropped', async () => {
@@ -210,7 +238,10 @@ describe.skipIf(!url)('Trino 476 + Iceberg through trino-client (real two-node c
 
   it("describes a query's columns with PREPARE + DESCRIBE OUTPUT, without running it", async () => {
     await rows(client, `create table described as select 1 as id, 'x' as name`);
-    await rows(client, `prepare describe_me from select id, cast(id as varchar) as text, current_date as today, 1.5e0 as ratio from described`);
+    await rows(
+      client,
+      `prepare describe_me from select id, cast(id as varchar) as text, current_date as today, 1.5e0 as ratio from described`,
+    );
     const output = await rows(client, 'describe output describe_me');
     expect(output.map(([column, catalog, schemaName, table, type]) => [column, catalog, schemaName, table, type])).toEqual([
       ['id', 'iceberg', schema, 'described', 'integer'],
@@ -227,7 +258,12 @@ describe.skipIf(!url)('Trino 476 + Iceberg through trino-client (real two-node c
        1.5e0 as dbl, cast('x' as varchar(5)) as short_text, cast(1 as decimal(12, 2)) as money, date '2026-01-01' as day,
        cast(1 as bigint) as big, true as flag, 1 as int, uuid() as id`,
     );
-    expect(await rows(client, `select column_name, data_type from information_schema.columns where table_schema = '${schema}' and table_name = 'typed' order by ordinal_position`)).toEqual([
+    expect(
+      await rows(
+        client,
+        `select column_name, data_type from information_schema.columns where table_schema = '${schema}' and table_name = 'typed' order by ordinal_position`,
+      ),
+    ).toEqual([
       ['ts', 'timestamp(6)'],
       ['tstz', 'timestamp(6) with time zone'],
       ['dbl', 'double'],
@@ -242,7 +278,9 @@ describe.skipIf(!url)('Trino 476 + Iceberg through trino-client (real two-node c
   });
 
   it('returns BIGINT above 2^53 rounded to a JavaScript number, and exact only when cast to varchar', async () => {
-    expect(await rows(client, 'select 9007199254740993, cast(9007199254740993 as varchar)')).toEqual([[9007199254740992, '9007199254740993']]);
+    expect(await rows(client, 'select 9007199254740993, cast(9007199254740993 as varchar)')).toEqual([
+      [9007199254740992, '9007199254740993'],
+    ]);
   });
 
   it('returns DECIMAL, DATE and TIMESTAMP as strings, timestamps cut to milliseconds unless the client announces PARAMETRIC_DATETIME', async () => {
@@ -256,9 +294,12 @@ describe.skipIf(!url)('Trino 476 + Iceberg through trino-client (real two-node c
   });
 
   it("parses an ISO timestamp with 'Z' only with from_iso8601_timestamp: try_cast gives NULL", async () => {
-    expect(await rows(client, `select try_cast('2026-01-01T10:00:00Z' as timestamp with time zone), from_iso8601_timestamp('2026-01-01T10:00:00Z')`)).toEqual([
-      [null, '2026-01-01 10:00:00.000 UTC'],
-    ]);
+    expect(
+      await rows(
+        client,
+        `select try_cast('2026-01-01T10:00:00Z' as timestamp with time zone), from_iso8601_timestamp('2026-01-01T10:00:00Z')`,
+      ),
+    ).toEqual([[null, '2026-01-01 10:00:00.000 UTC']]);
   });
 
   it('reports a SQL error on the last page with its name, line and column; a runtime error has no position', async () => {
@@ -301,12 +342,18 @@ describe.skipIf(!url)('Trino 476 + Iceberg through trino-client (real two-node c
     // trino-client's pages skip the empty ones, so a query that has produced no rows yet never shows its id:
     // the adapter tags each query with its own source instead.
     const source = `plat-${randomUUID()}`;
-    const endless = 'select count(*) from unnest(sequence(1, 10000)) a(x) cross join unnest(sequence(1, 10000)) b(y) cross join unnest(sequence(1, 10000)) c(z)';
+    const tenThousand = 'unnest(sequence(1, 10000))';
+    const endless = `select count(*) from ${tenThousand} a(x) cross join ${tenThousand} b(y) cross join ${tenThousand} c(z)`;
     const running = query(client, endless, { 'X-Trino-Source': source });
+    let ended = false;
+    const end = () => {
+      ended = true;
+    };
+    running.then(end, end);
+    const lookup = `select query_id from system.runtime.queries where source = '${source}' and state = 'RUNNING'`;
     let id: string | undefined;
-    while (!id) {
-      id = (await rows(client, `select query_id from system.runtime.queries where source = '${source}' and state = 'RUNNING'`))[0]?.[0] as string | undefined;
-    }
+    while (!id && !ended) id = (await rows(client, lookup))[0]?.[0] as string | undefined;
+    if (!id) throw new Error(`the query ended before it was seen running: ${JSON.stringify((await running).error)}`);
     await client.cancel(id);
     expect((await running).error).toMatchObject({ errorName: 'USER_CANCELED', message: 'Query was canceled' });
     expect((await client.queryInfo(id)).state).toBe('FAILED');
