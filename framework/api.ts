@@ -250,7 +250,7 @@ export function produceTo(manifest: Manifest, sourceName: string, options: Omit<
   const sources = Object.values(manifest.nodes).filter((n): n is SourceNode => n.kind === 'source');
   const node = sources.find((n) => n.name === sourceName || `${n.sourceName}` === sourceName);
   if (!node) throw new PlatError('USAGE', `no source "${sourceName}"`, didYouMean(sourceName, sources.map((n) => n.name)) ?? `sources: ${sources.map((n) => n.name).join(', ')}`);
-  return produce(node, { ...options, brokers });
+  return produce(node, { root: manifest.project.root, ...options, brokers });
 }
 
 export function clean(root: string): void {

@@ -46,18 +46,129 @@ export interface FieldSpec {
   float?: { min: number; max: number; decimals?: number };
   choice?: (string | number | boolean)[] | Record<string, number>;
   timestamp?: { start?: string; end?: string; last?: string };
-  trait?: { of: string; choice: Record<string, number> };
+  /** Drawn once per value of `of`, from `choice`, `int` or `float`. */
+  trait?: { of: string; choice?: Record<string, number>; int?: { min: number; max: number }; float?: { min: number; max: number; decimals?: number } };
   hidden?: boolean;
   when?: string;
   cases?: Record<string, FieldSpec>;
   else?: FieldSpec;
+  /** A weighted sum of earlier fields plus Gaussian noise: the hidden driver of a rule. */
+  score?: ScoreSpec;
+  /** A class picked by where a numeric field falls between cuts. */
+  bands?: BandsSpec;
+  /** Series only: the row's entity (`{}`: its key) or one of its attributes. */
+  entity?: { attribute?: string };
+  /** Series only: the row's time (the step's, or the lifecycle event's), ISO-8601. */
+  time?: { jitter?: string };
+  /** Series only: what the entity's lifecycle says at the row's time. */
+  lifecycle?: LifecycleField;
+  /** Series only: a numeric signal per entity over time. */
+  signal?: SignalSpec;
+  /** Series only: the injected anomaly this row carries (spike, drift, stuck), or none. */
+  anomaly?: Record<string, never>;
+}
+
+export type LifecycleState = 'running' | 'idle' | 'error' | 'maintenance';
+export type LifecycleEventName = 'start' | 'stop' | 'failure' | 'repair' | 'maintenance_start' | 'maintenance_end';
+/**
+ * state: running, idle, error or maintenance; event: the event's name (event rows); degradation:
+ * 0 → 1 over the window before a failure; hours_since_reset: hours since the last repair or
+ * maintenance (or since the lifecycle began).
+ */
+export type LifecycleField = 'state' | 'event' | 'degradation' | 'hours_since_reset';
+
+export interface ScoreSpec {
+  terms: ScoreTerm[];
+  /** Standard deviation of the Gaussian noise added to the sum. */
+  noise?: number;
+}
+
+/**
+ * One addend: weight × value, weight × max(0, value − above), weight × max(0, below − value), or
+ * for categories weights[value]. above/below take a number or the name of an earlier field.
+ */
+export interface ScoreTerm {
+  field: string;
+  weight?: number;
+  above?: number | string;
+  below?: number | string;
+  weights?: Record<string, number>;
+}
+
+export interface BandsSpec {
+  of: string;
+  /** Class → upper bound (exclusive), ascending; values past the last cut get `else`. */
+  cuts: Record<string, number>;
+  else: string;
+}
+
+export type Range = { min: string; max: string };
+
+export interface SignalSpec {
+  /** Per entity: a number, an entity attribute, or drawn uniformly from min–max. */
+  base: number | { attribute: string } | { min: number; max: number };
+  /** Multiplies the base: e.g. a typical output as a share of an ideal rate. */
+  scale?: number;
+  daily?: { amplitude: number; peak?: number };
+  weekly?: { amplitude: number; peak?: number };
+  noise?: number;
+  walk?: number;
+  /** Approaching a failure: + add and × times at full degradation, linear over the window. */
+  degrade?: { add?: number; times?: number };
+  min?: number;
+  max?: number;
+  decimals?: number;
+}
+
+export interface EntitiesSpec {
+  count?: number;
+  prefix?: string;
+  list?: string[];
+  /** A CSV file with a header, relative to the project; one entity per row. */
+  file?: string;
+  /** The file's id column (default its first). */
+  key?: string;
+}
+
+export interface LifecycleSpec {
+  seed?: number;
+  /** When each entity's lifecycle starts: an ISO time, or a date attribute of the entity. */
+  from?: string | { attribute: string };
+  /** degradation: how long before a failure the signals drift: fixed, or drawn per failure from a range. */
+  failures?: { mtbf: string; shape?: number; spread?: number; degradation: string | Range; repair: Range };
+  maintenance?: { every: string; jitter?: string; duration: Range };
+  idle?: { every: string; duration: Range };
+}
+
+export interface AnomaliesSpec {
+  spike?: { share: number; size: Record<string, number> };
+  drift?: { share: number; length: string; size: Record<string, number> };
+  stuck?: { share: number; length: string; fields: string[] };
+}
+
+export interface SeriesSpec {
+  entities: EntitiesSpec;
+  /** Steps: one row per entity every so often. Events: one row per lifecycle event. */
+  rows?: 'steps' | 'events';
+  every?: string;
+  start?: string;
+  end?: string;
+  last?: string;
+  /** Steps: rows only while the entity is in one of these states. */
+  while?: LifecycleState[];
+  lifecycle?: LifecycleSpec;
+  anomalies?: AnomaliesSpec;
 }
 
 export interface GeneratorSpec {
-  rows: number;
+  /** Independent rows: how many. Series: at most this many (default all). */
+  rows?: number;
   seed?: number;
   fields: Record<string, FieldSpec>;
   corrupt?: { name: string; share: number; duplicate?: boolean; set?: Record<string, FieldSpec | null> }[];
+  series?: SeriesSpec;
+  /** The fields written, in order, hidden ones included (default: every field not hidden). */
+  write?: string[];
 }
 
 /** A file reader's option: a value, a list or a struct, passed to DuckDB's reader as its literal. */

@@ -15,6 +15,8 @@ export interface ProduceOptions {
   now?: Date;
   /** Seed of the generated rows; default a new one per run, so runs send different events. */
   seed?: number;
+  /** The project folder, which a generator's entity file is relative to. */
+  root?: string;
   signal?: AbortSignal;
   onProgress?: (sent: number, seconds: number) => void;
 }
@@ -28,10 +30,10 @@ export async function produce(node: SourceNode, options: ProduceOptions): Promis
   if (!spec) throw new PlatError('USAGE', `source ${node.name} has no kafka topic to produce to`);
   if (!generator) throw new PlatError('USAGE', `source ${node.name} has no generator to produce events from`, 'add a generator: to the table in sources.yml');
   // With only a duration, send for that long: the generator's row count does not cap it.
-  const count = options.count ?? (options.duration !== undefined ? Number.POSITIVE_INFINITY : generator.rows);
+  const count = options.count ?? (options.duration !== undefined ? Number.POSITIVE_INFINITY : (generator.rows ?? Number.POSITIVE_INFINITY));
   // A producer replaying its last run would send the same event ids, which staging drops as duplicates.
   const seed = options.seed ?? randomInt(1, 2 ** 31);
-  const table = generateTable({ ...generator, rows: count }, options.now ?? new Date(), seed);
+  const table = generateTable({ ...generator, rows: count }, options.now ?? new Date(), seed, { root: options.root });
   const names = table.columns.map((c) => c.name);
   const keyIndex = spec.key ? names.indexOf(spec.key) : -1;
   if (spec.key && keyIndex === -1) throw new PlatError('USAGE', `key field "${spec.key}" of ${node.name} is not a generated field`);
