@@ -67,7 +67,7 @@ console.log(`ingest:  ${landed.toLocaleString('en-US')} messages from three topi
 writeFileSync(join(dir, 'sources.yml'), sources.replace(/end: "2026-11-23T00:00:00Z"\n(\s+)last: 21d\n(\s+)while: \[running\]/, 'last: 1d\n$1while: [running]'));
 const controller = new AbortController();
 const batches: { started: number; finished: number }[] = [];
-let ready = () => undefined as void;
+let ready = (): void => undefined;
 const streamReady = new Promise<void>((resolve) => (ready = resolve));
 const streaming = stream(manifest, {
   env: process.env,

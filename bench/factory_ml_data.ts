@@ -71,7 +71,9 @@ export function groupSplit(groups: readonly string[], testFraction: number, seed
   const held = new Set(names.slice(0, Math.round(names.length * testFraction)));
   const train: number[] = [];
   const test: number[] = [];
-  groups.forEach((g, r) => (held.has(g) ? test : train).push(r));
+  groups.forEach((g, r) => {
+    (held.has(g) ? test : train).push(r);
+  });
   return { train, test };
 }
 

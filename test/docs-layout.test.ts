@@ -14,10 +14,10 @@ function expectRoomForLabels(layout: Layout, nodes: LayoutNode[]): void {
   for (const [id, at] of Object.entries(layout.positions)) columns.set(at.rank, [...(columns.get(at.rank) ?? []), id]);
   for (const ids of columns.values()) {
     const ys = ids.map((id) => layout.positions[id]!.y).sort((a, b) => a - b);
-    ys.slice(1).forEach((y, k) => expect(y - ys[k]!).toBeGreaterThanOrEqual(ROW - 1e-9));
+    for (const [k, y] of ys.slice(1).entries()) expect(y - ys[k]!).toBeGreaterThanOrEqual(ROW - 1e-9);
   }
   const sorted = [...layout.columns].sort((a, b) => a.x - b.x);
-  sorted.slice(1).forEach((column, k) => expect(column.x - column.left).toBeGreaterThanOrEqual(sorted[k]!.x + sorted[k]!.right + COLUMN_GAP - 1e-9));
+  for (const [k, column] of sorted.slice(1).entries()) expect(column.x - column.left).toBeGreaterThanOrEqual(sorted[k]!.x + sorted[k]!.right + COLUMN_GAP - 1e-9);
   for (const [id, at] of Object.entries(layout.positions)) {
     const column = layout.columns.find((c) => c.rank === at.rank)!;
     expect(at.x).toBe(column.x);

@@ -55,7 +55,7 @@ export function labelReport(page: Page): Promise<LabelReport> {
     const boxes = ([...view.drawnLabels] as [string, { x: number; y: number; width: number; height: number }][]).map(([id, b]) => ({ id, left: area.left + b.x, top: area.top + b.y, right: area.left + b.x + b.width, bottom: area.top + b.y + b.height }));
     const meets = (a: { left: number; top: number; right: number; bottom: number }, b: typeof a) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     const overlapping: [string, string][] = [];
-    boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => meets(a, b) && overlapping.push([a.id, b.id])));
+    for (const [i, a] of boxes.entries()) for (const b of boxes.slice(i + 1)) if (meets(a, b)) overlapping.push([a.id, b.id]);
     return {
       visible: visible.length,
       unlabelled: visible.filter((id) => !view.drawnLabels.has(id)),

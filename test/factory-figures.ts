@@ -117,7 +117,7 @@ export function stateIntervals(events: readonly StatusEvent[], window: { start: 
   for (const [machine, own] of byMachine(events)) {
     own.sort((a, b) => a.ts - b.ts || (a.event_id < b.event_id ? -1 : 1));
     if (own[0]!.ts > window.start) intervals.push({ equipment_id: machine, state: before[own[0]!.event_type] ?? 'running', from: window.start, to: own[0]!.ts });
-    own.forEach((e, i) => intervals.push({ equipment_id: machine, state: e.status, from: e.ts, to: own[i + 1]?.ts ?? Math.max(window.asOf, e.ts) }));
+    for (const [i, e] of own.entries()) intervals.push({ equipment_id: machine, state: e.status, from: e.ts, to: own[i + 1]?.ts ?? Math.max(window.asOf, e.ts) });
   }
   return intervals.filter((i) => i.to > i.from);
 }

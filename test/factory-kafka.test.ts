@@ -68,7 +68,7 @@ describe.skipIf(!brokers)('the manufacturing example over Kafka (real broker)', 
     // batches arrives and the quality marts are refreshed from it.
     const controller = new AbortController();
     const batches: MicroBatch[] = [];
-    let ready = () => undefined as void;
+    let ready = (): void => undefined;
     const started = new Promise<void>((resolve) => (ready = resolve));
     const running = stream(manifest, { env, signal: controller.signal, batchInterval: 300, onBatch: (b) => batches.push(b), onReady: ready });
     const more = 3_000;

@@ -112,7 +112,11 @@ describe('the manufacturing example', () => {
     const rows = await queryDb(dir, 'select equipment_id, health_status, as_of from marts.mart_equipment_health');
     expect(new Map(rows.map((r) => [r.equipment_id, r.health_status]))).toEqual(expected);
     expect((rows[0]!.as_of as Date).getTime()).toBe(window.asOf);
-    const counts = (statuses: Iterable<unknown>) => [...statuses].reduce<Record<string, number>>((c, s) => ({ ...c, [String(s)]: (c[String(s)] ?? 0) + 1 }), {});
+    const counts = (statuses: Iterable<unknown>) => {
+      const c: Record<string, number> = {};
+      for (const s of statuses) c[String(s)] = (c[String(s)] ?? 0) + 1;
+      return c;
+    };
     expect(counts(rows.map((r) => r.health_status))).toEqual(counts(expected.values()));
     expect(expected.size).toBe(36);
   });

@@ -6,10 +6,22 @@ import { compileDir, writeProject } from './helpers.js';
 
 function recordingHelpers(calls: string[]): TemplateHelpers {
   return {
-    ref: (name) => (calls.push(`ref:${name}`), `"main"."${name}"`),
-    source: (s, t) => (calls.push(`source:${s}.${t}`), `"${s}"."${t}"`),
-    var: (name, fallback) => (calls.push(`var:${name}`), name === 'days' ? 7 : name === 'flag' ? false : fallback),
-    env: (name, fallback) => (calls.push(`env:${name}`), name === 'HOME_DIR' ? '/home/x' : fallback),
+    ref: (name) => {
+      calls.push(`ref:${name}`);
+      return `"main"."${name}"`;
+    },
+    source: (s, t) => {
+      calls.push(`source:${s}.${t}`);
+      return `"${s}"."${t}"`;
+    },
+    var: (name, fallback) => {
+      calls.push(`var:${name}`);
+      return name === 'days' ? 7 : name === 'flag' ? false : fallback;
+    },
+    env: (name, fallback) => {
+      calls.push(`env:${name}`);
+      return name === 'HOME_DIR' ? '/home/x' : fallback;
+    },
     config: (settings) => void calls.push(`config:${JSON.stringify(Object.entries(settings).sort())}`),
     this: () => '"main"."self"',
     isIncremental: () => false,

@@ -55,7 +55,7 @@ describe('a unique_key that names no column', () => {
   it('is reported at compile time when the model declares its columns', () => {
     const dir = writeProject({
       'plat_project.yml': 'name: u\n',
-      'models/events.sql': '{{config materialized="incremental" unique_key="evnt_id"}}\n' + MODEL,
+      'models/events.sql': `{{config materialized="incremental" unique_key="evnt_id"}}\n${MODEL}`,
       'models/events.yml': 'models:\n  - name: events\n    columns:\n      - name: event_id\n      - name: amount\n',
       'models/orders.sql': MODEL,
       'models/orders.yml': 'models:\n  - name: orders\n    config: { materialized: incremental, unique_key: order_id }\n    columns: [{ name: event_id }]\n',
@@ -81,7 +81,7 @@ describe('a unique_key that names no column', () => {
 
 describe('on_schema_change in {{config}}', () => {
   it('takes only the values it knows', () => {
-    const dir = writeProject({ 'plat_project.yml': 'name: u\n', 'models/events.sql': '{{config materialized="incremental" on_schema_change="append_new_column"}}\n' + MODEL });
+    const dir = writeProject({ 'plat_project.yml': 'name: u\n', 'models/events.sql': `{{config materialized="incremental" on_schema_change="append_new_column"}}\n${MODEL}` });
     // An incremental model is rendered twice (full and incremental), and each render reports its config.
     expect(new Set(diagnosticsOf(dir))).toEqual(
       new Set(['models/events.sql:1:1 — on_schema_change="append_new_column" is not one of fail, append_new_columns, sync_all_columns — did you mean "append_new_columns"?']),

@@ -24,7 +24,7 @@ afterEach(async () => stop?.abort());
 async function startWatching(dir: string, extra: Partial<WatchOptions> = {}) {
   const cycles: WatchCycle[] = [];
   stop = new AbortController();
-  let ready = () => undefined as void;
+  let ready = (): void => undefined;
   const listening = new Promise<void>((resolve) => (ready = resolve));
   const done = watchProject({ projectDir: dir, verb: 'build', env: {}, signal: stop.signal, debounce: 150, onCycle: (c) => cycles.push(c), onReady: ready, ...extra });
   await listening;

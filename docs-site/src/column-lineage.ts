@@ -19,7 +19,10 @@ export async function columnLineage(site: Site, details: Details, start: ColumnR
     for (const { ref, from } of found) {
       for (const source of from) {
         edges.push({ source: columnKey(source), target: columnKey(ref), weight: 1 });
-        if (!refs.has(columnKey(source))) refs.set(columnKey(source), source), next.push(source);
+        if (!refs.has(columnKey(source))) {
+          refs.set(columnKey(source), source);
+          next.push(source);
+        }
       }
     }
     level = next;

@@ -1,5 +1,6 @@
 import { selectNodes } from '../../framework/compile/select.js';
-import type { SiteIndex } from '../../framework/docs/types.js';
+import type { NodeDetails, SiteIndex } from '../../framework/docs/types.js';
+import type { ColumnRef } from '../../framework/docs/lineage.js';
 import { Details } from './details.js';
 import type { SceneNode } from './graph/scene.js';
 import { GraphView } from './graph/view.js';
@@ -73,7 +74,7 @@ async function show(): Promise<void> {
   }
   const { column } = route;
   if (panel.dataset.node !== id || !panel.querySelector('#columns')) await nodePage(id, current);
-  let upstream;
+  let upstream: ColumnRef[] | null;
   try {
     upstream = await lineage.showColumn({ node: id, column });
   } catch (error) {
@@ -98,7 +99,7 @@ async function nodePage(id: string, current: number): Promise<void> {
   delete panel.dataset.ready;
   panel.innerHTML = `${nodeHeader(node)}<div id="node-body" aria-busy="true"><p class="muted">Loading…</p></div>`;
   panel.scrollTop = 0;
-  let loaded;
+  let loaded: NodeDetails | undefined;
   try {
     loaded = details.peek(id) ?? (await details.of(id));
   } catch (error) {

@@ -77,7 +77,7 @@ export async function docsData(input: DataInputs): Promise<DocsData> {
           command: runResults.command,
           generatedAt: runResults.generatedAt,
           elapsed: runResults.elapsed,
-          counts: runResults.results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {}),
+          counts: countBy(runResults.results.map((r) => r.status)),
         }
       : null,
     parents: manifest.parents,
@@ -173,4 +173,10 @@ function selectable(node: ManifestNode): Record<string, unknown> {
 
 function readJson<T>(path: string): T | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
 }

@@ -15,7 +15,9 @@ export function writeSiteData(out: string, data: DocsData): void {
   const details = join(out, 'details');
   rmSync(details, { recursive: true, force: true });
   mkdirSync(details, { recursive: true });
-  chunks.forEach((text, n) => writeFileSync(join(details, `${n}.js`), text));
+  chunks.forEach((text, n) => {
+    writeFileSync(join(details, `${n}.js`), text);
+  });
   // JSON.parse of a string literal parses several times faster than the same object literal.
   writeFileSync(join(out, 'data.js'), `window.__PLAT_DOCS__ = JSON.parse(${JSON.stringify(JSON.stringify(index)).replace(/</g, '\\u003c')});\n`);
 }

@@ -212,6 +212,8 @@ function holdOut(rows: number, fraction: number, random: () => number): { train:
 
 function subsetRows(x: Float64Array, width: number, rows: number[]): Float64Array {
   const out = new Float64Array(rows.length * width);
-  rows.forEach((row, k) => out.set(x.subarray(row * width, (row + 1) * width), k * width));
+  rows.forEach((row, k) => {
+    out.set(x.subarray(row * width, (row + 1) * width), k * width);
+  });
   return out;
 }

@@ -39,7 +39,7 @@ export function fitBinEdges(x: Float64Array, rows: number, width: number, option
     let count = 0;
     for (let k = 0; k < sample.length; k++) {
       const v = x[sample[k]! * width + f]!;
-      if (v === v) values[count++] = v;
+      if (!Number.isNaN(v)) values[count++] = v;
     }
     edges.push(featureEdges(values.subarray(0, count).sort(), maxBins));
   }
@@ -83,7 +83,7 @@ export function binMatrix(x: Float64Array, rows: number, width: number, edges: B
  * (edges ≤ 254 < 2⁸): the loop shape never changes, which measured faster than a classic one.
  */
 export function binOf(v: number, edges: Float64Array): number {
-  if (v !== v) return MISSING_BIN;
+  if (Number.isNaN(v)) return MISSING_BIN;
   let bin = 0;
   for (let step = 128; step > 0; step >>= 1) {
     const probe = bin + step - 1;

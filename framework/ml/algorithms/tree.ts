@@ -55,7 +55,7 @@ export function leafOf(tree: Tree, x: ArrayLike<number>, offset = 0): number {
   const { feature, threshold, missingLeft, left, right } = tree;
   for (let f = feature[0]!; f >= 0; f = feature[node]!) {
     const v = x[offset + f]!;
-    const goLeft = v <= threshold[node]! || (v !== v && missingLeft[node] === 1);
+    const goLeft = v <= threshold[node]! || (Number.isNaN(v) && missingLeft[node] === 1);
     node = goLeft ? left[node]! : right[node]!;
   }
   return node;
@@ -101,7 +101,7 @@ export function addPathContributions(tree: Tree, x: ArrayLike<number>, offset: n
   const { feature, threshold, missingLeft, left, right, value } = tree;
   for (let f = feature[0]!; f >= 0; f = feature[node]!) {
     const v = x[offset + f]!;
-    const next = v <= threshold[node]! || (v !== v && missingLeft[node] === 1) ? left[node]! : right[node]!;
+    const next = v <= threshold[node]! || (Number.isNaN(v) && missingLeft[node] === 1) ? left[node]! : right[node]!;
     out[f] = out[f]! + value[next * outputs + output]! - value[node * outputs + output]!;
     node = next;
   }

@@ -150,7 +150,7 @@ export class TimelineCursor {
     // A cycle shorter than the window degrades from its start, faster.
     const rampStart = Math.max(cycle.from, cycle.due - cycle.window);
     const progress = (Math.min(t, cycle.to) - rampStart) / (cycle.due - rampStart);
-    return progress <= 0 ? 0 : progress >= 1 ? 1 : progress;
+    return progress <= 0 ? 0 : Math.min(progress , 1);
   }
 
   hoursSinceReset(t: number): number {
