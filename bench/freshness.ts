@@ -50,10 +50,24 @@ const streaming = stream(manifest, {
   },
 });
 await started;
-const producer = spawn(process.execPath, [join(repo, 'dist/framework/cli/main.js'), 'produce', 'ecommerce.events', '--rate', String(rate), '--duration', `${seconds}s`, '--project-dir', dir], {
-  stdio: ['ignore', 'inherit', 'inherit'],
-  env: process.env,
-});
+const producer = spawn(
+  process.execPath,
+  [
+    join(repo, 'dist/framework/cli/main.js'),
+    'produce',
+    'ecommerce.events',
+    '--rate',
+    String(rate),
+    '--duration',
+    `${seconds}s`,
+    '--project-dir',
+    dir,
+  ],
+  {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: process.env,
+  },
+);
 await new Promise((resolve) => producer.on('exit', resolve));
 await new Promise((resolve) => setTimeout(resolve, 3 * interval + 2000));
 controller.abort();
@@ -61,7 +75,11 @@ await streaming;
 
 const instance = await DuckDBInstance.create(join(dir, 'target/plat.duckdb'), { access_mode: 'READ_ONLY' });
 const connection = await instance.connect();
-const rows = (await connection.runAndReadAll('select epoch_ms(_kafka_ts) as produced, epoch_ms(_ingested_at) as landed from bronze.events order by _ingested_at')).getRows();
+const rows = (
+  await connection.runAndReadAll(
+    'select epoch_ms(_kafka_ts) as produced, epoch_ms(_ingested_at) as landed from bronze.events order by _ingested_at',
+  )
+).getRows();
 // The latencies count an event as visible once its batch finished; this checks that it really is.
 const [accounted] = (
   await connection.runAndReadAll(`select (select count(*) from bronze.events) as landed,
@@ -82,8 +100,12 @@ for (const [produced, landed] of rows as [bigint, bigint][]) {
 latencies.sort((x, y) => x - y);
 const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
 const refresh = batches.map((x) => (x.finished - x.started) / 1000).sort((x, y) => x - y);
-console.log(`freshness: ${rate}/s for ${seconds}s, micro-batch interval ${interval} ms, ${batches.length} micro-batches (refresh p50 ${refresh[Math.floor(refresh.length / 2)]?.toFixed(2)}s)`);
-console.log(`  event → visible in revenue_per_hour, over ${latencies.length.toLocaleString('en-US')} events: p50 ${pick(0.5).toFixed(2)}s  p95 ${pick(0.95).toFixed(2)}s  max ${latencies[latencies.length - 1]!.toFixed(2)}s`);
+console.log(
+  `freshness: ${rate}/s for ${seconds}s, micro-batch interval ${interval} ms, ${batches.length} micro-batches (refresh p50 ${refresh[Math.floor(refresh.length / 2)]?.toFixed(2)}s)`,
+);
+console.log(
+  `  event → visible in revenue_per_hour, over ${latencies.length.toLocaleString('en-US')} events: p50 ${pick(0.5).toFixed(2)}s  p95 ${pick(0.95).toFixed(2)}s  max ${latencies[latencies.length - 1]!.toFixed(2)}s`,
+);
 const complete = accounted!.landed === accounted!.staged_or_rejected && accounted!.staged_purchases === accounted!.mart_purchases;
 console.log(
   `  ${Number(accounted!.landed).toLocaleString('en-US')} landed, ${Number(accounted!.staged_or_rejected).toLocaleString('en-US')} staged or rejected; ` +
@@ -92,6 +114,14 @@ console.log(
 console.log(`  target p95 ≤ 2 s → ${pick(0.95) <= 2 && complete ? 'met' : 'MISSED'}`);
 reportBench(
   'freshness',
-  { rate, seconds, micro_batches: batches.length, p50_s: pick(0.5), p95_s: pick(0.95), max_s: latencies[latencies.length - 1]!, every_event_accounted: complete },
+  {
+    rate,
+    seconds,
+    micro_batches: batches.length,
+    p50_s: pick(0.5),
+    p95_s: pick(0.95),
+    max_s: latencies[latencies.length - 1]!,
+    every_event_accounted: complete,
+  },
   { p95_s: '<= 2', every_event_accounted: '== 1' },
 );

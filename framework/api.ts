@@ -52,8 +52,10 @@ const sourceLoaders = [kafkaLoader, ...builtinSourceLoaders];
 const executors: Executors = {
   ...buildExecutors(sourceLoaders),
   test: (node, connection) => executeTest(node, connection),
-  ml_train: (node, connection, context) => trainModel(node, connection, { registry: registryOf(context.manifest), note: context.note, now: context.now }),
-  ml_score: (node, connection, context) => scoreModel(node, connection, { registry: registryOf(context.manifest), catalog: context.catalog, now: context.now }),
+  ml_train: (node, connection, context) =>
+    trainModel(node, connection, { registry: registryOf(context.manifest), note: context.note, now: context.now }),
+  ml_score: (node, connection, context) =>
+    scoreModel(node, connection, { registry: registryOf(context.manifest), catalog: context.catalog, now: context.now }),
   agent_tool: (node, connection, context) => checkTool(node, connection, registryOf(context.manifest)),
 };
 
@@ -78,7 +80,10 @@ export function compileProjectDir(options: ProjectOptions = {}, write = true): C
  * else each node as it was when it last ran successfully (target/node_results.json). Read
  * only when a selector asks for it.
  */
-export function loadState(project: CompiledProject, selection: Pick<Selection, 'select' | 'exclude'> & { state?: string }): StateBaseline | null {
+export function loadState(
+  project: CompiledProject,
+  selection: Pick<Selection, 'select' | 'exclude'> & { state?: string },
+): StateBaseline | null {
   if (![...(selection.select ?? []), ...(selection.exclude ?? [])].some((term) => term.includes('state:'))) return null;
   if (selection.state) return baselineOf(readManifest(selection.state, true)!);
   return lastSuccessBaseline(join(project.root, 'target'));
@@ -121,7 +126,9 @@ export function test(manifest: Manifest, options: RunOptions = {}): Promise<RunR
   const ids = new Set(
     Object.values(manifest.nodes)
       .filter((n): n is Extract<ManifestNode, { kind: 'test' }> => n.kind === 'test')
-      .filter((t) => chosen.has(t.uniqueId) || t.dependsOn.some((d) => chosen.has(d)) || (t.attachedTo !== null && chosen.has(t.attachedTo)))
+      .filter(
+        (t) => chosen.has(t.uniqueId) || t.dependsOn.some((d) => chosen.has(d)) || (t.attachedTo !== null && chosen.has(t.attachedTo)),
+      )
       .map((t) => t.uniqueId),
   );
   return runNodes(manifest, ids, executors, { command: 'test', ...options });
@@ -169,9 +176,16 @@ export interface StreamOptions extends RunOptions {
  */
 export async function stream(manifest: Manifest, options: StreamOptions): Promise<IngestResult[]> {
   const brokers = brokersFrom(options.env ?? process.env);
-  if (brokers.length === 0) throw new PlatError('USAGE', 'plat run --stream needs KAFKA_BROKERS', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
+  if (brokers.length === 0)
+    throw new PlatError(
+      'USAGE',
+      'plat run --stream needs KAFKA_BROKERS',
+      'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)',
+    );
   const chosen = selected(manifest, options);
-  const sources = [...chosen].map((id) => manifest.nodes[id]!).filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
+  const sources = [...chosen]
+    .map((id) => manifest.nodes[id]!)
+    .filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
   if (sources.length === 0) throw new PlatError('USAGE', 'no selected source reads from Kafka', 'select a kafka source, or drop --stream');
   const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
   try {
@@ -191,9 +205,16 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
       onProgress: (progress) => options.onEvent?.({ type: 'ingest_progress', progress }),
       refresh: (landed) => {
         const downstream = new Set<string>();
-        for (const child of walk(manifest.children, landed)) if (chosen.has(child) && manifest.nodes[child]!.kind === 'model') downstream.add(child);
+        for (const child of walk(manifest.children, landed))
+          if (chosen.has(child) && manifest.nodes[child]!.kind === 'model') downstream.add(child);
         const ids = withTests(manifest, downstream, built);
-        return runOn(warehouse, manifest, ids, executors, { ...options, command: 'stream', extraBlockers: testBlockers(manifest, ids), onEvent: undefined, targetDir: null });
+        return runOn(warehouse, manifest, ids, executors, {
+          ...options,
+          command: 'stream',
+          extraBlockers: testBlockers(manifest, ids),
+          onEvent: undefined,
+          targetDir: null,
+        });
       },
     });
   } finally {
@@ -201,12 +222,15 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
   }
 }
 
-
 /** Freshness of the selected sources; results also go to target/sources.json. */
-export async function sourceFreshness(manifest: Manifest, options: Selection & { now?: Date; targetDir?: string | null } = {}): Promise<FreshnessResult[]> {
+export async function sourceFreshness(
+  manifest: Manifest,
+  options: Selection & { now?: Date; targetDir?: string | null } = {},
+): Promise<FreshnessResult[]> {
   const results = await checkFreshness(manifest, selected(manifest, options), options.now);
   const targetDir = options.targetDir === undefined ? join(manifest.project.root, 'target') : options.targetDir;
-  if (targetDir) writeJson(join(targetDir, 'sources.json'), { version: 1, generatedAt: (options.now ?? new Date()).toISOString(), results });
+  if (targetDir)
+    writeJson(join(targetDir, 'sources.json'), { version: 1, generatedAt: (options.now ?? new Date()).toISOString(), results });
   return results;
 }
 
@@ -219,7 +243,8 @@ export interface IngestCommandOptions extends Selection {
 /** Consumes every selected Kafka source until it has landed what the topic held at the start. */
 export async function ingest(manifest: Manifest, options: IngestCommandOptions = {}): Promise<IngestResult[]> {
   const brokers = brokersFrom(options.env ?? process.env);
-  if (brokers.length === 0) throw new PlatError('USAGE', 'KAFKA_BROKERS is not set', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
+  if (brokers.length === 0)
+    throw new PlatError('USAGE', 'KAFKA_BROKERS is not set', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
   const ids = selected(manifest, options);
   const sources = [...ids].map((id) => manifest.nodes[id]!).filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
   if (sources.length === 0) return [];
@@ -232,7 +257,13 @@ export async function ingest(manifest: Manifest, options: IngestCommandOptions =
       sources.map(async (node) => {
         const connection = await warehouse.session();
         try {
-          return await ingestSource(connection, node, { brokers, groupId: consumerGroup(manifest.project.name, node), mode: 'caught-up', onProgress: options.onProgress, signal: options.signal });
+          return await ingestSource(connection, node, {
+            brokers,
+            groupId: consumerGroup(manifest.project.name, node),
+            mode: 'caught-up',
+            onProgress: options.onProgress,
+            signal: options.signal,
+          });
         } finally {
           connection.close();
         }
@@ -244,12 +275,25 @@ export async function ingest(manifest: Manifest, options: IngestCommandOptions =
 }
 
 /** Sends a source's generated events to its topic. */
-export function produceTo(manifest: Manifest, sourceName: string, options: Omit<ProduceOptions, 'brokers'> & { env?: Record<string, string | undefined> }) {
+export function produceTo(
+  manifest: Manifest,
+  sourceName: string,
+  options: Omit<ProduceOptions, 'brokers'> & { env?: Record<string, string | undefined> },
+) {
   const brokers = brokersFrom(options.env ?? process.env);
-  if (brokers.length === 0) throw new PlatError('USAGE', 'KAFKA_BROKERS is not set', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
+  if (brokers.length === 0)
+    throw new PlatError('USAGE', 'KAFKA_BROKERS is not set', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
   const sources = Object.values(manifest.nodes).filter((n): n is SourceNode => n.kind === 'source');
   const node = sources.find((n) => n.name === sourceName || `${n.sourceName}` === sourceName);
-  if (!node) throw new PlatError('USAGE', `no source "${sourceName}"`, didYouMean(sourceName, sources.map((n) => n.name)) ?? `sources: ${sources.map((n) => n.name).join(', ')}`);
+  if (!node)
+    throw new PlatError(
+      'USAGE',
+      `no source "${sourceName}"`,
+      didYouMean(
+        sourceName,
+        sources.map((n) => n.name),
+      ) ?? `sources: ${sources.map((n) => n.name).join(', ')}`,
+    );
   return produce(node, { root: manifest.project.root, ...options, brokers });
 }
 

@@ -35,7 +35,11 @@ describe('the warehouse target', () => {
     writeCompileArtifacts(manifest, join(dir, 'target'));
     const text = readFileSync(join(dir, 'target/manifest.json'), 'utf8');
     expect(text).not.toContain(dir);
-    expect(JSON.parse(text)).toMatchObject({ version: 2, project: { name: 'shop', version: null }, target: { type: 'duckdb', path: 'target/plat.duckdb' } });
+    expect(JSON.parse(text)).toMatchObject({
+      version: 2,
+      project: { name: 'shop', version: null },
+      target: { type: 'duckdb', path: 'target/plat.duckdb' },
+    });
     expect(readManifest(join(dir, 'target'), true)).toEqual(manifest);
   });
 });

@@ -18,7 +18,16 @@ import type { Executors } from '../framework/run/executors.js';
 import { buildExecutors, runOn } from '../framework/run/run.js';
 import { builtinSourceLoaders } from '../framework/run/sources/registry.js';
 import { Lander } from '../framework/stream/lander.js';
-import { deadLetterRelation, landingSql, prepareLanding, prepareStaging, FIELD, RECORD, offsetsTable, storedOffsets } from '../framework/stream/landing.js';
+import {
+  deadLetterRelation,
+  landingSql,
+  prepareLanding,
+  prepareStaging,
+  FIELD,
+  RECORD,
+  offsetsTable,
+  storedOffsets,
+} from '../framework/stream/landing.js';
 import type { Capabilities, Connection, Warehouse } from '../framework/warehouse/connection.js';
 import { positionalParameters } from '../framework/warehouse/parameters.js';
 import { normalizeTypes } from '../framework/warehouse/queries.js';
@@ -40,7 +49,15 @@ interface AdapterCase {
 }
 
 /** Iceberg on Trino, as measured for the scale-out issue. */
-const icebergOnTrino: Capabilities = { transactions: false, transactionalDdl: false, tempTables: false, appender: false, merge: false, createOrReplace: false, parameters: 'positional' };
+const icebergOnTrino: Capabilities = {
+  transactions: false,
+  transactionalDdl: false,
+  tempTables: false,
+  appender: false,
+  merge: false,
+  createOrReplace: false,
+  parameters: 'positional',
+};
 
 /** A warehouse whose connections report other capabilities, so generic code takes the paths it would take on such an engine. */
 function withCapabilities(warehouse: Warehouse, capabilities: Capabilities): Warehouse {
@@ -56,7 +73,13 @@ const duckdbTarget: Target = { type: 'duckdb', path: 'target/plat.duckdb' };
 const duckdb = (root: string) => openWarehouse(duckdbTarget, { root });
 
 const adapters: AdapterCase[] = [
-  { name: 'duckdb', target: 'target: { type: duckdb, path: target/plat.duckdb }', open: duckdb, escapes: duckdbSandboxEscapes, cleanup: (root) => rmSync(root, { recursive: true, force: true }) },
+  {
+    name: 'duckdb',
+    target: 'target: { type: duckdb, path: target/plat.duckdb }',
+    open: duckdb,
+    escapes: duckdbSandboxEscapes,
+    cleanup: (root) => rmSync(root, { recursive: true, force: true }),
+  },
   {
     name: 'duckdb with the capabilities of Iceberg on Trino',
     target: 'target: { type: duckdb, path: target/plat.duckdb }',
@@ -88,7 +111,10 @@ describe.each(adapters)('warehouse adapter: $name', (adapter) => {
 
   /** A project in a fresh folder with its warehouse open; `run` compiles what is on disk and runs every node. */
   async function project(files: Record<string, string>) {
-    const root = writeProject({ 'plat_project.yml': `name: conformance\n${adapter.target}\nmodels:\n  defaults: { schema: core }\n`, ...files });
+    const root = writeProject({
+      'plat_project.yml': `name: conformance\n${adapter.target}\nmodels:\n  defaults: { schema: core }\n`,
+      ...files,
+    });
     const compiled = (vars: Record<string, unknown> = {}) => {
       const { manifest, diagnostics } = compileProject(readProjectFiles(root), { vars, env: {} });
       const errors = diagnostics.filter((d) => d.severity === 'error');
@@ -103,7 +129,12 @@ describe.each(adapters)('warehouse adapter: $name', (adapter) => {
       connection,
       run: (options: { vars?: Record<string, unknown>; fullRefresh?: boolean } = {}): Promise<RunResults> => {
         const manifest = compiled(options.vars);
-        return runOn(warehouse, manifest, new Set(Object.keys(manifest.nodes)), executors, { env: {}, targetDir: null, threads: 2, fullRefresh: options.fullRefresh });
+        return runOn(warehouse, manifest, new Set(Object.keys(manifest.nodes)), executors, {
+          env: {},
+          targetDir: null,
+          threads: 2,
+          fullRefresh: options.fullRefresh,
+        });
       },
       rows: async (sql: string) => (await connection.query(sql)).map(jsonRow),
       relation: (schema: string, name: string) => connection.dialect.relation({ schema, name }),
@@ -116,7 +147,7 @@ describe.each(adapters)('warehouse adapter: $name', (adapter) => {
   describe('materializations', () => {
     it('builds views, tables and ephemeral models, and says which is which in the catalog', async () => {
       const p = await project({
-        'models/base.sql': '{{config materialized="table"}}select 1 as id, \'a\' as v union all select 2, \'b\'',
+        'models/base.sql': "{{config materialized=\"table\"}}select 1 as id, 'a' as v union all select 2, 'b'",
         'models/inlined.sql': '{{config materialized="ephemeral"}}select id, v from {{ref "base"}} where id > 1',
         'models/shown.sql': 'select * from {{ref "inlined"}}',
         'models/kept.sql': '{{config materialized="table"}}select id * 10 as id from {{ref "inlined"}}',
@@ -128,14 +159,23 @@ describe.each(adapters)('warehouse adapter: $name', (adapter) => {
       expect(await p.rows(`select * from ${p.relation('core', 'shown')}`)).toEqual([{ id: 2, v: 'b' }]);
       expect(await p.rows(`select * from ${p.relation('core', 'kept')}`)).toEqual([{ id: 20 }]);
       const kinds = await p.connection.relations();
-      expect(['base', 'shown', 'kept', 'inlined'].map((name) => kinds.get(relationKey({ schema: 'core', name })) ?? null)).toEqual(['table', 'view', 'table', null]);
+      expect(['base', 'shown', 'kept', 'inlined'].map((name) => kinds.get(relationKey({ schema: 'core', name })) ?? null)).toEqual([
+        'table',
+        'view',
+        'table',
+        null,
+      ]);
       // Nothing a build stages is left behind.
       expect([...kinds.keys()].filter((key) => key.includes('__plat_'))).toEqual([]);
     });
 
     it('replaces a view by a table and back', async () => {
       const p = await project({});
-      for (const [as, x] of [['view', 1], ['table', 2], ['view', 3]] as const) {
+      for (const [as, x] of [
+        ['view', 1],
+        ['table', 2],
+        ['view', 3],
+      ] as const) {
         mkdirSync(join(p.root, 'models'), { recursive: true });
         writeFileSync(join(p.root, 'models/r.sql'), `{{config materialized="${as}"}}select ${x} as x`);
         expect(statuses(await p.run())).toEqual({ r: 'success' });
@@ -156,9 +196,41 @@ where batch > (select max(batch) from {{this}})
       });
 
     it.each([
-      ['append', null, "(1, 'a', 1)", "(1, 'a', 1), (1, 'again', 2)", 1, [[1, 'a', 1], [1, 'again', 2]]],
-      ['merge', 'id', "(1, 'a', 1), (2, 'b', 1)", "(1, 'a', 1), (2, 'b', 1), (2, 'B', 2), (3, 'c', 2)", 2, [[1, 'a', 1], [2, 'B', 2], [3, 'c', 2]]],
-      ['delete+insert', 'id', "(1, 'a', 1), (1, 'a2', 1), (2, 'b', 1)", "(1, 'x', 2), (3, 'c', 2)", 2, [[1, 'x', 2], [2, 'b', 1], [3, 'c', 2]]],
+      [
+        'append',
+        null,
+        "(1, 'a', 1)",
+        "(1, 'a', 1), (1, 'again', 2)",
+        1,
+        [
+          [1, 'a', 1],
+          [1, 'again', 2],
+        ],
+      ],
+      [
+        'merge',
+        'id',
+        "(1, 'a', 1), (2, 'b', 1)",
+        "(1, 'a', 1), (2, 'b', 1), (2, 'B', 2), (3, 'c', 2)",
+        2,
+        [
+          [1, 'a', 1],
+          [2, 'B', 2],
+          [3, 'c', 2],
+        ],
+      ],
+      [
+        'delete+insert',
+        'id',
+        "(1, 'a', 1), (1, 'a2', 1), (2, 'b', 1)",
+        "(1, 'x', 2), (3, 'c', 2)",
+        2,
+        [
+          [1, 'x', 2],
+          [2, 'b', 1],
+          [3, 'c', 2],
+        ],
+      ],
     ] as const)('builds an incremental model with %s', async (strategy, key, first, second, added, expected) => {
       const p = await incremental(strategy, key);
       expect(byName(await p.run({ vars: { rows: first } })).target!.action).toBe('incremental (new)');
@@ -169,7 +241,10 @@ where batch > (select max(batch) from {{this}})
     });
 
     it('adds new columns of an incremental model when told to', async () => {
-      const p = await project({ 'models/inc.sql': '{{config materialized="incremental" unique_key="id" on_schema_change="append_new_columns"}}select {{var "select"}}' });
+      const p = await project({
+        'models/inc.sql':
+          '{{config materialized="incremental" unique_key="id" on_schema_change="append_new_columns"}}select {{var "select"}}',
+      });
       await p.run({ vars: { select: '1 as id' } });
       expect(statuses(await p.run({ vars: { select: "2 as id, 'x' as extra" } }))).toEqual({ inc: 'success' });
       expect(await p.rows(`select id, extra from ${p.relation('core', 'inc')} order by id`)).toEqual([
@@ -190,7 +265,10 @@ where batch > (select max(batch) from {{this}})
     });
 
     it('of an incremental model', async () => {
-      const p = await project({ 'models/inc.sql': '{{config materialized="incremental" unique_key="id" incremental_strategy="merge"}}select {{var "id"}} as id, {{var "x"}} as x' });
+      const p = await project({
+        'models/inc.sql':
+          '{{config materialized="incremental" unique_key="id" incremental_strategy="merge"}}select {{var "id"}} as id, {{var "x"}} as x',
+      });
       await p.run({ vars: { id: 1, x: 1 } });
       expect(statuses(await p.run({ vars: { id: 2, x: "cast('nope' as integer)" } }))).toEqual({ inc: 'error' });
       expect(await p.rows(`select id, x from ${p.relation('core', 'inc')}`)).toEqual([{ id: 1, x: 1 }]);
@@ -208,7 +286,9 @@ where batch > (select max(batch) from {{this}})
       expect(statuses(await p.run({ vars: { x: 'cast(1 as integer)' } }))).toEqual({ c: 'success' });
       const broken = byName(await p.run({ vars: { x: "'text'" } })).c!;
       expect(broken.status).toBe('error');
-      expect(broken.error!.message).toMatch(/^contract of core\.c not met: x is .+, the contract says .+\. The previous version was kept\.$/);
+      expect(broken.error!.message).toMatch(
+        /^contract of core\.c not met: x is .+, the contract says .+\. The previous version was kept\.$/,
+      );
       expect(await p.rows(`select x from ${p.relation('core', 'c')}`)).toEqual([{ x: 1 }]);
     });
 
@@ -252,7 +332,9 @@ where batch > (select max(batch) from {{this}})
     it('each fails on bad data, counting the failing rows', async () => {
       const bad = `(1, 'a', 10, 1, '2000-01-01T00:00:00Z'), (1, 'a', -5, 3, '2000-01-01T00:00:00Z'), (NULL, 'c', 500, 2, '2000-01-01T00:00:00Z'), (4, 'b', 1, 2, '2000-01-01T00:00:00Z')`;
       const p = await project(items(bad));
-      const failures = Object.fromEntries((await p.run()).results.filter((r) => r.kind === 'test').map((r) => [r.name, [r.status, r.failures]]));
+      const failures = Object.fromEntries(
+        (await p.run()).results.filter((r) => r.kind === 'test').map((r) => [r.name, [r.status, r.failures]]),
+      );
       expect(failures).toEqual({
         not_null_items_id: ['fail', 1],
         unique_items_id: ['fail', 1],
@@ -273,7 +355,18 @@ where batch > (select max(batch) from {{this}})
     async function loaded(p: Awaited<ReturnType<typeof project>>, relation: Relation, rows: unknown[][]) {
       const { dialect } = p.connection;
       const { text, integer, double } = dialect.types;
-      await p.connection.execute([dialect.createSchema(relation.schema), dialect.createTable(relation, [{ name: 'id', type: integer }, { name: 'name', type: text }, { name: 'amount', type: double }], { replace: true })]);
+      await p.connection.execute([
+        dialect.createSchema(relation.schema),
+        dialect.createTable(
+          relation,
+          [
+            { name: 'id', type: integer },
+            { name: 'name', type: text },
+            { name: 'amount', type: double },
+          ],
+          { replace: true },
+        ),
+      ]);
       await p.connection.bulkLoad(relation, rows);
     }
 
@@ -284,11 +377,23 @@ where batch > (select max(batch) from {{this}})
         const columns = await p.connection.columns(relation);
         return p.rows(dialect.fingerprint(`SELECT * FROM ${dialect.relation(relation)}`, columns, { roundFloats: true }));
       };
-      await loaded(p, table, [[1, 'a', 1.5], [2, 'b', 2.5], [3, 'c', 0.1 + 0.2]]);
+      await loaded(p, table, [
+        [1, 'a', 1.5],
+        [2, 'b', 2.5],
+        [3, 'c', 0.1 + 0.2],
+      ]);
       const again = { schema: 'core', name: 'facts_shuffled' };
-      await loaded(p, again, [[3, 'c', 0.30000000000000004], [1, 'a', 1.5], [2, 'b', 2.5]]);
+      await loaded(p, again, [
+        [3, 'c', 0.30000000000000004],
+        [1, 'a', 1.5],
+        [2, 'b', 2.5],
+      ]);
       const changed = { schema: 'core', name: 'facts_changed' };
-      await loaded(p, changed, [[1, 'a', 1.5], [2, 'b', 2.5], [3, 'C', 0.3]]);
+      await loaded(p, changed, [
+        [1, 'a', 1.5],
+        [2, 'b', 2.5],
+        [3, 'C', 0.3],
+      ]);
       const [first, shuffled, other] = [await digest(table), await digest(again), await digest(changed)];
       expect(first[0]!.n).toBe(3);
       expect(shuffled).toEqual(first);
@@ -299,7 +404,9 @@ where batch > (select max(batch) from {{this}})
       const p = await project({});
       const { dialect } = p.connection;
       const { integer, text, double, boolean } = dialect.types;
-      const described = await p.connection.describe(`SELECT ${dialect.cast('1', integer)} AS a, ${dialect.cast("'x'", text)} AS b, ${dialect.cast('1.5', double)} AS c, ${dialect.cast('NULL', boolean)} AS d`);
+      const described = await p.connection.describe(
+        `SELECT ${dialect.cast('1', integer)} AS a, ${dialect.cast("'x'", text)} AS b, ${dialect.cast('1.5', double)} AS c, ${dialect.cast('NULL', boolean)} AS d`,
+      );
       expect(described.map((c) => c.name)).toEqual(['a', 'b', 'c', 'd']);
       expect(described.map((c) => c.type)).toEqual(await normalizeTypes(p.connection, [integer, text, double, boolean]));
     });
@@ -310,7 +417,14 @@ where batch > (select max(batch) from {{this}})
       const columns = Object.entries(dialect.types).map(([name, type]) => ({ name, type }));
       const relation = { schema: 'core', name: 'all_types' };
       await p.connection.execute([dialect.createSchema('core'), dialect.createTable(relation, columns)]);
-      const row = { text: 'it\'s "text"', integer: 42, bigint: 9_007_199_254_740_993n, double: 0.1, boolean: true, timestamptz: '2026-11-20T10:00:00.000Z' };
+      const row = {
+        text: 'it\'s "text"',
+        integer: 42,
+        bigint: 9_007_199_254_740_993n,
+        double: 0.1,
+        boolean: true,
+        timestamptz: '2026-11-20T10:00:00.000Z',
+      };
       expect(await p.connection.bulkLoad(relation, [columns.map((c) => row[c.name as keyof typeof row]), columns.map(() => null)])).toBe(2);
       const read = await p.connection.query(`SELECT * FROM ${dialect.relation(relation)} ORDER BY ${dialect.identifier('integer')}`);
       expect({ ...read[0], timestamptz: (read[0]!.timestamptz as Date).toISOString() }).toEqual(row);
@@ -321,13 +435,17 @@ where batch > (select max(batch) from {{this}})
       const p = await project({});
       const text = "'; DROP TABLE x; --";
       expect((await p.connection.query('SELECT ? AS a, ? AS b', [7, text])).map(jsonRow)).toEqual([{ a: 7, b: text }]);
-      expect(positionalParameters("select $a, '$a', $b, $a -- $c\n", { a: 1, b: 2, c: 3 })).toEqual({ sql: "select ?, '$a', ?, ? -- $c\n", values: [1, 2, 1] });
+      expect(positionalParameters("select $a, '$a', $b, $a -- $c\n", { a: 1, b: 2, c: 3 })).toEqual({
+        sql: "select ?, '$a', ?, ? -- $c\n",
+        values: [1, 2, 1],
+      });
     });
   });
 
   it('lands Kafka messages, their dead letters and offsets together, and moves values it cannot store to the dead letters', async () => {
     const p = await project({
-      'sources.yml': 'sources:\n  - name: shop\n    tables:\n      - name: events\n        kafka: { topic: events }\n        columns:\n          - { name: id, type: INTEGER }\n          - { name: day, type: DATE }\n',
+      'sources.yml':
+        'sources:\n  - name: shop\n    tables:\n      - name: events\n        kafka: { topic: events }\n        columns:\n          - { name: id, type: INTEGER }\n          - { name: day, type: DATE }\n',
     });
     const manifest = compileProject(readProjectFiles(p.root), { env: {} }).manifest;
     const node = Object.values(manifest.nodes).find((n): n is SourceNode => n.kind === 'source')!;
@@ -335,10 +453,21 @@ where batch > (select max(batch) from {{this}})
     await prepareLanding(connection, node);
     const staging = await prepareStaging(connection, node);
     let unlanded = -1;
-    const lander = new Lander(connection, staging, (offsets) => landingSql(connection.dialect, node, 'events', staging, offsets, new Date()), (_, count) => (unlanded = count));
+    const lander = new Lander(
+      connection,
+      staging,
+      (offsets) => landingSql(connection.dialect, node, 'events', staging, offsets, new Date()),
+      (_, count) => (unlanded = count),
+    );
     const message = (offset: number, text: string) => `${offset}${FIELD}1700000000000${FIELD}${text}`;
     const payload = [message(0, '{"id": 1, "day": "2026-11-20"}'), message(1, '{"id": 2, "day": "2026-02-30"}')].join(RECORD);
-    await lander.add({ partition: 0, rows: [[payload, 0]], valid: 2, dead: [['not json', 'not JSON', 'events', 0, 2, '2026-11-20T10:00:00.000Z', '2026-11-20T10:00:00.000Z']], nextOffset: 3 });
+    await lander.add({
+      partition: 0,
+      rows: [[payload, 0]],
+      valid: 2,
+      dead: [['not json', 'not JSON', 'events', 0, 2, '2026-11-20T10:00:00.000Z', '2026-11-20T10:00:00.000Z']],
+      nextOffset: 3,
+    });
     await lander.flush();
     expect(unlanded).toBe(1);
     expect(await p.rows(`SELECT id, _offset FROM ${connection.dialect.relation(node.relation)}`)).toEqual([{ id: 1, _offset: 0 }]);
@@ -354,7 +483,9 @@ where batch > (select max(batch) from {{this}})
   describe('the sandbox', () => {
     /** The project built, its warehouse closed, and opened again sandboxed. */
     async function sandboxed() {
-      const p = await project({ 'models/marts/revenue_per_hour.sql': '{{config materialized="table" schema="marts"}}select 1 as hour, 10.5 as revenue' });
+      const p = await project({
+        'models/marts/revenue_per_hour.sql': '{{config materialized="table" schema="marts"}}select 1 as hour, 10.5 as revenue',
+      });
       await p.run();
       p.connection.close();
       open!.warehouse.close();
@@ -367,7 +498,9 @@ where batch > (select max(batch) from {{this}})
 
     it('runs one SELECT with its parameters bound, by name or in order', async () => {
       const connection = await sandboxed();
-      expect((await connection.guardedQuery('select revenue * $times as r from marts.revenue_per_hour', { times: 2 }, limits)).rows).toEqual([{ r: 21 }]);
+      expect(
+        (await connection.guardedQuery('select revenue * $times as r from marts.revenue_per_hour', { times: 2 }, limits)).rows,
+      ).toEqual([{ r: 21 }]);
       const positional = positionalParameters('select revenue * $times as r from marts.revenue_per_hour', { times: 3 });
       expect((await connection.guardedQuery(positional.sql, positional.values, limits)).rows).toEqual([{ r: 31.5 }]);
       connection.close();

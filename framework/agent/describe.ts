@@ -30,14 +30,21 @@ export function listModels(manifest: Manifest): Described {
 
 /** describe_model: columns (types from the database), description, tests with their last status, last run. */
 export async function describeModel(manifest: Manifest, name: string, sandbox: Sandbox): Promise<Described | { error: string }> {
-  const candidates = Object.values(manifest.nodes).filter((n): n is Extract<ManifestNode, { kind: 'model' | 'source' }> => n.kind === 'model' || n.kind === 'source');
+  const candidates = Object.values(manifest.nodes).filter(
+    (n): n is Extract<ManifestNode, { kind: 'model' | 'source' }> => n.kind === 'model' || n.kind === 'source',
+  );
   const node = candidates.find((n) => n.name === name || relationText(n) === name || relationName(n.relation) === name);
   if (!node) {
-    const hint = didYouMean(name, candidates.map((n) => n.name));
+    const hint = didYouMean(
+      name,
+      candidates.map((n) => n.name),
+    );
     return { error: `no model or source "${name}"${hint ? ` (${hint})` : ''}; list_models shows them all` };
   }
   const results = new Map((lastRunResults(manifest)?.results ?? []).map((r) => [r.uniqueId, r]));
-  const tests = Object.values(manifest.nodes).filter((t) => t.kind === 'test' && (t.attachedTo === node.uniqueId || t.dependsOn.includes(node.uniqueId)));
+  const tests = Object.values(manifest.nodes).filter(
+    (t) => t.kind === 'test' && (t.attachedTo === node.uniqueId || t.dependsOn.includes(node.uniqueId)),
+  );
   const relation = relationText(node);
   const types = new Map<string, string>();
   if (relation) {

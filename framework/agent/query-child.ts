@@ -36,7 +36,9 @@ async function answer(request: QueryRequest): Promise<QueryReply> {
   } catch (error) {
     if (error instanceof QueryRejected) return { kind: 'rejected', message: error.message };
     const message = error instanceof Error ? error.message : String(error);
-    return error instanceof PlatError ? { kind: 'failed', code: error.code, message, hint: error.hint } : { kind: 'failed', code: null, message, hint: null };
+    return error instanceof PlatError
+      ? { kind: 'failed', code: error.code, message, hint: error.hint }
+      : { kind: 'failed', code: null, message, hint: null };
   }
 }
 

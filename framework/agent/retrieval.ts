@@ -30,7 +30,8 @@ export function catalogEntries(manifest: Manifest): CatalogEntry[] {
     const built = relationOf(node);
     const relation = built ? relationName(built) : null;
     entries.push({ kind: node.kind, name: node.name, relation, description: node.description });
-    for (const column of node.columns) entries.push({ kind: 'column', name: `${node.name}.${column.name}`, relation, description: column.description });
+    for (const column of node.columns)
+      entries.push({ kind: 'column', name: `${node.name}.${column.name}`, relation, description: column.description });
   }
   return entries;
 }

@@ -31,7 +31,8 @@ export class Sandbox {
 
   /** Runs one SELECT with `$name` parameters bound (by position, where the warehouse binds only so). */
   async run(sql: string, params: Record<string, unknown>, limits: { rows: number; timeoutMs: number }): Promise<GuardedResult> {
-    const bound = capabilitiesOf(this.database.target.type).parameters === 'positional' ? positionalParameters(sql, params) : { sql, values: params };
+    const bound =
+      capabilitiesOf(this.database.target.type).parameters === 'positional' ? positionalParameters(sql, params) : { sql, values: params };
     return (await this.connected()).query(bound.sql, bound.values, { ...limits, bytes: this.bytes });
   }
 

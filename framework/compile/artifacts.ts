@@ -9,7 +9,8 @@ import { MANIFEST_VERSION, type Manifest } from './manifest.js';
  */
 export function writeCompileArtifacts(manifest: Manifest, targetDir: string, onDisk: Manifest | null = null): void {
   const compiledDir = join(targetDir, 'compiled');
-  const compiled = (m: Manifest) => new Map(Object.values(m.nodes).flatMap((n) => (n.kind === 'model' ? [[n.path, n.compiledSql] as const] : [])));
+  const compiled = (m: Manifest) =>
+    new Map(Object.values(m.nodes).flatMap((n) => (n.kind === 'model' ? [[n.path, n.compiledSql] as const] : [])));
   const before = onDisk ? compiled(onDisk) : new Map<string, string>();
   if (!onDisk) rmSync(compiledDir, { recursive: true, force: true });
   const now = compiled(manifest);
@@ -30,12 +31,17 @@ export function writeCompileArtifacts(manifest: Manifest, targetDir: string, onD
 export function readManifest(dir: string, required: boolean): Manifest | null {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) {
-    if (required) throw new PlatError('STATE_MISSING', `no manifest.json in ${dir}`, 'point --state at the target/ folder of an earlier run');
+    if (required)
+      throw new PlatError('STATE_MISSING', `no manifest.json in ${dir}`, 'point --state at the target/ folder of an earlier run');
     return null;
   }
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
   if (manifest.version !== MANIFEST_VERSION) {
-    throw new PlatError('STATE_MISSING', `${path} has manifest version ${String(manifest.version)}; this plat writes ${MANIFEST_VERSION}`, 'compile the previous state again with this version');
+    throw new PlatError(
+      'STATE_MISSING',
+      `${path} has manifest version ${String(manifest.version)}; this plat writes ${MANIFEST_VERSION}`,
+      'compile the previous state again with this version',
+    );
   }
   return { ...manifest, project: { ...manifest.project, root: resolve(dir, '..') } };
 }

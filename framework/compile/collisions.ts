@@ -21,8 +21,13 @@ export function checkRelations(nodes: readonly ManifestNode[], spec: ProjectSpec
     }
     const where = placeOf(first.node, spec);
     const other = `${nodeLabel(first.node)} (${where.file}${where.line ? `:${where.line}:${where.column}` : ''})`;
-    const hint = relationName(first.relation) === relationName(relation) ? 'give one of them another name or schema' : 'DuckDB names are case-insensitive: give one of them another name or schema';
-    diagnostics.push(diagnostic('DUPLICATE_RELATION', { node: nodeLabel(node), relation: relationName(relation), other }, placeOf(node, spec), hint));
+    const hint =
+      relationName(first.relation) === relationName(relation)
+        ? 'give one of them another name or schema'
+        : 'DuckDB names are case-insensitive: give one of them another name or schema';
+    diagnostics.push(
+      diagnostic('DUPLICATE_RELATION', { node: nodeLabel(node), relation: relationName(relation), other }, placeOf(node, spec), hint),
+    );
   }
 }
 
@@ -45,7 +50,14 @@ type Declared = { origin: { file: string; path: (string | number)[] } };
  * Keeps the first declaration of each name, compared case-insensitively as DuckDB and the file
  * system compare them; each later one is an error naming where the first is.
  */
-export function firstOfEachName<T extends Declared>(items: readonly T[], nameOf: (item: T) => string, what: string, key: string, spec: ProjectSpec, diagnostics: Diagnostic[]): T[] {
+export function firstOfEachName<T extends Declared>(
+  items: readonly T[],
+  nameOf: (item: T) => string,
+  what: string,
+  key: string,
+  spec: ProjectSpec,
+  diagnostics: Diagnostic[],
+): T[] {
   const first = new Map<string, T>();
   for (const item of items) {
     const name = nameOf(item);
@@ -58,7 +70,14 @@ export function firstOfEachName<T extends Declared>(items: readonly T[], nameOf:
     const at = spec.locator.locate(other.origin.file, [...other.origin.path, key]);
     const where = `${other.origin.file}${at ? `:${at.line}:${at.column}` : ''}${otherName === name ? '' : ` as "${otherName}"`}`;
     const place = { file: item.origin.file, ...spec.locator.locate(item.origin.file, [...item.origin.path, key]) };
-    diagnostics.push(diagnostic('DUPLICATE_NAME', { what: `${what} "${name}"`, other: where }, place, otherName === name ? null : 'names are case-insensitive'));
+    diagnostics.push(
+      diagnostic(
+        'DUPLICATE_NAME',
+        { what: `${what} "${name}"`, other: where },
+        place,
+        otherName === name ? null : 'names are case-insensitive',
+      ),
+    );
   }
   return [...first.values()];
 }

@@ -16,7 +16,15 @@ import { checkRelations } from './collisions.js';
 import type { Unresolved } from './context.js';
 import { isFaulty } from '../project/entries.js';
 import { columnsOf, MANIFEST_VERSION, type Manifest, type ModelNode, type SourceNode, type TestNode } from './manifest.js';
-import { hasStatement, renderModel, renderModelCached, renderScope, type RenderCache, type RenderEnvironment, type RenderedModel } from './render.js';
+import {
+  hasStatement,
+  renderModel,
+  renderModelCached,
+  renderScope,
+  type RenderCache,
+  type RenderEnvironment,
+  type RenderedModel,
+} from './render.js';
 import { HandlebarsRenderer } from './template/handlebars.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { dialectFor, TARGET_TYPES } from '../warehouse/registry.js';
@@ -90,7 +98,9 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   const renders = options.cache?.renders;
   const scope = renderScope(spec.macros, environment.env);
   const render = (file: ModelFile, incremental: boolean) =>
-    renders ? renderModelCached(renders, scope, file, environment, incremental, diagnostics) : renderModel(file, environment, incremental, diagnostics);
+    renders
+      ? renderModelCached(renders, scope, file, environment, incremental, diagnostics)
+      : renderModel(file, environment, incremental, diagnostics);
 
   const sources = new Map<string, SourceNode>();
   for (const table of spec.sources) sources.set(`${table.sourceName}.${table.name}`, sourceNode(project, table, spec));
@@ -105,7 +115,10 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       failed.add(file.name);
       continue;
     }
-    if (!hasStatement(first.sql)) diagnostics.push(diagnostic('NO_SQL', { kind: 'model' }, { file: file.path }, 'write the SELECT statement whose result the model is'));
+    if (!hasStatement(first.sql))
+      diagnostics.push(
+        diagnostic('NO_SQL', { kind: 'model' }, { file: file.path }, 'write the SELECT statement whose result the model is'),
+      );
     const properties = spec.properties.get(file.name);
     const layered = { ...layeredConfig(spec.config, file, properties?.config), ...first.inlineConfig };
     if (layered.enabled === false) continue;
@@ -138,7 +151,10 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       tests: properties?.tests ?? [],
       contractEnforced: properties?.contract === 'enforced',
       uniqueKeyAt: config.uniqueKey
-        ? uniqueKeyPlace({ project: spec.config, projectFile: spec.configFile, model: file, properties, inline: first.inlineConfig }, (f, path) => spec.locator.locate(f, path))
+        ? uniqueKeyPlace(
+            { project: spec.config, projectFile: spec.configFile, model: file, properties, inline: first.inlineConfig },
+            (f, path) => spec.locator.locate(f, path),
+          )
         : null,
       refs: [],
       sources: [],
@@ -161,7 +177,12 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     faultySource: (id) => isFaulty(spec.faulty.sources, id),
   };
   // Scoring tables are relations SQL models may ref.
-  const predictions = new Map(spec.ml.scoring.map((s) => [predictionsRelation(s.model).name, { id: `ml_score.${project}.${s.model}`, relation: predictionsRelation(s.model) }]));
+  const predictions = new Map(
+    spec.ml.scoring.map((s) => [
+      predictionsRelation(s.model).name,
+      { id: `ml_score.${project}.${s.model}`, relation: predictionsRelation(s.model) },
+    ]),
+  );
   const predictionIds = new Map([...predictions].map(([name, p]) => [name, p.id]));
   for (const { file, first, node } of rendered.values()) {
     node.dependsOn = linkDependencies(file.path, first, { models: rendered, sources, unresolved }, diagnostics, predictionIds);
@@ -177,7 +198,12 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     const first = rendered.get(names[0]!)!;
     const at = first.first.refs.find((r) => r.name === names[1])?.at;
     diagnostics.push(
-      diagnostic('CYCLE', { path: names.join(' → ') }, { file: first.file.path, line: at?.line, column: at ? at.column + 1 : null }, 'a model cannot depend on itself, directly or through others; remove one of these refs'),
+      diagnostic(
+        'CYCLE',
+        { path: names.join(' → ') },
+        { file: first.file.path, line: at?.line, column: at ? at.column + 1 : null },
+        'a model cannot depend on itself, directly or through others; remove one of these refs',
+      ),
     );
   }
 
@@ -215,7 +241,19 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   for (const cycle of mlCycles.sort((a, b) => a.length - b.length).slice(0, 1)) {
     const first = ml.find((n) => n.uniqueId === cycle[0]) ?? ml.find((n) => cycle.includes(n.uniqueId));
     const names = new Map(all.map((n) => [n.uniqueId, n.name]));
-    diagnostics.push(diagnostic('CYCLE', { path: cycle.map((id) => names.get(id) ?? id).reverse().join(' → ') }, { file: first?.path ?? null }, 'a model that reads predictions cannot feed the features they are made from'));
+    diagnostics.push(
+      diagnostic(
+        'CYCLE',
+        {
+          path: cycle
+            .map((id) => names.get(id) ?? id)
+            .reverse()
+            .join(' → '),
+        },
+        { file: first?.path ?? null },
+        'a model that reads predictions cannot feed the features they are made from',
+      ),
+    );
   }
   attachSingularTests(tests, fullGraph);
 
@@ -255,7 +293,13 @@ export function linkModel(
   const main = linker.link(first, node.relation, { noEphemerals: hasCycles });
   // Both variants read the same refs, so the same ephemerals head both, at the same lines.
   const batch = incremental ? linker.link(incremental, node.relation, { noEphemerals: hasCycles }) : null;
-  return { compiledSql: main.sql, lineMap: main.lineMap, incrementalSql: batch?.sql ?? null, incrementalLineMap: batch?.lineMap ?? null, inlined: main.inlined };
+  return {
+    compiledSql: main.sql,
+    lineMap: main.lineMap,
+    incrementalSql: batch?.sql ?? null,
+    incrementalLineMap: batch?.lineMap ?? null,
+    inlined: main.inlined,
+  };
 }
 
 /** The target as plat_project.yml gives it, in either spelling; the type's default path when none is given. */
@@ -264,7 +308,12 @@ function resolveTarget(spec: ProjectSpec, diagnostics: Diagnostic[]): Target {
   if (given.duckdb !== undefined && (given.type !== undefined || given.path !== undefined)) {
     const at = spec.locator.locate(spec.configFile, ['target', 'duckdb']);
     diagnostics.push(
-      diagnostic('BAD_CONFIG', { detail: 'target has both duckdb: and type:/path:' }, { file: spec.configFile, ...at }, 'write target: { type: duckdb, path: … } (duckdb: path is the older spelling of the same)'),
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: 'target has both duckdb: and type:/path:' },
+        { file: spec.configFile, ...at },
+        'write target: { type: duckdb, path: … } (duckdb: path is the older spelling of the same)',
+      ),
     );
   }
   // A type no adapter has is reported by the schema; compiling goes on with the default one.
@@ -275,7 +324,12 @@ function resolveTarget(spec: ProjectSpec, diagnostics: Diagnostic[]): Target {
 function sourceNode(project: string, table: SourceTableSpec, spec: ProjectSpec): SourceNode {
   const loader = { kafka: table.kafka, file: table.file, generator: table.generator };
   // Only a file load reports its positions; locating them in the YAML costs a second parse.
-  const place = (...path: (string | number)[]) => ({ file: table.origin.file, line: null, column: null, ...spec.locator.locate(table.origin.file, [...table.origin.path, ...path]) });
+  const place = (...path: (string | number)[]) => ({
+    file: table.origin.file,
+    line: null,
+    column: null,
+    ...spec.locator.locate(table.origin.file, [...table.origin.path, ...path]),
+  });
   const places: SourceNode['places'] = { path: null, types: {} };
   if (table.file) {
     places.path = place('file', 'path');
@@ -292,7 +346,10 @@ function sourceNode(project: string, table: SourceTableSpec, spec: ProjectSpec):
     tags: table.tags,
     dependsOn: [],
     fqn: [project, table.sourceName, table.name],
-    checksums: { body: sha256(stableStringify(loader)), config: sha256(stableStringify({ columns: table.columns, tests: table.tests, freshness: table.freshness })) },
+    checksums: {
+      body: sha256(stableStringify(loader)),
+      config: sha256(stableStringify({ columns: table.columns, tests: table.tests, freshness: table.freshness })),
+    },
     sourceName: table.sourceName,
     tableName: table.name,
     relation: { schema: table.schema, name: table.name },
@@ -310,7 +367,14 @@ function checkProperties(spec: ProjectSpec, diagnostics: Diagnostic[]): void {
   for (const [name, props] of spec.properties) {
     if (known.has(name)) continue;
     const pos = spec.locator.locate(props.origin.file, [...props.origin.path, 'name']);
-    diagnostics.push(diagnostic('PROPERTIES_UNKNOWN_MODEL', { name }, { file: props.origin.file, line: pos?.line, column: pos?.column }, didYouMean(name, names)));
+    diagnostics.push(
+      diagnostic(
+        'PROPERTIES_UNKNOWN_MODEL',
+        { name },
+        { file: props.origin.file, line: pos?.line, column: pos?.column },
+        didYouMean(name, names),
+      ),
+    );
   }
 }
 
@@ -318,12 +382,26 @@ function checkContractColumns(node: ModelNode, properties: ModelProperties, spec
   const file = properties.origin.file;
   if (node.columns.length === 0) {
     const pos = spec.locator.locate(file, [...properties.origin.path, 'contract']);
-    diagnostics.push(diagnostic('BAD_CONFIG', { detail: `${node.name} enforces a contract but declares no columns` }, { file, ...pos }, 'list every column with its type under columns:'));
+    diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `${node.name} enforces a contract but declares no columns` },
+        { file, ...pos },
+        'list every column with its type under columns:',
+      ),
+    );
   }
   node.columns.forEach((column, j) => {
     if (column.type) return;
     const pos = spec.locator.locate(file, [...properties.origin.path, 'columns', j]);
-    diagnostics.push(diagnostic('BAD_CONFIG', { detail: `${node.name} enforces a contract, but column ${column.name} has no type` }, { file, ...pos }, 'add type: (e.g. INTEGER, VARCHAR, TIMESTAMP WITH TIME ZONE)'));
+    diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `${node.name} enforces a contract, but column ${column.name} has no type` },
+        { file, ...pos },
+        'add type: (e.g. INTEGER, VARCHAR, TIMESTAMP WITH TIME ZONE)',
+      ),
+    );
   });
 }
 

@@ -68,7 +68,10 @@ export function createLinker(
     link(rendered, self, options = {}) {
       const refs = [...new Set(rendered.refs.map((r) => r.name))];
       const inlined = options.noEphemerals ? [] : ephemerals(refs, options.given);
-      return inlineEphemerals(trimStatement(resolve(rendered.sql, self, options.given)), rendered.lineMap, [...(options.fixtures ?? []), ...inlined]);
+      return inlineEphemerals(trimStatement(resolve(rendered.sql, self, options.given)), rendered.lineMap, [
+        ...(options.fixtures ?? []),
+        ...inlined,
+      ]);
     },
   };
 }

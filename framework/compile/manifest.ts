@@ -2,7 +2,16 @@
  * The manifest: plain, serializable data that every later stage reads. No class instances,
  * no functions; `version` changes when its shape does.
  */
-import type { BuiltinTool, ColumnSpec, GeneratorSpec, IncrementalStrategy, Materialization, OnSchemaChange, SourceTableSpec, TestSpec } from '../project/spec.js';
+import type {
+  BuiltinTool,
+  ColumnSpec,
+  GeneratorSpec,
+  IncrementalStrategy,
+  Materialization,
+  OnSchemaChange,
+  SourceTableSpec,
+  TestSpec,
+} from '../project/spec.js';
 import type { Relation, Target } from '../warehouse/types.js';
 
 export type { Relation } from '../warehouse/types.js';
@@ -250,7 +259,13 @@ export interface Manifest {
 }
 
 export function columnsOf(columns: readonly ColumnSpec[] | undefined): ManifestColumn[] {
-  return (columns ?? []).map((c) => ({ name: c.name, type: c.type ?? null, description: c.description ?? '', required: c.required ?? false, tests: c.tests ?? [] }));
+  return (columns ?? []).map((c) => ({
+    name: c.name,
+    type: c.type ?? null,
+    description: c.description ?? '',
+    required: c.required ?? false,
+    tests: c.tests ?? [],
+  }));
 }
 
 export function relationName(relation: Relation): string {

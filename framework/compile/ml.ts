@@ -32,17 +32,27 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
     return { sql: input.linker.link(rendered, null).sql, dependsOn };
   };
 
-  const featureSets = new Map<string, { query: FeatureQuery; dependsOn: string[]; spec: FeatureSetSpec; lines: Record<string, number | null> }>();
+  const featureSets = new Map<
+    string,
+    { query: FeatureQuery; dependsOn: string[]; spec: FeatureSetSpec; lines: Record<string, number | null> }
+  >();
   for (const set of firstOfEachName(spec.ml.featureSets, (f) => f.name, 'feature set', 'name', spec, diagnostics)) {
     if (Boolean(set.ref) === Boolean(set.sql)) {
-      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `feature set ${set.name} needs exactly one of ref: or sql:` }, place(set.origin, 'name')));
+      diagnostics.push(
+        diagnostic('BAD_CONFIG', { detail: `feature set ${set.name} needs exactly one of ref: or sql:` }, place(set.origin, 'name')),
+      );
       continue;
     }
     const rendered = render(set.sql ?? `select * from {{ref "${set.ref}"}}`, set.origin, set.sql ? 'sql' : 'ref');
     if (!rendered) continue;
     const features = set.features.map((f) => ({ name: f.name, type: f.type ?? 'numeric', transforms: f.transforms ?? [] }));
     const lines = Object.fromEntries(set.features.map((f, i) => [f.name, place(set.origin, 'features', i).line ?? null]));
-    featureSets.set(set.name, { query: { name: set.name, entity: set.entity, sql: rendered.sql, asOf: set.as_of ?? null, features }, dependsOn: rendered.dependsOn, spec: set, lines });
+    featureSets.set(set.name, {
+      query: { name: set.name, entity: set.entity, sql: rendered.sql, asOf: set.as_of ?? null, features },
+      dependsOn: rendered.dependsOn,
+      spec: set,
+      lines,
+    });
   }
 
   const nodes: (MlTrainNode | MlScoreNode)[] = [];
@@ -52,7 +62,14 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
     if (!set) {
       // A feature set that is declared has its own errors, reported where it is.
       if (isFaulty(spec.faulty.featureSets, model.feature_set) || spec.ml.featureSets.some((f) => f.name === model.feature_set)) continue;
-      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: no feature set "${model.feature_set}"` }, place(model.origin, 'feature_set'), didYouMean(model.feature_set, featureSets.keys())));
+      diagnostics.push(
+        diagnostic(
+          'BAD_CONFIG',
+          { detail: `model ${model.name}: no feature set "${model.feature_set}"` },
+          place(model.origin, 'feature_set'),
+          didYouMean(model.feature_set, featureSets.keys()),
+        ),
+      );
       continue;
     }
     const node = trainNode(model, set, input, render, place);
@@ -66,8 +83,22 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
     const train = trained.get(scoring.model);
     if (!train) {
       const declared = spec.ml.models.some((m) => m.name === scoring.model) || isFaulty(spec.faulty.mlModels, scoring.model);
-      const detail = declared ? `scoring: model "${scoring.model}" has errors (reported above), so it cannot be scored` : `scoring: no model "${scoring.model}" in ml/`;
-      diagnostics.push(diagnostic('BAD_CONFIG', { detail }, place(scoring.origin, 'model'), declared ? null : didYouMean(scoring.model, spec.ml.models.map((m) => m.name))));
+      const detail = declared
+        ? `scoring: model "${scoring.model}" has errors (reported above), so it cannot be scored`
+        : `scoring: no model "${scoring.model}" in ml/`;
+      diagnostics.push(
+        diagnostic(
+          'BAD_CONFIG',
+          { detail },
+          place(scoring.origin, 'model'),
+          declared
+            ? null
+            : didYouMean(
+                scoring.model,
+                spec.ml.models.map((m) => m.name),
+              ),
+        ),
+      );
       continue;
     }
     const entities = scoring.entities ? render(scoring.entities, scoring.origin, 'entities') : null;
@@ -105,7 +136,10 @@ function algorithmSpec(given: TrainingSpec['algorithm']): AlgorithmSpec {
   const algorithm = given ?? { name: 'logistic_regression' };
   switch (algorithm.name) {
     case 'logistic_regression':
-      return { name: 'logistic_regression', params: { learningRate: algorithm.learning_rate ?? 0.5, iterations: algorithm.iterations ?? 300, l2: algorithm.l2 ?? 0 } };
+      return {
+        name: 'logistic_regression',
+        params: { learningRate: algorithm.learning_rate ?? 0.5, iterations: algorithm.iterations ?? 300, l2: algorithm.l2 ?? 0 },
+      };
   }
 }
 
@@ -120,20 +154,45 @@ function trainNode(
   const label = model.task === 'anomaly' ? null : (model.label ?? {});
   const kinds = label ? [label.column, label.expression, label.sql].filter((v) => v !== undefined).length : 1;
   if (kinds !== 1) {
-    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: label needs exactly one of column:, expression: or sql:` }, place(model.origin, 'label')));
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: label needs exactly one of column:, expression: or sql:` },
+        place(model.origin, 'label'),
+      ),
+    );
     return null;
   }
   if (label?.column && !set.query.features.some((f) => f.name === label.column) && label.column === set.query.entity) {
-    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: the label cannot be the entity key` }, place(model.origin, 'label', 'column')));
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: the label cannot be the entity key` },
+        place(model.origin, 'label', 'column'),
+      ),
+    );
   }
   const labelSql = label?.sql ? render(label.sql, model.origin, 'label') : null;
   const cutoff = typeof model.cutoff === 'object' ? render(model.cutoff.sql, model.origin, 'cutoff') : null;
   if (typeof model.cutoff === 'string' && Number.isNaN(Date.parse(model.cutoff))) {
-    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: cutoff "${model.cutoff}" is not an ISO-8601 time` }, place(model.origin, 'cutoff')));
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: cutoff "${model.cutoff}" is not an ISO-8601 time` },
+        place(model.origin, 'cutoff'),
+      ),
+    );
   }
   const promoteIf = model.promote_if ?? null;
   if (promoteIf && !/^\s*[a-z_]+\s*(>=|<=|>|<|==)\s*[-\d.]+(\s+and\s+[a-z_]+\s*(>=|<=|>|<|==)\s*[-\d.]+)*\s*$/.test(promoteIf)) {
-    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: promote_if "${promoteIf}" is not understood` }, place(model.origin, 'promote_if'), 'write it like "roc_auc >= 0.75 and accuracy > 0.6"'));
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: promote_if "${promoteIf}" is not understood` },
+        place(model.origin, 'promote_if'),
+        'write it like "roc_auc >= 0.75 and accuracy > 0.6"',
+      ),
+    );
   }
   const cutoffSql = cutoff?.sql ?? (typeof model.cutoff === 'string' ? `select ${input.dialect.timestamp(model.cutoff)}` : null);
   return {
@@ -145,10 +204,18 @@ function trainNode(
     tags: ['ml'],
     dependsOn: [...new Set([...set.dependsOn, ...(labelSql?.dependsOn ?? []), ...(cutoff?.dependsOn ?? [])])],
     fqn: [input.project, 'ml', model.name],
-    checksums: { body: sha256(JSON.stringify({ features: set.query, label: labelSql?.sql ?? label, cutoffSql })), config: sha256(JSON.stringify({ ...model, origin: undefined })) },
+    checksums: {
+      body: sha256(JSON.stringify({ features: set.query, label: labelSql?.sql ?? label, cutoffSql })),
+      config: sha256(JSON.stringify({ ...model, origin: undefined })),
+    },
     featureSet: set.query,
     cutoffSql,
-    label: label && { column: label.column ?? null, expression: label.expression ?? null, sql: labelSql?.sql ?? null, default: label.default ?? null },
+    label: label && {
+      column: label.column ?? null,
+      expression: label.expression ?? null,
+      sql: labelSql?.sql ?? null,
+      default: label.default ?? null,
+    },
     task: model.task,
     algorithm: algorithmSpec(model.algorithm),
     split: { testFraction: model.split?.test_fraction ?? 0.2, seed: model.split?.seed ?? 42, stratified: model.split?.stratified ?? true },

@@ -18,7 +18,8 @@ function siteAssets(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   const assets = join(dir, 'dist', 'docs-site');
-  if (!existsSync(join(assets, 'app.js'))) throw new PlatError('DATABASE_OPEN', `the docs site is not built (${assets} is missing)`, 'run `npm run build`');
+  if (!existsSync(join(assets, 'app.js')))
+    throw new PlatError('DATABASE_OPEN', `the docs site is not built (${assets} is missing)`, 'run `npm run build`');
   return assets;
 }
 
@@ -27,10 +28,15 @@ function siteAssets(): string {
  * catalog, the last run's results, ML metrics and column lineage. Opens the database read-only,
  * if built.
  */
-export async function generateDocs(manifest: Manifest, options: { now?: Date; outDir?: string } = {}): Promise<{ dir: string; nodes: number; seconds: number }> {
+export async function generateDocs(
+  manifest: Manifest,
+  options: { now?: Date; outDir?: string } = {},
+): Promise<{ dir: string; nodes: number; seconds: number }> {
   const started = performance.now();
   const out = options.outDir ?? join(manifest.project.root, 'target', 'docs');
-  const warehouse = warehouseOf(manifest).exists ? await openWarehouse(manifest.target, { root: manifest.project.root, mode: 'read-only' }) : null;
+  const warehouse = warehouseOf(manifest).exists
+    ? await openWarehouse(manifest.target, { root: manifest.project.root, mode: 'read-only' })
+    : null;
   const session: Connection | null = warehouse ? await warehouse.session() : null;
   try {
     const catalog = session ? await session.catalog() : new Map<string, { name: string; type: string }[]>();
@@ -47,8 +53,25 @@ export async function generateDocs(manifest: Manifest, options: { now?: Date; ou
       return columns;
     };
     const names = new Map<string, string[]>();
-    const lineage = await projectLineage(manifest, (id) => names.get(id) ?? names.set(id, columnsOf(id).map((c) => c.name)).get(id)!);
-    const data = await docsData({ manifest, session, registry: Registry.forProject(manifest.project.root), lineage, columnsOf, now: options.now ?? new Date() });
+    const lineage = await projectLineage(
+      manifest,
+      (id) =>
+        names.get(id) ??
+        names
+          .set(
+            id,
+            columnsOf(id).map((c) => c.name),
+          )
+          .get(id)!,
+    );
+    const data = await docsData({
+      manifest,
+      session,
+      registry: Registry.forProject(manifest.project.root),
+      lineage,
+      columnsOf,
+      now: options.now ?? new Date(),
+    });
     mkdirSync(out, { recursive: true });
     cpSync(siteAssets(), out, { recursive: true });
     writeSiteData(out, data);

@@ -6,7 +6,10 @@ import { logisticSql, predictLogistic, trainLogistic, type LogisticModel } from 
  * What training learns from, by task: class indexes (0…classes-1, in the label values' sorted
  * order), numbers, or nothing (anomaly detection learns without labels).
  */
-export type Target = { task: 'binary' | 'multiclass'; y: Int32Array; classes: number } | { task: 'regression'; y: Float64Array } | { task: 'anomaly' };
+export type Target =
+  | { task: 'binary' | 'multiclass'; y: Int32Array; classes: number }
+  | { task: 'regression'; y: Float64Array }
+  | { task: 'anomaly' };
 
 /** One prediction split into a base value and each encoded input's contribution. */
 export interface Explanation {

@@ -23,7 +23,14 @@ export function fitFeatures(rows: Row[], columns: readonly FeatureColumn[]): { e
     const nulls = values.filter((v) => v === null || v === undefined).length;
     if (oneHot) {
       const fill = fillSpec ? fillSpec.fill_null : null;
-      const categories = [...new Set(values.map((v) => (v === null || v === undefined ? fill : v)).filter((v) => v !== null).map(String))].sort();
+      const categories = [
+        ...new Set(
+          values
+            .map((v) => (v === null || v === undefined ? fill : v))
+            .filter((v) => v !== null)
+            .map(String),
+        ),
+      ].sort();
       return { name: column.name, kind: 'one_hot' as const, fill, standardize: false, mean: 0, std: 1, categories };
     }
     const numbers = values.filter((v) => v !== null && v !== undefined).map(toNumber);

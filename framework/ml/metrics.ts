@@ -39,9 +39,18 @@ export function computeMetrics(actual: ArrayLike<number>, probabilities: number[
     f1: average('f1'),
     roc_auc:
       classes === 2
-        ? rocAuc(Array.from(actual, (a) => a === 1), probabilities.map((p) => p[1]!))
-        : Array.from({ length: classes }, (_, c) => rocAuc(Array.from(actual, (a) => a === c), probabilities.map((p) => p[c]!))).reduce((a, b) => a + b, 0) / classes,
-    log_loss: n === 0 ? 0 : -probabilities.reduce((sum, p, i) => sum + Math.log(Math.min(1 - 1e-15, Math.max(1e-15, p[actual[i]!]!))), 0) / n,
+        ? rocAuc(
+            Array.from(actual, (a) => a === 1),
+            probabilities.map((p) => p[1]!),
+          )
+        : Array.from({ length: classes }, (_, c) =>
+            rocAuc(
+              Array.from(actual, (a) => a === c),
+              probabilities.map((p) => p[c]!),
+            ),
+          ).reduce((a, b) => a + b, 0) / classes,
+    log_loss:
+      n === 0 ? 0 : -probabilities.reduce((sum, p, i) => sum + Math.log(Math.min(1 - 1e-15, Math.max(1e-15, p[actual[i]!]!))), 0) / n,
     confusion_matrix: confusion,
   };
   for (const key of wanted) if (key in all) (metrics as Record<string, unknown>)[key] = all[key as keyof typeof all];
@@ -75,10 +84,11 @@ export function rocAuc(positive: readonly boolean[], scores: readonly number[]):
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
     const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (positive[order[k]!]) {
-      rankSum += rank;
-      positives++;
-    }
+    for (let k = i; k <= j; k++)
+      if (positive[order[k]!]) {
+        rankSum += rank;
+        positives++;
+      }
     i = j + 1;
   }
   const negatives = positive.length - positives;
@@ -91,7 +101,11 @@ export function rocCurve(positive: readonly boolean[], scores: readonly number[]
   const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   const positives = positive.filter(Boolean).length;
   const negatives = positive.length - positives;
-  if (positives === 0 || negatives === 0) return [[0, 0], [1, 1]];
+  if (positives === 0 || negatives === 0)
+    return [
+      [0, 0],
+      [1, 1],
+    ];
   const curve: [number, number][] = [[0, 0]];
   let tp = 0;
   let fp = 0;

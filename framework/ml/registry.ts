@@ -119,6 +119,8 @@ type StoredModel = Pick<ModelVersion, 'model' | 'version' | 'trainedAt' | 'algor
  */
 function storedModel(meta: Record<string, unknown>): StoredModel {
   if (!('weights' in meta)) return meta as unknown as StoredModel;
-  const { weights, ...rest } = meta as unknown as Omit<StoredModel, 'algorithm' | 'task' | 'trained'> & { weights: { algorithm: AlgorithmName } };
+  const { weights, ...rest } = meta as unknown as Omit<StoredModel, 'algorithm' | 'task' | 'trained'> & {
+    weights: { algorithm: AlgorithmName };
+  };
   return { ...rest, algorithm: weights.algorithm, task: rest.classes.length === 2 ? 'binary' : 'multiclass', trained: weights };
 }

@@ -14,7 +14,11 @@ import type { ModelVersion, Registry } from './registry.js';
  * Scores every entity with the promoted version, inside the warehouse: the encoding and the
  * model are one SQL expression, so a million rows never pass through JavaScript.
  */
-export async function scoreModel(node: MlScoreNode, connection: Connection, context: { registry: Registry; catalog: RelationCatalog; now: Date }): Promise<NodeOutcome> {
+export async function scoreModel(
+  node: MlScoreNode,
+  connection: Connection,
+  context: { registry: Registry; catalog: RelationCatalog; now: Date },
+): Promise<NodeOutcome> {
   const version = context.registry.promotedVersion(node.model);
   if (!version) {
     const latest = context.registry.latest(node.model);
@@ -30,7 +34,9 @@ export async function scoreModel(node: MlScoreNode, connection: Connection, cont
   const entity = dialect.identifier(node.featureSet.entity);
   const filter = node.entitiesSql ? ` WHERE ${entity} IN (SELECT * FROM (${withCutoff(node.entitiesSql, now)}))` : '';
   const sql = `SELECT ${entity}, ${predictionColumns(version, dialect)}, ${dialect.literal(version.version)} AS model_version, ${now} AS scored_at\nFROM (${features})${filter}\nORDER BY ${entity}`;
-  const rows = await buildAndSwap(connection, context.catalog, node.relation, (staging) => connection.execute(dialect.createAs('table', staging, sql, { replace: true })));
+  const rows = await buildAndSwap(connection, context.catalog, node.relation, (staging) =>
+    connection.execute(dialect.createAs('table', staging, sql, { replace: true })),
+  );
   return { rows, action: `scored with ${version.version}` };
 }
 

@@ -28,10 +28,12 @@ const classification = (task: 'binary' | 'multiclass'): TaskFacts => ({
     const missing = labels.filter((l) => l === null).length;
     if (missing) throw new Error(`the label is null for ${counted(missing, 'row')}; give label.default or filter them out`);
     const classes = [...new Set(labels as LabelValue[])].sort((a, b) => (String(a) < String(b) ? -1 : 1));
-    if (task === 'binary' && classes.length !== 2) throw new Error(`a binary model needs two label values, found ${classes.length}: ${classes.join(', ')}`);
+    if (task === 'binary' && classes.length !== 2)
+      throw new Error(`a binary model needs two label values, found ${classes.length}: ${classes.join(', ')}`);
     return { target: { task, y: Int32Array.from(labels, (l) => classes.indexOf(l!)), classes: classes.length }, classes };
   },
-  metrics: (target, outputs, wanted) => (target.task === task ? computeMetrics(target.y, outputs as number[][], target.classes, wanted) : {}),
+  metrics: (target, outputs, wanted) =>
+    target.task === task ? computeMetrics(target.y, outputs as number[][], target.classes, wanted) : {},
   columns(outputs, classes, dialect) {
     const literal = (value: LabelValue) => dialect.literal(value);
     if (outputs.length === 2) {
@@ -58,16 +60,27 @@ export const tasks: Record<MlTask, TaskFacts> = {
     target(labels) {
       const values = labels.map((l) => (l === null ? Number.NaN : Number(l)));
       const bad = values.filter((v) => !Number.isFinite(v)).length;
-      if (bad) throw new Error(`the label is not a number for ${counted(bad, 'row')}; a regression learns from numbers (give label.default or filter them out)`);
+      if (bad)
+        throw new Error(
+          `the label is not a number for ${counted(bad, 'row')}; a regression learns from numbers (give label.default or filter them out)`,
+        );
       return { target: { task: 'regression', y: Float64Array.from(values) }, classes: [] };
     },
-    metrics: (target, outputs, wanted) => (target.task === 'regression' ? regressionMetrics(target.y, outputs.map((o) => o[0]!), wanted) : {}),
+    metrics: (target, outputs, wanted) =>
+      target.task === 'regression'
+        ? regressionMetrics(
+            target.y,
+            outputs.map((o) => o[0]!),
+            wanted,
+          )
+        : {},
     columns: (outputs) => `${outputs[0]} AS prediction`,
     prediction: (outputs) => ({ prediction: outputs[0]! }),
   },
   anomaly: {
     target: () => ({ target: { task: 'anomaly' }, classes: [] }),
-    metrics: (_, outputs, wanted) => (wanted.includes('share_flagged') ? { share_flagged: outputs.filter((o) => o[1]! >= 0.5).length / Math.max(1, outputs.length) } : {}),
+    metrics: (_, outputs, wanted) =>
+      wanted.includes('share_flagged') ? { share_flagged: outputs.filter((o) => o[1]! >= 0.5).length / Math.max(1, outputs.length) } : {},
     columns: (outputs) => `${outputs[0]} AS score, ${outputs[1]} >= 0.5 AS is_anomaly`,
     prediction: (outputs) => ({ score: outputs[0]!, is_anomaly: outputs[1]! >= 0.5 }),
   },

@@ -29,29 +29,59 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
   const columns = (await connection.describe(featuresAt(node.featureSet, cutoff.sql, dialect))).map((c) => c.name);
   const missing = node.featureSet.features.map((f) => f.name).filter((name) => !columns.includes(name));
   const returned = columns.join(', ');
-  if (missing.length) throw new LocatedError(`feature set ${node.featureSet.name} has no column ${missing.join(', ')} (it returns ${returned})`, node.lines.features[missing[0]!] ?? null);
-  if (node.label?.column && !columns.includes(node.label.column)) throw new LocatedError(`label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`, node.lines.label);
+  if (missing.length)
+    throw new LocatedError(
+      `feature set ${node.featureSet.name} has no column ${missing.join(', ')} (it returns ${returned})`,
+      node.lines.features[missing[0]!] ?? null,
+    );
+  if (node.label?.column && !columns.includes(node.label.column))
+    throw new LocatedError(
+      `label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`,
+      node.lines.label,
+    );
   const sql = trainingQuery(node, cutoff, dialect);
 
   // Floating columns count at single precision: a parallel sum or average differs in its last
   // bits from one build to the next, and that must not count as new data.
   const [fingerprintRow] = await connection.query(dialect.fingerprint(sql, await connection.describe(sql), { roundFloats: true }));
-  const fingerprint = { data: `${fingerprintRow?.n}:${fingerprintRow?.h}`, spec: `${node.checksums.body}:${node.checksums.config}`, code: ML_CODE_VERSION };
+  const fingerprint = {
+    data: `${fingerprintRow?.n}:${fingerprintRow?.h}`,
+    spec: `${node.checksums.body}:${node.checksums.config}`,
+    code: ML_CODE_VERSION,
+  };
   const rowCount = Number(fingerprintRow?.n ?? 0);
   const latest = context.registry.latest(node.name);
   const promoted = context.registry.promotedVersion(node.name);
   if (latest && sameFingerprint(latest.fingerprint, fingerprint)) {
-    return { ...outcome(latest.version, false, latest.promoted, latest.metrics, rowCount, `unchanged: ${latest.version}${latest.promoted ? ' (promoted)' : ''}`), unchanged: true };
+    return {
+      ...outcome(
+        latest.version,
+        false,
+        latest.promoted,
+        latest.metrics,
+        rowCount,
+        `unchanged: ${latest.version}${latest.promoted ? ' (promoted)' : ''}`,
+      ),
+      unchanged: true,
+    };
   }
   if (rowCount < node.minRows) {
     const fallback = promoted ? `scoring keeps ${promoted.version}` : 'no version is promoted yet';
     context.note(`ml ${node.name}: only ${rowCount} training rows (min_rows ${node.minRows}); not trained, ${fallback}`);
-    return outcome(promoted?.version ?? null, false, promoted !== null, promoted?.metrics ?? {}, rowCount, `skipped: ${counted(rowCount, 'row')} < min_rows ${node.minRows}`);
+    return outcome(
+      promoted?.version ?? null,
+      false,
+      promoted !== null,
+      promoted?.metrics ?? {},
+      rowCount,
+      `skipped: ${counted(rowCount, 'row')} < min_rows ${node.minRows}`,
+    );
   }
 
   const rows = (await connection.query(sql)) as Row[];
   for (const feature of node.featureSet.features) {
-    if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined)) throw new LocatedError(`feature ${feature.name} is null in every training row`, node.lines.features[feature.name] ?? null);
+    if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined))
+      throw new LocatedError(`feature ${feature.name} is null in every training row`, node.lines.features[feature.name] ?? null);
   }
   const task = tasks[node.task];
   const { target, classes } = task.target(rows.map((r) => normalize(r[LABEL])));
@@ -62,7 +92,13 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
   const trainRows = train.map((i) => rows[i]!);
   const { encoded, notes } = fitFeatures(trainRows, node.featureSet.features);
   for (const message of notes) context.note(`ml ${node.name}: ${message}`);
-  if (target.task === 'binary') warnOnLeakage(node, trainRows, Int32Array.from(train, (i) => target.y[i]!), context);
+  if (target.task === 'binary')
+    warnOnLeakage(
+      node,
+      trainRows,
+      Int32Array.from(train, (i) => target.y[i]!),
+      context,
+    );
 
   const width = inputWidth(encoded);
   const matrix = (indexes: number[]) => {
@@ -90,12 +126,28 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
       fingerprint,
       spec: { ...node, cutoff: cutoff.iso },
       rows: { train: train.length, test: test.length },
-      roc: tested.task === 'binary' ? rocCurve(Array.from(tested.y, (y) => y === 1), outputs.map((p) => p[1]!)) : null,
+      roc:
+        tested.task === 'binary'
+          ? rocCurve(
+              Array.from(tested.y, (y) => y === 1),
+              outputs.map((p) => p[1]!),
+            )
+          : null,
     },
     promote,
   );
-  if (!promote) context.note(`ml ${node.name}: ${version} kept but not promoted (promote_if ${node.promoteIf}: ${describe(metrics)})${promoted ? `; scoring keeps ${promoted.version}` : ''}`);
-  return outcome(promote ? version : (promoted?.version ?? version), true, promote, metrics, rowCount, `trained ${version}${promote ? ' (promoted)' : ' (not promoted)'}: ${describe(metrics)}`);
+  if (!promote)
+    context.note(
+      `ml ${node.name}: ${version} kept but not promoted (promote_if ${node.promoteIf}: ${describe(metrics)})${promoted ? `; scoring keeps ${promoted.version}` : ''}`,
+    );
+  return outcome(
+    promote ? version : (promoted?.version ?? version),
+    true,
+    promote,
+    metrics,
+    rowCount,
+    `trained ${version}${promote ? ' (promoted)' : ' (not promoted)'}: ${describe(metrics)}`,
+  );
 }
 
 function outcome(version: string | null, trained: boolean, promoted: boolean, metrics: Metrics, rows: number, action: string): NodeOutcome {
@@ -133,7 +185,9 @@ function warnOnLeakage(node: MlTrainNode, rows: Row[], y: Int32Array, context: T
     const scores = rows.map((r) => Number(r[feature.name] ?? 0));
     const auc = rocAuc(positive, scores);
     if (Math.max(auc, 1 - auc) >= 0.98) {
-      context.note(`ml ${node.name}: possible label leakage: feature ${feature.name} alone separates the label (ROC-AUC ${Math.max(auc, 1 - auc).toFixed(3)}); is it computed after the cutoff?`);
+      context.note(
+        `ml ${node.name}: possible label leakage: feature ${feature.name} alone separates the label (ROC-AUC ${Math.max(auc, 1 - auc).toFixed(3)}); is it computed after the cutoff?`,
+      );
     }
   }
 }

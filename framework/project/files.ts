@@ -117,12 +117,20 @@ export function resolveProjectDir(explicit: string | undefined, cwd: string = pr
   if (explicit) {
     const dir = resolve(cwd, explicit);
     if (!existsSync(join(dir, PROJECT_FILE))) {
-      throw new PlatError('PROJECT_INVALID', `no ${PROJECT_FILE} in ${dir}`, 'point --project-dir at the folder that holds plat_project.yml, or create one with `plat init`');
+      throw new PlatError(
+        'PROJECT_INVALID',
+        `no ${PROJECT_FILE} in ${dir}`,
+        'point --project-dir at the folder that holds plat_project.yml, or create one with `plat init`',
+      );
     }
     return dir;
   }
   for (const candidate of [cwd, join(cwd, 'project')]) {
     if (existsSync(join(candidate, PROJECT_FILE)) && statSync(candidate).isDirectory()) return candidate;
   }
-  throw new PlatError('PROJECT_INVALID', `no ${PROJECT_FILE} in ${cwd} or ${join(cwd, 'project')}`, 'run plat inside a project, pass --project-dir, or create one with `plat init <dir>`');
+  throw new PlatError(
+    'PROJECT_INVALID',
+    `no ${PROJECT_FILE} in ${cwd} or ${join(cwd, 'project')}`,
+    'run plat inside a project, pass --project-dir, or create one with `plat init <dir>`',
+  );
 }

@@ -47,7 +47,12 @@ export interface FieldSpec {
   choice?: (string | number | boolean)[] | Record<string, number>;
   timestamp?: { start?: string; end?: string; last?: string };
   /** Drawn once per value of `of`, from `choice`, `int` or `float`. */
-  trait?: { of: string; choice?: Record<string, number>; int?: { min: number; max: number }; float?: { min: number; max: number; decimals?: number } };
+  trait?: {
+    of: string;
+    choice?: Record<string, number>;
+    int?: { min: number; max: number };
+    float?: { min: number; max: number; decimals?: number };
+  };
   hidden?: boolean;
   when?: string;
   cases?: Record<string, FieldSpec>;
@@ -286,7 +291,10 @@ export type ToolSpec = Origin & {
   name: string;
   description: string;
   keywords?: string[];
-  parameters?: { type: 'object'; properties?: Record<string, { type?: string; description?: string }>; required?: string[] } & Record<string, unknown>;
+  parameters?: { type: 'object'; properties?: Record<string, { type?: string; description?: string }>; required?: string[] } & Record<
+    string,
+    unknown
+  >;
   sql?: string;
   builtin?: BuiltinTool;
   model?: string;

@@ -15,13 +15,20 @@ export async function runUnitTest(node: TestNode, unit: UnitTestSpec, connection
   const types = new Map((await connection.describe(unit.modelSql)).map((c) => [c.name, c.type]));
   const missingColumns = unit.expect.columns.filter((c) => !types.has(c));
   if (missingColumns.length) {
-    throw new Error(`expected column${missingColumns.length > 1 ? 's' : ''} ${missingColumns.join(', ')} not in the output of ${node.attachedTo?.split('.').pop()} (it returns ${[...types.keys()].join(', ')})`);
+    throw new Error(
+      `expected column${missingColumns.length > 1 ? 's' : ''} ${missingColumns.join(', ')} not in the output of ${node.attachedTo?.split('.').pop()} (it returns ${[...types.keys()].join(', ')})`,
+    );
   }
   const columns = unit.expect.columns;
   const q = (column: string) => dialect.identifier(column);
   const list = columns.map(q).join(', ');
   const expected = unit.expect.rows.length
-    ? unit.expect.rows.map((row) => `SELECT ${row.map((value, i) => `${dialect.cast(dialect.literal(value), types.get(columns[i]!)!)} AS ${q(columns[i]!)}`).join(', ')}`).join('\nUNION ALL ')
+    ? unit.expect.rows
+        .map(
+          (row) =>
+            `SELECT ${row.map((value, i) => `${dialect.cast(dialect.literal(value), types.get(columns[i]!)!)} AS ${q(columns[i]!)}`).join(', ')}`,
+        )
+        .join('\nUNION ALL ')
     : `SELECT ${columns.map((c) => `${dialect.cast('NULL', types.get(c)!)} AS ${q(c)}`).join(', ')} WHERE false`;
   const actual = `SELECT ${list} FROM (\n${unit.modelSql}\n)`;
 
@@ -40,7 +47,8 @@ export async function runUnitTest(node: TestNode, unit: UnitTestSpec, connection
       if (got[i]) extra.push({ row_number: i + 1, ...got[i] });
     }
   } else {
-    const diff = (from: string, minus: string) => connection.query(`WITH expected AS (${expected}), actual AS (${actual}) SELECT * FROM ${from} EXCEPT ALL SELECT * FROM ${minus}`);
+    const diff = (from: string, minus: string) =>
+      connection.query(`WITH expected AS (${expected}), actual AS (${actual}) SELECT * FROM ${from} EXCEPT ALL SELECT * FROM ${minus}`);
     missing = await diff('expected', 'actual');
     extra = await diff('actual', 'expected');
   }
@@ -51,6 +59,8 @@ export async function runUnitTest(node: TestNode, unit: UnitTestSpec, connection
     status: testStatus(node, failures),
     failures,
     sample: null,
-    unitDiff: failures ? { columns, missing: missing.slice(0, SHOWN_ROWS).map(jsonRow), extra: extra.slice(0, SHOWN_ROWS).map(jsonRow) } : null,
+    unitDiff: failures
+      ? { columns, missing: missing.slice(0, SHOWN_ROWS).map(jsonRow), extra: extra.slice(0, SHOWN_ROWS).map(jsonRow) }
+      : null,
   };
 }

@@ -11,7 +11,8 @@ export type QueryResult = StatementResult;
  * write) and returns every statement's result, in order.
  */
 export async function query(manifest: Manifest, sql: string, options: { limit?: number } = {}): Promise<QueryResult[]> {
-  if (/^(\s|;|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*$/.test(sql)) throw new PlatError('USAGE', 'there is no statement to run', 'pass a query, e.g. plat query "select 42"');
+  if (/^(\s|;|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*$/.test(sql))
+    throw new PlatError('USAGE', 'there is no statement to run', 'pass a query, e.g. plat query "select 42"');
   const where = warehouseOf(manifest);
   if (!where.exists) throw new PlatError('DATABASE_OPEN', `no database at ${where.display}`, 'run `plat build` first to create it');
   const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root, mode: 'read-only' });

@@ -46,7 +46,13 @@ export function warehouseOf(manifest: Manifest) {
 
 export function failOnSelectorErrors(diagnostics: Diagnostic[]): void {
   if (hasErrors(diagnostics)) {
-    throw new PlatError('USAGE', diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+    throw new PlatError(
+      'USAGE',
+      diagnostics
+        .filter((d) => d.severity === 'error')
+        .map(formatDiagnostic)
+        .join('\n'),
+    );
   }
 }
 
@@ -72,7 +78,12 @@ export const buildExecutors = (loaders: readonly SourceLoader[]): Pick<Executors
 });
 
 /** Opens the project database and runs the given nodes on it. */
-export async function runNodes(manifest: Manifest, selected: Set<string>, executors: Executors, options: RunOptions = {}): Promise<RunResults> {
+export async function runNodes(
+  manifest: Manifest,
+  selected: Set<string>,
+  executors: Executors,
+  options: RunOptions = {},
+): Promise<RunResults> {
   const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
   try {
     return await runOn(warehouse, manifest, selected, executors, options);
@@ -81,7 +92,13 @@ export async function runNodes(manifest: Manifest, selected: Set<string>, execut
   }
 }
 
-export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: Set<string>, executors: Executors, options: RunOptions): Promise<RunResults> {
+export async function runOn(
+  warehouse: Warehouse,
+  manifest: Manifest,
+  selected: Set<string>,
+  executors: Executors,
+  options: RunOptions,
+): Promise<RunResults> {
   const emit = options.onEvent ?? (() => undefined);
   const now = options.now ?? (() => new Date());
   const command = options.command ?? 'run';
@@ -109,7 +126,12 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
 
   const total = selected.size;
   const inputs = options.reuse ? new UnchangedInputs(manifest, selected, options.reuse) : null;
-  const execute = executors as { [K in NodeKind]: (node: ManifestNode, ...rest: Parameters<Executors[K]> extends [unknown, ...infer R] ? R : never) => ReturnType<Executors[K]> };
+  const execute = executors as {
+    [K in NodeKind]: (
+      node: ManifestNode,
+      ...rest: Parameters<Executors[K]> extends [unknown, ...infer R] ? R : never
+    ) => ReturnType<Executors[K]>;
+  };
   const results = await schedule<NodeResult>({
     manifest,
     selected,
@@ -135,7 +157,14 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
       const result: NodeResult = { ...identity, status: 'success' };
       try {
         const progress = (p: IngestProgress) => emit({ type: 'ingest_progress', progress: p });
-        const { unchanged, ...outcome } = await execute[node.kind](node, connection, { manifest, options, note, progress, now: new Date(identity.startedAt), catalog });
+        const { unchanged, ...outcome } = await execute[node.kind](node, connection, {
+          manifest,
+          options,
+          note,
+          progress,
+          now: new Date(identity.startedAt),
+          catalog,
+        });
         Object.assign(result, outcome);
         if (unchanged) inputs?.leftUnchanged(node.uniqueId);
       } catch (error) {
@@ -203,7 +232,14 @@ function nodeError(node: ManifestNode, error: unknown): NodeResult['error'] {
   if (error instanceof ModelSqlError) return { message: error.message, file: error.templateFile, line: error.templateLine, hint: null };
   // An operational failure (the database folder unwritable, the broker gone) is no fault of the node's file.
   if (error instanceof PlatError) return { message: error.message, file: null, line: null, hint: error.hint };
-  if (error instanceof LocatedError) return { message: error.message, file: error.place.file ?? node.path, line: error.line, column: error.place.column ?? null, hint: error.place.hint ?? null };
+  if (error instanceof LocatedError)
+    return {
+      message: error.message,
+      file: error.place.file ?? node.path,
+      line: error.line,
+      column: error.place.column ?? null,
+      hint: error.place.hint ?? null,
+    };
   return { message: error instanceof Error ? error.message : String(error), file: node.path, line: null, hint: null };
 }
 

@@ -55,7 +55,13 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
 
   const validate = compileMessageCheck(node.columns);
   // A short long-poll: an idle fetch would otherwise hold disconnect (and stream refreshes) for 5 s.
-  const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250 });
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
+    maxWaitTimeInMs: 250,
+  });
   let assigned = new Set<number>();
   let lastProgress = 0;
   let lastLanded = performance.now();
@@ -65,7 +71,14 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
     if (!options.onProgress || (!force && now - lastProgress < 250)) return;
     lastProgress = now;
     const lag = [...high].reduce((sum, [p, h]) => sum + Math.max(0, h - landedAt(p)), 0);
-    options.onProgress({ source: node.name, topic, landed: result.landed, deadLetters: result.deadLetters, rate: result.landed / Math.max((now - started) / 1000, 0.001), lag });
+    options.onProgress({
+      source: node.name,
+      topic,
+      landed: result.landed,
+      deadLetters: result.deadLetters,
+      rate: result.landed / Math.max((now - started) / 1000, 0.001),
+      lag,
+    });
   };
 
   const lander = new Lander(
@@ -111,7 +124,11 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
     const timer = setInterval(() => {
       if (caughtUp() || options.signal?.aborted) resolve();
       else if (options.mode === 'caught-up' && performance.now() - lastLanded > (options.stallTimeout ?? 60_000)) {
-        reject(new Error(`ingest of ${node.name} made no progress for ${Math.round((options.stallTimeout ?? 60_000) / 1000)} s (is another consumer in group "${options.groupId}" holding partitions?)`));
+        reject(
+          new Error(
+            `ingest of ${node.name} made no progress for ${Math.round((options.stallTimeout ?? 60_000) / 1000)} s (is another consumer in group "${options.groupId}" holding partitions?)`,
+          ),
+        );
       }
       report();
     }, 50);
@@ -129,11 +146,18 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
       for (const partition of assigned) consumer.seek({ topic, partition, offset: String(queuedAt(partition)) });
     });
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: Math.max(1, ends.length), eachBatch });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, ends.length),
+      eachBatch,
+    });
     await finished;
     await lander.flush();
   } catch (error) {
-    throw error instanceof Error && /ECONNREFUSED|Connection error|connect ETIMEDOUT/i.test(error.message) ? unreachable(options.brokers, error) : error;
+    throw error instanceof Error && /ECONNREFUSED|Connection error|connect ETIMEDOUT/i.test(error.message)
+      ? unreachable(options.brokers, error)
+      : error;
   } finally {
     stopTimer();
     await consumer.disconnect().catch(() => undefined);
@@ -181,7 +205,16 @@ function parseBatch(partition: number, messages: KafkaMessage[], topic: string, 
         rows.push([pieces.join(RECORD), partition]);
         pieces = [];
       }
-    } else dead.push([raw, problem, topic, partition, Number(message.offset), new Date(Number(message.timestamp)).toISOString(), (ingestedAt ??= new Date().toISOString())]);
+    } else
+      dead.push([
+        raw,
+        problem,
+        topic,
+        partition,
+        Number(message.offset),
+        new Date(Number(message.timestamp)).toISOString(),
+        (ingestedAt ??= new Date().toISOString()),
+      ]);
   }
   if (pieces.length) rows.push([pieces.join(RECORD), partition]);
   return { partition, rows, valid, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };

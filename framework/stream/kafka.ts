@@ -23,7 +23,11 @@ export function kafkaClient(brokers: string[], clientId = 'plat', overrides: Par
 
 export function unreachable(brokers: string[], error: unknown): PlatError {
   const detail = error instanceof Error ? error.message : String(error);
-  return new PlatError('KAFKA_UNAVAILABLE', `cannot reach Kafka at ${brokers.join(', ')}: ${detail}`, 'start a broker (scripts/kafka.sh up) or unset KAFKA_BROKERS to use generators');
+  return new PlatError(
+    'KAFKA_UNAVAILABLE',
+    `cannot reach Kafka at ${brokers.join(', ')}: ${detail}`,
+    'start a broker (scripts/kafka.sh up) or unset KAFKA_BROKERS to use generators',
+  );
 }
 
 /** The consumer group a source's ingestion joins: `kafka.group`, else one per project and source. */

@@ -85,8 +85,14 @@ export class Lander {
     const sql = this.sql(offsets);
     const { connection, staging } = this;
     try {
-      await connection.bulkLoad(staging.messages.target, batches.flatMap((b) => b.rows));
-      await connection.bulkLoad(staging.dead.target, batches.flatMap((b) => b.dead));
+      await connection.bulkLoad(
+        staging.messages.target,
+        batches.flatMap((b) => b.rows),
+      );
+      await connection.bulkLoad(
+        staging.dead.target,
+        batches.flatMap((b) => b.dead),
+      );
       await atomically(connection, () => connection.execute(sql.land));
       const [answer] = await connection.query(sql.unlanded);
       return Number(answer?.unlanded ?? 0);

@@ -84,7 +84,14 @@ export async function prepareStaging(connection: Connection, node: SourceNode): 
 }
 
 /** What lands everything staged: valid messages, dead letters and each partition's next offset. */
-export function landingSql(dialect: Dialect, node: SourceNode, topic: string, staging: Staging, offsets: ReadonlyMap<number, number>, ingestedAt: Date): LandingSql {
+export function landingSql(
+  dialect: Dialect,
+  node: SourceNode,
+  topic: string,
+  staging: Staging,
+  offsets: ReadonlyMap<number, number>,
+  ingestedAt: Date,
+): LandingSql {
   return dialect.landing({
     source: node.name,
     topic,
@@ -123,20 +130,29 @@ export async function prepareLanding(connection: Connection, node: SourceNode): 
     { name: 'next_offset', type: bigint },
     { name: 'updated_at', type: timestamptz },
   ];
-  await connection.execute(dialect.createTable(offsetsTable, offsetColumns, { ifNotExists: true, primaryKey: ['source', 'topic', 'partition'] }));
+  await connection.execute(
+    dialect.createTable(offsetsTable, offsetColumns, { ifNotExists: true, primaryKey: ['source', 'topic', 'partition'] }),
+  );
   const existing = await connection.columns(node.relation);
   const landed = existing.some((c) => c.name === '_offset');
   if (existing.length > 0 && !landed) {
     await atomically(connection, () =>
-      connection.execute([dialect.drop(node.relation, 'table'), `DELETE FROM ${dialect.relation(offsetsTable)} WHERE source = ${dialect.literal(node.name)}`]),
+      connection.execute([
+        dialect.drop(node.relation, 'table'),
+        `DELETE FROM ${dialect.relation(offsetsTable)} WHERE source = ${dialect.literal(node.name)}`,
+      ]),
     );
   }
   if (!landed) await connection.execute(dialect.createTable(node.relation, landingColumns(node, dialect)));
-  if ((await connection.columns(deadLetterRelation(node))).length === 0) await connection.execute(dialect.createTable(deadLetterRelation(node), deadLetterColumns(dialect)));
+  if ((await connection.columns(deadLetterRelation(node))).length === 0)
+    await connection.execute(dialect.createTable(deadLetterRelation(node), deadLetterColumns(dialect)));
 }
 
 export async function storedOffsets(connection: Connection, node: SourceNode, topic: string): Promise<Map<number, number>> {
   const { dialect } = connection;
-  const rows = await connection.query(`SELECT ${dialect.identifier('partition')}, next_offset FROM ${dialect.relation(offsetsTable)} WHERE source = ? AND topic = ?`, [node.name, topic]);
+  const rows = await connection.query(
+    `SELECT ${dialect.identifier('partition')}, next_offset FROM ${dialect.relation(offsetsTable)} WHERE source = ? AND topic = ?`,
+    [node.name, topic],
+  );
   return new Map(rows.map((r) => [Number(r.partition), Number(r.next_offset)]));
 }

@@ -9,8 +9,16 @@ export const kafkaLoader: SourceLoader = {
   applies: (node, context) => Boolean(node.loader.kafka) && brokersFrom(context.env).length > 0,
   async load(node, connection, context) {
     const brokers = brokersFrom(context.env);
-    const result = await ingestSource(connection, node, { brokers, groupId: consumerGroup(context.project, node), mode: 'caught-up', onProgress: context.progress });
+    const result = await ingestSource(connection, node, {
+      brokers,
+      groupId: consumerGroup(context.project, node),
+      mode: 'caught-up',
+      onProgress: context.progress,
+    });
     context.catalog.set(node.relation, 'table');
-    return { rows: result.landed, action: `kafka ${result.topic}${result.deadLetters ? `, ${counted(result.deadLetters, 'dead letter')}` : ''}` };
+    return {
+      rows: result.landed,
+      action: `kafka ${result.topic}${result.deadLetters ? `, ${counted(result.deadLetters, 'dead letter')}` : ''}`,
+    };
   },
 };

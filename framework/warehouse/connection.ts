@@ -4,7 +4,17 @@
  * materializations and the Kafka lander go about their work on it.
  */
 import type { Dialect } from './dialect.js';
-import type { ColumnInfo, GuardedResult, GuardLimits, Inspected, Relation, RelationKind, Row, ScratchTable, StatementResult } from './types.js';
+import type {
+  ColumnInfo,
+  GuardedResult,
+  GuardLimits,
+  Inspected,
+  Relation,
+  RelationKind,
+  Row,
+  ScratchTable,
+  StatementResult,
+} from './types.js';
 
 export interface Capabilities {
   /** Statements can be grouped into a transaction that commits or rolls back as one. */

@@ -85,7 +85,11 @@ export interface Dialect {
   createSchema(schema: string): string;
   /** CREATE [OR REPLACE] VIEW|TABLE … AS, the query on lines of its own, verbatim. */
   createAs(kind: RelationKind, relation: Relation, query: string, options: { replace: boolean }): string;
-  createTable(relation: Relation, columns: readonly ColumnInfo[], options?: { replace?: boolean; ifNotExists?: boolean; primaryKey?: string[] }): string;
+  createTable(
+    relation: Relation,
+    columns: readonly ColumnInfo[],
+    options?: { replace?: boolean; ifNotExists?: boolean; primaryKey?: string[] },
+  ): string;
   drop(relation: Relation, kind: RelationKind, options?: { ifExists?: boolean }): string;
   /** Renames a table within its schema (the last step of a swap where DDL is transactional). */
   rename(from: Relation, to: Relation): string;
@@ -106,7 +110,12 @@ export interface Dialect {
    * applied by the reader where it can (`detected`: the file's own columns, as read without
    * them); `origin` adds each row's `filename` and, where known, `file_row_number`.
    */
-  readFiles(format: FileFormat, path: string, options: Record<string, ReaderValue>, extra?: { types?: readonly ColumnInfo[]; detected?: readonly ColumnInfo[]; origin?: boolean }): string;
+  readFiles(
+    format: FileFormat,
+    path: string,
+    options: Record<string, ReaderValue>,
+    extra?: { types?: readonly ColumnInfo[]; detected?: readonly ColumnInfo[]; origin?: boolean },
+  ): string;
   /** A select list: every column, these converted to their type. */
   withCasts(casts: readonly ColumnInfo[]): string;
 

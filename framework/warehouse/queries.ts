@@ -14,7 +14,8 @@ export async function sameRows(connection: Connection, a: Relation, b: Relation)
   // Same values under other column names or types are not the same table to whoever reads it.
   if (JSON.stringify(columnsA) !== JSON.stringify(columnsB)) return false;
   const { dialect } = connection;
-  const digest = async (r: Relation) => (await connection.query(dialect.fingerprint(`SELECT * FROM ${dialect.relation(r)}`, columnsA, { roundFloats: false })))[0];
+  const digest = async (r: Relation) =>
+    (await connection.query(dialect.fingerprint(`SELECT * FROM ${dialect.relation(r)}`, columnsA, { roundFloats: false })))[0];
   const [x, y] = [await digest(a), await digest(b)];
   return x !== undefined && y !== undefined && String(x.n) === String(y.n) && String(x.h) === String(y.h);
 }

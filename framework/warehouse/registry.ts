@@ -47,7 +47,12 @@ export const TARGET_TYPES = Object.keys(adapters) as TargetType[];
 
 function adapterFor(type: string): Adapter {
   const adapter = adapters[type as TargetType];
-  if (!adapter) throw new PlatError('USAGE', `no warehouse adapter "${type}"`, didYouMean(type, TARGET_TYPES) ?? `adapters: ${TARGET_TYPES.join(', ')}`);
+  if (!adapter)
+    throw new PlatError(
+      'USAGE',
+      `no warehouse adapter "${type}"`,
+      didYouMean(type, TARGET_TYPES) ?? `adapters: ${TARGET_TYPES.join(', ')}`,
+    );
   return adapter;
 }
 

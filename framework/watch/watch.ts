@@ -108,20 +108,37 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       writeCompileArtifacts(manifest, join(root, 'target'), before);
       report.manifest = manifest;
       // What failed first; what it skipped comes along as its downstream.
-      report.retried = [...unfinished].filter((id) => manifest.nodes[id] && !manifest.parents[id]!.some((parent) => unfinished.has(parent)));
+      report.retried = [...unfinished].filter(
+        (id) => manifest.nodes[id] && !manifest.parents[id]!.some((parent) => unfinished.has(parent)),
+      );
       const reached = ['state:modified+', ...report.retried.map((id) => `unique_id:${id}+`)];
       // Comma joins selectors into an intersection: what the edit reaches, within --select.
       const within = options.select?.length ? reached.flatMap((r) => options.select!.map((s) => `${r},${s}`)) : reached;
       const baseline = before ? baselineOf(before) : null;
-      const selection = baseline ? { select: within, exclude: options.exclude, state: baseline } : { select: options.select, exclude: options.exclude };
-      report.changed = baseline ? [...selectNodes(manifest, { select: ['state:modified'], state: baseline }).ids] : Object.keys(manifest.nodes);
+      const selection = baseline
+        ? { select: within, exclude: options.exclude, state: baseline }
+        : { select: options.select, exclude: options.exclude };
+      report.changed = baseline
+        ? [...selectNodes(manifest, { select: ['state:modified'], state: baseline }).ids]
+        : Object.keys(manifest.nodes);
       if (before) report.dropped = await dropDeleted(before, manifest);
       if (report.changed.length > 0 || report.retried.length > 0) {
         const reuse = before ? { mustRun: new Set(report.changed), previous: latest } : undefined;
-        report.results = await verbs[options.verb](manifest, { ...selection, reuse, fullRefresh: options.fullRefresh, env: options.env, threads: options.threads, onEvent: options.onEvent });
+        report.results = await verbs[options.verb](manifest, {
+          ...selection,
+          reuse,
+          fullRefresh: options.fullRefresh,
+          env: options.env,
+          threads: options.threads,
+          onEvent: options.onEvent,
+        });
         for (const result of report.results.results) latest.set(result.uniqueId, result);
         report.reused = report.results.results.filter((r) => r.reused).map((r) => r.uniqueId);
-        unfinished = new Set(report.results.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped').map((r) => r.uniqueId));
+        unfinished = new Set(
+          report.results.results
+            .filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped')
+            .map((r) => r.uniqueId),
+        );
       }
       previous = manifest;
     }
@@ -140,7 +157,21 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       running = cycle(saved, startedAt)
         .catch((error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
-          return options.onCycle?.({ number: number++, files: saved, diagnostics: [], manifest: null, recompiled: null, changed: [], retried: [], dropped: [], reused: [], results: null, compileSeconds: 0, seconds: 0, error: message });
+          return options.onCycle?.({
+            number: number++,
+            files: saved,
+            diagnostics: [],
+            manifest: null,
+            recompiled: null,
+            changed: [],
+            retried: [],
+            dropped: [],
+            reused: [],
+            results: null,
+            compileSeconds: 0,
+            seconds: 0,
+            error: message,
+          });
         })
         .finally(() => {
           running = null;
@@ -208,4 +239,3 @@ async function dropDeleted(before: Manifest, manifest: Manifest): Promise<string
     warehouse.close();
   }
 }
-

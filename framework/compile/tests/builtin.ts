@@ -17,17 +17,25 @@ export interface GenericTestInput {
 
 export type GenericTestResult = { sql: string } | { error: string; hint?: string };
 
-type Builtin = { needsColumn: boolean; args: readonly string[]; required?: readonly string[]; build: (input: GenericTestInput & { c: string }) => GenericTestResult };
+type Builtin = {
+  needsColumn: boolean;
+  args: readonly string[];
+  required?: readonly string[];
+  build: (input: GenericTestInput & { c: string }) => GenericTestResult;
+};
 
 /** Numbers and booleans as they are, anything else as the text YAML gave. */
-const literal = (dialect: Dialect, value: unknown): string => dialect.literal(typeof value === 'number' || typeof value === 'boolean' ? value : String(value));
+const literal = (dialect: Dialect, value: unknown): string =>
+  dialect.literal(typeof value === 'number' || typeof value === 'boolean' ? value : String(value));
 
 export const builtinTests: Record<string, Builtin> = {
   not_null: { needsColumn: true, args: [], build: ({ model, c }) => ({ sql: `select *\nfrom ${model}\nwhere ${c} is null` }) },
   unique: {
     needsColumn: true,
     args: [],
-    build: ({ model, c }) => ({ sql: `select ${c} as unique_value, count(*) as n_records\nfrom ${model}\nwhere ${c} is not null\ngroup by ${c}\nhaving count(*) > 1` }),
+    build: ({ model, c }) => ({
+      sql: `select ${c} as unique_value, count(*) as n_records\nfrom ${model}\nwhere ${c} is not null\ngroup by ${c}\nhaving count(*) > 1`,
+    }),
   },
   accepted_values: {
     needsColumn: true,
@@ -36,7 +44,9 @@ export const builtinTests: Record<string, Builtin> = {
     build: ({ model, c, args, dialect }) => {
       const values = args.values;
       if (!Array.isArray(values) || values.length === 0) return { error: 'accepted_values needs a non-empty list: values: [a, b]' };
-      return { sql: `select *\nfrom ${model}\nwhere ${c} is not null and ${c} not in (${values.map((v) => literal(dialect, v)).join(', ')})` };
+      return {
+        sql: `select *\nfrom ${model}\nwhere ${c} is not null and ${c} not in (${values.map((v) => literal(dialect, v)).join(', ')})`,
+      };
     },
   },
   relationships: {
@@ -77,7 +87,10 @@ export const builtinTests: Record<string, Builtin> = {
     args: ['min', 'max'],
     build: ({ model, args }) => {
       if (args.min === undefined && args.max === undefined) return { error: 'row_count needs min, max or both' };
-      const conditions = [...(args.min === undefined ? [] : [`count(*) < ${Number(args.min)}`]), ...(args.max === undefined ? [] : [`count(*) > ${Number(args.max)}`])];
+      const conditions = [
+        ...(args.min === undefined ? [] : [`count(*) < ${Number(args.min)}`]),
+        ...(args.max === undefined ? [] : [`count(*) > ${Number(args.max)}`]),
+      ];
       return { sql: `select count(*) as row_count\nfrom ${model}\nhaving ${conditions.join(' or ')}` };
     },
   },
@@ -104,7 +117,9 @@ export const builtinTests: Record<string, Builtin> = {
       }
       const field = dialect.parseTimestamp(dialect.identifier(String(args.field)));
       const oldest = dialect.nowMinus(ms);
-      return { sql: `select max(${field}) as latest, ${oldest} as oldest_allowed\nfrom ${model}\nhaving max(${field}) is null or max(${field}) < ${oldest}` };
+      return {
+        sql: `select max(${field}) as latest, ${oldest} as oldest_allowed\nfrom ${model}\nhaving max(${field}) is null or max(${field}) < ${oldest}`,
+      };
     },
   },
 };

@@ -40,17 +40,26 @@ export interface TestDeclaration {
 export function genericTest(declaration: TestDeclaration, context: GenericTestContext): TestNode | null {
   const { target, column, entry, place, file } = declaration;
   const { name: testName, args: raw } = readEntry(entry);
-  const report = (message: string, hint: string | null = null) => context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place(), hint));
+  const report = (message: string, hint: string | null = null) =>
+    context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place(), hint));
   const builtin = builtinTests[testName];
   const custom = context.custom.get(testName);
   if (!builtin && !custom) {
-    report(`unknown test "${testName}"`, didYouMean(testName, [...Object.keys(builtinTests), ...context.custom.keys()]) ?? 'define it as tests/generic/<name>.sql');
+    report(
+      `unknown test "${testName}"`,
+      didYouMean(testName, [...Object.keys(builtinTests), ...context.custom.keys()]) ?? 'define it as tests/generic/<name>.sql',
+    );
     return null;
   }
   const config = parseTestConfig(raw, report);
   const args = Object.fromEntries(Object.entries(raw).filter(([key]) => !(TEST_CONFIG_KEYS as readonly string[]).includes(key)));
   if (builtin) {
-    for (const key of Object.keys(args)) if (!builtin.args.includes(key)) report(`${testName} has no argument "${key}"`, didYouMean(key, [...builtin.args, ...TEST_CONFIG_KEYS]) ?? (builtin.args.length ? `arguments: ${builtin.args.join(', ')}` : null));
+    for (const key of Object.keys(args))
+      if (!builtin.args.includes(key))
+        report(
+          `${testName} has no argument "${key}"`,
+          didYouMean(key, [...builtin.args, ...TEST_CONFIG_KEYS]) ?? (builtin.args.length ? `arguments: ${builtin.args.join(', ')}` : null),
+        );
     for (const key of builtin.required ?? []) if (args[key] === undefined) report(`${testName} needs "${key}"`);
     if (builtin.needsColumn && !column) {
       report(`${testName} checks a column; declare it under the column's tests`);
@@ -91,14 +100,24 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
     // One template serves many declarations: what is wrong with it is said once.
     const problems: Diagnostic[] = [];
     const rendered = renderModel(custom!, context.environment, false, problems, () => ({}), variables);
-    if (rendered && !hasStatement(rendered.sql)) problems.push(diagnostic('NO_SQL', { kind: 'generic test' }, { file: custom!.path }, 'write a SELECT statement that returns the failing rows of {{model}}'));
+    if (rendered && !hasStatement(rendered.sql))
+      problems.push(
+        diagnostic(
+          'NO_SQL',
+          { kind: 'generic test' },
+          { file: custom!.path },
+          'write a SELECT statement that returns the failing rows of {{model}}',
+        ),
+      );
     for (const id of rendered ? linkDependencies(custom!.path, rendered, context, problems) : []) dependsOn.add(id);
     for (const problem of problems) if (!context.diagnostics.some((d) => isDeepStrictEqual(d, problem))) context.diagnostics.push(problem);
     if (!rendered) return null;
     sql = context.linker.link(rendered, null).sql;
   }
 
-  const name = config.name ? chosenName(config.name, place(), context.names, context.diagnostics) : generatedName(defaultName(testName, target, column), file, context.names);
+  const name = config.name
+    ? chosenName(config.name, place(), context.names, context.diagnostics)
+    : generatedName(defaultName(testName, target, column), file, context.names);
   if (name === null) return null;
   return {
     kind: 'test',
@@ -138,6 +157,8 @@ function readEntry(entry: TestSpec): { name: string; args: Record<string, unknow
 
 function defaultName(test: string, target: ModelNode | SourceNode, column: string | null): string {
   const subject = target.kind === 'source' ? `source_${target.sourceName}_${target.tableName}` : target.name;
-  return [test, subject, column].filter(Boolean).join('_').replace(/[^A-Za-z0-9_]+/g, '_');
+  return [test, subject, column]
+    .filter(Boolean)
+    .join('_')
+    .replace(/[^A-Za-z0-9_]+/g, '_');
 }
-

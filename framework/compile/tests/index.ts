@@ -53,11 +53,19 @@ export function compileTests(input: TestsInput): TestNode[] {
 function* declarations(input: TestsInput): Generator<TestDeclaration> {
   const { spec } = input;
   const place = (file: string, path: (string | number)[]) => () => ({ file, line: null, column: null, ...spec.locator.locate(file, path) });
-  const entries = (target: ModelNode | SourceNode, file: string, base: (string | number)[], tests: TestSpec[] | undefined, columns: { name: string; tests?: TestSpec[] }[] | undefined) => {
+  const entries = (
+    target: ModelNode | SourceNode,
+    file: string,
+    base: (string | number)[],
+    tests: TestSpec[] | undefined,
+    columns: { name: string; tests?: TestSpec[] }[] | undefined,
+  ) => {
     const found: TestDeclaration[] = [];
-    for (const [k, entry] of (tests ?? []).entries()) found.push({ target, column: null, entry, file, place: place(file, [...base, 'tests', k]) });
+    for (const [k, entry] of (tests ?? []).entries())
+      found.push({ target, column: null, entry, file, place: place(file, [...base, 'tests', k]) });
     for (const [j, column] of (columns ?? []).entries()) {
-      for (const [k, entry] of (column.tests ?? []).entries()) found.push({ target, column: column.name, entry, file, place: place(file, [...base, 'columns', j, 'tests', k]) });
+      for (const [k, entry] of (column.tests ?? []).entries())
+        found.push({ target, column: column.name, entry, file, place: place(file, [...base, 'columns', j, 'tests', k]) });
     }
     return found;
   };

@@ -28,12 +28,17 @@ export function unitTest(
     dialect: Dialect;
   },
 ): TestNode | null {
-  const at = (path: (string | number)[]) => ({ file: test.origin.file, ...context.spec.locator.locate(test.origin.file, [...test.origin.path, ...path]) });
-  const report = (path: (string | number)[], message: string, hint: string | null = null) => context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `unit test ${test.name}: ${message}` }, at(path), hint));
+  const at = (path: (string | number)[]) => ({
+    file: test.origin.file,
+    ...context.spec.locator.locate(test.origin.file, [...test.origin.path, ...path]),
+  });
+  const report = (path: (string | number)[], message: string, hint: string | null = null) =>
+    context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `unit test ${test.name}: ${message}` }, at(path), hint));
   const model = context.models.get(test.model);
   if (!model) {
     // A model whose template failed has its error reported already.
-    if (!context.unresolved.faultyRef(test.model)) report(['model'], `no model "${test.model}"`, didYouMean(test.model, context.models.keys()));
+    if (!context.unresolved.faultyRef(test.model))
+      report(['model'], `no model "${test.model}"`, didYouMean(test.model, context.models.keys()));
     return null;
   }
 
@@ -49,17 +54,23 @@ export function unitTest(
     const label = input.ref ?? input.source!;
     if (!readable.has(key)) {
       const candidates = [...readable].map((k) => k.slice(k.indexOf(':') + 1));
-      report(['given', index], `${test.model} does not read ${input.ref !== undefined ? 'model' : 'source'} "${label}"`, didYouMean(label, candidates) ?? `it reads: ${candidates.join(', ')}`);
+      report(
+        ['given', index],
+        `${test.model} does not read ${input.ref !== undefined ? 'model' : 'source'} "${label}"`,
+        didYouMean(label, candidates) ?? `it reads: ${candidates.join(', ')}`,
+      );
       return;
     }
-    const declared = input.ref !== undefined ? (context.models.get(input.ref)?.node.columns ?? []) : (context.sources.get(input.source!)?.columns ?? []);
+    const declared =
+      input.ref !== undefined ? (context.models.get(input.ref)?.node.columns ?? []) : (context.sources.get(input.source!)?.columns ?? []);
     const cte = `__plat_given_${label.replace(/[^A-Za-z0-9_]/g, '_')}`;
     given.set(key, cte);
     fixtures.push({ cte, sql: rowsSql(input.rows, declared, context.dialect), origin: null });
   });
   const needed = inputsRead(model.node, context.models, given);
   const missing = [...needed].filter((key) => !given.has(key));
-  for (const key of missing) report(['given'], `needs rows for ${key.replace(':', ' ')}`, 'add it under given: (rows: [] for an empty input)');
+  for (const key of missing)
+    report(['given'], `needs rows for ${key.replace(':', ' ')}`, 'add it under given: (rows: [] for an empty input)');
   if (missing.length || given.size !== test.given.length) return null;
 
   const modelSql = context.linker.link(model.first, model.node.relation, { given, fixtures }).sql;
@@ -92,7 +103,11 @@ export function unitTest(
  * The inputs a model reads, directly or through ephemeral models (which are inlined unless
  * given). With `given` null: everything that could be given, ephemeral models included.
  */
-function inputsRead(node: ModelNode, models: ReadonlyMap<string, { node: ModelNode }>, given: ReadonlyMap<string, string> | null): Set<string> {
+function inputsRead(
+  node: ModelNode,
+  models: ReadonlyMap<string, { node: ModelNode }>,
+  given: ReadonlyMap<string, string> | null,
+): Set<string> {
   const keys = new Set<string>();
   const seen = new Set<string>();
   const visit = (current: ModelNode) => {
@@ -115,7 +130,12 @@ function inputsRead(node: ModelNode, models: ReadonlyMap<string, { node: ModelNo
 function rowsSql(rows: Record<string, unknown>[], declared: ManifestColumn[], dialect: Dialect): string {
   const types = new Map(declared.filter((c) => c.type).map((c) => [c.name, c.type!]));
   const columns = [...new Set([...declared.map((c) => c.name), ...rows.flatMap((row) => Object.keys(row))])];
-  const typeOf = (column: string) => types.get(column) ?? inferType(rows.map((row) => row[column]), dialect);
+  const typeOf = (column: string) =>
+    types.get(column) ??
+    inferType(
+      rows.map((row) => row[column]),
+      dialect,
+    );
   const select = (row: Record<string, unknown> | null) =>
     `select ${columns.map((c) => `${dialect.cast(dialect.literal(row ? row[c] : null), typeOf(c))} as ${dialect.identifier(c)}`).join(', ')}`;
   if (rows.length === 0) return `${select(null)} where false`;

@@ -30,7 +30,12 @@ export interface BinnedMatrix {
  * Edges from distinct values (midpoints) when a feature has few of them, else from quantiles of
  * up to `sampleRows` rows chosen by seed, like scikit-learn (200,000 rows).
  */
-export function fitBinEdges(x: Float64Array, rows: number, width: number, options: { maxBins?: number; sampleRows?: number; seed?: number } = {}): BinEdges {
+export function fitBinEdges(
+  x: Float64Array,
+  rows: number,
+  width: number,
+  options: { maxBins?: number; sampleRows?: number; seed?: number } = {},
+): BinEdges {
   const maxBins = Math.min(MAX_BINS, options.maxBins ?? MAX_BINS);
   const sample = sampleIndexes(rows, options.sampleRows ?? 200_000, options.seed ?? 0);
   const edges: BinEdges = [];
@@ -48,7 +53,8 @@ export function fitBinEdges(x: Float64Array, rows: number, width: number, option
 
 function featureEdges(sorted: Float64Array, maxBins: number): Float64Array {
   const distinct: number[] = [];
-  for (let i = 0; i < sorted.length && distinct.length <= maxBins; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
+  for (let i = 0; i < sorted.length && distinct.length <= maxBins; i++)
+    if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
   if (distinct.length <= maxBins) {
     return Float64Array.from(distinct.slice(1), (v, k) => midpoint(distinct[k]!, v));
   }

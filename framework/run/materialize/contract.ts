@@ -12,7 +12,10 @@ export async function checkContract(connection: Connection, node: ModelNode, bui
   if (!node.contractEnforced) return;
   const actual = new Map((await built()).map((c) => [c.name, c.type]));
   const declared = node.columns.filter((c) => c.type);
-  const canonical = await normalizeTypes(connection, declared.map((c) => c.type!));
+  const canonical = await normalizeTypes(
+    connection,
+    declared.map((c) => c.type!),
+  );
   const problems: string[] = [];
   declared.forEach((column, i) => {
     const type = actual.get(column.name);
@@ -22,6 +25,8 @@ export async function checkContract(connection: Connection, node: ModelNode, bui
   const names = new Set(declared.map((c) => c.name));
   for (const [name, type] of actual) if (!names.has(name)) problems.push(`column ${name} (${type}) is not in the contract`);
   if (problems.length) {
-    throw new Error(`contract of ${node.relation.schema}.${node.relation.name} not met: ${problems.join('; ')}. The previous version was kept.`);
+    throw new Error(
+      `contract of ${node.relation.schema}.${node.relation.name} not met: ${problems.join('; ')}. The previous version was kept.`,
+    );
   }
 }

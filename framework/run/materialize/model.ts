@@ -139,7 +139,13 @@ async function materializeIncremental(connection: Connection, node: ModelNode, c
 }
 
 /** A staging table from a model's SQL, replacing any left over from an interrupted run. */
-async function createStaging(connection: Connection, node: ModelNode, lineMap: number[], staging: Relation, sql: string): Promise<number | null> {
+async function createStaging(
+  connection: Connection,
+  node: ModelNode,
+  lineMap: number[],
+  staging: Relation,
+  sql: string,
+): Promise<number | null> {
   const replace = connection.capabilities.createOrReplace;
   if (!replace) await connection.execute(connection.dialect.drop(staging, 'table', { ifExists: true }));
   return createFrom(connection, node, lineMap, 'table', staging, sql, replace);
@@ -149,7 +155,15 @@ async function createStaging(connection: Connection, node: ModelNode, lineMap: n
  * Creates a table or view from a model's SQL and returns a table's rows (null for a view). A
  * failure is mapped from the statement's line to the template it came from.
  */
-async function createFrom(connection: Connection, node: ModelNode, lineMap: number[], kind: RelationKind, relation: Relation, sql: string, replace: boolean): Promise<number | null> {
+async function createFrom(
+  connection: Connection,
+  node: ModelNode,
+  lineMap: number[],
+  kind: RelationKind,
+  relation: Relation,
+  sql: string,
+  replace: boolean,
+): Promise<number | null> {
   const statement = connection.dialect.createAs(kind, relation, sql, { replace });
   try {
     const rows = await connection.execute(statement);

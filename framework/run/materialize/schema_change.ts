@@ -17,7 +17,9 @@ export function diffColumns(table: ColumnInfo[], batch: ColumnInfo[]): SchemaDif
   return {
     added: batch.filter((c) => !before.has(c.name)),
     removed: table.filter((c) => !after.has(c.name)),
-    retyped: batch.filter((c) => before.has(c.name) && before.get(c.name) !== c.type).map((c) => ({ name: c.name, from: before.get(c.name)!, to: c.type })),
+    retyped: batch
+      .filter((c) => before.has(c.name) && before.get(c.name) !== c.type)
+      .map((c) => ({ name: c.name, from: before.get(c.name)!, to: c.type })),
   };
 }
 
@@ -84,9 +86,13 @@ export async function applySchemaChange(
         await alter({ retype: { name: column.name, type: column.to } });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new LocatedError(`cannot change ${column.name} of ${table} from ${column.from} to ${column.to}: ${reason}. The table was kept as it was`, null, {
-          hint: 'run with --full-refresh to rebuild the table from the model',
-        });
+        throw new LocatedError(
+          `cannot change ${column.name} of ${table} from ${column.from} to ${column.to}: ${reason}. The table was kept as it was`,
+          null,
+          {
+            hint: 'run with --full-refresh to rebuild the table from the model',
+          },
+        );
       }
       done.push(`changed ${column.name} from ${column.from} to ${column.to}`);
     }

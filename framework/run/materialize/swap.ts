@@ -2,7 +2,10 @@ import type { Connection } from '../../warehouse/connection.js';
 import type { Relation } from '../../warehouse/types.js';
 import type { RelationCatalog } from '../catalog.js';
 
-export const stagingRelation = (relation: Relation, suffix: 'tmp' | 'new') => ({ schema: relation.schema, name: `${relation.name}__plat_${suffix}` });
+export const stagingRelation = (relation: Relation, suffix: 'tmp' | 'new') => ({
+  schema: relation.schema,
+  name: `${relation.name}__plat_${suffix}`,
+});
 
 /**
  * Builds a table under a staging name, lets `check` inspect it, then swaps it in; a failure at

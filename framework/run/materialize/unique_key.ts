@@ -16,11 +16,15 @@ export async function checkUniqueKey(connection: Connection, node: ModelNode, bu
   if (missing.length === 0) return;
   const at = uniqueKeyPlace(node);
   const names = missing.map((key) => `"${key}"`).join(', ');
-  throw new LocatedError(`unique_key ${names} ${missing.length > 1 ? 'are not columns' : 'is not a column'} of the model (it returns ${columns.join(', ')})`, at.line, {
-    file: at.file,
-    column: at.column,
-    hint: didYouMean(missing[0]!, columns) ?? 'set unique_key to the column(s) that identify a row',
-  });
+  throw new LocatedError(
+    `unique_key ${names} ${missing.length > 1 ? 'are not columns' : 'is not a column'} of the model (it returns ${columns.join(', ')})`,
+    at.line,
+    {
+      file: at.file,
+      column: at.column,
+      hint: didYouMean(missing[0]!, columns) ?? 'set unique_key to the column(s) that identify a row',
+    },
+  );
 }
 
 /** A key set in the .sql is found again in its current text: a watch recompile of an edited model keeps the place it had. */

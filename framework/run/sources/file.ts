@@ -46,7 +46,10 @@ export const fileLoader: SourceLoader = {
     const wanted = declared.map((c) => ({ name: nameInFile.get(c.name.toLowerCase())!, type: c.type }));
     const typed = dialect.readFiles(format, path, given, { types: wanted, detected });
     const actual = new Map((typed === plain ? detected : await describe(typed)).map((c) => [c.name, c.type]));
-    const canonical = await normalizeTypes(connection, wanted.map((c) => c.type));
+    const canonical = await normalizeTypes(
+      connection,
+      wanted.map((c) => c.type),
+    );
     const casts = wanted.map((c, i) => ({ name: c.name, type: canonical[i]! })).filter((c) => actual.get(c.name) !== c.type);
     try {
       const rows = await buildAndSwap(connection, context.catalog, node.relation, (staging) =>
@@ -55,7 +58,12 @@ export const fileLoader: SourceLoader = {
       return { rows, action: `${format} ${spec.path}` };
     } catch (error) {
       const failedCast = error instanceof WarehouseError ? casts.find((c) => c.name === error.castColumn) : undefined;
-      if (failedCast) throw await problems.castFailure(connection, failedCast, dialect.readFiles(format, path, given, { types: wanted, detected, origin: true }));
+      if (failedCast)
+        throw await problems.castFailure(
+          connection,
+          failedCast,
+          dialect.readFiles(format, path, given, { types: wanted, detected, origin: true }),
+        );
       return problems.fail(error);
     }
   },
@@ -77,7 +85,8 @@ class LoadProblems {
     const path = this.node.loader.file!.path;
     if (error instanceof FileReadError) {
       const { read } = error;
-      if (read.problem === 'no_files') throw this.at(this.node.places.path, `no file matches ${path}`, `paths are relative to the project folder (${this.root})`);
+      if (read.problem === 'no_files')
+        throw this.at(this.node.places.path, `no file matches ${path}`, `paths are relative to the project folder (${this.root})`);
       const file = this.display(read.file ?? path);
       if (read.problem === 'other') throw new LocatedError(read.reason, null, { file });
       const hint =
@@ -99,7 +108,9 @@ class LoadProblems {
   async castFailure(connection: Connection, column: ColumnInfo, readWithOrigin: string): Promise<LocatedError> {
     const { dialect } = connection;
     const name = dialect.identifier(column.name);
-    const [row] = await connection.query(`SELECT * FROM ${readWithOrigin} WHERE ${name} IS NOT NULL AND ${dialect.tryCast(name, column.type)} IS NULL LIMIT 1`);
+    const [row] = await connection.query(
+      `SELECT * FROM ${readWithOrigin} WHERE ${name} IS NOT NULL AND ${dialect.tryCast(name, column.type)} IS NULL LIMIT 1`,
+    );
     const where = row?.file_row_number !== undefined ? ` (row ${Number(row.file_row_number) + 1})` : '';
     return new LocatedError(`${column.name}: ${JSON.stringify(row?.[column.name] ?? null)}${where} is not a valid ${column.type}`, null, {
       file: row?.filename ? this.display(String(row.filename)) : this.node.loader.file!.path,

@@ -8,7 +8,10 @@ export const generatorLoader: SourceLoader = {
   name: 'generator',
   applies: (node) => Boolean(node.loader.generator),
   async load(node, connection: Connection, context) {
-    if (node.loader.kafka) context.note(`source ${node.name}: no Kafka broker configured (KAFKA_BROKERS unset), filling ${node.relation.schema}.${node.relation.name} from its generator`);
+    if (node.loader.kafka)
+      context.note(
+        `source ${node.name}: no Kafka broker configured (KAFKA_BROKERS unset), filling ${node.relation.schema}.${node.relation.name} from its generator`,
+      );
     const table = generateTable(node.loader.generator!, context.now, undefined, { root: context.projectRoot });
     const declared = new Map(node.columns.map((c) => [c.name, c.type]));
     const columns = table.columns.map((c) => ({ name: c.name, type: declared.get(c.name) ?? c.type }));

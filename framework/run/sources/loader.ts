@@ -30,7 +30,12 @@ export interface SourceLoader {
   load(node: SourceNode, connection: Connection, context: SourceContext): Promise<SourceOutcome>;
 }
 
-export function loadSource(loaders: readonly SourceLoader[], node: SourceNode, connection: Connection, context: SourceContext): Promise<SourceOutcome> {
+export function loadSource(
+  loaders: readonly SourceLoader[],
+  node: SourceNode,
+  connection: Connection,
+  context: SourceContext,
+): Promise<SourceOutcome> {
   const loader = loaders.find((l) => l.applies(node, context));
   // The registry ends with a loader that applies to every table.
   if (!loader) throw new Error(`no loader for source ${node.name}`);

@@ -1,6 +1,15 @@
 import { DuckDBTypeId, StatementType, type DuckDBConnection } from '@duckdb/node-api';
 import type { Connection } from '../connection.js';
-import { relationKey, type ColumnInfo, type Inspected, type Relation, type RelationKind, type Row, type ScratchTable, type StatementResult } from '../types.js';
+import {
+  relationKey,
+  type ColumnInfo,
+  type Inspected,
+  type Relation,
+  type RelationKind,
+  type Row,
+  type ScratchTable,
+  type StatementResult,
+} from '../types.js';
 import { duckdbCapabilities, duckdbDialect } from './dialect.js';
 import { type DatabaseFiles, statementError } from './errors.js';
 import { appendRows, printedValue } from './values.js';
@@ -47,7 +56,10 @@ export class DuckDBSession implements Connection {
   }
 
   async bulkLoad(target: Relation | ScratchTable, rows: Iterable<readonly unknown[]>): Promise<number> {
-    const appender = 'scratch' in target ? await this.connection.createAppender(target.scratch, 'main', 'temp') : await this.connection.createAppender(target.name, target.schema);
+    const appender =
+      'scratch' in target
+        ? await this.connection.createAppender(target.scratch, 'main', 'temp')
+        : await this.connection.createAppender(target.name, target.schema);
     try {
       const appended = appendRows(appender, rows);
       appender.flushSync();
@@ -60,8 +72,15 @@ export class DuckDBSession implements Connection {
   }
 
   async relations(): Promise<Map<string, RelationKind>> {
-    const rows = await this.query(`SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_catalog = current_database()`);
-    return new Map(rows.map((r) => [relationKey({ schema: String(r.table_schema), name: String(r.table_name) }), r.table_type === 'VIEW' ? 'view' : 'table']));
+    const rows = await this.query(
+      `SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_catalog = current_database()`,
+    );
+    return new Map(
+      rows.map((r) => [
+        relationKey({ schema: String(r.table_schema), name: String(r.table_name) }),
+        r.table_type === 'VIEW' ? 'view' : 'table',
+      ]),
+    );
   }
 
   async columns(relation: Relation): Promise<ColumnInfo[]> {
@@ -70,7 +89,9 @@ export class DuckDBSession implements Connection {
   }
 
   async catalog(): Promise<Map<string, ColumnInfo[]>> {
-    const rows = await this.query(`SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() ORDER BY ordinal_position`);
+    const rows = await this.query(
+      `SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() ORDER BY ordinal_position`,
+    );
     const catalog = new Map<string, ColumnInfo[]>();
     for (const row of rows) {
       const key = relationKey({ schema: String(row.table_schema), name: String(row.table_name) });
@@ -115,7 +136,11 @@ export class DuckDBSession implements Connection {
           const reader = await prepared.streamAndReadUntil(limit + 1);
           const names = reader.deduplicatedColumnNames();
           const rows = reader.convertRowObjects(printedValue) as Row[];
-          results.push({ columns: names.map((name, c) => ({ name, type: reader.columnType(c).toString() })), rows: rows.slice(0, limit), truncated: rows.length > limit });
+          results.push({
+            columns: names.map((name, c) => ({ name, type: reader.columnType(c).toString() })),
+            rows: rows.slice(0, limit),
+            truncated: rows.length > limit,
+          });
         } finally {
           prepared.destroySync();
         }

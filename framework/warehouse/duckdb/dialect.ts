@@ -34,11 +34,18 @@ function optionLiteral(value: ReaderValue): string {
   if (typeof value === 'string') return text(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `[${value.map(optionLiteral).join(', ')}]`;
-  return `{${Object.entries(value).map(([key, item]) => `${text(key)}: ${optionLiteral(item)}`).join(', ')}}`;
+  return `{${Object.entries(value)
+    .map(([key, item]) => `${text(key)}: ${optionLiteral(item)}`)
+    .join(', ')}}`;
 }
 
 /** The declared types as the reader's own options, where it has them (CSV `types`, JSON `columns`); else none. */
-function typedOptions(format: FileFormat, given: Record<string, ReaderValue>, types: readonly ColumnInfo[], detected: readonly ColumnInfo[]): Record<string, ReaderValue> {
+function typedOptions(
+  format: FileFormat,
+  given: Record<string, ReaderValue>,
+  types: readonly ColumnInfo[],
+  detected: readonly ColumnInfo[],
+): Record<string, ReaderValue> {
   if (types.length === 0 || 'columns' in given) return given;
   const declared = new Map(types.map((c) => [c.name, c.type]));
   if (format === 'ndjson') return { ...given, columns: Object.fromEntries(detected.map((c) => [c.name, declared.get(c.name) ?? c.type])) };
@@ -55,7 +62,14 @@ export const duckdbDialect: Dialect = {
   relation,
   literal,
 
-  types: { text: 'VARCHAR', integer: 'INTEGER', bigint: 'BIGINT', double: 'DOUBLE', boolean: 'BOOLEAN', timestamptz: 'TIMESTAMP WITH TIME ZONE' },
+  types: {
+    text: 'VARCHAR',
+    integer: 'INTEGER',
+    bigint: 'BIGINT',
+    double: 'DOUBLE',
+    boolean: 'BOOLEAN',
+    timestamptz: 'TIMESTAMP WITH TIME ZONE',
+  },
   cast: (expression, type) => `CAST(${expression} AS ${type})`,
   tryCast: (expression, type) => `TRY_CAST(${expression} AS ${type})`,
   typedNulls: (types) => `SELECT ${types.map((type, i) => `CAST(NULL AS ${type}) AS c${i}`).join(', ')}`,
@@ -110,9 +124,12 @@ export const duckdbDialect: Dialect = {
   readFiles: (format, path, given, extra = {}) => {
     const typed = typedOptions(format, given, extra.types ?? [], extra.detected ?? []);
     const options = extra.origin ? { ...typed, filename: true, ...(format === 'parquet' ? { file_row_number: true } : {}) } : typed;
-    return `${readers[format]}(${text(path)}${Object.entries(options).map(([key, value]) => `, ${key} = ${optionLiteral(value)}`).join('')})`;
+    return `${readers[format]}(${text(path)}${Object.entries(options)
+      .map(([key, value]) => `, ${key} = ${optionLiteral(value)}`)
+      .join('')})`;
   },
-  withCasts: (casts) => (casts.length ? `* REPLACE (${casts.map((c) => `CAST(${identifier(c.name)} AS ${c.type}) AS ${identifier(c.name)}`).join(', ')})` : '*'),
+  withCasts: (casts) =>
+    casts.length ? `* REPLACE (${casts.map((c) => `CAST(${identifier(c.name)} AS ${c.type}) AS ${identifier(c.name)}`).join(', ')})` : '*',
 
   scratchTable: (name, columns) => ({
     table: { scratch: name, sql: `temp.main.${identifier(name)}` },

@@ -38,7 +38,11 @@ export function storageError(error: unknown, files: DatabaseFiles): PlatError | 
   const reason = STORAGE_FAILURE.exec(message)?.[0];
   const file = /"([^"]+)"/.exec(message)?.[1];
   if (!reason || !file?.startsWith(files.path)) return null;
-  return new PlatError('DATABASE_WRITE', `cannot write ${files.display}${file.slice(files.path.length)}: ${reason.toLowerCase()}`, folderHint(files));
+  return new PlatError(
+    'DATABASE_WRITE',
+    `cannot write ${files.display}${file.slice(files.path.length)}: ${reason.toLowerCase()}`,
+    folderHint(files),
+  );
 }
 
 export function folderHint(files: DatabaseFiles): string {
@@ -84,10 +88,21 @@ function fileRead(message: string): FileReadError['read'] | null {
     const file = /^\s*file = (.+)$/m.exec(message)?.[1] ?? null;
     const fixes = [...message.matchAll(/^\* .*\((\w+=\w+)\)/gm)].map((m) => m[1]!.replace('=', ': '));
     const column = /Error when converting column "(.*?)"/.exec(csv[3]!)?.[1];
-    return { problem: column ? 'conversion' : 'malformed', reason: csv[3]!.trim(), file, line: Number(csv[1]), column, text: csv[2], fixes };
+    return {
+      problem: column ? 'conversion' : 'malformed',
+      reason: csv[3]!.trim(),
+      file,
+      line: Number(csv[1]),
+      column,
+      text: csv[2],
+      fixes,
+    };
   }
-  const json = /(?:JSON transform error|Malformed JSON) in file "(.*?)", (?:at byte \d+ )?in (?:line|record\/value) (\d+): (.*)/.exec(message);
-  if (json) return { problem: /cast/i.test(json[3]!) ? 'conversion' : 'malformed', reason: json[3]!.trim(), file: json[1]!, line: Number(json[2]) };
+  const json = /(?:JSON transform error|Malformed JSON) in file "(.*?)", (?:at byte \d+ )?in (?:line|record\/value) (\d+): (.*)/.exec(
+    message,
+  );
+  if (json)
+    return { problem: /cast/i.test(json[3]!) ? 'conversion' : 'malformed', reason: json[3]!.trim(), file: json[1]!, line: Number(json[2]) };
   const inFile = /(?:file|File) ['"](.+?)['"]/.exec(message)?.[1];
   if (inFile) return { problem: 'other', reason: message.replace(/^\w+ Error: /, ''), file: inFile, line: null };
   return null;

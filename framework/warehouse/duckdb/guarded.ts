@@ -19,15 +19,24 @@ const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE']);
  * The guarded path for untrusted SQL (agent tools, run_sql): exactly one SELECT, parameters
  * bound, rows read within the row, byte and time limits. Anything else is QueryRejected.
  */
-export async function guardedQuery(connection: DuckDBConnection, sql: string, params: Record<string, unknown> | readonly unknown[], limits: GuardLimits): Promise<GuardedResult> {
+export async function guardedQuery(
+  connection: DuckDBConnection,
+  sql: string,
+  params: Record<string, unknown> | readonly unknown[],
+  limits: GuardLimits,
+): Promise<GuardedResult> {
   const statements = await connection.extractStatements(sql).catch((error: unknown) => {
     throw rejection(error);
   });
-  if (statements.count !== 1) throw new QueryRejected(statements.count === 0 ? 'there is no statement to run' : `only one statement may run at a time (found ${statements.count})`);
+  if (statements.count !== 1)
+    throw new QueryRejected(
+      statements.count === 0 ? 'there is no statement to run' : `only one statement may run at a time (found ${statements.count})`,
+    );
   // Judged by its text before DuckDB plans it: planning some statements acts (EXPORT DATABASE
   // creates its folder), and DuckDB turns others (PRAGMA x, SHOW, CALL…) into SELECTs.
   const keyword = /^[a-z]+/i.exec(sql.replace(/^(\s|\(|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, ''))?.[0]?.toUpperCase() ?? '';
-  if (!QUERY_KEYWORDS.has(keyword)) throw new QueryRejected(`only SELECT queries may run here; this is a ${keyword || 'different'} statement`);
+  if (!QUERY_KEYWORDS.has(keyword))
+    throw new QueryRejected(`only SELECT queries may run here; this is a ${keyword || 'different'} statement`);
   let prepared: DuckDBPreparedStatement;
   try {
     prepared = await statements.prepare(0);
@@ -35,7 +44,8 @@ export async function guardedQuery(connection: DuckDBConnection, sql: string, pa
     throw rejection(error);
   }
   try {
-    if (prepared.statementType !== StatementType.SELECT) throw new QueryRejected(`only SELECT queries may run here; this is a ${StatementType[prepared.statementType]} statement`);
+    if (prepared.statementType !== StatementType.SELECT)
+      throw new QueryRejected(`only SELECT queries may run here; this is a ${StatementType[prepared.statementType]} statement`);
     bindParameters(prepared, params);
     return await readWithinLimits(connection, prepared, limits);
   } finally {
@@ -44,7 +54,11 @@ export async function guardedQuery(connection: DuckDBConnection, sql: string, pa
 }
 
 /** Streams the rows chunk by chunk, turning each into JSON within the byte limit, until a limit or the end. */
-async function readWithinLimits(connection: DuckDBConnection, prepared: DuckDBPreparedStatement, limits: GuardLimits): Promise<GuardedResult> {
+async function readWithinLimits(
+  connection: DuckDBConnection,
+  prepared: DuckDBPreparedStatement,
+  limits: GuardLimits,
+): Promise<GuardedResult> {
   let stopped = false;
   const stop = () => {
     stopped = true;
@@ -66,7 +80,9 @@ async function readWithinLimits(connection: DuckDBConnection, prepared: DuckDBPr
         const row = jsonRowWithin(vectors, index, columns, limits.bytes - bytes - 1);
         if ('tooLarge' in row) {
           if (rows.length > 0) return { columns, rows, truncated: 'bytes' };
-          throw new QueryRejected(`the first row alone is larger than the ${formatBytes(limits.bytes)} result limit (column "${row.tooLarge}"); select less of it, or an aggregate`);
+          throw new QueryRejected(
+            `the first row alone is larger than the ${formatBytes(limits.bytes)} result limit (column "${row.tooLarge}"); select less of it, or an aggregate`,
+          );
         }
         rows.push(row.row);
         bytes += row.bytes + 1;
@@ -91,7 +107,9 @@ function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string
     try {
       prepared.bindValue(index, toDuckDBValue(value));
     } catch (error) {
-      throw new QueryRejected(`cannot use ${JSON.stringify(value) ?? 'this value'} for $${name}: ${cleanMessage(error instanceof Error ? error.message : String(error))}`);
+      throw new QueryRejected(
+        `cannot use ${JSON.stringify(value) ?? 'this value'} for $${name}: ${cleanMessage(error instanceof Error ? error.message : String(error))}`,
+      );
     }
   }
 }
@@ -111,7 +129,8 @@ function jsonRowWithin(
   for (let column = 0; column < vectors.length; column++) {
     const vector = vectors[column]!;
     // Each item of a list takes at least two characters in JSON: itself and a comma.
-    const items = vector instanceof DuckDBListVector ? vector.getEntryLength(index) : vector instanceof DuckDBArrayVector ? vector.type.length : 0;
+    const items =
+      vector instanceof DuckDBListVector ? vector.getEntryLength(index) : vector instanceof DuckDBArrayVector ? vector.type.length : 0;
     if (2 * items > room) return { tooLarge: columns[column]! };
     raw[columns[column]!] = JSDuckDBValueConverter(vector.getItem(index), vector.type, JSDuckDBValueConverter);
   }
@@ -135,7 +154,10 @@ function formatBytes(bytes: number): string {
 /** A DuckDB error as a refusal; the sandbox has no local file system (open.ts lockDown). */
 function rejection(error: unknown): QueryRejected {
   const message = cleanMessage(error instanceof Error ? error.message : String(error));
-  if (/LocalFileSystem has been disabled/.test(message)) return new QueryRejected('file system operations are disabled here: a query cannot read files, nor spill to disk when it outgrows memory');
+  if (/LocalFileSystem has been disabled/.test(message))
+    return new QueryRejected(
+      'file system operations are disabled here: a query cannot read files, nor spill to disk when it outgrows memory',
+    );
   return new QueryRejected(message);
 }
 

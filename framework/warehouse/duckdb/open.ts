@@ -13,7 +13,11 @@ import { guardedQuery } from './guarded.js';
  * network or extension access from SQL; settings locked so a query cannot turn them back on.
  * For agent tools and anything else running untrusted SQL (see guarded.ts).
  */
-export async function openDuckDB(files: DatabaseFiles, mode: OpenMode, threads?: number): Promise<Warehouse<Connection> | Warehouse<SandboxedConnection>> {
+export async function openDuckDB(
+  files: DatabaseFiles,
+  mode: OpenMode,
+  threads?: number,
+): Promise<Warehouse<Connection> | Warehouse<SandboxedConnection>> {
   const readOnly = mode !== 'read-write';
   if (files.path !== ':memory:' && !readOnly) {
     try {

@@ -36,7 +36,8 @@ export const printedValue: DuckDBValueConverter<JS> = (value, type) => {
 function printedText(value: DuckDBValue): string {
   // DuckDB spells these infinity; the client library would print a date thousands of years away.
   if (value instanceof DuckDBDateValue && !value.isFinite) return value.days > 0 ? 'infinity' : '-infinity';
-  if ((value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) && !value.isFinite) return value.micros > 0n ? 'infinity' : '-infinity';
+  if ((value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) && !value.isFinite)
+    return value.micros > 0n ? 'infinity' : '-infinity';
   return String(value);
 }
 
@@ -51,7 +52,12 @@ export function columnWriter(appender: DuckDBAppender, type: DuckDBTypeId): (val
     case DuckDBTypeId.TINYINT:
       return (v) => (typeof v === 'number' && Number.isInteger(v) ? appender.appendInteger(v) : appender.appendVarchar(String(v)));
     case DuckDBTypeId.BIGINT:
-      return (v) => (typeof v === 'number' && Number.isInteger(v) ? appender.appendBigInt(BigInt(v)) : typeof v === 'bigint' ? appender.appendBigInt(v) : appender.appendVarchar(String(v)));
+      return (v) =>
+        typeof v === 'number' && Number.isInteger(v)
+          ? appender.appendBigInt(BigInt(v))
+          : typeof v === 'bigint'
+            ? appender.appendBigInt(v)
+            : appender.appendVarchar(String(v));
     case DuckDBTypeId.DOUBLE:
     case DuckDBTypeId.FLOAT:
       return (v) => (typeof v === 'number' ? appender.appendDouble(v) : appender.appendVarchar(String(v)));
