@@ -95,7 +95,7 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
     for (const parent of manifest.parents[id]!) expect((await position(parent)).x).toBeLessThan(at.x);
     for (const child of manifest.children[id]!.filter((n) => manifest.nodes[n]!.kind !== 'test'))
       expect((await position(child)).x).toBeGreaterThan(at.x);
-    expect(await page.locator('#graph-toolbar code').textContent()).toBe('1+revenue_per_hour+1');
+    expect(await page.locator('#graph-toolbar code').innerText()).toBe('1+revenue_per_hour+1');
   });
 
   it("draws all of a source's lineage with no label on another or under the panel", async () => {
@@ -149,12 +149,12 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
 
   it('heads ML and tool pages with where they are defined, without an empty relation before the dot', async () => {
     await open(example, '#node=ml_train.ecommerce.purchase_propensity');
-    expect(await page.locator('#where').textContent()).toBe('ml/purchase_propensity.yml');
+    expect(await page.locator('#where').innerText()).toBe('ml/purchase_propensity.yml');
     await screenshot(page, 'example-ml');
     await open(example, '#node=agent_tool.ecommerce.revenue_trend');
-    expect(await page.locator('#where').textContent()).toMatch(/^agents\/[^·]+\.yml$/);
+    expect(await page.locator('#where').innerText()).toMatch(/^agents\/[^·]+\.yml$/);
     await open(example, '#node=model.ecommerce.revenue_per_hour');
-    expect(await page.locator('#where').textContent()).toBe('marts.revenue_per_hour · models/marts/revenue_per_hour.sql');
+    expect(await page.locator('#where').innerText()).toBe('marts.revenue_per_hour · models/marts/revenue_per_hour.sql');
   });
 
   it('leaves no hover box in the graph once the pointer has left the node, nor after a click changed the graph', async () => {
@@ -286,7 +286,7 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
     await page.fill('#filter', '2+mar_999');
     await page.press('#filter', 'Enter');
     const selected = [...walk(bigManifest.parents, new Set(['model.bench.mar_999']), 2)];
-    await expect.poll(() => page.locator('#filter-status').textContent()).toBe(`${selected.length} of 3005 nodes`);
+    await expect.poll(() => page.locator('#filter-status').innerText()).toBe(`${selected.length} of 3005 nodes`);
     await drawn(page, '#');
     expect(new Set(await sceneIds())).toEqual(new Set(selected));
     await expectReadable('big-filtered');

@@ -82,8 +82,8 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
   });
 
   it('loads from file:// with no console errors and shows the overview', async () => {
-    expect(await page.locator('#panel h1').textContent()).toBe('ecommerce');
-    expect(await page.locator('#panel').textContent()).toContain('Last run');
+    expect(await page.locator('#panel h1').innerText()).toBe('ecommerce');
+    expect(await page.locator('#panel').innerText()).toContain('Last run');
     expect(errors).toEqual([]);
   });
 
@@ -135,7 +135,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     });
     await page.mouse.click(point.x, point.y);
     await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'revenue_per_hour');
-    const columns = await page.locator('#columns').textContent();
+    const columns = await page.locator('#columns').innerText();
     for (const column of ['hour_window', 'total_revenue', 'purchase_count', 'avg_order_value']) expect(columns).toContain(column);
     expect(columns).toContain('unique_revenue_per_hour_hour_window');
   });
@@ -146,11 +146,11 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'user_features');
     await page.fill('#filter', '+revenue_per_hour');
     await page.press('#filter', 'Enter');
-    await expect.poll(() => page.locator('#filter-status').textContent()).toBe('5 of 56 nodes');
+    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('5 of 56 nodes');
     expect(await page.evaluate(() => (window as any).platDocs.hidden().size)).toBe(51);
     await page.fill('#filter', 'tag:marts,resource_type:model');
     await page.press('#filter', 'Enter');
-    await expect.poll(() => page.locator('#filter-status').textContent()).toBe('4 of 56 nodes');
+    await expect.poll(() => page.locator('#filter-status').innerText()).toBe('4 of 56 nodes');
     await page.fill('#filter', '');
     await page.press('#filter', 'Enter');
   });
@@ -158,7 +158,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
   it('traces revenue_per_hour.total_revenue back to the source price', async () => {
     await page.goto(`${site}#node=${encodeURIComponent('model.ecommerce.revenue_per_hour')}`);
     await page.click('button.column-link[data-column="total_revenue"]');
-    const sources = await page.locator('#column-sources').textContent();
+    const sources = await page.locator('#column-sources').innerText();
     expect(sources).toContain('stg_events.price');
     expect(sources).toContain('ecommerce.events.price');
     // Column lineage is drawn in the lineage graph, one node per column.
@@ -168,7 +168,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
 
   it('shows ML metrics, the confusion matrix and the ROC curve', async () => {
     await page.goto(`${site}#node=${encodeURIComponent('ml_train.ecommerce.purchase_propensity')}`);
-    expect(await page.locator('#metrics').textContent()).toMatch(/roc_auc\s+0\.\d{4}/);
+    expect(await page.locator('#metrics').innerText()).toMatch(/roc_auc\s+0\.\d{4}/);
     expect(await page.locator('svg[aria-label="ROC curve"] polyline').count()).toBe(1);
     expect(errors).toEqual([]);
   });
@@ -176,7 +176,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
   it('shows an agent tool with its agent, what it reads, its parameters and SQL', async () => {
     await page.goto(`${site}#node=${encodeURIComponent('agent_tool.ecommerce.revenue_trend')}`);
     await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'revenue_trend');
-    const panel = await page.locator('#panel').textContent();
+    const panel = await page.locator('#panel').innerText();
     expect(panel).toContain('parameterized query · used by analyst · reads marts.revenue_per_hour, marts.active_users_per_hour');
     expect(panel).toContain('"maximum": 168');
     expect(panel).toContain('limit $hours');

@@ -15,12 +15,13 @@ const LANDING = {
 } as const;
 type Source = keyof typeof LANDING;
 
-/** The manufacturing example on topics of its own, so runs never share data. */
+/** The manufacturing example on topics (and consumer groups) of its own, so runs never share data. */
 function factoryOnFreshTopics() {
   const dir = copyProject(join(repoRoot, 'examples/factory'));
   const suffix = randomUUID().slice(0, 8);
   let sources = readFileSync(join(dir, 'sources.yml'), 'utf8');
-  for (const topic of TOPICS) sources = sources.replace(`topic: ${topic},`, `topic: ${topic}-${suffix},`);
+  // A group of their own too: runs sharing a broker must not share a consumer group.
+  for (const topic of TOPICS) sources = sources.replace(`topic: ${topic},`, `topic: ${topic}-${suffix}, group: plat-${topic}-${suffix},`);
   writeFileSync(join(dir, 'sources.yml'), sources);
   return { dir, env: { KAFKA_BROKERS: brokers! } };
 }

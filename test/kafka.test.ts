@@ -16,7 +16,8 @@ const managed = inject('kafkaManaged');
 function streamingProject(rows: number) {
   const topic = `plat_test_${randomUUID().slice(0, 8)}`;
   const dir = writeProject({
-    'plat_project.yml': 'name: streaming\n',
+    // Its own name too: consumer groups are named after the project, and runs sharing a broker must not share a group.
+    'plat_project.yml': `name: streaming_${topic.slice('plat_test_'.length)}\n`,
     'sources.yml': `sources:
   - name: shop
     tables:
