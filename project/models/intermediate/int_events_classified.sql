@@ -14,7 +14,7 @@
 -- The first clean copy of an event to land is staged; a later copy that breaks no other rule is
 -- a duplicate. New copies are looked up among the staged ones by a 128-bit key of the id (md5),
 -- which reads a fraction of what comparing the ids would.
-with landed as (
+with landed as not materialized (
     select event_id, user_id, product_id, event_type, price, "timestamp", _topic, _partition, _offset, _ingested_at
     from (
         select * from {{source "ecommerce" "events"}}
@@ -75,9 +75,10 @@ typed as (
     from new_rows
 ),
 
-ruled as (
+ruled as materialized (
     select
         *,
+        row_number() over () as row_no,
         case
             when event_id is null then 'null_event_id'
             when user_id is null then 'null_user_id'
@@ -90,19 +91,35 @@ ruled as (
     from typed
 ),
 
-copies as (
-    -- Clean copies of an id in the order they landed.
-    select
-        *,
-        row_number() over (partition by event_id, broken_rule is null order by _ingested_at, _topic, _partition, _offset, raw_timestamp) as copy_number
-    from ruled
+later_copies as (
+    -- Clean copies of an id after the first to land, among the rows classified now. Ids come
+    -- once nearly always, so only those that repeat are ranked.
+    select row_no
+    from (
+        select row_no, row_number() over (partition by event_id order by _ingested_at, _topic, _partition, _offset, raw_timestamp) as copy_number
+        from ruled
+        where broken_rule is null
+          and event_id in (select event_id from ruled where broken_rule is null group by event_id having count(*) > 1)
+    )
+    where copy_number > 1
 ){{#if (is_incremental)}},
 
 staged as (
+    -- Ids staged by earlier refreshes: only staged rows keep their key.
     select event_key
     from {{this}}
-    where reject_reason is null and event_key in (select event_key from ruled where broken_rule is null)
-){{/if}}
+    where event_key in (select event_key from ruled where broken_rule is null)
+){{/if}},
+
+decided as (
+    select
+        *,
+        coalesce(
+            broken_rule,
+            case when row_no in (select row_no from later_copies){{#if (is_incremental)}} or event_key in (select event_key from staged){{/if}} then 'duplicate' end
+        ) as reject_reason
+    from ruled
+)
 
 select
     event_id,
@@ -116,14 +133,11 @@ select
     event_type,
     price,
     event_ts,
-    coalesce(
-        broken_rule,
-        case when copy_number > 1{{#if (is_incremental)}} or event_key in (select event_key from staged){{/if}} then 'duplicate' end
-    ) as reject_reason,
-    event_key,
+    reject_reason,
+    case when reject_reason is null then event_key end as event_key,
     _topic,
     _partition,
     _offset,
     _ingested_at,
     {{#if (is_incremental)}}(select coalesce(max(_batch), 0) + 1 from {{this}}){{else}}cast(1 as bigint){{/if}} as _batch
-from copies
+from decided
