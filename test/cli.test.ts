@@ -29,21 +29,21 @@ describe('plat CLI', () => {
     const { code, stdout } = buildRun;
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines[0]).toBe('plat build: 56 nodes (1 source, 8 models, 37 tests, 1 training, 1 scoring, 8 agent tools) on project/target/plat.duckdb, 4 threads');
+    expect(lines[0]).toBe('plat build: 59 nodes (1 source, 10 models, 38 tests, 1 training, 1 scoring, 8 agent tools) on project/target/plat.duckdb, 4 threads');
     expect(lines).toContain('note: source ecommerce.events: no Kafka broker configured (KAFKA_BROKERS unset), filling bronze.events from its generator');
-    expect(stdout).toMatch(/^ ?\d+ of 56 OK {4}source bronze\.events \.+ 100,000 rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 56 OK {4}table marts\.revenue_per_hour \.+ 48 rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 56 OK {4}ephemeral int_events_classified \.+ inlined$/m);
-    expect(stdout).toMatch(/^Finished 56 nodes in \d+\.\d\ds: 50 OK, 6 warnings, 0 errors, 0 skipped$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 OK {4}source bronze\.events \.+ 100,000 rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 OK {4}table marts\.revenue_per_hour \.+ 48 rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 OK {4}incremental intermediate\.int_events_classified \.+ 100,000 rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^Finished 59 nodes in \d+\.\d\ds: 53 OK, 6 warnings, 0 errors, 0 skipped$/m);
     expect(stdout).toMatch(/^ {2}ML purchase_propensity \(v1 promoted, trained now\): accuracy 0\.\d{3}, .*roc_auc 0\.\d{3}, log_loss 0\.\d{3}$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 56 WARN  test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 56 PASS  test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 WARN  test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 PASS  test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
     expect(stdout).not.toContain('\x1b[');
     const results = JSON.parse(readFileSync(join(built, 'target/run_results.json'), 'utf8'));
-    expect(results.results).toHaveLength(56);
+    expect(results.results).toHaveLength(59);
     expect(results.results.find((r: { name: string }) => r.name === 'unique_stg_events_event_id')).toMatchObject({ kind: 'test', status: 'pass', failures: 0 });
     expect(existsSync(join(built, 'target/manifest.json'))).toBe(true);
-    expect(readFileSync(join(built, 'target/compiled/models/marts/revenue_per_hour.sql'), 'utf8')).toContain('date_trunc(\'hour\', event_ts at time zone \'UTC\')');
+    expect(readFileSync(join(built, 'target/compiled/models/intermediate/int_hourly_shoppers.sql'), 'utf8')).toContain('date_trunc(\'hour\', event_ts at time zone \'UTC\')');
   });
 
   it('answers read-only queries as a table or JSON', () => {
@@ -60,7 +60,7 @@ describe('plat CLI', () => {
 
   it('lists nodes by selector, as a table or JSON', () => {
     const { stdout } = plat(['ls', '--select', '+revenue_per_hour', '--output', 'name', '--resource-type', 'model', 'source'], built);
-    expect(stdout.trim().split('\n').sort()).toEqual(['ecommerce.events', 'int_events_classified', 'int_hourly_event_counts', 'revenue_per_hour', 'stg_events']);
+    expect(stdout.trim().split('\n').sort()).toEqual(['ecommerce.events', 'int_events_classified', 'int_hourly_event_counts', 'int_hourly_shoppers', 'revenue_per_hour', 'stg_events']);
     const json = JSON.parse(plat(['ls', '--json', '--select', 'tag:ml,resource_type:model', '--resource-type', 'model'], built).stdout);
     expect(json).toEqual([expect.objectContaining({ kind: 'model', name: 'user_features', relation: 'marts.user_features', path: 'models/marts/user_features.sql' })]);
   });
@@ -175,7 +175,7 @@ describe('plat CLI: usage, exit codes and wording', () => {
   it('reports what compile compiled by kind, not tests as sources', () => {
     const { code, stderr } = plat(['compile'], builtCopy());
     expect(code).toBe(0);
-    expect(stderr).toContain('Compiled 56 nodes (1 source, 8 models, 37 tests, 1 training, 1 scoring, 8 agent tools) to target/manifest.json');
+    expect(stderr).toContain('Compiled 59 nodes (1 source, 10 models, 38 tests, 1 training, 1 scoring, 8 agent tools) to target/manifest.json');
   });
 
   it('labels every kind in ls: agent tools are agent tools, not ML scoring', () => {

@@ -286,7 +286,7 @@ describe.skipIf(!brokers)('plat run --stream (real broker)', () => {
     });
     expect(batches.flatMap((b) => b.results.results.filter((r) => r.status !== 'success' && r.status !== 'pass' && r.status !== 'warn').map((r) => [r.name, r.status, r.error?.message]))).toEqual([]);
     expect(batches[0]!.results.results.filter((r) => r.kind === 'model').map((r) => r.name).sort()).toEqual(
-      ['active_users_per_hour', 'conversion_rate', 'int_events_classified', 'int_hourly_event_counts', 'revenue_per_hour', 'stg_events', 'stg_events_rejected', 'user_features'],
+      ['active_users_per_hour', 'conversion_rate', 'int_events_classified', 'int_hourly_event_counts', 'int_hourly_shoppers', 'int_shopper_totals', 'revenue_per_hour', 'stg_events', 'stg_events_rejected', 'user_features'],
     );
     // Clean events, counted straight from the landing table: every one must reach staging, late ones included.
     const clean = `select distinct event_id from bronze.events where user_id is not null and product_id is not null and lower(trim(event_type)) in ('view', 'cart', 'purchase')
