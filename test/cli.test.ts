@@ -30,30 +30,30 @@ describe('plat CLI', () => {
     expect(code).toBe(0);
     const lines = stdout.split('\n');
     expect(lines[0]).toBe(
-      'plat build: 56 nodes (1 source, 8 models, 37 tests, 1 training, 1 scoring, 8 agent tools) on project/target/plat.duckdb, 4 threads',
+      'plat build: 59 nodes (1 source, 10 models, 38 tests, 1 training, 1 scoring, 8 agent tools) on project/target/plat.duckdb, 4 threads',
     );
     expect(lines).toContain(
       'note: source ecommerce.events: no Kafka broker configured (KAFKA_BROKERS unset), filling bronze.events from its generator',
     );
-    expect(stdout).toMatch(/^ ?\d+ of 56 OK {4}source bronze\.events \.+ 100,000 rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 56 OK {4}table marts\.revenue_per_hour \.+ 48 rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 56 OK {4}ephemeral int_events_classified \.+ inlined$/m);
-    expect(stdout).toMatch(/^Finished 56 nodes in \d+\.\d\ds: 50 OK, 6 warnings, 0 errors, 0 skipped$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 OK {4}source bronze\.events \.+ 100,000 rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 OK {4}table marts\.revenue_per_hour \.+ 48 rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 OK {4}incremental intermediate\.int_events_classified \.+ 100,000 rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^Finished 59 nodes in \d+\.\d\ds: 53 OK, 6 warnings, 0 errors, 0 skipped$/m);
     expect(stdout).toMatch(
       /^ {2}ML purchase_propensity \(v1 promoted, trained now\): accuracy 0\.\d{3}, .*roc_auc 0\.\d{3}, log_loss 0\.\d{3}$/m,
     );
-    expect(stdout).toMatch(/^ ?\d+ of 56 WARN {2}test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 56 PASS {2}test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 WARN  test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 PASS  test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
     expect(stdout).not.toContain('\x1b[');
     const results = JSON.parse(readFileSync(join(built, 'target/run_results.json'), 'utf8'));
-    expect(results.results).toHaveLength(56);
+    expect(results.results).toHaveLength(59);
     expect(results.results.find((r: { name: string }) => r.name === 'unique_stg_events_event_id')).toMatchObject({
       kind: 'test',
       status: 'pass',
       failures: 0,
     });
     expect(existsSync(join(built, 'target/manifest.json'))).toBe(true);
-    expect(readFileSync(join(built, 'target/compiled/models/marts/revenue_per_hour.sql'), 'utf8')).toContain(
+    expect(readFileSync(join(built, 'target/compiled/models/intermediate/int_hourly_shoppers.sql'), 'utf8')).toContain(
       "date_trunc('hour', event_ts at time zone 'UTC')",
     );
   });
@@ -76,6 +76,7 @@ describe('plat CLI', () => {
       'ecommerce.events',
       'int_events_classified',
       'int_hourly_event_counts',
+      'int_hourly_shoppers',
       'revenue_per_hour',
       'stg_events',
     ]);
@@ -214,7 +215,7 @@ describe('plat CLI: usage, exit codes and wording', () => {
     const { code, stderr } = plat(['compile'], builtCopy());
     expect(code).toBe(0);
     expect(stderr).toContain(
-      'Compiled 56 nodes (1 source, 8 models, 37 tests, 1 training, 1 scoring, 8 agent tools) to target/manifest.json',
+      'Compiled 59 nodes (1 source, 10 models, 38 tests, 1 training, 1 scoring, 8 agent tools) to target/manifest.json',
     );
   });
 

@@ -108,14 +108,15 @@ describe('the e-commerce example', () => {
           (r) =>
             r.name.startsWith('unit') ||
             [
-              'stg_events_applies_the_silver_rules',
-              'stg_events_rejected_names_each_rule',
+              'int_events_classified_applies_the_silver_rules',
+              'int_events_classified_stages_the_first_clean_copy_to_land',
               'conversion_rate_counts_shoppers_not_events',
               'purchases_reach_revenue_per_hour',
+              'every_landed_event_is_classified',
             ].includes(r.name),
         )
         .map((r) => r.status),
-    ).toEqual(['pass', 'pass', 'pass', 'pass']);
+    ).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
   });
 
   it('keeps every rejected row with its reason, and only clean rows in staging', async () => {
@@ -241,11 +242,16 @@ describe('the e-commerce example', () => {
     ).toEqual([{ n: BigInt(new Set(clean.map((e) => e.user_id)).size), bounded: true }]);
   });
 
-  it('merges nothing new on a second build of the same data', async () => {
+  it('adds nothing on a second build of the same data', async () => {
     const results = await build(compileDir(dir), { env: {} });
+    expect(results.results.find((r) => r.name === 'int_events_classified')).toMatchObject({
+      status: 'success',
+      action: 'incremental (append)',
+      rows: 0,
+    });
     expect(results.results.find((r) => r.name === 'stg_events')).toMatchObject({
       status: 'success',
-      action: 'incremental (merge)',
+      action: 'incremental (append)',
       rows: 0,
     });
     expect(results.results.find((r) => r.name === 'purchase_propensity')!.ml).toMatchObject({ version: 'v1', trained: false });

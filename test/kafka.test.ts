@@ -295,7 +295,7 @@ async function streamUntil(dir: string, env: Record<string, string>, during: (ba
   const { manifest } = compileProjectDir({ projectDir: dir });
   const controller = new AbortController();
   const batches: MicroBatch[] = [];
-  let ready = (): void => undefined;
+  let ready = () => undefined as void;
   const started = new Promise<void>((resolve) => (ready = resolve));
   const running = stream(manifest, {
     env,
@@ -347,6 +347,8 @@ describe.skipIf(!brokers)('plat run --stream (real broker)', () => {
       'conversion_rate',
       'int_events_classified',
       'int_hourly_event_counts',
+      'int_hourly_shoppers',
+      'int_shopper_totals',
       'revenue_per_hour',
       'stg_events',
       'stg_events_rejected',

@@ -1,44 +1,55 @@
 -- One row per shopper: the seed's per-user ML features.
-with events as (
-    select * from {{ref "stg_events"}}
+--
+-- purchases_last_24h counts back from the newest event of all, an "as of" that moves with
+-- nearly every micro-batch and changes the count of shoppers who bought nothing new. So the
+-- features are split in two: what only grows with a shopper's own events is kept per shopper
+-- in int_shopper_totals (merged incrementally), and the moving window is counted here, at every
+-- refresh, from the purchase times of the hour windows it can reach in int_hourly_shoppers —
+-- the last recent_purchase_hours hours of purchases, whatever the history behind them. The
+-- table is rebuilt from those two each time, in time that depends on the number of shoppers and
+-- on a day of purchases, not on how many events came before; and it is what a full rebuild
+-- computes.
+with as_of as (
+    select max(last_event_at) as as_of from {{ref "int_shopper_totals"}}
 ),
 
-as_of as (
-    select max(event_ts) as as_of from events
+window_start as (
+    select as_of - interval ({{var "recent_purchase_hours"}}) hour as after from as_of
 ),
 
-per_user as (
-    select
-        user_id,
-        count(*) as total_events,
-        count(*) filter (where event_type = 'view') as views,
-        count(*) filter (where event_type = 'cart') as carts,
-        count(*) filter (where event_type = 'purchase') as total_purchases,
-        count(*) filter (
-            where event_type = 'purchase'
-              and event_ts > (select as_of from as_of) - interval ({{var "recent_purchase_hours"}}) hour
-        ) as purchases_last_24h,
-        sum(price) filter (where event_type = 'purchase') as total_revenue,
-        avg(price) filter (where event_type = 'purchase') as avg_order_value,
-        max(price) filter (where event_type = 'purchase') as max_order_value,
-        min(price) filter (where event_type = 'purchase') as min_order_value,
-        min(event_ts) as first_event_at,
-        max(event_ts) as last_event_at
-    from events
+recent_purchases as (
+    select user_id, unnest(purchase_times) as purchased_at
+    from {{ref "int_hourly_shoppers"}}
+    where purchases > 0
+      -- Hour windows that end after the window starts (hour_window is UTC wall time).
+      and hour_window > ((select after from window_start) at time zone 'UTC') - interval 1 hour
+),
+
+recent as (
+    select user_id, count(*) as purchases_last_24h
+    from recent_purchases
+    where purchased_at > (select after from window_start)
     group by user_id
 )
 
 select
-    user_id,
-    total_events,
-    total_purchases,
-    purchases_last_24h,
-    round(coalesce(total_revenue, 0), 2) as total_revenue,
-    round(avg_order_value, 2) as avg_order_value,
-    max_order_value,
-    min_order_value,
-    round(epoch(last_event_at - first_event_at) / 3600.0, 4) as activity_span_hours,
-    round(total_events / greatest(epoch(last_event_at - first_event_at) / 3600.0, 1.0), 4) as events_per_hour,
-    case when views > 0 then round(carts / views, 4) end as view_to_cart_rate,
-    case when carts > 0 then round(total_purchases / carts, 4) end as cart_to_purchase_rate
-from per_user
+    totals.user_id,
+    totals.events as total_events,
+    totals.purchases as total_purchases,
+    coalesce(recent.purchases_last_24h, 0) as purchases_last_24h,
+    cast(round(totals.revenue, 2) as double) as total_revenue,
+    case when totals.purchases > 0 then round(cast(totals.revenue as double) / totals.purchases, 2) end as avg_order_value,
+    totals.max_order_value,
+    totals.min_order_value,
+    round(totals.span_seconds / 3600.0, 4) as activity_span_hours,
+    round(totals.events / greatest(totals.span_seconds / 3600.0, 1.0), 4) as events_per_hour,
+    case when totals.views > 0 then round(totals.carts / totals.views, 4) end as view_to_cart_rate,
+    case when totals.carts > 0 then round(totals.purchases / totals.carts, 4) end as cart_to_purchase_rate
+from (
+    -- Seconds between the first and the last event from epoch microseconds: the same values as
+    -- epoch(last - first), without the calendar arithmetic of subtracting two TIMESTAMPTZ
+    -- (25 times slower on 10,000 shoppers).
+    select *, (epoch_us(last_event_at) - epoch_us(first_event_at)) / 1e6 as span_seconds
+    from {{ref "int_shopper_totals"}}
+) as totals
+left join recent using (user_id)

@@ -1,12 +1,15 @@
-{{config materialized="incremental" unique_key="event_id"}}
+{{config materialized="incremental"}}
 -- One row per valid event: typed, de-duplicated, with every rule of the seed's Silver layer.
 -- Rejected rows, with the reason, are in stg_events_rejected.
--- Incremental runs take the events not staged yet, by id rather than by newest event time:
--- Kafka delivers late and out-of-order events, and a time watermark would drop them.
+-- Incremental: a refresh appends the clean events of the batches int_events_classified added
+-- since the last one (which picked them by landing, so late and out-of-order events come too,
+-- and left out the copies of events staged already). Every row a refresh adds carries the
+-- newest batch it read (_batch): what is downstream picks up from there, and the staging tests
+-- check those rows.
 with classified as (
     select * from {{ref "int_events_classified"}}
     {{#if (is_incremental)}}
-    where event_id not in (select event_id from {{this}})
+    where _batch > (select coalesce(max(_batch), 0) from {{this}})
     {{/if}}
 )
 select
@@ -15,6 +18,7 @@ select
     product_id,
     event_type,
     price,
-    event_ts
+    event_ts,
+    max(_batch) over () as _batch
 from classified
 where reject_reason is null
