@@ -149,11 +149,11 @@ console.log(
   `  event → visible in revenue_per_hour, over ${latencies.length.toLocaleString('en-US')} events: p50 ${quantile(latencies, 0.5).toFixed(2)}s  p95 ${quantile(latencies, 0.95).toFixed(2)}s  max ${latencies[latencies.length - 1]!.toFixed(2)}s`,
 );
 console.log('  minute   events    p50     p95    micro-batches  refresh p50');
-minutes.forEach((m, i) =>
+for (const [i, m] of minutes.entries()) {
   console.log(
     `  ${String(i + 1).padStart(4)}  ${m.events.toLocaleString('en-US').padStart(9)}  ${m.p50.toFixed(2).padStart(5)}s  ${m.p95.toFixed(2).padStart(5)}s  ${String(m.batches).padStart(9)}      ${m.refreshP50.toFixed(2)}s${m === first ? '  ← first' : m === last ? '  ← last' : ''}`,
-  ),
-);
+  );
+}
 const complete = accounted!.landed === accounted!.staged_or_rejected && accounted!.staged_purchases === accounted!.mart_purchases;
 console.log(
   `  ${Number(accounted!.landed).toLocaleString('en-US')} landed, ${Number(accounted!.staged_or_rejected).toLocaleString('en-US')} staged or rejected; ` +

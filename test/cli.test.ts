@@ -42,8 +42,8 @@ describe('plat CLI', () => {
     expect(stdout).toMatch(
       /^ {2}ML purchase_propensity \(v1 promoted, trained now\): accuracy 0\.\d{3}, .*roc_auc 0\.\d{3}, log_loss 0\.\d{3}$/m,
     );
-    expect(stdout).toMatch(/^ ?\d+ of 59 WARN  test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 59 PASS  test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 WARN {2}test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 PASS {2}test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
     expect(stdout).not.toContain('\x1b[');
     const results = JSON.parse(readFileSync(join(built, 'target/run_results.json'), 'utf8'));
     expect(results.results).toHaveLength(59);

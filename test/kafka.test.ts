@@ -295,7 +295,7 @@ async function streamUntil(dir: string, env: Record<string, string>, during: (ba
   const { manifest } = compileProjectDir({ projectDir: dir });
   const controller = new AbortController();
   const batches: MicroBatch[] = [];
-  let ready = () => undefined as void;
+  let ready = (): void => undefined;
   const started = new Promise<void>((resolve) => (ready = resolve));
   const running = stream(manifest, {
     env,

@@ -108,7 +108,7 @@ describe.skipIf(!brokers)('the example streamed incrementally (real broker)', ()
     await producer.connect();
     const controller = new AbortController();
     const batches: MicroBatch[] = [];
-    let ready = () => undefined as void;
+    let ready = (): void => undefined;
     const started = new Promise<void>((resolve) => (ready = resolve));
     const running = stream(manifest, {
       env,
