@@ -35,5 +35,11 @@ console.log(`compile ${models} models (${dir})`);
 console.log(`  cold: ${fmt(cold.total)}  (read ${fmt(cold.read)}, parse+validate ${fmt(cold.parse)}, render+dag ${fmt(cold.compile)})`);
 console.log(`  warm: ${fmt(warm.total)}  (read ${fmt(warm.read)}, parse+validate ${fmt(warm.parse)}, render+dag ${fmt(warm.compile)})`);
 console.log(`  peak RSS: ${rssMb.toFixed(0)} MB`);
-console.log(`  target: ≤ 1.500s and ≤ 600 MB at 10,000 models → cold ${cold.total <= 1500 ? 'met' : 'MISSED'}, memory ${rssMb <= 600 ? 'met' : 'MISSED'}`);
-reportBench('compile', { models, cold_s: cold.total / 1000, warm_s: warm.total / 1000, peak_rss_mb: rssMb }, { cold_s: '<= 1.5', peak_rss_mb: '<= 600' });
+console.log(
+  `  target: ≤ 1.500s and ≤ 600 MB at 10,000 models → cold ${cold.total <= 1500 ? 'met' : 'MISSED'}, memory ${rssMb <= 600 ? 'met' : 'MISSED'}`,
+);
+reportBench(
+  'compile',
+  { models, cold_s: cold.total / 1000, warm_s: warm.total / 1000, peak_rss_mb: rssMb },
+  { cold_s: '<= 1.5', peak_rss_mb: '<= 600' },
+);

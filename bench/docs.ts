@@ -29,7 +29,15 @@ const generated = await generateDocs(manifest);
 const url = pathToFileURL(join(generated.dir, 'index.html')).href;
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const marks = (page: Page, name: string) => page.evaluate((mark) => performance.getEntriesByName(mark).map((e) => e.startTime), name);
@@ -49,7 +57,9 @@ for (let run = 0; run < 3; run++) {
     }).observe(w.document, { attributes: true, subtree: true, attributeFilter: ['data-drawn'] });
   }, first.uniqueId);
   await page.goto(url);
-  await page.waitForFunction((id) => (globalThis as any).document.getElementById('panel')?.dataset.ready === id, first.uniqueId, { timeout: 120_000 });
+  await page.waitForFunction((id) => (globalThis as any).document.getElementById('panel')?.dataset.ready === id, first.uniqueId, {
+    timeout: 120_000,
+  });
   clusters.push((await marks(page, 'plat:overview-drawn'))[0]! / 1000);
   render.push((await marks(page, 'plat:page-ready'))[0]! / 1000);
   await page.close();
@@ -61,14 +71,18 @@ const clicks: number[] = [];
 const lineages: number[] = [];
 let at = first.uniqueId;
 for (let k = 0; k < 6; k++) {
-  await page.waitForFunction((hash) => (globalThis as any).document.body.dataset.drawn === hash, `#node=${encodeURIComponent(at)}`, { timeout: 60_000 });
+  await page.waitForFunction((hash) => (globalThis as any).document.body.dataset.drawn === hash, `#node=${encodeURIComponent(at)}`, {
+    timeout: 60_000,
+  });
   // A neighbour drawn in the lineage graph, alternately upstream and downstream, clicked with the mouse.
   const target = await page.evaluate(
     ({ from, upstream }) => {
       const w = globalThis as any;
       const { view } = w.platDocs;
       const box = w.document.getElementById('sigma').getBoundingClientRect();
-      const ids: string[] = view.scene.edges.filter((e: any) => (upstream ? e.target === from : e.source === from)).map((e: any) => (upstream ? e.source : e.target));
+      const ids: string[] = view.scene.edges
+        .filter((e: any) => (upstream ? e.target === from : e.source === from))
+        .map((e: any) => (upstream ? e.source : e.target));
       const id = ids.find((n) => view.node(n)?.opens) ?? view.scene.nodes.find((n: any) => n.opens && n.id !== from)?.id;
       const point = view.renderer.graphToViewport(view.graph.getNodeAttributes(id));
       w.clickedAt = null;
@@ -115,8 +129,28 @@ for (const key of first.name) {
 }
 await browser.close();
 
-const figures = { models, nodes: generated.nodes, generate_s: generated.seconds, clusters_s: median(clusters), render_s: median(render), click_s: median(clicks), lineage_s: median(lineages), search_s: median(keystrokes) };
+const figures = {
+  models,
+  nodes: generated.nodes,
+  generate_s: generated.seconds,
+  clusters_s: median(clusters),
+  render_s: median(render),
+  click_s: median(clicks),
+  lineage_s: median(lineages),
+  search_s: median(keystrokes),
+};
 console.log(`docs for ${models.toLocaleString('en-US')} models (${generated.nodes.toLocaleString('en-US')} nodes), medians:`);
-console.log(`  generate ${figures.generate_s.toFixed(2)}s   clusters drawn ${figures.clusters_s.toFixed(2)}s   first interactive render (node page ready) ${figures.render_s.toFixed(2)}s`);
-console.log(`  click → node page ${(figures.click_s * 1000).toFixed(0)} ms   click → focused lineage drawn ${(figures.lineage_s * 1000).toFixed(0)} ms   search keystroke ${(figures.search_s * 1000).toFixed(0)} ms`);
-reportBench('docs', figures, { generate_s: '<= 1.5', render_s: '<= 1.5', clusters_s: '<= 1.5', click_s: '<= 0.1', lineage_s: '<= 0.3', search_s: '<= 0.05' });
+console.log(
+  `  generate ${figures.generate_s.toFixed(2)}s   clusters drawn ${figures.clusters_s.toFixed(2)}s   first interactive render (node page ready) ${figures.render_s.toFixed(2)}s`,
+);
+console.log(
+  `  click → node page ${(figures.click_s * 1000).toFixed(0)} ms   click → focused lineage drawn ${(figures.lineage_s * 1000).toFixed(0)} ms   search keystroke ${(figures.search_s * 1000).toFixed(0)} ms`,
+);
+reportBench('docs', figures, {
+  generate_s: '<= 1.5',
+  render_s: '<= 1.5',
+  clusters_s: '<= 1.5',
+  click_s: '<= 0.1',
+  lineage_s: '<= 0.3',
+  search_s: '<= 0.05',
+});

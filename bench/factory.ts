@@ -44,7 +44,8 @@ console.log(`build: ${built.results.length} nodes in ${buildSeconds.toFixed(1)}s
 const dir = copyProject(join(repo, 'examples/factory'));
 const suffix = randomUUID().slice(0, 8);
 let sources = readFileSync(join(dir, 'sources.yml'), 'utf8');
-for (const topic of ['equipment-sensors', 'equipment-status', 'quality-metrics']) sources = sources.replace(`topic: ${topic},`, `topic: ${topic}-${suffix},`);
+for (const topic of ['equipment-sensors', 'equipment-status', 'quality-metrics'])
+  sources = sources.replace(`topic: ${topic},`, `topic: ${topic}-${suffix},`);
 writeFileSync(join(dir, 'sources.yml'), sources);
 const { manifest } = compileProjectDir({ projectDir: dir });
 // Several sources landing at once on a fresh database race to create _plat.kafka_offsets
@@ -53,21 +54,30 @@ await produceTo(manifest, 'factory.equipment_status', { env: process.env, count:
 await ingest(manifest, { env: process.env, select: ['source:factory.equipment_status'] });
 
 started = performance.now();
-const sent = (await Promise.all(SOURCES.map((source) => run(['produce', source])))).map((out) => Number(/sent ([\d,]+)/.exec(out)?.[1]?.replace(/,/g, '') ?? 0));
+const sent = (await Promise.all(SOURCES.map((source) => run(['produce', source])))).map((out) =>
+  Number(/sent ([\d,]+)/.exec(out)?.[1]?.replace(/,/g, '') ?? 0),
+);
 const produceSeconds = (performance.now() - started) / 1000;
 const produced = sent.reduce((a, b) => a + b, 0);
 started = performance.now();
 const ingested = await ingest(manifest, { env: process.env });
 const ingestSeconds = (performance.now() - started) / 1000;
 const landed = ingested.reduce((sum, r) => sum + r.landed + r.deadLetters, 0);
-console.log(`produce: ${produced.toLocaleString('en-US')} events to three topics at once in ${produceSeconds.toFixed(1)}s → ${Math.round(produced / produceSeconds).toLocaleString('en-US')}/s`);
-console.log(`ingest:  ${landed.toLocaleString('en-US')} messages from three topics at once in ${ingestSeconds.toFixed(1)}s → ${Math.round(landed / ingestSeconds).toLocaleString('en-US')}/s (${ingested.map((r) => `${r.source} ${r.landed.toLocaleString('en-US')} + ${r.deadLetters} dead letters`).join(', ')})`);
+console.log(
+  `produce: ${produced.toLocaleString('en-US')} events to three topics at once in ${produceSeconds.toFixed(1)}s → ${Math.round(produced / produceSeconds).toLocaleString('en-US')}/s`,
+);
+console.log(
+  `ingest:  ${landed.toLocaleString('en-US')} messages from three topics at once in ${ingestSeconds.toFixed(1)}s → ${Math.round(landed / ingestSeconds).toLocaleString('en-US')}/s (${ingested.map((r) => `${r.source} ${r.landed.toLocaleString('en-US')} + ${r.deadLetters} dead letters`).join(', ')})`,
+);
 
 // 3. Freshness of mart_equipment_health: the last day's readings, ending now, at --rate.
-writeFileSync(join(dir, 'sources.yml'), sources.replace(/end: "2026-11-23T00:00:00Z"\n(\s+)last: 21d\n(\s+)while: \[running\]/, 'last: 1d\n$1while: [running]'));
+writeFileSync(
+  join(dir, 'sources.yml'),
+  sources.replace(/end: "2026-11-23T00:00:00Z"\n(\s+)last: 21d\n(\s+)while: \[running\]/, 'last: 1d\n$1while: [running]'),
+);
 const controller = new AbortController();
 const batches: { started: number; finished: number }[] = [];
-let ready = () => undefined as void;
+let ready = (): void => undefined;
 const streamReady = new Promise<void>((resolve) => (ready = resolve));
 const streaming = stream(manifest, {
   env: process.env,
@@ -89,7 +99,11 @@ await streaming;
 
 const instance = await DuckDBInstance.create(join(dir, 'target/plat.duckdb'), { access_mode: 'READ_ONLY' });
 const connection = await instance.connect();
-const rows = (await connection.runAndReadAll(`select epoch_ms(_kafka_ts) as produced, epoch_ms(_ingested_at) as landed from bronze.equipment_sensors where epoch_ms(_ingested_at) >= ${freshFrom} order by _ingested_at`)).getRows();
+const rows = (
+  await connection.runAndReadAll(
+    `select epoch_ms(_kafka_ts) as produced, epoch_ms(_ingested_at) as landed from bronze.equipment_sensors where epoch_ms(_ingested_at) >= ${freshFrom} order by _ingested_at`,
+  )
+).getRows();
 const [health] = (
   await connection.runAndReadAll(`select (select count(*) from bronze.equipment_sensors as b
       where b.reading_id not in (select reading_id from staging.stg_sensor_readings)
@@ -110,8 +124,12 @@ latencies.sort((x, y) => x - y);
 const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
 const refresh = batches.map((x) => (x.finished - x.started) / 1000).sort((x, y) => x - y);
 const complete = Number(health!.valid_not_staged) === 0 && health!.as_of === health!.newest;
-console.log(`freshness: ${rate}/s, micro-batch interval ${interval} ms, ${batches.length} micro-batches (refresh p50 ${refresh[Math.floor(refresh.length / 2)]?.toFixed(2)}s)`);
-console.log(`  reading → visible in mart_equipment_health, over ${latencies.length.toLocaleString('en-US')} readings: p50 ${pick(0.5).toFixed(2)}s  p95 ${pick(0.95).toFixed(2)}s  max ${pick(1).toFixed(2)}s`);
+console.log(
+  `freshness: ${rate}/s, micro-batch interval ${interval} ms, ${batches.length} micro-batches (refresh p50 ${refresh[Math.floor(refresh.length / 2)]?.toFixed(2)}s)`,
+);
+console.log(
+  `  reading → visible in mart_equipment_health, over ${latencies.length.toLocaleString('en-US')} readings: p50 ${pick(0.5).toFixed(2)}s  p95 ${pick(0.95).toFixed(2)}s  max ${pick(1).toFixed(2)}s`,
+);
 console.log(`  every valid landed reading staged, and the mart's as_of at the newest: ${complete ? 'yes' : 'NO'}`);
 reportBench(
   'factory',
@@ -125,7 +143,13 @@ reportBench(
     freshness_p95_s: pick(0.95),
     every_reading_accounted: complete,
   },
-  { build_failed_nodes: '== 0', produce_events_per_s: '>= 10000', ingest_events_per_s: '>= 10000', freshness_p95_s: '<= 5', every_reading_accounted: '== 1' },
+  {
+    build_failed_nodes: '== 0',
+    produce_events_per_s: '>= 10000',
+    ingest_events_per_s: '>= 10000',
+    freshness_p95_s: '<= 5',
+    every_reading_accounted: '== 1',
+  },
 );
 
 function copyProject(source: string): string {
@@ -143,6 +167,8 @@ function run(args: string[]): Promise<string> {
     child.stdout.on('data', (chunk) => (out += chunk));
     child.stderr.on('data', (chunk) => (errors += chunk));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`plat ${args.join(' ')} exited with ${code}: ${errors || out}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`plat ${args.join(' ')} exited with ${code}: ${errors || out}`)),
+    );
   });
 }

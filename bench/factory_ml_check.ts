@@ -28,13 +28,35 @@ import { encode, groupSplit, splitRows, stratifiedSplit, timeSplit } from './fac
 import { reportBench } from './report.js';
 
 const PM_FEATURES = [
-  'temperature_mean_24h', 'temperature_std_24h', 'temperature_vs_nominal', 'temperature_trend_24h', 'temperature_slope_72h',
-  'vibration_mean_24h', 'vibration_std_24h', 'vibration_vs_nominal', 'vibration_trend_ratio_24h', 'vibration_slope_72h',
-  'pressure_vs_nominal', 'power_vs_nominal', 'hours_since_maintenance', 'operating_hours_since_maintenance', 'failures_to_date',
-  'equipment_age_years', 'hour_of_day', 'iso_weekday',
+  'temperature_mean_24h',
+  'temperature_std_24h',
+  'temperature_vs_nominal',
+  'temperature_trend_24h',
+  'temperature_slope_72h',
+  'vibration_mean_24h',
+  'vibration_std_24h',
+  'vibration_vs_nominal',
+  'vibration_trend_ratio_24h',
+  'vibration_slope_72h',
+  'pressure_vs_nominal',
+  'power_vs_nominal',
+  'hours_since_maintenance',
+  'operating_hours_since_maintenance',
+  'failures_to_date',
+  'equipment_age_years',
+  'hour_of_day',
+  'iso_weekday',
 ];
 const ANOMALY_FEATURES = ['max_abs_z', 'max_abs_shift_z', 'min_stillness', 'hour_of_day', 'iso_weekday'];
-const QUALITY_FEATURES = ['temperature_excess', 'pressure_deficit', 'process_temperature', 'process_pressure', 'operator_experience_years', 'ambient_humidity', 'hour_of_day'];
+const QUALITY_FEATURES = [
+  'temperature_excess',
+  'pressure_deficit',
+  'process_temperature',
+  'process_pressure',
+  'operator_experience_years',
+  'ambient_humidity',
+  'hour_of_day',
+];
 const CLASSES = ['Good', 'Minor Defect', 'Major Defect', 'Reject'];
 
 async function main(): Promise<void> {
@@ -44,10 +66,27 @@ async function main(): Promise<void> {
   const columns = async (sql: string) => (await connection.runAndReadAll(sql)).getColumnsObjectJS() as Record<string, unknown[]>;
 
   const figures: Record<string, number> = {};
-  Object.assign(figures, predictiveMaintenance(await columns('select * from features.ml_failure_features where label_observed order by snapshot_id')));
-  Object.assign(figures, anomalies(await columns(`select f.*, l.anomaly from features.ml_anomaly_features as f join simulator.sensor_anomaly_labels as l using (reading_id) order by f.reading_id`)));
+  Object.assign(
+    figures,
+    predictiveMaintenance(await columns('select * from features.ml_failure_features where label_observed order by snapshot_id')),
+  );
+  Object.assign(
+    figures,
+    anomalies(
+      await columns(
+        `select f.*, l.anomaly from features.ml_anomaly_features as f join simulator.sensor_anomaly_labels as l using (reading_id) order by f.reading_id`,
+      ),
+    ),
+  );
   Object.assign(figures, quality(await columns('select * from features.ml_quality_features order by batch_id')));
-  Object.assign(figures, forecasts(await columns('select equipment_id, hour, temperature_mean, vibration_mean from features.ml_sensor_series_hourly order by equipment_id, hour')));
+  Object.assign(
+    figures,
+    forecasts(
+      await columns(
+        'select equipment_id, hour, temperature_mean, vibration_mean from features.ml_sensor_series_hourly order by equipment_id, hour',
+      ),
+    ),
+  );
   connection.closeSync();
   instance.closeSync();
   reportBench('factory_ml_check', figures, {
@@ -71,19 +110,42 @@ function predictiveMaintenance(data: Record<string, unknown[]>): Record<string, 
     const auc = rocAuc(positive, values);
     return [name, Math.max(auc, 1 - auc)] as const;
   }).sort((p, q) => q[1] - p[1]);
-  console.log(`predictive maintenance: ${y.length} snapshots, ${y.reduce((s, v) => s + v, 0)} positive; best single features: ${single.slice(0, 4).map(([n, v]) => `${n} ${v.toFixed(3)}`).join(', ')}`);
+  console.log(
+    `predictive maintenance: ${y.length} snapshots, ${y.reduce((s, v) => s + v, 0)} positive; best single features: ${single
+      .slice(0, 4)
+      .map(([n, v]) => `${n} ${v.toFixed(3)}`)
+      .join(', ')}`,
+  );
 
   const target = (rows: number[]): Target => ({ task: 'binary', y: Int32Array.from(rows, (r) => y[r]!), classes: 2 });
   const evaluate = (label: string, split: { train: number[]; test: number[] }, algorithm: 'gb' | 'rf') => {
     const train = features.rows(split.train);
     const predict: (x: Float64Array, offset: number) => number[] =
       algorithm === 'gb'
-        ? ((model) => (x, offset) => predictGradientBoosting(model, x, offset))(trainGradientBoosting(train, split.train.length, features.width, target(split.train), { iterations: 200, learningRate: 0.08, seed: 1 }))
-        : ((model) => (x, offset) => predictRandomForest(model, x, offset))(trainRandomForest(train, split.train.length, features.width, target(split.train), { trees: 100, minRowsPerLeaf: 3, seed: 1 }));
+        ? (
+            (model) => (x, offset) =>
+              predictGradientBoosting(model, x, offset)
+          )(
+            trainGradientBoosting(train, split.train.length, features.width, target(split.train), {
+              iterations: 200,
+              learningRate: 0.08,
+              seed: 1,
+            }),
+          )
+        : (
+            (model) => (x, offset) =>
+              predictRandomForest(model, x, offset)
+          )(trainRandomForest(train, split.train.length, features.width, target(split.train), { trees: 100, minRowsPerLeaf: 3, seed: 1 }));
     const test = features.rows(split.test);
     const p = split.test.map((_, i) => predict(test, i * features.width)[1]!);
-    const m = binaryMetrics(split.test.map((r) => y[r] === 1), p, 0.5);
-    console.log(`  ${label} ${algorithm}: precision ${m.precision.toFixed(3)}, recall ${m.recall.toFixed(3)}, roc_auc ${m.auc.toFixed(3)} (${split.test.length} held out)`);
+    const m = binaryMetrics(
+      split.test.map((r) => y[r] === 1),
+      p,
+      0.5,
+    );
+    console.log(
+      `  ${label} ${algorithm}: precision ${m.precision.toFixed(3)}, recall ${m.recall.toFixed(3)}, roc_auc ${m.auc.toFixed(3)} (${split.test.length} held out)`,
+    );
     return m;
   };
   const random = stratifiedSplit(y, 0.25, 42);
@@ -114,7 +176,12 @@ function anomalies(data: Record<string, unknown[]>): Record<string, number> {
   const train = features.rows(split.train);
   // Unsupervised: the labels only judge it. Contamination sets the flag threshold at the
   // training scores' top 3 % (about twice the share of faulty readings).
-  const model = trainIsolationForest(train, split.train.length, features.width, { trees: 100, sampleSize: 256, contamination: 0.03, seed: 7 });
+  const model = trainIsolationForest(train, split.train.length, features.width, {
+    trees: 100,
+    sampleSize: 256,
+    contamination: 0.03,
+    seed: 7,
+  });
   const test = features.rows(split.test);
   const scores = split.test.map((_, i) => isolationScore(model, test, i * features.width));
   const truth = split.test.map((r) => anomalous[r]!);
@@ -127,15 +194,26 @@ function anomalies(data: Record<string, unknown[]>): Record<string, number> {
     if (scores[i]! >= model.threshold) k.flagged++;
     byKind.set(kind, k);
   });
-  console.log(`anomaly detection: ${truth.length} held-out readings, ${truth.filter(Boolean).length} anomalous; FPR ${m.fpr.toFixed(4)}, recall ${m.recall.toFixed(3)}, precision ${m.precision.toFixed(3)}, roc_auc ${m.auc.toFixed(3)}; flagged by kind: ${[...byKind].map(([k, v]) => `${k} ${v.flagged}/${v.n}`).join(', ')}`);
+  console.log(
+    `anomaly detection: ${truth.length} held-out readings, ${truth.filter(Boolean).length} anomalous; FPR ${m.fpr.toFixed(4)}, recall ${m.recall.toFixed(3)}, precision ${m.precision.toFixed(3)}, roc_auc ${m.auc.toFixed(3)}; flagged by kind: ${[...byKind].map(([k, v]) => `${k} ${v.flagged}/${v.n}`).join(', ')}`,
+  );
   return { anomaly_fpr: m.fpr, anomaly_recall: m.recall, anomaly_precision: m.precision, anomaly_roc_auc: m.auc };
 }
 
 function quality(data: Record<string, unknown[]>): Record<string, number> {
   const y = Int32Array.from(data.defect_class!, (c) => CLASSES.indexOf(String(c)));
-  const features = encode(data, QUALITY_FEATURES, { material: ['steel', 'aluminium', 'titanium', 'polymer'], equipment_type: ['CNC', 'LTH', 'PRS', 'WLD', 'INJ'] });
+  const features = encode(data, QUALITY_FEATURES, {
+    material: ['steel', 'aluminium', 'titanium', 'polymer'],
+    equipment_type: ['CNC', 'LTH', 'PRS', 'WLD', 'INJ'],
+  });
   const split = stratifiedSplit(y, 0.25, 42);
-  const model = trainGradientBoosting(features.rows(split.train), split.train.length, features.width, { task: 'multiclass', y: Int32Array.from(split.train, (r) => y[r]!), classes: 4 }, { iterations: 150, seed: 1 });
+  const model = trainGradientBoosting(
+    features.rows(split.train),
+    split.train.length,
+    features.width,
+    { task: 'multiclass', y: Int32Array.from(split.train, (r) => y[r]!), classes: 4 },
+    { iterations: 150, seed: 1 },
+  );
   const test = features.rows(split.test);
   let correct = 0;
   split.test.forEach((r, i) => {
@@ -143,7 +221,9 @@ function quality(data: Record<string, unknown[]>): Record<string, number> {
     if (p.indexOf(Math.max(...p)) === y[r]) correct++;
   });
   const accuracy = correct / split.test.length;
-  console.log(`quality: ${y.length} batches; multiclass gradient boosting accuracy ${accuracy.toFixed(3)} on ${split.test.length} held out`);
+  console.log(
+    `quality: ${y.length} batches; multiclass gradient boosting accuracy ${accuracy.toFixed(3)} on ${split.test.length} held out`,
+  );
   return { quality_accuracy: accuracy };
 }
 
@@ -156,10 +236,14 @@ function forecasts(data: Record<string, unknown[]>): Record<string, number> {
       points.push({ ts: (data.hour![i] as Date).getTime(), value: data[`${metric}_mean`]![i] as number });
       series.set(String(id), points);
     });
-    const results = [...series.values()].map((points) => backtest(points, { frequencyMs: 3_600_000, horizon: 24, period: 24 })).filter((r) => r !== null);
+    const results = [...series.values()]
+      .map((points) => backtest(points, { frequencyMs: 3_600_000, horizon: 24, period: 24 }))
+      .filter((r) => r !== null);
     const mean = (f: (r: (typeof results)[number]) => number) => results.reduce((s, r) => s + f(r), 0) / results.length;
     const worst = Math.max(...results.map((r) => r.mape));
-    console.log(`forecast ${metric}: ${results.length} machines, 24 h backtest, mean MAPE ${mean((r) => r.mape).toFixed(2)} % (worst ${worst.toFixed(2)} %), 95 % interval coverage ${mean((r) => r.coverage_95).toFixed(3)}`);
+    console.log(
+      `forecast ${metric}: ${results.length} machines, 24 h backtest, mean MAPE ${mean((r) => r.mape).toFixed(2)} % (worst ${worst.toFixed(2)} %), 95 % interval coverage ${mean((r) => r.coverage_95).toFixed(3)}`,
+    );
     out[`forecast_${metric}_mape`] = mean((r) => r.mape);
     out[`forecast_${metric}_worst_mape`] = worst;
   }
@@ -178,7 +262,12 @@ function binaryMetrics(truth: boolean[], scores: number[], threshold: number) {
     else if (flagged) fp++;
     else tn++;
   });
-  return { precision: tp / Math.max(1, tp + fp), recall: tp / Math.max(1, tp + fn), fpr: fp / Math.max(1, fp + tn), auc: rocAuc(truth, scores) };
+  return {
+    precision: tp / Math.max(1, tp + fp),
+    recall: tp / Math.max(1, tp + fn),
+    fpr: fp / Math.max(1, fp + tn),
+    auc: rocAuc(truth, scores),
+  };
 }
 
 await main();

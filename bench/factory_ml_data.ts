@@ -9,7 +9,11 @@ export interface Encoded {
 }
 
 /** Numeric columns as they are, categorical ones one-hot (as plat's features.ts encodes them). */
-export function encode(data: Record<string, unknown[]>, numeric: readonly string[], categorical: Record<string, readonly string[]>): Encoded {
+export function encode(
+  data: Record<string, unknown[]>,
+  numeric: readonly string[],
+  categorical: Record<string, readonly string[]>,
+): Encoded {
   const names = [...numeric, ...Object.entries(categorical).flatMap(([name, values]) => values.map((v) => `${name}=${v}`))];
   const width = names.length;
   return {
@@ -59,7 +63,10 @@ export function stratifiedSplit(y: Int32Array, testFraction: number, seed: numbe
 }
 
 export function splitRows(count: number, testFraction: number, seed: number): { train: number[]; test: number[] } {
-  const order = shuffled(Array.from({ length: count }, (_, i) => i), seed);
+  const order = shuffled(
+    Array.from({ length: count }, (_, i) => i),
+    seed,
+  );
   const cut = Math.round(count * testFraction);
   return { train: order.slice(cut).sort((a, b) => a - b), test: order.slice(0, cut).sort((a, b) => a - b) };
 }
@@ -67,11 +74,16 @@ export function splitRows(count: number, testFraction: number, seed: number): { 
 /** Whole groups (machines) held out, so the test rows come from groups the model never saw. */
 export function groupSplit(groups: readonly string[], testFraction: number, seed: number): { train: number[]; test: number[] } {
   const distinct = [...new Set(groups)].sort();
-  const names = shuffled(distinct.map((_, i) => i), seed).map((i) => distinct[i]!);
+  const names = shuffled(
+    distinct.map((_, i) => i),
+    seed,
+  ).map((i) => distinct[i]!);
   const held = new Set(names.slice(0, Math.round(names.length * testFraction)));
   const train: number[] = [];
   const test: number[] = [];
-  groups.forEach((g, r) => (held.has(g) ? test : train).push(r));
+  groups.forEach((g, r) => {
+    (held.has(g) ? test : train).push(r);
+  });
   return { train, test };
 }
 

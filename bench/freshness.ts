@@ -40,7 +40,7 @@ await produceTo(manifest, 'ecommerce.events', { env: process.env, count: 1000 })
 
 const controller = new AbortController();
 const batches: { started: number; finished: number }[] = [];
-let ready = () => undefined as void;
+let ready = (): void => undefined;
 const started = new Promise<void>((resolve) => (ready = resolve));
 const streaming = stream(manifest, {
   env: process.env,
@@ -54,10 +54,24 @@ const streaming = stream(manifest, {
 });
 await started;
 const producerStarted = Date.now();
-const producer = spawn(process.execPath, [join(repo, 'dist/framework/cli/main.js'), 'produce', 'ecommerce.events', '--rate', String(rate), '--duration', `${seconds}s`, '--project-dir', dir], {
-  stdio: ['ignore', 'inherit', 'inherit'],
-  env: process.env,
-});
+const producer = spawn(
+  process.execPath,
+  [
+    join(repo, 'dist/framework/cli/main.js'),
+    'produce',
+    'ecommerce.events',
+    '--rate',
+    String(rate),
+    '--duration',
+    `${seconds}s`,
+    '--project-dir',
+    dir,
+  ],
+  {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: process.env,
+  },
+);
 await new Promise((resolve) => producer.on('exit', resolve));
 await new Promise((resolve) => setTimeout(resolve, 3 * interval + 2000));
 controller.abort();
@@ -65,7 +79,11 @@ await streaming;
 
 const instance = await DuckDBInstance.create(join(dir, 'target/plat.duckdb'), { access_mode: 'READ_ONLY' });
 const connection = await instance.connect();
-const rows = (await connection.runAndReadAll('select epoch_ms(_kafka_ts) as produced, epoch_ms(_ingested_at) as landed from bronze.events order by _ingested_at')).getRows();
+const rows = (
+  await connection.runAndReadAll(
+    'select epoch_ms(_kafka_ts) as produced, epoch_ms(_ingested_at) as landed from bronze.events order by _ingested_at',
+  )
+).getRows();
 // The latencies count an event as visible once its batch finished; this checks that it really is.
 const [accounted] = (
   await connection.runAndReadAll(`select (select count(*) from bronze.events) as landed,
@@ -110,26 +128,41 @@ for (let m = 0; m * 60_000 < span; m++) {
   const to = Math.min(from + 60_000, lastProduced + 1);
   const inMinute = sorted(seen.filter((s) => s.produced >= from && s.produced < to).map((s) => s.latency));
   const refreshes = sorted(batches.filter((x) => x.started >= from && x.started < to).map((x) => (x.finished - x.started) / 1000));
-  minutes.push({ events: inMinute.length, p50: quantile(inMinute, 0.5), p95: quantile(inMinute, 0.95), batches: refreshes.length, refreshP50: quantile(refreshes, 0.5) });
+  minutes.push({
+    events: inMinute.length,
+    p50: quantile(inMinute, 0.5),
+    p95: quantile(inMinute, 0.95),
+    batches: refreshes.length,
+    refreshP50: quantile(refreshes, 0.5),
+  });
 }
 // A last minute cut short by the end of production says little; it counts only if it is at least half a minute long.
-const last = minutes.length > 1 && span - (minutes.length - 1) * 60_000 < 30_000 ? minutes[minutes.length - 2]! : minutes[minutes.length - 1]!;
+const last =
+  minutes.length > 1 && span - (minutes.length - 1) * 60_000 < 30_000 ? minutes[minutes.length - 2]! : minutes[minutes.length - 1]!;
 const first = minutes[0]!;
 const growth = last.refreshP50 / first.refreshP50;
 
-console.log(`freshness: ${rate}/s for ${seconds}s, micro-batch interval ${interval} ms, ${batches.length} micro-batches (refresh p50 ${quantile(refresh, 0.5).toFixed(2)}s)`);
-console.log(`  event → visible in revenue_per_hour, over ${latencies.length.toLocaleString('en-US')} events: p50 ${quantile(latencies, 0.5).toFixed(2)}s  p95 ${quantile(latencies, 0.95).toFixed(2)}s  max ${latencies[latencies.length - 1]!.toFixed(2)}s`);
-console.log('  minute   events    p50     p95    micro-batches  refresh p50');
-minutes.forEach((m, i) =>
-  console.log(`  ${String(i + 1).padStart(4)}  ${m.events.toLocaleString('en-US').padStart(9)}  ${m.p50.toFixed(2).padStart(5)}s  ${m.p95.toFixed(2).padStart(5)}s  ${String(m.batches).padStart(9)}      ${m.refreshP50.toFixed(2)}s${m === first ? '  ← first' : m === last ? '  ← last' : ''}`),
+console.log(
+  `freshness: ${rate}/s for ${seconds}s, micro-batch interval ${interval} ms, ${batches.length} micro-batches (refresh p50 ${quantile(refresh, 0.5).toFixed(2)}s)`,
 );
+console.log(
+  `  event → visible in revenue_per_hour, over ${latencies.length.toLocaleString('en-US')} events: p50 ${quantile(latencies, 0.5).toFixed(2)}s  p95 ${quantile(latencies, 0.95).toFixed(2)}s  max ${latencies[latencies.length - 1]!.toFixed(2)}s`,
+);
+console.log('  minute   events    p50     p95    micro-batches  refresh p50');
+for (const [i, m] of minutes.entries()) {
+  console.log(
+    `  ${String(i + 1).padStart(4)}  ${m.events.toLocaleString('en-US').padStart(9)}  ${m.p50.toFixed(2).padStart(5)}s  ${m.p95.toFixed(2).padStart(5)}s  ${String(m.batches).padStart(9)}      ${m.refreshP50.toFixed(2)}s${m === first ? '  ← first' : m === last ? '  ← last' : ''}`,
+  );
+}
 const complete = accounted!.landed === accounted!.staged_or_rejected && accounted!.staged_purchases === accounted!.mart_purchases;
 console.log(
   `  ${Number(accounted!.landed).toLocaleString('en-US')} landed, ${Number(accounted!.staged_or_rejected).toLocaleString('en-US')} staged or rejected; ` +
     `${Number(accounted!.mart_purchases).toLocaleString('en-US')} of ${Number(accounted!.staged_purchases).toLocaleString('en-US')} staged purchases in revenue_per_hour → ${complete ? 'every event accounted for' : 'EVENTS MISSING'}`,
 );
 const met = first.p95 <= 1.5 && last.p95 <= 1.5 && growth <= 1.2 && complete;
-console.log(`  target p95 ≤ 1.5 s in the first and the last minute (${first.p95.toFixed(2)}s, ${last.p95.toFixed(2)}s), last minute's refresh p50 ≤ 1.2× the first's (${growth.toFixed(2)}×) → ${met ? 'met' : 'MISSED'}`);
+console.log(
+  `  target p95 ≤ 1.5 s in the first and the last minute (${first.p95.toFixed(2)}s, ${last.p95.toFixed(2)}s), last minute's refresh p50 ≤ 1.2× the first's (${growth.toFixed(2)}×) → ${met ? 'met' : 'MISSED'}`,
+);
 reportBench(
   'freshness',
   {

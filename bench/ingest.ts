@@ -53,7 +53,11 @@ console.log(`pre-loaded ${produced.sent.toLocaleString('en-US')} events into ${t
 
 async function bareConsume(): Promise<number> {
   const kafka = kafkaClient(brokers);
-  const consumer = kafka.consumer({ groupId: `bench-bare-${randomUUID()}`, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId: `bench-bare-${randomUUID()}`,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
+  });
   const started = performance.now();
   let seen = 0;
   await consumer.connect();
@@ -89,7 +93,13 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 const runs = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
 const a = events / median(bareRuns);
 const b = events / median(platRuns);
-console.log(`(a) bare kafkajs consume:   ${Math.round(a).toLocaleString('en-US')} events/s (median of ${runs(bareRuns)} s, incl. group join)`);
-console.log(`(b) plat ingest + landing:  ${Math.round(b).toLocaleString('en-US')} events/s (median of ${runs(platRuns)} s, incl. group join)`);
-console.log(`    ratio (b)/(a): ${(b / a).toFixed(2)}   targets: (b) ≥ 100,000/s → ${b >= 100_000 ? 'met' : 'MISSED'}; ratio ≥ 0.6 → ${b / a >= 0.6 ? 'met' : 'MISSED'}`);
+console.log(
+  `(a) bare kafkajs consume:   ${Math.round(a).toLocaleString('en-US')} events/s (median of ${runs(bareRuns)} s, incl. group join)`,
+);
+console.log(
+  `(b) plat ingest + landing:  ${Math.round(b).toLocaleString('en-US')} events/s (median of ${runs(platRuns)} s, incl. group join)`,
+);
+console.log(
+  `    ratio (b)/(a): ${(b / a).toFixed(2)}   targets: (b) ≥ 100,000/s → ${b >= 100_000 ? 'met' : 'MISSED'}; ratio ≥ 0.6 → ${b / a >= 0.6 ? 'met' : 'MISSED'}`,
+);
 reportBench('ingest', { events, bare_per_s: a, plat_per_s: b, ratio: b / a }, { plat_per_s: '>= 100000', ratio: '>= 0.6' });

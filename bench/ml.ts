@@ -12,8 +12,7 @@ import type { MlScoreNode, MlTrainNode } from '../framework/compile/manifest.js'
 import { scoreModel } from '../framework/ml/score.js';
 import { trainModel } from '../framework/ml/train.js';
 import { RelationCatalog } from '../framework/run/catalog.js';
-import { openDuckDB } from '../framework/run/duckdb/warehouse.js';
-import { databasePath } from '../framework/run/run.js';
+import { openWarehouse } from '../framework/warehouse/registry.js';
 import { benchAlgorithms } from './ml_algorithms.js';
 import { reportBench } from './report.js';
 
@@ -28,7 +27,13 @@ const write = (path: string, text: string) => {
   writeFileSync(join(dir, path), text);
 };
 write('plat_project.yml', 'name: bench_ml\n');
-write('models/train_rows.sql', rowsSql(100_000).replace('from range', `, (${features.map((f, i) => `${(i % 4) - 1.5} * ${f}`).join(' + ')} + ((hash(range) % 100) / 50.0 - 1.0)) > 0 as label\nfrom range`));
+write(
+  'models/train_rows.sql',
+  rowsSql(100_000).replace(
+    'from range',
+    `, (${features.map((f, i) => `${(i % 4) - 1.5} * ${f}`).join(' + ')} + ((hash(range) % 100) / 50.0 - 1.0)) > 0 as label\nfrom range`,
+  ),
+);
 write('models/score_rows.sql', rowsSql(1_000_000));
 write(
   'ml/bench.yml',
@@ -50,7 +55,7 @@ scoring:
 const { manifest } = compileProjectDir({ projectDir: dir });
 await build(manifest, { env: {}, select: ['train_rows', 'score_rows'] });
 
-const warehouse = await openDuckDB(databasePath(manifest));
+const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
 const session = await warehouse.session();
 const registry = registryOf(manifest);
 const train = manifest.nodes['ml_train.bench_ml.bench_model'] as MlTrainNode;
@@ -59,15 +64,20 @@ const trained = await trainModel(train, session, { registry, note: () => undefin
 const trainSeconds = (performance.now() - started) / 1000;
 // Score the million-row table with the same features.
 const score = manifest.nodes['ml_score.bench_ml.bench_model'] as MlScoreNode;
-const million: MlScoreNode = { ...score, featureSet: { ...score.featureSet, sql: score.featureSet.sql.replace('"train_rows"', '"score_rows"') } };
+const million: MlScoreNode = {
+  ...score,
+  featureSet: { ...score.featureSet, sql: score.featureSet.sql.replace('"train_rows"', '"score_rows"') },
+};
 const catalog = await RelationCatalog.load(session);
-await session.ensureSchema('ml');
+await session.execute(session.dialect.createSchema('ml'));
 started = performance.now();
 const scored = await scoreModel(million, session, { registry, catalog, now: new Date() });
 const scoreSeconds = (performance.now() - started) / 1000;
 session.close();
 warehouse.close();
-console.log(`train: ${trained.rows?.toLocaleString('en-US')} rows × ${features.length} features, ${train.algorithm.iterations} iterations in ${trainSeconds.toFixed(2)}s (${trained.action})`);
+console.log(
+  `train: ${trained.rows?.toLocaleString('en-US')} rows × ${features.length} features, ${train.algorithm.params.iterations} iterations in ${trainSeconds.toFixed(2)}s (${trained.action})`,
+);
 console.log(`score: ${scored.rows?.toLocaleString('en-US')} rows in ${scoreSeconds.toFixed(2)}s`);
 console.log(`targets: train ≤ 5 s → ${trainSeconds <= 5 ? 'met' : 'MISSED'}; score ≤ 3 s → ${scoreSeconds <= 3 ? 'met' : 'MISSED'}`);
 const roundsFlag = process.argv.indexOf('--rounds');

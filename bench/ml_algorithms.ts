@@ -10,7 +10,13 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { forecastHoltWinters, fitHoltWinters } from '../framework/ml/algorithms/holt_winters.js';
 import { contributionsJsonSql } from '../framework/ml/algorithms/explain.js';
-import { gradientBoostingContributionSql, gradientBoostingSql, predictGradientBoosting, trainGradientBoosting, type GradientBoostingModel } from '../framework/ml/algorithms/gradient_boosting.js';
+import {
+  gradientBoostingContributionSql,
+  gradientBoostingSql,
+  predictGradientBoosting,
+  trainGradientBoosting,
+  type GradientBoostingModel,
+} from '../framework/ml/algorithms/gradient_boosting.js';
 import { isolationScore, trainIsolationForest } from '../framework/ml/algorithms/isolation_forest.js';
 import { predictRandomForest, trainRandomForest } from '../framework/ml/algorithms/random_forest.js';
 import { rocAuc } from '../framework/ml/metrics.js';
@@ -42,23 +48,48 @@ export async function benchAlgorithms(root: string, rounds: number): Promise<Alg
   let boosted: GradientBoostingModel | null = null;
   for (let round = 1; round <= rounds; round++) {
     console.log(`round ${round}/${rounds} (load average ${loadavg()[0]!.toFixed(2)})`);
-    const gbt = timed(() => trainGradientBoosting(data.train.x, data.train.rows, WIDTH, { task: 'binary', y: data.train.y, classes: 2 }, { iterations: 100 }));
+    const gbt = timed(() =>
+      trainGradientBoosting(data.train.x, data.train.rows, WIDTH, { task: 'binary', y: data.train.y, classes: 2 }, { iterations: 100 }),
+    );
     boosted = gbt.result;
     add('gbt_s', gbt.seconds);
     add('gbt_cpu_s', gbt.cpu);
-    add('gbt_auc', rocAuc(positives(data.test.y), rows(data.test.rows, (o) => predictGradientBoosting(gbt.result, data.test.x, o * WIDTH)[1]!)));
+    add(
+      'gbt_auc',
+      rocAuc(
+        positives(data.test.y),
+        rows(data.test.rows, (o) => predictGradientBoosting(gbt.result, data.test.x, o * WIDTH)[1]!),
+      ),
+    );
     record(add, 'gbt_ref', reference.run('gbt', dataDir));
 
-    const rf = timed(() => trainRandomForest(data.train.x, data.train.rows, WIDTH, { task: 'binary', y: data.train.y, classes: 2 }, { trees: 100 }));
+    const rf = timed(() =>
+      trainRandomForest(data.train.x, data.train.rows, WIDTH, { task: 'binary', y: data.train.y, classes: 2 }, { trees: 100 }),
+    );
     add('rf_s', rf.seconds);
     add('rf_cpu_s', rf.cpu);
-    add('rf_auc', rocAuc(positives(data.test.y), rows(data.test.rows, (o) => predictRandomForest(rf.result, data.test.x, o * WIDTH)[1]!)));
-    add('rf_nodes', rf.result.trees.reduce((sum, t) => sum + t.feature.length, 0));
+    add(
+      'rf_auc',
+      rocAuc(
+        positives(data.test.y),
+        rows(data.test.rows, (o) => predictRandomForest(rf.result, data.test.x, o * WIDTH)[1]!),
+      ),
+    );
+    add(
+      'rf_nodes',
+      rf.result.trees.reduce((sum, t) => sum + t.feature.length, 0),
+    );
     record(add, 'rf_ref', reference.run('rf', dataDir));
 
     const iso = timed(() => trainIsolationForest(data.anomalies.x, data.anomalies.rows, ANOMALY_WIDTH, { trees: 100, sampleSize: 256 }));
     add('iforest_s', iso.seconds);
-    add('iforest_auc', rocAuc(positives(data.anomalies.y), rows(data.anomalies.rows, (o) => isolationScore(iso.result, data.anomalies.x, o * ANOMALY_WIDTH))));
+    add(
+      'iforest_auc',
+      rocAuc(
+        positives(data.anomalies.y),
+        rows(data.anomalies.rows, (o) => isolationScore(iso.result, data.anomalies.x, o * ANOMALY_WIDTH)),
+      ),
+    );
     record(add, 'iforest_ref', reference.run('iforest', dataDir));
 
     const forecast = timed(() => forecastAll(data.series));
@@ -103,7 +134,8 @@ function writeData(dir: string) {
   const test = binaryData(25_000, WIDTH, 2);
   const anomalies = anomalyData(50_000, ANOMALY_WIDTH, 3, 0.02);
   const series = Array.from({ length: SERIES.count }, (_, s) => seasonalSeries(SERIES.length + SERIES.horizon, SERIES.period, 100 + s));
-  const save = (name: string, values: Float64Array) => writeFileSync(join(dir, `${name}.bin`), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  const save = (name: string, values: Float64Array) =>
+    writeFileSync(join(dir, `${name}.bin`), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   save('train_x', train.x);
   save('train_y', Float64Array.from(train.y));
   save('test_x', test.x);
@@ -111,7 +143,16 @@ function writeData(dir: string) {
   save('anomaly_x', anomalies.x);
   save('anomaly_y', Float64Array.from(anomalies.y));
   save('series', Float64Array.from(series.flat()));
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ width: WIDTH, anomaly_width: ANOMALY_WIDTH, series_length: SERIES.length, horizon: SERIES.horizon, period: SERIES.period }));
+  writeFileSync(
+    join(dir, 'meta.json'),
+    JSON.stringify({
+      width: WIDTH,
+      anomaly_width: ANOMALY_WIDTH,
+      series_length: SERIES.length,
+      horizon: SERIES.horizon,
+      period: SERIES.period,
+    }),
+  );
   return { train, test, anomalies, series };
 }
 
@@ -132,7 +173,10 @@ async function scoreInDuckDB(model: GradientBoostingModel, test: { x: Float64Arr
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const inputs = Array.from({ length: WIDTH }, (_, f) => `x${f}`);
-  const columns = inputs.map((name, f) => `${f === 0 ? 'CASE WHEN range % 50 = 0 THEN NULL ELSE ' : ''}(CAST(hash(range * ${WIDTH} + ${f}) % 2000001 AS DOUBLE) / 500000.0 - 2.0)${f === 0 ? ' END' : ''} AS ${name}`);
+  const columns = inputs.map(
+    (name, f) =>
+      `${f === 0 ? 'CASE WHEN range % 50 = 0 THEN NULL ELSE ' : ''}(CAST(hash(range * ${WIDTH} + ${f}) % 2000001 AS DOUBLE) / 500000.0 - 2.0)${f === 0 ? ' END' : ''} AS ${name}`,
+  );
   await connection.run(`CREATE TABLE score_rows AS SELECT range AS id, ${columns.join(', ')} FROM range(${SCORE_ROWS})`);
   const probability = gradientBoostingSql(model, inputs)[1]!;
   const contributions = contributionsJsonSql(inputs, gradientBoostingContributionSql(model, inputs));
@@ -147,19 +191,34 @@ async function scoreInDuckDB(model: GradientBoostingModel, test: { x: Float64Arr
     cpuSeconds.push((used.user + used.system) / 1e6);
   }
   let started = performance.now();
-  await connection.run(`CREATE OR REPLACE TABLE explained AS SELECT id, ${probability} AS probability, ${contributions} AS contributions FROM score_rows`);
+  await connection.run(
+    `CREATE OR REPLACE TABLE explained AS SELECT id, ${probability} AS probability, ${contributions} AS contributions FROM score_rows`,
+  );
   const explainSeconds = (performance.now() - started) / 1000;
   // The test rows through the same SQL, against JavaScript.
-  const values = Array.from({ length: 2000 }, (_, i) => `(${i}, ${Array.from(test.x.subarray(i * WIDTH, (i + 1) * WIDTH), (v) => v.toExponential()).join(', ')})`);
+  const values = Array.from(
+    { length: 2000 },
+    (_, i) => `(${i}, ${Array.from(test.x.subarray(i * WIDTH, (i + 1) * WIDTH), (v) => v.toExponential()).join(', ')})`,
+  );
   await connection.run(`CREATE TABLE check_rows AS SELECT * FROM (VALUES ${values.join(', ')}) AS t(i, ${inputs.join(', ')})`);
   started = performance.now();
   const reader = await connection.runAndReadAll(`SELECT i, ${probability} AS p FROM check_rows ORDER BY i`);
   let worst = 0;
-  for (const [i, p] of reader.getRows() as [number, number][]) worst = Math.max(worst, Math.abs(p - predictGradientBoosting(model, test.x, Number(i) * WIDTH)[1]!));
+  for (const [i, p] of reader.getRows() as [number, number][])
+    worst = Math.max(worst, Math.abs(p - predictGradientBoosting(model, test.x, Number(i) * WIDTH)[1]!));
   connection.closeSync();
   instance.closeSync();
-  const figures = { score_1m_s: median(seconds), score_1m_cpu_s: median(cpuSeconds), score_1m_with_contributions_s: explainSeconds, score_sql_kb: probability.length / 1024, contributions_sql_kb: contributions.length / 1024, score_max_abs_diff: worst };
-  console.log(`SQL scoring, ${SCORE_ROWS.toLocaleString('en-US')} rows, 100 trees (${figures.score_sql_kb.toFixed(0)} kB of SQL): ${figures.score_1m_s.toFixed(2)}s (median of 3; ${figures.score_1m_cpu_s.toFixed(1)} CPU-s over DuckDB's threads); with a JSON column of ${WIDTH} contributions (${figures.contributions_sql_kb.toFixed(0)} kB more SQL): ${explainSeconds.toFixed(2)}s; SQL vs JavaScript on 2,000 rows: max |Δ| ${worst.toExponential(1)}`);
+  const figures = {
+    score_1m_s: median(seconds),
+    score_1m_cpu_s: median(cpuSeconds),
+    score_1m_with_contributions_s: explainSeconds,
+    score_sql_kb: probability.length / 1024,
+    contributions_sql_kb: contributions.length / 1024,
+    score_max_abs_diff: worst,
+  };
+  console.log(
+    `SQL scoring, ${SCORE_ROWS.toLocaleString('en-US')} rows, 100 trees (${figures.score_sql_kb.toFixed(0)} kB of SQL): ${figures.score_1m_s.toFixed(2)}s (median of 3; ${figures.score_1m_cpu_s.toFixed(1)} CPU-s over DuckDB's threads); with a JSON column of ${WIDTH} contributions (${figures.contributions_sql_kb.toFixed(0)} kB more SQL): ${explainSeconds.toFixed(2)}s; SQL vs JavaScript on 2,000 rows: max |Δ| ${worst.toExponential(1)}`,
+  );
   return figures;
 }
 
@@ -167,12 +226,28 @@ function printTable(f: Record<string, number | boolean>): void {
   const n = (key: string, digits = 4) => (typeof f[key] === 'number' && Number.isFinite(f[key]) ? (f[key] as number).toFixed(digits) : '—');
   const lines = [
     ['', 'plat', 'reference', 'plat s', 'reference s', 'time ratio'],
-    ['gradient boosting ROC-AUC', n('gbt_auc'), n('gbt_ref_auc'), n('gbt_s', 2), `${n('gbt_ref_seconds', 2)} (1 thread ${n('gbt_ref_seconds_1_thread', 2)})`, `${n('gbt_time_ratio', 2)} (vs 1 thread ${n('gbt_time_ratio_1_thread', 2)}, CPU ${n('gbt_cpu_ratio_1_thread', 2)})`],
-    ['random forest ROC-AUC', n('rf_auc'), n('rf_ref_auc'), n('rf_s', 2), `${n('rf_ref_seconds', 2)} (n_jobs=-1 ${n('rf_ref_seconds_all_cores', 2)})`, `${n('rf_time_ratio', 2)} (vs n_jobs=-1 ${n('rf_time_ratio_all_cores', 2)}, CPU ${n('rf_cpu_ratio', 2)})`],
+    [
+      'gradient boosting ROC-AUC',
+      n('gbt_auc'),
+      n('gbt_ref_auc'),
+      n('gbt_s', 2),
+      `${n('gbt_ref_seconds', 2)} (1 thread ${n('gbt_ref_seconds_1_thread', 2)})`,
+      `${n('gbt_time_ratio', 2)} (vs 1 thread ${n('gbt_time_ratio_1_thread', 2)}, CPU ${n('gbt_cpu_ratio_1_thread', 2)})`,
+    ],
+    [
+      'random forest ROC-AUC',
+      n('rf_auc'),
+      n('rf_ref_auc'),
+      n('rf_s', 2),
+      `${n('rf_ref_seconds', 2)} (n_jobs=-1 ${n('rf_ref_seconds_all_cores', 2)})`,
+      `${n('rf_time_ratio', 2)} (vs n_jobs=-1 ${n('rf_time_ratio_all_cores', 2)}, CPU ${n('rf_cpu_ratio', 2)})`,
+    ],
     ['isolation forest ROC-AUC', n('iforest_auc'), n('iforest_ref_auc'), n('iforest_s', 2), n('iforest_ref_seconds', 2), ''],
     ['Holt-Winters MAPE %', n('forecast_mape', 3), n('forecast_ref_mape', 3), n('forecast_s', 2), n('forecast_ref_seconds', 2), ''],
   ];
-  console.log('references: scikit-learn HistGradientBoostingClassifier (all cores), RandomForestClassifier (n_jobs=None: one core), IsolationForest; statsmodels ExponentialSmoothing; medians of the rounds');
+  console.log(
+    'references: scikit-learn HistGradientBoostingClassifier (all cores), RandomForestClassifier (n_jobs=None: one core), IsolationForest; statsmodels ExponentialSmoothing; medians of the rounds',
+  );
   for (const line of lines) console.log(line.map((cell, k) => (k === 0 ? cell.padEnd(28) : cell.padStart(k >= 4 ? 38 : 10))).join(' '));
 }
 

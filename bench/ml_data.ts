@@ -96,5 +96,13 @@ export function seasonalSeries(length: number, period: number, seed: number, noi
   const trend = (random() - 0.3) * 0.1;
   const amplitude = 5 + 10 * random();
   const phase = random() * 2 * Math.PI;
-  return Array.from({ length }, (_, t) => level + trend * t + amplitude * Math.sin((2 * Math.PI * t) / period + phase) + 0.4 * amplitude * Math.sin((4 * Math.PI * t) / period) + noise * normal());
+  return Array.from(
+    { length },
+    (_, t) =>
+      level +
+      trend * t +
+      amplitude * Math.sin((2 * Math.PI * t) / period + phase) +
+      0.4 * amplitude * Math.sin((4 * Math.PI * t) / period) +
+      noise * normal(),
+  );
 }

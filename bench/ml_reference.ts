@@ -23,15 +23,21 @@ export function pythonReference(root: string): Reference {
   const venv = join(root, '.cache/bench-venv');
   const python = join(venv, 'bin/python');
   const script = join(root, 'bench/reference_ml.py');
-  const ready = () => existsSync(python) && spawnSync(python, ['-c', 'import sklearn, statsmodels, numpy, pandas, threadpoolctl'], { stdio: 'ignore' }).status === 0;
+  const ready = () =>
+    existsSync(python) &&
+    spawnSync(python, ['-c', 'import sklearn, statsmodels, numpy, pandas, threadpoolctl'], { stdio: 'ignore' }).status === 0;
   if (!ready()) {
     const system = spawnSync('python3', ['--version'], { encoding: 'utf8' });
     if (system.status !== 0) return unavailable('python3 is not installed');
     console.log(`setting up the reference: ${venv} with ${PACKAGES.join(', ')} from PyPI…`);
     const created = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
     if (created.status !== 0) return unavailable(`python3 -m venv failed: ${lastLine(created.stderr)}`);
-    const installed = spawnSync(join(venv, 'bin/pip'), ['install', '--quiet', ...PACKAGES], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
-    if (installed.status !== 0 || !ready()) return unavailable(`pip install ${PACKAGES.join(' ')} failed: ${lastLine(installed.stderr ?? '')}`);
+    const installed = spawnSync(join(venv, 'bin/pip'), ['install', '--quiet', ...PACKAGES], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
+    if (installed.status !== 0 || !ready())
+      return unavailable(`pip install ${PACKAGES.join(' ')} failed: ${lastLine(installed.stderr ?? '')}`);
   }
   return {
     reason: null,

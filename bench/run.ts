@@ -7,12 +7,13 @@
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { compile, quoteRelation } from '../framework/compile/compile.js';
+import { compile } from '../framework/compile/compile.js';
 import { topologicalOrder, buildDag } from '../framework/compile/dag.js';
 import type { Manifest, ModelNode } from '../framework/compile/manifest.js';
 import { readProjectFiles } from '../framework/project/files.js';
 import { parseProject } from '../framework/project/parse.js';
 import { run } from '../framework/api.js';
+import { dialectFor } from '../framework/warehouse/registry.js';
 import { argument, syntheticProject } from './synthetic.js';
 import { reportBench } from './report.js';
 
@@ -30,7 +31,7 @@ async function direct(manifest: Manifest, path: string): Promise<number> {
   for (const id of topologicalOrder(buildDag(nodes))) {
     const node = manifest.nodes[id] as ModelNode;
     const kind = node.config.materialized === 'table' ? 'TABLE' : 'VIEW';
-    await connection.run(`CREATE OR REPLACE ${kind} ${quoteRelation(node.relation)} AS\n${node.compiledSql}`);
+    await connection.run(`CREATE OR REPLACE ${kind} ${dialectFor('duckdb').relation(node.relation)} AS\n${node.compiledSql}`);
   }
   connection.closeSync();
   instance.closeSync();
@@ -38,7 +39,7 @@ async function direct(manifest: Manifest, path: string): Promise<number> {
 }
 
 async function viaPlat(manifest: Manifest, path: string): Promise<number> {
-  const relocated = { ...manifest, target: { duckdb: path } };
+  const relocated = { ...manifest, target: { type: 'duckdb' as const, path } };
   const started = performance.now();
   const results = await run(relocated, { threads, env: {}, targetDir: null });
   if (!results.success) throw new Error(results.results.find((r) => r.error)?.error?.message);

@@ -8,20 +8,27 @@ import { dirname, join } from 'node:path';
  * intermediate models. Every model has YAML properties with described, tested columns: id is
  * not_null (and unique with `testsPerModel: 2`). Sources: one per 100 models unless `sources`.
  */
-export function syntheticProject(models: number, options: { mixed?: boolean; trivial?: boolean; testsPerModel?: 1 | 2; sources?: number } = {}): string {
+export function syntheticProject(
+  models: number,
+  options: { mixed?: boolean; trivial?: boolean; testsPerModel?: 1 | 2; sources?: number } = {},
+): string {
   const dir = mkdtempSync(join(tmpdir(), `plat-bench-${models}-`));
   const write = (path: string, text: string) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   };
   let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const sources = options.sources ?? Math.max(1, Math.round(models / 100));
-  write('plat_project.yml', `name: bench\nthreads: 4\nmodels:\n  defaults: { materialized: view }\n  paths:\n    staging: { schema: staging }\n    intermediate: { schema: intermediate }\n    marts: { schema: marts }\n`);
-  if (!options.trivial) write(
-    'sources.yml',
-    `sources:\n  - name: raw\n    tables:\n${Array.from({ length: sources }, (_, i) => `      - name: t${i}\n        generator: { rows: 10, fields: { id: { sequence: {} }, v: { int: { min: 1, max: 9 } } } }\n`).join('')}`,
+  write(
+    'plat_project.yml',
+    `name: bench\nthreads: 4\nmodels:\n  defaults: { materialized: view }\n  paths:\n    staging: { schema: staging }\n    intermediate: { schema: intermediate }\n    marts: { schema: marts }\n`,
   );
+  if (!options.trivial)
+    write(
+      'sources.yml',
+      `sources:\n  - name: raw\n    tables:\n${Array.from({ length: sources }, (_, i) => `      - name: t${i}\n        generator: { rows: 10, fields: { id: { sequence: {} }, v: { int: { min: 1, max: 9 } } } }\n`).join('')}`,
+    );
   const staging = Math.round(models * 0.3);
   const intermediate = Math.round(models * 0.4);
   const names: string[] = [];

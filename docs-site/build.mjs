@@ -13,7 +13,10 @@ const options = { bundle: true, minify: true, format: 'iife', target: 'es2020', 
 const inlineWorkers = {
   name: 'inline-workers',
   setup(site) {
-    site.onResolve({ filter: /\?worker$/ }, (args) => ({ path: join(args.resolveDir, args.path.replace(/\?worker$/, '')), namespace: 'worker' }));
+    site.onResolve({ filter: /\?worker$/ }, (args) => ({
+      path: join(args.resolveDir, args.path.replace(/\?worker$/, '')),
+      namespace: 'worker',
+    }));
     site.onLoad({ filter: /.*/, namespace: 'worker' }, async (args) => {
       const worker = await build({ ...options, entryPoints: [args.path], write: false });
       return { contents: worker.outputFiles[0].text, loader: 'text' };
@@ -21,4 +24,9 @@ const inlineWorkers = {
   },
 };
 
-await build({ ...options, entryPoints: [join(root, 'docs-site/src/main.ts')], outfile: join(root, 'dist/docs-site/app.js'), plugins: [inlineWorkers] });
+await build({
+  ...options,
+  entryPoints: [join(root, 'docs-site/src/main.ts')],
+  outfile: join(root, 'dist/docs-site/app.js'),
+  plugins: [inlineWorkers],
+});

@@ -19,8 +19,10 @@ import { executeTest } from './quality/execute.js';
 import { checkFreshness, type FreshnessResult } from './quality/freshness.js';
 import type { Executors } from './run/executors.js';
 import type { IngestProgress, RunResults } from './run/results.js';
-import { openDuckDB } from './run/duckdb/warehouse.js';
-import { brokersFrom } from './stream/kafka.js';
+import { builtinSourceLoaders } from './run/sources/registry.js';
+import { brokersFrom, consumerGroup } from './stream/kafka.js';
+import { kafkaLoader } from './stream/loader.js';
+import { openWarehouse } from './warehouse/registry.js';
 import { ingestSource, type IngestResult } from './stream/ingest.js';
 import { produce, type ProduceOptions } from './stream/produce.js';
 import { Registry } from './ml/registry.js';
@@ -28,9 +30,8 @@ import { trainModel } from './ml/train.js';
 import { scoreModel } from './ml/score.js';
 import { PlatError } from './core/errors.js';
 import { didYouMean } from './core/suggest.js';
-import { counted } from './core/plural.js';
 import { naming } from './core/paths.js';
-import { buildExecutors, databasePath, displayPath, failOnSelectorErrors, runNodes, runOn, writeJson, type RunOptions } from './run/run.js';
+import { buildExecutors, failOnSelectorErrors, runNodes, runOn, writeJson, type RunOptions } from './run/run.js';
 import { streamLoop, type MicroBatch } from './stream/loop.js';
 import { lastSuccessBaseline } from './run/history.js';
 
@@ -45,29 +46,22 @@ export interface CompiledProject {
   ok: boolean;
 }
 
-/** Kafka sources with a broker configured are ingested until caught up; the rest load as usual. */
+/** The ways a source table is landed, tried in this order: Kafka (with a broker configured), then run/'s own. */
+const sourceLoaders = [kafkaLoader, ...builtinSourceLoaders];
+
 const executors: Executors = {
-  ...buildExecutors,
-  source: async (node, session, context) => {
-    const brokers = brokersFrom(context.options.env ?? {});
-    if (!node.loader.kafka || brokers.length === 0) return buildExecutors.source(node, session, context);
-    const result = await ingestSource(session, node, { brokers, groupId: groupOf(context.manifest, node), mode: 'caught-up', onProgress: context.progress });
-    context.catalog.set(node.relation, 'table');
-    return { rows: result.landed, action: `kafka ${result.topic}${result.deadLetters ? `, ${counted(result.deadLetters, 'dead letter')}` : ''}` };
-  },
-  test: (node, session) => executeTest(node, session),
-  ml_train: (node, session, context) => trainModel(node, session, { registry: registryOf(context.manifest), note: context.note, now: context.now }),
-  ml_score: (node, session, context) => scoreModel(node, session, { registry: registryOf(context.manifest), catalog: context.catalog, now: context.now }),
-  agent_tool: (node, session, context) => checkTool(node, session, registryOf(context.manifest)),
+  ...buildExecutors(sourceLoaders),
+  test: (node, connection) => executeTest(node, connection),
+  ml_train: (node, connection, context) =>
+    trainModel(node, connection, { registry: registryOf(context.manifest), note: context.note, now: context.now }),
+  ml_score: (node, connection, context) =>
+    scoreModel(node, connection, { registry: registryOf(context.manifest), catalog: context.catalog, now: context.now }),
+  agent_tool: (node, connection, context) => checkTool(node, connection, registryOf(context.manifest)),
 };
 
 /** Trained models live in target/ml/ of the project. */
 export function registryOf(manifest: Manifest): Registry {
   return Registry.forProject(manifest.project.root);
-}
-
-function groupOf(manifest: Manifest, node: SourceNode): string {
-  return node.loader.kafka?.group ?? `plat-${manifest.project.name}-${node.name}`;
 }
 
 /** Loads, validates and compiles the project on disk; writes target/ only when it compiled cleanly. */
@@ -86,7 +80,10 @@ export function compileProjectDir(options: ProjectOptions = {}, write = true): C
  * else each node as it was when it last ran successfully (target/node_results.json). Read
  * only when a selector asks for it.
  */
-export function loadState(project: CompiledProject, selection: Pick<Selection, 'select' | 'exclude'> & { state?: string }): StateBaseline | null {
+export function loadState(
+  project: CompiledProject,
+  selection: Pick<Selection, 'select' | 'exclude'> & { state?: string },
+): StateBaseline | null {
   if (![...(selection.select ?? []), ...(selection.exclude ?? [])].some((term) => term.includes('state:'))) return null;
   if (selection.state) return baselineOf(readManifest(selection.state, true)!);
   return lastSuccessBaseline(join(project.root, 'target'));
@@ -129,7 +126,9 @@ export function test(manifest: Manifest, options: RunOptions = {}): Promise<RunR
   const ids = new Set(
     Object.values(manifest.nodes)
       .filter((n): n is Extract<ManifestNode, { kind: 'test' }> => n.kind === 'test')
-      .filter((t) => chosen.has(t.uniqueId) || t.dependsOn.some((d) => chosen.has(d)) || (t.attachedTo !== null && chosen.has(t.attachedTo)))
+      .filter(
+        (t) => chosen.has(t.uniqueId) || t.dependsOn.some((d) => chosen.has(d)) || (t.attachedTo !== null && chosen.has(t.attachedTo)),
+      )
       .map((t) => t.uniqueId),
   );
   return runNodes(manifest, ids, executors, { command: 'test', ...options });
@@ -177,11 +176,18 @@ export interface StreamOptions extends RunOptions {
  */
 export async function stream(manifest: Manifest, options: StreamOptions): Promise<IngestResult[]> {
   const brokers = brokersFrom(options.env ?? process.env);
-  if (brokers.length === 0) throw new PlatError('USAGE', 'plat run --stream needs KAFKA_BROKERS', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
+  if (brokers.length === 0)
+    throw new PlatError(
+      'USAGE',
+      'plat run --stream needs KAFKA_BROKERS',
+      'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)',
+    );
   const chosen = selected(manifest, options);
-  const sources = [...chosen].map((id) => manifest.nodes[id]!).filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
+  const sources = [...chosen]
+    .map((id) => manifest.nodes[id]!)
+    .filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
   if (sources.length === 0) throw new PlatError('USAGE', 'no selected source reads from Kafka', 'select a kafka source, or drop --stream');
-  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest) });
+  const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
   try {
     const initial = withTests(manifest, chosen, new Set());
     await runOn(warehouse, manifest, initial, executors, { command: 'build', extraBlockers: testBlockers(manifest, initial), ...options });
@@ -191,7 +197,7 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
       warehouse,
       sources,
       brokers,
-      groupOf: (node) => groupOf(manifest, node),
+      groupOf: (node) => consumerGroup(manifest.project.name, node),
       interval: options.batchInterval ?? 1000,
       batchSize: options.batchSize ?? 50_000,
       signal: options.signal,
@@ -199,9 +205,16 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
       onProgress: (progress) => options.onEvent?.({ type: 'ingest_progress', progress }),
       refresh: (landed) => {
         const downstream = new Set<string>();
-        for (const child of walk(manifest.children, landed)) if (chosen.has(child) && manifest.nodes[child]!.kind === 'model') downstream.add(child);
+        for (const child of walk(manifest.children, landed))
+          if (chosen.has(child) && manifest.nodes[child]!.kind === 'model') downstream.add(child);
         const ids = withTests(manifest, downstream, built);
-        return runOn(warehouse, manifest, ids, executors, { ...options, command: 'stream', extraBlockers: testBlockers(manifest, ids), onEvent: undefined, targetDir: null });
+        return runOn(warehouse, manifest, ids, executors, {
+          ...options,
+          command: 'stream',
+          extraBlockers: testBlockers(manifest, ids),
+          onEvent: undefined,
+          targetDir: null,
+        });
       },
     });
   } finally {
@@ -209,12 +222,15 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
   }
 }
 
-
 /** Freshness of the selected sources; results also go to target/sources.json. */
-export async function sourceFreshness(manifest: Manifest, options: Selection & { now?: Date; targetDir?: string | null } = {}): Promise<FreshnessResult[]> {
+export async function sourceFreshness(
+  manifest: Manifest,
+  options: Selection & { now?: Date; targetDir?: string | null } = {},
+): Promise<FreshnessResult[]> {
   const results = await checkFreshness(manifest, selected(manifest, options), options.now);
   const targetDir = options.targetDir === undefined ? join(manifest.project.root, 'target') : options.targetDir;
-  if (targetDir) writeJson(join(targetDir, 'sources.json'), { version: 1, generatedAt: (options.now ?? new Date()).toISOString(), results });
+  if (targetDir)
+    writeJson(join(targetDir, 'sources.json'), { version: 1, generatedAt: (options.now ?? new Date()).toISOString(), results });
   return results;
 }
 
@@ -227,22 +243,29 @@ export interface IngestCommandOptions extends Selection {
 /** Consumes every selected Kafka source until it has landed what the topic held at the start. */
 export async function ingest(manifest: Manifest, options: IngestCommandOptions = {}): Promise<IngestResult[]> {
   const brokers = brokersFrom(options.env ?? process.env);
-  if (brokers.length === 0) throw new PlatError('USAGE', 'KAFKA_BROKERS is not set', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
+  if (brokers.length === 0)
+    throw new PlatError('USAGE', 'KAFKA_BROKERS is not set', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
   const ids = selected(manifest, options);
   const sources = [...ids].map((id) => manifest.nodes[id]!).filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
   if (sources.length === 0) return [];
-  // The consumer's thread (kafkajs decodes every record there) is what limits ingest: DuckDB
-  // gets the other cores rather than competing for that one (8-10% faster on two cores).
+  // The consumer's thread (kafkajs decodes every record there) is what limits ingest: the
+  // warehouse gets the other cores rather than competing for that one (8-10% faster on two cores).
   const threads = Math.max(1, availableParallelism() - sources.length);
-  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest), threads });
+  const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root, threads });
   try {
     return await Promise.all(
       sources.map(async (node) => {
-        const session = await warehouse.session();
+        const connection = await warehouse.session();
         try {
-          return await ingestSource(session, node, { brokers, groupId: groupOf(manifest, node), mode: 'caught-up', onProgress: options.onProgress, signal: options.signal });
+          return await ingestSource(connection, node, {
+            brokers,
+            groupId: consumerGroup(manifest.project.name, node),
+            mode: 'caught-up',
+            onProgress: options.onProgress,
+            signal: options.signal,
+          });
         } finally {
-          session.close();
+          connection.close();
         }
       }),
     );
@@ -252,12 +275,25 @@ export async function ingest(manifest: Manifest, options: IngestCommandOptions =
 }
 
 /** Sends a source's generated events to its topic. */
-export function produceTo(manifest: Manifest, sourceName: string, options: Omit<ProduceOptions, 'brokers'> & { env?: Record<string, string | undefined> }) {
+export function produceTo(
+  manifest: Manifest,
+  sourceName: string,
+  options: Omit<ProduceOptions, 'brokers'> & { env?: Record<string, string | undefined> },
+) {
   const brokers = brokersFrom(options.env ?? process.env);
-  if (brokers.length === 0) throw new PlatError('USAGE', 'KAFKA_BROKERS is not set', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
+  if (brokers.length === 0)
+    throw new PlatError('USAGE', 'KAFKA_BROKERS is not set', 'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)');
   const sources = Object.values(manifest.nodes).filter((n): n is SourceNode => n.kind === 'source');
   const node = sources.find((n) => n.name === sourceName || `${n.sourceName}` === sourceName);
-  if (!node) throw new PlatError('USAGE', `no source "${sourceName}"`, didYouMean(sourceName, sources.map((n) => n.name)) ?? `sources: ${sources.map((n) => n.name).join(', ')}`);
+  if (!node)
+    throw new PlatError(
+      'USAGE',
+      `no source "${sourceName}"`,
+      didYouMean(
+        sourceName,
+        sources.map((n) => n.name),
+      ) ?? `sources: ${sources.map((n) => n.name).join(', ')}`,
+    );
   return produce(node, { root: manifest.project.root, ...options, brokers });
 }
 

@@ -1,4 +1,20 @@
-export { compileProjectDir, loadState, listNodes, run, test, build, sourceFreshness, ingest, produceTo, stream, clean, type ListOptions, type StreamOptions, type CompiledProject, type ProjectOptions } from './api.js';
+export {
+  compileProjectDir,
+  loadState,
+  listNodes,
+  run,
+  test,
+  build,
+  sourceFreshness,
+  ingest,
+  produceTo,
+  stream,
+  clean,
+  type ListOptions,
+  type StreamOptions,
+  type CompiledProject,
+  type ProjectOptions,
+} from './api.js';
 export type { FreshnessResult } from './quality/freshness.js';
 export { loadProject } from './project/load.js';
 export { parseProject } from './project/parse.js';

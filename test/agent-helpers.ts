@@ -33,7 +33,15 @@ export class ScriptedChatModel extends FakeListChatModel {
     const message =
       'text' in turn
         ? new AIMessage(turn.text)
-        : new AIMessage({ content: '', tool_calls: turn.calls.map((c, i) => ({ id: `call_${this.turn}_${i}`, name: c.name, args: c.args, type: 'tool_call' as const })) });
+        : new AIMessage({
+            content: '',
+            tool_calls: turn.calls.map((c, i) => ({
+              id: `call_${this.turn}_${i}`,
+              name: c.name,
+              args: c.args,
+              type: 'tool_call' as const,
+            })),
+          });
     return { generations: [{ message, text: typeof message.content === 'string' ? message.content : '' }] };
   }
 }
@@ -44,7 +52,13 @@ export async function builtExample(): Promise<{ dir: string; manifest: Manifest 
   const { manifest, diagnostics } = compileProject(readProjectFiles(dir), { env: {} });
   if (diagnostics.some((d) => d.severity === 'error')) throw new Error(JSON.stringify(diagnostics));
   const results = await build(manifest, { env: {} });
-  if (!results.success) throw new Error(`the example did not build: ${results.results.filter((r) => r.status === 'error').map((r) => r.error?.message).join('; ')}`);
+  if (!results.success)
+    throw new Error(
+      `the example did not build: ${results.results
+        .filter((r) => r.status === 'error')
+        .map((r) => r.error?.message)
+        .join('; ')}`,
+    );
   return { dir, manifest };
 }
 
@@ -63,14 +77,18 @@ export async function fakeOllama(options: {
     const body = await readBody(request);
     requests.push({ path: request.url ?? '', body });
     if (request.url === '/api/tags') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ models: options.models.map((name) => ({ name, model: name })) }));
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ models: options.models.map((name) => ({ name, model: name })) }));
     } else if (request.url === '/api/chat' && options.chat) {
       response.writeHead(200, { 'content-type': 'application/x-ndjson' });
       for (const chunk of options.chat(body, chats++)) response.write(`${JSON.stringify(chunk)}\n`);
       response.end();
     } else if (request.url === '/api/embed' && options.embed) {
       const input = [body.input].flat() as string[];
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ model: body.model, embeddings: options.embed(input) }));
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ model: body.model, embeddings: options.embed(input) }));
     } else {
       response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `model not found` }));
     }
@@ -80,7 +98,11 @@ export async function fakeOllama(options: {
   return {
     url: `http://127.0.0.1:${address.port}`,
     requests,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, build, compileProject, formatDiagnostic, readProjectFiles, serveAgent, type Manifest } from '../framework/index.js';
 import { builtExample, fakeOllama, ScriptedChatModel } from './agent-helpers.js';
 import { cli, plat, queryDb, writeProject } from './helpers.js';
+import { duckdbSandboxEscapes, sandboxRefusals } from './sandbox-cases.js';
 
 let dir: string;
 let manifest: Manifest;
@@ -24,12 +25,26 @@ const totalRevenue = async () => Number((await queryDb(dir, 'select round(sum(to
 describe('agent tools in the project', () => {
   it('are DAG nodes that depend on the models they read', () => {
     expect(manifest.parents['agent_tool.ecommerce.total_revenue']).toEqual(['model.ecommerce.revenue_per_hour']);
-    expect(manifest.parents['agent_tool.ecommerce.revenue_trend']!.sort()).toEqual(['model.ecommerce.active_users_per_hour', 'model.ecommerce.revenue_per_hour']);
+    expect(manifest.parents['agent_tool.ecommerce.revenue_trend']!.sort()).toEqual([
+      'model.ecommerce.active_users_per_hour',
+      'model.ecommerce.revenue_per_hour',
+    ]);
     expect(manifest.parents['agent_tool.ecommerce.purchase_propensity']).toEqual(['ml_score.ecommerce.purchase_propensity']);
     // A tool's SQL may read a scoring table as it reads a model.
     expect(manifest.parents['agent_tool.ecommerce.likely_buyers']).toEqual(['ml_score.ecommerce.purchase_propensity']);
     expect(manifest.agents.analyst!.tools.map((t) => t.name)).toEqual([
-      'total_revenue', 'revenue_trend', 'active_users_by_hour', 'inactive_users', 'conversion_rates', 'top_products', 'likely_buyers', 'purchase_propensity', 'list_models', 'describe_model', 'search_catalog', 'run_sql',
+      'total_revenue',
+      'revenue_trend',
+      'active_users_by_hour',
+      'inactive_users',
+      'conversion_rates',
+      'top_products',
+      'likely_buyers',
+      'purchase_propensity',
+      'list_models',
+      'describe_model',
+      'search_catalog',
+      'run_sql',
     ]);
     expect(manifest.agents.analyst!.limits).toEqual({ rows: 200, timeoutMs: 10_000, bytes: 10_000_000, steps: 8 });
   });
@@ -37,7 +52,10 @@ describe('agent tools in the project', () => {
 
 describe('the tool-calling loop (LangChain fake chat model)', () => {
   it('runs the tool the model picks and cites tools, tables and SQL', async () => {
-    const model = new ScriptedChatModel([{ calls: [{ name: 'total_revenue', args: {} }] }, { text: 'Total revenue is in the tool result.' }]);
+    const model = new ScriptedChatModel([
+      { calls: [{ name: 'total_revenue', args: {} }] },
+      { text: 'Total revenue is in the tool result.' },
+    ]);
     const answer = await new Agent(manifest, { chatModel: model, embeddings: null }).ask('What is the total revenue?');
     expect(answer.mode).toBe('llm');
     expect(model.boundTools.map((t) => t.function.name)).toContain('total_revenue');
@@ -60,7 +78,9 @@ describe('the tool-calling loop (LangChain fake chat model)', () => {
     const answer = await new Agent(manifest, { chatModel: model, embeddings: null }).ask('why did revenue drop in the last hour?');
     expect(answer.calls.map((c) => c.ok)).toEqual([false, true]);
     expect(answer.calls[0]!.error).toBe('invalid arguments for revenue_trend: hours must be <= 168');
-    expect(JSON.parse(String(model.seen[1]!.at(-1)!.content))).toEqual({ error: 'invalid arguments for revenue_trend: hours must be <= 168' });
+    expect(JSON.parse(String(model.seen[1]!.at(-1)!.content))).toEqual({
+      error: 'invalid arguments for revenue_trend: hours must be <= 168',
+    });
     const latest = await queryDb(dir, 'select total_revenue from marts.revenue_per_hour order by hour_window desc limit 3');
     expect(answer.calls[1]!.rows.map((r) => r.total_revenue)).toEqual(latest.map((r) => r.total_revenue));
   });
@@ -80,7 +100,11 @@ describe('the tool-calling loop (LangChain fake chat model)', () => {
       { text: 'done' },
     ]);
     const answer = await new Agent(manifest, { chatModel: model, embeddings: null }).ask('top products');
-    expect(answer.calls.map((c) => [c.tool, c.ok])).toEqual([['top_products', false], ['purchase_propensity', false], ['inactive_users', false]]);
+    expect(answer.calls.map((c) => [c.tool, c.ok])).toEqual([
+      ['top_products', false],
+      ['purchase_propensity', false],
+      ['inactive_users', false],
+    ]);
     expect(answer.calls[0]!.error).toBe('invalid arguments for top_products: by must be equal to one of the allowed values');
     expect(answer.calls[1]!.error).toMatch(/Conversion Error: Could not convert string '42 or 1=1' to INT/);
     expect(answer.calls[2]!.error).toBe('invalid arguments for inactive_users: hours must be integer');
@@ -96,19 +120,49 @@ describe('the tool-calling loop (LangChain fake chat model)', () => {
 });
 
 describe('the Ollama client', () => {
-  it('calls tools through Ollama\'s chat API (one recorded exchange)', async () => {
+  it("calls tools through Ollama's chat API (one recorded exchange)", async () => {
     const ollama = await fakeOllama({
       models: ['mistral:latest'],
       // Ollama streams NDJSON; the first reply asks for a tool, the second answers.
       chat: (_, index) =>
         index === 0
           ? [
-              { model: 'mistral', created_at: '2026-11-22T10:00:00Z', message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'conversion_rates', arguments: { hours: 2 } } }] }, done: false },
-              { model: 'mistral', created_at: '2026-11-22T10:00:01Z', message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 812, eval_count: 24 },
+              {
+                model: 'mistral',
+                created_at: '2026-11-22T10:00:00Z',
+                message: {
+                  role: 'assistant',
+                  content: '',
+                  tool_calls: [{ function: { name: 'conversion_rates', arguments: { hours: 2 } } }],
+                },
+                done: false,
+              },
+              {
+                model: 'mistral',
+                created_at: '2026-11-22T10:00:01Z',
+                message: { role: 'assistant', content: '' },
+                done: true,
+                done_reason: 'stop',
+                prompt_eval_count: 812,
+                eval_count: 24,
+              },
             ]
           : [
-              { model: 'mistral', created_at: '2026-11-22T10:00:02Z', message: { role: 'assistant', content: 'Overall, 2.6% of views ' }, done: false },
-              { model: 'mistral', created_at: '2026-11-22T10:00:03Z', message: { role: 'assistant', content: 'lead to a cart.' }, done: true, done_reason: 'stop', prompt_eval_count: 1290, eval_count: 12 },
+              {
+                model: 'mistral',
+                created_at: '2026-11-22T10:00:02Z',
+                message: { role: 'assistant', content: 'Overall, 2.6% of views ' },
+                done: false,
+              },
+              {
+                model: 'mistral',
+                created_at: '2026-11-22T10:00:03Z',
+                message: { role: 'assistant', content: 'lead to a cart.' },
+                done: true,
+                done_reason: 'stop',
+                prompt_eval_count: 1290,
+                eval_count: 12,
+              },
             ],
     });
     try {
@@ -147,20 +201,39 @@ describe('the Ollama client', () => {
 
 describe('search_catalog', () => {
   it('ranks by keywords (BM25) without embeddings', async () => {
-    const call = await new Agent(manifest, { chatModel: null, embeddings: null }).callTool('search_catalog', { query: 'average order value per hour', limit: 3 });
+    const call = await new Agent(manifest, { chatModel: null, embeddings: null }).callTool('search_catalog', {
+      query: 'average order value per hour',
+      limit: 3,
+    });
     expect(call.details).toEqual({ method: 'bm25', note: null });
     expect(call.rows[0]).toMatchObject({ kind: 'column', name: 'revenue_per_hour.avg_order_value', relation: 'marts.revenue_per_hour' });
   });
 
   it('ranks with Ollama embeddings stored in DuckDB and array_cosine_similarity', async () => {
     // Deterministic embeddings: one dimension per vocabulary word.
-    const vocabulary = ['shopper', 'shoppers', 'user', 'buy', 'propensity', 'probability', 'revenue', 'hour', 'conversion', 'cart', 'events', 'rejected'];
+    const vocabulary = [
+      'shopper',
+      'shoppers',
+      'user',
+      'buy',
+      'propensity',
+      'probability',
+      'revenue',
+      'hour',
+      'conversion',
+      'cart',
+      'events',
+      'rejected',
+    ];
     const embed = (texts: string[]) => texts.map((t) => vocabulary.map((w) => (t.toLowerCase().includes(w) ? 1 : 0) + 0.01));
     const ollama = await fakeOllama({ models: ['mistral:latest', 'nomic-embed-text:latest'], embed });
     try {
       const agent = new Agent(manifest, { env: { OLLAMA_HOST: ollama.url }, chatModel: null });
       const { OllamaEmbeddings } = await import('@langchain/ollama');
-      const withEmbeddings = new Agent(manifest, { chatModel: null, embeddings: new OllamaEmbeddings({ model: 'nomic-embed-text', baseUrl: ollama.url }) });
+      const withEmbeddings = new Agent(manifest, {
+        chatModel: null,
+        embeddings: new OllamaEmbeddings({ model: 'nomic-embed-text', baseUrl: ollama.url }),
+      });
       const first = await withEmbeddings.callTool('search_catalog', { query: 'rejected events', limit: 2 });
       expect(first.details).toEqual({ method: 'embeddings', note: null });
       expect(first.rows.map((r) => r.relation)).toEqual(['staging.stg_events_rejected', 'staging.stg_events_rejected']);
@@ -169,7 +242,9 @@ describe('search_catalog', () => {
       const after = ollama.requests.filter((r) => r.path === '/api/embed').map((r) => [r.body.input].flat().length);
       // The catalog was embedded once and cached in target/agent_index.duckdb; later searches embed only the query.
       expect(after.slice(embedded.length)).toEqual([1]);
-      expect(await queryDb(dir, 'select count(*) as n from catalog_embeddings', 'target/agent_index.duckdb')).toEqual([{ n: BigInt(embedded[0]!) }]);
+      expect(await queryDb(dir, 'select count(*) as n from catalog_embeddings', 'target/agent_index.duckdb')).toEqual([
+        { n: BigInt(embedded[0]!) },
+      ]);
       expect((await agent.callTool('search_catalog', { query: 'x' })).details).toMatchObject({ method: 'bm25' });
     } finally {
       await ollama.close();
@@ -183,7 +258,9 @@ describe('without an LLM', () => {
   it('answers "What is the total revenue?" with the revenue tool', async () => {
     const answer = await ask('What is the total revenue?');
     expect(answer.mode).toBe('fallback');
-    expect(answer.answer).toMatch(/^The LLM is unavailable \(no LLM: --no-llm\), so plat answered from its tools\.\nThe closest tool is total_revenue/);
+    expect(answer.answer).toMatch(
+      /^The LLM is unavailable \(no LLM: --no-llm\), so plat answered from its tools\.\nThe closest tool is total_revenue/,
+    );
     expect(answer.calls[0]!.rows[0]!.total_revenue).toBe(await totalRevenue());
     expect(answer.answer).toContain(`total_revenue: ${(await totalRevenue()).toLocaleString('en-US', { maximumFractionDigits: 4 })}`);
   });
@@ -211,7 +288,7 @@ describe('without an LLM', () => {
     expect(products.calls[0]!.rows).toHaveLength(5);
   });
 
-  it('predicts a shopper\'s propensity with the promoted model, as scoring did', async () => {
+  it("predicts a shopper's propensity with the promoted model, as scoring did", async () => {
     const answer = await ask('what is the purchase propensity for user 42?');
     expect(answer.calls[0]!.tool).toBe('purchase_propensity');
     const [scored] = await queryDb(dir, 'select probability from ml.predictions_purchase_propensity where user_id = 42');
@@ -237,7 +314,9 @@ describe('without an LLM', () => {
       'select hour_window, active_users from marts.active_users_per_hour where cast(hour_window as date) = (select cast(max(hour_window) as date) - 1 from marts.active_users_per_hour) order by hour_window',
     );
     expect(yesterday).toHaveLength(24);
-    expect(answer.calls[0]!.rows).toEqual(yesterday.map((r) => ({ hour_window: (r.hour_window as Date).toISOString(), active_users: Number(r.active_users) })));
+    expect(answer.calls[0]!.rows).toEqual(
+      yesterday.map((r) => ({ hour_window: (r.hour_window as Date).toISOString(), active_users: Number(r.active_users) })),
+    );
     expect((await ask('active users per hour today')).calls[0]!.args).toEqual({ days_ago: 0 });
   });
 
@@ -250,40 +329,28 @@ describe('without an LLM', () => {
   it('says why the closest table cannot be shown instead of failing the question', async () => {
     const project = writeProject({
       'plat_project.yml': 'name: archive\n',
-      'models/payloads.sql': "{{config materialized=\"table\"}}select 1 as id, repeat('x', 5000) as payload",
+      'models/payloads.sql': '{{config materialized="table"}}select 1 as id, repeat(\'x\', 5000) as payload',
       'models/payloads.yml': 'models:\n  - name: payloads\n    description: Archived message payloads.\n',
       'agents/a.yml': 'agents:\n  - name: archivist\n    tools: [list_models]\n    limits: { bytes: 1KB }\n',
     });
     const archive = compileProject(readProjectFiles(project), { env: {} }).manifest;
     await build(archive, { env: {} });
     const answer = await new Agent(archive, { chatModel: null, embeddings: null }).ask('archived message payloads');
-    expect(answer.calls[0]).toMatchObject({ ok: false, tables: ['main.payloads'], error: 'the first row alone is larger than the 1 KB result limit (column "payload"); select less of it, or an aggregate' });
-    expect(answer.answer).toContain('No tool fits; the closest table is main.payloads (Archived message payloads). Its rows could not be shown: the first row alone is larger');
+    expect(answer.calls[0]).toMatchObject({
+      ok: false,
+      tables: ['main.payloads'],
+      error: 'the first row alone is larger than the 1 KB result limit (column "payload"); select less of it, or an aggregate',
+    });
+    expect(answer.answer).toContain(
+      'No tool fits; the closest table is main.payloads (Archived message payloads). Its rows could not be shown: the first row alone is larger',
+    );
   });
 });
 
 describe('safety', () => {
   const sql = (text: string) => new Agent(manifest, { chatModel: null }).ask(`sql ${text}`);
 
-  it.each([
-    ["select * from read_csv('/etc/passwd')", /file system operations are disabled/],
-    ["select * from read_text('/etc/passwd')", /file system operations are disabled/],
-    ["select * from glob('/etc/*')", /file system operations are disabled/],
-    ["copy marts.revenue_per_hour to '/tmp/plat-stolen.csv'", /file system operations are disabled|only SELECT/],
-    ["attach '/tmp/plat-other.duckdb' as other", /only SELECT queries may run here|file system operations are disabled/],
-    ["attach ':memory:' as other", /only SELECT queries may run here; this is a ATTACH statement/],
-    ['install httpfs', /only SELECT queries may run here|disabled/],
-    ['load httpfs', /only SELECT queries may run here|disabled/],
-    ['pragma database_list', /^only SELECT queries may run here; this is a PRAGMA statement$/],
-    ['call duckdb_settings()', /^only SELECT queries may run here; this is a CALL statement$/],
-    ['/* hidden */ pragma threads = 1', /^only SELECT queries may run here; this is a (PRAGMA|SET) statement$/],
-    ['set enable_external_access = true', /only SELECT queries may run here|locked/],
-    ['drop table marts.revenue_per_hour', /only SELECT queries may run here; this is a DROP statement/],
-    ['create table x as select 1', /only SELECT queries may run here; this is a CREATE statement/],
-    ['delete from marts.revenue_per_hour', /only SELECT queries may run here; this is a DELETE statement/],
-    ['select 1; drop table marts.revenue_per_hour', /^only one statement may run at a time \(found 2\)$/],
-    ["export database '/tmp/plat-export'", /only SELECT queries may run here|file system operations are disabled/],
-  ])('refuses %s', async (statement, reason) => {
+  it.each([...duckdbSandboxEscapes, ...sandboxRefusals])('refuses %s', async (statement, reason) => {
     const answer = await sql(statement);
     expect(answer.calls[0]!.ok).toBe(false);
     expect(answer.calls[0]!.error).toMatch(reason);
@@ -293,7 +360,9 @@ describe('safety', () => {
   it("refuses to read the database's own file", async () => {
     const answer = await sql(`select octet_length(content) as bytes from read_blob('${join(dir, 'target/plat.duckdb')}')`);
     expect(answer.calls[0]!.ok).toBe(false);
-    expect(answer.calls[0]!.error).toBe('file system operations are disabled here: a query cannot read files, nor spill to disk when it outgrows memory');
+    expect(answer.calls[0]!.error).toBe(
+      'file system operations are disabled here: a query cannot read files, nor spill to disk when it outgrows memory',
+    );
   });
 
   it('refuses EXPORT DATABASE before DuckDB plans it, so not even its folder is made', async () => {
@@ -320,7 +389,9 @@ describe('safety', () => {
     expect(wide.error).toBe('the first row alone is larger than the 1 KB result limit (column "text"); select less of it, or an aggregate');
     // A list is measured before it is turned into JavaScript: three million items are refused, not read.
     const list = (await new Agent(manifest, { chatModel: null }).ask('sql select list(range) as items from range(3000000)')).calls[0]!;
-    expect(list.error).toBe('the first row alone is larger than the 10 MB result limit (column "items"); select less of it, or an aggregate');
+    expect(list.error).toBe(
+      'the first row alone is larger than the 10 MB result limit (column "items"); select less of it, or an aggregate',
+    );
   });
 
   it('cuts results at the row limit and stops queries at the time limit', async () => {
@@ -343,7 +414,10 @@ describe('the HTTP API', () => {
       return { status: response.status, body: (await response.json()) as Record<string, any> };
     };
     try {
-      expect(await call('GET', '/health')).toEqual({ status: 200, body: { ok: true, agent: 'analyst', tools: 12, database: join(dir, 'target/plat.duckdb'), llm: null } });
+      expect(await call('GET', '/health')).toEqual({
+        status: 200,
+        body: { ok: true, agent: 'analyst', tools: 12, database: join(dir, 'target/plat.duckdb'), llm: null },
+      });
       const tools = await call('GET', '/v1/tools');
       expect(tools.body.tools.map((t: { name: string }) => t.name)).toHaveLength(12);
       expect(tools.body.tools[0].parameters.properties.hours.type).toBe('integer');
@@ -353,16 +427,27 @@ describe('the HTTP API', () => {
       expect(revenue.body.rows[0].hours).toBe(3);
       expect(revenue.body.params).toEqual({ hours: 3 });
 
-      expect(await call('POST', '/v1/tools/total_revenue', '{"hours": -1}')).toEqual({ status: 400, body: { error: { status: 400, message: 'invalid arguments for total_revenue: hours must be >= 1' } } });
+      expect(await call('POST', '/v1/tools/total_revenue', '{"hours": -1}')).toEqual({
+        status: 400,
+        body: { error: { status: 400, message: 'invalid arguments for total_revenue: hours must be >= 1' } },
+      });
       expect((await call('POST', '/v1/tools/nope', '{}')).status).toBe(404);
-      expect((await call('POST', '/v1/tools/run_sql', '{"sql": "drop table marts.revenue_per_hour"}')).body.error.message).toBe('only SELECT queries may run here; this is a DROP statement');
-      expect(await call('POST', '/v1/tools/total_revenue', '{not json')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/^the body is not JSON/) } } });
+      expect((await call('POST', '/v1/tools/run_sql', '{"sql": "drop table marts.revenue_per_hour"}')).body.error.message).toBe(
+        'only SELECT queries may run here; this is a DROP statement',
+      );
+      expect(await call('POST', '/v1/tools/total_revenue', '{not json')).toMatchObject({
+        status: 400,
+        body: { error: { message: expect.stringMatching(/^the body is not JSON/) } },
+      });
 
       const asked = await call('POST', '/v1/ask', JSON.stringify({ question: 'Show me the conversion rates' }));
       expect(asked.status).toBe(200);
       expect(asked.body).toMatchObject({ mode: 'fallback', tables: ['marts.conversion_rate'] });
       expect(asked.body.calls[0].tool).toBe('conversion_rates');
-      expect(await call('POST', '/v1/ask', '{}')).toEqual({ status: 400, body: { error: { status: 400, message: 'the body needs a "question" string' } } });
+      expect(await call('POST', '/v1/ask', '{}')).toEqual({
+        status: 400,
+        body: { error: { status: 400, message: 'the body needs a "question" string' } },
+      });
       expect((await call('GET', '/v1/ask')).status).toBe(405);
       expect((await call('GET', '/nothing')).status).toBe(404);
     } finally {
@@ -375,7 +460,9 @@ describe('the CLI', () => {
   it('plat ask answers as text and JSON, and a refused query exits 1', () => {
     const text = plat(['ask', '--no-llm', 'What', 'is', 'the', 'total', 'revenue?'], dir);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^The LLM is unavailable \(no LLM: --no-llm\), so plat answered from its tools\.\nThe closest tool is total_revenue/);
+    expect(text.stdout).toMatch(
+      /^The LLM is unavailable \(no LLM: --no-llm\), so plat answered from its tools\.\nThe closest tool is total_revenue/,
+    );
     expect(text.stdout).toContain('SQL (bound: {"hours":null}):\n  with hours as (');
     const json = plat(['ask', '--no-llm', '--json', 'top 3 products'], dir);
     expect(JSON.parse(json.stdout)).toMatchObject({ mode: 'fallback', tables: ['staging.stg_events'] });
@@ -385,7 +472,12 @@ describe('the CLI', () => {
   });
 
   it('plat agent keeps a session: sql, /tools, /quit', () => {
-    const session = spawnSync(process.execPath, [cli, 'agent', '--no-llm'], { cwd: dir, input: 'sql select 41 + 1 as answer\n/tools\n/quit\n', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const session = spawnSync(process.execPath, [cli, 'agent', '--no-llm'], {
+      cwd: dir,
+      input: 'sql select 41 + 1 as answer\n/tools\n/quit\n',
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(session.status).toBe(0);
     expect(session.stdout).toContain('answer\n──────\n    42');
     expect(session.stdout).toContain('purchase_propensity  How likely a shopper is to buy');
@@ -434,9 +526,13 @@ describe('agent declarations', () => {
   });
 
   it('check that tool parameters are a JSON Schema', () => {
-    const found = diagnosticsOf('tools:\n  - name: t\n    description: T.\n    parameters: { type: object, properties: { n: { type: intger } } }\n    sql: select $n\n');
+    const found = diagnosticsOf(
+      'tools:\n  - name: t\n    description: T.\n    parameters: { type: object, properties: { n: { type: intger } } }\n    sql: select $n\n',
+    );
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^agents\/a\.yml:4:17 — tool t: parameters is not a valid JSON Schema: parameters\/properties\/n\/type must be equal to one of the allowed values/);
+    expect(found[0]).toMatch(
+      /^agents\/a\.yml:4:17 — tool t: parameters is not a valid JSON Schema: parameters\/properties\/n\/type must be equal to one of the allowed values/,
+    );
   });
 
   it('validate agents/*.yml against its schema', () => {
@@ -457,9 +553,16 @@ describe('plat serve and projects without agents', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       const until = performance.now() + 20_000;
-      while (!/on (http:\/\/127\.0\.0\.1:\d+)/.test(stdout) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+      while (!/on (http:\/\/127\.0\.0\.1:\d+)/.test(stdout) && performance.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 25));
       const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
-      const asked = (await (await fetch(`${url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: 'sql select 6 * 7 as answer' }) })).json()) as {
+      const asked = (await (
+        await fetch(`${url}/v1/ask`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ question: 'sql select 6 * 7 as answer' }),
+        })
+      ).json()) as {
         calls: { rows: unknown[] }[];
       };
       expect(asked.calls[0]!.rows).toEqual([{ answer: 42 }]);
@@ -470,7 +573,10 @@ describe('plat serve and projects without agents', () => {
   });
 
   it('gives a project without agents/ the built-in tools', async () => {
-    const project = writeProject({ 'plat_project.yml': 'name: tiny\n', 'models/numbers.sql': '{{config materialized="table"}}select range as n from range(5)' });
+    const project = writeProject({
+      'plat_project.yml': 'name: tiny\n',
+      'models/numbers.sql': '{{config materialized="table"}}select range as n from range(5)',
+    });
     const tiny = compileProject(readProjectFiles(project), { env: {} }).manifest;
     await build(tiny, { env: {} });
     const agent = new Agent(tiny, { chatModel: null, embeddings: null });
@@ -478,6 +584,8 @@ describe('plat serve and projects without agents', () => {
     expect(agent.tools().map((t) => t.name)).toEqual(['list_models', 'describe_model', 'search_catalog', 'run_sql']);
     const described = await agent.callTool('describe_model', { model: 'numbers' });
     expect(described.rows).toEqual([{ column: 'n', type: 'BIGINT', description: '', tests: '' }]);
-    expect((await agent.callTool('describe_model', { model: 'number' })).error).toBe('no model or source "number" (did you mean "numbers"?); list_models shows them all');
+    expect((await agent.callTool('describe_model', { model: 'number' })).error).toBe(
+      'no model or source "number" (did you mean "numbers"?); list_models shows them all',
+    );
   });
 });

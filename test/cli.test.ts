@@ -29,21 +29,33 @@ describe('plat CLI', () => {
     const { code, stdout } = buildRun;
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines[0]).toBe('plat build: 59 nodes (1 source, 10 models, 38 tests, 1 training, 1 scoring, 8 agent tools) on project/target/plat.duckdb, 4 threads');
-    expect(lines).toContain('note: source ecommerce.events: no Kafka broker configured (KAFKA_BROKERS unset), filling bronze.events from its generator');
+    expect(lines[0]).toBe(
+      'plat build: 59 nodes (1 source, 10 models, 38 tests, 1 training, 1 scoring, 8 agent tools) on project/target/plat.duckdb, 4 threads',
+    );
+    expect(lines).toContain(
+      'note: source ecommerce.events: no Kafka broker configured (KAFKA_BROKERS unset), filling bronze.events from its generator',
+    );
     expect(stdout).toMatch(/^ ?\d+ of 59 OK {4}source bronze\.events \.+ 100,000 rows in \d+\.\d\ds$/m);
     expect(stdout).toMatch(/^ ?\d+ of 59 OK {4}table marts\.revenue_per_hour \.+ 48 rows in \d+\.\d\ds$/m);
     expect(stdout).toMatch(/^ ?\d+ of 59 OK {4}incremental intermediate\.int_events_classified \.+ 100,000 rows in \d+\.\d\ds$/m);
     expect(stdout).toMatch(/^Finished 59 nodes in \d+\.\d\ds: 53 OK, 6 warnings, 0 errors, 0 skipped$/m);
-    expect(stdout).toMatch(/^ {2}ML purchase_propensity \(v1 promoted, trained now\): accuracy 0\.\d{3}, .*roc_auc 0\.\d{3}, log_loss 0\.\d{3}$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 59 WARN  test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
-    expect(stdout).toMatch(/^ ?\d+ of 59 PASS  test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(
+      /^ {2}ML purchase_propensity \(v1 promoted, trained now\): accuracy 0\.\d{3}, .*roc_auc 0\.\d{3}, log_loss 0\.\d{3}$/m,
+    );
+    expect(stdout).toMatch(/^ ?\d+ of 59 WARN {2}test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
+    expect(stdout).toMatch(/^ ?\d+ of 59 PASS {2}test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);
     expect(stdout).not.toContain('\x1b[');
     const results = JSON.parse(readFileSync(join(built, 'target/run_results.json'), 'utf8'));
     expect(results.results).toHaveLength(59);
-    expect(results.results.find((r: { name: string }) => r.name === 'unique_stg_events_event_id')).toMatchObject({ kind: 'test', status: 'pass', failures: 0 });
+    expect(results.results.find((r: { name: string }) => r.name === 'unique_stg_events_event_id')).toMatchObject({
+      kind: 'test',
+      status: 'pass',
+      failures: 0,
+    });
     expect(existsSync(join(built, 'target/manifest.json'))).toBe(true);
-    expect(readFileSync(join(built, 'target/compiled/models/intermediate/int_hourly_shoppers.sql'), 'utf8')).toContain('date_trunc(\'hour\', event_ts at time zone \'UTC\')');
+    expect(readFileSync(join(built, 'target/compiled/models/intermediate/int_hourly_shoppers.sql'), 'utf8')).toContain(
+      "date_trunc('hour', event_ts at time zone 'UTC')",
+    );
   });
 
   it('answers read-only queries as a table or JSON', () => {
@@ -60,9 +72,23 @@ describe('plat CLI', () => {
 
   it('lists nodes by selector, as a table or JSON', () => {
     const { stdout } = plat(['ls', '--select', '+revenue_per_hour', '--output', 'name', '--resource-type', 'model', 'source'], built);
-    expect(stdout.trim().split('\n').sort()).toEqual(['ecommerce.events', 'int_events_classified', 'int_hourly_event_counts', 'int_hourly_shoppers', 'revenue_per_hour', 'stg_events']);
+    expect(stdout.trim().split('\n').sort()).toEqual([
+      'ecommerce.events',
+      'int_events_classified',
+      'int_hourly_event_counts',
+      'int_hourly_shoppers',
+      'revenue_per_hour',
+      'stg_events',
+    ]);
     const json = JSON.parse(plat(['ls', '--json', '--select', 'tag:ml,resource_type:model', '--resource-type', 'model'], built).stdout);
-    expect(json).toEqual([expect.objectContaining({ kind: 'model', name: 'user_features', relation: 'marts.user_features', path: 'models/marts/user_features.sql' })]);
+    expect(json).toEqual([
+      expect.objectContaining({
+        kind: 'model',
+        name: 'user_features',
+        relation: 'marts.user_features',
+        path: 'models/marts/user_features.sql',
+      }),
+    ]);
   });
 
   it('fails a second run on the same database while the first runs, with a clear lock message', async () => {
@@ -81,7 +107,11 @@ describe('plat CLI', () => {
     try {
       const second = plat(['run'], dir);
       expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(new RegExp(`error target/plat\\.duckdb is in use by another process \\(PID ${first.pid}, .*\\); DuckDB allows one writer at a time`));
+      expect(second.stderr).toMatch(
+        new RegExp(
+          `error target/plat\\.duckdb is in use by another process \\(PID ${first.pid}, .*\\); DuckDB allows one writer at a time`,
+        ),
+      );
       expect(first.exitCode).toBeNull();
     } finally {
       first.kill('SIGCONT');
@@ -110,7 +140,10 @@ describe('plat CLI', () => {
 
   it('prints JSON events with --json', () => {
     const { stdout } = plat(['run', '--json', '--select', 'source:ecommerce'], builtCopy());
-    const events = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(events.map((e) => e.type)).toEqual(['run_started', 'node_started', 'note', 'node_finished', 'run_finished']);
     expect(events[3].result).toMatchObject({ name: 'ecommerce.events', status: 'success', rows: 100000 });
   });
@@ -139,8 +172,14 @@ describe('plat CLI', () => {
   it('rejects bad arguments with usage errors (exit 2)', () => {
     expect(plat(['run', '--threads', 'zero'], built)).toMatchObject({ code: 2 });
     expect(plat(['run', '--vars', '[1]'], built).stderr).toContain('--vars must be a JSON object');
-    expect(plat(['docs', 'serve', '--port', 'abc'], built)).toMatchObject({ code: 2, stderr: 'error expected a port from 0 to 65535 (0 picks a free one), got "abc"\n' });
-    expect(plat(['ls', '--output', 'names'], built)).toMatchObject({ code: 2, stderr: 'error --output must be one of table, name, id, path, not "names"\nhint: did you mean "name"?\n' });
+    expect(plat(['docs', 'serve', '--port', 'abc'], built)).toMatchObject({
+      code: 2,
+      stderr: 'error expected a port from 0 to 65535 (0 picks a free one), got "abc"\n',
+    });
+    expect(plat(['ls', '--output', 'names'], built)).toMatchObject({
+      code: 2,
+      stderr: 'error --output must be one of table, name, id, path, not "names"\nhint: did you mean "name"?\n',
+    });
   });
 });
 
@@ -175,7 +214,9 @@ describe('plat CLI: usage, exit codes and wording', () => {
   it('reports what compile compiled by kind, not tests as sources', () => {
     const { code, stderr } = plat(['compile'], builtCopy());
     expect(code).toBe(0);
-    expect(stderr).toContain('Compiled 59 nodes (1 source, 10 models, 38 tests, 1 training, 1 scoring, 8 agent tools) to target/manifest.json');
+    expect(stderr).toContain(
+      'Compiled 59 nodes (1 source, 10 models, 38 tests, 1 training, 1 scoring, 8 agent tools) to target/manifest.json',
+    );
   });
 
   it('labels every kind in ls: agent tools are agent tools, not ML scoring', () => {
@@ -208,19 +249,27 @@ describe('plat CLI: usage, exit codes and wording', () => {
 });
 
 describe('plat CLI: a --select that matches nothing', () => {
-  it.each([['build'], ['run'], ['test'], ['compile']])('%s exits 2, names the term and suggests the closest name, and runs nothing', (verb) => {
-    const dir = builtCopy();
-    const before = readFileSync(join(dir, 'target/run_results.json'), 'utf8');
-    const { code, stdout, stderr } = plat([verb, '--select', 'stg_evnts'], dir);
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toContain('error no node matches "stg_evnts" — did you mean "stg_events"?');
-    expect(readFileSync(join(dir, 'target/run_results.json'), 'utf8')).toBe(before);
-  });
+  it.each([['build'], ['run'], ['test'], ['compile']])(
+    '%s exits 2, names the term and suggests the closest name, and runs nothing',
+    (verb) => {
+      const dir = builtCopy();
+      const before = readFileSync(join(dir, 'target/run_results.json'), 'utf8');
+      const { code, stdout, stderr } = plat([verb, '--select', 'stg_evnts'], dir);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain('error no node matches "stg_evnts" — did you mean "stg_events"?');
+      expect(readFileSync(join(dir, 'target/run_results.json'), 'utf8')).toBe(before);
+    },
+  );
 
   it('refuses it before watching too (build --watch)', () => {
     // Killed after a minute if it starts watching instead, so the test fails rather than hangs.
-    const watched = spawnSync(process.execPath, [cli, 'build', '--watch', '--select', 'stg_evnts'], { cwd: built, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' } });
+    const watched = spawnSync(process.execPath, [cli, 'build', '--watch', '--select', 'stg_evnts'], {
+      cwd: built,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' },
+    });
     expect(watched.status).toBe(2);
     expect(watched.stderr).toBe('error no node matches "stg_evnts" — did you mean "stg_events"?\n');
   });
@@ -232,8 +281,14 @@ describe('plat CLI: a --select that matches nothing', () => {
   });
 
   it('checks --exclude terms too, and intersections that leave nothing', () => {
-    expect(plat(['run', '--exclude', 'conversion_rat'], built)).toMatchObject({ code: 2, stderr: expect.stringContaining('error no node matches --exclude "conversion_rat" — did you mean "conversion_rate"?') });
-    expect(plat(['run', '--select', 'tag:ml,stg_events'], built)).toMatchObject({ code: 2, stderr: expect.stringContaining('no node matches "tag:ml,stg_events" — each part matches nodes, but no node matches all of them') });
+    expect(plat(['run', '--exclude', 'conversion_rat'], built)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('error no node matches --exclude "conversion_rat" — did you mean "conversion_rate"?'),
+    });
+    expect(plat(['run', '--select', 'tag:ml,stg_events'], built)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no node matches "tag:ml,stg_events" — each part matches nodes, but no node matches all of them'),
+    });
   });
 
   it('ls only warns (listing nothing is an answer), and an empty state:modified is no mistake', () => {
@@ -250,26 +305,41 @@ describe('plat ls', () => {
   it('lists what build would run for the same selection, tests included', () => {
     const listed = plat(['ls', '--select', '+revenue_per_hour', '--output', 'id'], built).stdout.trim().split('\n');
     const run = plat(['build', '--select', '+revenue_per_hour', '--json'], builtCopy());
-    const ran = run.stdout.trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.type === 'node_finished').map((e) => e.result.uniqueId);
+    const ran = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((e) => e.type === 'node_finished')
+      .map((e) => e.result.uniqueId);
     expect(listed.filter((id) => id.startsWith('test.')).length).toBeGreaterThan(10);
     expect([...listed].sort()).toEqual([...ran].sort());
   });
 
   it('filters by --resource-type, with a did-you-mean for an unknown kind', () => {
-    const tests = plat(['ls', '--select', '+revenue_per_hour', '--resource-type', 'test', '--output', 'name'], built).stdout.trim().split('\n');
+    const tests = plat(['ls', '--select', '+revenue_per_hour', '--resource-type', 'test', '--output', 'name'], built)
+      .stdout.trim()
+      .split('\n');
     expect(tests).toContain('unique_revenue_per_hour_hour_window');
     expect(tests).not.toContain('revenue_per_hour');
-    expect(plat(['ls', '--resource-type', 'modle'], built)).toMatchObject({ code: 2, stderr: expect.stringContaining('hint: did you mean "model"?') });
+    expect(plat(['ls', '--resource-type', 'modle'], built)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('hint: did you mean "model"?'),
+    });
   });
 });
 
 describe('plat query', () => {
   it('prints dates, times, timestamps, intervals and blobs as DuckDB writes them, in a table and in JSON', () => {
-    const sql = "select date '2024-01-15' as d, time '10:30:00' as t, timestamp '2024-01-15 10:00:00' as ts, interval 1 day + interval 2 hour as i, '\\xAA\\x00'::blob as b, [date '2024-01-01'] as ds, 42::bigint as n";
+    const sql =
+      "select date '2024-01-15' as d, time '10:30:00' as t, timestamp '2024-01-15 10:00:00' as ts, interval 1 day + interval 2 hour as i, '\\xAA\\x00'::blob as b, [date '2024-01-01'] as ds, 42::bigint as n";
     const table = plat(['query', sql], built);
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[2]).toMatch(/^2024-01-15 {2}10:30:00 {2}2024-01-15 10:00:00 {2}1 day 02:00:00 {2}\\xAA\\x00 {2}\["2024-01-01"\] {2}42$/);
-    expect(JSON.parse(plat(['query', '--json', sql], built).stdout)).toEqual([{ d: '2024-01-15', t: '10:30:00', ts: '2024-01-15 10:00:00', i: '1 day 02:00:00', b: '\\xAA\\x00', ds: ['2024-01-01'], n: 42 }]);
+    expect(table.stdout.split('\n')[2]).toMatch(
+      /^2024-01-15 {2}10:30:00 {2}2024-01-15 10:00:00 {2}1 day 02:00:00 {2}\\xAA\\x00 {2}\["2024-01-01"\] {2}42$/,
+    );
+    expect(JSON.parse(plat(['query', '--json', sql], built).stdout)).toEqual([
+      { d: '2024-01-15', t: '10:30:00', ts: '2024-01-15 10:00:00', i: '1 day 02:00:00', b: '\\xAA\\x00', ds: ['2024-01-01'], n: 42 },
+    ]);
   });
 
   it('runs every statement and prints each result; a failing one is named', () => {
@@ -277,7 +347,10 @@ describe('plat query', () => {
     expect(both.code).toBe(0);
     expect(both.stdout).toBe('a\n─\n1\n\nb\n─\n2\n');
     expect(JSON.parse(plat(['query', '--json', 'select 1 as a; select 2 as b'], built).stdout)).toEqual([[{ a: 1 }], [{ b: 2 }]]);
-    expect(plat(['query', 'select 1; select nope'], built)).toMatchObject({ code: 1, stderr: expect.stringContaining('error statement 2 of 2: Binder Error') });
+    expect(plat(['query', 'select 1; select nope'], built)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('error statement 2 of 2: Binder Error'),
+    });
     expect(plat(['query', ' ; '], built)).toMatchObject({ code: 2, stderr: expect.stringContaining('error there is no statement to run') });
   });
 });
@@ -289,7 +362,9 @@ describe('plat CLI: environment errors', () => {
     for (const verb of ['compile', 'build']) {
       const { code, stderr } = plat([verb], dir);
       expect(code).toBe(1);
-      expect(stderr).toBe('error cannot remove target/compiled: target is a file, where a folder is needed (ENOTDIR)\nhint: move or remove target, then run again\n');
+      expect(stderr).toBe(
+        'error cannot remove target/compiled: target is a file, where a folder is needed (ENOTDIR)\nhint: move or remove target, then run again\n',
+      );
     }
   });
 
@@ -300,7 +375,9 @@ describe('plat CLI: environment errors', () => {
     symlinkSync('/dev/full', join(dir, 'target/run_results.json'));
     const { code, stderr } = plat(['run', '--select', 'revenue_per_hour'], dir);
     expect(code).toBe(1);
-    expect(stderr).toBe('error cannot write target/run_results.json: no space left on the device (ENOSPC)\nhint: free some space on the disk that holds target/run_results.json (`plat clean` removes target/), then run again\n');
+    expect(stderr).toBe(
+      'error cannot write target/run_results.json: no space left on the device (ENOSPC)\nhint: free some space on the disk that holds target/run_results.json (`plat clean` removes target/), then run again\n',
+    );
   });
 
   const canDropPrivileges = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
@@ -309,13 +386,19 @@ describe('plat CLI: environment errors', () => {
     chmodSync(dir, 0o555);
     chmodSync(join(dir, 'target'), 0o555);
     const asNobody = (args: string[]) => {
-      const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' } });
+      const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' },
+      });
       return { code: result.status, stderr: result.stderr };
     };
     try {
       const compile = asNobody(['compile']);
       expect(compile.code).toBe(1);
-      expect(compile.stderr).toBe("error cannot remove target/compiled: permission denied (EACCES)\nhint: give this user access to target (plat writes everything under the project's target/), or run plat on a copy of the project you own\n");
+      expect(compile.stderr).toBe(
+        "error cannot remove target/compiled: permission denied (EACCES)\nhint: give this user access to target (plat writes everything under the project's target/), or run plat on a copy of the project you own\n",
+      );
       const clean = asNobody(['clean']);
       expect(clean.code).toBe(1);
       expect(clean.stderr).toMatch(/^error cannot remove target: permission denied \(EACCES\)\nhint: give this user access to \. /);
@@ -328,7 +411,11 @@ describe('plat CLI: environment errors', () => {
   });
 
   it('exits quietly, code 0, when the reader of its output goes away (plat ls | head -1)', async () => {
-    const child = spawn(process.execPath, [cli, 'ls', '--output', 'name'], { cwd: built, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'ls', '--output', 'name'], {
+      cwd: built,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

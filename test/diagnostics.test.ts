@@ -9,7 +9,9 @@ const diagnosticsOf = (dir: string) => compileProject(readProjectFiles(dir), { e
 
 describe('project diagnostics', () => {
   it('places a YAML syntax error at its line and column', () => {
-    expect(diagnosticsOf(fixture('invalid_yaml'))).toEqual(['plat_project.yml:5:1 — invalid YAML: unexpected end of the stream within a flow collection']);
+    expect(diagnosticsOf(fixture('invalid_yaml'))).toEqual([
+      'plat_project.yml:5:1 — invalid YAML: unexpected end of the stream within a flow collection',
+    ]);
   });
 
   it('names an unknown ref and source with position and a did-you-mean', () => {
@@ -46,7 +48,9 @@ describe('project diagnostics', () => {
       'models/orders.sql': 'select 1 as id\n',
       'models/props.yml': 'models:\n  - name: order\n    description: x\n',
     });
-    expect(diagnosticsOf(dir)).toEqual(['models/props.yml:2:11 — properties given for model "order", but there is no models/**/order.sql — did you mean "orders"?']);
+    expect(diagnosticsOf(dir)).toEqual([
+      'models/props.yml:2:11 — properties given for model "order", but there is no models/**/order.sql — did you mean "orders"?',
+    ]);
   });
 
   it('reports an unknown var, a bad inline config and an unknown helper with positions', () => {
@@ -79,7 +83,9 @@ describe('project diagnostics', () => {
             kind: { choice: [a, b] }
 `,
     });
-    expect(diagnosticsOf(dir)).toEqual(['sources.yml:6:11 — source s.t: field "price" depends on "kind", which must be declared before it']);
+    expect(diagnosticsOf(dir)).toEqual([
+      'sources.yml:6:11 — source s.t: field "price" depends on "kind", which must be declared before it',
+    ]);
   });
 
   it('reports a model and a YAML file that are not UTF-8 at their first invalid byte', () => {
@@ -111,7 +117,9 @@ describe('project diagnostics', () => {
       'plat_project.yml': 'name: p\n',
       'sources.yml': 'sources:\n  - name: shop\n    tables:\n      - name: orders\n      - name: Orders\n',
     });
-    expect(diagnosticsOf(dir)).toEqual(['sources.yml:5:15 — source table "shop.Orders" is declared twice — also in sources.yml:4:15 as "shop.orders" (names are case-insensitive)']);
+    expect(diagnosticsOf(dir)).toEqual([
+      'sources.yml:5:15 — source table "shop.Orders" is declared twice — also in sources.yml:4:15 as "shop.orders" (names are case-insensitive)',
+    ]);
   });
 
   it('reports two nodes that write one relation, compared case-insensitively, and allows one name in two schemas', () => {
@@ -139,7 +147,8 @@ scoring:
     const dir = writeProject({
       'plat_project.yml': 'name: p\n',
       'models/orders.sql': 'select 1 as id\n',
-      'models/orders.yml': 'models:\n  - name: orders\n    columns:\n      - { name: id, tests: [not_null, { unique: { name: Orders_Check } }] }\n',
+      'models/orders.yml':
+        'models:\n  - name: orders\n    columns:\n      - { name: id, tests: [not_null, { unique: { name: Orders_Check } }] }\n',
       'tests/orders_check.sql': 'select * from {{ref "orders"}} where id < 0\n',
       'tests/not_null_orders_id.sql': 'select * from {{ref "orders"}} where id is null\n',
       'agents/a.yml': 'tools:\n  - { name: total, description: t, sql: select 1 }\n  - { name: Total, description: t, sql: select 2 }\n',
@@ -157,7 +166,9 @@ models:
       'models/orders.yml:4:39 — duplicate test name "Orders_Check" (also used by "orders_check" in tests/orders_check.sql) — the names differ only in case, and DuckDB names are case-insensitive: rename one of them',
       'agents/a.yml:3:13 — tool "Total" is declared twice (also in agents/a.yml:2:13 as "total") — names are case-insensitive',
     ]);
-    const names = Object.values(compileProject(readProjectFiles(dir), { env: {} }).manifest.nodes).flatMap((n) => (n.kind === 'test' ? [n.name] : []));
+    const names = Object.values(compileProject(readProjectFiles(dir), { env: {} }).manifest.nodes).flatMap((n) =>
+      n.kind === 'test' ? [n.name] : [],
+    );
     expect(names.sort()).toEqual(['not_null_orders_id', 'not_null_orders_id_2', 'orders_check']);
   });
 
@@ -181,10 +192,12 @@ models:
     const compiler = new IncrementalCompiler({ env: {} });
     compiler.compile(project, []);
     project.files.set('models/a.sql', '-- select 1 as x\n');
-    expect(compiler.compile(project, ['models/a.sql']).diagnostics.map(formatDiagnostic)).toEqual(['models/a.sql — model has no SQL — write the SELECT statement whose result the model is']);
+    expect(compiler.compile(project, ['models/a.sql']).diagnostics.map(formatDiagnostic)).toEqual([
+      'models/a.sql — model has no SQL — write the SELECT statement whose result the model is',
+    ]);
   });
 
-  it('points a template syntax error at its tag, with Handlebars\' detail, and nothing downstream', () => {
+  it("points a template syntax error at its tag, with Handlebars' detail, and nothing downstream", () => {
     const dir = writeProject({
       'plat_project.yml': 'name: p\n',
       'models/orders.sql': 'select 1 as id\n{{#if (is_incremental)}}\nwhere id > 0\n\n',
@@ -220,7 +233,8 @@ unit_tests:
 `,
       'models/orders.sql': 'select * from {{source "shop" "orders"}}\n',
       'models/customers.sql': 'select * from {{source "shop" "customers"}} join {{source "crm" "leads"}} using (id)\n',
-      'models/props.yml': 'models:\n  - name: orders\n    tset: [x]\n  - name: customers\n    columns: [{ name: id, tests: [not_null, { relationships: { to: shop.orders, field: id } }] }]\n',
+      'models/props.yml':
+        'models:\n  - name: orders\n    tset: [x]\n  - name: customers\n    columns: [{ name: id, tests: [not_null, { relationships: { to: shop.orders, field: id } }] }]\n',
       'ml/m.yml': `feature_sets:
   - { name: f, entity: id, ref: customers, features: [{ name: id, transforms: [standardise] }] }
 models:
@@ -228,7 +242,8 @@ models:
 scoring:
   - model: m
 `,
-      'agents/a.yml': 'agents:\n  - { name: a, tools: [t, predict] }\ntools:\n  - { name: t, description: d, sql: select 1, keywrds: [x] }\n  - { name: predict, description: p, builtin: ml_predict, model: m }\n',
+      'agents/a.yml':
+        'agents:\n  - { name: a, tools: [t, predict] }\ntools:\n  - { name: t, description: d, sql: select 1, keywrds: [x] }\n  - { name: predict, description: p, builtin: ml_predict, model: m }\n',
     });
     expect(diagnosticsOf(dir)).toEqual([
       'sources.yml:5:9 — at sources[0].tables[0]: unknown property "colums" — did you mean "columns"?',
@@ -264,6 +279,8 @@ scoring:
       'models/a.yml': 'models:\n  - name: orders\n    description: first\n',
       'models/b.yml': 'models:\n  - name: other\n    description: x\n  - name: orders\n    description: second\n',
     });
-    expect(diagnosticsOf(dir).filter((d) => d.includes('twice'))).toEqual(['models/b.yml:4:11 — properties for model "orders" are declared twice (also in models/a.yml:2:11)']);
+    expect(diagnosticsOf(dir).filter((d) => d.includes('twice'))).toEqual([
+      'models/b.yml:4:11 — properties for model "orders" are declared twice (also in models/a.yml:2:11)',
+    ]);
   });
 });

@@ -7,7 +7,15 @@ import { repoRoot } from './helpers.js';
 export function launchChromium(executable: string): Promise<Browser> {
   return chromium.launch({
     executablePath: executable,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -52,10 +60,17 @@ export function labelReport(page: Page): Promise<LabelReport> {
       const at = view.renderer.graphToViewport(view.graph.getNodeAttributes(id));
       return at.x >= 0 && at.x <= area.width && at.y >= 0 && at.y <= area.height;
     });
-    const boxes = ([...view.drawnLabels] as [string, { x: number; y: number; width: number; height: number }][]).map(([id, b]) => ({ id, left: area.left + b.x, top: area.top + b.y, right: area.left + b.x + b.width, bottom: area.top + b.y + b.height }));
-    const meets = (a: { left: number; top: number; right: number; bottom: number }, b: typeof a) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const boxes = ([...view.drawnLabels] as [string, { x: number; y: number; width: number; height: number }][]).map(([id, b]) => ({
+      id,
+      left: area.left + b.x,
+      top: area.top + b.y,
+      right: area.left + b.x + b.width,
+      bottom: area.top + b.y + b.height,
+    }));
+    const meets = (a: { left: number; top: number; right: number; bottom: number }, b: typeof a) =>
+      a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     const overlapping: [string, string][] = [];
-    boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => meets(a, b) && overlapping.push([a.id, b.id])));
+    for (const [i, a] of boxes.entries()) for (const b of boxes.slice(i + 1)) if (meets(a, b)) overlapping.push([a.id, b.id]);
     return {
       visible: visible.length,
       unlabelled: visible.filter((id) => !view.drawnLabels.has(id)),

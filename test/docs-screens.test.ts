@@ -55,7 +55,8 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
   }
 
   const sceneIds = () => page.evaluate(() => (window as any).platDocs.view.scene.nodes.map((n: { id: string }) => n.id) as string[]);
-  const position = (id: string) => page.evaluate((node) => (window as any).platDocs.graph.getNodeAttributes(node) as { x: number; y: number }, id);
+  const position = (id: string) =>
+    page.evaluate((node) => (window as any).platDocs.graph.getNodeAttributes(node) as { x: number; y: number }, id);
 
   async function expectReadable(name: string): Promise<void> {
     const report = await labelReport(page);
@@ -69,25 +70,35 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
     await expectReadable('example-overview');
     expect((await labelReport(page)).visible).toBe(exampleNodesBesideTests());
     const legend = await page.locator('#legend li').allInnerTexts();
-    expect(legend).toEqual(['source', 'model', 'ML training', 'ML scoring', 'agent tool', expect.stringMatching(/^5\s*tests on it, coloured by their worst last status$/)]);
+    expect(legend).toEqual([
+      'source',
+      'model',
+      'ML training',
+      'ML scoring',
+      'agent tool',
+      expect.stringMatching(/^5\s*tests on it, coloured by their worst last status$/),
+    ]);
     expect(errors).toEqual([]);
   });
 
-  it("opens a node page with its focused lineage: the node, its parents and children, left to right, all labelled", async () => {
+  it('opens a node page with its focused lineage: the node, its parents and children, left to right, all labelled', async () => {
     const id = 'model.ecommerce.revenue_per_hour';
     await open(example, `#node=${id}`);
     await expectReadable('example-node');
     const manifest = compileDir(join(repoRoot, 'project'));
-    const expected = [...walk(manifest.parents, new Set([id]), 1), ...walk(manifest.children, new Set([id]), 1)].filter((n) => manifest.nodes[n]!.kind !== 'test');
+    const expected = [...walk(manifest.parents, new Set([id]), 1), ...walk(manifest.children, new Set([id]), 1)].filter(
+      (n) => manifest.nodes[n]!.kind !== 'test',
+    );
     const shown = (await sceneIds()).filter((n) => !n.startsWith('up:') && !n.startsWith('down:'));
     expect(new Set(shown)).toEqual(new Set(expected));
     const at = await position(id);
     for (const parent of manifest.parents[id]!) expect((await position(parent)).x).toBeLessThan(at.x);
-    for (const child of manifest.children[id]!.filter((n) => manifest.nodes[n]!.kind !== 'test')) expect((await position(child)).x).toBeGreaterThan(at.x);
+    for (const child of manifest.children[id]!.filter((n) => manifest.nodes[n]!.kind !== 'test'))
+      expect((await position(child)).x).toBeGreaterThan(at.x);
     expect(await page.locator('#graph-toolbar code').innerText()).toBe('1+revenue_per_hour+1');
   });
 
-  it('draws all of a source\'s lineage with no label on another or under the panel', async () => {
+  it("draws all of a source's lineage with no label on another or under the panel", async () => {
     await open(example, `#node=source.ecommerce.ecommerce.events`);
     await page.click('#graph-toolbar [data-depth="all"]');
     await expect.poll(async () => (await sceneIds()).length).toBe(exampleNodesBesideTests());
@@ -100,7 +111,11 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
   it("draws a model's latest data with a y-axis for each measure", async () => {
     await open(example, '#node=model.ecommerce.revenue_per_hour');
     const charts = await page.locator('#chart svg.chart').evaluateAll((svgs) =>
-      svgs.map((svg) => ({ series: svg.querySelector('.series')!.textContent, ticks: [...svg.querySelectorAll('.y-axis .tick')].map((t) => t.textContent), axis: svg.querySelectorAll('.y-axis line.axis').length })),
+      svgs.map((svg) => ({
+        series: svg.querySelector('.series')!.textContent,
+        ticks: [...svg.querySelectorAll('.y-axis .tick')].map((t) => t.textContent),
+        axis: svg.querySelectorAll('.y-axis line.axis').length,
+      })),
     );
     expect(charts.map((c) => c.series)).toEqual(['total_revenue', 'purchase_count', 'avg_order_value']);
     for (const chart of charts) {
@@ -119,7 +134,12 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
       const panel = document.getElementById('panel')!;
       const table = document.getElementById('columns')!;
       const inner = panel.getBoundingClientRect().right - parseFloat(getComputedStyle(panel).paddingRight);
-      return { tableRight: table.getBoundingClientRect().right, cellsRight: Math.max(...[...table.querySelectorAll('td, th')].map((c) => c.getBoundingClientRect().right)), inner, scrolls: panel.scrollWidth > panel.clientWidth };
+      return {
+        tableRight: table.getBoundingClientRect().right,
+        cellsRight: Math.max(...[...table.querySelectorAll('td, th')].map((c) => c.getBoundingClientRect().right)),
+        inner,
+        scrolls: panel.scrollWidth > panel.clientWidth,
+      };
     });
     await screenshot(page, 'example-columns');
     expect(fit.tableRight).toBeLessThanOrEqual(fit.inner + 0.5);
@@ -141,7 +161,10 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
     await open(example, '#node=model.ecommerce.revenue_per_hour');
     const area = (await page.locator('#sigma').boundingBox())!;
     const pointAt = async (id: string) => {
-      const at = await page.evaluate((node) => (window as any).platDocs.renderer.graphToViewport((window as any).platDocs.graph.getNodeAttributes(node)), id);
+      const at = await page.evaluate(
+        (node) => (window as any).platDocs.renderer.graphToViewport((window as any).platDocs.graph.getNodeAttributes(node)),
+        id,
+      );
       return { x: area.x + at.x, y: area.y + at.y };
     };
     const parent = 'model.ecommerce.int_hourly_event_counts';
@@ -190,11 +213,18 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
   it('shows the 3,005-node project as labelled clusters with counts, and opens a cluster zoomed into', async () => {
     await open(big, '#');
     await expectReadable('big-overview');
-    const labels = await page.evaluate(() => (window as any).platDocs.graph.mapNodes((_: string, a: { label: string }) => a.label) as string[]);
-    expect(labels).toEqual(expect.arrayContaining(['staging/group_0 · 100 models', 'intermediate/group_3 · 100 models', 'marts/group_9 · 100 models', 'raw.t0']));
+    const labels = await page.evaluate(
+      () => (window as any).platDocs.graph.mapNodes((_: string, a: { label: string }) => a.label) as string[],
+    );
+    expect(labels).toEqual(
+      expect.arrayContaining(['staging/group_0 · 100 models', 'intermediate/group_3 · 100 models', 'marts/group_9 · 100 models', 'raw.t0']),
+    );
     const cluster = 'folder:/models/staging/group_0';
     const area = (await page.locator('#sigma').boundingBox())!;
-    const at = await page.evaluate((node) => (window as any).platDocs.renderer.graphToViewport((window as any).platDocs.graph.getNodeAttributes(node)), cluster);
+    const at = await page.evaluate(
+      (node) => (window as any).platDocs.renderer.graphToViewport((window as any).platDocs.graph.getNodeAttributes(node)),
+      cluster,
+    );
     await page.mouse.move(area.x + at.x, area.y + at.y);
     for (let turn = 0; turn < 12 && (await sceneIds()).includes(cluster); turn++) {
       await page.mouse.wheel(0, -300);
@@ -222,7 +252,10 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
     expect(expander).toBeDefined();
     const of = expander.slice(3);
     const area = (await page.locator('#sigma').boundingBox())!;
-    const at = await page.evaluate((node) => (window as any).platDocs.renderer.graphToViewport((window as any).platDocs.graph.getNodeAttributes(node)), expander);
+    const at = await page.evaluate(
+      (node) => (window as any).platDocs.renderer.graphToViewport((window as any).platDocs.graph.getNodeAttributes(node)),
+      expander,
+    );
     await page.mouse.click(area.x + at.x, area.y + at.y);
     await expect.poll(sceneIds).not.toContain(expander);
     await settled(page);
@@ -239,7 +272,7 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
     const stale = await page.evaluate(() => {
       const { scene } = (window as any).platDocs.view;
       const shown = new Set(scene.nodes.map((n: { id: string }) => n.id));
-      return scene.nodes.filter((n: any) => n.expands && n.expands.nodes.every((id: string) => shown.has(id))).map((n: any) => n.id);
+      return scene.nodes.filter((n: any) => n.expands?.nodes.every((id: string) => shown.has(id))).map((n: any) => n.id);
     });
     expect(stale).toEqual([]);
     expect(await page.evaluate(() => document.body.dataset.drawn)).toBe(`#node=${id}`);
@@ -266,8 +299,12 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
     await page.selectOption('#group-by', 'schema');
     await expect.poll(async () => (await sceneIds()).some((n) => n.startsWith('schema:'))).toBe(true);
     await settled(page);
-    const labels = await page.evaluate(() => (window as any).platDocs.graph.mapNodes((_: string, a: { label: string }) => a.label) as string[]);
-    expect(labels).toEqual(expect.arrayContaining(['staging', 'intermediate', 'marts'].map((schema) => expect.stringMatching(new RegExp(`^${schema}[: ]`)))));
+    const labels = await page.evaluate(
+      () => (window as any).platDocs.graph.mapNodes((_: string, a: { label: string }) => a.label) as string[],
+    );
+    expect(labels).toEqual(
+      expect.arrayContaining(['staging', 'intermediate', 'marts'].map((schema) => expect.stringMatching(new RegExp(`^${schema}[: ]`)))),
+    );
     await expectReadable('big-by-schema');
     await page.selectOption('#group-by', 'tag');
     await expect.poll(async () => (await sceneIds()).some((n) => n.startsWith('tag:'))).toBe(true);

@@ -60,7 +60,15 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     site = pathToFileURL(join(generated.dir, 'index.html')).href;
     browser = await chromium.launch({
       executablePath: executable!,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
@@ -84,16 +92,34 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
       page.evaluate(() => {
         const { graph } = (window as any).platDocs;
         const x = (id: string) => graph.getNodeAttribute(id, 'x');
-        return { order: graph.order, names: graph.mapNodes((_: string, a: { label: string }) => a.label), leftToRight: x('source.ecommerce.ecommerce.events') < x('model.ecommerce.stg_events') && x('model.ecommerce.stg_events') < x('model.ecommerce.revenue_per_hour') };
+        return {
+          order: graph.order,
+          names: graph.mapNodes((_: string, a: { label: string }) => a.label),
+          leftToRight:
+            x('source.ecommerce.ecommerce.events') < x('model.ecommerce.stg_events') &&
+            x('model.ecommerce.stg_events') < x('model.ecommerce.revenue_per_hour'),
+        };
       });
     const graph = await graphOf();
     // Tests are badges on the nodes they check.
     const nodes = Object.values(compileDir(join(repoRoot, 'project')).nodes);
     const checked = nodes.filter((n) => n.kind !== 'test').length;
     expect(graph.order).toBe(checked);
-    expect(graph.names).toEqual(expect.arrayContaining(['ecommerce.events', 'stg_events', 'revenue_per_hour', 'user_features', 'purchase_propensity', 'predictions_purchase_propensity', 'total_revenue']));
+    expect(graph.names).toEqual(
+      expect.arrayContaining([
+        'ecommerce.events',
+        'stg_events',
+        'revenue_per_hour',
+        'user_features',
+        'purchase_propensity',
+        'predictions_purchase_propensity',
+        'total_revenue',
+      ]),
+    );
     expect(graph.leftToRight).toBe(true);
-    expect(await page.evaluate(() => (window as any).platDocs.graph.getNodeAttribute('model.ecommerce.revenue_per_hour', 'badge'))).toEqual({ count: 6, status: 'pass' });
+    expect(await page.evaluate(() => (window as any).platDocs.graph.getNodeAttribute('model.ecommerce.revenue_per_hour', 'badge'))).toEqual(
+      { count: 6, status: 'pass' },
+    );
     await page.check('#show-tests');
     await expect.poll(async () => (await graphOf()).order).toBe(nodes.length);
     await page.uncheck('#show-tests');

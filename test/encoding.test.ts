@@ -41,7 +41,9 @@ describe('file encoding', () => {
     };
     expect(save(Buffer.from('select 1 as x\n-- caf\xe9\n', 'latin1'))).toEqual({
       changed: ['models/a.sql'],
-      diagnostics: ['models/a.sql:2:7 — file is not UTF-8: invalid byte sequence starting with 0xE9 — save it as UTF-8 (plat reads every project file as UTF-8)'],
+      diagnostics: [
+        'models/a.sql:2:7 — file is not UTF-8: invalid byte sequence starting with 0xE9 — save it as UTF-8 (plat reads every project file as UTF-8)',
+      ],
     });
     expect(save('select 1 as x\n-- café\n')).toEqual({ changed: ['models/a.sql'], diagnostics: [] });
   });

@@ -38,15 +38,23 @@ function classify(raw: RawEvent[]): { clean: CleanEvent[]; reasons: Map<string, 
     const type = e.event_type?.trim().toLowerCase() ?? null;
     const ts = /^\d{4}-\d{2}-\d{2}T/.test(e.timestamp) ? Date.parse(e.timestamp) : NaN;
     const reason =
-      e.event_id === null ? 'null_event_id'
-      : e.user_id === null ? 'null_user_id'
-      : e.product_id === null ? 'null_product_id'
-      : type === null || !['view', 'cart', 'purchase'].includes(type) ? 'invalid_event_type'
-      : Number.isNaN(ts) ? 'invalid_timestamp'
-      : e.price < 0 ? 'negative_price'
-      : type === 'purchase' && e.price === 0 ? 'zero_price_purchase'
-      : seen.has(e.event_id) ? 'duplicate'
-      : null;
+      e.event_id === null
+        ? 'null_event_id'
+        : e.user_id === null
+          ? 'null_user_id'
+          : e.product_id === null
+            ? 'null_product_id'
+            : type === null || !['view', 'cart', 'purchase'].includes(type)
+              ? 'invalid_event_type'
+              : Number.isNaN(ts)
+                ? 'invalid_timestamp'
+                : e.price < 0
+                  ? 'negative_price'
+                  : type === 'purchase' && e.price === 0
+                    ? 'zero_price_purchase'
+                    : seen.has(e.event_id)
+                      ? 'duplicate'
+                      : null;
     seen.add(e.event_id);
     if (reason) counts.set(reason, (counts.get(reason) ?? 0) + 1);
     else out.push({ user_id: e.user_id!, event_type: type!, price: e.price, ts });
@@ -70,22 +78,43 @@ describe('the e-commerce example', () => {
   it('catches every injected bad row at the source as a warning, and lets none reach staging', () => {
     const result = (name: string) => firstBuild.results.find((r) => r.name === name)!;
     const count = (predicate: (e: RawEvent) => boolean) => raw.filter(predicate).length;
-    expect(result('not_null_source_ecommerce_events_user_id')).toMatchObject({ status: 'warn', failures: count((e) => e.user_id === null) });
-    expect(result('not_null_source_ecommerce_events_product_id')).toMatchObject({ status: 'warn', failures: count((e) => e.product_id === null) });
+    expect(result('not_null_source_ecommerce_events_user_id')).toMatchObject({
+      status: 'warn',
+      failures: count((e) => e.user_id === null),
+    });
+    expect(result('not_null_source_ecommerce_events_product_id')).toMatchObject({
+      status: 'warn',
+      failures: count((e) => e.product_id === null),
+    });
     expect(result('accepted_values_source_ecommerce_events_event_type')).toMatchObject({
       status: 'warn',
       failures: count((e) => e.event_type !== null && !['view', 'cart', 'purchase'].includes(e.event_type)),
     });
     expect(result('range_source_ecommerce_events_price')).toMatchObject({ status: 'warn', failures: count((e) => e.price < 0) });
-    expect(result('source_no_zero_price_purchases')).toMatchObject({ status: 'warn', failures: count((e) => e.event_type === 'purchase' && e.price === 0) });
-    const staging = firstBuild.results.filter((r) => r.kind === 'test' && (r.name.includes('stg_events') || r.name.startsWith('unique_stg') || r.name.startsWith('not_null_stg')));
+    expect(result('source_no_zero_price_purchases')).toMatchObject({
+      status: 'warn',
+      failures: count((e) => e.event_type === 'purchase' && e.price === 0),
+    });
+    const staging = firstBuild.results.filter(
+      (r) => r.kind === 'test' && (r.name.includes('stg_events') || r.name.startsWith('unique_stg') || r.name.startsWith('not_null_stg')),
+    );
     expect(staging.length).toBeGreaterThanOrEqual(9);
     expect(staging.filter((r) => r.status !== 'pass')).toEqual([]);
     const tests = firstBuild.results.filter((r) => r.kind === 'test');
     expect(tests.filter((r) => r.status === 'fail' || r.status === 'error')).toEqual([]);
     expect(
       tests
-        .filter((r) => r.name.startsWith('unit') || ['int_events_classified_applies_the_silver_rules', 'int_events_classified_stages_the_first_clean_copy_to_land', 'conversion_rate_counts_shoppers_not_events', 'purchases_reach_revenue_per_hour', 'every_landed_event_is_classified'].includes(r.name))
+        .filter(
+          (r) =>
+            r.name.startsWith('unit') ||
+            [
+              'int_events_classified_applies_the_silver_rules',
+              'int_events_classified_stages_the_first_clean_copy_to_land',
+              'conversion_rate_counts_shoppers_not_events',
+              'purchases_reach_revenue_per_hour',
+              'every_landed_event_is_classified',
+            ].includes(r.name),
+        )
         .map((r) => r.status),
     ).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
   });
@@ -93,10 +122,20 @@ describe('the e-commerce example', () => {
   it('keeps every rejected row with its reason, and only clean rows in staging', async () => {
     const rejected = await queryDb(dir, 'select reject_reason, count(*) as n from staging.stg_events_rejected group by 1');
     expect(new Map(rejected.map((r) => [r.reject_reason, Number(r.n)]))).toEqual(reasons);
-    for (const reason of ['null_user_id', 'null_product_id', 'invalid_event_type', 'invalid_timestamp', 'negative_price', 'zero_price_purchase', 'duplicate']) {
+    for (const reason of [
+      'null_user_id',
+      'null_product_id',
+      'invalid_event_type',
+      'invalid_timestamp',
+      'negative_price',
+      'zero_price_purchase',
+      'duplicate',
+    ]) {
       expect(reasons.get(reason), reason).toBeGreaterThan(0);
     }
-    expect(await queryDb(dir, 'select count(*) as n, count(distinct event_id) as ids from staging.stg_events')).toEqual([{ n: BigInt(clean.length), ids: BigInt(clean.length) }]);
+    expect(await queryDb(dir, 'select count(*) as n, count(distinct event_id) as ids from staging.stg_events')).toEqual([
+      { n: BigInt(clean.length), ids: BigInt(clean.length) },
+    ]);
   });
 
   it('computes revenue_per_hour like the seed Gold layer', async () => {
@@ -153,9 +192,20 @@ describe('the e-commerce example', () => {
 
   it('computes per-user features, with "last 24h" counted back from the newest event', async () => {
     const asOf = Math.max(...clean.map((e) => e.ts));
-    const perUser = new Map<number, { events: number; purchases: number; recent: number; revenue: number; max: number; first: number; last: number }>();
+    const perUser = new Map<
+      number,
+      { events: number; purchases: number; recent: number; revenue: number; max: number; first: number; last: number }
+    >();
     for (const e of clean) {
-      const u = perUser.get(e.user_id) ?? { events: 0, purchases: 0, recent: 0, revenue: 0, max: -Infinity, first: Infinity, last: -Infinity };
+      const u = perUser.get(e.user_id) ?? {
+        events: 0,
+        purchases: 0,
+        recent: 0,
+        revenue: 0,
+        max: -Infinity,
+        first: Infinity,
+        last: -Infinity,
+      };
       u.events++;
       u.first = Math.min(u.first, e.ts);
       u.last = Math.max(u.last, e.ts);
@@ -184,15 +234,26 @@ describe('the e-commerce example', () => {
     const training = firstBuild.results.find((r) => r.name === 'purchase_propensity')!;
     expect(training.ml).toMatchObject({ version: 'v1', trained: true, promoted: true });
     expect(training.ml!.metrics.roc_auc as number).toBeGreaterThanOrEqual(0.75);
-    expect(await queryDb(dir, 'select count(*) as n, min(probability) >= 0 and max(probability) <= 1 as bounded from ml.predictions_purchase_propensity')).toEqual([
-      { n: BigInt(new Set(clean.map((e) => e.user_id)).size), bounded: true },
-    ]);
+    expect(
+      await queryDb(
+        dir,
+        'select count(*) as n, min(probability) >= 0 and max(probability) <= 1 as bounded from ml.predictions_purchase_propensity',
+      ),
+    ).toEqual([{ n: BigInt(new Set(clean.map((e) => e.user_id)).size), bounded: true }]);
   });
 
   it('adds nothing on a second build of the same data', async () => {
     const results = await build(compileDir(dir), { env: {} });
-    expect(results.results.find((r) => r.name === 'int_events_classified')).toMatchObject({ status: 'success', action: 'incremental (append)', rows: 0 });
-    expect(results.results.find((r) => r.name === 'stg_events')).toMatchObject({ status: 'success', action: 'incremental (append)', rows: 0 });
+    expect(results.results.find((r) => r.name === 'int_events_classified')).toMatchObject({
+      status: 'success',
+      action: 'incremental (append)',
+      rows: 0,
+    });
+    expect(results.results.find((r) => r.name === 'stg_events')).toMatchObject({
+      status: 'success',
+      action: 'incremental (append)',
+      rows: 0,
+    });
     expect(results.results.find((r) => r.name === 'purchase_propensity')!.ml).toMatchObject({ version: 'v1', trained: false });
     expect(await queryDb(dir, 'select count(*) as n from staging.stg_events')).toEqual([{ n: BigInt(clean.length) }]);
   });

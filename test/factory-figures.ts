@@ -41,7 +41,12 @@ const time = (v: unknown) => (v instanceof Date ? v.getTime() : Number.NaN);
  * Staging's rules: a row breaking a rule is refused with the first one it breaks; of several
  * copies of an id, the first clean one (by time) is kept and the other clean ones are duplicates.
  */
-export function clean<T>(raw: readonly Raw[], id: string, broken: (row: Raw) => string | null, keep: (row: Raw) => T): { rows: T[]; reasons: Map<string, number> } {
+export function clean<T>(
+  raw: readonly Raw[],
+  id: string,
+  broken: (row: Raw) => string | null,
+  keep: (row: Raw) => T,
+): { rows: T[]; reasons: Map<string, number> } {
   const reasons = new Map<string, number>();
   const count = (reason: string) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   const kept = new Set<unknown>();
@@ -61,37 +66,70 @@ export function clean<T>(raw: readonly Raw[], id: string, broken: (row: Raw) => 
 
 export function readingRule(known: ReadonlySet<unknown>) {
   return (r: Raw) =>
-    r.equipment_id === null ? 'null_equipment_id'
-    : !known.has(r.equipment_id) ? 'unknown_equipment'
-    : r.ts === null ? 'null_timestamp'
-    : r.temperature === null || (r.temperature as number) < -40 || (r.temperature as number) > 400 ? 'temperature_out_of_range'
-    : r.vibration === null || (r.vibration as number) < 0 ? 'negative_vibration'
-    : null;
+    r.equipment_id === null
+      ? 'null_equipment_id'
+      : !known.has(r.equipment_id)
+        ? 'unknown_equipment'
+        : r.ts === null
+          ? 'null_timestamp'
+          : r.temperature === null || (r.temperature as number) < -40 || (r.temperature as number) > 400
+            ? 'temperature_out_of_range'
+            : r.vibration === null || (r.vibration as number) < 0
+              ? 'negative_vibration'
+              : null;
 }
 
 export function eventRule(known: ReadonlySet<unknown>) {
   return (r: Raw) =>
-    r.equipment_id === null ? 'null_equipment_id'
-    : !known.has(r.equipment_id) ? 'unknown_equipment'
-    : r.ts === null ? 'null_timestamp'
-    : !['start', 'stop', 'failure', 'repair', 'maintenance_start', 'maintenance_end'].includes(r.event_type as string) ? 'unknown_event_type'
-    : !['running', 'idle', 'error', 'maintenance'].includes(r.status as string) ? 'unknown_status'
-    : null;
+    r.equipment_id === null
+      ? 'null_equipment_id'
+      : !known.has(r.equipment_id)
+        ? 'unknown_equipment'
+        : r.ts === null
+          ? 'null_timestamp'
+          : !['start', 'stop', 'failure', 'repair', 'maintenance_start', 'maintenance_end'].includes(r.event_type as string)
+            ? 'unknown_event_type'
+            : !['running', 'idle', 'error', 'maintenance'].includes(r.status as string)
+              ? 'unknown_status'
+              : null;
 }
 
 export function batchRule(known: ReadonlySet<unknown>) {
   return (r: Raw) =>
-    r.equipment_id === null ? 'null_equipment_id'
-    : !known.has(r.equipment_id) ? 'unknown_equipment'
-    : r.ts === null ? 'null_timestamp'
-    : r.units_produced === null || (r.units_produced as number) < 0 ? 'negative_units'
-    : !['Good', 'Minor Defect', 'Major Defect', 'Reject'].includes(r.defect_class as string) ? 'unknown_defect_class'
-    : null;
+    r.equipment_id === null
+      ? 'null_equipment_id'
+      : !known.has(r.equipment_id)
+        ? 'unknown_equipment'
+        : r.ts === null
+          ? 'null_timestamp'
+          : r.units_produced === null || (r.units_produced as number) < 0
+            ? 'negative_units'
+            : !['Good', 'Minor Defect', 'Major Defect', 'Reject'].includes(r.defect_class as string)
+              ? 'unknown_defect_class'
+              : null;
 }
 
-export const asReading = (r: Raw): Reading => ({ reading_id: r.reading_id as string, equipment_id: r.equipment_id as string, ts: time(r.ts), temperature: r.temperature as number, vibration: r.vibration as number });
-export const asEvent = (r: Raw): StatusEvent => ({ event_id: r.event_id as string, equipment_id: r.equipment_id as string, ts: time(r.ts), event_type: r.event_type as string, status: r.status as string });
-export const asBatch = (r: Raw): Batch => ({ batch_id: r.batch_id as string, equipment_id: r.equipment_id as string, ts: time(r.ts), units_produced: r.units_produced as number, defect_class: r.defect_class as string });
+export const asReading = (r: Raw): Reading => ({
+  reading_id: r.reading_id as string,
+  equipment_id: r.equipment_id as string,
+  ts: time(r.ts),
+  temperature: r.temperature as number,
+  vibration: r.vibration as number,
+});
+export const asEvent = (r: Raw): StatusEvent => ({
+  event_id: r.event_id as string,
+  equipment_id: r.equipment_id as string,
+  ts: time(r.ts),
+  event_type: r.event_type as string,
+  status: r.status as string,
+});
+export const asBatch = (r: Raw): Batch => ({
+  batch_id: r.batch_id as string,
+  equipment_id: r.equipment_id as string,
+  ts: time(r.ts),
+  units_produced: r.units_produced as number,
+  defect_class: r.defect_class as string,
+});
 
 /** From midnight of the first day with data in any stream to the newest time in any (as_of). */
 export function dataWindow(...streams: readonly (readonly { ts: number }[])[]): { start: number; asOf: number } {
@@ -116,8 +154,10 @@ export function stateIntervals(events: readonly StatusEvent[], window: { start: 
   const intervals: { equipment_id: string; state: string; from: number; to: number }[] = [];
   for (const [machine, own] of byMachine(events)) {
     own.sort((a, b) => a.ts - b.ts || (a.event_id < b.event_id ? -1 : 1));
-    if (own[0]!.ts > window.start) intervals.push({ equipment_id: machine, state: before[own[0]!.event_type] ?? 'running', from: window.start, to: own[0]!.ts });
-    own.forEach((e, i) => intervals.push({ equipment_id: machine, state: e.status, from: e.ts, to: own[i + 1]?.ts ?? Math.max(window.asOf, e.ts) }));
+    if (own[0]!.ts > window.start)
+      intervals.push({ equipment_id: machine, state: before[own[0]!.event_type] ?? 'running', from: window.start, to: own[0]!.ts });
+    for (const [i, e] of own.entries())
+      intervals.push({ equipment_id: machine, state: e.status, from: e.ts, to: own[i + 1]?.ts ?? Math.max(window.asOf, e.ts) });
   }
   return intervals.filter((i) => i.to > i.from);
 }
@@ -136,7 +176,13 @@ export interface DailyOee {
 }
 
 /** OEE per `machine@yyyymmdd`: availability × performance × quality, as fact_production_metrics describes it. */
-export function dailyOee(events: readonly StatusEvent[], batches: readonly Batch[], machines: ReadonlyMap<string, Machine>, days: ReadonlySet<number>, window: { start: number; asOf: number }): Map<string, DailyOee> {
+export function dailyOee(
+  events: readonly StatusEvent[],
+  batches: readonly Batch[],
+  machines: ReadonlyMap<string, Machine>,
+  days: ReadonlySet<number>,
+  window: { start: number; asOf: number },
+): Map<string, DailyOee> {
   const out = new Map<string, DailyOee>();
   const keyOf = (machine: string, day: number) => `${machine}@${dateKey(day)}`;
   for (const i of stateIntervals(events, window)) {
@@ -144,7 +190,18 @@ export function dailyOee(events: readonly StatusEvent[], batches: readonly Batch
       if (!days.has(day)) continue;
       const seconds = Math.round((Math.min(i.to, day + DAY) - Math.max(i.from, day)) / 1000);
       const key = keyOf(i.equipment_id, day);
-      const d = out.get(key) ?? { running: 0, observed: 0, maintenance: 0, batches: 0, units: 0, sellable: 0, availability: null, performance: null, quality: null, oee: null };
+      const d = out.get(key) ?? {
+        running: 0,
+        observed: 0,
+        maintenance: 0,
+        batches: 0,
+        units: 0,
+        sellable: 0,
+        availability: null,
+        performance: null,
+        quality: null,
+        oee: null,
+      };
       d.observed += seconds;
       if (i.state === 'running') d.running += seconds;
       if (i.state === 'maintenance') d.maintenance += seconds;
@@ -175,7 +232,11 @@ export function dateKey(day: number): number {
 }
 
 /** failure_within_7_days per `machine@hour` the machine ran: a failure in the 7 days after the hour ends. */
-export function failureLabels(readings: readonly Reading[], events: readonly StatusEvent[], asOf: number): Map<string, { label: number; observed: boolean }> {
+export function failureLabels(
+  readings: readonly Reading[],
+  events: readonly StatusEvent[],
+  asOf: number,
+): Map<string, { label: number; observed: boolean }> {
   const failures = byMachine(events.filter((e) => e.event_type === 'failure'));
   const out = new Map<string, { label: number; observed: boolean }>();
   for (const r of readings) {
@@ -191,7 +252,12 @@ export function failureLabels(readings: readonly Reading[], events: readonly Sta
 }
 
 /** mart_equipment_health's status from the last 24 hours' readings and the latest event. */
-export function healthStatus(readings: readonly Reading[], events: readonly StatusEvent[], machines: ReadonlyMap<string, Machine>, asOf: number): Map<string, string> {
+export function healthStatus(
+  readings: readonly Reading[],
+  events: readonly StatusEvent[],
+  machines: ReadonlyMap<string, Machine>,
+  asOf: number,
+): Map<string, string> {
   const recent = byMachine(readings.filter((r) => r.ts > asOf - 24 * HOUR));
   const latest = new Map<string, StatusEvent>();
   for (const e of events) {
@@ -209,16 +275,20 @@ export function healthStatus(readings: readonly Reading[], events: readonly Stat
     const status = latest.get(id)?.status ?? 'running';
     out.set(
       id,
-      status === 'error' || (hotter !== null && hotter > 5) || (rougher !== null && rougher > 1.5) ? 'Critical'
-      : (hotter !== null && hotter > 3) || (rougher !== null && rougher > 1.25) ? 'Warning'
-      : 'Normal',
+      status === 'error' || (hotter !== null && hotter > 5) || (rougher !== null && rougher > 1.5)
+        ? 'Critical'
+        : (hotter !== null && hotter > 3) || (rougher !== null && rougher > 1.25)
+          ? 'Warning'
+          : 'Normal',
     );
   }
   return out;
 }
 
 /** Defect rate, reject rate and first-pass yield per `machine@yyyymmdd`. */
-export function qualityRates(batches: readonly Batch[]): Map<string, { batches: number; defectRate: number; rejectRate: number; firstPassYield: number | null }> {
+export function qualityRates(
+  batches: readonly Batch[],
+): Map<string, { batches: number; defectRate: number; rejectRate: number; firstPassYield: number | null }> {
   const groups = new Map<string, Batch[]>();
   for (const b of batches) {
     const key = `${b.equipment_id}@${dateKey(Math.floor(b.ts / DAY) * DAY)}`;
@@ -227,7 +297,9 @@ export function qualityRates(batches: readonly Batch[]): Map<string, { batches: 
   return new Map(
     [...groups].map(([key, own]) => {
       const units = own.reduce((s, b) => s + b.units_produced, 0);
-      const sellable = own.filter((b) => b.defect_class === 'Good' || b.defect_class === 'Minor Defect').reduce((s, b) => s + b.units_produced, 0);
+      const sellable = own
+        .filter((b) => b.defect_class === 'Good' || b.defect_class === 'Minor Defect')
+        .reduce((s, b) => s + b.units_produced, 0);
       return [
         key,
         {

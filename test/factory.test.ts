@@ -5,8 +5,23 @@ import { build } from '../framework/index.js';
 import { parseCsv } from '../framework/run/sources/generator_entities.js';
 import { factoryHistory, historyCsv } from '../examples/factory/scripts/history.js';
 import {
-  asBatch, asEvent, asReading, batchRule, clean, dailyOee, dataWindow, dateKey, eventRule, failureLabels, healthStatus, qualityRates, readingRule,
-  type Batch, type Machine, type Reading, type StatusEvent,
+  asBatch,
+  asEvent,
+  asReading,
+  batchRule,
+  clean,
+  dailyOee,
+  dataWindow,
+  dateKey,
+  eventRule,
+  failureLabels,
+  healthStatus,
+  qualityRates,
+  readingRule,
+  type Batch,
+  type Machine,
+  type Reading,
+  type StatusEvent,
 } from './factory-figures.js';
 import { compileDir, copyProject, queryDb, repoRoot } from './helpers.js';
 
@@ -32,14 +47,41 @@ beforeAll(async () => {
   const [header, ...rows] = parseCsv(readFileSync(join(dir, 'data/equipment.csv'), 'utf8'));
   const column = (row: string[], name: string) => row[header!.indexOf(name)]!;
   machines = new Map(
-    rows.map((r) => [column(r, 'equipment_id'), { equipment_id: column(r, 'equipment_id'), ideal_rate_per_hour: Number(column(r, 'ideal_rate_per_hour')), nominal_temperature: Number(column(r, 'nominal_temperature')), nominal_vibration: Number(column(r, 'nominal_vibration')) }]),
+    rows.map((r) => [
+      column(r, 'equipment_id'),
+      {
+        equipment_id: column(r, 'equipment_id'),
+        ideal_rate_per_hour: Number(column(r, 'ideal_rate_per_hour')),
+        nominal_temperature: Number(column(r, 'nominal_temperature')),
+        nominal_vibration: Number(column(r, 'nominal_vibration')),
+      },
+    ]),
   );
   const known = new Set<unknown>(machines.keys());
-  const sensors = clean(await queryDb(dir, 'select reading_id, equipment_id, ts, temperature, vibration from bronze.equipment_sensors'), 'reading_id', readingRule(known), asReading);
-  const status = clean(await queryDb(dir, 'select event_id, equipment_id, ts, event_type, status from bronze.equipment_status'), 'event_id', eventRule(known), asEvent);
-  const quality = clean(await queryDb(dir, 'select batch_id, equipment_id, ts, units_produced, defect_class from bronze.quality_metrics'), 'batch_id', batchRule(known), asBatch);
+  const sensors = clean(
+    await queryDb(dir, 'select reading_id, equipment_id, ts, temperature, vibration from bronze.equipment_sensors'),
+    'reading_id',
+    readingRule(known),
+    asReading,
+  );
+  const status = clean(
+    await queryDb(dir, 'select event_id, equipment_id, ts, event_type, status from bronze.equipment_status'),
+    'event_id',
+    eventRule(known),
+    asEvent,
+  );
+  const quality = clean(
+    await queryDb(dir, 'select batch_id, equipment_id, ts, units_produced, defect_class from bronze.quality_metrics'),
+    'batch_id',
+    batchRule(known),
+    asBatch,
+  );
   [readings, events, batches] = [sensors.rows, status.rows, quality.rows];
-  reasons = new Map([['equipment_sensors', sensors.reasons], ['equipment_status', status.reasons], ['quality_metrics', quality.reasons]]);
+  reasons = new Map([
+    ['equipment_sensors', sensors.reasons],
+    ['equipment_status', status.reasons],
+    ['quality_metrics', quality.reasons],
+  ]);
   window = dataWindow(readings, events, batches);
 }, 300_000);
 
@@ -52,7 +94,13 @@ describe('the manufacturing example', () => {
     const warnings = firstBuild.results.filter((r) => r.status === 'warn').map((r) => r.name);
     expect(warnings.length).toBeGreaterThan(8);
     expect(warnings.every((name) => name.includes('_source_factory_'))).toBe(true);
-    for (const name of ['fact_production_metrics_multiplies_availability_performance_quality', 'int_failure_labels_looks_seven_days_ahead_per_machine', 'stg_sensor_readings_refuses_each_broken_rule', 'readings_only_while_running', 'units_reach_oee_and_quality_dashboard']) {
+    for (const name of [
+      'fact_production_metrics_multiplies_availability_performance_quality',
+      'int_failure_labels_looks_seven_days_ahead_per_machine',
+      'stg_sensor_readings_refuses_each_broken_rule',
+      'readings_only_while_running',
+      'units_reach_oee_and_quality_dashboard',
+    ]) {
       expect(result(name).status, name).toBe('pass');
     }
     expect(result('mart_equipment_health').status).toBe('success');
@@ -61,16 +109,30 @@ describe('the manufacturing example', () => {
   it('refuses exactly the bad rows staging should, each with its rule, and stages the rest once', async () => {
     const rejected = await queryDb(dir, 'select source_table, reject_reason, count(*) as n from staging.stg_rejected_rows group by 1, 2');
     const got = new Map<string, Map<string, number>>();
-    for (const r of rejected) got.set(r.source_table as string, (got.get(r.source_table as string) ?? new Map()).set(r.reject_reason as string, Number(r.n)));
+    for (const r of rejected)
+      got.set(r.source_table as string, (got.get(r.source_table as string) ?? new Map()).set(r.reject_reason as string, Number(r.n)));
     expect(got).toEqual(reasons);
-    for (const reason of ['null_equipment_id', 'unknown_equipment', 'temperature_out_of_range', 'negative_vibration', 'duplicate']) expect(reasons.get('equipment_sensors')!.get(reason), reason).toBeGreaterThan(0);
-    expect(await queryDb(dir, 'select (select count(*) from staging.stg_sensor_readings) as readings, (select count(*) from staging.stg_equipment_events) as events, (select count(*) from staging.stg_quality_inspections) as batches')).toEqual([
-      { readings: BigInt(readings.length), events: BigInt(events.length), batches: BigInt(batches.length) },
-    ]);
+    for (const reason of ['null_equipment_id', 'unknown_equipment', 'temperature_out_of_range', 'negative_vibration', 'duplicate'])
+      expect(reasons.get('equipment_sensors')!.get(reason), reason).toBeGreaterThan(0);
+    expect(
+      await queryDb(
+        dir,
+        'select (select count(*) from staging.stg_sensor_readings) as readings, (select count(*) from staging.stg_equipment_events) as events, (select count(*) from staging.stg_quality_inspections) as batches',
+      ),
+    ).toEqual([{ readings: BigInt(readings.length), events: BigInt(events.length), batches: BigInt(batches.length) }]);
     // The source tests count the same bad rows as warnings.
-    const raw = await queryDb(dir, 'select count(*) filter (where equipment_id is null) as nulls, count(*) filter (where vibration < 0) as negative from bronze.equipment_sensors');
-    expect(result('not_null_source_factory_equipment_sensors_equipment_id')).toMatchObject({ status: 'warn', failures: Number(raw[0]!.nulls) });
-    expect(result('range_source_factory_equipment_sensors_vibration')).toMatchObject({ status: 'warn', failures: Number(raw[0]!.negative) });
+    const raw = await queryDb(
+      dir,
+      'select count(*) filter (where equipment_id is null) as nulls, count(*) filter (where vibration < 0) as negative from bronze.equipment_sensors',
+    );
+    expect(result('not_null_source_factory_equipment_sensors_equipment_id')).toMatchObject({
+      status: 'warn',
+      failures: Number(raw[0]!.nulls),
+    });
+    expect(result('range_source_factory_equipment_sensors_vibration')).toMatchObject({
+      status: 'warn',
+      failures: Number(raw[0]!.negative),
+    });
   });
 
   it('computes OEE per machine and day as availability × performance × quality', async () => {
@@ -82,7 +144,11 @@ describe('the manufacturing example', () => {
       const want = expected.get(`${row.equipment_id}@${row.date_key}`)!;
       expect(row.observed_minutes).toBeCloseTo(want.observed / 60, 9);
       expect(row.running_minutes).toBeCloseTo(want.running / 60, 9);
-      expect([Number(row.batches), Number(row.units_produced), Number(row.sellable_units)]).toEqual([want.batches, want.units, want.sellable]);
+      expect([Number(row.batches), Number(row.units_produced), Number(row.sellable_units)]).toEqual([
+        want.batches,
+        want.units,
+        want.sellable,
+      ]);
       for (const k of ['availability', 'performance', 'quality', 'oee'] as const) {
         if (want[k] === null) expect(row[k], k).toBeNull();
         else expect(row[k] as number, k).toBeCloseTo(want[k]!, 9);
@@ -95,13 +161,17 @@ describe('the manufacturing example', () => {
 
   it('labels each hour a machine ran with whether it failed within the next 7 days', async () => {
     const expected = failureLabels(readings, events, window.asOf);
-    const rows = await queryDb(dir, 'select equipment_id, hour, failure_within_7_days, label_observed from intermediate.int_failure_labels');
+    const rows = await queryDb(
+      dir,
+      'select equipment_id, hour, failure_within_7_days, label_observed from intermediate.int_failure_labels',
+    );
     expect(rows).toHaveLength(expected.size);
     for (const row of rows) {
       const want = expected.get(`${row.equipment_id}@${(row.hour as Date).getTime()}`)!;
       expect([row.failure_within_7_days, row.label_observed]).toEqual([want.label, want.observed]);
     }
-    const positives = [...expected.values()].filter((l) => l.observed && l.label === 1).length / [...expected.values()].filter((l) => l.observed).length;
+    const positives =
+      [...expected.values()].filter((l) => l.observed && l.label === 1).length / [...expected.values()].filter((l) => l.observed).length;
     expect(positives).toBeGreaterThan(0.15);
     expect(positives).toBeLessThan(0.5);
     expect(events.filter((e) => e.event_type === 'failure').length).toBeGreaterThan(15);
@@ -112,7 +182,11 @@ describe('the manufacturing example', () => {
     const rows = await queryDb(dir, 'select equipment_id, health_status, as_of from marts.mart_equipment_health');
     expect(new Map(rows.map((r) => [r.equipment_id, r.health_status]))).toEqual(expected);
     expect((rows[0]!.as_of as Date).getTime()).toBe(window.asOf);
-    const counts = (statuses: Iterable<unknown>) => [...statuses].reduce<Record<string, number>>((c, s) => ({ ...c, [String(s)]: (c[String(s)] ?? 0) + 1 }), {});
+    const counts = (statuses: Iterable<unknown>) => {
+      const c: Record<string, number> = {};
+      for (const s of statuses) c[String(s)] = (c[String(s)] ?? 0) + 1;
+      return c;
+    };
     expect(counts(rows.map((r) => r.health_status))).toEqual(counts(expected.values()));
     expect(expected.size).toBe(36);
   });
@@ -139,11 +213,15 @@ describe('the manufacturing example', () => {
     const files = historyCsv(factoryHistory(dir));
     expect(readFileSync(join(dir, 'data/maintenance_history.csv'), 'utf8')).toBe(files.maintenance);
     expect(readFileSync(join(dir, 'data/failure_history.csv'), 'utf8')).toBe(files.failures);
-    const lastHistory = Math.max(...parseCsv(files.maintenance).slice(1).map((r) => Date.parse(r[4]!)));
+    const lastHistory = Math.max(
+      ...parseCsv(files.maintenance)
+        .slice(1)
+        .map((r) => Date.parse(r[4]!)),
+    );
     expect(lastHistory).toBeLessThan(window.start);
   });
 
-  it('keeps the simulator\'s truth for every reading: its fault label and how worn the machine was', async () => {
+  it("keeps the simulator's truth for every reading: its fault label and how worn the machine was", async () => {
     const [labels] = await queryDb(
       dir,
       `select count(*) as staged, count(l.reading_id) as labelled, count(*) filter (where l.anomaly <> 'none') as faults, avg(case when l.degradation > 0.5 then s.vibration / e.nominal_vibration end) as worn, avg(case when l.degradation = 0 then s.vibration / e.nominal_vibration end) as fresh
@@ -158,7 +236,10 @@ describe('the manufacturing example', () => {
   it('merges nothing new on a second build of the same data', async () => {
     const again = await build(compileDir(dir), { env: {} });
     for (const name of ['stg_sensor_readings', 'stg_equipment_events', 'stg_quality_inspections', 'fact_sensor_readings']) {
-      expect(again.results.find((r) => r.name === name), name).toMatchObject({ status: 'success', action: 'incremental (merge)', rows: 0 });
+      expect(
+        again.results.find((r) => r.name === name),
+        name,
+      ).toMatchObject({ status: 'success', action: 'incremental (merge)', rows: 0 });
     }
     expect(await queryDb(dir, 'select count(*) as n from marts.fact_sensor_readings')).toEqual([{ n: BigInt(readings.length) }]);
   });

@@ -57,8 +57,14 @@ describe('incremental compile', () => {
 
   it('recovers from an error on the next good save', () => {
     const results = replay([
-      { file: 'models/marts/revenue_per_hour.sql', change: (t) => t.replace('{{ref "int_hourly_event_counts"}}', '{{ref "int_hourly_event_count"}}') },
-      { file: 'models/marts/revenue_per_hour.sql', change: (t) => t.replace('{{ref "int_hourly_event_count"}}', '{{ref "int_hourly_event_counts"}}') },
+      {
+        file: 'models/marts/revenue_per_hour.sql',
+        change: (t) => t.replace('{{ref "int_hourly_event_counts"}}', '{{ref "int_hourly_event_count"}}'),
+      },
+      {
+        file: 'models/marts/revenue_per_hour.sql',
+        change: (t) => t.replace('{{ref "int_hourly_event_count"}}', '{{ref "int_hourly_event_counts"}}'),
+      },
       { file: 'models/marts/revenue_per_hour.sql', change: (t) => `${t}\n-- fine` },
     ]);
     expect(results.map((r) => r.errors)).toEqual([['unknown ref "int_hourly_event_count"'], [], []]);

@@ -16,7 +16,8 @@ const managed = inject('kafkaManaged');
 function streamingProject(rows: number) {
   const topic = `plat_test_${randomUUID().slice(0, 8)}`;
   const dir = writeProject({
-    'plat_project.yml': 'name: streaming\n',
+    // Its own name too: consumer groups are named after the project, and runs sharing a broker must not share a group.
+    'plat_project.yml': `name: streaming_${topic.slice('plat_test_'.length)}\n`,
     'sources.yml': `sources:
   - name: shop
     tables:
@@ -56,9 +57,12 @@ describe.skipIf(!brokers)('Kafka ingestion (real broker)', () => {
     await sendPoison(topic, 1_000);
     const [result] = await ingest(manifest, { env });
     expect(result).toMatchObject({ source: 'shop.events', landed: 99_000, deadLetters: 1_000 });
-    expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets, count(distinct event_id) as ids from shop.events')).toEqual([
-      { n: 99_000n, offsets: 99_000n, ids: 99_000n },
-    ]);
+    expect(
+      await queryDb(
+        dir,
+        'select count(*) as n, count(distinct (_partition, _offset)) as offsets, count(distinct event_id) as ids from shop.events',
+      ),
+    ).toEqual([{ n: 99_000n, offsets: 99_000n, ids: 99_000n }]);
     // Every parsed column holds what its message said, with the message's metadata beside it.
     expect(
       await queryDb(
@@ -105,7 +109,11 @@ describe.skipIf(!brokers)('Kafka ingestion (real broker)', () => {
     const { dir, env } = streamingProject(500);
     const { manifest } = compileProjectDir({ projectDir: dir });
     const produceCli = (...extra: string[]) =>
-      execFileSync(process.execPath, [cli, 'produce', 'shop.events', ...extra], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' }, encoding: 'utf8' });
+      execFileSync(process.execPath, [cli, 'produce', 'shop.events', ...extra], {
+        cwd: dir,
+        env: { ...process.env, ...env, NO_COLOR: '1' },
+        encoding: 'utf8',
+      });
     const ids = async () => (await queryDb(dir, 'select count(*) as n, count(distinct event_id) as ids from shop.events'))[0];
     const first = produceCli();
     const seed = /^OK sent 500 events in [\d.]+s \([\d,]+\/s, seed (\d+)\)$/m.exec(first)?.[1];
@@ -141,7 +149,9 @@ describe.skipIf(!brokers)('Kafka ingestion (real broker)', () => {
     expect(Number(partial!.n)).toBeLessThan(300_000);
     const [rest] = await ingest(manifest, { env });
     expect(Number(partial!.n) + rest!.landed).toBe(300_000);
-    expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets from shop.events')).toEqual([{ n: 300_000n, offsets: 300_000n }]);
+    expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets from shop.events')).toEqual([
+      { n: 300_000n, offsets: 300_000n },
+    ]);
   });
 });
 
@@ -162,7 +172,17 @@ describe('the JSON Schema of a Kafka source', () => {
   it("carries each declared type's bounds and format", () => {
     const column = (name: string, type: string, required = false) => ({ name, type, description: '', required, tests: [] });
     const schema = messageSchema(
-      [column('a', 'SMALLINT', true), column('b', 'UINTEGER'), column('c', 'HUGEINT'), column('d', 'NUMERIC(4,1)'), column('e', 'DECIMAL'), column('f', 'REAL'), column('g', 'DATE'), column('h', 'TIMESTAMPTZ'), column('i', 'UUID')],
+      [
+        column('a', 'SMALLINT', true),
+        column('b', 'UINTEGER'),
+        column('c', 'HUGEINT'),
+        column('d', 'NUMERIC(4,1)'),
+        column('e', 'DECIMAL'),
+        column('f', 'REAL'),
+        column('g', 'DATE'),
+        column('h', 'TIMESTAMPTZ'),
+        column('i', 'UUID'),
+      ],
       new Set(['a']),
     );
     expect(schema).toEqual({
@@ -221,15 +241,32 @@ describe.skipIf(!brokers)('Kafka values the landing cannot store (real broker)',
     const { manifest } = compileProjectDir({ projectDir: dir });
     const [result] = await ingest(manifest, { env: { KAFKA_BROKERS: brokers! } });
     expect(result).toMatchObject({ landed: 2, deadLetters: 9 });
-    expect(await queryDb(dir, 'select id, user_id, small, big::varchar as big, amount::varchar as amount, day::varchar as day, "at"::varchar as "at" from shop.events order by _offset')).toEqual([
-      { id: 'fits', user_id: 2147483647, small: -128, big: '9223372036854775807', amount: '999.99', day: '2026-11-20', at: '2026-11-20 10:00:00' },
+    expect(
+      await queryDb(
+        dir,
+        'select id, user_id, small, big::varchar as big, amount::varchar as amount, day::varchar as day, "at"::varchar as "at" from shop.events order by _offset',
+      ),
+    ).toEqual([
+      {
+        id: 'fits',
+        user_id: 2147483647,
+        small: -128,
+        big: '9223372036854775807',
+        amount: '999.99',
+        day: '2026-11-20',
+        at: '2026-11-20 10:00:00',
+      },
       { id: 'nulls', user_id: null, small: null, big: null, amount: null, day: null, at: null },
     ]);
     expect(await queryDb(dir, 'select _offset, _raw, error from shop.events_dead_letter order by _offset')).toEqual([
       { _offset: 2n, _raw: sent[2], error: 'user_id: 3000000000 is out of range for INTEGER (-2147483648 to 2147483647)' },
       { _offset: 3n, _raw: sent[3], error: 'small: 200 is out of range for TINYINT (-128 to 127)' },
       { _offset: 4n, _raw: sent[4], error: 'unsigned: -1 is out of range for UBIGINT (0 to 18446744073709551615)' },
-      { _offset: 5n, _raw: sent[5], error: 'amount: 999.995 is out of range for DECIMAL(5,2) (-999.99 to 999.99 once rounded to 2 decimals)' },
+      {
+        _offset: 5n,
+        _raw: sent[5],
+        error: 'amount: 999.995 is out of range for DECIMAL(5,2) (-999.99 to 999.99 once rounded to 2 decimals)',
+      },
       { _offset: 6n, _raw: sent[6], error: 'at: "yesterday" is not an ISO-8601 timestamp (YYYY-MM-DD[THH:MM[:SS[.f]]][Z|±HH:MM])' },
       { _offset: 7n, _raw: sent[7], error: 'day: "2026-02-30" cannot be stored as DATE' },
       { _offset: 8n, _raw: sent[8], error: 'big: 9223372036854775808 cannot be stored as BIGINT' },
@@ -245,7 +282,10 @@ function exampleOnFreshTopic() {
   const dir = mkdtempSync(join(tmpdir(), 'plat-stream-'));
   cpSync(join(repoRoot, 'project'), dir, { recursive: true, filter: (path) => !path.includes('/target') });
   const topic = `plat_stream_${randomUUID().slice(0, 8)}`;
-  writeFileSync(join(dir, 'sources.yml'), readFileSync(join(dir, 'sources.yml'), 'utf8').replace('topic: ecommerce_events', `topic: ${topic}`));
+  writeFileSync(
+    join(dir, 'sources.yml'),
+    readFileSync(join(dir, 'sources.yml'), 'utf8').replace('topic: ecommerce_events', `topic: ${topic}`),
+  );
   rmSync(join(dir, 'target'), { recursive: true, force: true });
   return { dir, env: { KAFKA_BROKERS: brokers! } };
 }
@@ -255,9 +295,15 @@ async function streamUntil(dir: string, env: Record<string, string>, during: (ba
   const { manifest } = compileProjectDir({ projectDir: dir });
   const controller = new AbortController();
   const batches: MicroBatch[] = [];
-  let ready = () => undefined as void;
+  let ready = (): void => undefined;
   const started = new Promise<void>((resolve) => (ready = resolve));
-  const running = stream(manifest, { env, signal: controller.signal, batchInterval: 300, onBatch: (batch) => batches.push(batch), onReady: ready });
+  const running = stream(manifest, {
+    env,
+    signal: controller.signal,
+    batchInterval: 300,
+    onBatch: (batch) => batches.push(batch),
+    onReady: ready,
+  });
   try {
     await Promise.race([started, running]);
     await during(batches);
@@ -284,16 +330,39 @@ describe.skipIf(!brokers)('plat run --stream (real broker)', () => {
       await produceTo(manifest, 'ecommerce.events', { env, count: 6_000, rate: 3_000 });
       expect(await waitFor(() => landedIn(seen) >= 6_000)).toBe(true);
     });
-    expect(batches.flatMap((b) => b.results.results.filter((r) => r.status !== 'success' && r.status !== 'pass' && r.status !== 'warn').map((r) => [r.name, r.status, r.error?.message]))).toEqual([]);
-    expect(batches[0]!.results.results.filter((r) => r.kind === 'model').map((r) => r.name).sort()).toEqual(
-      ['active_users_per_hour', 'conversion_rate', 'int_events_classified', 'int_hourly_event_counts', 'int_hourly_shoppers', 'int_shopper_totals', 'revenue_per_hour', 'stg_events', 'stg_events_rejected', 'user_features'],
-    );
+    expect(
+      batches.flatMap((b) =>
+        b.results.results
+          .filter((r) => r.status !== 'success' && r.status !== 'pass' && r.status !== 'warn')
+          .map((r) => [r.name, r.status, r.error?.message]),
+      ),
+    ).toEqual([]);
+    expect(
+      batches[0]!.results.results
+        .filter((r) => r.kind === 'model')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([
+      'active_users_per_hour',
+      'conversion_rate',
+      'int_events_classified',
+      'int_hourly_event_counts',
+      'int_hourly_shoppers',
+      'int_shopper_totals',
+      'revenue_per_hour',
+      'stg_events',
+      'stg_events_rejected',
+      'user_features',
+    ]);
     // Clean events, counted straight from the landing table: every one must reach staging, late ones included.
     const clean = `select distinct event_id from bronze.events where user_id is not null and product_id is not null and lower(trim(event_type)) in ('view', 'cart', 'purchase')
       and try_cast("timestamp" as timestamptz) is not null and price >= 0 and not (lower(trim(event_type)) = 'purchase' and price = 0)`;
-    const [counts] = await queryDb(dir, `select (select count(*) from bronze.events) as landed, (select count(distinct (_partition, _offset)) from bronze.events) as offsets,
+    const [counts] = await queryDb(
+      dir,
+      `select (select count(*) from bronze.events) as landed, (select count(distinct (_partition, _offset)) from bronze.events) as offsets,
       (select count(*) from (${clean})) as clean, (select count(*) from staging.stg_events) as staged,
-      (select count(*) from staging.stg_events where event_type = 'purchase') as staged_purchases, (select sum(purchase_count) from marts.revenue_per_hour) as mart_purchases`);
+      (select count(*) from staging.stg_events where event_type = 'purchase') as staged_purchases, (select sum(purchase_count) from marts.revenue_per_hour) as mart_purchases`,
+    );
     expect(counts).toMatchObject({ landed: 8_000n, offsets: 8_000n });
     expect(counts!.staged).toBe(counts!.clean);
     expect(Number(counts!.clean)).toBeGreaterThan(7_500);
@@ -312,6 +381,8 @@ describe.skipIf(!brokers)('plat run --stream (real broker)', () => {
       expect(await waitFor(() => landedIn(seen) >= 5_000)).toBe(true);
     });
     // Distinct offsets catch a message landed twice; the count, a send the producer retried into the topic twice.
-    expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets from bronze.events')).toEqual([{ n: 6_000n, offsets: 6_000n }]);
+    expect(await queryDb(dir, 'select count(*) as n, count(distinct (_partition, _offset)) as offsets from bronze.events')).toEqual([
+      { n: 6_000n, offsets: 6_000n },
+    ]);
   });
 });

@@ -11,7 +11,8 @@ const tables: Record<string, string[]> = {
   'raw.events': ['id', 'user_id', 'price', 'kind', 'ts'],
   'raw.users': ['user_id', 'country'],
 };
-const lookup: RelationLookup = (schema, name) => (tables[`${schema}.${name}`] ? { node: `${schema}.${name}`, columns: tables[`${schema}.${name}`]! } : null);
+const lookup: RelationLookup = (schema, name) =>
+  tables[`${schema}.${name}`] ? { node: `${schema}.${name}`, columns: tables[`${schema}.${name}`]! } : null;
 
 async function lineage(sql: string) {
   const reader = await connection.runAndReadAll('SELECT json_serialize_sql(?::VARCHAR)', [sql]);
@@ -21,8 +22,10 @@ async function lineage(sql: string) {
 
 describe('column lineage', () => {
   it('follows aliases, expressions and aggregates through CTEs', async () => {
-    expect(await lineage(`with paid as (select user_id as buyer, price * 1.2 as gross from raw.events e where e.kind = 'purchase')
-      select buyer, sum(gross) as revenue, count(*) as n from paid group by buyer`)).toEqual({
+    expect(
+      await lineage(`with paid as (select user_id as buyer, price * 1.2 as gross from raw.events e where e.kind = 'purchase')
+      select buyer, sum(gross) as revenue, count(*) as n from paid group by buyer`),
+    ).toEqual({
       buyer: ['raw.events.user_id'],
       revenue: ['raw.events.price'],
       n: [],
@@ -42,9 +45,11 @@ describe('column lineage', () => {
   });
 
   it('reads window functions, scalar subqueries and subqueries in FROM', async () => {
-    expect(await lineage(`select id, row_number() over (partition by user_id order by ts) as rn,
+    expect(
+      await lineage(`select id, row_number() over (partition by user_id order by ts) as rn,
         price / (select max(price) from raw.events) as share
-      from (select id, user_id, ts, price from raw.events) as s(id, user_id, ts, price)`)).toEqual({
+      from (select id, user_id, ts, price from raw.events) as s(id, user_id, ts, price)`),
+    ).toEqual({
       id: ['raw.events.id'],
       rn: ['raw.events.ts', 'raw.events.user_id'],
       share: ['raw.events.price'],

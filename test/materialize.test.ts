@@ -14,7 +14,10 @@ const project = (models: Record<string, string>, extra: Record<string, string> =
 
 const relationKinds = async (dir: string) =>
   Object.fromEntries(
-    (await queryDb(dir, "select table_name, table_type from information_schema.tables where table_schema = 'core' order by 1")).map((r) => [r.table_name, r.table_type]),
+    (await queryDb(dir, "select table_name, table_type from information_schema.tables where table_schema = 'core' order by 1")).map((r) => [
+      r.table_name,
+      r.table_type,
+    ]),
   );
 
 describe('materializations', () => {
@@ -138,9 +141,14 @@ describe('incremental models', () => {
     await runDir(dir);
     writeFileSync(join(dir, 'models/inc.sql'), '{{config materialized="incremental" unique_key="id"}}select 2 as id, 5 as extra');
     const failed = await runDir(dir);
-    expect(failed.results[0]!.error!.message).toBe("the model's columns no longer match core.inc: it returns new column extra (INTEGER). The table was kept as it was");
+    expect(failed.results[0]!.error!.message).toBe(
+      "the model's columns no longer match core.inc: it returns new column extra (INTEGER). The table was kept as it was",
+    );
     expect(await queryDb(dir, 'select * from core.inc')).toEqual([{ id: 1 }]);
-    writeFileSync(join(dir, 'models/inc.sql'), '{{config materialized="incremental" unique_key="id" on_schema_change="append_new_columns"}}select 2 as id, 5 as extra');
+    writeFileSync(
+      join(dir, 'models/inc.sql'),
+      '{{config materialized="incremental" unique_key="id" on_schema_change="append_new_columns"}}select 2 as id, 5 as extra',
+    );
     await runDir(dir);
     expect(await queryDb(dir, 'select * from core.inc order by id')).toEqual([
       { id: 1, extra: null },
@@ -159,7 +167,9 @@ describe('incremental models whose columns change', () => {
     return { dir, results: await runDir(dir) };
   }
   const columnsOf = async (dir: string) =>
-    (await queryDb(dir, "select column_name, data_type from information_schema.columns where table_name = 'inc' order by ordinal_position")).map((r) => `${r.column_name} ${r.data_type}`);
+    (
+      await queryDb(dir, "select column_name, data_type from information_schema.columns where table_name = 'inc' order by ordinal_position")
+    ).map((r) => `${r.column_name} ${r.data_type}`);
 
   it('fails by default when a column is dropped or retyped, naming each difference and keeping the table', async () => {
     const { dir, results } = await changedModel(null, 'select 3 as id, 2.5::DOUBLE as amount, 7 as extra');
@@ -197,7 +207,9 @@ describe('incremental models whose columns change', () => {
   it('sync_all_columns adds new columns, drops removed ones and changes retyped ones', async () => {
     const { dir, results } = await changedModel('sync_all_columns', 'select 2 as id, 2.5::DOUBLE as amount, 7 as extra');
     expect(results.results[0]).toMatchObject({ status: 'success', action: 'incremental (merge)', rows: 1 });
-    expect(results.notes).toEqual(['core.inc (on_schema_change="sync_all_columns"): added extra (INTEGER); dropped label (VARCHAR); changed amount from INTEGER to DOUBLE']);
+    expect(results.notes).toEqual([
+      'core.inc (on_schema_change="sync_all_columns"): added extra (INTEGER); dropped label (VARCHAR); changed amount from INTEGER to DOUBLE',
+    ]);
     expect(await columnsOf(dir)).toEqual(['id INTEGER', 'amount DOUBLE', 'extra INTEGER']);
     expect(await queryDb(dir, 'select * from core.inc order by id')).toEqual([
       { id: 1, amount: 10, extra: null },
@@ -207,7 +219,9 @@ describe('incremental models whose columns change', () => {
 
   it('sync_all_columns keeps the table when existing values cannot take the new type', async () => {
     const { dir, results } = await changedModel('sync_all_columns', 'select 3 as id, 5 as label, 30 as amount');
-    expect(results.results[0]!.error!.message).toMatch(/^cannot change label of core\.inc from VARCHAR to INTEGER: Conversion Error: Could not convert string 'a' to INT32. The table was kept as it was$/);
+    expect(results.results[0]!.error!.message).toMatch(
+      /^cannot change label of core\.inc from VARCHAR to INTEGER: Conversion Error: Could not convert string 'a' to INT32. The table was kept as it was$/,
+    );
     expect(await columnsOf(dir)).toEqual(['id INTEGER', 'label VARCHAR', 'amount INTEGER']);
   });
 });
@@ -218,7 +232,8 @@ describe('sources', () => {
       'plat_project.yml': 'name: f\n',
       'data/a.csv': 'id,name\n1,x\n2,y\n',
       'data/b.ndjson': '{"id": 3, "tags": ["p"]}\n{"id": 4, "tags": []}\n',
-      'sources.yml': 'sources:\n  - name: files\n    tables:\n      - name: people\n        file: { path: "data/*.csv" }\n      - name: tagged\n        file: { path: data/b.ndjson }\n',
+      'sources.yml':
+        'sources:\n  - name: files\n    tables:\n      - name: people\n        file: { path: "data/*.csv" }\n      - name: tagged\n        file: { path: data/b.ndjson }\n',
     });
     const results = await runDir(dir);
     expect(results.results.map((r) => [r.name, r.rows, r.action]).sort()).toEqual([
@@ -254,26 +269,33 @@ describe('sources', () => {
     const [a] = (await runDir(first)).results;
     await runDir(second);
     expect(a!.action).toMatch(/^generated, injected \d+ no_kind$/);
-    const summary = 'select count(*) as n, min(id) as lo, sum(amount) as total, count(*) filter (where kind is null) as nulls, min("at") as first_at from gen.events';
+    const summary =
+      'select count(*) as n, min(id) as lo, sum(amount) as total, count(*) filter (where kind is null) as nulls, min("at") as first_at from gen.events';
     const rows = await queryDb(first, summary);
     expect(rows).toEqual(await queryDb(second, summary));
     expect(rows[0]).toMatchObject({ n: 2000n, lo: 100 });
     expect(Number(rows[0]!.nulls)).toBeGreaterThan(150);
     expect(Number(rows[0]!.nulls)).toBeLessThan(250);
-    expect(await queryDb(first, "select data_type from information_schema.columns where table_name = 'events' order by ordinal_position")).toEqual([
-      { data_type: 'INTEGER' },
-      { data_type: 'VARCHAR' },
-      { data_type: 'DOUBLE' },
-      { data_type: 'VARCHAR' },
-    ]);
-    expect(await queryDb(first, "select count(*) as bad from gen.events where (kind = 'a' and amount not between 1 and 2) or (kind = 'b' and amount <> 0)")).toEqual([{ bad: 0n }]);
+    expect(
+      await queryDb(first, "select data_type from information_schema.columns where table_name = 'events' order by ordinal_position"),
+    ).toEqual([{ data_type: 'INTEGER' }, { data_type: 'VARCHAR' }, { data_type: 'DOUBLE' }, { data_type: 'VARCHAR' }]);
+    expect(
+      await queryDb(
+        first,
+        "select count(*) as bad from gen.events where (kind = 'a' and amount not between 1 and 2) or (kind = 'b' and amount <> 0)",
+      ),
+    ).toEqual([{ bad: 0n }]);
   });
 
   it('draws other rows from another row seed, while each trait keeps its value', () => {
     const spec = {
       rows: 3000,
       seed: 5,
-      fields: { user_id: { int: { min: 1, max: 50 } }, kind: { trait: { of: 'user_id', choice: { buyer: 1, browser: 3 } } }, score: { float: { min: 0, max: 1 } } },
+      fields: {
+        user_id: { int: { min: 1, max: 50 } },
+        kind: { trait: { of: 'user_id', choice: { buyer: 1, browser: 3 } } },
+        score: { float: { min: 0, max: 1 } },
+      },
     } as GeneratorSpec;
     const rows = (seed: number) => [...generateTable(spec, new Date(), seed).rows] as [number, string, number][];
     const [a, b] = [rows(1), rows(2)];
@@ -287,7 +309,8 @@ describe('sources', () => {
   it('fills a kafka source from its generator when no broker is configured, and says so', async () => {
     const dir = writeProject({
       'plat_project.yml': 'name: k\n',
-      'sources.yml': 'sources:\n  - name: s\n    tables:\n      - name: t\n        kafka: { topic: things }\n        generator: { rows: 3, fields: { id: { sequence: {} } } }\n      - name: only_kafka\n        kafka: { topic: other }\n',
+      'sources.yml':
+        'sources:\n  - name: s\n    tables:\n      - name: t\n        kafka: { topic: things }\n        generator: { rows: 3, fields: { id: { sequence: {} } } }\n      - name: only_kafka\n        kafka: { topic: other }\n',
     });
     const results = await runDir(dir, { env: {} });
     expect(results.notes).toEqual(['source s.t: no Kafka broker configured (KAFKA_BROKERS unset), filling s.t from its generator']);

@@ -4,8 +4,22 @@ import { anomalyData, binaryData, multiclassData, regressionData, type Dataset }
 import { gradientBoosting, randomForest, type TreeAlgorithm } from '../framework/ml/algorithms/index.js';
 import { gradientBoostingRaw, trainGradientBoosting } from '../framework/ml/algorithms/gradient_boosting.js';
 import { binMatrix, binOf, fitBinEdges, MISSING_BIN } from '../framework/ml/algorithms/histogram.js';
-import { isolationContributions, isolationContributionSql, isolationFlagSql, isolationScore, isolationScoreSql, trainIsolationForest } from '../framework/ml/algorithms/isolation_forest.js';
-import { contributionsByFeature, contributionsJsonSql, inputNames, logisticContributions, logisticContributionSql, topContributions } from '../framework/ml/algorithms/explain.js';
+import {
+  isolationContributions,
+  isolationContributionSql,
+  isolationFlagSql,
+  isolationScore,
+  isolationScoreSql,
+  trainIsolationForest,
+} from '../framework/ml/algorithms/isolation_forest.js';
+import {
+  contributionsByFeature,
+  contributionsJsonSql,
+  inputNames,
+  logisticContributions,
+  logisticContributionSql,
+  topContributions,
+} from '../framework/ml/algorithms/explain.js';
 import { sqlNumber } from '../framework/ml/algorithms/sql.js';
 import type { Target } from '../framework/ml/algorithms/target.js';
 import type { EncodedFeature } from '../framework/ml/features.js';
@@ -28,12 +42,18 @@ async function evaluateSql(data: Dataset, expressions: readonly string[]): Promi
   const connection = await instance.connect();
   try {
     const table = `rows_${Math.floor(Math.random() * 1e9)}`;
-    const values = Array.from({ length: data.rows }, (_, i) => `(${i}, ${Array.from({ length: data.width }, (_, f) => {
-      const v = data.x[i * data.width + f]!;
-      return Number.isNaN(v) ? 'NULL' : sqlNumber(v);
-    }).join(', ')})`);
+    const values = Array.from(
+      { length: data.rows },
+      (_, i) =>
+        `(${i}, ${Array.from({ length: data.width }, (_, f) => {
+          const v = data.x[i * data.width + f]!;
+          return Number.isNaN(v) ? 'NULL' : sqlNumber(v);
+        }).join(', ')})`,
+    );
     await connection.run(`CREATE TABLE ${table} AS SELECT * FROM (VALUES ${values.join(', ')}) AS t(i, ${inputs(data.width).join(', ')})`);
-    const reader = await connection.runAndReadAll(`SELECT ${expressions.map((e, k) => `${e} AS e${k}`).join(', ')} FROM ${table} ORDER BY i`);
+    const reader = await connection.runAndReadAll(
+      `SELECT ${expressions.map((e, k) => `${e} AS e${k}`).join(', ')} FROM ${table} ORDER BY i`,
+    );
     return reader.getRows().map((row) => row.map((v) => (typeof v === 'boolean' ? Number(v) : Number(v))));
   } finally {
     connection.closeSync();
@@ -48,7 +68,10 @@ function expectRowsClose(sql: number[][], js: number[][], tolerance = 1e-9): voi
 }
 
 function auc(y: Int32Array, p: number[]): number {
-  return rocAuc(Array.from(y, (v) => v === 1), p);
+  return rocAuc(
+    Array.from(y, (v) => v === 1),
+    p,
+  );
 }
 
 const rows = <T>(data: Dataset, f: (offset: number) => T) => Array.from({ length: data.rows }, (_, i) => f(i * data.width));
@@ -67,7 +90,10 @@ function treeAlgorithmChecks<Model>(name: string, algorithm: TreeAlgorithm<Model
 
     it('scores in SQL the same as in JavaScript to 1e-9 on every row, NULL inputs included', async () => {
       expect(Array.from(test.x).some(Number.isNaN)).toBe(true);
-      expectRowsClose(await evaluateSql(test, algorithm.sql(binary, inputs(test.width))), rows(test, (o) => algorithm.predict(binary, test.x, o)));
+      expectRowsClose(
+        await evaluateSql(test, algorithm.sql(binary, inputs(test.width))),
+        rows(test, (o) => algorithm.predict(binary, test.x, o)),
+      );
     });
 
     it('explains each prediction: base + contributions = the raw output, in JavaScript and SQL', async () => {
@@ -79,7 +105,10 @@ function treeAlgorithmChecks<Model>(name: string, algorithm: TreeAlgorithm<Model
         const sum = js[i]!.base + js[i]!.values.reduce((a, b) => a + b, 0);
         expect(Math.abs(sum - rawOutput(binary, test.x, i * test.width))).toBeLessThan(1e-9);
       }
-      expectRowsClose(await evaluateSql(test, algorithm.contributionSql(binary, inputs(test.width))), js.map((r) => r.values));
+      expectRowsClose(
+        await evaluateSql(test, algorithm.contributionSql(binary, inputs(test.width))),
+        js.map((r) => r.values),
+      );
       // The signal lives in the first seven inputs; pure noise columns do not lead.
       const mean = js[0]!.values.map((_, f) => js.reduce((a, r) => a + Math.abs(r.values[f]!), 0) / js.length);
       expect(mean.indexOf(Math.max(...mean))).toBeLessThan(7);
@@ -101,7 +130,12 @@ function treeAlgorithmChecks<Model>(name: string, algorithm: TreeAlgorithm<Model
       const held = regressionData(300, 8, 32, 0.05);
       const model = algorithm.train(data.x, data.rows, data.width, { task: 'regression', y: data.y }, options);
       const predicted = rows(held, (o) => algorithm.predict(model, held.x, o));
-      expect(regressionMetrics(held.y, predicted.map((p) => p[0]!)).r2).toBeGreaterThan(0.6);
+      expect(
+        regressionMetrics(
+          held.y,
+          predicted.map((p) => p[0]!),
+        ).r2,
+      ).toBeGreaterThan(0.6);
       expectRowsClose(await evaluateSql(held, algorithm.sql(model, inputs(held.width))), predicted);
     });
 
@@ -126,17 +160,30 @@ describe('gradient boosting options', () => {
   it('stops early when the validation loss stops improving', () => {
     const data = binaryData(3000, 8, 41);
     const target: Target = { task: 'binary', y: data.y, classes: 2 };
-    const model = trainGradientBoosting(data.x, data.rows, data.width, target, { iterations: 400, learningRate: 0.5, earlyStopping: true, patience: 5, seed: 1 });
+    const model = trainGradientBoosting(data.x, data.rows, data.width, target, {
+      iterations: 400,
+      learningRate: 0.5,
+      earlyStopping: true,
+      patience: 5,
+      seed: 1,
+    });
     expect(model.iterations).toBeLessThan(400);
     expect(model.trees[0]!.length).toBe(model.iterations);
   });
 
   it('respects maxDepth, maxLeaves and minRowsPerLeaf', () => {
     const data = regressionData(2000, 6, 42);
-    const model = trainGradientBoosting(data.x, data.rows, data.width, { task: 'regression', y: data.y }, { iterations: 5, maxDepth: 2, maxLeaves: 3, minRowsPerLeaf: 100 });
+    const model = trainGradientBoosting(
+      data.x,
+      data.rows,
+      data.width,
+      { task: 'regression', y: data.y },
+      { iterations: 5, maxDepth: 2, maxLeaves: 3, minRowsPerLeaf: 100 },
+    );
     for (const tree of model.trees[0]!) {
       expect(tree.feature.filter((f) => f < 0).length).toBeLessThanOrEqual(3);
-      const depth = (node: number): number => (tree.feature[node]! < 0 ? 0 : 1 + Math.max(depth(tree.left[node]!), depth(tree.right[node]!)));
+      const depth = (node: number): number =>
+        tree.feature[node]! < 0 ? 0 : 1 + Math.max(depth(tree.left[node]!), depth(tree.right[node]!));
       expect(depth(0)).toBeLessThanOrEqual(2);
     }
   });
@@ -281,7 +328,12 @@ describe('SQL text', () => {
     const gbt = gradientBoosting.train(data.x, data.rows, data.width, { task: 'multiclass', y: data.y, classes: 2 }, { iterations: 3 });
     const forest = randomForest.train(data.x, data.rows, data.width, { task: 'binary', y: data.y, classes: 2 }, { trees: 3, maxDepth: 4 });
     const iso = trainIsolationForest(data.x, data.rows, data.width, { trees: 3 });
-    const sql = [...gradientBoosting.sql(gbt, inputs(4)), ...randomForest.sql(forest, inputs(4)), ...randomForest.contributionSql(forest, inputs(4)), isolationScoreSql(iso, inputs(4))].join('\n');
+    const sql = [
+      ...gradientBoosting.sql(gbt, inputs(4)),
+      ...randomForest.sql(forest, inputs(4)),
+      ...randomForest.contributionSql(forest, inputs(4)),
+      isolationScoreSql(iso, inputs(4)),
+    ].join('\n');
     expect(sql).not.toMatch(/::|\[|\]|list_|greatest|least/);
     const functions = new Set([...sql.matchAll(/([a-z_]+)\(/gi)].map((m) => m[1]!.toLowerCase()));
     for (const f of functions) expect(['exp', 'ln']).toContain(f);
@@ -291,7 +343,9 @@ describe('SQL text', () => {
 async function evaluateSqlText(data: Dataset, expressions: readonly string[]): Promise<unknown[][]> {
   const connection = await instance.connect();
   try {
-    const reader = await connection.runAndReadAll(`SELECT ${expressions.join(', ')} FROM (VALUES (${Array.from(data.x.subarray(0, data.width), sqlNumber).join(', ')})) AS t(${inputs(data.width).join(', ')})`);
+    const reader = await connection.runAndReadAll(
+      `SELECT ${expressions.join(', ')} FROM (VALUES (${Array.from(data.x.subarray(0, data.width), sqlNumber).join(', ')})) AS t(${inputs(data.width).join(', ')})`,
+    );
     return reader.getRows() as unknown[][];
   } finally {
     connection.closeSync();

@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { seasonalSeries } from '../bench/ml_data.js';
-import { backtest, forecastSeries, frequencyMs, regularize, seriesByEntity, type SeriesPoint } from '../framework/ml/algorithms/forecast.js';
+import {
+  backtest,
+  forecastSeries,
+  frequencyMs,
+  regularize,
+  seriesByEntity,
+  type SeriesPoint,
+} from '../framework/ml/algorithms/forecast.js';
 import { fitHoltWinters, forecastHoltWinters, Z95 } from '../framework/ml/algorithms/holt_winters.js';
 import { minimize } from '../framework/ml/algorithms/nelder_mead.js';
 import { normalCdf, predictedViolations } from '../framework/ml/algorithms/violations.js';
 import { forecastMetrics } from '../framework/ml/metrics_forecast.js';
 
 const hour = frequencyMs('hour');
-const points = (values: readonly (number | null)[], start = Date.UTC(2024, 0, 1)): SeriesPoint[] => values.map((value, k) => ({ ts: start + k * hour, value }));
+const points = (values: readonly (number | null)[], start = Date.UTC(2024, 0, 1)): SeriesPoint[] =>
+  values.map((value, k) => ({ ts: start + k * hour, value }));
 
 describe('Holt-Winters forecasting', () => {
   it('recovers a seasonal series with trend: small backtest error', () => {
@@ -80,7 +88,8 @@ describe('Holt-Winters forecasting', () => {
     expect([...byEntity.keys()]).toEqual(['press_1', 'press_2']);
     const second = forecastSeries(byEntity.get('press_2')!, { frequencyMs: hour, horizon: 3, period: 24 });
     expect(second.rows.map((r) => r.ts)).toEqual([start + 72 * hour, start + 73 * hour, start + 74 * hour]);
-    for (const r of second.rows) expect(r.lower95 < r.lower80 && r.lower80 < r.value && r.value < r.upper80 && r.upper80 < r.upper95).toBe(true);
+    for (const r of second.rows)
+      expect(r.lower95 < r.lower80 && r.lower80 < r.value && r.value < r.upper80 && r.upper80 < r.upper95).toBe(true);
   });
 });
 
@@ -116,7 +125,11 @@ describe('forecast metrics and violations', () => {
   });
 
   it('minimises a Rosenbrock valley with Nelder-Mead', () => {
-    const { point } = minimize(([a, b]) => (1 - a!) ** 2 + 100 * (b! - a! * a!) ** 2, [-1.2, 1], { step: 0.5, maxEvaluations: 5000, tolerance: 1e-14 });
+    const { point } = minimize(([a, b]) => (1 - a!) ** 2 + 100 * (b! - a! * a!) ** 2, [-1.2, 1], {
+      step: 0.5,
+      maxEvaluations: 5000,
+      tolerance: 1e-14,
+    });
     expect(point[0]).toBeCloseTo(1, 3);
     expect(point[1]).toBeCloseTo(1, 3);
   });

@@ -116,7 +116,8 @@ describe('generic tests', () => {
 `,
       {
         'tests/generic/at_most.sql': 'select * from {{model}} where {{column}} > {{limit}}',
-        'tests/every_customer_has_orders.sql': '{{config severity="warn"}}\nselect c.* from {{ref "customers"}} c\nwhere not exists (select 1 from {{ref "orders"}} o where o.customer_id = c.customer_id and o.amount > 30)',
+        'tests/every_customer_has_orders.sql':
+          '{{config severity="warn"}}\nselect c.* from {{ref "customers"}} c\nwhere not exists (select 1 from {{ref "orders"}} o where o.customer_id = c.customer_id and o.amount > 30)',
       },
     );
     const manifest = compileDir(dir);
@@ -188,7 +189,12 @@ ${expect}
     });
 
   it('passes when the model returns exactly the expected rows, in any order', async () => {
-    const results = byName(await runTests(compileDir(unit('      rows:\n        - { customer_id: 11, total: 1.0 }\n        - { customer_id: 10, total: 12.5 }')), { env: {} }));
+    const results = byName(
+      await runTests(
+        compileDir(unit('      rows:\n        - { customer_id: 11, total: 1.0 }\n        - { customer_id: 10, total: 12.5 }')),
+        { env: {} },
+      ),
+    );
     expect(outcome(results.totals)).toEqual(['pass', 0]);
   });
 
@@ -226,7 +232,8 @@ ${expect}
 
   it('says which inputs are missing or not read', () => {
     const dir = qualityProject('    columns: []\n', {
-      'models/units.yml': 'unit_tests:\n  - name: bad\n    model: order_totals\n    given:\n      - ref: customers\n        rows: []\n    expect:\n      rows: []\n',
+      'models/units.yml':
+        'unit_tests:\n  - name: bad\n    model: order_totals\n    given:\n      - ref: customers\n        rows: []\n    expect:\n      rows: []\n',
     });
     const diagnostics = compileProject(readProjectFiles(dir), { env: {} }).diagnostics.map(formatDiagnostic);
     expect(diagnostics).toEqual([
@@ -238,10 +245,15 @@ ${expect}
 
 describe('contracts', () => {
   it('fails a build whose columns do not match, before the swap, keeping the previous table', async () => {
-    const props = (type: string) => `models:\n  - name: t\n    contract: enforced\n    columns:\n      - { name: id, type: ${type} }\n      - { name: label, type: VARCHAR }\n`;
-    const dir = writeProject({ 'plat_project.yml': 'name: c\n', 'models/t.sql': "{{config materialized=\"table\"}}select 1 as id, 'a' as label", 'models/t.yml': props('INT') });
+    const props = (type: string) =>
+      `models:\n  - name: t\n    contract: enforced\n    columns:\n      - { name: id, type: ${type} }\n      - { name: label, type: VARCHAR }\n`;
+    const dir = writeProject({
+      'plat_project.yml': 'name: c\n',
+      'models/t.sql': '{{config materialized="table"}}select 1 as id, \'a\' as label',
+      'models/t.yml': props('INT'),
+    });
     expect(byName(await build(compileDir(dir), { env: {} })).t!.status).toBe('success');
-    writeFileSync(join(dir, 'models/t.sql'), "{{config materialized=\"table\"}}select 'two' as id, 2 as extra");
+    writeFileSync(join(dir, 'models/t.sql'), '{{config materialized="table"}}select \'two\' as id, 2 as extra');
     const failed = byName(await build(compileDir(dir), { env: {} })).t!;
     expect(failed.status).toBe('error');
     expect(failed.error!.message).toBe(
@@ -251,7 +263,11 @@ describe('contracts', () => {
   });
 
   it('needs a type on every column of an enforced contract', () => {
-    const dir = writeProject({ 'plat_project.yml': 'name: c\n', 'models/t.sql': 'select 1 as id', 'models/t.yml': 'models:\n  - name: t\n    contract: enforced\n    columns:\n      - { name: id }\n' });
+    const dir = writeProject({
+      'plat_project.yml': 'name: c\n',
+      'models/t.sql': 'select 1 as id',
+      'models/t.yml': 'models:\n  - name: t\n    contract: enforced\n    columns:\n      - { name: id }\n',
+    });
     expect(compileProject(readProjectFiles(dir), { env: {} }).diagnostics.map(formatDiagnostic)).toEqual([
       'models/t.yml:5:9 — t enforces a contract, but column id has no type — add type: (e.g. INTEGER, VARCHAR, TIMESTAMP WITH TIME ZONE)',
     ]);
@@ -282,6 +298,8 @@ describe('source freshness', () => {
     expect(results[0]!.ageSeconds).toBeGreaterThan(11 * 3600);
     const cli = plat(['source', 'freshness', '--select', 'source:s.dead'], dir);
     expect(cli.code).toBe(1);
-    expect(cli.stdout).toMatch(/1 of 1 ERROR source s\.dead: newest at 2026-01-01T00:\d\d:\d\d\.\d+Z, \d+d? ?\d*h? ?\d+m old \(warn after 1h, error after 6h\)/);
+    expect(cli.stdout).toMatch(
+      /1 of 1 ERROR source s\.dead: newest at 2026-01-01T00:\d\d:\d\d\.\d+Z, \d+d? ?\d*h? ?\d+m old \(warn after 1h, error after 6h\)/,
+    );
   });
 });

@@ -7,7 +7,8 @@ import { compileDir, writeProject } from './helpers.js';
 // raw → stg_b ↗            ↘ mart_y (tag finance)
 const files = {
   'plat_project.yml': 'name: p\nvars: { days: 7 }\n',
-  'sources.yml': 'sources:\n  - name: raw\n    tables:\n      - name: events\n        generator: { rows: 1, fields: { id: { sequence: {} } } }\n      - name: users\n        generator: { rows: 1, fields: { id: { sequence: {} } } }\n',
+  'sources.yml':
+    'sources:\n  - name: raw\n    tables:\n      - name: events\n        generator: { rows: 1, fields: { id: { sequence: {} } } }\n      - name: users\n        generator: { rows: 1, fields: { id: { sequence: {} } } }\n',
   'models/staging/stg_a.sql': 'select * from {{source "raw" "events"}}',
   'models/staging/stg_b.sql': 'select * from {{source "raw" "users"}}',
   'models/intermediate/int_ab.sql': 'select * from {{ref "stg_a"}} join {{ref "stg_b"}} using (id)',
@@ -67,18 +68,30 @@ describe('node selection', () => {
     ).manifest;
     const { ids } = selectNodes(changed, { select: ['state:modified'], state: baselineOf(manifest) });
     expect([...ids].map((id) => changed.nodes[id]!.name).sort()).toEqual(['mart_x', 'mart_y', 'new_model', 'stg_b']);
-    const { ids: withDownstream } = selectNodes(changed, { select: ['state:modified+'], exclude: ['tag:finance'], state: baselineOf(manifest) });
+    const { ids: withDownstream } = selectNodes(changed, {
+      select: ['state:modified+'],
+      exclude: ['tag:finance'],
+      state: baselineOf(manifest),
+    });
     expect([...withDownstream].map((id) => changed.nodes[id]!.name).sort()).toEqual(['int_ab', 'mart_x', 'new_model', 'stg_b']);
   });
   it('explains a selector that matches nothing, and state: without a state', () => {
     const { diagnostics } = selectNodes(manifest, { select: ['stg_c', 'state:modified'] });
     expect(diagnostics.map((d) => [d.severity, d.message, d.hint])).toEqual([
       ['warn', 'no node matches "stg_c"', 'did you mean "stg_a"?'],
-      ['error', 'state:modified needs a state to compare with, and no node has run successfully yet', 'run `plat build` once, or pass --state DIR (a folder with the manifest.json to compare with)'],
+      [
+        'error',
+        'state:modified needs a state to compare with, and no node has run successfully yet',
+        'run `plat build` once, or pass --state DIR (a folder with the manifest.json to compare with)',
+      ],
     ]);
   });
   it('reports each term of a union that matches nothing, as an error when asked, with a hint for its method', () => {
-    const { ids, diagnostics } = selectNodes(manifest, { select: ['mart_x +stg_c', 'tag:financ resource_type:modle'], exclude: ['path:models/mart'], unmatched: 'error' });
+    const { ids, diagnostics } = selectNodes(manifest, {
+      select: ['mart_x +stg_c', 'tag:financ resource_type:modle'],
+      exclude: ['path:models/mart'],
+      unmatched: 'error',
+    });
     expect([...ids].map((id) => manifest.nodes[id]!.name)).toEqual(['mart_x']);
     expect(diagnostics.map((d) => [d.severity, d.message, d.hint])).toEqual([
       ['error', 'no node matches "+stg_c"', 'did you mean "stg_a"?'],
@@ -95,6 +108,9 @@ describe('node selection', () => {
     ]);
   });
   it('finds nothing wrong with a state: term that matches nothing: nothing changed', () => {
-    expect(selectNodes(manifest, { select: ['state:modified+'], state: baselineOf(manifest), unmatched: 'error' })).toEqual({ ids: new Set(), diagnostics: [] });
+    expect(selectNodes(manifest, { select: ['state:modified+'], state: baselineOf(manifest), unmatched: 'error' })).toEqual({
+      ids: new Set(),
+      diagnostics: [],
+    });
   });
 });

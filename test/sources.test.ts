@@ -15,7 +15,12 @@ function fileSource(path: string, columns: string, files: Record<string, string>
 }
 const ordersError = async (dir: string) => (await runDir(dir)).results.find((r) => r.name === 'files.orders')!.error;
 const typesOf = async (dir: string) =>
-  Object.fromEntries((await queryDb(dir, "select column_name, data_type from information_schema.columns where table_name = 'orders'")).map((r) => [r.column_name, r.data_type]));
+  Object.fromEntries(
+    (await queryDb(dir, "select column_name, data_type from information_schema.columns where table_name = 'orders'")).map((r) => [
+      r.column_name,
+      r.data_type,
+    ]),
+  );
 const AMOUNT_DOUBLE = '          - { name: amount, type: DOUBLE }\n';
 
 async function writeParquet(path: string, select: string) {
@@ -29,7 +34,9 @@ async function writeParquet(path: string, select: string) {
 
 describe('file sources read with their declared types', () => {
   it('applies declared types to CSV, NDJSON and Parquet files', async () => {
-    const csv = fileSource('data/orders.csv', `${AMOUNT_DOUBLE}          - { name: zip, type: VARCHAR }\n`, { 'data/orders.csv': 'id,amount,zip\n1,10,01234\n2,20,00501\n' });
+    const csv = fileSource('data/orders.csv', `${AMOUNT_DOUBLE}          - { name: zip, type: VARCHAR }\n`, {
+      'data/orders.csv': 'id,amount,zip\n1,10,01234\n2,20,00501\n',
+    });
     await runDir(csv);
     expect(await typesOf(csv)).toEqual({ id: 'BIGINT', amount: 'DOUBLE', zip: 'VARCHAR' });
     expect(await queryDb(csv, 'select amount, zip from files.orders order by id')).toEqual([
@@ -37,7 +44,9 @@ describe('file sources read with their declared types', () => {
       { amount: 20, zip: '00501' },
     ]);
 
-    const ndjson = fileSource('data/orders.ndjson', `${AMOUNT_DOUBLE}          - { name: id, type: INTEGER }\n`, { 'data/orders.ndjson': '{"id": 1, "amount": 10, "tags": ["a"]}\n{"id": 2, "amount": 20, "tags": []}\n' });
+    const ndjson = fileSource('data/orders.ndjson', `${AMOUNT_DOUBLE}          - { name: id, type: INTEGER }\n`, {
+      'data/orders.ndjson': '{"id": 1, "amount": 10, "tags": ["a"]}\n{"id": 2, "amount": 20, "tags": []}\n',
+    });
     await runDir(ndjson);
     expect(await typesOf(ndjson)).toEqual({ id: 'INTEGER', amount: 'DOUBLE', tags: 'VARCHAR[]' });
 
@@ -49,7 +58,12 @@ describe('file sources read with their declared types', () => {
   });
 
   it('passes structured reader options to DuckDB, quoted', async () => {
-    const dir = fileSource('data/orders.csv', '          - { name: id, type: INTEGER }\n', { 'data/orders.csv': "1|n'a|007\n2|x|008\n" }, `, options: { delim: "|", header: false, names: [id, note, code], types: { code: VARCHAR }, nullstr: ["n'a", "-"] }`);
+    const dir = fileSource(
+      'data/orders.csv',
+      '          - { name: id, type: INTEGER }\n',
+      { 'data/orders.csv': "1|n'a|007\n2|x|008\n" },
+      `, options: { delim: "|", header: false, names: [id, note, code], types: { code: VARCHAR }, nullstr: ["n'a", "-"] }`,
+    );
     const results = await runDir(dir);
     expect(results.success).toBe(true);
     expect(await typesOf(dir)).toEqual({ id: 'INTEGER', note: 'VARCHAR', code: 'VARCHAR' });
@@ -72,8 +86,14 @@ describe('file sources read with their declared types', () => {
   });
 
   it('fails at the NDJSON line and the Parquet row of a value that does not convert', async () => {
-    const ndjson = fileSource('data/orders.ndjson', AMOUNT_DOUBLE, { 'data/orders.ndjson': '{"id": 1, "amount": 10}\n{"id": 2, "amount": "n/a"}\n' });
-    expect(await ordersError(ndjson)).toMatchObject({ message: 'Failed to cast value to numerical: "n/a"', file: 'data/orders.ndjson', line: 2 });
+    const ndjson = fileSource('data/orders.ndjson', AMOUNT_DOUBLE, {
+      'data/orders.ndjson': '{"id": 1, "amount": 10}\n{"id": 2, "amount": "n/a"}\n',
+    });
+    expect(await ordersError(ndjson)).toMatchObject({
+      message: 'Failed to cast value to numerical: "n/a"',
+      file: 'data/orders.ndjson',
+      line: 2,
+    });
 
     const parquet = fileSource('data/*.parquet', AMOUNT_DOUBLE, {});
     await writeParquet(join(parquet, 'data/a.parquet'), "select 1 as id, '10.5' as amount");
@@ -91,12 +111,21 @@ describe('file sources read with their declared types', () => {
 describe('source load errors', () => {
   it("points a missing file at the table's path in sources.yml", async () => {
     const dir = fileSource('data/nothing*.csv', AMOUNT_DOUBLE, {});
-    expect(await ordersError(dir)).toEqual({ message: 'no file matches data/nothing*.csv', file: 'sources.yml', line: 5, column: 23, hint: `paths are relative to the project folder (${dir})` });
+    expect(await ordersError(dir)).toEqual({
+      message: 'no file matches data/nothing*.csv',
+      file: 'sources.yml',
+      line: 5,
+      column: 23,
+      hint: `paths are relative to the project folder (${dir})`,
+    });
   });
 
   it('names the CSV file and line that cannot be parsed', async () => {
     const rows = Array.from({ length: 30_000 }, (_, i) => `${i + 1},n${i + 1}`).join('\n');
-    const dir = fileSource('data/*.csv', '          - { name: id }\n', { 'data/a.csv': 'id,name\n1,x\n', 'data/big.csv': `id,name\n${rows}\n30001,x,extra\n30002,y\n` });
+    const dir = fileSource('data/*.csv', '          - { name: id }\n', {
+      'data/a.csv': 'id,name\n1,x\n',
+      'data/big.csv': `id,name\n${rows}\n30001,x,extra\n30002,y\n`,
+    });
     expect(await ordersError(dir)).toEqual({
       message: 'Expected Number of Columns: 2 Found: 3 (the line reads: 30001,x,extra)',
       file: 'data/big.csv',
@@ -107,8 +136,15 @@ describe('source load errors', () => {
   });
 
   it('places a declared column the file lacks at its declaration', async () => {
-    const dir = fileSource('data/orders.csv', `          - { name: id, type: INTEGER }\n${AMOUNT_DOUBLE}`, { 'data/orders.csv': 'id,total\n1,10\n' });
-    expect(await ordersError(dir)).toMatchObject({ message: 'data/orders.csv has no column amount (it has id, total)', file: 'sources.yml', line: 8, column: 35 });
+    const dir = fileSource('data/orders.csv', `          - { name: id, type: INTEGER }\n${AMOUNT_DOUBLE}`, {
+      'data/orders.csv': 'id,total\n1,10\n',
+    });
+    expect(await ordersError(dir)).toMatchObject({
+      message: 'data/orders.csv has no column amount (it has id, total)',
+      file: 'sources.yml',
+      line: 8,
+      column: 35,
+    });
   });
 
   it('reports a database folder it cannot write as an environment problem, not a sources.yml one', () => {
@@ -119,7 +155,13 @@ describe('source load errors', () => {
     });
     // Root writes anywhere: the unwritable folder is tried as another user then.
     const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const plat = () => spawnSync(process.execPath, [cli, 'run'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' }, ...asUser });
+    const plat = () =>
+      spawnSync(process.execPath, [cli, 'run'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' },
+        ...asUser,
+      });
     chmodSync(dir, 0o777);
     expect(plat().status).toBe(0);
     rmSync(join(dir, 'db/plat.duckdb.wal'), { force: true });
@@ -128,7 +170,9 @@ describe('source load errors', () => {
       const { status, stdout } = plat();
       expect(status).toBe(1);
       expect(stdout).toContain('cannot write db/plat.duckdb.wal: permission denied');
-      expect(stdout).toContain('hint: plat keeps db/plat.duckdb and its .wal and temporary files in db/: make that folder writable for this user');
+      expect(stdout).toContain(
+        'hint: plat keeps db/plat.duckdb and its .wal and temporary files in db/: make that folder writable for this user',
+      );
       expect(stdout).not.toContain('sources.yml');
       expect(stdout).not.toContain('TransactionContext');
     } finally {
@@ -137,8 +181,15 @@ describe('source load errors', () => {
   });
 
   it('says so when the folder for the database cannot be created', () => {
-    const dir = writeProject({ 'plat_project.yml': 'name: f\ntarget: { duckdb: blocked/db/plat.duckdb }\n', blocked: 'a file where a folder should be' });
-    const { status, stderr } = spawnSync(process.execPath, [cli, 'run'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' } });
+    const dir = writeProject({
+      'plat_project.yml': 'name: f\ntarget: { duckdb: blocked/db/plat.duckdb }\n',
+      blocked: 'a file where a folder should be',
+    });
+    const { status, stderr } = spawnSync(process.execPath, [cli, 'run'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' },
+    });
     expect(status).toBe(1);
     expect(stderr).toMatch(/^error cannot create the folder of blocked\/db\/plat\.duckdb: a part of its path is a file, not a folder\n/);
     expect(stderr).not.toContain('    at ');

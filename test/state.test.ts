@@ -12,7 +12,10 @@ describe('state:modified and state:new', () => {
     const { code, stdout, stderr } = plat(['ls', '--select', 'state:modified', '--output', 'id', ...extra], dir);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    return stdout.split('\n').filter((id) => id.startsWith('model.')).map((id) => id.split('.').pop());
+    return stdout
+      .split('\n')
+      .filter((id) => id.startsWith('model.'))
+      .map((id) => id.split('.').pop());
   };
   const model = (name: string) => join(dir, 'models/marts', `${name}.sql`);
   const append = (name: string, text: string) => writeFileSync(model(name), `${readFileSync(model(name), 'utf8')}${text}`);
@@ -26,7 +29,9 @@ describe('state:modified and state:new', () => {
   it('needs a successful run (or --state) to compare with', () => {
     const { code, stderr } = plat(['ls', '--select', 'state:modified'], dir);
     expect(code).toBe(2);
-    expect(stderr).toContain('error state:modified needs a state to compare with, and no node has run successfully yet — run `plat build` once, or pass --state DIR');
+    expect(stderr).toContain(
+      'error state:modified needs a state to compare with, and no node has run successfully yet — run `plat build` once, or pass --state DIR',
+    );
   });
 
   it('keeps an edited model modified after a compile, a run of other models and a failed run, until it runs successfully', () => {
@@ -70,6 +75,9 @@ describe('state:modified and state:new', () => {
     expect(plat(['run', '--select', 'state:modified'], dir).code).toBe(0);
     expect(modified()).toEqual([]);
     expect(modified('--state', production)).toEqual(['daily_revenue']);
-    expect(plat(['ls', '--select', 'state:modified', '--state', join(dir, 'nowhere')], dir)).toMatchObject({ code: 1, stderr: expect.stringContaining('no manifest.json in') });
+    expect(plat(['ls', '--select', 'state:modified', '--state', join(dir, 'nowhere')], dir)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no manifest.json in'),
+    });
   });
 });

@@ -26,7 +26,14 @@ interface Event {
   timestamp: string;
 }
 
-const event = (event_id: string | null, user_id: number | null, event_type: string, price: number, timestamp: string): Event => ({ event_id, user_id, product_id: 7, event_type, price, timestamp });
+const event = (event_id: string | null, user_id: number | null, event_type: string, price: number, timestamp: string): Event => ({
+  event_id,
+  user_id,
+  product_id: 7,
+  event_type,
+  price,
+  timestamp,
+});
 
 /** Events sent one micro-batch after another: each round lands and is refreshed before the next is sent. */
 const rounds: Event[][] = [
@@ -90,7 +97,10 @@ describe.skipIf(!brokers)('the example streamed incrementally (real broker)', ()
     const dir = mkdtempSync(join(tmpdir(), 'plat-stream-incremental-'));
     cpSync(join(repoRoot, 'project'), dir, { recursive: true, filter: (path) => !path.includes('/target') });
     const topic = `plat_incremental_${randomUUID().slice(0, 8)}`;
-    writeFileSync(join(dir, 'sources.yml'), readFileSync(join(dir, 'sources.yml'), 'utf8').replace('topic: ecommerce_events', `topic: ${topic}`));
+    writeFileSync(
+      join(dir, 'sources.yml'),
+      readFileSync(join(dir, 'sources.yml'), 'utf8').replace('topic: ecommerce_events', `topic: ${topic}`),
+    );
     const { manifest } = compileProjectDir({ projectDir: dir });
     await produceTo(manifest, 'ecommerce.events', { env, count: 2_000 });
 
@@ -98,9 +108,15 @@ describe.skipIf(!brokers)('the example streamed incrementally (real broker)', ()
     await producer.connect();
     const controller = new AbortController();
     const batches: MicroBatch[] = [];
-    let ready = () => undefined as void;
+    let ready = (): void => undefined;
     const started = new Promise<void>((resolve) => (ready = resolve));
-    const running = stream(manifest, { env, signal: controller.signal, batchInterval: 200, onBatch: (batch) => batches.push(batch), onReady: ready });
+    const running = stream(manifest, {
+      env,
+      signal: controller.signal,
+      batchInterval: 200,
+      onBatch: (batch) => batches.push(batch),
+      onReady: ready,
+    });
     let expected = 0;
     try {
       await Promise.race([started, running]);
@@ -118,7 +134,11 @@ describe.skipIf(!brokers)('the example streamed incrementally (real broker)', ()
 
     const refreshed = batches.filter((b) => landedIn([b]) > 0);
     expect(refreshed.length).toBeGreaterThanOrEqual(rounds.length);
-    expect(batches.flatMap((b) => b.results.results.filter((r) => !['success', 'pass', 'warn'].includes(r.status)).map((r) => [r.name, r.status, r.error?.message]))).toEqual([]);
+    expect(
+      batches.flatMap((b) =>
+        b.results.results.filter((r) => !['success', 'pass', 'warn'].includes(r.status)).map((r) => [r.name, r.status, r.error?.message]),
+      ),
+    ).toEqual([]);
     // Each landed event is classified once, by the micro-batch after it landed, and appended.
     const classified = refreshed.map((b) => b.results.results.find((r) => r.name === 'int_events_classified')!);
     expect(new Set(classified.map((r) => r.action))).toEqual(new Set(['incremental (append)']));
@@ -140,16 +160,25 @@ describe.skipIf(!brokers)('the example streamed incrementally (real broker)', ()
     const streamedDb = join(dir, 'target/plat.duckdb');
     const rebuiltDb = join(rebuiltDir, 'target/plat.duckdb');
     for (const mart of marts) {
-      expect(await differences(streamedDb, rebuiltDb, (db) => `SELECT * FROM ${db}.${mart}`), mart).toEqual({ onlyStreamed: [], onlyRebuilt: [] });
+      expect(await differences(streamedDb, rebuiltDb, (db) => `SELECT * FROM ${db}.${mart}`), mart).toEqual({
+        onlyStreamed: [],
+        onlyRebuilt: [],
+      });
     }
     // Staging too, but for the batch each row came with.
     for (const table of ['staging.stg_events', 'staging.stg_events_rejected']) {
-      expect(await differences(streamedDb, rebuiltDb, (db) => `SELECT * EXCLUDE (_batch) FROM ${db}.${table}`), table).toEqual({ onlyStreamed: [], onlyRebuilt: [] });
+      expect(await differences(streamedDb, rebuiltDb, (db) => `SELECT * EXCLUDE (_batch) FROM ${db}.${table}`), table).toEqual({
+        onlyStreamed: [],
+        onlyRebuilt: [],
+      });
     }
 
     // What the rounds were for: repeats rejected, late events in their hours, nothing invalid staged.
-    const reasons = await queryDb(dir, `select event_id, reject_reason from staging.stg_events_rejected
-      where event_id is null or event_id in ('paid-1', 'cart-1', 'twice', 'fixed-later', 'bad-time') order by all`);
+    const reasons = await queryDb(
+      dir,
+      `select event_id, reject_reason from staging.stg_events_rejected
+      where event_id is null or event_id in ('paid-1', 'cart-1', 'twice', 'fixed-later', 'bad-time') order by all`,
+    );
     expect(reasons).toEqual([
       { event_id: 'bad-time', reject_reason: 'invalid_timestamp' },
       { event_id: 'cart-1', reject_reason: 'duplicate' },
@@ -159,7 +188,12 @@ describe.skipIf(!brokers)('the example streamed incrementally (real broker)', ()
       { event_id: 'twice', reject_reason: 'duplicate' },
       { event_id: null, reject_reason: 'null_event_id' },
     ]);
-    expect(await queryDb(dir, `select event_id, user_id from staging.stg_events where event_id in ('paid-1', 'twice', 'fixed-later', 'late-new-hour', 'late-again') order by 1`)).toEqual([
+    expect(
+      await queryDb(
+        dir,
+        `select event_id, user_id from staging.stg_events where event_id in ('paid-1', 'twice', 'fixed-later', 'late-new-hour', 'late-again') order by 1`,
+      ),
+    ).toEqual([
       { event_id: 'fixed-later', user_id: 15 },
       { event_id: 'late-again', user_id: 11 },
       { event_id: 'late-new-hour', user_id: 14 },
@@ -167,7 +201,9 @@ describe.skipIf(!brokers)('the example streamed incrementally (real broker)', ()
       { event_id: 'twice', user_id: 13 },
     ]);
     expect(await queryDb(dir, `select count(*) as n from staging.stg_events where event_id is null`)).toEqual([{ n: 0n }]);
-    expect(await queryDb(dir, `select total_revenue, purchase_count from marts.revenue_per_hour where hour_window = '2026-11-19 03:00:00'`)).toEqual([{ total_revenue: 19.99, purchase_count: 1n }]);
+    expect(
+      await queryDb(dir, `select total_revenue, purchase_count from marts.revenue_per_hour where hour_window = '2026-11-19 03:00:00'`),
+    ).toEqual([{ total_revenue: 19.99, purchase_count: 1n }]);
     const [newest] = await queryDb(dir, `select purchases_last_24h from marts.user_features where user_id = 17`);
     expect(Number(newest!.purchases_last_24h)).toBeGreaterThanOrEqual(1);
   });

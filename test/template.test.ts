@@ -6,10 +6,22 @@ import { compileDir, writeProject } from './helpers.js';
 
 function recordingHelpers(calls: string[]): TemplateHelpers {
   return {
-    ref: (name) => (calls.push(`ref:${name}`), `"main"."${name}"`),
-    source: (s, t) => (calls.push(`source:${s}.${t}`), `"${s}"."${t}"`),
-    var: (name, fallback) => (calls.push(`var:${name}`), name === 'days' ? 7 : name === 'flag' ? false : fallback),
-    env: (name, fallback) => (calls.push(`env:${name}`), name === 'HOME_DIR' ? '/home/x' : fallback),
+    ref: (name) => {
+      calls.push(`ref:${name}`);
+      return `"main"."${name}"`;
+    },
+    source: (s, t) => {
+      calls.push(`source:${s}.${t}`);
+      return `"${s}"."${t}"`;
+    },
+    var: (name, fallback) => {
+      calls.push(`var:${name}`);
+      return name === 'days' ? 7 : name === 'flag' ? false : fallback;
+    },
+    env: (name, fallback) => {
+      calls.push(`env:${name}`);
+      return name === 'HOME_DIR' ? '/home/x' : fallback;
+    },
     config: (settings) => void calls.push(`config:${JSON.stringify(Object.entries(settings).sort())}`),
     this: () => '"main"."self"',
     isIncremental: () => false,
@@ -22,7 +34,7 @@ function recordingHelpers(calls: string[]): TemplateHelpers {
 
 const simpleTemplates = [
   'select * from {{ref "orders"}}',
-  "select * from {{ ref 'orders' }} o\njoin {{source \"shop\" \"customers\"}} c using (id)\n",
+  'select * from {{ ref \'orders\' }} o\njoin {{source "shop" "customers"}} c using (id)\n',
   '{{config materialized="table" unique_key="id"}}\nselect {{var "days"}} as d, {{var "missing" 3}} as m, {{var "flag"}} as f\nfrom {{this}}',
   'select \'{{env "HOME_DIR"}}\' as h, \'{{env "NOPE" "fallback"}}\' as n, {{env "NOPE" 12.5}} as x',
   '-- a comment with { braces } and }} closers\nselect 1\n\n\n',
@@ -42,12 +54,17 @@ describe('templates', () => {
     expect(fast!.lineMap).toEqual(slow!.lineMap);
   });
 
-  it.each(['{{#if x}}a{{/if}}', '{{> partial}}', '{{!-- note --}}select 1', '{{{ref "a"}}}', '\\{{ref "a"}}', '{{my_macro "a"}}', '{{ref "a" }}{{~ref "b"}}'])(
-    'leaves anything beyond simple helpers to Handlebars: %j',
-    (template) => {
-      expect(renderFast(template, recordingHelpers([]))).toBeNull();
-    },
-  );
+  it.each([
+    '{{#if x}}a{{/if}}',
+    '{{> partial}}',
+    '{{!-- note --}}select 1',
+    '{{{ref "a"}}}',
+    '\\{{ref "a"}}',
+    '{{my_macro "a"}}',
+    '{{ref "a" }}{{~ref "b"}}',
+  ])('leaves anything beyond simple helpers to Handlebars: %j', (template) => {
+    expect(renderFast(template, recordingHelpers([]))).toBeNull();
+  });
 
   it('maps compiled lines back to template lines through blocks', () => {
     const template = '{{config materialized="incremental"}}\n-- a\nselect 1\n{{#if (is_incremental)}}\nwhere x > 0\n{{/if}}\nand y';
@@ -65,11 +82,13 @@ describe('templates', () => {
       'models/a.sql': 'select {{cents "amount" 2}} as dollars, {{> audit_cols}}\nfrom (select 250 as amount)',
     });
     const model = compileDir(dir).nodes['model.p.a'];
-    expect(model?.kind === 'model' && model.compiledSql).toBe('select round(amount / 100.0, 2) as dollars, current_timestamp as built_at\nfrom (select 250 as amount)');
+    expect(model?.kind === 'model' && model.compiledSql).toBe(
+      'select round(amount / 100.0, 2) as dollars, current_timestamp as built_at\nfrom (select 250 as amount)',
+    );
     expect(model?.kind === 'model' && model.macros.sort()).toEqual(['audit_cols', 'cents']);
   });
 
-  it('inlines ephemeral models as CTEs, joining a model\'s own WITH', () => {
+  it("inlines ephemeral models as CTEs, joining a model's own WITH", () => {
     const dir = writeProject({
       'plat_project.yml': 'name: p\n',
       'models/base.sql': '{{config materialized="ephemeral"}}select 1 as id',
@@ -90,7 +109,8 @@ describe('templates', () => {
   it('renders {{this}} and is_incremental differently for the incremental variant', () => {
     const dir = writeProject({
       'plat_project.yml': 'name: p\nmodels:\n  defaults: { schema: core }\n',
-      'models/events.sql': '{{config materialized="incremental" unique_key="id"}}\nselect 1 as id\n{{#if (is_incremental)}}\nwhere id > (select max(id) from {{this}})\n{{/if}}\n',
+      'models/events.sql':
+        '{{config materialized="incremental" unique_key="id"}}\nselect 1 as id\n{{#if (is_incremental)}}\nwhere id > (select max(id) from {{this}})\n{{/if}}\n',
     });
     const node = compileDir(dir).nodes['model.p.events'];
     if (node?.kind !== 'model') throw new Error('missing model');
@@ -101,7 +121,8 @@ describe('templates', () => {
 
   it('layers config: project defaults, then folder paths (longest wins), then properties, then {{config}}', () => {
     const dir = writeProject({
-      'plat_project.yml': 'name: p\nmodels:\n  defaults: { materialized: view, schema: base }\n  paths:\n    marts: { materialized: table, schema: marts }\n    marts/finance: { schema: finance }\n',
+      'plat_project.yml':
+        'name: p\nmodels:\n  defaults: { materialized: view, schema: base }\n  paths:\n    marts: { materialized: table, schema: marts }\n    marts/finance: { schema: finance }\n',
       'models/marts/finance/revenue.sql': 'select 1 as x',
       'models/marts/orders.sql': 'select 1 as x',
       'models/marts/props.yml': 'models:\n  - name: orders\n    config: { materialized: view }\n    tags: [daily]\n',

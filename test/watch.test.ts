@@ -24,9 +24,18 @@ afterEach(async () => stop?.abort());
 async function startWatching(dir: string, extra: Partial<WatchOptions> = {}) {
   const cycles: WatchCycle[] = [];
   stop = new AbortController();
-  let ready = () => undefined as void;
+  let ready = (): void => undefined;
   const listening = new Promise<void>((resolve) => (ready = resolve));
-  const done = watchProject({ projectDir: dir, verb: 'build', env: {}, signal: stop.signal, debounce: 150, onCycle: (c) => cycles.push(c), onReady: ready, ...extra });
+  const done = watchProject({
+    projectDir: dir,
+    verb: 'build',
+    env: {},
+    signal: stop.signal,
+    debounce: 150,
+    onCycle: (c) => cycles.push(c),
+    onReady: ready,
+    ...extra,
+  });
   await listening;
   const next = async (count: number) => {
     const until = performance.now() + 150_000; // only keeps a broken watcher from outliving the test timeout
@@ -106,7 +115,12 @@ describe('watch mode', () => {
     await next(1);
     writeFileSync(join(dir, 'models/a.sql'), '{{config materialized="table"}}select null::int as id');
     const failing = await next(2);
-    expect(failing.results!.results.map((r) => [r.name, r.status]).sort()).toEqual([['a', 'success'], ['b', 'success'], ['c', 'skipped'], ['not_null_b_id', 'fail']]);
+    expect(failing.results!.results.map((r) => [r.name, r.status]).sort()).toEqual([
+      ['a', 'success'],
+      ['b', 'success'],
+      ['c', 'skipped'],
+      ['not_null_b_id', 'fail'],
+    ]);
     writeFileSync(join(dir, 'models/d.sql'), 'select 43 as answer');
     const retried = await next(3);
     expect(retried.retried.sort()).toEqual(['model.w.c', 'test.w.not_null_b_id']);
@@ -162,7 +176,11 @@ describe('watch mode', () => {
     const kept = await next(2);
     expect(kept.results).toBeNull();
     expect(kept.diagnostics.map((d) => [d.file, d.message, d.hint])).toEqual([
-      ['models/b.sql', 'unknown ref "a"', 'models/a.sql was deleted; main.a is kept until nothing refers to it. Remove this ref, or restore the file (did you mean "b"?)'],
+      [
+        'models/b.sql',
+        'unknown ref "a"',
+        'models/a.sql was deleted; main.a is kept until nothing refers to it. Remove this ref, or restore the file (did you mean "b"?)',
+      ],
     ]);
     expect(await queryDb(dir, 'select id from main.a')).toEqual([{ id: 1 }]);
 
@@ -198,8 +216,16 @@ describe('watch mode', () => {
       'models/total.sql': '{{config materialized="table"}}select sum(v) as total from {{ref "inc"}}',
       'models/total.yml': 'models:\n  - name: total\n    columns:\n      - { name: total, tests: [not_null] }\n',
     };
-    const ran = (cycle: WatchCycle) => cycle.results!.results.filter((r) => !r.reused).map((r) => r.name).sort();
-    const reused = (cycle: WatchCycle) => cycle.results!.results.filter((r) => r.reused).map((r) => [r.name, r.status]).sort();
+    const ran = (cycle: WatchCycle) =>
+      cycle
+        .results!.results.filter((r) => !r.reused)
+        .map((r) => r.name)
+        .sort();
+    const reused = (cycle: WatchCycle) =>
+      cycle
+        .results!.results.filter((r) => r.reused)
+        .map((r) => [r.name, r.status])
+        .sort();
 
     it('an incremental model that merges nothing leaves its downstream as it was, until new rows arrive', async () => {
       const dir = writeProject(incremental);
@@ -209,7 +235,10 @@ describe('watch mode', () => {
       const edited = await next(2);
       expect(ran(edited)).toEqual(['inc']);
       expect(edited.results!.results.find((r) => r.name === 'inc')).toMatchObject({ action: 'incremental (merge)', rows: 0 });
-      expect(reused(edited)).toEqual([['not_null_total_total', 'pass'], ['total', 'success']]);
+      expect(reused(edited)).toEqual([
+        ['not_null_total_total', 'pass'],
+        ['total', 'success'],
+      ]);
       expect(edited.reused.sort()).toEqual(['model.r.total', 'test.r.not_null_total_total']);
       expect(edited.results!.success).toBe(true);
       expect(await queryDb(dir, 'select total from total')).toEqual([{ total: 60n }]);
@@ -225,10 +254,17 @@ describe('watch mode', () => {
       const dir = writeProject(incremental);
       const { next } = await startWatching(dir);
       await next(1);
-      writeFileSync(join(dir, 'models/raw.sql'), '{{config materialized="table"}}\n-- the same three ids, written another way\nselect id from range(1, 4) t(id) order by id desc');
+      writeFileSync(
+        join(dir, 'models/raw.sql'),
+        '{{config materialized="table"}}\n-- the same three ids, written another way\nselect id from range(1, 4) t(id) order by id desc',
+      );
       const same = await next(2);
       expect(ran(same)).toEqual(['raw']);
-      expect(reused(same)).toEqual([['inc', 'success'], ['not_null_total_total', 'pass'], ['total', 'success']]);
+      expect(reused(same)).toEqual([
+        ['inc', 'success'],
+        ['not_null_total_total', 'pass'],
+        ['total', 'success'],
+      ]);
 
       writeFileSync(join(dir, 'models/raw.sql'), '{{config materialized="table"}}select range as ident from range(1, 4)');
       const renamed = await next(3);
@@ -244,7 +280,12 @@ describe('watch mode', () => {
       expect((await next(2)).results!.results.find((r) => r.name === 'total')!.status).toBe('error');
       writeFileSync(join(dir, 'models/inc.sql'), `${incremental['models/inc.sql']} oops`);
       const broken = await next(3);
-      expect(broken.results!.results.filter((r) => r.name === 'inc' || r.name === 'total').map((r) => [r.name, r.status]).sort()).toEqual([
+      expect(
+        broken
+          .results!.results.filter((r) => r.name === 'inc' || r.name === 'total')
+          .map((r) => [r.name, r.status])
+          .sort(),
+      ).toEqual([
         ['inc', 'error'],
         ['total', 'skipped'],
       ]);
@@ -261,8 +302,12 @@ describe('watch mode', () => {
         await waitFor(/watching/, 'stderr');
         writeFileSync(join(dir, 'models/inc.sql'), incremental['models/inc.sql'].replace('id * 10', 'id * 100'));
         expect(await waitFor(/ran 1 node, reused 2 whose inputs were unchanged/, 'stderr')).not.toBeNull();
-        expect(await waitFor(/hint: inc is incremental, so the edit applies to rows that arrive from now on; --full-refresh .*/, 'stderr')).not.toBeNull();
-        expect(await waitFor(/Finished 3 nodes in [\d.]+s: 1 OK, 0 warnings, 0 errors, 0 skipped, 2 reused \(inputs unchanged\)/, 'stdout')).not.toBeNull();
+        expect(
+          await waitFor(/hint: inc is incremental, so the edit applies to rows that arrive from now on; --full-refresh .*/, 'stderr'),
+        ).not.toBeNull();
+        expect(
+          await waitFor(/Finished 3 nodes in [\d.]+s: 1 OK, 0 warnings, 0 errors, 0 skipped, 2 reused \(inputs unchanged\)/, 'stdout'),
+        ).not.toBeNull();
         // Reused nodes get no line of their own.
         expect(output.stdout.split('plat build').pop()).not.toMatch(/table main\.total/);
       } finally {
@@ -305,7 +350,10 @@ describe('plat dev', () => {
       const reader = events.body!.getReader();
       await reader.read(); // ": connected"
       writeFileSync(join(dir, 'models/d.sql'), 'select 43 as answer');
-      const reloaded = await Promise.race([reader.read().then((r) => new TextDecoder().decode(r.value)), new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), 10_000))]);
+      const reloaded = await Promise.race([
+        reader.read().then((r) => new TextDecoder().decode(r.value)),
+        new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), 10_000)),
+      ]);
       expect(reloaded).toContain('event: reload');
       expect(output.stderr).toMatch(/changed models\/d\.sql → d; 1 recompiled in \d+ms; ran 1 node;/);
       await reader.cancel();

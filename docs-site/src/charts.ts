@@ -14,7 +14,15 @@ export function lineChart(points: number[][], names: string[], width = 460): str
   return names.map((name, s) => seriesChart(points, s, name, COLORS[s % COLORS.length]!, [x0, x1], width, s === names.length - 1)).join('');
 }
 
-function seriesChart(points: number[][], s: number, name: string, color: string, [x0, x1]: [number, number], width: number, timeAxis: boolean): string {
+function seriesChart(
+  points: number[][],
+  s: number,
+  name: string,
+  color: string,
+  [x0, x1]: [number, number],
+  width: number,
+  timeAxis: boolean,
+): string {
   const height = timeAxis ? 128 : 108;
   const plot = { left: 58, right: width - 12, top: 22, bottom: height - (timeAxis ? 26 : 8) };
   const ys = points.map((p) => p[s + 1]!);
@@ -24,10 +32,15 @@ function seriesChart(points: number[][], s: number, name: string, color: string,
   const yOf = (y: number) => plot.bottom - ((y - low) / (high - low || 1)) * (plot.bottom - plot.top);
   const line = points.map((p) => `${xOf(p[0]!).toFixed(1)},${yOf(p[s + 1]!).toFixed(1)}`).join(' ');
   const axis = ticks
-    .map((t) => `<line x1="${plot.left}" x2="${plot.right}" y1="${yOf(t).toFixed(1)}" y2="${yOf(t).toFixed(1)}" class="grid"/><text x="${plot.left - 6}" y="${(yOf(t) + 4).toFixed(1)}" text-anchor="end" class="tick">${compact(t)}</text>`)
+    .map(
+      (t) =>
+        `<line x1="${plot.left}" x2="${plot.right}" y1="${yOf(t).toFixed(1)}" y2="${yOf(t).toFixed(1)}" class="grid"/><text x="${plot.left - 6}" y="${(yOf(t) + 4).toFixed(1)}" text-anchor="end" class="tick">${compact(t)}</text>`,
+    )
     .join('');
   const time = (t: number) => new Date(t).toISOString().slice(5, 16).replace('T', ' ');
-  const timeLabels = timeAxis ? `<g class="x-axis"><text x="${plot.left}" y="${height - 6}">${time(x0)}</text><text x="${plot.right}" y="${height - 6}" text-anchor="end">${time(x1)}</text></g>` : '';
+  const timeLabels = timeAxis
+    ? `<g class="x-axis"><text x="${plot.left}" y="${height - 6}">${time(x0)}</text><text x="${plot.right}" y="${height - 6}" text-anchor="end">${time(x1)}</text></g>`
+    : '';
   return `<svg viewBox="0 0 ${width} ${height}" width="100%" class="chart" role="img" aria-label="${escape(name)} over time">
     <text x="${plot.left}" y="14" class="series" fill="${color}">${escape(name)}</text>
     <g class="y-axis">${axis}<line x1="${plot.left}" x2="${plot.left}" y1="${plot.top}" y2="${plot.bottom}" class="axis"/></g>

@@ -121,7 +121,13 @@ export class ClusterTree {
     for (const id of this.ids) {
       const item = this.itemOf(id, expanded);
       // A test stands alone only when asked for, or when what it checks is not in view.
-      if (item === id && !tests && this.site.byId.get(id)!.kind === 'test' && this.site.byId.get(id)!.checks.some((i) => this.ids.has(this.site.nodes[i]!.id))) continue;
+      if (
+        item === id &&
+        !tests &&
+        this.site.byId.get(id)!.kind === 'test' &&
+        this.site.byId.get(id)!.checks.some((i) => this.ids.has(this.site.nodes[i]!.id))
+      )
+        continue;
       items.add(item);
     }
     return items;
@@ -131,7 +137,11 @@ export class ClusterTree {
     // Tests go where the node they check is, so a cluster's badge counts its own tests.
     const checked = node.kind === 'test' && node.checks.length ? this.site.nodes[node.checks[0]!]! : node;
     const folders = checked.path.split('/').slice(0, -1);
-    const where = folders.length ? folders : checked.kind === 'source' ? ['sources', String(checked.select.sourceName ?? '')] : ['(project root)'];
+    const where = folders.length
+      ? folders
+      : checked.kind === 'source'
+        ? ['sources', String(checked.select.sourceName ?? '')]
+        : ['(project root)'];
     switch (this.grouping) {
       case 'folder':
         return where;

@@ -14,12 +14,17 @@ export async function columnLineage(site: Site, details: Details, start: ColumnR
   const edges: SceneEdge[] = [];
   let level = [start];
   for (let depth = 0; depth < 30 && level.length; depth++) {
-    const found = await Promise.all(level.map(async (ref) => ({ ref, from: (await details.of(ref.node))?.lineage.find((c) => c.name === ref.column)?.from ?? [] })));
+    const found = await Promise.all(
+      level.map(async (ref) => ({ ref, from: (await details.of(ref.node))?.lineage.find((c) => c.name === ref.column)?.from ?? [] })),
+    );
     const next: ColumnRef[] = [];
     for (const { ref, from } of found) {
       for (const source of from) {
         edges.push({ source: columnKey(source), target: columnKey(ref), weight: 1 });
-        if (!refs.has(columnKey(source))) refs.set(columnKey(source), source), next.push(source);
+        if (!refs.has(columnKey(source))) {
+          refs.set(columnKey(source), source);
+          next.push(source);
+        }
       }
     }
     level = next;

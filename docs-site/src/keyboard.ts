@@ -15,7 +15,8 @@ export interface KeyboardActions {
 export function wireKeyboard(search: HTMLInputElement, matches: HTMLElement, view: GraphView, actions: KeyboardActions): void {
   document.addEventListener('keydown', (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement || event.target instanceof HTMLTextAreaElement;
+    const typing =
+      event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement || event.target instanceof HTMLTextAreaElement;
     if (event.key === 'Escape') {
       if (typing) {
         (event.target as HTMLElement).blur();
@@ -30,7 +31,12 @@ export function wireKeyboard(search: HTMLInputElement, matches: HTMLElement, vie
       search.select();
       return;
     }
-    const step = { ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down' }[event.key] as 'left' | 'right' | 'up' | 'down' | undefined;
+    const step = { ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down' }[event.key] as
+      | 'left'
+      | 'right'
+      | 'up'
+      | 'down'
+      | undefined;
     const from = actions.current();
     if (!step || !from) return;
     const next = neighbour(view, from, step);
@@ -48,7 +54,10 @@ export function neighbour(view: GraphView, from: string, step: 'left' | 'right' 
   let candidates: string[];
   if (step === 'left') candidates = scene.edges.filter((e) => e.target === from).map((e) => e.source);
   else if (step === 'right') candidates = scene.edges.filter((e) => e.source === from).map((e) => e.target);
-  else candidates = Object.keys(layout.positions).filter((id) => layout.positions[id]!.rank === at.rank && (step === 'up' ? layout.positions[id]!.y < at.y : layout.positions[id]!.y > at.y));
+  else
+    candidates = Object.keys(layout.positions).filter(
+      (id) => layout.positions[id]!.rank === at.rank && (step === 'up' ? layout.positions[id]!.y < at.y : layout.positions[id]!.y > at.y),
+    );
   const distance = (id: string) => Math.abs(layout.positions[id]!.y - at.y);
   return candidates.filter((id) => openable.has(id) && layout.positions[id]).sort((a, b) => distance(a) - distance(b))[0] ?? null;
 }

@@ -23,14 +23,22 @@ export function lineageScene(site: Site, focus: string, options: LineageOptions,
   const downstream = walk(site.children, start, options.depth);
   const shown = (id: string) => options.tests || id === focus || site.byId.get(id)!.kind !== 'test';
   const members = new Set([...upstream, ...downstream, ...added].filter(shown));
-  return sceneOf(site, members, focus, options, (id) => ({ up: upstream.has(id) || added.has(id), down: downstream.has(id) || added.has(id) }));
+  return sceneOf(site, members, focus, options, (id) => ({
+    up: upstream.has(id) || added.has(id),
+    down: downstream.has(id) || added.has(id),
+  }));
 }
 
 /**
  * What an expander adds: the parents (or children) of its node not yet shown, each with its own
  * expander when it has more, and their edges to everything shown.
  */
-export function expansion(site: Site, scene: Scene, expander: SceneNode, options: LineageOptions): { nodes: SceneNode[]; edges: SceneEdge[]; expanders: SceneNode[] } {
+export function expansion(
+  site: Site,
+  scene: Scene,
+  expander: SceneNode,
+  options: LineageOptions,
+): { nodes: SceneNode[]; edges: SceneEdge[]; expanders: SceneNode[] } {
   const { direction, nodes: ids } = expander.expands!;
   const shown = new Set(scene.nodes.map((n) => n.id));
   const added = ids.filter((id) => !shown.has(id));
@@ -39,7 +47,8 @@ export function expansion(site: Site, scene: Scene, expander: SceneNode, options
   const edges: SceneEdge[] = [];
   for (const id of added) {
     for (const parent of site.parents[id] ?? []) if (all.has(parent)) edges.push({ source: parent, target: id, weight: 1 });
-    for (const child of site.children[id] ?? []) if (all.has(child) && !added.includes(child)) edges.push({ source: id, target: child, weight: 1 });
+    for (const child of site.children[id] ?? [])
+      if (all.has(child) && !added.includes(child)) edges.push({ source: id, target: child, weight: 1 });
   }
   const expanders = added.flatMap((id) => {
     const more = hidden(site, id, direction, all, options);
@@ -48,7 +57,13 @@ export function expansion(site: Site, scene: Scene, expander: SceneNode, options
   return { nodes, edges, expanders };
 }
 
-function sceneOf(site: Site, members: Set<string>, focus: string, options: LineageOptions, side: (id: string) => { up: boolean; down: boolean }): Scene {
+function sceneOf(
+  site: Site,
+  members: Set<string>,
+  focus: string,
+  options: LineageOptions,
+  side: (id: string) => { up: boolean; down: boolean },
+): Scene {
   const nodes: SceneNode[] = [];
   const edges: SceneEdge[] = [];
   for (const id of members) {

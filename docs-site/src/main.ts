@@ -1,5 +1,6 @@
 import { selectNodes } from '../../framework/compile/select.js';
-import type { SiteIndex } from '../../framework/docs/types.js';
+import type { NodeDetails, SiteIndex } from '../../framework/docs/types.js';
+import type { ColumnRef } from '../../framework/docs/lineage.js';
 import { Details } from './details.js';
 import type { SceneNode } from './graph/scene.js';
 import { GraphView } from './graph/view.js';
@@ -26,7 +27,8 @@ const panel = element('panel');
 const toolbar = element('graph-toolbar');
 const showTests = element<HTMLInputElement>('show-tests');
 const { project } = site.index;
-element('project').textContent = `${project.name} · ${site.nodes.length.toLocaleString('en-US')} nodes · generated ${project.generatedAt.slice(0, 16).replace('T', ' ')}`;
+element('project').textContent =
+  `${project.name} · ${site.nodes.length.toLocaleString('en-US')} nodes · generated ${project.generatedAt.slice(0, 16).replace('T', ' ')}`;
 
 type Route = { kind: 'overview' } | { kind: 'node'; id: string } | { kind: 'column'; id: string; column: string };
 let route: Route = { kind: 'overview' };
@@ -36,7 +38,8 @@ let navigation = 0;
 const view = new GraphView(element('sigma'), element('legend'), (node: SceneNode) => {
   if (node.kind === 'cluster') void overview.expand([node.id]);
   else if (node.expands) void lineage.expand(node);
-  else if (node.opens && node.column !== undefined) location.hash = `column=${encodeURIComponent(node.opens)}:${encodeURIComponent(node.column)}`;
+  else if (node.opens && node.column !== undefined)
+    location.hash = `column=${encodeURIComponent(node.opens)}:${encodeURIComponent(node.column)}`;
   else if (node.opens) location.hash = `node=${encodeURIComponent(node.opens)}`;
 });
 const overview = new Overview(site, view, toolbar, () => showTests.checked);
@@ -73,7 +76,7 @@ async function show(): Promise<void> {
   }
   const { column } = route;
   if (panel.dataset.node !== id || !panel.querySelector('#columns')) await nodePage(id, current);
-  let upstream;
+  let upstream: ColumnRef[] | null;
   try {
     upstream = await lineage.showColumn({ node: id, column });
   } catch (error) {
@@ -83,7 +86,8 @@ async function show(): Promise<void> {
   if (current !== navigation || !upstream) return;
   drawn(current);
   const name = (ref: { node: string; column: string }) => escape(`${site.byId.get(ref.node)?.name ?? ref.node}.${ref.column}`);
-  element('column-lineage').innerHTML = `<h2>Lineage of ${escape(column)}</h2><ul id="column-sources">${upstream.map((ref) => `<li>${name(ref)}</li>`).join('') || '<li class="muted">no upstream columns</li>'}</ul>`;
+  element('column-lineage').innerHTML =
+    `<h2>Lineage of ${escape(column)}</h2><ul id="column-sources">${upstream.map((ref) => `<li>${name(ref)}</li>`).join('') || '<li class="muted">no upstream columns</li>'}</ul>`;
 }
 
 /** Marks the page's graph as drawn for what the address says (tests and benches wait for it). */
@@ -98,7 +102,7 @@ async function nodePage(id: string, current: number): Promise<void> {
   delete panel.dataset.ready;
   panel.innerHTML = `${nodeHeader(node)}<div id="node-body" aria-busy="true"><p class="muted">Loading…</p></div>`;
   panel.scrollTop = 0;
-  let loaded;
+  let loaded: NodeDetails | undefined;
   try {
     loaded = details.peek(id) ?? (await details.of(id));
   } catch (error) {
@@ -109,7 +113,14 @@ async function nodePage(id: string, current: number): Promise<void> {
   const body = element('node-body');
   body.innerHTML = nodeBody(site, node, loaded);
   body.removeAttribute('aria-busy');
-  body.querySelectorAll<HTMLButtonElement>('.column-link').forEach((button) => button.addEventListener('click', () => (location.hash = `column=${encodeURIComponent(id)}:${encodeURIComponent(button.dataset.column!)}`)));
+  body
+    .querySelectorAll<HTMLButtonElement>('.column-link')
+    .forEach((button) =>
+      button.addEventListener(
+        'click',
+        () => (location.hash = `column=${encodeURIComponent(id)}:${encodeURIComponent(button.dataset.column!)}`),
+      ),
+    );
   panel.dataset.ready = id;
   performance.mark('plat:page-ready');
 }
@@ -137,7 +148,10 @@ filter.addEventListener('change', () => {
   else location.hash = '';
 });
 
-showTests.addEventListener('change', () => void (route.kind === 'node' ? lineage.show(route.id) : route.kind === 'overview' ? overview.show() : undefined));
+showTests.addEventListener(
+  'change',
+  () => void (route.kind === 'node' ? lineage.show(route.id) : route.kind === 'overview' ? overview.show() : undefined),
+);
 
 // Esc goes back while there is a page of this site to go back to: entries are numbered as they are made.
 let entries = 0;
@@ -150,7 +164,8 @@ wireKeyboard(element<HTMLInputElement>('search'), element('matches'), view, {
   current: () => (route.kind === 'node' ? route.id : route.kind === 'column' ? `${route.id}.${route.column}` : null),
   open: (id) => {
     const node = view.node(id);
-    if (node?.opens && node.column !== undefined) location.hash = `column=${encodeURIComponent(node.opens)}:${encodeURIComponent(node.column)}`;
+    if (node?.opens && node.column !== undefined)
+      location.hash = `column=${encodeURIComponent(node.opens)}:${encodeURIComponent(node.column)}`;
     else if (node?.opens) location.hash = `node=${encodeURIComponent(node.opens)}`;
   },
   // Only the entry the page loaded at is numbered 0; one not numbered yet is a navigation whose

@@ -2,7 +2,8 @@
 export const escape = (text: unknown): string =>
   String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const KEYWORDS = /\b(select|from|where|group|by|order|having|with|as|join|left|right|inner|outer|on|using|and|or|not|in|is|null|case|when|then|else|end|union|all|distinct|limit|over|partition|filter|interval|cast|true|false|between|like|exists|qualify|asc|desc)\b/gi;
+const KEYWORDS =
+  /\b(select|from|where|group|by|order|having|with|as|join|left|right|inner|outer|on|using|and|or|not|in|is|null|case|when|then|else|end|union|all|distinct|limit|over|partition|filter|interval|cast|true|false|between|like|exists|qualify|asc|desc)\b/gi;
 
 export function highlightSql(sql: string): string {
   const parts: string[] = [];
@@ -16,4 +17,5 @@ export function highlightSql(sql: string): string {
   return parts.join('');
 }
 
-export const badge = (status: string | null | undefined) => `<span class="status s-${escape(status ?? 'none')}">${escape(status ?? 'not run')}</span>`;
+export const badge = (status: string | null | undefined) =>
+  `<span class="status s-${escape(status ?? 'none')}">${escape(status ?? 'not run')}</span>`;

@@ -35,13 +35,24 @@ export function loadSite(index: SiteIndex): Site {
     }
   }
   const manifest = {
-    nodes: Object.fromEntries(nodes.map((n) => [n.id, { uniqueId: n.id, kind: n.kind, name: n.name, fqn: n.fqn, tags: n.tags, path: n.path, ...n.select }])),
+    nodes: Object.fromEntries(
+      nodes.map((n) => [n.id, { uniqueId: n.id, kind: n.kind, name: n.name, fqn: n.fqn, tags: n.tags, path: n.path, ...n.select }]),
+    ),
     parents,
     children,
     vars: {},
     macros: {},
   } as unknown as Manifest;
-  return { index, nodes, byId: new Map(nodes.map((n) => [n.id, n])), parents, children, testsOf, searchNames: nodes.map((n) => n.name.toLowerCase()), manifest };
+  return {
+    index,
+    nodes,
+    byId: new Map(nodes.map((n) => [n.id, n])),
+    parents,
+    children,
+    testsOf,
+    searchNames: nodes.map((n) => n.name.toLowerCase()),
+    manifest,
+  };
 }
 
 function rows(columns: SiteIndex['nodes']): IndexNode[] {

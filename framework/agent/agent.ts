@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { BUILTIN_TOOLS } from '../compile/agents.js';
@@ -6,7 +5,7 @@ import type { AgentSettings, Manifest } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { Registry } from '../ml/registry.js';
-import { databasePath, displayPath } from '../run/run.js';
+import { warehouseOf } from '../run/run.js';
 import { answerWithoutLlm } from './fallback.js';
 import { ollamaChat, ollamaEmbeddings, ollamaUrl, probeOllama } from './llm.js';
 import { askWithTools } from './loop.js';
@@ -69,8 +68,8 @@ export class Agent {
 
   /** The project database the agent queries, and whether it exists yet. */
   database(): { path: string; displayPath: string; exists: boolean } {
-    const path = databasePath(this.manifest);
-    return { path, displayPath: displayPath(this.manifest), exists: existsSync(path) };
+    const where = warehouseOf(this.manifest);
+    return { path: where.location, displayPath: where.display, exists: where.exists };
   }
 
   tools(): ToolDefinition[] {
@@ -106,8 +105,19 @@ export class Agent {
           base.llm.problem = `the LLM failed: ${error instanceof Error ? error.message : String(error)}`;
         }
       }
-      const fallback = await answerWithoutLlm(question, { manifest: this.manifest, toolbox, catalog: context.catalog, sandbox: context.sandbox, rows: this.settings.limits.rows });
-      return finish({ ...base, mode: 'fallback', answer: `The LLM is unavailable (${base.llm.problem}), so plat answered from its tools.\n${fallback.text}`, calls: fallback.calls });
+      const fallback = await answerWithoutLlm(question, {
+        manifest: this.manifest,
+        toolbox,
+        catalog: context.catalog,
+        sandbox: context.sandbox,
+        rows: this.settings.limits.rows,
+      });
+      return finish({
+        ...base,
+        mode: 'fallback',
+        answer: `The LLM is unavailable (${base.llm.problem}), so plat answered from its tools.\n${fallback.text}`,
+        calls: fallback.calls,
+      });
     });
   }
 
@@ -116,7 +126,14 @@ export class Agent {
       // run_sql's safety without it being one of the agent's tools: `sql …` is the user's own query.
       const call = await toolbox.runSql(sql);
       const answer = call.ok ? `${call.rows.length}${call.truncated ? '+' : ''} rows` : `The query was refused: ${call.error}`;
-      return finish({ question, agent: this.settings.name, mode: 'sql', answer, llm: { model: this.settings.model.name, url: this.url, problem: null }, calls: [call] });
+      return finish({
+        question,
+        agent: this.settings.name,
+        mode: 'sql',
+        answer,
+        llm: { model: this.settings.model.name, url: this.url, problem: null },
+        calls: [call],
+      });
     });
   }
 
@@ -135,17 +152,32 @@ export class Agent {
     if (probe.problem) return { model: null, embeddings: null, problem: probe.problem };
     const has = (model: string) => probe.models.some((name) => name === model || name === `${model}:latest`);
     const embeddings = has(this.settings.model.embeddings) ? ollamaEmbeddings(this.settings, this.url) : null;
-    if (!has(this.settings.model.name)) return { model: null, embeddings, problem: `Ollama at ${this.url} does not have the model ${this.settings.model.name} (run: ollama pull ${this.settings.model.name})` };
+    if (!has(this.settings.model.name))
+      return {
+        model: null,
+        embeddings,
+        problem: `Ollama at ${this.url} does not have the model ${this.settings.model.name} (run: ollama pull ${this.settings.model.name})`,
+      };
     return { model: ollamaChat(this.settings, this.url), embeddings, problem: null };
   }
 
   /** A toolbox whose database connection opens on first use and closes when `work` ends. */
-  private async session<T>(embeddings: EmbeddingsLike | null, work: (toolbox: Toolbox, context: { catalog: CatalogSearch; sandbox: () => Promise<Sandbox> }) => Promise<T>): Promise<T> {
+  private async session<T>(
+    embeddings: EmbeddingsLike | null,
+    work: (toolbox: Toolbox, context: { catalog: CatalogSearch; sandbox: () => Promise<Sandbox> }) => Promise<T>,
+  ): Promise<T> {
     const state: { opened: Promise<Sandbox> | null } = { opened: null };
     const sandbox = () => (state.opened ??= Sandbox.open(this.manifest, this.processes, this.settings.limits.bytes));
     const catalog = new CatalogSearch(this.manifest, embeddings ? { model: this.settings.model.embeddings, client: embeddings } : null);
     const registry = Registry.forProject(this.manifest.project.root);
-    const toolbox = new Toolbox({ manifest: this.manifest, agent: this.settings, sandbox, registry, catalog, now: this.options.now ?? (() => new Date()) });
+    const toolbox = new Toolbox({
+      manifest: this.manifest,
+      agent: this.settings,
+      sandbox,
+      registry,
+      catalog,
+      now: this.options.now ?? (() => new Date()),
+    });
     try {
       return await work(toolbox, { catalog, sandbox });
     } finally {
@@ -168,19 +200,35 @@ function chooseAgent(manifest: Manifest, name: string | undefined): AgentSetting
   const agents = Object.values(manifest.agents);
   if (name) {
     const found = manifest.agents[name];
-    if (!found) throw new PlatError('USAGE', `no agent "${name}"`, didYouMean(name, agents.map((a) => a.name)) ?? `agents: ${agents.map((a) => a.name).join(', ') || 'none (declare one in agents/*.yml)'}`);
+    if (!found)
+      throw new PlatError(
+        'USAGE',
+        `no agent "${name}"`,
+        didYouMean(
+          name,
+          agents.map((a) => a.name),
+        ) ?? `agents: ${agents.map((a) => a.name).join(', ') || 'none (declare one in agents/*.yml)'}`,
+      );
     return found;
   }
   if (agents.length === 1) return agents[0]!;
-  if (agents.length > 1) throw new PlatError('USAGE', `this project has ${agents.length} agents`, `choose one with --agent: ${agents.map((a) => a.name).join(', ')}`);
+  if (agents.length > 1)
+    throw new PlatError(
+      'USAGE',
+      `this project has ${agents.length} agents`,
+      `choose one with --agent: ${agents.map((a) => a.name).join(', ')}`,
+    );
   return {
     name: 'default',
     path: '',
     description: 'Built-in tools only (no agents/*.yml in this project).',
     model: { name: 'mistral', temperature: 0, embeddings: 'nomic-embed-text' },
     systemPrompt: `You are a data analyst for the ${manifest.project.name} project. Find tables with list_models and describe_model, then answer with run_sql. Use numbers from results only.`,
-    tools: Object.keys(BUILTIN_TOOLS).map((tool) => ({ name: tool, node: null, builtin: tool as AgentSettings['tools'][number]['builtin'] })),
+    tools: Object.keys(BUILTIN_TOOLS).map((tool) => ({
+      name: tool,
+      node: null,
+      builtin: tool as AgentSettings['tools'][number]['builtin'],
+    })),
     limits: { rows: 200, timeoutMs: 10_000, bytes: 10_000_000, steps: 8 },
   };
 }
-

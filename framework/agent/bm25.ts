@@ -8,7 +8,9 @@ export function tokenize(text: string): string[] {
 }
 
 const STOP_WORDS = new Set(
-  'a an and are as at be by did do does for from has have how i in is it me of on or show tell that the their them there these this to was were what when where which who why with you your give list'.split(' '),
+  'a an and are as at be by did do does for from has have how i in is it me of on or show tell that the their them there these this to was were what when where which who why with you your give list'.split(
+    ' ',
+  ),
 );
 
 /** Okapi BM25 over a fixed set of documents (k1 = 1.2, b = 0.75). */

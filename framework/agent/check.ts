@@ -1,24 +1,25 @@
 import type { AgentToolNode } from '../compile/manifest.js';
 import type { Registry } from '../ml/registry.js';
-import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeOutcome } from '../run/executors.js';
+import type { Connection } from '../warehouse/connection.js';
+import type { Inspected } from '../warehouse/types.js';
 
 /**
  * Building a tool checks it against the database as built: its SQL prepares as one SELECT and
  * takes exactly its declared parameters, or its ML model has a promoted version. A tool that
  * would fail when asked fails the build instead.
  */
-export async function checkTool(node: AgentToolNode, session: WarehouseSession, registry: Registry): Promise<NodeOutcome> {
+export async function checkTool(node: AgentToolNode, connection: Connection, registry: Registry): Promise<NodeOutcome> {
   if (node.compiledSql !== null) {
-    let inspected;
+    let inspected: Inspected;
     try {
-      inspected = await session.inspect(node.compiledSql);
+      inspected = await connection.inspect(node.compiledSql);
     } catch (error) {
       throw new Error(`the tool's SQL does not prepare: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
     if (!inspected.select) throw new Error('a tool runs one SELECT; this SQL is another kind of statement');
     const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-    // Until its parameters are bound DuckDB may not know a statement's columns.
+    // Until its parameters are bound the warehouse may not know a statement's columns.
     const columns = inspected.columns.some((c) => c.type === 'UNKNOWN') ? '' : `, ${plural(inspected.columns.length, 'column')}`;
     return { rows: null, action: `checked: ${plural(inspected.parameters.length, 'parameter')}${columns}` };
   }

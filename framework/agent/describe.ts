@@ -1,13 +1,17 @@
-import type { Manifest, ManifestNode } from '../compile/manifest.js';
+import { listLabel, relationOf } from '../compile/kinds.js';
+import { type Manifest, type ManifestNode, relationName } from '../compile/manifest.js';
 import type { JsonValue } from '../core/json.js';
 import { didYouMean } from '../core/suggest.js';
 import { lastRunResults } from '../run/run.js';
+import { dialectFor } from '../warehouse/registry.js';
 import type { Sandbox } from './sandbox.js';
 
 type Described = { columns: string[]; rows: Record<string, JsonValue>[]; tables: string[]; details: Record<string, unknown> | null };
 
-const relationText = (node: Extract<ManifestNode, { kind: 'model' | 'source' }>) =>
-  node.kind === 'model' && node.config.materialized === 'ephemeral' ? null : `${node.relation.schema}.${node.relation.name}`;
+const relationText = (node: ManifestNode) => {
+  const relation = relationOf(node);
+  return relation ? relationName(relation) : null;
+};
 
 /** list_models: every model and source with its layer and description. */
 export function listModels(manifest: Manifest): Described {
@@ -18,7 +22,7 @@ export function listModels(manifest: Manifest): Described {
       kind: n.kind,
       layer: n.kind === 'model' ? n.folder || null : 'source',
       relation: relationText(n),
-      materialized: n.kind === 'model' ? n.config.materialized : 'source',
+      materialized: listLabel(n),
       description: n.description,
     }));
   return { columns: ['name', 'kind', 'layer', 'relation', 'materialized', 'description'], rows, tables: [], details: null };
@@ -26,22 +30,25 @@ export function listModels(manifest: Manifest): Described {
 
 /** describe_model: columns (types from the database), description, tests with their last status, last run. */
 export async function describeModel(manifest: Manifest, name: string, sandbox: Sandbox): Promise<Described | { error: string }> {
-  const candidates = Object.values(manifest.nodes).filter((n): n is Extract<ManifestNode, { kind: 'model' | 'source' }> => n.kind === 'model' || n.kind === 'source');
-  const node = candidates.find((n) => n.name === name || relationText(n) === name || `${n.relation.schema}.${n.relation.name}` === name);
+  const candidates = Object.values(manifest.nodes).filter(
+    (n): n is Extract<ManifestNode, { kind: 'model' | 'source' }> => n.kind === 'model' || n.kind === 'source',
+  );
+  const node = candidates.find((n) => n.name === name || relationText(n) === name || relationName(n.relation) === name);
   if (!node) {
-    const hint = didYouMean(name, candidates.map((n) => n.name));
+    const hint = didYouMean(
+      name,
+      candidates.map((n) => n.name),
+    );
     return { error: `no model or source "${name}"${hint ? ` (${hint})` : ''}; list_models shows them all` };
   }
   const results = new Map((lastRunResults(manifest)?.results ?? []).map((r) => [r.uniqueId, r]));
-  const tests = Object.values(manifest.nodes).filter((t) => t.kind === 'test' && (t.attachedTo === node.uniqueId || t.dependsOn.includes(node.uniqueId)));
+  const tests = Object.values(manifest.nodes).filter(
+    (t) => t.kind === 'test' && (t.attachedTo === node.uniqueId || t.dependsOn.includes(node.uniqueId)),
+  );
   const relation = relationText(node);
   const types = new Map<string, string>();
   if (relation) {
-    const found = await sandbox.run(
-      'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $schema AND table_name = $name ORDER BY ordinal_position',
-      { schema: node.relation.schema, name: node.relation.name },
-      { rows: 10_000, timeoutMs: 5_000 },
-    );
+    const found = await sandbox.run(dialectFor(manifest.target.type).columnsQuery(node.relation), {}, { rows: 10_000, timeoutMs: 5_000 });
     for (const row of found.rows) types.set(String(row.column_name), String(row.data_type));
   }
   const declared = new Map(node.columns.map((c) => [c.name, c]));
@@ -64,7 +71,7 @@ export async function describeModel(manifest: Manifest, name: string, sandbox: S
       name: node.name,
       kind: node.kind,
       relation,
-      materialized: node.kind === 'model' ? node.config.materialized : 'source',
+      materialized: listLabel(node),
       description: node.description,
       tests: tests.map((t) => ({ name: t.name, status: results.get(t.uniqueId)?.status ?? 'not run' })),
       lastRun: last ? { status: last.status, rows: last.rows, seconds: last.executionTime, at: last.completedAt } : null,

@@ -1,6 +1,8 @@
 import type { Manifest } from '../compile/manifest.js';
-import { quoteRelation } from '../compile/relation.js';
-import { QueryRejected } from '../run/adapter.js';
+import { relationOf } from '../compile/kinds.js';
+import { relationName } from '../compile/manifest.js';
+import { dialectFor } from '../warehouse/registry.js';
+import { QueryRejected } from '../warehouse/types.js';
 import { Bm25 } from './bm25.js';
 import type { CatalogSearch } from './retrieval.js';
 import type { Sandbox } from './sandbox.js';
@@ -25,8 +27,12 @@ export async function answerWithoutLlm(
   question: string,
   context: { manifest: Manifest; toolbox: Toolbox; catalog: CatalogSearch; sandbox: () => Promise<Sandbox>; rows: number },
 ): Promise<{ text: string; calls: ToolCall[] }> {
-  const candidates = context.toolbox.definitions.filter((d) => d.builtin === null || d.builtin === 'ml_predict' || d.builtin in PICKABLE_BUILTINS);
-  const ranking = new Bm25(candidates, (d) => [d.name, d.description, ...d.keywords, ...d.keywords, ...d.reads, PICKABLE_BUILTINS[d.builtin ?? ''] ?? ''].join(' '));
+  const candidates = context.toolbox.definitions.filter(
+    (d) => d.builtin === null || d.builtin === 'ml_predict' || d.builtin in PICKABLE_BUILTINS,
+  );
+  const ranking = new Bm25(candidates, (d) =>
+    [d.name, d.description, ...d.keywords, ...d.keywords, ...d.reads, PICKABLE_BUILTINS[d.builtin ?? ''] ?? ''].join(' '),
+  );
   for (const { item: tool } of ranking.search(question, candidates.length)) {
     const args = argumentsFrom(question, tool, context.manifest);
     if (!args) continue;
@@ -41,8 +47,10 @@ export async function answerWithoutLlm(
     const tools = context.toolbox.definitions.map((d) => d.name).join(', ');
     return { text: `Nothing in the project matches the question. Tools: ${tools}. Or query directly: sql SELECT …`, calls: [] };
   }
-  const node = Object.values(context.manifest.nodes).find((n) => 'relation' in n && `${n.relation.schema}.${n.relation.name}` === table.relation)!;
-  const sql = `SELECT * FROM ${quoteRelation((node as { relation: { schema: string; name: string } }).relation)} LIMIT ${Math.min(10, context.rows)}`;
+  const relation = Object.values(context.manifest.nodes)
+    .map(relationOf)
+    .find((r) => r !== null && relationName(r) === table.relation)!;
+  const sql = `SELECT * FROM ${dialectFor(context.manifest.target.type).relation(relation)} LIMIT ${Math.min(10, context.rows)}`;
   const closest = `No tool fits; the closest table is ${table.relation} (${table.description.replace(/\.$/, '')}).`;
   const call: ToolCall = {
     tool: 'search_catalog',
@@ -85,18 +93,23 @@ function valueFor(name: string, property: Property, lower: string, question: str
   const numberAfter = (words: string) => new RegExp(`\\b(?:${words})\\s*(?:#|no\\.?|number|id)?\\s*(\\d+)\\b`).exec(lower)?.[1];
   if (property.enum) return property.enum.find((v) => typeof v === 'string' && new RegExp(`\\b${v}\\b`).test(lower));
   if (name === 'model') {
-    return Object.values(manifest.nodes).find((n) => (n.kind === 'model' || n.kind === 'source') && lower.includes(n.name.toLowerCase()))?.name;
+    return Object.values(manifest.nodes).find((n) => (n.kind === 'model' || n.kind === 'source') && lower.includes(n.name.toLowerCase()))
+      ?.name;
   }
   if (name === 'query') return question;
   if (!types.includes('integer') && !types.includes('number')) {
     if (!required) return undefined;
-    return numberAfter(name.replace(/_id$/, '').replace(/_/g, ' ') + '|user|shopper|customer') ?? undefined;
+    return numberAfter(`${name.replace(/_id$/, '').replace(/_/g, ' ')}|user|shopper|customer`) ?? undefined;
   }
   let found: string | undefined;
   if (/day/.test(name)) found = daysAgo(lower);
   else if (/hour/.test(name)) found = /\b(\d+)\s*(?:h\b|hours?\b)/.exec(lower)?.[1];
-  else if (/limit|top|count|^n$/.test(name)) found = numberAfter('top|first|best|limit') ?? /\b(\d+)\s+(?:products?|users?|shoppers?|rows?)\b/.exec(lower)?.[1];
-  else if (required) found = numberAfter(name.replace(/_id$/, '').replace(/_/g, ' ') + '|user|shopper|customer') ?? (lower.match(/\b\d+\b/g)?.length === 1 ? lower.match(/\b\d+\b/)![0] : undefined);
+  else if (/limit|top|count|^n$/.test(name))
+    found = numberAfter('top|first|best|limit') ?? /\b(\d+)\s+(?:products?|users?|shoppers?|rows?)\b/.exec(lower)?.[1];
+  else if (required)
+    found =
+      numberAfter(`${name.replace(/_id$/, '').replace(/_/g, ' ')}|user|shopper|customer`) ??
+      (lower.match(/\b\d+\b/g)?.length === 1 ? lower.match(/\b\d+\b/)![0] : undefined);
   return found === undefined ? undefined : Number(found);
 }
 
@@ -110,8 +123,11 @@ function daysAgo(lower: string): string | undefined {
 
 /** The result in words: its first row spelled out (tools list what matters most first); the table follows. */
 function summary(call: ToolCall): string {
-  if (call.rows.length === 0) return `It returned no rows${call.details && 'note' in call.details ? `: ${String(call.details.note)}` : ''}.`;
-  const first = Object.entries(call.rows[0]!).map(([k, v]) => `${k}: ${v === null ? '—' : typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 4 }) : v}`).join(', ');
+  if (call.rows.length === 0)
+    return `It returned no rows${call.details && 'note' in call.details ? `: ${String(call.details.note)}` : ''}.`;
+  const first = Object.entries(call.rows[0]!)
+    .map(([k, v]) => `${k}: ${v === null ? '—' : typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 4 }) : v}`)
+    .join(', ');
   if (call.rows.length === 1) return first;
   return `${call.rows.length}${call.truncated ? '+' : ''} rows; the first: ${first}.`;
 }

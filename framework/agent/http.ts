@@ -35,11 +35,19 @@ export interface ServeOptions {
  * not sent by other sites' pages are answered (403), POST bodies must be application/json (415),
  * so that no web page can make a browser run SQL here.
  */
-export async function serveAgent(agent: Agent, port: number, options: ServeOptions = {}): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serveAgent(
+  agent: Agent,
+  port: number,
+  options: ServeOptions = {},
+): Promise<{ url: string; close: () => Promise<void> }> {
   const token = options.token?.trim() || null;
   const host = options.host ?? '127.0.0.1';
   if (!isLoopback(host) && !token) {
-    throw new PlatError('USAGE', `plat serve does not listen on ${host} without a token: anyone who reaches it could run SQL`, 'set PLAT_API_TOKEN to a secret that clients send as "Authorization: Bearer <token>", or serve on 127.0.0.1');
+    throw new PlatError(
+      'USAGE',
+      `plat serve does not listen on ${host} without a token: anyone who reaches it could run SQL`,
+      'set PLAT_API_TOKEN to a secret that clients send as "Authorization: Bearer <token>", or serve on 127.0.0.1',
+    );
   }
   let listening: Listening | null = null;
   const server = createServer((request, response) => {
@@ -47,7 +55,12 @@ export async function serveAgent(agent: Agent, port: number, options: ServeOptio
       .then(({ status, body }) => send(response, status, body))
       .catch((error: unknown) => {
         const status = error instanceof HttpError ? error.status : error instanceof PlatError ? 503 : 500;
-        send(response, status, { error: { status, message: error instanceof Error ? error.message : String(error) } }, error instanceof HttpError ? error.headers : {});
+        send(
+          response,
+          status,
+          { error: { status, message: error instanceof Error ? error.message : String(error) } },
+          error instanceof HttpError ? error.headers : {},
+        );
       });
   });
   listening = await listen(server, { port, host });
@@ -60,13 +73,19 @@ export async function serveAgent(agent: Agent, port: number, options: ServeOptio
   };
 }
 
-async function handle(agent: Agent, request: IncomingMessage, options: { ollamaUrl?: string; token: string | null; listening: Listening | null }): Promise<{ status: number; body: unknown }> {
+async function handle(
+  agent: Agent,
+  request: IncomingMessage,
+  options: { ollamaUrl?: string; token: string | null; listening: Listening | null },
+): Promise<{ status: number; body: unknown }> {
   const refused = options.listening ? options.listening.foreign(request) : 'not listening yet';
   if (refused) throw new HttpError(403, refused);
   const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname.replace(/\/+$/, '') || '/';
   const method = request.method ?? 'GET';
   if (options.token && path !== '/health' && !authorized(request, options.token)) {
-    throw new HttpError(401, 'this server needs "Authorization: Bearer <token>" (the PLAT_API_TOKEN it was started with)', { 'www-authenticate': 'Bearer' });
+    throw new HttpError(401, 'this server needs "Authorization: Bearer <token>" (the PLAT_API_TOKEN it was started with)', {
+      'www-authenticate': 'Bearer',
+    });
   }
   const only = (allowed: string) => {
     if (method !== allowed) throw new HttpError(405, `${path} takes ${allowed}`, { allow: allowed });
@@ -102,7 +121,11 @@ async function handle(agent: Agent, request: IncomingMessage, options: { ollamaU
     only('POST');
     const body = (await jsonBody(request)) as { question?: unknown; history?: unknown };
     if (typeof body.question !== 'string' || body.question.trim() === '') throw new HttpError(400, 'the body needs a "question" string');
-    const history = Array.isArray(body.history) ? body.history.filter((h): h is { question: string; answer: string } => typeof h?.question === 'string' && typeof h?.answer === 'string') : [];
+    const history = Array.isArray(body.history)
+      ? body.history.filter(
+          (h): h is { question: string; answer: string } => typeof h?.question === 'string' && typeof h?.answer === 'string',
+        )
+      : [];
     return { status: 200, body: await agent.ask(body.question, history) };
   }
   throw new HttpError(404, `nothing at ${method} ${path}; see GET /health, GET /v1/tools, POST /v1/tools/:name, POST /v1/ask`);
@@ -127,7 +150,8 @@ function authorized(request: IncomingMessage, token: string): boolean {
 /** A JSON object body. Only application/json: a page may POST text/plain anywhere without asking. */
 async function jsonBody(request: IncomingMessage): Promise<Record<string, unknown>> {
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, `POST bodies must be JSON sent as Content-Type: application/json${type ? `, not ${type}` : ''}`);
+  if (type !== 'application/json')
+    throw new HttpError(415, `POST bodies must be JSON sent as Content-Type: application/json${type ? `, not ${type}` : ''}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {

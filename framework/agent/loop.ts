@@ -1,5 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import { type AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import type { AgentSettings } from '../compile/manifest.js';
 import type { ToolCall, Toolbox } from './tools.js';
 
@@ -20,7 +20,10 @@ export async function askWithTools(
 ): Promise<{ answer: string; calls: ToolCall[]; messages: BaseMessage[] }> {
   if (!model.bindTools) throw new Error(`the chat model ${model.getName()} cannot call tools`);
   const bound = model.bindTools(
-    toolbox.definitions.map((d) => ({ type: 'function' as const, function: { name: d.name, description: d.description, parameters: d.parameters } })),
+    toolbox.definitions.map((d) => ({
+      type: 'function' as const,
+      function: { name: d.name, description: d.description, parameters: d.parameters },
+    })),
   );
   const messages: BaseMessage[] = [new SystemMessage(agent.systemPrompt), ...history, new HumanMessage(question)];
   const calls: ToolCall[] = [];
@@ -32,7 +35,9 @@ export async function askWithTools(
     for (const [i, request] of requested.entries()) {
       const call = await toolbox.call(request.name, request.args);
       calls.push(call);
-      messages.push(new ToolMessage({ tool_call_id: request.id ?? `${request.name}-${step}-${i}`, name: request.name, content: forModel(call) }));
+      messages.push(
+        new ToolMessage({ tool_call_id: request.id ?? `${request.name}-${step}-${i}`, name: request.name, content: forModel(call) }),
+      );
     }
   }
   return { answer: `I could not finish within ${agent.limits.steps} steps; the tool results so far are below.`, calls, messages };
@@ -43,7 +48,9 @@ function forModel(call: ToolCall): string {
   return JSON.stringify({
     columns: call.columns,
     rows: call.rows.slice(0, ROWS_FOR_MODEL),
-    ...(call.rows.length > ROWS_FOR_MODEL || call.truncated ? { note: `only the first ${Math.min(call.rows.length, ROWS_FOR_MODEL)} rows are shown` } : {}),
+    ...(call.rows.length > ROWS_FOR_MODEL || call.truncated
+      ? { note: `only the first ${Math.min(call.rows.length, ROWS_FOR_MODEL)} rows are shown` }
+      : {}),
     ...(call.details ? { details: call.details } : {}),
   });
 }

@@ -3,17 +3,18 @@
  * guarded queries, so that neither a long query nor a huge result stalls the agent's process.
  */
 import { PlatError } from '../core/errors.js';
-import { QueryRejected, type Warehouse, type WarehouseSession } from '../run/adapter.js';
-import { openDuckDB } from '../run/duckdb/warehouse.js';
+import type { SandboxedConnection, Warehouse } from '../warehouse/connection.js';
+import { openWarehouse } from '../warehouse/registry.js';
+import { QueryRejected } from '../warehouse/types.js';
 import type { QueryReply, QueryRequest } from './query-protocol.js';
 
-let database: { warehouse: Warehouse; session: WarehouseSession } | null = null;
+let database: { warehouse: Warehouse<SandboxedConnection>; session: SandboxedConnection } | null = null;
 
 process.on('message', (request: QueryRequest) => {
   void answer(request).then((reply) => process.send!(reply));
 });
 // The agent's process went away, so nobody is left to answer. Exiting would wait for a query
-// DuckDB is running (Node joins its thread pool on exit); the database is only read.
+// the engine is running (Node joins its thread pool on exit); the database is only read.
 process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 
 async function answer(request: QueryRequest): Promise<QueryReply> {
@@ -21,7 +22,7 @@ async function answer(request: QueryRequest): Promise<QueryReply> {
     switch (request.kind) {
       case 'open': {
         closeDatabase();
-        const warehouse = await openDuckDB(request.path, { sandboxed: true, displayPath: request.displayPath });
+        const warehouse = await openWarehouse(request.target, { root: request.root, mode: 'sandboxed' });
         database = { warehouse, session: await warehouse.session() };
         return { kind: 'opened' };
       }
@@ -35,7 +36,9 @@ async function answer(request: QueryRequest): Promise<QueryReply> {
   } catch (error) {
     if (error instanceof QueryRejected) return { kind: 'rejected', message: error.message };
     const message = error instanceof Error ? error.message : String(error);
-    return error instanceof PlatError ? { kind: 'failed', code: error.code, message, hint: error.hint } : { kind: 'failed', code: null, message, hint: null };
+    return error instanceof PlatError
+      ? { kind: 'failed', code: error.code, message, hint: error.hint }
+      : { kind: 'failed', code: null, message, hint: null };
   }
 }
 

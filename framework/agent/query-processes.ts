@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PlatError, type ErrorCode } from '../core/errors.js';
-import { QueryRejected, type GuardedResult } from '../run/adapter.js';
+import { QueryRejected, type GuardedResult, type Target } from '../warehouse/types.js';
 import type { QueryReply, QueryRequest } from './query-protocol.js';
 
 /** How long past its time limit a query may take to stop by itself before its process is killed. */
@@ -55,11 +55,15 @@ export class QueryProcess {
     return this.ended === null;
   }
 
-  async open(path: string, displayPath: string): Promise<void> {
-    expect(await this.request({ kind: 'open', path, displayPath }, null), 'opened');
+  async open(target: Target, root: string): Promise<void> {
+    expect(await this.request({ kind: 'open', target, root }, null), 'opened');
   }
 
-  async query(sql: string, params: Record<string, unknown>, limits: { rows: number; timeoutMs: number; bytes: number }): Promise<GuardedResult> {
+  async query(
+    sql: string,
+    params: Record<string, unknown> | unknown[],
+    limits: { rows: number; timeoutMs: number; bytes: number },
+  ): Promise<GuardedResult> {
     return expect(await this.request({ kind: 'query', sql, params, limits }, limits.timeoutMs), 'result').result;
   }
 
@@ -93,7 +97,8 @@ export class QueryProcess {
       if (this.ended) return this.ended;
       const reply = new Promise<QueryReply>((settle) => (this.waiting = settle));
       this.child.send(message);
-      const timer = timeoutMs === null ? null : setTimeout(() => this.kill(QueryRejected.timeLimit(timeoutMs).message), timeoutMs + GRACE_MS);
+      const timer =
+        timeoutMs === null ? null : setTimeout(() => this.kill(QueryRejected.timeLimit(timeoutMs).message), timeoutMs + GRACE_MS);
       try {
         return await reply;
       } finally {
@@ -129,7 +134,8 @@ const failed = (message: string): QueryReply => ({ kind: 'failed', code: 'QUERY_
 function expect<K extends QueryReply['kind']>(reply: QueryReply, kind: K): Extract<QueryReply, { kind: K }> {
   if (reply.kind === kind) return reply as Extract<QueryReply, { kind: K }>;
   if (reply.kind === 'rejected') throw new QueryRejected(reply.message);
-  if (reply.kind === 'failed') throw reply.code ? new PlatError(reply.code as ErrorCode, reply.message, reply.hint) : new Error(reply.message);
+  if (reply.kind === 'failed')
+    throw reply.code ? new PlatError(reply.code as ErrorCode, reply.message, reply.hint) : new Error(reply.message);
   throw new Error(`the query process answered ${reply.kind} instead of ${kind}`);
 }
 
@@ -166,7 +172,10 @@ export class QueryProcesses {
     }
     child.unref();
     const expiry = setTimeout(() => {
-      this.idle.splice(this.idle.findIndex((e) => e.child === child), 1);
+      this.idle.splice(
+        this.idle.findIndex((e) => e.child === child),
+        1,
+      );
       void child.stop();
     }, IDLE_MS);
     expiry.unref();
@@ -175,7 +184,13 @@ export class QueryProcesses {
 
   /** Kills every query process, running queries included. */
   async close(): Promise<void> {
-    const all = [...this.lent, ...this.idle.map((e) => (clearTimeout(e.expiry), e.child))];
+    const all = [
+      ...this.lent,
+      ...this.idle.map((e) => {
+        clearTimeout(e.expiry);
+        return e.child;
+      }),
+    ];
     this.idle.length = 0;
     this.lent.clear();
     await Promise.all(all.map((p) => p.stop()));

@@ -1,12 +1,12 @@
-import type { GuardedResult } from '../run/adapter.js';
+import type { GuardedResult, Target } from '../warehouse/types.js';
 
 /**
  * What the agent's process and a query process (query-child.ts) say to each other. A query
  * process holds one sandboxed connection to the project database at a time.
  */
 export type QueryRequest =
-  | { kind: 'open'; path: string; displayPath: string }
-  | { kind: 'query'; sql: string; params: Record<string, unknown>; limits: { rows: number; timeoutMs: number; bytes: number } }
+  | { kind: 'open'; target: Target; root: string }
+  | { kind: 'query'; sql: string; params: Record<string, unknown> | unknown[]; limits: { rows: number; timeoutMs: number; bytes: number } }
   | { kind: 'close' };
 
 export type QueryReply =

@@ -1,7 +1,8 @@
-import { join } from 'node:path';
-import type { Manifest } from '../compile/manifest.js';
+import { relationOf } from '../compile/kinds.js';
+import { type Manifest, relationName } from '../compile/manifest.js';
 import { sha256 } from '../core/hash.js';
-import { openDuckDB } from '../run/duckdb/warehouse.js';
+import { atomically } from '../warehouse/queries.js';
+import { openWarehouse } from '../warehouse/registry.js';
 import { Bm25 } from './bm25.js';
 
 /** Something the agent can find: a model or source, or one of their columns. */
@@ -26,19 +27,24 @@ export function catalogEntries(manifest: Manifest): CatalogEntry[] {
   const entries: CatalogEntry[] = [];
   for (const node of Object.values(manifest.nodes)) {
     if (node.kind !== 'model' && node.kind !== 'source') continue;
-    const relation = node.kind === 'model' && node.config.materialized === 'ephemeral' ? null : `${node.relation.schema}.${node.relation.name}`;
+    const built = relationOf(node);
+    const relation = built ? relationName(built) : null;
     entries.push({ kind: node.kind, name: node.name, relation, description: node.description });
-    for (const column of node.columns) entries.push({ kind: 'column', name: `${node.name}.${column.name}`, relation, description: column.description });
+    for (const column of node.columns)
+      entries.push({ kind: 'column', name: `${node.name}.${column.name}`, relation, description: column.description });
   }
   return entries;
 }
 
 const textOf = (entry: CatalogEntry) => `${entry.kind} ${entry.name.replace(/[._]/g, ' ')}: ${entry.description}`;
 
+/** Where the embeddings are kept, in the agent's index store beside the project's warehouse. */
+const EMBEDDINGS = { schema: 'main', name: 'catalog_embeddings' };
+
 /**
- * search_catalog: with an embedding model, entries are embedded once (cached in
- * target/agent_index.duckdb by text checksum) and ranked with DuckDB's array_cosine_similarity;
- * without one, or when it fails, BM25 keyword ranking.
+ * search_catalog: with an embedding model, entries are embedded once (cached in the agent's
+ * index, target/agent_index.duckdb on DuckDB, by text checksum) and ranked by the warehouse's
+ * vector similarity; without one, or when it fails, BM25 keyword ranking.
  */
 export class CatalogSearch {
   private readonly entries: CatalogEntry[];
@@ -65,37 +71,35 @@ export class CatalogSearch {
   }
 
   private async byEmbeddings(query: string, limit: number, embeddings: { model: string; client: EmbeddingsLike }): Promise<CatalogHit[]> {
-    const warehouse = await openDuckDB(join(this.manifest.project.root, 'target', 'agent_index.duckdb'));
-    const session = await warehouse.session();
+    const warehouse = await openWarehouse(this.manifest.target, { root: this.manifest.project.root, store: 'agent_index' });
+    const connection = await warehouse.session();
+    const { dialect } = connection;
     try {
-      await session.execute('CREATE TABLE IF NOT EXISTS catalog_embeddings (model VARCHAR, checksum VARCHAR, vector FLOAT[])');
+      await connection.execute(dialect.vectorTable(EMBEDDINGS));
       const texts = this.entries.map(textOf);
       const checksums = texts.map((t) => sha256(t));
-      const stored = new Set((await session.query('SELECT checksum FROM catalog_embeddings WHERE model = ?', [embeddings.model])).map((r) => String(r.checksum)));
+      const known = await connection.query(`SELECT checksum FROM ${dialect.relation(EMBEDDINGS)} WHERE model = ?`, [embeddings.model]);
+      const stored = new Set(known.map((r) => String(r.checksum)));
       const missing = texts.map((text, i) => ({ text, checksum: checksums[i]! })).filter((m) => !stored.has(m.checksum));
       if (missing.length > 0) {
         const vectors = await embeddings.client.embedDocuments(missing.map((m) => m.text));
-        await session.transaction(async () => {
+        await atomically(connection, async () => {
           for (let i = 0; i < missing.length; i++) {
-            await session.query('INSERT INTO catalog_embeddings VALUES (?, ?, CAST(? AS FLOAT[]))', [embeddings.model, missing[i]!.checksum, JSON.stringify(vectors[i])]);
+            await connection.query(dialect.insertVector(EMBEDDINGS), [embeddings.model, missing[i]!.checksum, JSON.stringify(vectors[i])]);
           }
         });
       }
       const vector = await embeddings.client.embedQuery(query);
       const dimension = vector.length;
       if (!Number.isInteger(dimension) || dimension === 0) throw new Error('the embedding model returned an empty vector');
-      const rows = await session.query(
-        `SELECT checksum, array_cosine_similarity(CAST(vector AS FLOAT[${dimension}]), CAST(? AS FLOAT[${dimension}])) AS score
-         FROM catalog_embeddings WHERE model = ? AND len(vector) = ${dimension} ORDER BY score DESC`,
-        [JSON.stringify(vector), embeddings.model],
-      );
+      const rows = await connection.query(dialect.nearestVectors(EMBEDDINGS, dimension), [JSON.stringify(vector), embeddings.model]);
       const byChecksum = new Map(checksums.map((c, i) => [c, this.entries[i]!]));
       return rows
         .filter((r) => byChecksum.has(String(r.checksum)))
         .slice(0, limit)
         .map((r) => ({ ...byChecksum.get(String(r.checksum))!, score: round(Number(r.score)) }));
     } finally {
-      session.close();
+      connection.close();
       warehouse.close();
     }
   }

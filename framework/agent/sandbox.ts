@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
 import type { Manifest } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
-import type { GuardedResult } from '../run/adapter.js';
-import { databasePath, displayPath } from '../run/run.js';
+import { warehouseOf } from '../run/run.js';
+import { positionalParameters } from '../warehouse/parameters.js';
+import { capabilitiesOf } from '../warehouse/registry.js';
+import type { GuardedResult, Target } from '../warehouse/types.js';
 import type { QueryProcess, QueryProcesses } from './query-processes.js';
 
 /**
@@ -15,21 +16,24 @@ export class Sandbox {
   private process: Promise<QueryProcess> | null = null;
 
   private constructor(
-    private readonly database: { path: string; displayPath: string },
+    private readonly database: { target: Target; root: string },
     private readonly processes: QueryProcesses,
     private readonly bytes: number,
   ) {}
 
   static async open(manifest: Manifest, processes: QueryProcesses, bytes: number): Promise<Sandbox> {
-    const path = databasePath(manifest);
-    if (!existsSync(path)) throw new PlatError('DATABASE_OPEN', `no database at ${displayPath(manifest)}`, 'run `plat build` first to create it');
-    const sandbox = new Sandbox({ path, displayPath: displayPath(manifest) }, processes, bytes);
+    const where = warehouseOf(manifest);
+    if (!where.exists) throw new PlatError('DATABASE_OPEN', `no database at ${where.display}`, 'run `plat build` first to create it');
+    const sandbox = new Sandbox({ target: manifest.target, root: manifest.project.root }, processes, bytes);
     await sandbox.connected();
     return sandbox;
   }
 
+  /** Runs one SELECT with `$name` parameters bound (by position, where the warehouse binds only so). */
   async run(sql: string, params: Record<string, unknown>, limits: { rows: number; timeoutMs: number }): Promise<GuardedResult> {
-    return (await this.connected()).query(sql, params, { ...limits, bytes: this.bytes });
+    const bound =
+      capabilitiesOf(this.database.target.type).parameters === 'positional' ? positionalParameters(sql, params) : { sql, values: params };
+    return (await this.connected()).query(bound.sql, bound.values, { ...limits, bytes: this.bytes });
   }
 
   async close(): Promise<void> {
@@ -52,7 +56,7 @@ export class Sandbox {
   private async openInProcess(): Promise<QueryProcess> {
     const child = this.processes.acquire();
     try {
-      await child.open(this.database.path, this.database.displayPath);
+      await child.open(this.database.target, this.database.root);
       return child;
     } catch (error) {
       this.processes.release(child);

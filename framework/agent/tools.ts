@@ -1,13 +1,14 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { BUILTIN_TOOLS } from '../compile/agents.js';
-import type { AgentSettings, AgentToolNode, Manifest } from '../compile/manifest.js';
-import { quoteIdentifier as q } from '../compile/relation.js';
+import { relationOf } from '../compile/kinds.js';
+import { type AgentSettings, type AgentToolNode, type Manifest, relationName } from '../compile/manifest.js';
 import { jsonRow, type JsonValue } from '../core/json.js';
 import { didYouMean } from '../core/suggest.js';
-import { featuresAt, timestampLiteral } from '../ml/query.js';
+import { featuresAt } from '../ml/query.js';
 import { predictOne } from '../ml/score.js';
 import type { Registry } from '../ml/registry.js';
-import { QueryRejected, type GuardedResult } from '../run/adapter.js';
+import { dialectFor } from '../warehouse/registry.js';
+import { QueryRejected, type GuardedResult } from '../warehouse/types.js';
 import { describeModel, listModels } from './describe.js';
 import type { CatalogSearch } from './retrieval.js';
 import type { Sandbox } from './sandbox.js';
@@ -61,17 +62,22 @@ export class Toolbox {
   }
 
   async call(name: string, rawArgs: unknown): Promise<ToolCall> {
-    const args = rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? structuredClone(rawArgs as Record<string, unknown>) : {};
+    const args =
+      rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? structuredClone(rawArgs as Record<string, unknown>) : {};
     const failed = (error: string): ToolCall => ({ ...emptyCall(name, args), ok: false, error });
     const definition = this.definitions.find((d) => d.name === name);
     if (!definition) {
       const names = this.definitions.map((d) => d.name);
       return failed(`there is no tool "${name}"${hintText(didYouMean(name, names))}; the tools are: ${names.join(', ')}`);
     }
-    if (rawArgs !== undefined && rawArgs !== null && (typeof rawArgs !== 'object' || Array.isArray(rawArgs))) return failed('arguments must be a JSON object');
+    if (rawArgs !== undefined && rawArgs !== null && (typeof rawArgs !== 'object' || Array.isArray(rawArgs)))
+      return failed('arguments must be a JSON object');
     const validate = this.validator(definition);
     if (!validate(args)) {
-      const reasons = (validate.errors ?? []).map((e) => `${e.instancePath ? `${e.instancePath.slice(1)} ` : ''}${e.message}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`);
+      const reasons = (validate.errors ?? []).map(
+        (e) =>
+          `${e.instancePath ? `${e.instancePath.slice(1)} ` : ''}${e.message}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`,
+      );
       return failed(`invalid arguments for ${name}: ${reasons.join('; ')}`);
     }
     const unusable = unusableNumbers(args);
@@ -88,8 +94,20 @@ export class Toolbox {
   async runSql(sql: string): Promise<ToolCall> {
     const args = { sql };
     try {
-      const query = await (await this.context.sandbox()).run(sql, {}, { rows: this.context.agent.limits.rows, timeoutMs: this.context.agent.limits.timeoutMs });
-      return { ...emptyCall('sql', args), columns: query.columns, rows: query.rows, truncated: query.truncated, sql, params: {}, tables: tablesIn(sql, this.context.manifest) };
+      const query = await (await this.context.sandbox()).run(
+        sql,
+        {},
+        { rows: this.context.agent.limits.rows, timeoutMs: this.context.agent.limits.timeoutMs },
+      );
+      return {
+        ...emptyCall('sql', args),
+        columns: query.columns,
+        rows: query.rows,
+        truncated: query.truncated,
+        sql,
+        params: {},
+        tables: tablesIn(sql, this.context.manifest),
+      };
     } catch (error) {
       if (error instanceof QueryRejected) return { ...emptyCall('sql', args), ok: false, error: error.message };
       throw error;
@@ -118,14 +136,16 @@ export class Toolbox {
     if (node?.compiledSql) {
       const params = Object.fromEntries(node.sqlParameters.map((p) => [p, args[p] ?? null]));
       const query = await (await this.context.sandbox()).run(node.compiledSql, params, limits);
-      return result(query, { sql: node.compiledSql, params, tables: node.reads.map((r) => `${r.schema}.${r.name}`) });
+      return result(query, { sql: node.compiledSql, params, tables: node.reads.map(relationName) });
     }
     switch (tool.builtin) {
       case 'list_models':
         return { ...emptyCall(definition.name, args), ...listModels(manifest) };
       case 'describe_model': {
         const described = await describeModel(manifest, String(args.model), await this.context.sandbox());
-        return 'error' in described ? { ...emptyCall(definition.name, args), ok: false, error: described.error } : { ...emptyCall(definition.name, args), ...described };
+        return 'error' in described
+          ? { ...emptyCall(definition.name, args), ok: false, error: described.error }
+          : { ...emptyCall(definition.name, args), ...described };
       }
       case 'search_catalog': {
         const found = await this.context.catalog.search(String(args.query), Number(args.limit ?? 5));
@@ -145,19 +165,33 @@ export class Toolbox {
     }
   }
 
-  private async predict(node: AgentToolNode, args: Record<string, unknown>, limits: { rows: number; timeoutMs: number }, result: (q: GuardedResult, extra: Partial<ToolCall>) => ToolCall): Promise<ToolCall> {
+  private async predict(
+    node: AgentToolNode,
+    args: Record<string, unknown>,
+    limits: { rows: number; timeoutMs: number },
+    result: (q: GuardedResult, extra: Partial<ToolCall>) => ToolCall,
+  ): Promise<ToolCall> {
     const { model, featureSet } = node.predict!;
     const version = this.context.registry.promotedVersion(model);
     if (!version) return { ...emptyCall(node.name, args), ok: false, error: `${model} has no promoted version yet; run plat build` };
     const entity = featureSet.entity;
-    const sql = `SELECT * FROM (${featuresAt(featureSet, timestampLiteral(this.context.now()))}) WHERE ${q(entity)} = $entity`;
+    const dialect = dialectFor(this.context.manifest.target.type);
+    const sql = `SELECT * FROM (${featuresAt(featureSet, dialect.timestamp(this.context.now()), dialect)}) WHERE ${dialect.identifier(entity)} = $entity`;
     const params = { entity: args[entity] };
     const query = await (await this.context.sandbox()).run(sql, params, { ...limits, rows: 1 });
-    const tables = node.reads.map((r) => `${r.schema}.${r.name}`);
-    if (query.rows.length === 0) return { ...result(query, { sql, params, tables }), details: { note: `no ${entity} ${String(args[entity])} among the ${featureSet.name} features` } };
+    const tables = node.reads.map(relationName);
+    if (query.rows.length === 0)
+      return {
+        ...result(query, { sql, params, tables }),
+        details: { note: `no ${entity} ${String(args[entity])} among the ${featureSet.name} features` },
+      };
     const row = query.rows[0]!;
     const prediction = predictOne(version, row as Record<string, number | string | boolean | null>);
-    const scored = { [entity]: row[entity] ?? null, probability: Math.round(prediction.probability * 10_000) / 10_000, predicted_class: prediction.predicted_class, model_version: version.version };
+    // The prediction's columns as scoring writes them (numbers to four places); class probabilities stay with scoring.
+    const outputs = Object.entries(prediction).flatMap(([key, value]) =>
+      typeof value === 'object' ? [] : [[key, typeof value === 'number' ? Math.round(value * 10_000) / 10_000 : value] as const],
+    );
+    const scored = { [entity]: row[entity] ?? null, ...Object.fromEntries(outputs), model_version: version.version };
     const features = jsonRow(Object.fromEntries(version.features.map((f) => [f.name, row[f.name]])));
     return result({ columns: Object.keys(scored), rows: [scored], truncated: null }, { sql, params, tables, details: { model, features } });
   }
@@ -168,10 +202,24 @@ export function toolDefinitions(manifest: Manifest, agent: AgentSettings): ToolD
     const node = tool.node ? (manifest.nodes[tool.node] as AgentToolNode) : null;
     if (node) {
       const reads = node.predict ? [node.predict.model] : node.reads.map((r) => r.name);
-      return { name: node.name, description: node.description, parameters: node.parameters, keywords: node.keywords, builtin: node.builtin, reads };
+      return {
+        name: node.name,
+        description: node.description,
+        parameters: node.parameters,
+        keywords: node.keywords,
+        builtin: node.builtin,
+        reads,
+      };
     }
     const builtin = BUILTIN_TOOLS[tool.builtin as keyof typeof BUILTIN_TOOLS];
-    return { name: tool.name, description: builtin.description, parameters: builtin.parameters, keywords: [], builtin: tool.builtin, reads: [] };
+    return {
+      name: tool.name,
+      description: builtin.description,
+      parameters: builtin.parameters,
+      keywords: [],
+      builtin: tool.builtin,
+      reads: [],
+    };
   });
 }
 
@@ -187,7 +235,8 @@ function unusableNumbers(args: Record<string, unknown>): string[] {
   return Object.entries(args).flatMap(([name, value]) => {
     if (typeof value !== 'number') return [];
     if (!Number.isFinite(value)) return [`${name} must be a finite number`];
-    if (Number.isInteger(value) && !Number.isSafeInteger(value)) return [`${name} must be between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}, not ${value}`];
+    if (Number.isInteger(value) && !Number.isSafeInteger(value))
+      return [`${name} must be between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}, not ${value}`];
     return [];
   });
 }
@@ -199,9 +248,10 @@ function tablesIn(sql: string, manifest: Manifest): string[] {
   const text = sql.toLowerCase();
   const found = new Set<string>();
   for (const node of Object.values(manifest.nodes)) {
-    if (!('relation' in node) || (node.kind === 'model' && node.config.materialized === 'ephemeral')) continue;
-    const name = node.relation.name.toLowerCase();
-    if (new RegExp(`(^|[^a-z0-9_])"?${name}"?($|[^a-z0-9_])`).test(text)) found.add(`${node.relation.schema}.${node.relation.name}`);
+    const relation = relationOf(node);
+    if (!relation) continue;
+    const name = relation.name.toLowerCase();
+    if (new RegExp(`(^|[^a-z0-9_])"?${name}"?($|[^a-z0-9_])`).test(text)) found.add(relationName(relation));
   }
   return [...found].sort();
 }

@@ -36,7 +36,8 @@ const DOING: Record<string, string> = {
 
 export function describeFailure(error: unknown, env: Record<string, string | undefined> = process.env): Failure {
   // Commander has already printed its usage message (unknown command or option, missing argument).
-  if (error instanceof CommanderError) return { message: null, hint: null, exitCode: error.exitCode === 0 ? exitCodes.ok : exitCodes.usage };
+  if (error instanceof CommanderError)
+    return { message: null, hint: null, exitCode: error.exitCode === 0 ? exitCodes.ok : exitCodes.usage };
   if (error instanceof PlatError) return { message: error.message, hint: error.hint, exitCode: exitCodeFor(error) };
   if (isSystemError(error)) return { ...systemFailure(error), exitCode: exitCodes.failure };
   const message = error instanceof Error ? error.message : String(error);
@@ -49,7 +50,11 @@ export function describeFailure(error: unknown, env: Record<string, string | und
 }
 
 function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    typeof (error as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 function systemFailure(error: NodeJS.ErrnoException & { code: string }): { message: string; hint: string } {
@@ -59,29 +64,50 @@ function systemFailure(error: NodeJS.ErrnoException & { code: string }): { messa
   switch (error.code) {
     case 'EACCES':
     case 'EPERM':
-      return { message: `${doing}: permission denied (${error.code})`, hint: `give this user access to ${folder} (plat writes everything under the project's target/), or run plat on a copy of the project you own` };
+      return {
+        message: `${doing}: permission denied (${error.code})`,
+        hint: `give this user access to ${folder} (plat writes everything under the project's target/), or run plat on a copy of the project you own`,
+      };
     case 'EROFS':
-      return { message: `${doing}: the file system is read-only (${error.code})`, hint: 'plat writes target/ in the project folder: run it on a copy of the project on a writable disk' };
+      return {
+        message: `${doing}: the file system is read-only (${error.code})`,
+        hint: 'plat writes target/ in the project folder: run it on a copy of the project on a writable disk',
+      };
     case 'ENOSPC':
     case 'EDQUOT':
-      return { message: `${doing}: no space left on the device (${error.code})`, hint: `free some space on the disk that holds ${path} (\`plat clean\` removes target/), then run again` };
+      return {
+        message: `${doing}: no space left on the device (${error.code})`,
+        hint: `free some space on the disk that holds ${path} (\`plat clean\` removes target/), then run again`,
+      };
     case 'ENOTDIR':
     case 'EEXIST': {
       const file = error.path ? fileInTheWay(error.path) : null;
       return file
-        ? { message: `${doing}: ${shown(file)} is a file, where a folder is needed (${error.code})`, hint: `move or remove ${shown(file)}, then run again` }
+        ? {
+            message: `${doing}: ${shown(file)} is a file, where a folder is needed (${error.code})`,
+            hint: `move or remove ${shown(file)}, then run again`,
+          }
         : { message: `${doing}: it already exists (${error.code})`, hint: `move or remove ${path}, then run again` };
     }
     case 'EISDIR':
-      return { message: `${doing}: it is a folder, where a file is needed (${error.code})`, hint: `move or remove the folder ${path}, then run again` };
+      return {
+        message: `${doing}: it is a folder, where a file is needed (${error.code})`,
+        hint: `move or remove the folder ${path}, then run again`,
+      };
     case 'ENOENT':
       return {
         message: `${doing}: no such file or folder (${error.code})`,
-        hint: error.syscall === 'uv_cwd' ? 'the folder plat was started in was deleted: cd into an existing folder' : 'check that the path exists (and --project-dir, if you passed one)',
+        hint:
+          error.syscall === 'uv_cwd'
+            ? 'the folder plat was started in was deleted: cd into an existing folder'
+            : 'check that the path exists (and --project-dir, if you passed one)',
       };
     case 'EMFILE':
     case 'ENFILE':
-      return { message: `${doing}: too many open files (${error.code})`, hint: 'raise the limit of open files (ulimit -n), then run again' };
+      return {
+        message: `${doing}: too many open files (${error.code})`,
+        hint: 'raise the limit of open files (ulimit -n), then run again',
+      };
     default:
       return { message: `${doing}: ${error.message}`, hint: 'check the path, its permissions and the free space of its disk' };
   }

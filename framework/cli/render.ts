@@ -21,7 +21,9 @@ export function renderRunEvent(event: RunEvent, write: Write, progress?: { updat
       progress?.update(event.progress);
       return;
     case 'run_started':
-      write(`${colors.bold(`plat ${event.command}`)}: ${counted(event.total, 'node')} (${countKinds(event.counts) || 'none'}) on ${event.database}, ${counted(event.threads, 'thread')}`);
+      write(
+        `${colors.bold(`plat ${event.command}`)}: ${counted(event.total, 'node')} (${countKinds(event.counts) || 'none'}) on ${event.database}, ${counted(event.threads, 'thread')}`,
+      );
       return;
     case 'note':
       write(colors.cyan(`note: ${event.message}`));
@@ -35,7 +37,8 @@ export function renderRunEvent(event: RunEvent, write: Write, progress?: { updat
       for (const line of testDetails(event.result)) write(line);
       if (event.result.error) {
         const where = event.result.error.file ? `${errorLocation(event.result.error)}: ` : '';
-        for (const [i, line] of `${where}${event.result.error.message}`.split('\n').entries()) write(`      ${i === 0 ? colors.red(line) : line}`);
+        for (const [i, line] of `${where}${event.result.error.message}`.split('\n').entries())
+          write(`      ${i === 0 ? colors.red(line) : line}`);
         if (event.result.error.hint) write(`      ${colors.dim(`hint: ${event.result.error.hint}`)}`);
       }
       return;
@@ -58,7 +61,10 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
   }[result.status];
   const label = `${lineLabel(result.kind, result.action)} ${result.relation ?? result.name}`;
   const strategy = incrementalStrategy(result);
-  const rows = result.rows === null ? result.action : `${counted(result.rows, 'row')}${strategy ? ` ${strategy === 'append' ? 'appended' : strategy === 'merge' ? 'merged' : 'replaced'}` : ''}`;
+  const rows =
+    result.rows === null
+      ? result.action
+      : `${counted(result.rows, 'row')}${strategy ? ` ${strategy === 'append' ? 'appended' : strategy === 'merge' ? 'merged' : 'replaced'}` : ''}`;
   const detail =
     result.status === 'skipped'
       ? `skipped: upstream ${result.skippedBecause} failed`
@@ -69,8 +75,8 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
           : result.kind === 'ml_train'
             ? `${result.action.split(':')[0]} in ${seconds(result.executionTime)}`
             : result.kind === 'test'
-            ? `${result.failures ? `${counted(result.failures, 'failing row')} ` : ''}in ${seconds(result.executionTime)}`
-            : `${rows} in ${seconds(result.executionTime)}`;
+              ? `${result.failures ? `${counted(result.failures, 'failing row')} ` : ''}in ${seconds(result.executionTime)}`
+              : `${rows} in ${seconds(result.executionTime)}`;
   const left = `${counter} ${status} ${label} `;
   const plainLeft = `${counter} ERROR ${label} `;
   const dots = Math.max(3, LINE_WIDTH - plainLeft.length - detail.length - 1);
@@ -89,7 +95,9 @@ function testDetails(result: NodeResult): string[] {
     const { columns, missing, extra } = result.unitDiff;
     return [
       ...(missing.length ? [`      ${colors.red('missing')} (expected, not returned):`, ...indent(formatTable(columns, missing))] : []),
-      ...(extra.length ? [`      ${colors.red('extra')} (returned, not expected):`, ...indent(formatTable(Object.keys(extra[0]!), extra))] : []),
+      ...(extra.length
+        ? [`      ${colors.red('extra')} (returned, not expected):`, ...indent(formatTable(Object.keys(extra[0]!), extra))]
+        : []),
     ];
   }
   if (result.sample?.length && result.status === 'fail') {
@@ -122,8 +130,13 @@ function summary(results: RunResults): string[] {
   const ml = ran
     .filter((r) => r.kind === 'ml_train' && r.ml)
     .map((r) => {
-      const metrics = Object.entries(r.ml!.metrics).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${(v as number).toFixed(3)}`).join(', ');
-      const state = r.ml!.version ? `${r.ml!.version}${r.ml!.promoted ? ' promoted' : ' not promoted'}${r.ml!.trained ? ', trained now' : ''}` : 'no version';
+      const metrics = Object.entries(r.ml!.metrics)
+        .filter(([, v]) => typeof v === 'number')
+        .map(([k, v]) => `${k} ${(v as number).toFixed(3)}`)
+        .join(', ');
+      const state = r.ml!.version
+        ? `${r.ml!.version}${r.ml!.promoted ? ' promoted' : ' not promoted'}${r.ml!.trained ? ', trained now' : ''}`
+        : 'no version';
       return `  ${colors.cyan('ML')} ${r.name} (${state})${metrics ? `: ${metrics}` : ''}`;
     });
   return ['', errors ? colors.red(line) : colors.green(line), ...recap, ...ml];
@@ -175,6 +188,9 @@ export function renderMicroBatch(batch: MicroBatch): string[] {
   const line = `batch ${batch.number}: +${counted(rows, 'row')} → ${counted(models, 'model')}, ${counted(tests, 'test')} ${status}${warnings ? `, ${counted(warnings, 'warning')}` : ''} in ${seconds(batch.seconds)}`;
   return [
     line,
-    ...bad.map((r) => `      ${colors.red(r.status.toUpperCase())} ${r.relation ?? r.name}${r.error ? `: ${r.error.message.split('\n')[0]}` : r.skippedBecause ? `: upstream ${r.skippedBecause} failed` : r.failures ? `: ${counted(r.failures, 'failing row')}` : ''}`),
+    ...bad.map(
+      (r) =>
+        `      ${colors.red(r.status.toUpperCase())} ${r.relation ?? r.name}${r.error ? `: ${r.error.message.split('\n')[0]}` : r.skippedBecause ? `: upstream ${r.skippedBecause} failed` : r.failures ? `: ${counted(r.failures, 'failing row')}` : ''}`,
+    ),
   ];
 }

@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { relationOf } from './kinds.js';
 import { diagnostic } from '../core/diagnostics.js';
 import { parseDuration } from '../core/duration.js';
 import { sha256 } from '../core/hash.js';
@@ -23,20 +24,33 @@ export const BUILTIN_TOOLS: Record<Exclude<BuiltinTool, 'ml_predict'>, { descrip
   },
   describe_model: {
     description: 'Describe one model: its columns with types and descriptions, its tests and their last status, and its last run.',
-    parameters: { type: 'object', properties: { model: { type: 'string', description: 'model name, e.g. revenue_per_hour' } }, required: ['model'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { model: { type: 'string', description: 'model name, e.g. revenue_per_hour' } },
+      required: ['model'],
+      additionalProperties: false,
+    },
   },
   search_catalog: {
     description: 'Search model and column descriptions for the tables and columns relevant to a question.',
     parameters: {
       type: 'object',
-      properties: { query: { type: 'string', description: 'what to look for' }, limit: { type: 'integer', minimum: 1, maximum: 20, default: 5 } },
+      properties: {
+        query: { type: 'string', description: 'what to look for' },
+        limit: { type: 'integer', minimum: 1, maximum: 20, default: 5 },
+      },
       required: ['query'],
       additionalProperties: false,
     },
   },
   run_sql: {
     description: 'Run one read-only SELECT on the project database (DuckDB SQL; tables as schema.name). Row and time limits apply.',
-    parameters: { type: 'object', properties: { sql: { type: 'string', description: 'a single SELECT statement' } }, required: ['sql'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { sql: { type: 'string', description: 'a single SELECT statement' } },
+      required: ['sql'],
+      additionalProperties: false,
+    },
   },
 };
 
@@ -58,13 +72,21 @@ export function sqlParameters(sql: string): string[] {
 }
 
 /** Agent tool nodes and agent settings from agents/*.yml. */
-export function compileAgents(spec: ProjectSpec, context: NodeCompileContext, ml: (MlTrainNode | MlScoreNode)[]): { tools: AgentToolNode[]; agents: Record<string, AgentSettings> } {
+export function compileAgents(
+  spec: ProjectSpec,
+  context: NodeCompileContext,
+  ml: (MlTrainNode | MlScoreNode)[],
+): { tools: AgentToolNode[]; agents: Record<string, AgentSettings> } {
   const { diagnostics } = context;
-  const place = (origin: { file: string; path: (string | number)[] }, ...path: (string | number)[]) => ({ file: origin.file, ...spec.locator.locate(origin.file, [...origin.path, ...path]) });
+  const place = (origin: { file: string; path: (string | number)[] }, ...path: (string | number)[]) => ({
+    file: origin.file,
+    ...spec.locator.locate(origin.file, [...origin.path, ...path]),
+  });
   const relations = new Map<string, Relation>();
-  for (const { node } of context.models.values()) if (node.config.materialized !== 'ephemeral') relations.set(node.uniqueId, node.relation);
-  for (const node of context.sources.values()) relations.set(node.uniqueId, node.relation);
-  for (const node of ml) if (node.kind === 'ml_score') relations.set(node.uniqueId, node.relation);
+  for (const node of [...[...context.models.values()].map((m) => m.node), ...context.sources.values(), ...ml]) {
+    const relation = relationOf(node);
+    if (relation) relations.set(node.uniqueId, relation);
+  }
 
   const tools: AgentToolNode[] = [];
   const byName = new Map<string, AgentToolNode>();
@@ -86,14 +108,20 @@ export function compileAgents(spec: ProjectSpec, context: NodeCompileContext, ml
       else if (name in BUILTIN_TOOLS) resolved.push({ name, node: null, builtin: name as BuiltinTool });
       else if (!isFaulty(spec.faulty.tools, name) && !spec.agents.tools.some((t) => t.name === name)) {
         const hint = name === 'ml_predict' ? 'declare an ml_predict tool under tools: with the model it scores' : didYouMean(name, known);
-        diagnostics.push(diagnostic('BAD_CONFIG', { detail: `agent ${agent.name}: no tool "${name}"` }, place(agent.origin, 'tools', i), hint));
+        diagnostics.push(
+          diagnostic('BAD_CONFIG', { detail: `agent ${agent.name}: no tool "${name}"` }, place(agent.origin, 'tools', i), hint),
+        );
       }
     });
     agents[agent.name] = {
       name: agent.name,
       path: agent.origin.file,
       description: agent.description ?? '',
-      model: { name: agent.model?.name ?? 'mistral', temperature: agent.model?.temperature ?? 0, embeddings: agent.model?.embeddings ?? 'nomic-embed-text' },
+      model: {
+        name: agent.model?.name ?? 'mistral',
+        temperature: agent.model?.temperature ?? 0,
+        embeddings: agent.model?.embeddings ?? 'nomic-embed-text',
+      },
       systemPrompt: agent.system_prompt?.trim() || DEFAULT_PROMPT(context.project),
       tools: resolved,
       limits: {
@@ -116,7 +144,8 @@ function toolNode(
   place: (origin: ToolSpec['origin'], ...path: (string | number)[]) => { file: string; line?: number; column?: number },
 ): AgentToolNode | null {
   const { diagnostics } = context;
-  const report = (key: string, detail: string, hint: string | null = null) => diagnostics.push(diagnostic('BAD_CONFIG', { detail: `tool ${tool.name}: ${detail}` }, place(tool.origin, key), hint));
+  const report = (key: string, detail: string, hint: string | null = null) =>
+    diagnostics.push(diagnostic('BAD_CONFIG', { detail: `tool ${tool.name}: ${detail}` }, place(tool.origin, key), hint));
   const base = {
     kind: 'agent_tool' as const,
     uniqueId: `agent_tool.${context.project}.${tool.name}`,
@@ -131,10 +160,16 @@ function toolNode(
     // Against the meta-schema only: compiling validators here would cost every compile ~10 ms a tool.
     schemaChecker ??= new Ajv({ strict: false });
     if (schemaChecker.validateSchema(schema) as boolean) return true;
-    report('parameters', `parameters is not a valid JSON Schema: ${schemaChecker.errorsText(schemaChecker.errors, { dataVar: 'parameters' })}`);
+    report(
+      'parameters',
+      `parameters is not a valid JSON Schema: ${schemaChecker.errorsText(schemaChecker.errors, { dataVar: 'parameters' })}`,
+    );
     return false;
   };
-  const checksums = (body: unknown, parameters: Schema) => ({ body: sha256(JSON.stringify(body)), config: sha256(JSON.stringify({ parameters, description: tool.description, keywords: tool.keywords ?? [] })) });
+  const checksums = (body: unknown, parameters: Schema) => ({
+    body: sha256(JSON.stringify(body)),
+    config: sha256(JSON.stringify({ parameters, description: tool.description, keywords: tool.keywords ?? [] })),
+  });
 
   if ((tool.sql === undefined) === (tool.builtin === undefined)) {
     report('name', 'a tool needs exactly one of sql: or builtin:', `builtins: ${[...Object.keys(BUILTIN_TOOLS), 'ml_predict'].join(', ')}`);
@@ -154,9 +189,18 @@ function toolNode(
     const sql = context.linker.link(rendered, null).sql;
     const declared = Object.keys((parameters.properties as Schema | undefined) ?? {});
     const used = sqlParameters(tool.sql);
-    for (const name of used.filter((n) => !declared.includes(n))) report('sql', `$${name} is not a declared parameter`, didYouMean(name, declared) ?? `declare it under parameters.properties`);
+    for (const name of used.filter((n) => !declared.includes(n)))
+      report('sql', `$${name} is not a declared parameter`, didYouMean(name, declared) ?? `declare it under parameters.properties`);
     for (const name of declared.filter((n) => !used.includes(n))) {
-      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `tool ${tool.name}: parameter ${name} is declared but the SQL never uses $${name}` }, place(tool.origin, 'parameters'), null, 'warn'));
+      diagnostics.push(
+        diagnostic(
+          'BAD_CONFIG',
+          { detail: `tool ${tool.name}: parameter ${name} is declared but the SQL never uses $${name}` },
+          place(tool.origin, 'parameters'),
+          null,
+          'warn',
+        ),
+      );
     }
     return {
       ...base,
@@ -177,13 +221,29 @@ function toolNode(
     if (tool.model !== undefined) report('model', `model: belongs to ml_predict tools, not ${builtin}`);
     const parameters = tool.parameters ?? BUILTIN_TOOLS[builtin].parameters;
     if (!checkSchema(parameters)) return null;
-    return { ...base, dependsOn: [], checksums: checksums(builtin, parameters), builtin, parameters, rawSql: null, compiledSql: null, sqlParameters: [], reads: [], predict: null };
+    return {
+      ...base,
+      dependsOn: [],
+      checksums: checksums(builtin, parameters),
+      builtin,
+      parameters,
+      rawSql: null,
+      compiledSql: null,
+      sqlParameters: [],
+      reads: [],
+      predict: null,
+    };
   }
   const train = ml.find((n): n is MlTrainNode => n.kind === 'ml_train' && n.name === tool.model);
-  if (tool.model && !train && (isFaulty(spec.faulty.mlModels, tool.model) || spec.ml.models.some((m) => m.name === tool.model))) return null; // its errors are reported where it is declared
+  if (tool.model && !train && (isFaulty(spec.faulty.mlModels, tool.model) || spec.ml.models.some((m) => m.name === tool.model)))
+    return null; // its errors are reported where it is declared
   if (!tool.model || !train) {
     const models = ml.filter((n) => n.kind === 'ml_train').map((n) => n.name);
-    report(tool.model ? 'model' : 'builtin', tool.model ? `no ML model "${tool.model}"` : 'ml_predict needs model: (the ML model that scores)', tool.model ? didYouMean(tool.model, models) : null);
+    report(
+      tool.model ? 'model' : 'builtin',
+      tool.model ? `no ML model "${tool.model}"` : 'ml_predict needs model: (the ML model that scores)',
+      tool.model ? didYouMean(tool.model, models) : null,
+    );
     return null;
   }
   const score = ml.find((n): n is MlScoreNode => n.kind === 'ml_score' && n.model === train.name);
@@ -195,7 +255,8 @@ function toolNode(
     additionalProperties: false,
   };
   if (!checkSchema(parameters)) return null;
-  if (!Object.hasOwn((parameters.properties as Schema | undefined) ?? {}, entity)) report('parameters', `an ml_predict tool takes the entity key ${entity} as a parameter`);
+  if (!Object.hasOwn((parameters.properties as Schema | undefined) ?? {}, entity))
+    report('parameters', `an ml_predict tool takes the entity key ${entity} as a parameter`);
   const dependsOn = [score?.uniqueId ?? train.uniqueId];
   return {
     ...base,

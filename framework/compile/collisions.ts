@@ -1,5 +1,6 @@
 import { diagnostic, type Diagnostic, type Place } from '../core/diagnostics.js';
 import type { ProjectSpec } from '../project/spec.js';
+import { nodeLabel, writtenRelationOf } from './kinds.js';
 import { relationName, type ManifestNode, type Relation } from './manifest.js';
 
 /**
@@ -10,7 +11,7 @@ import { relationName, type ManifestNode, type Relation } from './manifest.js';
 export function checkRelations(nodes: readonly ManifestNode[], spec: ProjectSpec, diagnostics: Diagnostic[]): void {
   const writers = new Map<string, { node: ManifestNode; relation: Relation }>();
   for (const node of nodes) {
-    const relation = writtenRelation(node);
+    const relation = writtenRelationOf(node);
     if (!relation) continue;
     const key = relationName(relation).toLowerCase();
     const first = writers.get(key);
@@ -19,35 +20,14 @@ export function checkRelations(nodes: readonly ManifestNode[], spec: ProjectSpec
       continue;
     }
     const where = placeOf(first.node, spec);
-    const other = `${label(first.node)} (${where.file}${where.line ? `:${where.line}:${where.column}` : ''})`;
-    const hint = relationName(first.relation) === relationName(relation) ? 'give one of them another name or schema' : 'DuckDB names are case-insensitive: give one of them another name or schema';
-    diagnostics.push(diagnostic('DUPLICATE_RELATION', { node: label(node), relation: relationName(relation), other }, placeOf(node, spec), hint));
-  }
-}
-
-function writtenRelation(node: ManifestNode): Relation | null {
-  switch (node.kind) {
-    case 'model':
-      return node.config.materialized === 'ephemeral' ? null : node.relation;
-    case 'source':
-    case 'ml_score':
-      return node.relation;
-    case 'test':
-      return node.config.storeFailures ? { schema: 'audit', name: node.name } : null;
-    case 'ml_train':
-    case 'agent_tool':
-      return null;
-  }
-}
-
-function label(node: ManifestNode): string {
-  switch (node.kind) {
-    case 'source':
-      return `source table "${node.name}"`;
-    case 'ml_score':
-      return `the scoring of ML model "${node.model}"`;
-    default:
-      return `${node.kind} "${node.name}"`;
+    const other = `${nodeLabel(first.node)} (${where.file}${where.line ? `:${where.line}:${where.column}` : ''})`;
+    const hint =
+      relationName(first.relation) === relationName(relation)
+        ? 'give one of them another name or schema'
+        : 'DuckDB names are case-insensitive: give one of them another name or schema';
+    diagnostics.push(
+      diagnostic('DUPLICATE_RELATION', { node: nodeLabel(node), relation: relationName(relation), other }, placeOf(node, spec), hint),
+    );
   }
 }
 
@@ -70,7 +50,14 @@ type Declared = { origin: { file: string; path: (string | number)[] } };
  * Keeps the first declaration of each name, compared case-insensitively as DuckDB and the file
  * system compare them; each later one is an error naming where the first is.
  */
-export function firstOfEachName<T extends Declared>(items: readonly T[], nameOf: (item: T) => string, what: string, key: string, spec: ProjectSpec, diagnostics: Diagnostic[]): T[] {
+export function firstOfEachName<T extends Declared>(
+  items: readonly T[],
+  nameOf: (item: T) => string,
+  what: string,
+  key: string,
+  spec: ProjectSpec,
+  diagnostics: Diagnostic[],
+): T[] {
   const first = new Map<string, T>();
   for (const item of items) {
     const name = nameOf(item);
@@ -83,7 +70,14 @@ export function firstOfEachName<T extends Declared>(items: readonly T[], nameOf:
     const at = spec.locator.locate(other.origin.file, [...other.origin.path, key]);
     const where = `${other.origin.file}${at ? `:${at.line}:${at.column}` : ''}${otherName === name ? '' : ` as "${otherName}"`}`;
     const place = { file: item.origin.file, ...spec.locator.locate(item.origin.file, [...item.origin.path, key]) };
-    diagnostics.push(diagnostic('DUPLICATE_NAME', { what: `${what} "${name}"`, other: where }, place, otherName === name ? null : 'names are case-insensitive'));
+    diagnostics.push(
+      diagnostic(
+        'DUPLICATE_NAME',
+        { what: `${what} "${name}"`, other: where },
+        place,
+        otherName === name ? null : 'names are case-insensitive',
+      ),
+    );
   }
   return [...first.values()];
 }

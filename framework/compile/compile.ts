@@ -16,8 +16,19 @@ import { checkRelations } from './collisions.js';
 import type { Unresolved } from './context.js';
 import { isFaulty } from '../project/entries.js';
 import { columnsOf, MANIFEST_VERSION, type Manifest, type ModelNode, type SourceNode, type TestNode } from './manifest.js';
-import { hasStatement, renderModel, renderModelCached, renderScope, type RenderCache, type RenderEnvironment, type RenderedModel } from './render.js';
+import {
+  hasStatement,
+  renderModel,
+  renderModelCached,
+  renderScope,
+  type RenderCache,
+  type RenderEnvironment,
+  type RenderedModel,
+} from './render.js';
 import { HandlebarsRenderer } from './template/handlebars.js';
+import type { Dialect } from '../warehouse/dialect.js';
+import { dialectFor, TARGET_TYPES } from '../warehouse/registry.js';
+import type { Target } from '../warehouse/types.js';
 
 export interface CompileOptions {
   /** Overrides for project vars (the CLI's --vars). */
@@ -28,6 +39,8 @@ export interface CompileOptions {
   generatedAt?: string;
   /** Kept between compiles of the same project (watch mode) so unchanged files are not redone. */
   cache?: CompileCache;
+  /** The SQL to write; by default the dialect of the project's target type. */
+  dialect?: Dialect;
 }
 
 export interface CompileCache {
@@ -54,8 +67,6 @@ export function compileProject(files: ProjectFiles, options: CompileOptions = {}
   return { manifest: compiled.manifest, diagnostics: [...parsed.diagnostics, ...compiled.diagnostics] };
 }
 
-export { quoteRelation } from './relation.js';
-
 export function compile(spec: ProjectSpec, options: CompileOptions = {}): CompileResult {
   const { manifest, diagnostics } = compileWithState(spec, options);
   return { manifest, diagnostics };
@@ -74,6 +85,8 @@ export interface CompileState extends CompileResult {
 export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}): CompileState {
   const diagnostics: Diagnostic[] = [];
   const project = spec.config.name;
+  const target = resolveTarget(spec, diagnostics);
+  const dialect = options.dialect ?? dialectFor(target.type);
   const vars = { ...(spec.config.vars ?? {}), ...(options.vars ?? {}) };
   let handlebars: HandlebarsRenderer | null = null;
   const environment: RenderEnvironment = {
@@ -85,7 +98,9 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   const renders = options.cache?.renders;
   const scope = renderScope(spec.macros, environment.env);
   const render = (file: ModelFile, incremental: boolean) =>
-    renders ? renderModelCached(renders, scope, file, environment, incremental, diagnostics) : renderModel(file, environment, incremental, diagnostics);
+    renders
+      ? renderModelCached(renders, scope, file, environment, incremental, diagnostics)
+      : renderModel(file, environment, incremental, diagnostics);
 
   const sources = new Map<string, SourceNode>();
   for (const table of spec.sources) sources.set(`${table.sourceName}.${table.name}`, sourceNode(project, table, spec));
@@ -100,7 +115,10 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       failed.add(file.name);
       continue;
     }
-    if (!hasStatement(first.sql)) diagnostics.push(diagnostic('NO_SQL', { kind: 'model' }, { file: file.path }, 'write the SELECT statement whose result the model is'));
+    if (!hasStatement(first.sql))
+      diagnostics.push(
+        diagnostic('NO_SQL', { kind: 'model' }, { file: file.path }, 'write the SELECT statement whose result the model is'),
+      );
     const properties = spec.properties.get(file.name);
     const layered = { ...layeredConfig(spec.config, file, properties?.config), ...first.inlineConfig };
     if (layered.enabled === false) continue;
@@ -133,7 +151,10 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       tests: properties?.tests ?? [],
       contractEnforced: properties?.contract === 'enforced',
       uniqueKeyAt: config.uniqueKey
-        ? uniqueKeyPlace({ project: spec.config, projectFile: spec.configFile, model: file, properties, inline: first.inlineConfig }, (f, path) => spec.locator.locate(f, path))
+        ? uniqueKeyPlace(
+            { project: spec.config, projectFile: spec.configFile, model: file, properties, inline: first.inlineConfig },
+            (f, path) => spec.locator.locate(f, path),
+          )
         : null,
       refs: [],
       sources: [],
@@ -156,7 +177,12 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     faultySource: (id) => isFaulty(spec.faulty.sources, id),
   };
   // Scoring tables are relations SQL models may ref.
-  const predictions = new Map(spec.ml.scoring.map((s) => [predictionsRelation(s.model).name, { id: `ml_score.${project}.${s.model}`, relation: predictionsRelation(s.model) }]));
+  const predictions = new Map(
+    spec.ml.scoring.map((s) => [
+      predictionsRelation(s.model).name,
+      { id: `ml_score.${project}.${s.model}`, relation: predictionsRelation(s.model) },
+    ]),
+  );
   const predictionIds = new Map([...predictions].map(([name, p]) => [name, p.id]));
   for (const { file, first, node } of rendered.values()) {
     node.dependsOn = linkDependencies(file.path, first, { models: rendered, sources, unresolved }, diagnostics, predictionIds);
@@ -172,7 +198,12 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     const first = rendered.get(names[0]!)!;
     const at = first.first.refs.find((r) => r.name === names[1])?.at;
     diagnostics.push(
-      diagnostic('CYCLE', { path: names.join(' → ') }, { file: first.file.path, line: at?.line, column: at ? at.column + 1 : null }, 'a model cannot depend on itself, directly or through others; remove one of these refs'),
+      diagnostic(
+        'CYCLE',
+        { path: names.join(' → ') },
+        { file: first.file.path, line: at?.line, column: at ? at.column + 1 : null },
+        'a model cannot depend on itself, directly or through others; remove one of these refs',
+      ),
     );
   }
 
@@ -180,6 +211,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     new Map([...rendered].map(([name, r]) => [name, { node: r.node, rendered: r.first }])),
     sources,
     new Map([...predictions].map(([name, p]) => [name, p.relation])),
+    dialect,
   );
 
   const hasCycles = diagnostics.some((d) => d.code === 'CYCLE');
@@ -187,9 +219,10 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     Object.assign(node, linkModel(node, first, node.config.materialized === 'incremental' ? render(file, true) : null, linker, hasCycles));
   }
 
-  const ml = compileMl({ spec, project, models: rendered, sources, unresolved, linker, environment, diagnostics });
-  const tests = compileTests({ spec, project, models: rendered, sources, unresolved, linker, environment, diagnostics });
-  const agents = compileAgents(spec, { project, models: rendered, sources, unresolved, linker, environment, diagnostics }, ml);
+  const context = { project, models: rendered, sources, unresolved, linker, environment, diagnostics, dialect };
+  const ml = compileMl({ spec, ...context });
+  const tests = compileTests({ spec, ...context });
+  const agents = compileAgents(spec, context, ml);
   const all = [...sources.values(), ...models, ...ml, ...tests, ...agents.tools];
   checkRelations(all, spec, diagnostics);
   const fullGraph = addToDag(graph, [...ml, ...tests, ...agents.tools]);
@@ -208,7 +241,19 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   for (const cycle of mlCycles.sort((a, b) => a.length - b.length).slice(0, 1)) {
     const first = ml.find((n) => n.uniqueId === cycle[0]) ?? ml.find((n) => cycle.includes(n.uniqueId));
     const names = new Map(all.map((n) => [n.uniqueId, n.name]));
-    diagnostics.push(diagnostic('CYCLE', { path: cycle.map((id) => names.get(id) ?? id).reverse().join(' → ') }, { file: first?.path ?? null }, 'a model that reads predictions cannot feed the features they are made from'));
+    diagnostics.push(
+      diagnostic(
+        'CYCLE',
+        {
+          path: cycle
+            .map((id) => names.get(id) ?? id)
+            .reverse()
+            .join(' → '),
+        },
+        { file: first?.path ?? null },
+        'a model that reads predictions cannot feed the features they are made from',
+      ),
+    );
   }
   attachSingularTests(tests, fullGraph);
 
@@ -225,7 +270,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     version: MANIFEST_VERSION,
     generatedAt: options.generatedAt ?? new Date(0).toISOString(),
     project: { name: project, version: spec.config.version === undefined ? null : String(spec.config.version), root: spec.root },
-    target: { duckdb: spec.config.target?.duckdb ?? DEFAULT_DATABASE },
+    target,
     threads: spec.config.threads ?? DEFAULT_THREADS,
     vars,
     macros: Object.fromEntries(spec.macros.map((m) => [m.name, sha256(m.template)])),
@@ -248,13 +293,43 @@ export function linkModel(
   const main = linker.link(first, node.relation, { noEphemerals: hasCycles });
   // Both variants read the same refs, so the same ephemerals head both, at the same lines.
   const batch = incremental ? linker.link(incremental, node.relation, { noEphemerals: hasCycles }) : null;
-  return { compiledSql: main.sql, lineMap: main.lineMap, incrementalSql: batch?.sql ?? null, incrementalLineMap: batch?.lineMap ?? null, inlined: main.inlined };
+  return {
+    compiledSql: main.sql,
+    lineMap: main.lineMap,
+    incrementalSql: batch?.sql ?? null,
+    incrementalLineMap: batch?.lineMap ?? null,
+    inlined: main.inlined,
+  };
+}
+
+/** The target as plat_project.yml gives it, in either spelling; the type's default path when none is given. */
+function resolveTarget(spec: ProjectSpec, diagnostics: Diagnostic[]): Target {
+  const given = spec.config.target ?? {};
+  if (given.duckdb !== undefined && (given.type !== undefined || given.path !== undefined)) {
+    const at = spec.locator.locate(spec.configFile, ['target', 'duckdb']);
+    diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: 'target has both duckdb: and type:/path:' },
+        { file: spec.configFile, ...at },
+        'write target: { type: duckdb, path: … } (duckdb: path is the older spelling of the same)',
+      ),
+    );
+  }
+  // A type no adapter has is reported by the schema; compiling goes on with the default one.
+  const type = given.type && TARGET_TYPES.includes(given.type) ? given.type : 'duckdb';
+  return { type, path: given.path ?? given.duckdb ?? DEFAULT_DATABASE };
 }
 
 function sourceNode(project: string, table: SourceTableSpec, spec: ProjectSpec): SourceNode {
   const loader = { kafka: table.kafka, file: table.file, generator: table.generator };
   // Only a file load reports its positions; locating them in the YAML costs a second parse.
-  const place = (...path: (string | number)[]) => ({ file: table.origin.file, line: null, column: null, ...spec.locator.locate(table.origin.file, [...table.origin.path, ...path]) });
+  const place = (...path: (string | number)[]) => ({
+    file: table.origin.file,
+    line: null,
+    column: null,
+    ...spec.locator.locate(table.origin.file, [...table.origin.path, ...path]),
+  });
   const places: SourceNode['places'] = { path: null, types: {} };
   if (table.file) {
     places.path = place('file', 'path');
@@ -271,7 +346,10 @@ function sourceNode(project: string, table: SourceTableSpec, spec: ProjectSpec):
     tags: table.tags,
     dependsOn: [],
     fqn: [project, table.sourceName, table.name],
-    checksums: { body: sha256(stableStringify(loader)), config: sha256(stableStringify({ columns: table.columns, tests: table.tests, freshness: table.freshness })) },
+    checksums: {
+      body: sha256(stableStringify(loader)),
+      config: sha256(stableStringify({ columns: table.columns, tests: table.tests, freshness: table.freshness })),
+    },
     sourceName: table.sourceName,
     tableName: table.name,
     relation: { schema: table.schema, name: table.name },
@@ -289,7 +367,14 @@ function checkProperties(spec: ProjectSpec, diagnostics: Diagnostic[]): void {
   for (const [name, props] of spec.properties) {
     if (known.has(name)) continue;
     const pos = spec.locator.locate(props.origin.file, [...props.origin.path, 'name']);
-    diagnostics.push(diagnostic('PROPERTIES_UNKNOWN_MODEL', { name }, { file: props.origin.file, line: pos?.line, column: pos?.column }, didYouMean(name, names)));
+    diagnostics.push(
+      diagnostic(
+        'PROPERTIES_UNKNOWN_MODEL',
+        { name },
+        { file: props.origin.file, line: pos?.line, column: pos?.column },
+        didYouMean(name, names),
+      ),
+    );
   }
 }
 
@@ -297,12 +382,26 @@ function checkContractColumns(node: ModelNode, properties: ModelProperties, spec
   const file = properties.origin.file;
   if (node.columns.length === 0) {
     const pos = spec.locator.locate(file, [...properties.origin.path, 'contract']);
-    diagnostics.push(diagnostic('BAD_CONFIG', { detail: `${node.name} enforces a contract but declares no columns` }, { file, ...pos }, 'list every column with its type under columns:'));
+    diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `${node.name} enforces a contract but declares no columns` },
+        { file, ...pos },
+        'list every column with its type under columns:',
+      ),
+    );
   }
   node.columns.forEach((column, j) => {
     if (column.type) return;
     const pos = spec.locator.locate(file, [...properties.origin.path, 'columns', j]);
-    diagnostics.push(diagnostic('BAD_CONFIG', { detail: `${node.name} enforces a contract, but column ${column.name} has no type` }, { file, ...pos }, 'add type: (e.g. INTEGER, VARCHAR, TIMESTAMP WITH TIME ZONE)'));
+    diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `${node.name} enforces a contract, but column ${column.name} has no type` },
+        { file, ...pos },
+        'add type: (e.g. INTEGER, VARCHAR, TIMESTAMP WITH TIME ZONE)',
+      ),
+    );
   });
 }
 

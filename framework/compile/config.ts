@@ -35,8 +35,11 @@ export function uniqueKeyPlace(
   const { project, projectFile, model, properties, inline } = input;
   const inYaml = (file: string, path: YamlPath) => ({ file, line: null, column: null, ...locate(file, path) });
   if (inline.unique_key !== undefined) return { file: model.path, ...templateConfigPosition(model.sql, 'unique_key') };
-  if (properties?.config?.unique_key !== undefined) return inYaml(properties.origin.file, [...properties.origin.path, 'config', 'unique_key']);
-  const folder = folderConfigs(project, model).reverse().find(([, config]) => config.unique_key !== undefined);
+  if (properties?.config?.unique_key !== undefined)
+    return inYaml(properties.origin.file, [...properties.origin.path, 'config', 'unique_key']);
+  const folder = folderConfigs(project, model)
+    .reverse()
+    .find(([, config]) => config.unique_key !== undefined);
   if (folder) return inYaml(projectFile, ['models', 'paths', folder[0], 'unique_key']);
   if (project.models?.defaults?.unique_key !== undefined) return inYaml(projectFile, ['models', 'defaults', 'unique_key']);
   return null;
@@ -69,7 +72,9 @@ export function checkUniqueKeyColumns(node: ModelNode, diagnostics: Diagnostic[]
     diagnostics.push(
       diagnostic(
         'BAD_CONFIG',
-        { detail: `unique_key "${key}" is not a column of ${node.name} (its properties in ${node.propertiesPath} declare ${declared.join(', ')})` },
+        {
+          detail: `unique_key "${key}" is not a column of ${node.name} (its properties in ${node.propertiesPath} declare ${declared.join(', ')})`,
+        },
         node.uniqueKeyAt ?? { file: node.path },
         didYouMean(key, declared) ?? `set unique_key to the column(s) that identify a row, or declare "${key}" under columns:`,
       ),
@@ -78,10 +83,7 @@ export function checkUniqueKeyColumns(node: ModelNode, diagnostics: Diagnostic[]
 }
 
 /** Checks a {{config}} call's settings; returns them typed, and reports bad keys and values. */
-export function checkInlineConfig(
-  settings: Record<string, unknown>,
-  report: (message: string, hint: string | null) => void,
-): ModelConfig {
+export function checkInlineConfig(settings: Record<string, unknown>, report: (message: string, hint: string | null) => void): ModelConfig {
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings)) {
     if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
@@ -100,7 +102,11 @@ export function checkInlineConfig(
       report(`on_schema_change="${String(value)}" is not one of ${SCHEMA_CHANGES.join(', ')}`, didYouMean(String(value), SCHEMA_CHANGES));
       continue;
     }
-    if (key === 'unique_key' || key === 'tags') config[key] = String(value).split(',').map((s) => s.trim()).filter(Boolean);
+    if (key === 'unique_key' || key === 'tags')
+      config[key] = String(value)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else config[key] = value;
   }
   return config as ModelConfig;
@@ -112,7 +118,12 @@ export function resolveConfig(config: ModelConfig, place: { file: string }, diag
   const strategy = config.incremental_strategy ?? (uniqueKey ? 'merge' : 'append');
   if (materialized === 'incremental' && strategy !== 'append' && !uniqueKey) {
     diagnostics.push(
-      diagnostic('BAD_CONFIG', { detail: `incremental_strategy "${strategy}" needs a unique_key` }, place, 'add unique_key="<column>" to the config, or use incremental_strategy="append"'),
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `incremental_strategy "${strategy}" needs a unique_key` },
+        place,
+        'add unique_key="<column>" to the config, or use incremental_strategy="append"',
+      ),
     );
   }
   return {

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import type { Linker } from './link.js';
 import type { ModelNode, SourceNode } from './manifest.js';
 import type { RenderEnvironment } from './render.js';
+import type { Dialect } from '../warehouse/dialect.js';
 
 /** Why a name a reference uses has no node: so the reference is reported rightly, or not again. */
 export interface Unresolved {
@@ -22,4 +23,6 @@ export interface NodeCompileContext {
   linker: Linker;
   environment: RenderEnvironment;
   diagnostics: Diagnostic[];
+  /** The SQL compiled nodes are written in. */
+  dialect: Dialect;
 }

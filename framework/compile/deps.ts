@@ -22,7 +22,9 @@ export function linkDependencies(
     if (target) dependsOn.add(target.node.uniqueId);
     else if (extra.has(ref.name)) dependsOn.add(extra.get(ref.name)!);
     else if (!unresolved.faultyRef(ref.name)) {
-      const hint = unresolved.disabled.has(ref.name) ? `model "${ref.name}" is disabled (enabled: false)` : didYouMean(ref.name, [...models.keys(), ...extra.keys()]);
+      const hint = unresolved.disabled.has(ref.name)
+        ? `model "${ref.name}" is disabled (enabled: false)`
+        : didYouMean(ref.name, [...models.keys(), ...extra.keys()]);
       diagnostics.push(diagnostic('UNKNOWN_REF', { name: ref.name }, { file, line: ref.at.line, column: ref.at.column + 1 }, hint));
     }
   }

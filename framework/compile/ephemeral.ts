@@ -15,7 +15,11 @@ export interface EphemeralBody {
  * becomes a comma so both CTE lists join; either way the statement's own lines keep their
  * numbers after the prefix, and each ephemeral's lines are recorded with its file.
  */
-export function inlineEphemerals(sql: string, lineMap: number[], ephemerals: EphemeralBody[]): { sql: string; lineMap: number[]; inlined: InlinedSql[] } {
+export function inlineEphemerals(
+  sql: string,
+  lineMap: number[],
+  ephemerals: EphemeralBody[],
+): { sql: string; lineMap: number[]; inlined: InlinedSql[] } {
   if (ephemerals.length === 0) return { sql, lineMap, inlined: [] };
   const ctes = ephemerals.map((e) => `${e.cte} AS (\n${e.sql}\n)`).join(',\n');
   const prefix = `WITH ${ctes}\n`;
@@ -34,7 +38,10 @@ export function inlineEphemerals(sql: string, lineMap: number[], ephemerals: Eph
 }
 
 /** The file and template line a line of compiled SQL comes from: the node's own, or an inlined ephemeral model's. */
-export function templateLineOf(own: { path: string; lineMap: number[]; inlined: InlinedSql[] }, compiledLine: number): { file: string; line: number | null } {
+export function templateLineOf(
+  own: { path: string; lineMap: number[]; inlined: InlinedSql[] },
+  compiledLine: number,
+): { file: string; line: number | null } {
   for (const span of own.inlined) {
     const offset = compiledLine - span.line;
     if (offset >= 0 && offset < span.lineMap.length) return { file: span.path, line: span.lineMap[offset] || null };

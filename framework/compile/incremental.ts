@@ -34,7 +34,9 @@ export class IncrementalCompiler {
       diagnostics.length === 0
         ? {
             ...state,
-            modelsByPath: new Map(Object.values(state.manifest.nodes).flatMap((n) => (n.kind === 'model' ? [[n.path, n.uniqueId] as const] : []))),
+            modelsByPath: new Map(
+              Object.values(state.manifest.nodes).flatMap((n) => (n.kind === 'model' ? [[n.path, n.uniqueId] as const] : [])),
+            ),
             unitTested: new Set(parsed.spec.unitTests.map((t) => t.model)),
           }
         : null;
@@ -56,9 +58,19 @@ export class IncrementalCompiler {
       const diagnostics: Diagnostic[] = [];
       const file = { path, sql };
       const first = renderModelCached(this.cache.renders, last.scope, file, last.environment, false, diagnostics);
-      const batch = node.config.materialized === 'incremental' ? renderModelCached(this.cache.renders, last.scope, file, last.environment, true, diagnostics) : null;
+      const batch =
+        node.config.materialized === 'incremental'
+          ? renderModelCached(this.cache.renders, last.scope, file, last.environment, true, diagnostics)
+          : null;
       if (!first || diagnostics.length > 0 || !hasStatement(first.sql) || !sameShape(first, last.renders.get(node.name)!)) return null;
-      updated.push({ ...node, rawSql: sql, checksums: { ...node.checksums, body: sha256(sql) }, vars: first.vars, macros: first.macros, ...linkModel(node, first, batch, last.linker) });
+      updated.push({
+        ...node,
+        rawSql: sql,
+        checksums: { ...node.checksums, body: sha256(sql) },
+        vars: first.vars,
+        macros: first.macros,
+        ...linkModel(node, first, batch, last.linker),
+      });
       renders.push([node.name, first]);
     }
     const nodes = { ...last.manifest.nodes };
@@ -72,6 +84,7 @@ export class IncrementalCompiler {
 
 /** Same inputs and same inline config: the DAG and every other node stay as they were. */
 function sameShape(a: RenderedModel, b: RenderedModel): boolean {
-  const shape = (r: RenderedModel) => JSON.stringify([r.refs.map((x) => x.name), r.sources.map((x) => `${x.source}.${x.table}`), r.inlineConfig]);
+  const shape = (r: RenderedModel) =>
+    JSON.stringify([r.refs.map((x) => x.name), r.sources.map((x) => `${x.source}.${x.table}`), r.inlineConfig]);
   return shape(a) === shape(b);
 }

@@ -1,7 +1,7 @@
 /**
- * What each node kind is called and what it builds, in one place. The table is keyed by
- * every NodeKind, so a new kind does not compile until it says how it is labelled and
- * which relation, if any, it builds.
+ * What each node kind is called and what it builds or writes, in one place. The table is
+ * keyed by every NodeKind, so a new kind does not compile until it says how it is labelled and
+ * which relations, if any, it builds and writes.
  */
 import type { ManifestNode, NodeKind, Relation } from './manifest.js';
 
@@ -17,9 +17,15 @@ interface KindFacts<K extends NodeKind> {
   lineLabel: (action: string) => string;
   /** What `plat ls` shows in its materialized column. */
   listLabel: (node: NodeOf<K>) => string;
-  /** The relation the node builds in the database, or null. */
+  /** The relation the node builds in the database, or null (an ephemeral model is inlined instead). */
   relation: (node: NodeOf<K>) => Relation | null;
+  /** The relation the node writes: what it builds, or a test's stored failures. */
+  writes: (node: NodeOf<K>) => Relation | null;
+  /** How a diagnostic names the node: `model "orders"`. */
+  named: (node: NodeOf<K>) => string;
 }
+
+const builds = <K extends NodeKind>(node: NodeOf<K>) => factsOf(node).relation(node);
 
 const kinds: { [K in NodeKind]: KindFacts<K> } = {
   source: {
@@ -29,6 +35,8 @@ const kinds: { [K in NodeKind]: KindFacts<K> } = {
     lineLabel: () => 'source',
     listLabel: () => 'source',
     relation: (node) => node.relation,
+    writes: builds,
+    named: (node) => `source table "${node.name}"`,
   },
   model: {
     singular: 'model',
@@ -38,6 +46,8 @@ const kinds: { [K in NodeKind]: KindFacts<K> } = {
     lineLabel: (action) => (action === 'inlined' ? 'ephemeral' : action.split(' ')[0]!),
     listLabel: (node) => node.config.materialized,
     relation: (node) => (node.config.materialized === 'ephemeral' ? null : node.relation),
+    writes: builds,
+    named: (node) => `model "${node.name}"`,
   },
   test: {
     singular: 'test',
@@ -46,6 +56,9 @@ const kinds: { [K in NodeKind]: KindFacts<K> } = {
     lineLabel: () => 'test',
     listLabel: (node) => `${node.testType} test`,
     relation: () => null,
+    // store_failures keeps the failing rows of the last run in audit.<test>.
+    writes: (node) => (node.config.storeFailures ? { schema: 'audit', name: node.name } : null),
+    named: (node) => `test "${node.name}"`,
   },
   ml_train: {
     singular: 'training',
@@ -54,6 +67,8 @@ const kinds: { [K in NodeKind]: KindFacts<K> } = {
     lineLabel: () => 'train',
     listLabel: () => 'ml training',
     relation: () => null,
+    writes: builds,
+    named: (node) => `ml_train "${node.name}"`,
   },
   ml_score: {
     singular: 'scoring',
@@ -62,6 +77,8 @@ const kinds: { [K in NodeKind]: KindFacts<K> } = {
     lineLabel: () => 'score',
     listLabel: () => 'ml scoring',
     relation: (node) => node.relation,
+    writes: builds,
+    named: (node) => `the scoring of ML model "${node.model}"`,
   },
   agent_tool: {
     singular: 'agent tool',
@@ -70,6 +87,8 @@ const kinds: { [K in NodeKind]: KindFacts<K> } = {
     lineLabel: () => 'tool',
     listLabel: () => 'agent tool',
     relation: () => null,
+    writes: builds,
+    named: (node) => `agent_tool "${node.name}"`,
   },
 };
 
@@ -81,6 +100,15 @@ export const NODE_KINDS = Object.keys(kinds) as NodeKind[];
 /** The relation a node builds, if it builds one. */
 export function relationOf(node: ManifestNode): Relation | null {
   return factsOf(node).relation(node);
+}
+
+/** The relation a node writes, if any (see KindFacts.writes). */
+export function writtenRelationOf(node: ManifestNode): Relation | null {
+  return factsOf(node).writes(node);
+}
+
+export function nodeLabel(node: ManifestNode): string {
+  return factsOf(node).named(node);
 }
 
 export function initialAction(node: ManifestNode): string {

@@ -1,4 +1,4 @@
-import { quoteRelation } from './relation.js';
+import type { Dialect } from '../warehouse/dialect.js';
 import { ephemeralCteName, inlineEphemerals, trimStatement, type EphemeralBody } from './ephemeral.js';
 import type { InlinedSql, ModelNode, Relation, SourceNode } from './manifest.js';
 import { placeholder, type RenderedModel } from './render.js';
@@ -34,17 +34,18 @@ export const givenKey = { ref: (name: string) => `ref:${name}`, source: (id: str
 export function createLinker(
   models: ReadonlyMap<string, { node: ModelNode; rendered: Pick<RenderedModel, 'sql' | 'lineMap'> }>,
   sources: ReadonlyMap<string, SourceNode>,
-  extra: ReadonlyMap<string, Relation> = new Map(),
+  extra: ReadonlyMap<string, Relation>,
+  dialect: Dialect,
 ): Linker {
   const resolve = (sql: string, self: Relation | null, given?: ReadonlyMap<string, string>) =>
     sql.replace(placeholder.pattern, (_, kind: string, name: string) => {
-      if (kind === 'this') return self ? quoteRelation(self) : '"this"';
+      if (kind === 'this') return self ? dialect.relation(self) : dialect.identifier('this');
       const replacement = given?.get(`${kind}:${name}`);
       if (replacement) return replacement;
-      if (kind === 'source') return quoteRelation(sources.get(name)?.relation ?? { schema: 'missing', name });
+      if (kind === 'source') return dialect.relation(sources.get(name)?.relation ?? { schema: 'missing', name });
       const target = models.get(name)?.node;
-      if (!target) return extra.has(name) ? quoteRelation(extra.get(name)!) : `"${name}"`;
-      return target.config.materialized === 'ephemeral' ? ephemeralCteName(name) : quoteRelation(target.relation);
+      if (!target) return extra.has(name) ? dialect.relation(extra.get(name)!) : dialect.identifier(name);
+      return target.config.materialized === 'ephemeral' ? ephemeralCteName(name) : dialect.relation(target.relation);
     });
 
   /** Ephemeral models reachable from `refs` through ephemeral models only, dependencies first. */
@@ -53,7 +54,7 @@ export function createLinker(
     const seen = new Set<string>();
     const visit = (name: string, depth: number) => {
       const target = models.get(name);
-      if (!target || target.node.config.materialized !== 'ephemeral' || seen.has(name) || given?.has(givenKey.ref(name)) || depth > 100) return;
+      if (target?.node.config.materialized !== 'ephemeral' || seen.has(name) || given?.has(givenKey.ref(name)) || depth > 100) return;
       seen.add(name);
       for (const ref of target.node.refs) visit(ref, depth + 1);
       const sql = trimStatement(resolve(target.rendered.sql, target.node.relation, given));
@@ -67,7 +68,10 @@ export function createLinker(
     link(rendered, self, options = {}) {
       const refs = [...new Set(rendered.refs.map((r) => r.name))];
       const inlined = options.noEphemerals ? [] : ephemerals(refs, options.given);
-      return inlineEphemerals(trimStatement(resolve(rendered.sql, self, options.given)), rendered.lineMap, [...(options.fixtures ?? []), ...inlined]);
+      return inlineEphemerals(trimStatement(resolve(rendered.sql, self, options.given)), rendered.lineMap, [
+        ...(options.fixtures ?? []),
+        ...inlined,
+      ]);
     },
   };
 }

@@ -2,14 +2,22 @@
  * The manifest: plain, serializable data that every later stage reads. No class instances,
  * no functions; `version` changes when its shape does.
  */
-import type { BuiltinTool, ColumnSpec, GeneratorSpec, IncrementalStrategy, Materialization, OnSchemaChange, SourceTableSpec, TestSpec } from '../project/spec.js';
+import type {
+  BuiltinTool,
+  ColumnSpec,
+  GeneratorSpec,
+  IncrementalStrategy,
+  Materialization,
+  OnSchemaChange,
+  SourceTableSpec,
+  TestSpec,
+} from '../project/spec.js';
+import type { Relation, Target } from '../warehouse/types.js';
 
-export const MANIFEST_VERSION = 1;
+export type { Relation } from '../warehouse/types.js';
 
-export interface Relation {
-  schema: string;
-  name: string;
-}
+/** 2: the target by type, and no project folder on disk. */
+export const MANIFEST_VERSION = 2;
 
 export interface ManifestColumn {
   name: string;
@@ -150,14 +158,31 @@ export interface FeatureQuery {
   features: FeatureColumn[];
 }
 
+/**
+ * What a model predicts: a class (binary, multiclass), a number (regression), or how unusual a
+ * row is (anomaly: a score in [0, 1] and a flag, learnt without labels).
+ */
+export type MlTask = 'binary' | 'multiclass' | 'regression' | 'anomaly';
+
+export interface LogisticRegressionParams {
+  learningRate: number;
+  iterations: number;
+  l2: number;
+}
+
+/** One member per algorithm: its name and its own parameters, defaults applied. */
+export type AlgorithmSpec = { name: 'logistic_regression'; params: LogisticRegressionParams };
+export type AlgorithmName = AlgorithmSpec['name'];
+
 export interface MlTrainNode extends NodeBase {
   kind: 'ml_train';
   featureSet: FeatureQuery;
   /** A query returning the cutoff timestamp, or null (no point-in-time split: now). */
   cutoffSql: string | null;
-  label: { column: string | null; expression: string | null; sql: string | null; default: string | number | boolean | null };
-  task: 'binary' | 'multiclass';
-  algorithm: { name: 'logistic_regression'; learningRate: number; iterations: number; l2: number };
+  /** Null for an unsupervised task (anomaly) trained without labels. */
+  label: { column: string | null; expression: string | null; sql: string | null; default: string | number | boolean | null } | null;
+  task: MlTask;
+  algorithm: AlgorithmSpec;
   split: { testFraction: number; seed: number; stratified: boolean };
   metrics: string[];
   minRows: number;
@@ -213,8 +238,14 @@ export type NodeKind = ManifestNode['kind'];
 export interface Manifest {
   version: typeof MANIFEST_VERSION;
   generatedAt: string;
+  /**
+   * `root` is the project folder the manifest was compiled from or read from; it is not
+   * written to manifest.json, whose paths are all relative to the project, so a manifest
+   * moves with its project.
+   */
   project: { name: string; version: string | null; root: string };
-  target: { duckdb: string };
+  /** The warehouse; a relative path is relative to the project folder. */
+  target: Target;
   threads: number;
   vars: Record<string, unknown>;
   /** Macro name → checksum of its template, so state:modified sees macro edits. */
@@ -228,7 +259,13 @@ export interface Manifest {
 }
 
 export function columnsOf(columns: readonly ColumnSpec[] | undefined): ManifestColumn[] {
-  return (columns ?? []).map((c) => ({ name: c.name, type: c.type ?? null, description: c.description ?? '', required: c.required ?? false, tests: c.tests ?? [] }));
+  return (columns ?? []).map((c) => ({
+    name: c.name,
+    type: c.type ?? null,
+    description: c.description ?? '',
+    required: c.required ?? false,
+    tests: c.tests ?? [],
+  }));
 }
 
 export function relationName(relation: Relation): string {

@@ -6,7 +6,7 @@ import { isFaulty } from '../project/entries.js';
 import { firstOfEachName } from './collisions.js';
 import { linkDependencies } from './deps.js';
 import type { NodeCompileContext } from './context.js';
-import { CUTOFF_MARKER, type FeatureQuery, type MlScoreNode, type MlTrainNode } from './manifest.js';
+import { type AlgorithmSpec, CUTOFF_MARKER, type FeatureQuery, type MlScoreNode, type MlTask, type MlTrainNode } from './manifest.js';
 import { renderModel } from './render.js';
 
 export const predictionsRelation = (model: string) => ({ schema: 'ml', name: `predictions_${model}` });
@@ -32,17 +32,27 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
     return { sql: input.linker.link(rendered, null).sql, dependsOn };
   };
 
-  const featureSets = new Map<string, { query: FeatureQuery; dependsOn: string[]; spec: FeatureSetSpec; lines: Record<string, number | null> }>();
+  const featureSets = new Map<
+    string,
+    { query: FeatureQuery; dependsOn: string[]; spec: FeatureSetSpec; lines: Record<string, number | null> }
+  >();
   for (const set of firstOfEachName(spec.ml.featureSets, (f) => f.name, 'feature set', 'name', spec, diagnostics)) {
     if (Boolean(set.ref) === Boolean(set.sql)) {
-      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `feature set ${set.name} needs exactly one of ref: or sql:` }, place(set.origin, 'name')));
+      diagnostics.push(
+        diagnostic('BAD_CONFIG', { detail: `feature set ${set.name} needs exactly one of ref: or sql:` }, place(set.origin, 'name')),
+      );
       continue;
     }
     const rendered = render(set.sql ?? `select * from {{ref "${set.ref}"}}`, set.origin, set.sql ? 'sql' : 'ref');
     if (!rendered) continue;
     const features = set.features.map((f) => ({ name: f.name, type: f.type ?? 'numeric', transforms: f.transforms ?? [] }));
     const lines = Object.fromEntries(set.features.map((f, i) => [f.name, place(set.origin, 'features', i).line ?? null]));
-    featureSets.set(set.name, { query: { name: set.name, entity: set.entity, sql: rendered.sql, asOf: set.as_of ?? null, features }, dependsOn: rendered.dependsOn, spec: set, lines });
+    featureSets.set(set.name, {
+      query: { name: set.name, entity: set.entity, sql: rendered.sql, asOf: set.as_of ?? null, features },
+      dependsOn: rendered.dependsOn,
+      spec: set,
+      lines,
+    });
   }
 
   const nodes: (MlTrainNode | MlScoreNode)[] = [];
@@ -52,7 +62,14 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
     if (!set) {
       // A feature set that is declared has its own errors, reported where it is.
       if (isFaulty(spec.faulty.featureSets, model.feature_set) || spec.ml.featureSets.some((f) => f.name === model.feature_set)) continue;
-      diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: no feature set "${model.feature_set}"` }, place(model.origin, 'feature_set'), didYouMean(model.feature_set, featureSets.keys())));
+      diagnostics.push(
+        diagnostic(
+          'BAD_CONFIG',
+          { detail: `model ${model.name}: no feature set "${model.feature_set}"` },
+          place(model.origin, 'feature_set'),
+          didYouMean(model.feature_set, featureSets.keys()),
+        ),
+      );
       continue;
     }
     const node = trainNode(model, set, input, render, place);
@@ -66,8 +83,22 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
     const train = trained.get(scoring.model);
     if (!train) {
       const declared = spec.ml.models.some((m) => m.name === scoring.model) || isFaulty(spec.faulty.mlModels, scoring.model);
-      const detail = declared ? `scoring: model "${scoring.model}" has errors (reported above), so it cannot be scored` : `scoring: no model "${scoring.model}" in ml/`;
-      diagnostics.push(diagnostic('BAD_CONFIG', { detail }, place(scoring.origin, 'model'), declared ? null : didYouMean(scoring.model, spec.ml.models.map((m) => m.name))));
+      const detail = declared
+        ? `scoring: model "${scoring.model}" has errors (reported above), so it cannot be scored`
+        : `scoring: no model "${scoring.model}" in ml/`;
+      diagnostics.push(
+        diagnostic(
+          'BAD_CONFIG',
+          { detail },
+          place(scoring.origin, 'model'),
+          declared
+            ? null
+            : didYouMean(
+                scoring.model,
+                spec.ml.models.map((m) => m.name),
+              ),
+        ),
+      );
       continue;
     }
     const entities = scoring.entities ? render(scoring.entities, scoring.origin, 'entities') : null;
@@ -92,6 +123,26 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
   return nodes;
 }
 
+const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'confusion_matrix'];
+const DEFAULT_METRICS: Record<MlTask, string[]> = {
+  binary: CLASSIFICATION_METRICS,
+  multiclass: CLASSIFICATION_METRICS,
+  regression: ['mae', 'rmse', 'r2'],
+  anomaly: ['share_flagged'],
+};
+
+/** An algorithm's parameters from its branch of ml.schema.json, defaults applied: one case per algorithm. */
+function algorithmSpec(given: TrainingSpec['algorithm']): AlgorithmSpec {
+  const algorithm = given ?? { name: 'logistic_regression' };
+  switch (algorithm.name) {
+    case 'logistic_regression':
+      return {
+        name: 'logistic_regression',
+        params: { learningRate: algorithm.learning_rate ?? 0.5, iterations: algorithm.iterations ?? 300, l2: algorithm.l2 ?? 0 },
+      };
+  }
+}
+
 function trainNode(
   model: TrainingSpec,
   set: { query: FeatureQuery; dependsOn: string[]; lines: Record<string, number | null> },
@@ -99,25 +150,51 @@ function trainNode(
   render: (sql: string, origin: TrainingSpec['origin'], key: string) => { sql: string; dependsOn: string[] } | null,
   place: (origin: TrainingSpec['origin'], ...path: (string | number)[]) => { file: string; line?: number; column?: number },
 ): MlTrainNode | null {
-  const label = model.label;
-  const kinds = [label.column, label.expression, label.sql].filter((v) => v !== undefined).length;
+  // The schema asks supervised tasks for a label; an unsupervised one learns without.
+  const label = model.task === 'anomaly' ? null : (model.label ?? {});
+  const kinds = label ? [label.column, label.expression, label.sql].filter((v) => v !== undefined).length : 1;
   if (kinds !== 1) {
-    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: label needs exactly one of column:, expression: or sql:` }, place(model.origin, 'label')));
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: label needs exactly one of column:, expression: or sql:` },
+        place(model.origin, 'label'),
+      ),
+    );
     return null;
   }
-  if (label.column && !set.query.features.some((f) => f.name === label.column) && label.column === set.query.entity) {
-    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: the label cannot be the entity key` }, place(model.origin, 'label', 'column')));
+  if (label?.column && !set.query.features.some((f) => f.name === label.column) && label.column === set.query.entity) {
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: the label cannot be the entity key` },
+        place(model.origin, 'label', 'column'),
+      ),
+    );
   }
-  const labelSql = label.sql ? render(label.sql, model.origin, 'label') : null;
+  const labelSql = label?.sql ? render(label.sql, model.origin, 'label') : null;
   const cutoff = typeof model.cutoff === 'object' ? render(model.cutoff.sql, model.origin, 'cutoff') : null;
   if (typeof model.cutoff === 'string' && Number.isNaN(Date.parse(model.cutoff))) {
-    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: cutoff "${model.cutoff}" is not an ISO-8601 time` }, place(model.origin, 'cutoff')));
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: cutoff "${model.cutoff}" is not an ISO-8601 time` },
+        place(model.origin, 'cutoff'),
+      ),
+    );
   }
   const promoteIf = model.promote_if ?? null;
   if (promoteIf && !/^\s*[a-z_]+\s*(>=|<=|>|<|==)\s*[-\d.]+(\s+and\s+[a-z_]+\s*(>=|<=|>|<|==)\s*[-\d.]+)*\s*$/.test(promoteIf)) {
-    input.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `model ${model.name}: promote_if "${promoteIf}" is not understood` }, place(model.origin, 'promote_if'), 'write it like "roc_auc >= 0.75 and accuracy > 0.6"'));
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: promote_if "${promoteIf}" is not understood` },
+        place(model.origin, 'promote_if'),
+        'write it like "roc_auc >= 0.75 and accuracy > 0.6"',
+      ),
+    );
   }
-  const cutoffSql = cutoff?.sql ?? (typeof model.cutoff === 'string' ? `select TIMESTAMPTZ '${model.cutoff.replace(/'/g, "''")}'` : null);
+  const cutoffSql = cutoff?.sql ?? (typeof model.cutoff === 'string' ? `select ${input.dialect.timestamp(model.cutoff)}` : null);
   return {
     kind: 'ml_train',
     uniqueId: `ml_train.${input.project}.${model.name}`,
@@ -127,14 +204,22 @@ function trainNode(
     tags: ['ml'],
     dependsOn: [...new Set([...set.dependsOn, ...(labelSql?.dependsOn ?? []), ...(cutoff?.dependsOn ?? [])])],
     fqn: [input.project, 'ml', model.name],
-    checksums: { body: sha256(JSON.stringify({ features: set.query, label: labelSql?.sql ?? label, cutoffSql })), config: sha256(JSON.stringify({ ...model, origin: undefined })) },
+    checksums: {
+      body: sha256(JSON.stringify({ features: set.query, label: labelSql?.sql ?? label, cutoffSql })),
+      config: sha256(JSON.stringify({ ...model, origin: undefined })),
+    },
     featureSet: set.query,
     cutoffSql,
-    label: { column: label.column ?? null, expression: label.expression ?? null, sql: labelSql?.sql ?? null, default: label.default ?? null },
+    label: label && {
+      column: label.column ?? null,
+      expression: label.expression ?? null,
+      sql: labelSql?.sql ?? null,
+      default: label.default ?? null,
+    },
     task: model.task,
-    algorithm: { name: 'logistic_regression', learningRate: model.algorithm?.learning_rate ?? 0.5, iterations: model.algorithm?.iterations ?? 300, l2: model.algorithm?.l2 ?? 0 },
+    algorithm: algorithmSpec(model.algorithm),
     split: { testFraction: model.split?.test_fraction ?? 0.2, seed: model.split?.seed ?? 42, stratified: model.split?.stratified ?? true },
-    metrics: model.metrics ?? ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'confusion_matrix'],
+    metrics: model.metrics ?? DEFAULT_METRICS[model.task],
     minRows: model.min_rows ?? 100,
     promoteIf,
     lines: { features: set.lines, label: place(model.origin, 'label').line ?? null },

@@ -30,6 +30,7 @@ export const placeholder = {
   ref: (name: string) => `\u0001ref:${name}\u0001`,
   source: (source: string, table: string) => `\u0001source:${source}.${table}\u0001`,
   this: '\u0001this\u0001',
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: placeholders are delimited by U+0001, which no template holds.
   pattern: /\u0001(ref|source|this):?([^\u0001]*)\u0001/g,
 };
 
@@ -96,14 +97,28 @@ export function renderModel(
       if (!rendered.vars.includes(name)) rendered.vars.push(name);
       if (Object.hasOwn(environment.vars, name)) return environment.vars[name];
       if (fallback !== undefined) return fallback;
-      diagnostics.push(diagnostic('UNKNOWN_VAR', { name }, place(at), `add it under vars: in plat_project.yml, pass --vars '{"${name}": …}', or give a default: {{var "${name}" <default>}}`));
+      diagnostics.push(
+        diagnostic(
+          'UNKNOWN_VAR',
+          { name },
+          place(at),
+          `add it under vars: in plat_project.yml, pass --vars '{"${name}": …}', or give a default: {{var "${name}" <default>}}`,
+        ),
+      );
       return '';
     },
     env(name, fallback, at) {
       const value = environment.env[name];
       if (value !== undefined) return value;
       if (fallback !== undefined) return fallback;
-      diagnostics.push(diagnostic('TEMPLATE', { detail: `environment variable ${name} is not set and has no default` }, place(at), `set ${name}, or give a default: {{env "${name}" "value"}}`));
+      diagnostics.push(
+        diagnostic(
+          'TEMPLATE',
+          { detail: `environment variable ${name} is not set and has no default` },
+          place(at),
+          `set ${name}, or give a default: {{env "${name}" "value"}}`,
+        ),
+      );
       return '';
     },
     config(settings, at) {
@@ -122,6 +137,7 @@ export function renderModel(
     },
   };
   // Variables (a custom test's model, column, args) exist only in Handlebars.
-  const result = (variables ? null : renderFast(model.sql, helpers)) ?? environment.handlebars().render(model.sql, helpers, variables ?? {});
+  const result =
+    (variables ? null : renderFast(model.sql, helpers)) ?? environment.handlebars().render(model.sql, helpers, variables ?? {});
   return result ? { ...rendered, sql: result.sql, lineMap: result.lineMap } : null;
 }

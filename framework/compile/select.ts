@@ -48,8 +48,16 @@ function union(sets: Set<string>[]): Set<string> {
 }
 
 /** A term's nodes, and when it has none, why: the closest name to a part that matched nothing. */
-function evaluateTerm(manifest: Manifest, term: string, state: StateBaseline | null, diagnostics: Diagnostic[]): { ids: Set<string>; hint: string | null } {
-  const parts = term.split(',').filter(Boolean).map((part) => evaluatePart(manifest, part, state, diagnostics));
+function evaluateTerm(
+  manifest: Manifest,
+  term: string,
+  state: StateBaseline | null,
+  diagnostics: Diagnostic[],
+): { ids: Set<string>; hint: string | null } {
+  const parts = term
+    .split(',')
+    .filter(Boolean)
+    .map((part) => evaluatePart(manifest, part, state, diagnostics));
   const [first, ...rest] = parts;
   if (!first) return { ids: new Set(), hint: null };
   const ids = new Set([...first.ids].filter((id) => rest.every((part) => part.ids.has(id))));
@@ -60,10 +68,22 @@ function evaluateTerm(manifest: Manifest, term: string, state: StateBaseline | n
 
 const PART = /^(@)?(?:(\d*)\+)?([^+]+?)(?:\+(\d*))?$/;
 
-function evaluatePart(manifest: Manifest, part: string, state: StateBaseline | null, diagnostics: Diagnostic[]): { ids: Set<string>; hint: string | null } {
+function evaluatePart(
+  manifest: Manifest,
+  part: string,
+  state: StateBaseline | null,
+  diagnostics: Diagnostic[],
+): { ids: Set<string>; hint: string | null } {
   const match = PART.exec(part);
   if (!match) {
-    diagnostics.push(diagnostic('SELECTOR', { detail: `cannot read selector "${part}"` }, {}, 'forms: name, +name, name+, 2+name, @name, tag:x, path:models/marts, source:src, state:modified'));
+    diagnostics.push(
+      diagnostic(
+        'SELECTOR',
+        { detail: `cannot read selector "${part}"` },
+        {},
+        'forms: name, +name, name+, 2+name, @name, tag:x, path:models/marts, source:src, state:modified',
+      ),
+    );
     return { ids: new Set(), hint: null };
   }
   const [, at, upDepth, body, downDepth] = match;
@@ -109,7 +129,9 @@ const METHODS = ['tag', 'path', 'source', 'state', 'fqn', 'unique_id', 'resource
 /** `tag:x` → tag, x; a bare name, or a bare path when it has a slash. */
 function methodOf(body: string): { method: string; value: string } {
   const colon = body.indexOf(':');
-  return colon === -1 ? { method: body.includes('/') ? 'path' : 'name', value: body } : { method: body.slice(0, colon), value: body.slice(colon + 1) };
+  return colon === -1
+    ? { method: body.includes('/') ? 'path' : 'name', value: body }
+    : { method: body.slice(0, colon), value: body.slice(colon + 1) };
 }
 
 function matchMethod(manifest: Manifest, body: string, state: StateBaseline | null, diagnostics: Diagnostic[]): Set<string> {
@@ -138,7 +160,9 @@ function matchMethod(manifest: Manifest, body: string, state: StateBaseline | nu
     }
     case 'source': {
       const [sourceName, tableName] = value.split('.');
-      result = pick((n) => n.kind === 'source' && glob(sourceName ?? '')(n.sourceName) && (tableName === undefined || glob(tableName)(n.tableName)));
+      result = pick(
+        (n) => n.kind === 'source' && glob(sourceName ?? '')(n.sourceName) && (tableName === undefined || glob(tableName)(n.tableName)),
+      );
       break;
     }
     case 'resource_type':
@@ -217,7 +241,12 @@ export function baselineOf(manifest: Manifest): StateBaseline {
 function stateSelection(manifest: Manifest, value: string, state: StateBaseline | null, diagnostics: Diagnostic[]): Set<string> {
   if (!state) {
     diagnostics.push(
-      diagnostic('SELECTOR', { detail: `state:${value} needs a state to compare with, and no node has run successfully yet` }, {}, 'run `plat build` once, or pass --state DIR (a folder with the manifest.json to compare with)'),
+      diagnostic(
+        'SELECTOR',
+        { detail: `state:${value} needs a state to compare with, and no node has run successfully yet` },
+        {},
+        'run `plat build` once, or pass --state DIR (a folder with the manifest.json to compare with)',
+      ),
     );
     return new Set();
   }
@@ -241,7 +270,11 @@ function isModified(now: NodeDefinition, before: NodeDefinition): boolean {
 
 function glob(pattern: string): (text: string) => boolean {
   if (!pattern.includes('*') && !pattern.includes('?')) return (text) => text === pattern;
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return (text) => regex.test(text);
 }
-

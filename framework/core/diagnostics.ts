@@ -23,7 +23,8 @@ const templates = {
   DUPLICATE_SOURCE: (a: { name: string }) => `source table "${a.name}" is declared twice`,
   DUPLICATE_PROPERTIES: (a: { name: string; other: string }) => `properties for model "${a.name}" are declared twice (also in ${a.other})`,
   DUPLICATE_NAME: (a: { what: string; other: string }) => `${a.what} is declared twice (also in ${a.other})`,
-  DUPLICATE_RELATION: (a: { node: string; relation: string; other: string }) => `${a.node} writes ${a.relation}, which ${a.other} writes too`,
+  DUPLICATE_RELATION: (a: { node: string; relation: string; other: string }) =>
+    `${a.node} writes ${a.relation}, which ${a.other} writes too`,
   DUPLICATE_TEST: (a: { name: string; other: string }) => `duplicate test name "${a.name}" (also used by ${a.other})`,
   NO_SQL: (a: { kind: string }) => `${a.kind} has no SQL`,
   PROPERTIES_UNKNOWN_MODEL: (a: { name: string }) => `properties given for model "${a.name}", but there is no models/**/${a.name}.sql`,

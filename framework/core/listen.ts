@@ -48,7 +48,8 @@ export function listen(server: Server, options: { port: number; host?: string })
 
 function foreignRequest(request: IncomingMessage, authorities: ReadonlySet<string>): string | null {
   const host = request.headers.host?.toLowerCase();
-  if (!host || !authorities.has(host)) return `requests must be addressed to this server (Host ${[...authorities].join(', ')}), not ${host ?? 'no Host'}`;
+  if (!host || !authorities.has(host))
+    return `requests must be addressed to this server (Host ${[...authorities].join(', ')}), not ${host ?? 'no Host'}`;
   const origin = request.headers.origin;
   if (origin === undefined) return null;
   const from = /^http:\/\/([^/]+)$/i.exec(origin)?.[1]?.toLowerCase();

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest, ManifestNode } from '../compile/manifest.js';
-import { quoteIdentifier, quoteRelation } from '../compile/relation.js';
 import type { Registry } from '../ml/registry.js';
-import type { WarehouseSession } from '../run/adapter.js';
+import type { Connection } from '../warehouse/connection.js';
+import { rowCount as countRows } from '../warehouse/queries.js';
 import type { NodeResult } from '../run/results.js';
 import { lastRunResults } from '../run/run.js';
 import { latestResults } from '../run/history.js';
@@ -15,7 +15,7 @@ export type { DocNode, DocsData };
 
 export interface DataInputs {
   manifest: Manifest;
-  session: WarehouseSession | null;
+  session: Connection | null;
   registry: Registry;
   lineage: Record<string, OutputColumn[]>;
   columnsOf: (node: string) => { name: string; type: string }[];
@@ -57,19 +57,31 @@ export async function docsData(input: DataInputs): Promise<DocsData> {
         name,
         type: actual.find((c) => c.name === name)?.type ?? declared.find((c) => c.name === name)?.type ?? null,
         description: declared.find((c) => c.name === name)?.description ?? '',
-        tests: tests.filter((t) => t.column === name).map((t) => ({ id: t.id, name: t.name, status: lastResult.get(t.id)?.status ?? null })),
+        tests: tests
+          .filter((t) => t.column === name)
+          .map((t) => ({ id: t.id, name: t.name, status: lastResult.get(t.id)?.status ?? null })),
       })),
       rawSql: node.kind === 'model' || node.kind === 'agent_tool' ? node.rawSql : null,
       compiledSql: node.kind === 'model' || node.kind === 'test' || node.kind === 'agent_tool' ? node.compiledSql || null : null,
       rows: input.session && relation ? await rowCount(input.session, relation) : null,
-      lastRun: last ? { status: last.status, rows: last.rows, executionTime: last.executionTime, completedAt: last.completedAt, failures: last.failures, action: last.action, message: last.error?.message ?? null } : null,
+      lastRun: last
+        ? {
+            status: last.status,
+            rows: last.rows,
+            executionTime: last.executionTime,
+            completedAt: last.completedAt,
+            failures: last.failures,
+            action: last.action,
+            message: last.error?.message ?? null,
+          }
+        : null,
       details: await details(node, input, tests, lastResult, freshness),
       select: selectable(node),
     });
   }
   return {
     version: 1,
-    project: { name: manifest.project.name, generatedAt: input.now.toISOString(), database: manifest.target.duckdb },
+    project: { name: manifest.project.name, generatedAt: input.now.toISOString(), database: manifest.target.path },
     nodes,
     lineage: input.lineage,
     lastRun: runResults
@@ -77,7 +89,7 @@ export async function docsData(input: DataInputs): Promise<DocsData> {
           command: runResults.command,
           generatedAt: runResults.generatedAt,
           elapsed: runResults.elapsed,
-          counts: runResults.results.reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {}),
+          counts: countBy(runResults.results.map((r) => r.status)),
         }
       : null,
     parents: manifest.parents,
@@ -96,19 +108,44 @@ async function details(
   const modelTests = tests.filter((t) => t.column === null).map((t) => ({ ...t, status: last.get(t.id)?.status ?? null }));
   switch (node.kind) {
     case 'source': {
-      const deadLetters = node.loader.kafka && input.session ? await rowCount(input.session, { schema: node.relation.schema, name: `${node.relation.name}_dead_letter` }) : null;
+      const deadLetters =
+        node.loader.kafka && input.session
+          ? await rowCount(input.session, { schema: node.relation.schema, name: `${node.relation.name}_dead_letter` })
+          : null;
       return {
-        loader: node.loader.kafka ? `kafka topic ${node.loader.kafka.topic}${node.loader.generator ? ' (generator when no broker)' : ''}` : node.loader.file ? `file ${node.loader.file.path}` : node.loader.generator ? 'generator' : 'external',
-        generator: node.loader.generator ? { rows: node.loader.generator.rows, seed: node.loader.generator.seed ?? 42, fields: Object.keys(node.loader.generator.fields) } : null,
+        loader: node.loader.kafka
+          ? `kafka topic ${node.loader.kafka.topic}${node.loader.generator ? ' (generator when no broker)' : ''}`
+          : node.loader.file
+            ? `file ${node.loader.file.path}`
+            : node.loader.generator
+              ? 'generator'
+              : 'external',
+        generator: node.loader.generator
+          ? { rows: node.loader.generator.rows, seed: node.loader.generator.seed ?? 42, fields: Object.keys(node.loader.generator.fields) }
+          : null,
         freshness: freshness?.results.find((r) => r.uniqueId === node.uniqueId) ?? node.freshness,
         deadLetters,
         tests: modelTests,
       };
     }
     case 'model':
-      return { tests: modelTests, chart: input.session && node.config.materialized !== 'ephemeral' ? await chartData(input.session, node, input.columnsOf(node.uniqueId)) : null };
+      return {
+        tests: modelTests,
+        chart:
+          input.session && node.config.materialized !== 'ephemeral'
+            ? await chartData(input.session, node, input.columnsOf(node.uniqueId))
+            : null,
+      };
     case 'test':
-      return { testType: node.testType, testName: node.testName, attachedTo: node.attachedTo, column: node.column, severity: node.config.severity, failures: last.get(node.uniqueId)?.failures ?? null, sample: last.get(node.uniqueId)?.sample ?? null };
+      return {
+        testType: node.testType,
+        testName: node.testName,
+        attachedTo: node.attachedTo,
+        column: node.column,
+        severity: node.config.severity,
+        failures: last.get(node.uniqueId)?.failures ?? null,
+        sample: last.get(node.uniqueId)?.sample ?? null,
+      };
     case 'ml_train': {
       const version = input.registry.promotedVersion(node.name) ?? input.registry.latest(node.name);
       return {
@@ -131,26 +168,35 @@ async function details(
         builtin: node.builtin,
         parameters: node.parameters,
         reads: node.reads.map((r) => `${r.schema}.${r.name}`),
-        agents: Object.values(input.manifest.agents).filter((a) => a.tools.some((t) => t.node === node.uniqueId)).map((a) => a.name),
+        agents: Object.values(input.manifest.agents)
+          .filter((a) => a.tools.some((t) => t.node === node.uniqueId))
+          .map((a) => a.name),
       };
   }
 }
 
 /** A mart with a time column and numeric measures gets a chart of its latest rows. */
-async function chartData(session: WarehouseSession, node: Extract<ManifestNode, { kind: 'model' }>, columns: { name: string; type: string }[]) {
+async function chartData(session: Connection, node: Extract<ManifestNode, { kind: 'model' }>, columns: { name: string; type: string }[]) {
   const time = columns.find((c) => /^(TIMESTAMP|DATE)/.test(c.type));
-  const measures = columns.filter((c) => c !== time && /^(DOUBLE|FLOAT|DECIMAL|INTEGER|BIGINT|HUGEINT|SMALLINT|REAL)/.test(c.type) && !/(_id|^id)$/.test(c.name)).slice(0, 3);
+  const measures = columns
+    .filter((c) => c !== time && /^(DOUBLE|FLOAT|DECIMAL|INTEGER|BIGINT|HUGEINT|SMALLINT|REAL)/.test(c.type) && !/(_id|^id)$/.test(c.name))
+    .slice(0, 3);
   if (!time || measures.length === 0) return null;
+  const { dialect } = session;
+  const q = (name: string) => dialect.identifier(name);
   const rows = await session.query(
-    `SELECT epoch_ms(${quoteIdentifier(time.name)}) AS t, ${measures.map((m) => `CAST(${quoteIdentifier(m.name)} AS DOUBLE) AS ${quoteIdentifier(m.name)}`).join(', ')} FROM ${quoteRelation(node.relation)} WHERE ${quoteIdentifier(time.name)} IS NOT NULL ORDER BY 1 DESC LIMIT 200`,
+    `SELECT ${dialect.epochMilliseconds(q(time.name))} AS t, ${measures.map((m) => `${dialect.cast(q(m.name), dialect.types.double)} AS ${q(m.name)}`).join(', ')} FROM ${dialect.relation(node.relation)} WHERE ${q(time.name)} IS NOT NULL ORDER BY 1 DESC LIMIT 200`,
   );
-  return { time: time.name, measures: measures.map((m) => m.name), points: rows.reverse().map((r) => [Number(r.t), ...measures.map((m) => Number(r[m.name] ?? 0))]) };
+  return {
+    time: time.name,
+    measures: measures.map((m) => m.name),
+    points: rows.reverse().map((r) => [Number(r.t), ...measures.map((m) => Number(r[m.name] ?? 0))]),
+  };
 }
 
-async function rowCount(session: WarehouseSession, relation: { schema: string; name: string }): Promise<number | null> {
+async function rowCount(session: Connection, relation: { schema: string; name: string }): Promise<number | null> {
   try {
-    const [row] = await session.query(`SELECT count(*) AS n FROM ${quoteRelation(relation)}`);
-    return Number(row?.n ?? 0);
+    return await countRows(session, relation);
   } catch {
     return null;
   }
@@ -172,4 +218,10 @@ function selectable(node: ManifestNode): Record<string, unknown> {
 
 function readJson<T>(path: string): T | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
 }

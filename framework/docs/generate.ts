@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
 import { Registry } from '../ml/registry.js';
-import type { WarehouseSession } from '../run/adapter.js';
-import { openDuckDB } from '../run/duckdb/warehouse.js';
-import { databasePath, displayPath } from '../run/run.js';
+import { warehouseOf } from '../run/run.js';
 import { relationOf } from '../compile/kinds.js';
+import type { Connection } from '../warehouse/connection.js';
+import { openWarehouse } from '../warehouse/registry.js';
+import { relationKey } from '../warehouse/types.js';
 import { docsData } from './data.js';
 import { projectLineage } from './project-lineage.js';
 import { writeSiteData } from './site-files.js';
@@ -17,7 +18,8 @@ function siteAssets(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   const assets = join(dir, 'dist', 'docs-site');
-  if (!existsSync(join(assets, 'app.js'))) throw new PlatError('DATABASE_OPEN', `the docs site is not built (${assets} is missing)`, 'run `npm run build`');
+  if (!existsSync(join(assets, 'app.js')))
+    throw new PlatError('DATABASE_OPEN', `the docs site is not built (${assets} is missing)`, 'run `npm run build`');
   return assets;
 }
 
@@ -26,18 +28,18 @@ function siteAssets(): string {
  * catalog, the last run's results, ML metrics and column lineage. Opens the database read-only,
  * if built.
  */
-export async function generateDocs(manifest: Manifest, options: { now?: Date; outDir?: string } = {}): Promise<{ dir: string; nodes: number; seconds: number }> {
+export async function generateDocs(
+  manifest: Manifest,
+  options: { now?: Date; outDir?: string } = {},
+): Promise<{ dir: string; nodes: number; seconds: number }> {
   const started = performance.now();
   const out = options.outDir ?? join(manifest.project.root, 'target', 'docs');
-  const database = databasePath(manifest);
-  const warehouse = existsSync(database) ? await openDuckDB(database, { readOnly: true, displayPath: displayPath(manifest) }) : null;
-  const session: WarehouseSession | null = warehouse ? await warehouse.session() : null;
+  const warehouse = warehouseOf(manifest).exists
+    ? await openWarehouse(manifest.target, { root: manifest.project.root, mode: 'read-only' })
+    : null;
+  const session: Connection | null = warehouse ? await warehouse.session() : null;
   try {
-    const catalog = new Map<string, { name: string; type: string }[]>();
-    for (const row of session ? await session.query(`SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() ORDER BY ordinal_position`) : []) {
-      const key = `${String(row.table_schema)}.${String(row.table_name)}`;
-      catalog.set(key, [...(catalog.get(key) ?? []), { name: String(row.column_name), type: String(row.data_type) }]);
-    }
+    const catalog = session ? await session.catalog() : new Map<string, { name: string; type: string }[]>();
     // Asked for every node, and again for every relation a model reads: computed once each.
     const known = new Map<string, { name: string; type: string }[]>();
     const columnsOf = (id: string) => {
@@ -45,14 +47,31 @@ export async function generateDocs(manifest: Manifest, options: { now?: Date; ou
       if (columns) return columns;
       const node = manifest.nodes[id];
       const relation = node ? relationOf(node) : null;
-      const built = relation ? catalog.get(`${relation.schema}.${relation.name}`) : undefined;
+      const built = relation ? catalog.get(relationKey(relation)) : undefined;
       columns = built ?? (node && 'columns' in node ? node.columns.map((c) => ({ name: c.name, type: c.type ?? '' })) : []);
       known.set(id, columns);
       return columns;
     };
     const names = new Map<string, string[]>();
-    const lineage = await projectLineage(manifest, (id) => names.get(id) ?? names.set(id, columnsOf(id).map((c) => c.name)).get(id)!);
-    const data = await docsData({ manifest, session, registry: Registry.forProject(manifest.project.root), lineage, columnsOf, now: options.now ?? new Date() });
+    const lineage = await projectLineage(
+      manifest,
+      (id) =>
+        names.get(id) ??
+        names
+          .set(
+            id,
+            columnsOf(id).map((c) => c.name),
+          )
+          .get(id)!,
+    );
+    const data = await docsData({
+      manifest,
+      session,
+      registry: Registry.forProject(manifest.project.root),
+      lineage,
+      columnsOf,
+      now: options.now ?? new Date(),
+    });
     mkdirSync(out, { recursive: true });
     cpSync(siteAssets(), out, { recursive: true });
     writeSiteData(out, data);

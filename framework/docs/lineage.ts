@@ -65,7 +65,11 @@ function analyzeQuery(node: Json, outer: Map<string, Binding>, lookup: RelationL
   for (const expression of (node.select_list as Json[]) ?? []) {
     if (expression.class === 'STAR') {
       const only = expression.relation_name ? bindings.filter((b) => b.alias === expression.relation_name) : bindings;
-      const excluded = new Set(((expression.exclude_list as unknown[]) ?? []).map((e) => (Array.isArray(e) ? String(e[e.length - 1]) : String((e as Json).column_names ?? e))));
+      const excluded = new Set(
+        ((expression.exclude_list as unknown[]) ?? []).map((e) =>
+          Array.isArray(e) ? String(e[e.length - 1]) : String((e as Json).column_names ?? e),
+        ),
+      );
       for (const binding of only) for (const name of binding.order) if (!excluded.has(name)) add(name, new Set(binding.columns.get(name)));
       continue;
     }
@@ -140,7 +144,7 @@ function rename(binding: Binding, alias: string, aliases: string[]): Binding {
   if (aliases.length === 0) return { ...binding, alias };
   const columns = new Map<string, Set<string>>();
   const order = binding.order.map((name, i) => aliases[i] ?? name);
-  binding.order.forEach((name, i) => columns.set(order[i]!, binding.columns.get(name)!));
+  for (const [i, name] of binding.order.entries()) columns.set(order[i]!, binding.columns.get(name)!);
   return { alias, columns, order };
 }
 

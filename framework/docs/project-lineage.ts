@@ -1,12 +1,13 @@
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { Manifest } from '../compile/manifest.js';
 import { relationOf } from '../compile/kinds.js';
+import { sqlParserFor } from '../warehouse/registry.js';
 import { columnLineage, type OutputColumn } from './lineage.js';
 
 /**
- * Column lineage of every model: compiled SQL parsed by DuckDB (in memory, in one query), FROM
- * relations resolved to project nodes with their columns (`columnsOf`: from the database's
- * catalog when built, else as declared).
+ * Column lineage of every model: compiled SQL parsed in memory by the warehouse adapter's
+ * parser (DuckDB's, in one query), FROM relations resolved to project nodes with their columns
+ * (`columnsOf`: from the database's catalog when built, else as declared). Where the adapter
+ * has no parser, models have no column lineage and the site shows none.
  */
 export async function projectLineage(manifest: Manifest, columnsOf: (node: string) => string[]): Promise<Record<string, OutputColumn[]>> {
   const byRelation = new Map<string, string>();
@@ -16,27 +17,21 @@ export async function projectLineage(manifest: Manifest, columnsOf: (node: strin
   }
   const models = Object.values(manifest.nodes).filter((n) => n.kind === 'model');
   if (models.length === 0) return {};
-  const instance = await DuckDBInstance.create(':memory:');
+  const parser = await sqlParserFor(manifest.target.type);
+  if (!parser) return {};
   try {
-    const connection = await instance.connect();
-    await connection.run('CREATE TABLE sql_text (id VARCHAR, sql VARCHAR)');
-    const appender = await connection.createAppender('sql_text');
-    for (const model of models) {
-      appender.appendVarchar(model.uniqueId);
-      appender.appendVarchar(model.kind === 'model' ? model.compiledSql : '');
-      appender.endRow();
-    }
-    appender.closeSync();
-    const reader = await connection.runAndReadAll('SELECT id, json_serialize_sql(sql) AS tree FROM sql_text');
+    const trees = await parser.parse(models.map((m) => m.compiledSql));
     const lookup = (schema: string, name: string) => {
       const node = byRelation.get(`${schema || 'main'}.${name}`.toLowerCase());
       return node ? { node, columns: columnsOf(node) } : null;
     };
     const out: Record<string, OutputColumn[]> = {};
-    for (const [id, tree] of reader.getRows() as [string, string][]) out[id] = columnLineage(JSON.parse(tree) as Record<string, unknown>, lookup);
-    connection.closeSync();
+    models.forEach((model, i) => {
+      const tree = trees[i];
+      if (tree) out[model.uniqueId] = columnLineage(tree, lookup);
+    });
     return out;
   } finally {
-    instance.closeSync();
+    parser.close();
   }
 }

@@ -15,9 +15,14 @@ export function writeSiteData(out: string, data: DocsData): void {
   const details = join(out, 'details');
   rmSync(details, { recursive: true, force: true });
   mkdirSync(details, { recursive: true });
-  chunks.forEach((text, n) => writeFileSync(join(details, `${n}.js`), text));
+  chunks.forEach((text, n) => {
+    writeFileSync(join(details, `${n}.js`), text);
+  });
   // JSON.parse of a string literal parses several times faster than the same object literal.
-  writeFileSync(join(out, 'data.js'), `window.__PLAT_DOCS__ = JSON.parse(${JSON.stringify(JSON.stringify(index)).replace(/</g, '\\u003c')});\n`);
+  writeFileSync(
+    join(out, 'data.js'),
+    `window.__PLAT_DOCS__ = JSON.parse(${JSON.stringify(JSON.stringify(index)).replace(/</g, '\\u003c')});\n`,
+  );
 }
 
 /** The index (data.js) and the text of each details file. */
@@ -27,7 +32,15 @@ export function splitSiteData(data: DocsData): { index: SiteIndex; chunks: strin
   for (let start = 0; start < data.nodes.length || chunks.length === 0; start += CHUNK) {
     const nodes: Record<string, NodeDetails> = {};
     for (const node of data.nodes.slice(start, start + CHUNK)) {
-      nodes[node.id] = { description: node.description, columns: node.columns, rawSql: node.rawSql, compiledSql: node.compiledSql, rows: node.rows, details: node.details, lineage: data.lineage[node.id] ?? [] };
+      nodes[node.id] = {
+        description: node.description,
+        columns: node.columns,
+        rawSql: node.rawSql,
+        compiledSql: node.compiledSql,
+        rows: node.rows,
+        details: node.details,
+        lineage: data.lineage[node.id] ?? [],
+      };
     }
     const chunk: DetailsChunk = { generatedAt: data.project.generatedAt, chunk: chunks.length, nodes };
     // One stringify per file: a plain object literal, small enough to parse fast as it is.
@@ -51,8 +64,13 @@ export function splitSiteData(data: DocsData): { index: SiteIndex; chunks: strin
       chunk: Math.floor(i / CHUNK),
     };
   });
-  const parents = data.nodes.map((node) => (data.parents[node.id] ?? []).map((id) => position.get(id)).filter((i): i is number => i !== undefined));
-  return { index: { version: 2, project: data.project, lastRun: data.lastRun, nodes: columns(nodes), parents, chunks: chunks.length }, chunks };
+  const parents = data.nodes.map((node) =>
+    (data.parents[node.id] ?? []).map((id) => position.get(id)).filter((i): i is number => i !== undefined),
+  );
+  return {
+    index: { version: 2, project: data.project, lastRun: data.lastRun, nodes: columns(nodes), parents, chunks: chunks.length },
+    chunks,
+  };
 }
 
 function columns(rows: IndexNode[]): SiteIndex['nodes'] {

@@ -28,7 +28,9 @@ export interface DocNode {
   rawSql: string | null;
   compiledSql: string | null;
   rows: number | null;
-  lastRun: Pick<NodeResult, 'status' | 'rows' | 'executionTime' | 'completedAt' | 'failures' | 'action'> & { message: string | null } | null;
+  lastRun:
+    | (Pick<NodeResult, 'status' | 'rows' | 'executionTime' | 'completedAt' | 'failures' | 'action'> & { message: string | null })
+    | null;
   details: Record<string, unknown>;
   /** Extra fields selectors read (relation and materialization for models, names for sources and tests). */
   select: Record<string, unknown>;
@@ -52,14 +54,19 @@ export interface SiteIndex {
   chunks: number;
 }
 
-export type IndexNode = Pick<DocNode, 'id' | 'kind' | 'name' | 'path' | 'tags' | 'fqn' | 'relation' | 'materialized' | 'lastRun' | 'select'> & {
+export type IndexNode = Pick<
+  DocNode,
+  'id' | 'kind' | 'name' | 'path' | 'tags' | 'fqn' | 'relation' | 'materialized' | 'lastRun' | 'select'
+> & {
   /** For a test: the nodes whose badge counts it (what it is attached to, else its parents), as indices. */
   checks: number[];
   /** Which details/<chunk>.js holds the node's details. */
   chunk: number;
 };
 
-export type NodeDetails = Pick<DocNode, 'description' | 'columns' | 'rawSql' | 'compiledSql' | 'rows' | 'details'> & { lineage: OutputColumn[] };
+export type NodeDetails = Pick<DocNode, 'description' | 'columns' | 'rawSql' | 'compiledSql' | 'rows' | 'details'> & {
+  lineage: OutputColumn[];
+};
 
 /** The argument of window.__PLAT_DOCS_DETAILS__(…) in details/<chunk>.js. */
 export interface DetailsChunk {

@@ -1,5 +1,5 @@
 import type { FeatureColumn } from '../compile/manifest.js';
-import { quoteIdentifier } from '../compile/relation.js';
+import type { Dialect } from '../warehouse/dialect.js';
 
 /** How each feature becomes numbers, with the parameters learned on the training split. */
 export interface EncodedFeature {
@@ -23,7 +23,14 @@ export function fitFeatures(rows: Row[], columns: readonly FeatureColumn[]): { e
     const nulls = values.filter((v) => v === null || v === undefined).length;
     if (oneHot) {
       const fill = fillSpec ? fillSpec.fill_null : null;
-      const categories = [...new Set(values.map((v) => (v === null || v === undefined ? fill : v)).filter((v) => v !== null).map(String))].sort();
+      const categories = [
+        ...new Set(
+          values
+            .map((v) => (v === null || v === undefined ? fill : v))
+            .filter((v) => v !== null)
+            .map(String),
+        ),
+      ].sort();
       return { name: column.name, kind: 'one_hot' as const, fill, standardize: false, mean: 0, std: 1, categories };
     }
     const numbers = values.filter((v) => v !== null && v !== undefined).map(toNumber);
@@ -68,17 +75,18 @@ export function encodeRow(encoded: readonly EncodedFeature[], row: Row, out: Flo
   }
 }
 
-/** The same encoding as SQL expressions over the feature columns, for scoring inside DuckDB. */
-export function encodeSql(encoded: readonly EncodedFeature[]): string[] {
+/** The same encoding as SQL expressions over the feature columns, for scoring inside the warehouse. */
+export function encodeSql(encoded: readonly EncodedFeature[], dialect: Dialect): string[] {
   const out: string[] = [];
   for (const f of encoded) {
-    const column = quoteIdentifier(f.name);
+    const column = dialect.identifier(f.name);
     if (f.kind === 'one_hot') {
-      const value = f.fill === null ? `CAST(${column} AS VARCHAR)` : `coalesce(CAST(${column} AS VARCHAR), ${sqlString(String(f.fill))})`;
-      for (const category of f.categories) out.push(`CASE WHEN ${value} = ${sqlString(category)} THEN 1.0 ELSE 0.0 END`);
+      const text = dialect.cast(column, dialect.types.text);
+      const value = f.fill === null ? text : `coalesce(${text}, ${dialect.literal(String(f.fill))})`;
+      for (const category of f.categories) out.push(`CASE WHEN ${value} = ${dialect.literal(category)} THEN 1.0 ELSE 0.0 END`);
       continue;
     }
-    const numeric = `CAST(${column} AS DOUBLE)`;
+    const numeric = dialect.cast(column, dialect.types.double);
     const filled = f.fill === null ? numeric : `coalesce(${numeric}, ${toNumber(f.fill)})`;
     out.push(f.standardize ? `((${filled} - ${f.mean}) / ${f.std})` : filled);
   }
@@ -91,8 +99,4 @@ function toNumber(value: unknown): number {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (value === null || value === undefined) return 0;
   return Number(value);
-}
-
-function sqlString(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }

@@ -18,14 +18,28 @@ export function listModels(registry: Registry): ModelSummary[] {
     const latest = registry.latest(model);
     if (!latest) return [];
     const promoted = registry.promotedVersion(model);
-    return [{ model, versions: registry.versions(model).length, promoted: promoted?.version ?? null, latest: latest.version, trainedAt: latest.trainedAt, metrics: (promoted ?? latest).metrics as Record<string, unknown> }];
+    return [
+      {
+        model,
+        versions: registry.versions(model).length,
+        promoted: promoted?.version ?? null,
+        latest: latest.version,
+        trainedAt: latest.trainedAt,
+        metrics: (promoted ?? latest).metrics as Record<string, unknown>,
+      },
+    ];
   });
 }
 
 /** The promoted version (else the latest) and the version before it, for a comparison. */
 export function showModel(registry: Registry, model: string): { current: ModelVersion; previous: ModelVersion | null } {
   const versions = registry.versions(model);
-  if (versions.length === 0) throw new PlatError('USAGE', `no trained model "${model}" in target/ml`, didYouMean(model, registry.models()) ?? 'run `plat build` to train the models in ml/');
+  if (versions.length === 0)
+    throw new PlatError(
+      'USAGE',
+      `no trained model "${model}" in target/ml`,
+      didYouMean(model, registry.models()) ?? 'run `plat build` to train the models in ml/',
+    );
   const current = registry.promotedVersion(model) ?? registry.read(model, versions[versions.length - 1]!);
   const index = versions.indexOf(current.version);
   return { current, previous: index > 0 ? registry.read(model, versions[index - 1]!) : null };
@@ -34,6 +48,11 @@ export function showModel(registry: Registry, model: string): { current: ModelVe
 export function predict(registry: Registry, model: string, row: Row) {
   const { current } = showModel(registry, model);
   const missing = current.features.filter((f) => (row[f.name] === undefined || row[f.name] === null) && f.fill === null).map((f) => f.name);
-  if (missing.length) throw new PlatError('USAGE', `the row lacks feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, `${model} uses: ${current.features.map((f) => f.name).join(', ')}`);
+  if (missing.length)
+    throw new PlatError(
+      'USAGE',
+      `the row lacks feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+      `${model} uses: ${current.features.map((f) => f.name).join(', ')}`,
+    );
   return { model, version: current.version, ...predictOne(current, row) };
 }

@@ -15,7 +15,14 @@ export interface LogisticOptions {
   l2: number;
 }
 
-export function trainLogistic(x: Float64Array, rows: number, width: number, y: Int32Array, classes: number, options: LogisticOptions): LogisticModel {
+export function trainLogistic(
+  x: Float64Array,
+  rows: number,
+  width: number,
+  y: Int32Array,
+  classes: number,
+  options: LogisticOptions,
+): LogisticModel {
   const outputs = classes === 2 ? 1 : classes;
   const w = Array.from({ length: outputs }, () => new Float64Array(width + 1));
   const grad = Array.from({ length: outputs }, () => new Float64Array(width + 1));

@@ -32,6 +32,9 @@ export function anomalyMetrics(scores: ArrayLike<number>, threshold: number, lab
   metrics.precision = tp + fp ? tp / (tp + fp) : 0;
   metrics.recall = positives ? tp / positives : 0;
   metrics.false_positive_rate = negatives ? fp / negatives : 0;
-  metrics.roc_auc = rocAuc(Array.from(labels, (v) => v === 1), Array.from(scores));
+  metrics.roc_auc = rocAuc(
+    Array.from(labels, (v) => v === 1),
+    Array.from(scores),
+  );
   return metrics;
 }

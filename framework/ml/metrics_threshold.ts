@@ -4,7 +4,10 @@
  */
 
 /** Precision and recall when flagging every score ≥ each distinct threshold, highest first. */
-export function precisionRecallPoints(positive: readonly boolean[], scores: ArrayLike<number>): { threshold: number; precision: number; recall: number }[] {
+export function precisionRecallPoints(
+  positive: readonly boolean[],
+  scores: ArrayLike<number>,
+): { threshold: number; precision: number; recall: number }[] {
   const order = Array.from(scores, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   const positives = positive.filter(Boolean).length;
   const points: { threshold: number; precision: number; recall: number }[] = [];
@@ -39,7 +42,11 @@ export type ThresholdTarget = { precision: number } | { recall: number };
  * reaches it (most recall), for a recall target the highest that reaches it (most precision).
  * Null when no threshold reaches a precision target.
  */
-export function chooseThreshold(positive: readonly boolean[], scores: ArrayLike<number>, target: ThresholdTarget): { threshold: number; precision: number; recall: number } | null {
+export function chooseThreshold(
+  positive: readonly boolean[],
+  scores: ArrayLike<number>,
+  target: ThresholdTarget,
+): { threshold: number; precision: number; recall: number } | null {
   const points = precisionRecallPoints(positive, scores);
   if ('precision' in target) {
     let chosen: (typeof points)[number] | null = null;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AlgorithmName, MlTask } from '../compile/manifest.js';
 import type { EncodedFeature } from './features.js';
-import type { LogisticModel } from './logistic.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -13,7 +13,12 @@ export interface ModelVersion {
   version: string;
   trainedAt: string;
   promoted: boolean;
-  weights: LogisticModel;
+  /** The algorithm that reads `trained`, and what it was trained for. */
+  algorithm: AlgorithmName;
+  task: MlTask;
+  /** The algorithm's own model, stored as it gave it. */
+  trained: unknown;
+  /** Classification: the label values, in the order of the model's outputs; else none. */
   classes: (string | number | boolean)[];
   features: EncodedFeature[];
   metrics: Metrics;
@@ -62,9 +67,9 @@ export class Registry {
   read(model: string, version: string): ModelVersion {
     const dir = join(this.dir(model), version);
     const json = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
-    const meta = json('model.json');
+    const meta = storedModel(json('model.json'));
     return {
-      ...(meta as unknown as Omit<ModelVersion, 'metrics' | 'features' | 'fingerprint' | 'spec' | 'promoted'>),
+      ...meta,
       metrics: json('metrics.json') as Metrics,
       features: json('features.json').features as EncodedFeature[],
       fingerprint: json('fingerprint.json') as unknown as Fingerprint,
@@ -95,7 +100,8 @@ export class Registry {
     const dir = join(this.dir(entry.model), version);
     mkdirSync(dir, { recursive: true });
     const write = (name: string, value: unknown) => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
-    write('model.json', { model: entry.model, version, trainedAt: entry.trainedAt, weights: entry.weights, classes: entry.classes, rows: entry.rows, roc: entry.roc });
+    const { model, trainedAt, algorithm, task, trained, classes, rows, roc } = entry;
+    write('model.json', { model, version, trainedAt, algorithm, task, trained, classes, rows, roc });
     write('metrics.json', entry.metrics);
     write('features.json', { features: entry.features });
     write('fingerprint.json', entry.fingerprint);
@@ -103,4 +109,18 @@ export class Registry {
     if (promote) writeFileSync(join(this.dir(entry.model), 'promoted.json'), `${JSON.stringify({ version }, null, 2)}\n`);
     return version;
   }
+}
+
+type StoredModel = Pick<ModelVersion, 'model' | 'version' | 'trainedAt' | 'algorithm' | 'task' | 'trained' | 'classes' | 'rows' | 'roc'>;
+
+/**
+ * model.json as written, or as plat wrote it before algorithms had their own models: the
+ * logistic regression's model under `weights`, its task told by its classes.
+ */
+function storedModel(meta: Record<string, unknown>): StoredModel {
+  if (!('weights' in meta)) return meta as unknown as StoredModel;
+  const { weights, ...rest } = meta as unknown as Omit<StoredModel, 'algorithm' | 'task' | 'trained'> & {
+    weights: { algorithm: AlgorithmName };
+  };
+  return { ...rest, algorithm: weights.algorithm, task: rest.classes.length === 2 ? 'binary' : 'multiclass', trained: weights };
 }

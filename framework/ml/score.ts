@@ -1,19 +1,24 @@
 import type { MlScoreNode } from '../compile/manifest.js';
-import { quoteIdentifier as q } from '../compile/relation.js';
-import type { WarehouseSession } from '../run/adapter.js';
 import type { RelationCatalog } from '../run/catalog.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { buildAndSwap } from '../run/materialize/swap.js';
 import { encodeRow, encodeSql, inputWidth, type Row } from './features.js';
 import { algorithms } from './algorithm.js';
-import { featuresAt, timestampLiteral, withCutoff } from './query.js';
+import type { Connection } from '../warehouse/connection.js';
+import type { Dialect } from '../warehouse/dialect.js';
+import { featuresAt, withCutoff } from './query.js';
+import { type Prediction, tasks } from './tasks.js';
 import type { ModelVersion, Registry } from './registry.js';
 
 /**
- * Scores every entity with the promoted version, inside DuckDB: the encoding and the model are
- * one SQL expression, so a million rows never pass through JavaScript.
+ * Scores every entity with the promoted version, inside the warehouse: the encoding and the
+ * model are one SQL expression, so a million rows never pass through JavaScript.
  */
-export async function scoreModel(node: MlScoreNode, session: WarehouseSession, context: { registry: Registry; catalog: RelationCatalog; now: Date }): Promise<NodeOutcome> {
+export async function scoreModel(
+  node: MlScoreNode,
+  connection: Connection,
+  context: { registry: Registry; catalog: RelationCatalog; now: Date },
+): Promise<NodeOutcome> {
   const version = context.registry.promotedVersion(node.model);
   if (!version) {
     const latest = context.registry.latest(node.model);
@@ -23,33 +28,29 @@ export async function scoreModel(node: MlScoreNode, session: WarehouseSession, c
         : `${node.model} has no trained version yet (not enough rows for min_rows, or training failed)`,
     );
   }
-  const features = featuresAt(node.featureSet, timestampLiteral(context.now));
-  const entity = q(node.featureSet.entity);
-  const filter = node.entitiesSql ? ` WHERE ${entity} IN (SELECT * FROM (${withCutoff(node.entitiesSql, timestampLiteral(context.now))}))` : '';
-  const sql = `SELECT ${entity}, ${predictionColumns(version)}, '${version.version}' AS model_version, ${timestampLiteral(context.now)} AS scored_at\nFROM (${features})${filter}\nORDER BY ${entity}`;
-  const rows = await buildAndSwap(session, context.catalog, node.relation, (staging) => session.create('table', staging, sql, { replace: true }));
+  const { dialect } = connection;
+  const now = dialect.timestamp(context.now);
+  const features = featuresAt(node.featureSet, now, dialect);
+  const entity = dialect.identifier(node.featureSet.entity);
+  const filter = node.entitiesSql ? ` WHERE ${entity} IN (SELECT * FROM (${withCutoff(node.entitiesSql, now)}))` : '';
+  const sql = `SELECT ${entity}, ${predictionColumns(version, dialect)}, ${dialect.literal(version.version)} AS model_version, ${now} AS scored_at\nFROM (${features})${filter}\nORDER BY ${entity}`;
+  const rows = await buildAndSwap(connection, context.catalog, node.relation, (staging) =>
+    connection.execute(dialect.createAs('table', staging, sql, { replace: true })),
+  );
   return { rows, action: `scored with ${version.version}` };
 }
 
-function predictionColumns(version: ModelVersion): string {
-  const probabilities = algorithms[version.weights.algorithm].sql(version.weights, encodeSql(version.features));
-  const literal = (value: string | number | boolean) => (typeof value === 'string' ? `'${value.replace(/'/g, "''")}'` : String(value));
-  if (probabilities.length === 2) {
-    return `${probabilities[1]} AS probability, CASE WHEN ${probabilities[1]} >= 0.5 THEN ${literal(version.classes[1]!)} ELSE ${literal(version.classes[0]!)} END AS predicted_class`;
-  }
-  const list = `[${probabilities.join(', ')}]`;
-  return `list_max(${list}) AS probability, [${version.classes.map(literal).join(', ')}][list_position(${list}, list_max(${list}))] AS predicted_class`;
+/** The model's outputs as SQL over the encoded features, in the columns its task gives predictions tables. */
+function predictionColumns(version: ModelVersion, dialect: Dialect): string {
+  const algorithm = algorithms[version.algorithm];
+  if (!algorithm.sql) throw new Error(`${version.algorithm} cannot score in SQL yet`);
+  const outputs = algorithm.sql(version.trained, encodeSql(version.features, dialect), dialect);
+  return tasks[version.task].columns(outputs, version.classes, dialect);
 }
 
-/** One prediction in JavaScript, for `plat ml predict`; the same encoding and weights as scoring. */
-export function predictOne(version: ModelVersion, row: Row): { predicted_class: string | number | boolean; probability: number; probabilities: Record<string, number> } {
+/** One prediction in JavaScript, for `plat ml predict` and agent tools; the same encoding and model as scoring. */
+export function predictOne(version: ModelVersion, row: Row): Prediction {
   const input = new Float64Array(inputWidth(version.features));
   encodeRow(version.features, row, input, 0);
-  const probabilities = algorithms[version.weights.algorithm].predict(version.weights, input);
-  const best = probabilities.indexOf(Math.max(...probabilities));
-  return {
-    predicted_class: version.classes[best]!,
-    probability: version.classes.length === 2 ? probabilities[1]! : probabilities[best]!,
-    probabilities: Object.fromEntries(version.classes.map((c, i) => [String(c), probabilities[i]!])),
-  };
+  return tasks[version.task].prediction(algorithms[version.algorithm].predict(version.trained, input), version.classes);
 }

@@ -1,6 +1,11 @@
 import { seededRandom } from '../core/random.js';
 /** Row indexes for training and test, shuffled by `seed`; stratified keeps each class's share. */
-export function splitRows(labels: ArrayLike<number>, testFraction: number, seed: number, stratified: boolean): { train: number[]; test: number[] } {
+export function splitRows(
+  labels: ArrayLike<number>,
+  testFraction: number,
+  seed: number,
+  stratified: boolean,
+): { train: number[]; test: number[] } {
   const random = seededRandom(seed);
   const groups = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
@@ -23,4 +28,3 @@ export function splitRows(labels: ArrayLike<number>, testFraction: number, seed:
   }
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
 }
-

@@ -1,14 +1,15 @@
 import type { MlTrainNode } from '../compile/manifest.js';
 import { LocatedError } from '../core/errors.js';
 import { counted } from '../core/plural.js';
-import { quoteIdentifier as q } from '../compile/relation.js';
-import type { WarehouseSession } from '../run/adapter.js';
 import type { NodeOutcome } from '../run/executors.js';
+import type { Connection } from '../warehouse/connection.js';
+import type { Dialect } from '../warehouse/dialect.js';
 import { encodeRow, fitFeatures, inputWidth, type Row } from './features.js';
-import { algorithms } from './algorithm.js';
-import { computeMetrics, rocAuc, rocCurve, type Metrics } from './metrics.js';
-import { featuresAt, timestampLiteral, withCutoff } from './query.js';
-import { Registry } from './registry.js';
+import { algorithms, type Target } from './algorithm.js';
+import { rocAuc, rocCurve, type Metrics } from './metrics.js';
+import { tasks } from './tasks.js';
+import { featuresAt, withCutoff } from './query.js';
+import type { Registry } from './registry.js';
 import { splitRows } from './split.js';
 
 /** Bumped when training or encoding changes, so that models retrain. */
@@ -22,93 +23,154 @@ export interface TrainContext {
 }
 
 /** Trains (or, when nothing changed, reuses) one model; registers and maybe promotes the result. */
-export async function trainModel(node: MlTrainNode, session: WarehouseSession, context: TrainContext): Promise<NodeOutcome> {
-  const cutoff = await resolveCutoff(node, session, context.now);
-  const columns = (await session.query(`DESCRIBE (${featuresAt(node.featureSet, cutoff.sql)})`)).map((r) => String(r.column_name));
+export async function trainModel(node: MlTrainNode, connection: Connection, context: TrainContext): Promise<NodeOutcome> {
+  const { dialect } = connection;
+  const cutoff = await resolveCutoff(node, connection, context.now);
+  const columns = (await connection.describe(featuresAt(node.featureSet, cutoff.sql, dialect))).map((c) => c.name);
   const missing = node.featureSet.features.map((f) => f.name).filter((name) => !columns.includes(name));
   const returned = columns.join(', ');
-  if (missing.length) throw new LocatedError(`feature set ${node.featureSet.name} has no column ${missing.join(', ')} (it returns ${returned})`, node.lines.features[missing[0]!] ?? null);
-  if (node.label.column && !columns.includes(node.label.column)) throw new LocatedError(`label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`, node.lines.label);
-  const sql = trainingQuery(node, cutoff);
+  if (missing.length)
+    throw new LocatedError(
+      `feature set ${node.featureSet.name} has no column ${missing.join(', ')} (it returns ${returned})`,
+      node.lines.features[missing[0]!] ?? null,
+    );
+  if (node.label?.column && !columns.includes(node.label.column))
+    throw new LocatedError(
+      `label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`,
+      node.lines.label,
+    );
+  const sql = trainingQuery(node, cutoff, dialect);
 
-  const [fingerprintRow] = await session.query(await fingerprintSql(session, sql));
-  const fingerprint = { data: `${fingerprintRow?.n}:${fingerprintRow?.h}`, spec: `${node.checksums.body}:${node.checksums.config}`, code: ML_CODE_VERSION };
+  // Floating columns count at single precision: a parallel sum or average differs in its last
+  // bits from one build to the next, and that must not count as new data.
+  const [fingerprintRow] = await connection.query(dialect.fingerprint(sql, await connection.describe(sql), { roundFloats: true }));
+  const fingerprint = {
+    data: `${fingerprintRow?.n}:${fingerprintRow?.h}`,
+    spec: `${node.checksums.body}:${node.checksums.config}`,
+    code: ML_CODE_VERSION,
+  };
   const rowCount = Number(fingerprintRow?.n ?? 0);
   const latest = context.registry.latest(node.name);
   const promoted = context.registry.promotedVersion(node.name);
   if (latest && sameFingerprint(latest.fingerprint, fingerprint)) {
-    return { ...outcome(latest.version, false, latest.promoted, latest.metrics, rowCount, `unchanged: ${latest.version}${latest.promoted ? ' (promoted)' : ''}`), unchanged: true };
+    return {
+      ...outcome(
+        latest.version,
+        false,
+        latest.promoted,
+        latest.metrics,
+        rowCount,
+        `unchanged: ${latest.version}${latest.promoted ? ' (promoted)' : ''}`,
+      ),
+      unchanged: true,
+    };
   }
   if (rowCount < node.minRows) {
     const fallback = promoted ? `scoring keeps ${promoted.version}` : 'no version is promoted yet';
     context.note(`ml ${node.name}: only ${rowCount} training rows (min_rows ${node.minRows}); not trained, ${fallback}`);
-    return outcome(promoted?.version ?? null, false, promoted !== null, promoted?.metrics ?? {}, rowCount, `skipped: ${counted(rowCount, 'row')} < min_rows ${node.minRows}`);
+    return outcome(
+      promoted?.version ?? null,
+      false,
+      promoted !== null,
+      promoted?.metrics ?? {},
+      rowCount,
+      `skipped: ${counted(rowCount, 'row')} < min_rows ${node.minRows}`,
+    );
   }
 
-  const rows = (await session.query(sql)) as Row[];
+  const rows = (await connection.query(sql)) as Row[];
   for (const feature of node.featureSet.features) {
-    if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined)) throw new LocatedError(`feature ${feature.name} is null in every training row`, node.lines.features[feature.name] ?? null);
+    if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined))
+      throw new LocatedError(`feature ${feature.name} is null in every training row`, node.lines.features[feature.name] ?? null);
   }
-  const classes = [...new Set(rows.map((r) => normalize(r[LABEL])))].sort((a, b) => (String(a) < String(b) ? -1 : 1));
-  if (classes.some((c) => c === null)) throw new Error(`the label is null for ${counted(rows.filter((r) => r[LABEL] === null).length, 'row')}; give label.default or filter them out`);
-  if (node.task === 'binary' && classes.length !== 2) throw new Error(`a binary model needs two label values, found ${classes.length}: ${classes.join(', ')}`);
-  const y = Int32Array.from(rows, (r) => classes.indexOf(normalize(r[LABEL])));
-  const { train, test } = splitRows(y, node.split.testFraction, node.split.seed, node.split.stratified);
+  const task = tasks[node.task];
+  const { target, classes } = task.target(rows.map((r) => normalize(r[LABEL])));
+  // Classes keep their share in both splits; numbers and unlabelled rows split at random.
+  const strata = 'classes' in target ? target.y : new Int32Array(rows.length);
+  const { train, test } = splitRows(strata, node.split.testFraction, node.split.seed, node.split.stratified && 'classes' in target);
 
   const trainRows = train.map((i) => rows[i]!);
   const { encoded, notes } = fitFeatures(trainRows, node.featureSet.features);
   for (const message of notes) context.note(`ml ${node.name}: ${message}`);
-  if (node.task === 'binary') warnOnLeakage(node, trainRows, Int32Array.from(train, (i) => y[i]!), context);
+  if (target.task === 'binary')
+    warnOnLeakage(
+      node,
+      trainRows,
+      Int32Array.from(train, (i) => target.y[i]!),
+      context,
+    );
 
   const width = inputWidth(encoded);
   const matrix = (indexes: number[]) => {
     const out = new Float64Array(indexes.length * width);
-    indexes.forEach((row, k) => encodeRow(encoded, rows[row]!, out, k * width));
+    for (const [k, row] of indexes.entries()) encodeRow(encoded, rows[row]!, out, k * width);
     return out;
   };
   const algorithm = algorithms[node.algorithm.name];
-  const weights = algorithm.train(matrix(train), train.length, width, Int32Array.from(train, (i) => y[i]!), classes.length, node.algorithm);
+  const trained = algorithm.train(matrix(train), train.length, width, subset(target, train), node.algorithm.params);
   const testX = matrix(test);
-  const probabilities = test.map((_, k) => algorithm.predict(weights, testX.subarray(k * width, (k + 1) * width)));
-  const metrics = computeMetrics(Int32Array.from(test, (i) => y[i]!), probabilities, classes.length, node.metrics);
+  const outputs = test.map((_, k) => algorithm.predict(trained, testX.subarray(k * width, (k + 1) * width)));
+  const tested = subset(target, test);
+  const metrics = task.metrics(tested, outputs, node.metrics);
   const promote = passes(node.promoteIf, metrics);
   const version = context.registry.write(
     {
       model: node.name,
       trainedAt: context.now.toISOString(),
-      weights,
-      classes: classes as (string | number | boolean)[],
+      algorithm: node.algorithm.name,
+      task: node.task,
+      trained,
+      classes,
       features: encoded,
       metrics,
       fingerprint,
       spec: { ...node, cutoff: cutoff.iso },
       rows: { train: train.length, test: test.length },
-      roc: classes.length === 2 ? rocCurve(Array.from(test, (i) => y[i] === 1), probabilities.map((p) => p[1]!)) : null,
+      roc:
+        tested.task === 'binary'
+          ? rocCurve(
+              Array.from(tested.y, (y) => y === 1),
+              outputs.map((p) => p[1]!),
+            )
+          : null,
     },
     promote,
   );
-  if (!promote) context.note(`ml ${node.name}: ${version} kept but not promoted (promote_if ${node.promoteIf}: ${describe(metrics)})${promoted ? `; scoring keeps ${promoted.version}` : ''}`);
-  return outcome(promote ? version : (promoted?.version ?? version), true, promote, metrics, rowCount, `trained ${version}${promote ? ' (promoted)' : ' (not promoted)'}: ${describe(metrics)}`);
+  if (!promote)
+    context.note(
+      `ml ${node.name}: ${version} kept but not promoted (promote_if ${node.promoteIf}: ${describe(metrics)})${promoted ? `; scoring keeps ${promoted.version}` : ''}`,
+    );
+  return outcome(
+    promote ? version : (promoted?.version ?? version),
+    true,
+    promote,
+    metrics,
+    rowCount,
+    `trained ${version}${promote ? ' (promoted)' : ' (not promoted)'}: ${describe(metrics)}`,
+  );
 }
 
 function outcome(version: string | null, trained: boolean, promoted: boolean, metrics: Metrics, rows: number, action: string): NodeOutcome {
   return { rows, action, ml: { version, trained, promoted, metrics: metrics as Record<string, unknown> } };
 }
 
-async function resolveCutoff(node: MlTrainNode, session: WarehouseSession, now: Date): Promise<{ sql: string; iso: string }> {
-  if (!node.cutoffSql) return { sql: timestampLiteral(now), iso: now.toISOString() };
-  const [row] = await session.query(`SELECT (${node.cutoffSql}) AS cutoff`);
+async function resolveCutoff(node: MlTrainNode, connection: Connection, now: Date): Promise<{ sql: string; iso: string }> {
+  const { dialect } = connection;
+  if (!node.cutoffSql) return { sql: dialect.timestamp(now), iso: now.toISOString() };
+  const [row] = await connection.query(`SELECT (${node.cutoffSql}) AS cutoff`);
   const value = row?.cutoff;
   if (value === null || value === undefined) throw new Error(`the cutoff query of ${node.name} returned no time (is its input empty?)`);
   const at = value instanceof Date ? value : new Date(String(value));
-  return { sql: timestampLiteral(at), iso: at.toISOString() };
+  return { sql: dialect.timestamp(at), iso: at.toISOString() };
 }
 
 /** Features as of the cutoff, joined to the label, in a stable order. */
-export function trainingQuery(node: MlTrainNode, cutoff: { sql: string }): string {
-  const features = featuresAt(node.featureSet, cutoff.sql);
+export function trainingQuery(node: MlTrainNode, cutoff: { sql: string }, dialect: Dialect): string {
+  const q = (name: string) => dialect.identifier(name);
+  const features = featuresAt(node.featureSet, cutoff.sql, dialect);
   const entity = q(node.featureSet.entity);
-  const fallback = node.label.default === null ? 'NULL' : typeof node.label.default === 'string' ? `'${node.label.default.replace(/'/g, "''")}'` : String(node.label.default);
+  if (!node.label) return `(SELECT * FROM (${features}) ORDER BY ${entity})`;
+  const fallback = dialect.literal(node.label.default);
   if (node.label.sql) {
     return `(WITH features AS (${features}), labels AS (${withCutoff(node.label.sql, cutoff.sql)}) SELECT features.*, coalesce(labels.label, ${fallback}) AS ${LABEL} FROM features LEFT JOIN labels ON features.${entity} = labels.${entity} ORDER BY features.${entity})`;
   }
@@ -123,7 +185,9 @@ function warnOnLeakage(node: MlTrainNode, rows: Row[], y: Int32Array, context: T
     const scores = rows.map((r) => Number(r[feature.name] ?? 0));
     const auc = rocAuc(positive, scores);
     if (Math.max(auc, 1 - auc) >= 0.98) {
-      context.note(`ml ${node.name}: possible label leakage: feature ${feature.name} alone separates the label (ROC-AUC ${Math.max(auc, 1 - auc).toFixed(3)}); is it computed after the cutoff?`);
+      context.note(
+        `ml ${node.name}: possible label leakage: feature ${feature.name} alone separates the label (ROC-AUC ${Math.max(auc, 1 - auc).toFixed(3)}); is it computed after the cutoff?`,
+      );
     }
   }
 }
@@ -147,6 +211,19 @@ export function describe(metrics: Metrics): string {
     .join(', ');
 }
 
+/** The target of some rows only (a split). */
+function subset(target: Target, indexes: readonly number[]): Target {
+  switch (target.task) {
+    case 'binary':
+    case 'multiclass':
+      return { ...target, y: Int32Array.from(indexes, (i) => target.y[i]!) };
+    case 'regression':
+      return { ...target, y: Float64Array.from(indexes, (i) => target.y[i]!) };
+    case 'anomaly':
+      return target;
+  }
+}
+
 function normalize(value: unknown): string | number | boolean | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'bigint') return Number(value);
@@ -156,18 +233,4 @@ function normalize(value: unknown): string | number | boolean | null {
 
 function sameFingerprint(a: { data: string; spec: string; code: string }, b: { data: string; spec: string; code: string }): boolean {
   return a.data === b.data && a.spec === b.spec && a.code === b.code;
-}
-
-/**
- * Row count and an order-free hash of the training rows. Floating columns are hashed at single
- * precision: a parallel sum or average differs in its last bits from one build to the next, and
- * that must not count as new data (a rebuilt upstream table would otherwise retrain each time).
- */
-async function fingerprintSql(session: WarehouseSession, sql: string): Promise<string> {
-  const columns = await session.query(`DESCRIBE (${sql})`);
-  const values = columns.map((c) => {
-    const column = `t.${q(String(c.column_name))}`;
-    return /^(DOUBLE|FLOAT|REAL|DECIMAL)/i.test(String(c.column_type)) ? `CAST(${column} AS FLOAT)` : column;
-  });
-  return `SELECT count(*) AS n, bit_xor(hash(${values.join(', ')})) AS h FROM (${sql}) AS t`;
 }

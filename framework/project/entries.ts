@@ -43,7 +43,11 @@ const entryLists: Record<SchemaName, Record<string, { kind: NamedKind | null; ke
   project: {},
   sources: { sources: { kind: 'sources', key: 'name' } },
   models: { models: { kind: null, key: 'name' }, unit_tests: { kind: null, key: 'name' } },
-  ml: { feature_sets: { kind: 'featureSets', key: 'name' }, models: { kind: 'mlModels', key: 'name' }, scoring: { kind: 'scoring', key: 'model' } },
+  ml: {
+    feature_sets: { kind: 'featureSets', key: 'name' },
+    models: { kind: 'mlModels', key: 'name' },
+    scoring: { kind: 'scoring', key: 'model' },
+  },
   agents: { agents: { kind: null, key: 'name' }, tools: { kind: 'tools', key: 'name' } },
 };
 
@@ -60,7 +64,11 @@ type Entry = Record<string, unknown>;
  * does not discard the whole file and make every reference to it an error too. A source's
  * tables are entries of their own.
  */
-export function keepValidEntries(schema: SchemaName, data: unknown, failures: readonly SchemaFailure[]): { data: unknown; faulty: FaultyName[] } {
+export function keepValidEntries(
+  schema: SchemaName,
+  data: unknown,
+  failures: readonly SchemaFailure[],
+): { data: unknown; faulty: FaultyName[] } {
   const lists = entryLists[schema];
   if (!isObject(data)) return { data: null, faulty: kindsOf(schema) };
   const result: Entry = { ...data };
@@ -115,7 +123,10 @@ export function keepValidEntries(schema: SchemaName, data: unknown, failures: re
 /** The source.table ids a source entry declares, as far as they can be read. */
 function sourceTableIds(source: unknown): FaultyName[] {
   if (!isObject(source) || typeof source.name !== 'string' || !Array.isArray(source.tables)) return [{ kind: 'sources', name: null }];
-  return source.tables.map((table) => ({ kind: 'sources' as const, name: isObject(table) && typeof table.name === 'string' ? `${source.name as string}.${table.name}` : null }));
+  return source.tables.map((table) => ({
+    kind: 'sources' as const,
+    name: isObject(table) && typeof table.name === 'string' ? `${source.name as string}.${table.name}` : null,
+  }));
 }
 
 function isObject(value: unknown): value is Entry {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, existsSync, type Stats, statSync } from 'node:fs';
 import { join, relative, sep, resolve } from 'node:path';
 import { PlatError } from '../core/errors.js';
 import { decodeUtf8, type DecodedText, type InvalidUtf8 } from './encoding.js';
@@ -41,7 +41,7 @@ function keep(project: ProjectFiles, path: string, read: DecodedText): void {
 }
 
 function walk(root: string, dir: string, project: ProjectFiles): void {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
@@ -79,7 +79,7 @@ export function refreshProjectFiles(project: ProjectFiles, paths: readonly strin
   };
   for (const path of new Set(paths)) {
     const absolute = join(project.root, path);
-    let stat;
+    let stat: Stats | null;
     try {
       stat = statSync(absolute);
     } catch {
@@ -117,12 +117,20 @@ export function resolveProjectDir(explicit: string | undefined, cwd: string = pr
   if (explicit) {
     const dir = resolve(cwd, explicit);
     if (!existsSync(join(dir, PROJECT_FILE))) {
-      throw new PlatError('PROJECT_INVALID', `no ${PROJECT_FILE} in ${dir}`, 'point --project-dir at the folder that holds plat_project.yml, or create one with `plat init`');
+      throw new PlatError(
+        'PROJECT_INVALID',
+        `no ${PROJECT_FILE} in ${dir}`,
+        'point --project-dir at the folder that holds plat_project.yml, or create one with `plat init`',
+      );
     }
     return dir;
   }
   for (const candidate of [cwd, join(cwd, 'project')]) {
     if (existsSync(join(candidate, PROJECT_FILE)) && statSync(candidate).isDirectory()) return candidate;
   }
-  throw new PlatError('PROJECT_INVALID', `no ${PROJECT_FILE} in ${cwd} or ${join(cwd, 'project')}`, 'run plat inside a project, pass --project-dir, or create one with `plat init <dir>`');
+  throw new PlatError(
+    'PROJECT_INVALID',
+    `no ${PROJECT_FILE} in ${cwd} or ${join(cwd, 'project')}`,
+    'run plat inside a project, pass --project-dir, or create one with `plat init <dir>`',
+  );
 }

@@ -1,6 +1,23 @@
 import type { FieldSpec, GeneratorSpec, SeriesSpec } from './spec.js';
 
-const KINDS = ['const', 'sequence', 'uuid', 'int', 'float', 'choice', 'timestamp', 'trait', 'when', 'score', 'bands', 'entity', 'time', 'lifecycle', 'signal', 'anomaly'] as const;
+const KINDS = [
+  'const',
+  'sequence',
+  'uuid',
+  'int',
+  'float',
+  'choice',
+  'timestamp',
+  'trait',
+  'when',
+  'score',
+  'bands',
+  'entity',
+  'time',
+  'lifecycle',
+  'signal',
+  'anomaly',
+] as const;
 /** Kinds that only mean something in a time series of entities. */
 const SERIES_KINDS = new Set(['entity', 'time', 'lifecycle', 'signal', 'anomaly']);
 
@@ -17,7 +34,8 @@ export function checkGenerator(spec: GeneratorSpec): string[] {
     if (field.trait) needBefore(name, field.trait.of, 'is a trait of');
     if (field.when !== undefined) needBefore(name, field.when, 'depends on');
     for (const c of Object.values(field.cases ?? {}).concat(field.else ? [field.else] : [])) check(name, c);
-    if (field.int && field.int.min > field.int.max) problems.push(`field "${name}": int min ${field.int.min} is above max ${field.int.max}`);
+    if (field.int && field.int.min > field.int.max)
+      problems.push(`field "${name}": int min ${field.int.min} is above max ${field.int.max}`);
     if (field.float && field.float.min > field.float.max) problems.push(`field "${name}": float min is above max`);
     if (field.timestamp && !field.timestamp.last && !(field.timestamp.start && field.timestamp.end)) {
       problems.push(`field "${name}": timestamp needs start and end, or last (e.g. last: 48h)`);
@@ -29,10 +47,12 @@ export function checkGenerator(spec: GeneratorSpec): string[] {
     if (field.bands) {
       needBefore(name, field.bands.of, 'bands');
       const cuts = Object.values(field.bands.cuts);
-      if (cuts.some((cut, i) => i > 0 && cut <= cuts[i - 1]!)) problems.push(`field "${name}": bands cuts must ascend (${cuts.join(', ')})`);
+      if (cuts.some((cut, i) => i > 0 && cut <= cuts[i - 1]!))
+        problems.push(`field "${name}": bands cuts must ascend (${cuts.join(', ')})`);
     }
     const kinds = KINDS.filter((k) => k in field);
-    if (kinds.length !== 1) problems.push(`field "${name}" must have exactly one of ${KINDS.join(', ')} (has ${kinds.join(', ') || 'none'})`);
+    if (kinds.length !== 1)
+      problems.push(`field "${name}" must have exactly one of ${KINDS.join(', ')} (has ${kinds.join(', ') || 'none'})`);
     const seriesKind = kinds.find((k) => SERIES_KINDS.has(k));
     if (seriesKind && !series) problems.push(`field "${name}": ${seriesKind} needs a series: (entities over time)`);
     if (series) checkSeriesField(name, field, series, problems);
@@ -58,12 +78,15 @@ function checkSeriesField(name: string, field: FieldSpec, series: SeriesSpec, pr
     problems.push(`field "${name}": entity attributes come from an entities file (series.entities.file)`);
   }
   if (field.lifecycle && !series.lifecycle) problems.push(`field "${name}": lifecycle needs series.lifecycle`);
-  if (field.lifecycle === 'event' && series.rows !== 'events') problems.push(`field "${name}": lifecycle: event needs event rows (series.rows: events)`);
-  if (field.signal?.degrade && !series.lifecycle?.failures) problems.push(`field "${name}": degrade needs failures in series.lifecycle (it ramps up before each)`);
+  if (field.lifecycle === 'event' && series.rows !== 'events')
+    problems.push(`field "${name}": lifecycle: event needs event rows (series.rows: events)`);
+  if (field.signal?.degrade && !series.lifecycle?.failures)
+    problems.push(`field "${name}": degrade needs failures in series.lifecycle (it ramps up before each)`);
   if (field.signal && typeof field.signal.base === 'object' && 'attribute' in field.signal.base && series.entities.file === undefined) {
     problems.push(`field "${name}": a base attribute comes from an entities file (series.entities.file)`);
   }
-  if (field.signal?.min !== undefined && field.signal.max !== undefined && field.signal.min > field.signal.max) problems.push(`field "${name}": signal min is above max`);
+  if (field.signal?.min !== undefined && field.signal.max !== undefined && field.signal.min > field.signal.max)
+    problems.push(`field "${name}": signal min is above max`);
   if (field.anomaly && !series.anomalies) problems.push(`field "${name}": anomaly needs series.anomalies`);
 }
 
@@ -80,11 +103,21 @@ function checkSeries(series: SeriesSpec, spec: GeneratorSpec, problems: string[]
   if (series.while && !series.lifecycle) problems.push('series.while needs a lifecycle (the states it names)');
   const span = series.start && series.end && !series.last ? 'ok' : series.last && !series.start ? 'ok' : null;
   if (!span) problems.push('series span: give start and end, end and last, or last alone (ending now)');
-  if (series.start && series.end && Date.parse(series.start) >= Date.parse(series.end)) problems.push('series start must be before its end');
-  if (typeof series.lifecycle?.from === 'object' && entities.file === undefined) problems.push('series.lifecycle.from: an attribute comes from an entities file');
-  const signals = new Set(Object.entries(spec.fields).filter(([, f]) => f.signal).map(([name]) => name));
+  if (series.start && series.end && Date.parse(series.start) >= Date.parse(series.end))
+    problems.push('series start must be before its end');
+  if (typeof series.lifecycle?.from === 'object' && entities.file === undefined)
+    problems.push('series.lifecycle.from: an attribute comes from an entities file');
+  const signals = new Set(
+    Object.entries(spec.fields)
+      .filter(([, f]) => f.signal)
+      .map(([name]) => name),
+  );
   const anomalies = series.anomalies;
-  const faulty = [...Object.keys(anomalies?.spike?.size ?? {}), ...Object.keys(anomalies?.drift?.size ?? {}), ...(anomalies?.stuck?.fields ?? [])];
+  const faulty = [
+    ...Object.keys(anomalies?.spike?.size ?? {}),
+    ...Object.keys(anomalies?.drift?.size ?? {}),
+    ...(anomalies?.stuck?.fields ?? []),
+  ];
   for (const name of new Set(faulty)) if (!signals.has(name)) problems.push(`series.anomalies name "${name}", which is not a signal field`);
   const share = (anomalies?.spike?.share ?? 0) + (anomalies?.drift?.share ?? 0) + (anomalies?.stuck?.share ?? 0);
   if (share >= 1) problems.push(`series.anomalies shares add up to ${share}, which leaves no normal rows`);

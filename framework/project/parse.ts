@@ -3,7 +3,21 @@ import { faultyNames, keepValidEntries, kindsOf, type FaultyName } from './entri
 import { PROJECT_FILE, type ProjectFiles } from './files.js';
 import { checkGenerator } from './generator_rules.js';
 import { validateYaml, type SchemaName } from './schemas.js';
-import type { AgentSpec, ToolSpec, FeatureSetSpec, MacroFile, ModelFile, ModelProperties, ProjectConfig, ProjectSpec, ScoringSpec, SourceTableSpec, TestFile, TrainingSpec, UnitTestProperties } from './spec.js';
+import type {
+  AgentSpec,
+  ToolSpec,
+  FeatureSetSpec,
+  MacroFile,
+  ModelFile,
+  ModelProperties,
+  ProjectConfig,
+  ProjectSpec,
+  ScoringSpec,
+  SourceTableSpec,
+  TestFile,
+  TrainingSpec,
+  UnitTestProperties,
+} from './spec.js';
 import { parseYaml, YamlLocator } from './yaml.js';
 
 /**
@@ -23,7 +37,14 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   const faulty: FaultyName[] = [];
   for (const [file, at] of [...(input.notUtf8 ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const byte = `0x${at.byte.toString(16).toUpperCase().padStart(2, '0')}`;
-    diagnostics.push(diagnostic('NOT_UTF8', { byte }, { file, line: at.line, column: at.column }, 'save it as UTF-8 (plat reads every project file as UTF-8)'));
+    diagnostics.push(
+      diagnostic(
+        'NOT_UTF8',
+        { byte },
+        { file, line: at.line, column: at.column },
+        'save it as UTF-8 (plat reads every project file as UTF-8)',
+      ),
+    );
   }
 
   /** With `lenient`, data that fails its schema is still returned, so one typo does not cascade. */
@@ -66,13 +87,22 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       const name = path.slice(path.lastIndexOf('/') + 1, -'.sql'.length);
       models.push({ name, path, folder: path.slice('models/'.length, Math.max(path.lastIndexOf('/'), 'models'.length)), sql: text });
     } else if (path.startsWith('models/') && /\.ya?ml$/.test(path)) {
-      const data = readYaml(path, 'models') as { models?: (Omit<ModelProperties, 'origin'> | null)[]; unit_tests?: (Omit<UnitTestProperties, 'origin'> | null)[] } | null;
+      const data = readYaml(path, 'models') as {
+        models?: (Omit<ModelProperties, 'origin'> | null)[];
+        unit_tests?: (Omit<UnitTestProperties, 'origin'> | null)[];
+      } | null;
       unitTests.push(...withOrigin<UnitTestProperties>(path, 'unit_tests', data?.unit_tests));
       for (const props of withOrigin<ModelProperties>(path, 'models', data?.models)) {
         const previous = properties.get(props.name);
         if (previous) {
           const pos = locator.locate(path, [...props.origin.path, 'name']);
-          diagnostics.push(diagnostic('DUPLICATE_PROPERTIES', { name: props.name, other: located(locator, previous.origin.file, [...previous.origin.path, 'name']) }, { file: path, ...pos }));
+          diagnostics.push(
+            diagnostic(
+              'DUPLICATE_PROPERTIES',
+              { name: props.name, other: located(locator, previous.origin.file, [...previous.origin.path, 'name']) },
+              { file: path, ...pos },
+            ),
+          );
           continue;
         }
         properties.set(props.name, props);
@@ -81,7 +111,11 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       const test = { name: path.slice(path.lastIndexOf('/') + 1, -'.sql'.length), path, sql: text };
       (path.startsWith('tests/generic/') ? genericTests : singularTests).push(test);
     } else if (path.startsWith('ml/') && /\.ya?ml$/.test(path)) {
-      const data = readYaml(path, 'ml') as { feature_sets?: (object | null)[]; models?: (object | null)[]; scoring?: (object | null)[] } | null;
+      const data = readYaml(path, 'ml') as {
+        feature_sets?: (object | null)[];
+        models?: (object | null)[];
+        scoring?: (object | null)[];
+      } | null;
       ml.featureSets.push(...withOrigin<FeatureSetSpec>(path, 'feature_sets', data?.feature_sets));
       ml.models.push(...withOrigin<TrainingSpec>(path, 'models', data?.models));
       ml.scoring.push(...withOrigin<ScoringSpec>(path, 'scoring', data?.scoring));
@@ -118,7 +152,13 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   };
 }
 
-function validated(file: string, text: string, schema: SchemaName, lenient: boolean, locator: YamlLocator): { data: unknown; diagnostics: Diagnostic[]; faulty: FaultyName[] } {
+function validated(
+  file: string,
+  text: string,
+  schema: SchemaName,
+  lenient: boolean,
+  locator: YamlLocator,
+): { data: unknown; diagnostics: Diagnostic[]; faulty: FaultyName[] } {
   const parsed = parseYaml(file, text);
   if (parsed.diagnostics.length > 0) return { data: null, diagnostics: parsed.diagnostics, faulty: kindsOf(schema) };
   const data = parsed.data ?? {};
@@ -128,7 +168,11 @@ function validated(file: string, text: string, schema: SchemaName, lenient: bool
 }
 
 /** The valid entries of a list, each with where it is declared (its index counts the invalid ones too). */
-function withOrigin<T extends { origin: { file: string; path: (string | number)[] } }>(file: string, key: string, items: (object | null)[] | undefined): T[] {
+function withOrigin<T extends { origin: { file: string; path: (string | number)[] } }>(
+  file: string,
+  key: string,
+  items: (object | null)[] | undefined,
+): T[] {
   return (items ?? []).flatMap((item, index) => (item ? [{ ...item, origin: { file, path: [key, index] } } as T] : []));
 }
 
@@ -152,7 +196,10 @@ function uniqueModels(models: ModelFile[], diagnostics: Diagnostic[]): ModelFile
       kept.push(model);
       continue;
     }
-    const hint = other.name === model.name ? 'model names are global: rename one of the files' : 'the names differ only in case, and DuckDB names are case-insensitive: rename one of the files';
+    const hint =
+      other.name === model.name
+        ? 'model names are global: rename one of the files'
+        : 'the names differ only in case, and DuckDB names are case-insensitive: rename one of the files';
     diagnostics.push(diagnostic('DUPLICATE_MODEL', { name: model.name, other: other.path }, { file: model.path }, hint));
   }
   return kept;
@@ -163,7 +210,25 @@ interface RawSource {
   description?: string;
   schema?: string;
   tags?: string[];
-  tables: ((Omit<SourceTableSpec, 'sourceName' | 'schema' | 'origin' | 'sourceDescription' | 'kafka' | 'file' | 'generator' | 'freshness' | 'tests' | 'columns' | 'tags' | 'description'> & Partial<SourceTableSpec>) | null)[];
+  tables: (
+    | (Omit<
+        SourceTableSpec,
+        | 'sourceName'
+        | 'schema'
+        | 'origin'
+        | 'sourceDescription'
+        | 'kafka'
+        | 'file'
+        | 'generator'
+        | 'freshness'
+        | 'tests'
+        | 'columns'
+        | 'tags'
+        | 'description'
+      > &
+        Partial<SourceTableSpec>)
+    | null
+  )[];
 }
 
 /** Source tables, with names unique case-insensitively across every sources file. */
@@ -183,13 +248,27 @@ function sourceTables(
       const other = seen.get(id.toLowerCase());
       if (other) {
         const sameCase = other.id === id ? '' : ` as "${other.id}" (names are case-insensitive)`;
-        diagnostics.push(diagnostic('DUPLICATE_SOURCE', { name: id }, { file, ...locator.locate(file, path) }, `also in ${located(locator, other.file, other.path)}${sameCase}`));
+        diagnostics.push(
+          diagnostic(
+            'DUPLICATE_SOURCE',
+            { name: id },
+            { file, ...locator.locate(file, path) },
+            `also in ${located(locator, other.file, other.path)}${sameCase}`,
+          ),
+        );
         return;
       }
       seen.set(id.toLowerCase(), { id, file, path });
       if (table.file && (table.kafka || table.generator)) {
         const pos = locator.locate(file, ['sources', s, 'tables', t], 'file');
-        diagnostics.push(diagnostic('LOADER', { detail: `source ${id}: a file loader cannot be combined with ${table.kafka ? 'kafka' : 'generator'}` }, { file, ...pos }, 'a table has one loader; only kafka may add a generator as its fallback'));
+        diagnostics.push(
+          diagnostic(
+            'LOADER',
+            { detail: `source ${id}: a file loader cannot be combined with ${table.kafka ? 'kafka' : 'generator'}` },
+            { file, ...pos },
+            'a table has one loader; only kafka may add a generator as its fallback',
+          ),
+        );
       }
       for (const problem of table.generator ? checkGenerator(table.generator) : []) {
         const pos = locator.locate(file, ['sources', s, 'tables', t, 'generator']);

@@ -37,7 +37,12 @@ function getValidators(): Record<SchemaName, ValidateFunction> {
 }
 
 /** The reported diagnostics, and every failure's place (more than are reported), to know which entries are bad. */
-export function validateYaml(schema: SchemaName, file: string, data: unknown, locator: YamlLocator): { diagnostics: Diagnostic[]; failures: SchemaFailure[] } {
+export function validateYaml(
+  schema: SchemaName,
+  file: string,
+  data: unknown,
+  locator: YamlLocator,
+): { diagnostics: Diagnostic[]; failures: SchemaFailure[] } {
   const validate = getValidators()[schema];
   if (validate(data)) return { diagnostics: [], failures: [] };
   const errors = validate.errors ?? [];
@@ -71,7 +76,12 @@ function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
 
 function toDiagnostic(error: ErrorObject, file: string, locator: YamlLocator): Diagnostic {
   const path = instancePath(error);
-  const where = path.length ? `at ${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '')}: ` : '';
+  const where = path.length
+    ? `at ${path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+        .join('')
+        .replace(/^\./, '')}: `
+    : '';
   let detail = `${where}${error.message ?? 'invalid'}`;
   let hint: string | null = null;
   let key: string | undefined;
@@ -97,9 +107,10 @@ function toDiagnostic(error: ErrorObject, file: string, locator: YamlLocator): D
       // Names share one pattern; other patterns say in their description what they expect.
       const description = (error.parentSchema as { description?: string } | undefined)?.description;
       const identifier = (error.params as { pattern: string }).pattern === '^[A-Za-z_][A-Za-z0-9_]*$';
-      detail = identifier || !description
-        ? `${where}${JSON.stringify(error.data)} is not a valid name (letters, digits and _; not starting with a digit)`
-        : `${where}${JSON.stringify(error.data)} is not ${description}`;
+      detail =
+        identifier || !description
+          ? `${where}${JSON.stringify(error.data)} is not a valid name (letters, digits and _; not starting with a digit)`
+          : `${where}${JSON.stringify(error.data)} is not ${description}`;
       break;
     }
   }

@@ -1,5 +1,6 @@
 /** What the project stage hands to the compiler: validated, typed, positions kept. */
 import type { FaultyNames } from './entries.js';
+import type { TargetType } from '../warehouse/types.js';
 import type { YamlLocator } from './yaml.js';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
@@ -30,7 +31,8 @@ export interface ColumnSpec {
 export interface ProjectConfig {
   name: string;
   version?: string | number;
-  target?: { duckdb?: string };
+  /** `{ type, path }`; `{ duckdb: path }` is the older spelling of `{ type: duckdb, path }`. */
+  target?: { type?: TargetType; path?: string; duckdb?: string };
   threads?: number;
   vars?: Record<string, unknown>;
   models?: { defaults?: ModelConfig; paths?: Record<string, ModelConfig> };
@@ -45,7 +47,12 @@ export interface FieldSpec {
   choice?: (string | number | boolean)[] | Record<string, number>;
   timestamp?: { start?: string; end?: string; last?: string };
   /** Drawn once per value of `of`, from `choice`, `int` or `float`. */
-  trait?: { of: string; choice?: Record<string, number>; int?: { min: number; max: number }; float?: { min: number; max: number; decimals?: number } };
+  trait?: {
+    of: string;
+    choice?: Record<string, number>;
+    int?: { min: number; max: number };
+    float?: { min: number; max: number; decimals?: number };
+  };
   hidden?: boolean;
   when?: string;
   cases?: Record<string, FieldSpec>;
@@ -257,8 +264,9 @@ export type TrainingSpec = Origin & {
   description?: string;
   feature_set: string;
   cutoff?: string | { sql: string };
-  label: { column?: string; expression?: string; sql?: string; default?: string | number | boolean };
-  task: 'binary' | 'multiclass';
+  label?: { column?: string; expression?: string; sql?: string; default?: string | number | boolean };
+  task: 'binary' | 'multiclass' | 'regression' | 'anomaly';
+  /** One member per algorithm of ml.schema.json, with its own parameters. */
   algorithm?: { name: 'logistic_regression'; learning_rate?: number; iterations?: number; l2?: number };
   split?: { test_fraction?: number; seed?: number; stratified?: boolean };
   metrics?: string[];
@@ -283,7 +291,10 @@ export type ToolSpec = Origin & {
   name: string;
   description: string;
   keywords?: string[];
-  parameters?: { type: 'object'; properties?: Record<string, { type?: string; description?: string }>; required?: string[] } & Record<string, unknown>;
+  parameters?: { type: 'object'; properties?: Record<string, { type?: string; description?: string }>; required?: string[] } & Record<
+    string,
+    unknown
+  >;
   sql?: string;
   builtin?: BuiltinTool;
   model?: string;

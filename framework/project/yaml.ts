@@ -16,7 +16,11 @@ export function parseYaml(file: string, text: string): { data: unknown; diagnost
       return {
         data: null,
         diagnostics: [
-          diagnostic('YAML_SYNTAX', { detail: error.reason }, { file, line: mark ? mark.line + 1 : null, column: mark ? mark.column + 1 : null }),
+          diagnostic(
+            'YAML_SYNTAX',
+            { detail: error.reason },
+            { file, line: mark ? mark.line + 1 : null, column: mark ? mark.column + 1 : null },
+          ),
         ],
       };
     }

@@ -1,5 +1,5 @@
-import type { Relation } from '../compile/manifest.js';
-import type { RelationKind, WarehouseSession } from './adapter.js';
+import type { Connection } from '../warehouse/connection.js';
+import { relationKey, type Relation, type RelationKind } from '../warehouse/types.js';
 
 /**
  * Which relations exist, read once when a run starts and kept current as nodes build them.
@@ -9,22 +9,16 @@ import type { RelationKind, WarehouseSession } from './adapter.js';
 export class RelationCatalog {
   private constructor(private readonly kinds: Map<string, RelationKind>) {}
 
-  static async load(session: WarehouseSession): Promise<RelationCatalog> {
-    return new RelationCatalog(await session.relations());
-  }
-
-  static empty(): RelationCatalog {
-    return new RelationCatalog(new Map());
+  static async load(connection: Connection): Promise<RelationCatalog> {
+    return new RelationCatalog(await connection.relations());
   }
 
   kind(relation: Relation): RelationKind | null {
-    return this.kinds.get(key(relation)) ?? null;
+    return this.kinds.get(relationKey(relation)) ?? null;
   }
 
   set(relation: Relation, kind: RelationKind | null): void {
-    if (kind) this.kinds.set(key(relation), kind);
-    else this.kinds.delete(key(relation));
+    if (kind) this.kinds.set(relationKey(relation), kind);
+    else this.kinds.delete(relationKey(relation));
   }
 }
-
-const key = (relation: Relation) => `${relation.schema}\u0000${relation.name}`;

@@ -1,5 +1,5 @@
 import type { Manifest, ManifestNode, NodeKind } from '../compile/manifest.js';
-import type { WarehouseSession } from './adapter.js';
+import type { Connection } from '../warehouse/connection.js';
 import type { RelationCatalog } from './catalog.js';
 import type { IngestProgress, NodeResult } from './results.js';
 import type { RunOptions } from './run.js';
@@ -25,5 +25,5 @@ export type NodeOutcome = Pick<NodeResult, 'rows' | 'action'> &
  * has an executor; the runner itself never looks at kinds.
  */
 export type Executors = {
-  [K in NodeKind]: (node: Extract<ManifestNode, { kind: K }>, session: WarehouseSession, context: ExecuteContext) => Promise<NodeOutcome>;
+  [K in NodeKind]: (node: Extract<ManifestNode, { kind: K }>, connection: Connection, context: ExecuteContext) => Promise<NodeOutcome>;
 };

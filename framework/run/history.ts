@@ -34,7 +34,11 @@ export function readNodeResults(targetDir: string): NodeResultsFile | null {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as NodeResultsFile;
   } catch {
-    throw new PlatError('STATE_MISSING', `${path} is not valid JSON`, 'delete it: the next run writes it again (state:modified then selects every node once)');
+    throw new PlatError(
+      'STATE_MISSING',
+      `${path} is not valid JSON`,
+      'delete it: the next run writes it again (state:modified then selects every node once)',
+    );
   }
 }
 
@@ -44,7 +48,10 @@ export function recordNodeResults(targetDir: string, manifest: Manifest, results
   for (const result of results) {
     const node = manifest.nodes[result.uniqueId];
     const before = file.nodes[result.uniqueId];
-    const lastSuccess = node && succeeded(result) ? { completedAt: result.completedAt, definition: definitionOf(node, manifest) } : (before?.lastSuccess ?? null);
+    const lastSuccess =
+      node && succeeded(result)
+        ? { completedAt: result.completedAt, definition: definitionOf(node, manifest) }
+        : (before?.lastSuccess ?? null);
     file.nodes[result.uniqueId] = { latest: result, lastSuccess };
   }
   mkdirSync(targetDir, { recursive: true });
@@ -62,6 +69,8 @@ export function latestResults(targetDir: string): Map<string, NodeResult> {
 
 /** The definitions of the nodes' last successful runs; null before anything has succeeded. */
 export function lastSuccessBaseline(targetDir: string): StateBaseline | null {
-  const nodes = Object.entries(readNodeResults(targetDir)?.nodes ?? {}).flatMap(([id, history]) => (history.lastSuccess ? [[id, history.lastSuccess.definition] as const] : []));
+  const nodes = Object.entries(readNodeResults(targetDir)?.nodes ?? {}).flatMap(([id, history]) =>
+    history.lastSuccess ? [[id, history.lastSuccess.definition] as const] : [],
+  );
   return nodes.length ? { nodes: Object.fromEntries(nodes) } : null;
 }

@@ -1,22 +1,22 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Manifest, ManifestNode, NodeKind } from '../compile/manifest.js';
-import { initialAction, relationOf } from '../compile/kinds.js';
+import { initialAction, relationOf, writtenRelationOf } from '../compile/kinds.js';
 import { relationName } from '../compile/manifest.js';
 import type { Selection } from '../compile/select.js';
 import { hasErrors, formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { LocatedError, PlatError } from '../core/errors.js';
 import { naming } from '../core/paths.js';
-import type { Warehouse } from './adapter.js';
+import type { Warehouse } from '../warehouse/connection.js';
+import { locateWarehouse, openWarehouse } from '../warehouse/registry.js';
 import { RelationCatalog } from './catalog.js';
-import { openDuckDB } from './duckdb/warehouse.js';
 import type { Executors } from './executors.js';
 import { materializeModel, ModelSqlError } from './materialize/model.js';
 import type { IngestProgress, NodeResult, RunEvent, RunResults } from './results.js';
 import { recordNodeResults } from './history.js';
 import { UnchangedInputs, type ReuseOptions } from './reuse.js';
 import { schedule } from './scheduler.js';
-import { loadSource } from './sources/load.js';
+import { loadSource, type SourceLoader } from './sources/loader.js';
 
 export interface RunOptions extends Selection {
   command?: string;
@@ -39,38 +39,52 @@ export function lastRunResults(manifest: Manifest): RunResults | null {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as RunResults) : null;
 }
 
-export function databasePath(manifest: Manifest): string {
-  return resolve(manifest.project.root, manifest.target.duckdb);
-}
-
-export function displayPath(manifest: Manifest): string {
-  const path = databasePath(manifest);
-  const fromCwd = relative(process.cwd(), path);
-  return fromCwd.startsWith('..') ? path : fromCwd;
+/** Where the project's warehouse is (see WarehouseLocation). */
+export function warehouseOf(manifest: Manifest) {
+  return locateWarehouse(manifest.target, { root: manifest.project.root });
 }
 
 export function failOnSelectorErrors(diagnostics: Diagnostic[]): void {
   if (hasErrors(diagnostics)) {
-    throw new PlatError('USAGE', diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n'));
+    throw new PlatError(
+      'USAGE',
+      diagnostics
+        .filter((d) => d.severity === 'error')
+        .map(formatDiagnostic)
+        .join('\n'),
+    );
   }
 }
 
-/** Model and source executors; tests come from quality/ and are added by the caller. */
-export const buildExecutors: Pick<Executors, 'model' | 'source'> = {
-  model: (node, session, context) =>
-    materializeModel(session, node, {
+/** Model and source executors, sources landed by the first of `loaders` that applies; tests come from quality/ and are added by the caller. */
+export const buildExecutors = (loaders: readonly SourceLoader[]): Pick<Executors, 'model' | 'source'> => ({
+  model: (node, connection, context) =>
+    materializeModel(connection, node, {
       catalog: context.catalog,
       fullRefresh: context.options.fullRefresh ?? false,
       detectUnchanged: context.options.reuse !== undefined,
       note: context.note,
     }),
-  source: (node, session, context) =>
-    loadSource(session, node, { catalog: context.catalog, projectRoot: context.manifest.project.root, env: context.options.env ?? {}, now: context.now, note: context.note }),
-};
+  source: (node, connection, context) =>
+    loadSource(loaders, node, connection, {
+      catalog: context.catalog,
+      project: context.manifest.project.name,
+      projectRoot: context.manifest.project.root,
+      env: context.options.env ?? {},
+      now: context.now,
+      note: context.note,
+      progress: context.progress,
+    }),
+});
 
 /** Opens the project database and runs the given nodes on it. */
-export async function runNodes(manifest: Manifest, selected: Set<string>, executors: Executors, options: RunOptions = {}): Promise<RunResults> {
-  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest) });
+export async function runNodes(
+  manifest: Manifest,
+  selected: Set<string>,
+  executors: Executors,
+  options: RunOptions = {},
+): Promise<RunResults> {
+  const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
   try {
     return await runOn(warehouse, manifest, selected, executors, options);
   } finally {
@@ -78,7 +92,13 @@ export async function runNodes(manifest: Manifest, selected: Set<string>, execut
   }
 }
 
-export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: Set<string>, executors: Executors, options: RunOptions): Promise<RunResults> {
+export async function runOn(
+  warehouse: Warehouse,
+  manifest: Manifest,
+  selected: Set<string>,
+  executors: Executors,
+  options: RunOptions,
+): Promise<RunResults> {
   const emit = options.onEvent ?? (() => undefined);
   const now = options.now ?? (() => new Date());
   const command = options.command ?? 'run';
@@ -91,13 +111,14 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
   };
   const counts: Record<NodeKind, number> = { source: 0, model: 0, test: 0, ml_train: 0, ml_score: 0, agent_tool: 0 };
   for (const id of selected) counts[manifest.nodes[id]!.kind]++;
-  emit({ type: 'run_started', command, total: selected.size, threads, database: displayPath(manifest), counts });
+  const database = warehouseOf(manifest).display;
+  emit({ type: 'run_started', command, total: selected.size, threads, database, counts });
 
   const setup = await warehouse.session();
   let catalog: RelationCatalog;
   try {
     // Created up front and one at a time: concurrent CREATE SCHEMA from several sessions conflicts.
-    for (const schema of schemasWritten(manifest, selected)) await setup.ensureSchema(schema);
+    for (const schema of schemasWritten(manifest, selected)) await setup.execute(setup.dialect.createSchema(schema));
     catalog = await RelationCatalog.load(setup);
   } finally {
     setup.close();
@@ -105,7 +126,12 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
 
   const total = selected.size;
   const inputs = options.reuse ? new UnchangedInputs(manifest, selected, options.reuse) : null;
-  const execute = executors as { [K in NodeKind]: (node: ManifestNode, ...rest: Parameters<Executors[K]> extends [unknown, ...infer R] ? R : never) => ReturnType<Executors[K]> };
+  const execute = executors as {
+    [K in NodeKind]: (
+      node: ManifestNode,
+      ...rest: Parameters<Executors[K]> extends [unknown, ...infer R] ? R : never
+    ) => ReturnType<Executors[K]>;
+  };
   const results = await schedule<NodeResult>({
     manifest,
     selected,
@@ -119,7 +145,7 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
       emit({ type: 'node_finished', index, total, result });
       return result;
     },
-    execute: async (node, session, index) => {
+    execute: async (node, connection, index) => {
       const reused = inputs?.reusable(node.uniqueId);
       if (reused) {
         emit({ type: 'node_finished', index, total, result: reused });
@@ -131,7 +157,14 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
       const result: NodeResult = { ...identity, status: 'success' };
       try {
         const progress = (p: IngestProgress) => emit({ type: 'ingest_progress', progress: p });
-        const { unchanged, ...outcome } = await execute[node.kind](node, session, { manifest, options, note, progress, now: new Date(identity.startedAt), catalog });
+        const { unchanged, ...outcome } = await execute[node.kind](node, connection, {
+          manifest,
+          options,
+          note,
+          progress,
+          now: new Date(identity.startedAt),
+          catalog,
+        });
         Object.assign(result, outcome);
         if (unchanged) inputs?.leftUnchanged(node.uniqueId);
       } catch (error) {
@@ -150,7 +183,7 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
     command,
     generatedAt: startedAt.toISOString(),
     elapsed: (now().getTime() - startedAt.getTime()) / 1000,
-    database: displayPath(manifest),
+    database,
     results,
     notes,
     success: results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'skipped'),
@@ -167,10 +200,8 @@ export async function runOn(warehouse: Warehouse, manifest: Manifest, selected: 
 function schemasWritten(manifest: Manifest, selected: Set<string>): Set<string> {
   const schemas = new Set<string>();
   for (const id of selected) {
-    const node = manifest.nodes[id]!;
-    const relation = relationOf(node);
+    const relation = writtenRelationOf(manifest.nodes[id]!);
     if (relation) schemas.add(relation.schema);
-    if (node.kind === 'test' && node.config.storeFailures) schemas.add('audit');
   }
   return schemas;
 }
@@ -201,7 +232,14 @@ function nodeError(node: ManifestNode, error: unknown): NodeResult['error'] {
   if (error instanceof ModelSqlError) return { message: error.message, file: error.templateFile, line: error.templateLine, hint: null };
   // An operational failure (the database folder unwritable, the broker gone) is no fault of the node's file.
   if (error instanceof PlatError) return { message: error.message, file: null, line: null, hint: error.hint };
-  if (error instanceof LocatedError) return { message: error.message, file: error.place.file ?? node.path, line: error.line, column: error.place.column ?? null, hint: error.place.hint ?? null };
+  if (error instanceof LocatedError)
+    return {
+      message: error.message,
+      file: error.place.file ?? node.path,
+      line: error.line,
+      column: error.place.column ?? null,
+      hint: error.place.hint ?? null,
+    };
   return { message: error instanceof Error ? error.message : String(error), file: node.path, line: null, hint: null };
 }
 

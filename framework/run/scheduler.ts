@@ -1,5 +1,5 @@
 import type { Manifest, ManifestNode } from '../compile/manifest.js';
-import type { Warehouse, WarehouseSession } from './adapter.js';
+import type { Connection, Warehouse } from '../warehouse/connection.js';
 
 /**
  * Walks the selected part of the DAG with up to `threads` nodes at once, each on its own
@@ -11,7 +11,7 @@ export interface SchedulerOptions<R> {
   selected: Set<string>;
   threads: number;
   warehouse: Warehouse;
-  execute: (node: ManifestNode, session: WarehouseSession, index: number) => Promise<R>;
+  execute: (node: ManifestNode, connection: Connection, index: number) => Promise<R>;
   skip: (node: ManifestNode, index: number, because: string) => R;
   failed: (result: R) => boolean;
   extraBlockers?: ReadonlyMap<string, ReadonlySet<string>>;
@@ -33,7 +33,7 @@ export async function schedule<R>(options: SchedulerOptions<R>): Promise<R[]> {
   const ready = [...selected].filter((id) => waitingOn.get(id) === 0);
   const failedUpstream = new Map<string, string>();
   const results: R[] = [];
-  const sessions: WarehouseSession[] = [];
+  const sessions: Connection[] = [];
   let started = 0;
   let running = 0;
 

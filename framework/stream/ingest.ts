@@ -1,10 +1,10 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { SourceNode } from '../compile/manifest.js';
-import type { WarehouseSession } from '../run/adapter.js';
 import type { IngestProgress } from '../run/results.js';
+import type { Connection } from '../warehouse/connection.js';
 import { kafkaClient, unreachable } from './kafka.js';
 import { Lander, type ParsedBatch } from './lander.js';
-import { clearStagingSql, FIELD, landingSql, prepareLanding, prepareStaging, RECORD, storedOffsets } from './landing.js';
+import { FIELD, landingSql, prepareLanding, prepareStaging, RECORD, storedOffsets } from './landing.js';
 import { compileMessageCheck, type MessageCheck } from './schema.js';
 
 export interface IngestOptions {
@@ -29,20 +29,20 @@ export interface IngestResult {
 }
 
 /**
- * Lands one Kafka source into DuckDB, exactly once: rows, dead letters and each partition's
- * next offset commit in one DuckDB transaction, and the consumer starts from the offsets stored
- * there. Kafka's committed offsets are written too, for tools, but never read.
+ * Lands one Kafka source into the warehouse, exactly once: rows, dead letters and each
+ * partition's next offset commit in one transaction, and the consumer starts from the offsets
+ * stored there. Kafka's committed offsets are written too, for tools, but never read.
  */
-export async function ingestSource(session: WarehouseSession, node: SourceNode, options: IngestOptions): Promise<IngestResult> {
+export async function ingestSource(connection: Connection, node: SourceNode, options: IngestOptions): Promise<IngestResult> {
   const topic = node.loader.kafka!.topic;
   const started = performance.now();
   const kafka = kafkaClient(options.brokers);
   const ends = await endOffsets(kafka, topic, options.brokers);
 
-  await prepareLanding(session, node);
-  const staging = await prepareStaging(session, node);
-  /** Next offset to land per partition, as committed in DuckDB. */
-  const landed = await storedOffsets(session, node, topic);
+  await prepareLanding(connection, node);
+  const staging = await prepareStaging(connection, node);
+  /** Next offset to land per partition, as committed in the warehouse. */
+  const landed = await storedOffsets(connection, node, topic);
   /** Next offset to queue per partition: everything below is landed or on its way. */
   const queued = new Map<number, number>();
   const low = new Map(ends.map((e) => [e.partition, e.low]));
@@ -55,7 +55,13 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
 
   const validate = compileMessageCheck(node.columns);
   // A short long-poll: an idle fetch would otherwise hold disconnect (and stream refreshes) for 5 s.
-  const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250 });
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
+    maxWaitTimeInMs: 250,
+  });
   let assigned = new Set<number>();
   let lastProgress = 0;
   let lastLanded = performance.now();
@@ -65,14 +71,20 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
     if (!options.onProgress || (!force && now - lastProgress < 250)) return;
     lastProgress = now;
     const lag = [...high].reduce((sum, [p, h]) => sum + Math.max(0, h - landedAt(p)), 0);
-    options.onProgress({ source: node.name, topic, landed: result.landed, deadLetters: result.deadLetters, rate: result.landed / Math.max((now - started) / 1000, 0.001), lag });
+    options.onProgress({
+      source: node.name,
+      topic,
+      landed: result.landed,
+      deadLetters: result.deadLetters,
+      rate: result.landed / Math.max((now - started) / 1000, 0.001),
+      lag,
+    });
   };
 
-  const appenders = { rows: await session.appender(staging.rows), dead: await session.appender(staging.dead) };
   const lander = new Lander(
-    session,
-    appenders,
-    { land: (offsets) => landingSql(node, topic, staging, offsets, new Date()), discard: clearStagingSql(staging) },
+    connection,
+    staging,
+    (offsets) => landingSql(connection.dialect, node, topic, staging, offsets, new Date()),
     (batches, unlanded) => {
       let rows = -unlanded;
       result.deadLetters += unlanded;
@@ -88,6 +100,8 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
       consumer.commitOffsets([...landed].map(([partition, next]) => ({ topic, partition, offset: String(next) }))).catch(() => undefined);
       report();
     },
+    // Without an appender each bulk load is a file and each landing a new table snapshot: at most one landing a second keeps them few and large.
+    { maxQueuedRows: 250_000, spacing: connection.capabilities.appender ? 0 : 1000 },
   );
 
   const eachBatch = async ({ batch, heartbeat, isStale, resolveOffset }: EachBatchPayload) => {
@@ -105,12 +119,16 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
     await heartbeat();
   };
 
-  let stopTimer = () => undefined as void;
+  let stopTimer: () => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
       if (caughtUp() || options.signal?.aborted) resolve();
       else if (options.mode === 'caught-up' && performance.now() - lastLanded > (options.stallTimeout ?? 60_000)) {
-        reject(new Error(`ingest of ${node.name} made no progress for ${Math.round((options.stallTimeout ?? 60_000) / 1000)} s (is another consumer in group "${options.groupId}" holding partitions?)`));
+        reject(
+          new Error(
+            `ingest of ${node.name} made no progress for ${Math.round((options.stallTimeout ?? 60_000) / 1000)} s (is another consumer in group "${options.groupId}" holding partitions?)`,
+          ),
+        );
       }
       report();
     }, 50);
@@ -128,16 +146,21 @@ export async function ingestSource(session: WarehouseSession, node: SourceNode, 
       for (const partition of assigned) consumer.seek({ topic, partition, offset: String(queuedAt(partition)) });
     });
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: Math.max(1, ends.length), eachBatch });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, ends.length),
+      eachBatch,
+    });
     await finished;
     await lander.flush();
   } catch (error) {
-    throw error instanceof Error && /ECONNREFUSED|Connection error|connect ETIMEDOUT/i.test(error.message) ? unreachable(options.brokers, error) : error;
+    throw error instanceof Error && /ECONNREFUSED|Connection error|connect ETIMEDOUT/i.test(error.message)
+      ? unreachable(options.brokers, error)
+      : error;
   } finally {
     stopTimer();
     await consumer.disconnect().catch(() => undefined);
-    appenders.rows.close();
-    appenders.dead.close();
   }
   result.seconds = (performance.now() - started) / 1000;
   report(true);
@@ -182,7 +205,16 @@ function parseBatch(partition: number, messages: KafkaMessage[], topic: string, 
         rows.push([pieces.join(RECORD), partition]);
         pieces = [];
       }
-    } else dead.push([raw, problem, topic, partition, Number(message.offset), new Date(Number(message.timestamp)).toISOString(), (ingestedAt ??= new Date().toISOString())]);
+    } else
+      dead.push([
+        raw,
+        problem,
+        topic,
+        partition,
+        Number(message.offset),
+        new Date(Number(message.timestamp)).toISOString(),
+        (ingestedAt ??= new Date().toISOString()),
+      ]);
   }
   if (pieces.length) rows.push([pieces.join(RECORD), partition]);
   return { partition, rows, valid, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };

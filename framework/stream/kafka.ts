@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import type { SourceNode } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
 
 /** KAFKA_BROKERS is a comma-separated list of host:port; empty means no broker. */
@@ -22,5 +23,14 @@ export function kafkaClient(brokers: string[], clientId = 'plat', overrides: Par
 
 export function unreachable(brokers: string[], error: unknown): PlatError {
   const detail = error instanceof Error ? error.message : String(error);
-  return new PlatError('KAFKA_UNAVAILABLE', `cannot reach Kafka at ${brokers.join(', ')}: ${detail}`, 'start a broker (scripts/kafka.sh up) or unset KAFKA_BROKERS to use generators');
+  return new PlatError(
+    'KAFKA_UNAVAILABLE',
+    `cannot reach Kafka at ${brokers.join(', ')}: ${detail}`,
+    'start a broker (scripts/kafka.sh up) or unset KAFKA_BROKERS to use generators',
+  );
+}
+
+/** The consumer group a source's ingestion joins: `kafka.group`, else one per project and source. */
+export function consumerGroup(project: string, node: SourceNode): string {
+  return node.loader.kafka?.group ?? `plat-${project}-${node.name}`;
 }

@@ -1,4 +1,7 @@
-import type { RowAppender, WarehouseSession } from '../run/adapter.js';
+import type { Connection } from '../warehouse/connection.js';
+import { atomically } from '../warehouse/queries.js';
+import type { LandingSql } from '../warehouse/dialect.js';
+import type { Staging } from './landing.js';
 
 export interface ParsedBatch {
   partition: number;
@@ -13,8 +16,9 @@ export interface ParsedBatch {
 
 /**
  * Lands parsed batches in the background so the consumer keeps fetching meanwhile. Whatever is
- * queued when a landing starts goes into one transaction: rows, dead letters and each
- * partition's next offset commit together, or not at all.
+ * queued when a landing starts is staged in bulk and landed by one list of statements, in one
+ * transaction where the warehouse has them: rows, dead letters and each partition's next
+ * offset commit together, or not at all.
  */
 export class Lander {
   private queue: ParsedBatch[] = [];
@@ -22,15 +26,21 @@ export class Lander {
   private running: Promise<void> | null = null;
   private failure: unknown = null;
   private waiters: (() => void)[] = [];
+  private lastLanding = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly session: WarehouseSession,
-    private readonly staging: { rows: RowAppender; dead: RowAppender },
-    /** The statements that land what is staged with these offsets (answering with the rows they moved to the dead letters), and those that discard it. */
-    private readonly sql: { land: (offsets: Map<number, number>) => string; discard: string },
+    private readonly connection: Connection,
+    private readonly staging: Staging,
+    /** The statements that land what is staged with these offsets. */
+    private readonly sql: (offsets: Map<number, number>) => LandingSql,
     /** After each landing: its batches, and how many of their valid rows the landing found a value it could not store in, and moved to the dead letters. */
     private readonly landed: (batches: ParsedBatch[], unlanded: number) => void,
-    private readonly maxQueuedRows = 250_000,
+    private readonly pace: {
+      /** Rows queued beyond which the fetch loop waits. */
+      maxQueuedRows: number;
+      /** Time (ms) one landing waits after the one before while less than maxQueuedRows is queued. */
+      spacing: number;
+    } = { maxQueuedRows: 250_000, spacing: 0 },
   ) {}
 
   /** Queues a batch; waits while too much is queued (backpressure on the fetch loop). */
@@ -39,7 +49,7 @@ export class Lander {
     this.queue.push(batch);
     this.queuedRows += batch.valid + batch.dead.length;
     this.running ??= this.drain();
-    while (this.queuedRows > this.maxQueuedRows && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    while (this.queuedRows > this.pace.maxQueuedRows && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
     this.throwIfFailed();
   }
 
@@ -52,6 +62,9 @@ export class Lander {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length && !this.failure) {
+        const wait = this.lastLanding + this.pace.spacing - performance.now();
+        if (wait > 0 && this.queuedRows <= this.pace.maxQueuedRows) await new Promise((resolve) => setTimeout(resolve, wait));
+        this.lastLanding = performance.now();
         const batches = this.queue;
         this.queue = [];
         this.queuedRows = 0;
@@ -68,19 +81,24 @@ export class Lander {
 
   private async land(batches: ParsedBatch[]): Promise<number> {
     const offsets = new Map<number, number>();
-    for (const batch of batches) {
-      offsets.set(batch.partition, Math.max(offsets.get(batch.partition) ?? 0, batch.nextOffset));
-      for (const row of batch.rows) this.staging.rows.append(row);
-      for (const row of batch.dead) this.staging.dead.append(row);
-    }
-    this.staging.rows.flush();
-    this.staging.dead.flush();
+    for (const batch of batches) offsets.set(batch.partition, Math.max(offsets.get(batch.partition) ?? 0, batch.nextOffset));
+    const sql = this.sql(offsets);
+    const { connection, staging } = this;
     try {
-      const [answer] = await this.session.query(this.sql.land(offsets));
+      await connection.bulkLoad(
+        staging.messages.target,
+        batches.flatMap((b) => b.rows),
+      );
+      await connection.bulkLoad(
+        staging.dead.target,
+        batches.flatMap((b) => b.dead),
+      );
+      await atomically(connection, () => connection.execute(sql.land));
+      const [answer] = await connection.query(sql.unlanded);
       return Number(answer?.unlanded ?? 0);
-    } catch (error) {
-      await this.session.execute(`ROLLBACK; ${this.sql.discard}`).catch(() => undefined);
-      throw error;
+    } finally {
+      // Staged rows are landed or, after a failure, discarded: the next landing starts empty.
+      await connection.execute(sql.clear).catch(() => undefined);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { SourceNode } from '../compile/manifest.js';
-import type { Warehouse } from '../run/adapter.js';
+import type { Warehouse } from '../warehouse/connection.js';
 import type { IngestProgress, RunResults } from '../run/results.js';
 import { ingestSource, type IngestResult } from './ingest.js';
 
@@ -43,9 +43,9 @@ export async function streamLoop(options: StreamLoopOptions): Promise<IngestResu
   };
 
   const consumers = options.sources.map(async (node) => {
-    const session = await options.warehouse.session();
+    const connection = await options.warehouse.session();
     try {
-      return await ingestSource(session, node, {
+      return await ingestSource(connection, node, {
         brokers: options.brokers,
         groupId: options.groupOf(node),
         mode: 'continuous',
@@ -60,7 +60,7 @@ export async function streamLoop(options: StreamLoopOptions): Promise<IngestResu
         },
       });
     } finally {
-      session.close();
+      connection.close();
     }
   });
 

@@ -28,7 +28,12 @@ export interface ProduceOptions {
 export async function produce(node: SourceNode, options: ProduceOptions): Promise<{ sent: number; seconds: number; seed: number }> {
   const { kafka: spec, generator } = node.loader;
   if (!spec) throw new PlatError('USAGE', `source ${node.name} has no kafka topic to produce to`);
-  if (!generator) throw new PlatError('USAGE', `source ${node.name} has no generator to produce events from`, 'add a generator: to the table in sources.yml');
+  if (!generator)
+    throw new PlatError(
+      'USAGE',
+      `source ${node.name} has no generator to produce events from`,
+      'add a generator: to the table in sources.yml',
+    );
   // With only a duration, send for that long: the generator's row count does not cap it.
   const count = options.count ?? (options.duration !== undefined ? Number.POSITIVE_INFINITY : (generator.rows ?? Number.POSITIVE_INFINITY));
   // A producer replaying its last run would send the same event ids, which staging drops as duplicates.
@@ -45,7 +50,10 @@ export async function produce(node: SourceNode, options: ProduceOptions): Promis
   try {
     await admin.connect();
     if (!(await admin.listTopics()).includes(spec.topic)) {
-      await admin.createTopics({ topics: [{ topic: spec.topic, numPartitions: spec.partitions ?? 3, replicationFactor: 1 }], waitForLeaders: true });
+      await admin.createTopics({
+        topics: [{ topic: spec.topic, numPartitions: spec.partitions ?? 3, replicationFactor: 1 }],
+        waitForLeaders: true,
+      });
     }
     await producer.connect();
   } catch (error) {

@@ -52,12 +52,21 @@ const FORMATS = {
   timestamp: /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i,
   time: /^\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?$/,
 };
-const FORMAT_TEXT = { date: 'an ISO-8601 date (YYYY-MM-DD)', timestamp: 'an ISO-8601 timestamp (YYYY-MM-DD[THH:MM[:SS[.f]]][Z|±HH:MM])', time: 'an ISO-8601 time (HH:MM[:SS[.f]])' };
+const FORMAT_TEXT = {
+  date: 'an ISO-8601 date (YYYY-MM-DD)',
+  timestamp: 'an ISO-8601 timestamp (YYYY-MM-DD[THH:MM[:SS[.f]]][Z|±HH:MM])',
+  time: 'an ISO-8601 time (HH:MM[:SS[.f]])',
+};
 
 export function columnRule(sqlType: string): ColumnRule {
   const t = sqlType.trim().toUpperCase().replace(/\s+/g, ' ');
   for (const [pattern, min, max] of INTEGERS) {
-    if (pattern.test(t)) return { schema: { type: 'integer', minimum: Number(min), maximum: Number(max) }, expects: `${t} (${min} to ${max})`, exact: Number.isSafeInteger(Number(max)) };
+    if (pattern.test(t))
+      return {
+        schema: { type: 'integer', minimum: Number(min), maximum: Number(max) },
+        expects: `${t} (${min} to ${max})`,
+        exact: Number.isSafeInteger(Number(max)),
+      };
   }
   const decimal = /^(?:DECIMAL|NUMERIC)(?:\((\d+)(?:,\s*(\d+))?\))?$/.exec(t);
   if (decimal) {
@@ -66,13 +75,23 @@ export function columnRule(sqlType: string): ColumnRule {
     // Values are rounded to the scale first: with 2 decimals, 999.995 becomes 1000.00, too wide for DECIMAL(5,2).
     const limit = 10 ** (precision - scale) - 0.5 * 10 ** -scale;
     const largest = `${'9'.repeat(precision - scale) || '0'}${scale ? `.${'9'.repeat(scale)}` : ''}`;
-    return { schema: { type: 'number', exclusiveMinimum: -limit, exclusiveMaximum: limit }, expects: `DECIMAL(${precision},${scale}) (-${largest} to ${largest} once rounded to ${scale} decimals)`, exact: false };
+    return {
+      schema: { type: 'number', exclusiveMinimum: -limit, exclusiveMaximum: limit },
+      expects: `DECIMAL(${precision},${scale}) (-${largest} to ${largest} once rounded to ${scale} decimals)`,
+      exact: false,
+    };
   }
-  if (/^(FLOAT|REAL|FLOAT4)$/.test(t)) return { schema: { type: 'number', minimum: -FLOAT_MAX, maximum: FLOAT_MAX }, expects: `FLOAT (at most ${FLOAT_MAX} in magnitude)`, exact: false };
+  if (/^(FLOAT|REAL|FLOAT4)$/.test(t))
+    return {
+      schema: { type: 'number', minimum: -FLOAT_MAX, maximum: FLOAT_MAX },
+      expects: `FLOAT (at most ${FLOAT_MAX} in magnitude)`,
+      exact: false,
+    };
   if (/^(DOUBLE|FLOAT8|DOUBLE PRECISION)$/.test(t)) return { schema: { type: 'number' }, expects: null, exact: true };
   if (/^(BOOLEAN|BOOL|LOGICAL)$/.test(t)) return { schema: { type: 'boolean' }, expects: null, exact: true };
   if (t === 'DATE') return { schema: { type: 'string', format: 'date' }, expects: FORMAT_TEXT.date, exact: false };
-  if (/^(TIMESTAMP|DATETIME)(_S|_MS|_NS| WITH TIME ZONE|TZ)?$/.test(t)) return { schema: { type: 'string', format: 'timestamp' }, expects: FORMAT_TEXT.timestamp, exact: false };
+  if (/^(TIMESTAMP|DATETIME)(_S|_MS|_NS| WITH TIME ZONE|TZ)?$/.test(t))
+    return { schema: { type: 'string', format: 'timestamp' }, expects: FORMAT_TEXT.timestamp, exact: false };
   if (/^TIME( WITH TIME ZONE|TZ)?$/.test(t)) return { schema: { type: 'string', format: 'time' }, expects: FORMAT_TEXT.time, exact: false };
   // Text types take any string; others read from a string (UUID, INTERVAL, an ENUM) may not.
   return { schema: { type: 'string' }, expects: null, exact: /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|JSON)$/.test(t) };
@@ -83,7 +102,9 @@ export type MessageCheck = (data: object) => string | null;
 
 export function compileMessageCheck(columns: readonly ManifestColumn[]): MessageCheck {
   const required = new Set(columns.filter((c) => c.required).map((c) => c.name));
-  const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, formats: FORMATS }).compile(messageSchema(columns, required));
+  const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, formats: FORMATS }).compile(
+    messageSchema(columns, required),
+  );
   const expects = new Map(columns.map((c) => [c.name, columnRule(c.type ?? 'VARCHAR').expects]));
   return (data) => (validate(data) ? null : validationMessage(validate, data, expects));
 }

@@ -6,10 +6,11 @@ import { IncrementalCompiler } from '../compile/incremental.js';
 import type { Manifest } from '../compile/manifest.js';
 import { baselineOf, selectNodes } from '../compile/select.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../core/diagnostics.js';
-import { openDuckDB } from '../run/duckdb/warehouse.js';
 import type { NodeResult, RunEvent, RunResults } from '../run/results.js';
-import { databasePath, displayPath } from '../run/run.js';
 import { relationOf } from '../compile/kinds.js';
+import { relationName } from '../compile/manifest.js';
+import { openWarehouse } from '../warehouse/registry.js';
+import { relationKey } from '../warehouse/types.js';
 import { readProjectFiles, refreshProjectFiles, resolveProjectDir, toProjectPath } from '../project/files.js';
 
 export interface WatchCycle {
@@ -107,20 +108,37 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       writeCompileArtifacts(manifest, join(root, 'target'), before);
       report.manifest = manifest;
       // What failed first; what it skipped comes along as its downstream.
-      report.retried = [...unfinished].filter((id) => manifest.nodes[id] && !manifest.parents[id]!.some((parent) => unfinished.has(parent)));
+      report.retried = [...unfinished].filter(
+        (id) => manifest.nodes[id] && !manifest.parents[id]!.some((parent) => unfinished.has(parent)),
+      );
       const reached = ['state:modified+', ...report.retried.map((id) => `unique_id:${id}+`)];
       // Comma joins selectors into an intersection: what the edit reaches, within --select.
       const within = options.select?.length ? reached.flatMap((r) => options.select!.map((s) => `${r},${s}`)) : reached;
       const baseline = before ? baselineOf(before) : null;
-      const selection = baseline ? { select: within, exclude: options.exclude, state: baseline } : { select: options.select, exclude: options.exclude };
-      report.changed = baseline ? [...selectNodes(manifest, { select: ['state:modified'], state: baseline }).ids] : Object.keys(manifest.nodes);
+      const selection = baseline
+        ? { select: within, exclude: options.exclude, state: baseline }
+        : { select: options.select, exclude: options.exclude };
+      report.changed = baseline
+        ? [...selectNodes(manifest, { select: ['state:modified'], state: baseline }).ids]
+        : Object.keys(manifest.nodes);
       if (before) report.dropped = await dropDeleted(before, manifest);
       if (report.changed.length > 0 || report.retried.length > 0) {
         const reuse = before ? { mustRun: new Set(report.changed), previous: latest } : undefined;
-        report.results = await verbs[options.verb](manifest, { ...selection, reuse, fullRefresh: options.fullRefresh, env: options.env, threads: options.threads, onEvent: options.onEvent });
+        report.results = await verbs[options.verb](manifest, {
+          ...selection,
+          reuse,
+          fullRefresh: options.fullRefresh,
+          env: options.env,
+          threads: options.threads,
+          onEvent: options.onEvent,
+        });
         for (const result of report.results.results) latest.set(result.uniqueId, result);
         report.reused = report.results.results.filter((r) => r.reused).map((r) => r.uniqueId);
-        unfinished = new Set(report.results.results.filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped').map((r) => r.uniqueId));
+        unfinished = new Set(
+          report.results.results
+            .filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped')
+            .map((r) => r.uniqueId),
+        );
       }
       previous = manifest;
     }
@@ -139,7 +157,21 @@ export async function watchProject(options: WatchOptions): Promise<void> {
       running = cycle(saved, startedAt)
         .catch((error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
-          return options.onCycle?.({ number: number++, files: saved, diagnostics: [], manifest: null, recompiled: null, changed: [], retried: [], dropped: [], reused: [], results: null, compileSeconds: 0, seconds: 0, error: message });
+          return options.onCycle?.({
+            number: number++,
+            files: saved,
+            diagnostics: [],
+            manifest: null,
+            recompiled: null,
+            changed: [],
+            retried: [],
+            dropped: [],
+            reused: [],
+            results: null,
+            compileSeconds: 0,
+            seconds: 0,
+            error: message,
+          });
         })
         .finally(() => {
           running = null;
@@ -180,7 +212,7 @@ function explainDeleted(diagnostics: Diagnostic[], previous: Manifest, files: Re
     const node = d.code === 'UNKNOWN_REF' ? deleted.get(d.message) : undefined;
     if (!node) return d;
     const relation = relationOf(node);
-    const kept = relation ? `; ${relation.schema}.${relation.name} is kept until nothing refers to it` : '';
+    const kept = relation ? `; ${relationName(relation)} is kept until nothing refers to it` : '';
     return { ...d, hint: `${node.path} was deleted${kept}. Remove this ref, or restore the file${d.hint ? ` (${d.hint})` : ''}` };
   });
 }
@@ -189,22 +221,21 @@ function explainDeleted(diagnostics: Diagnostic[], previous: Manifest, files: Re
 async function dropDeleted(before: Manifest, manifest: Manifest): Promise<string[]> {
   const gone = Object.values(before.nodes).filter((n) => !manifest.nodes[n.uniqueId] && n.kind === 'model' && relationOf(n));
   if (gone.length === 0) return [];
-  const warehouse = await openDuckDB(databasePath(manifest), { displayPath: displayPath(manifest) });
-  const session = await warehouse.session();
+  const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
+  const connection = await warehouse.session();
   try {
-    const kinds = await session.relations();
+    const kinds = await connection.relations();
     const dropped: string[] = [];
     for (const node of gone) {
       const relation = relationOf(node)!;
-      const kind = kinds.get(`${relation.schema}\u0000${relation.name}`);
+      const kind = kinds.get(relationKey(relation));
       if (!kind) continue;
-      await session.drop(relation, kind);
-      dropped.push(`${relation.schema}.${relation.name}`);
+      await connection.execute(connection.dialect.drop(relation, kind, { ifExists: true }));
+      dropped.push(relationName(relation));
     }
     return dropped;
   } finally {
-    session.close();
+    connection.close();
     warehouse.close();
   }
 }
-

@@ -17,7 +17,10 @@ declare module 'vitest' {
 export function setup(project: TestProject): void {
   if (!existsSync(CHROMIUM)) {
     try {
-      execFileSync('bash', ['-c', 'apt-get install -y chromium || (apt-get update && apt-get install -y chromium)'], { stdio: 'ignore', timeout: 900_000 });
+      execFileSync('bash', ['-c', 'apt-get install -y chromium || (apt-get update && apt-get install -y chromium)'], {
+        stdio: 'ignore',
+        timeout: 900_000,
+      });
     } catch (error) {
       if (process.env.CI === 'true') throw new Error(`CI=true and chromium could not be installed: ${String(error)}`);
     }

@@ -24,7 +24,10 @@ export function setup(project: TestProject): void {
   if (!brokers) {
     // A broker the script already runs (a developer's) is used, and left running afterwards.
     try {
-      brokers = /KAFKA_BROKERS=(\S+)/.exec(execFileSync('bash', [script, 'status'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[1] ?? null;
+      brokers =
+        /KAFKA_BROKERS=(\S+)/.exec(
+          execFileSync('bash', [script, 'status'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+        )?.[1] ?? null;
     } catch {
       brokers = null;
     }

@@ -14,7 +14,12 @@ const LARGEST = 18;
 const SMALLEST = 7;
 const BADGE_GAP = 6;
 const BADGE_PADDING = 4;
-const STATUS_COLORS = { pass: ['#dcfce7', '#15803d'], warn: ['#fef3c7', '#b45309'], fail: ['#fee2e2', '#b91c1c'], none: ['#f1f5f9', '#475569'] } as const;
+const STATUS_COLORS = {
+  pass: ['#dcfce7', '#15803d'],
+  warn: ['#fef3c7', '#b45309'],
+  fail: ['#fee2e2', '#b91c1c'],
+  none: ['#f1f5f9', '#475569'],
+} as const;
 
 /** A drawn label's box, in pixels from the graph's top-left corner. */
 export interface LabelBox {
@@ -24,7 +29,13 @@ export interface LabelBox {
   height: number;
 }
 
-type Drawn = PartialButFor<NodeDisplayData, 'x' | 'y' | 'size' | 'label' | 'color'> & { key?: string; radius?: number; kind?: SceneNode['kind']; badge?: SceneNode['badge']; focused?: boolean };
+type Drawn = PartialButFor<NodeDisplayData, 'x' | 'y' | 'size' | 'label' | 'color'> & {
+  key?: string;
+  radius?: number;
+  kind?: SceneNode['kind'];
+  badge?: SceneNode['badge'];
+  focused?: boolean;
+};
 
 const measuring = document.createElement('canvas').getContext('2d')!;
 const widths = new Map<string, number>();
@@ -113,7 +124,13 @@ export function labelDrawers(drawn: Map<string, LabelBox>) {
     context.shadowColor = 'rgba(15, 23, 42, 0.35)';
     context.shadowBlur = 6;
     context.beginPath();
-    context.roundRect(data.x - data.size - 3, data.y - Math.max(data.size, size * 0.7) - 2, left + width + 4 - (data.x - data.size - 3), 2 * Math.max(data.size, size * 0.7) + 4, 4);
+    context.roundRect(
+      data.x - data.size - 3,
+      data.y - Math.max(data.size, size * 0.7) - 2,
+      left + width + 4 - (data.x - data.size - 3),
+      2 * Math.max(data.size, size * 0.7) + 4,
+      4,
+    );
     context.fill();
     context.shadowBlur = 0;
     context.beginPath();

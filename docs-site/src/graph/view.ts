@@ -87,7 +87,12 @@ export class GraphView {
     const generation = ++this.generation;
     this.settled = false;
     const layout = await this.worker.layered({
-      nodes: scene.nodes.map((n) => ({ id: n.id, size: n.size, width: labelReach(n), ...(hints?.has(n.id) ? { hint: hints.get(n.id)! } : {}) })),
+      nodes: scene.nodes.map((n) => ({
+        id: n.id,
+        size: n.size,
+        width: labelReach(n),
+        ...(hints?.has(n.id) ? { hint: hints.get(n.id)! } : {}),
+      })),
       edges: scene.edges.map((e) => [e.source, e.target]),
     });
     if (generation !== this.generation) return false;
@@ -111,12 +116,21 @@ export class GraphView {
    * Adds nodes next to those they extend, moving nothing already drawn but sideways; drops the
    * nodes in `remove` and relabels those in `update`.
    */
-  async extend(groups: { anchor: string; direction: -1 | 1; nodes: SceneNode[] }[], edges: SceneEdge[], remove: string[], update: SceneNode[] = []): Promise<void> {
+  async extend(
+    groups: { anchor: string; direction: -1 | 1; nodes: SceneNode[] }[],
+    edges: SceneEdge[],
+    remove: string[],
+    update: SceneNode[] = [],
+  ): Promise<void> {
     const generation = this.generation;
     this.settled = false;
     const layout = await this.worker.extend({
       layout: this.layout!,
-      groups: groups.map((g) => ({ anchor: g.anchor, direction: g.direction, nodes: g.nodes.map((n) => ({ id: n.id, size: n.size, width: labelReach(n) })) })),
+      groups: groups.map((g) => ({
+        anchor: g.anchor,
+        direction: g.direction,
+        nodes: g.nodes.map((n) => ({ id: n.id, size: n.size, width: labelReach(n) })),
+      })),
     });
     if (generation !== this.generation || !this.scene) return;
     this.layout = layout;
@@ -131,7 +145,11 @@ export class GraphView {
       this.graph.mergeNodeAttributes(node.id, { label: node.label });
     }
     const kept = this.scene.nodes.filter((n) => !remove.includes(n.id)).map((n) => updated.get(n.id) ?? n);
-    this.scene = { ...this.scene, nodes: [...kept, ...added], edges: [...this.scene.edges.filter((e) => !remove.includes(e.source) && !remove.includes(e.target)), ...edges] };
+    this.scene = {
+      ...this.scene,
+      nodes: [...kept, ...added],
+      edges: [...this.scene.edges.filter((e) => !remove.includes(e.source) && !remove.includes(e.target)), ...edges],
+    };
     this.graph.forEachNode((id) => {
       const at = layout.positions[id];
       if (at) this.graph.mergeNodeAttributes(id, { x: at.x, y: -at.y });
@@ -202,7 +220,8 @@ export class GraphView {
     if (scale > fits && focus) {
       // On the focus, but with no empty band beside the drawing where it could show more of it.
       const [halfWidth, halfHeight] = [(width / 2 - MARGIN) / scale, (height / 2 - MARGIN) / scale];
-      const within = (at: number, low: number, high: number, half: number) => (high - low <= 2 * half ? (low + high) / 2 : Math.min(Math.max(at, low + half), high - half));
+      const within = (at: number, low: number, high: number, half: number) =>
+        high - low <= 2 * half ? (low + high) / 2 : Math.min(Math.max(at, low + half), high - half);
       centre = { x: within(focus.x, whole.left, whole.right, halfWidth), y: within(focus.y, whole.top, whole.bottom, halfHeight) };
       keep = focus.x - MARGIN;
     } else if (scale > fits) {

@@ -60,7 +60,11 @@ function place({ positions, columns }: Layout, input: ExtendGroup): void {
 
 function shift(columns: Column[], positions: Record<string, Placed>, which: (c: Column) => boolean, by: number): void {
   const moved = new Set<number>();
-  for (const c of columns) if (which(c)) (c.x += by), moved.add(c.rank);
+  for (const c of columns) {
+    if (!which(c)) continue;
+    c.x += by;
+    moved.add(c.rank);
+  }
   for (const [id, p] of Object.entries(positions)) if (moved.has(p.rank)) positions[id] = { ...p, x: p.x + by };
 }
 

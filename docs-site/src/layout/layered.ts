@@ -103,7 +103,9 @@ function ranks(parents: number[][], children: number[][]): number[] {
       if (--waiting[t]! === 0) order.push(t);
     }
   }
-  for (const i of order) if (liveParents[i]!.length === 0 && liveChildren[i]!.length) rank[i] = liveChildren[i]!.reduce((low, c) => Math.min(low, rank[c]!), Infinity) - 1;
+  for (const i of order)
+    if (liveParents[i]!.length === 0 && liveChildren[i]!.length)
+      rank[i] = liveChildren[i]!.reduce((low, c) => Math.min(low, rank[c]!), Infinity) - 1;
   // Numbered 0, 1, 2… with no empty rank (pulling every root right can empty rank 0).
   const dense = new Map([...new Set(rank)].sort((a, b) => a - b).map((r, k) => [r, k]));
   return rank.map((r) => dense.get(r)!);
@@ -204,7 +206,9 @@ function verticalPositions(nodes: LayoutNode[], byRank: number[][], parents: num
     const ranks = pass % 2 === 0 ? byRank.keys() : [...byRank.keys()].reverse();
     for (const r of ranks) {
       const members = byRank[r]!;
-      const wanted = members.map((i) => (neighbours[i]!.length ? neighbours[i]!.reduce((sum, j) => sum + y[j]!, 0) / neighbours[i]!.length : y[i]!));
+      const wanted = members.map((i) =>
+        neighbours[i]!.length ? neighbours[i]!.reduce((sum, j) => sum + y[j]!, 0) / neighbours[i]!.length : y[i]!,
+      );
       const gaps = members.map((i, k) => (k ? separation(nodes[members[k - 1]!]!, nodes[i]!) : 0));
       isotonic(wanted, gaps).forEach((value, k) => (y[members[k]!] = value));
     }

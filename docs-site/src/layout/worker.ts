@@ -7,7 +7,10 @@ import { extend } from './extend.js';
 import { layered } from './layered.js';
 import type { LayoutRequest, LayoutResponse } from './messages.js';
 
-const scope = self as unknown as { onmessage: ((event: MessageEvent<LayoutRequest>) => void) | null; postMessage: (message: LayoutResponse) => void };
+const scope = self as unknown as {
+  onmessage: ((event: MessageEvent<LayoutRequest>) => void) | null;
+  postMessage: (message: LayoutResponse) => void;
+};
 
 scope.onmessage = ({ data: request }) => {
   const layout = request.op === 'layered' ? layered(request.input) : extend(request.input);

@@ -4,10 +4,11 @@ import { escape } from '../render.js';
 
 /** What only one kind of node has: a source's loader, a model's chart, ML metrics, a tool's parameters. */
 export function kindDetails(node: IndexNode, details: NodeDetails, link: (id: string) => string): string {
+  // biome-ignore lint/suspicious/noExplicitAny: each kind's details are a different JSON shape, read field by field
   const d = details.details as Record<string, any>;
   switch (node.kind) {
     case 'source':
-      return `<h2>Loader</h2><p>${escape(d.loader)}${d.generator ? ` · ${d.generator.rows.toLocaleString()} rows, seed ${d.generator.seed}` : ''}</p>
+      return `<h2>Loader</h2><p>${escape(d.loader)}${d.generator ? ` · ${d.generator.rows === undefined ? 'series' : `${d.generator.rows.toLocaleString()} rows`}, seed ${d.generator.seed}` : ''}</p>
         ${d.deadLetters !== null && d.deadLetters !== undefined ? `<p>dead letters: ${d.deadLetters}</p>` : ''}
         ${d.freshness ? `<p>freshness: ${escape(JSON.stringify(d.freshness))}</p>` : ''}`;
     case 'model':

@@ -20,7 +20,10 @@ export function nodeBody(site: Site, node: IndexNode, details: NodeDetails): str
   const columnRows = details.columns
     .map((c) => {
       const from = details.lineage.find((l) => l.name === c.name)?.from ?? [];
-      const name = node.kind === 'model' ? `<button class="column-link" data-column="${escape(c.name)}">${breakable(c.name)}</button>` : breakable(c.name);
+      const name =
+        node.kind === 'model'
+          ? `<button class="column-link" data-column="${escape(c.name)}">${breakable(c.name)}</button>`
+          : breakable(c.name);
       return `<tr><td>${name}</td><td>${escape(c.type ?? '')}</td><td>${escape(c.description)}</td>
         <td>${c.tests.map((t) => `${to(t.id)} ${badge(t.status)}`).join('<br>')}</td><td>${from.map((f) => `${breakable(site.byId.get(f.node)?.name ?? f.node)}.${breakable(f.column)}`).join(', ')}</td></tr>`;
     })

@@ -47,7 +47,9 @@ export class Lineage {
     const { nodes, edges, expanders } = expansion(this.site, scene, expander, options);
     for (const node of nodes) this.added.add(node.id);
     const { of, direction } = expander.expands;
-    const expanderEdges: SceneEdge[] = expanders.map((e) => (direction < 0 ? { source: e.id, target: e.expands!.of, weight: 1 } : { source: e.expands!.of, target: e.id, weight: 1 }));
+    const expanderEdges: SceneEdge[] = expanders.map((e) =>
+      direction < 0 ? { source: e.id, target: e.expands!.of, weight: 1 } : { source: e.expands!.of, target: e.id, weight: 1 },
+    );
     // Other expanders may stand for nodes now shown: they count what is left, or go.
     const shown = new Set([...scene.nodes.map((n) => n.id), ...nodes.map((n) => n.id)]);
     const remove = [expander.id];
@@ -56,9 +58,15 @@ export class Lineage {
       if (!other.expands || other.id === expander.id) continue;
       const left = other.expands.nodes.filter((id) => !shown.has(id));
       if (left.length === 0) remove.push(other.id);
-      else if (left.length < other.expands.nodes.length) update.push({ ...other, label: `+${left.length}`, expands: { ...other.expands, nodes: left } });
+      else if (left.length < other.expands.nodes.length)
+        update.push({ ...other, label: `+${left.length}`, expands: { ...other.expands, nodes: left } });
     }
-    await this.view.extend([{ anchor: of, direction, nodes }, ...expanders.map((e) => ({ anchor: e.expands!.of, direction, nodes: [e] }))], [...edges, ...expanderEdges], remove, update);
+    await this.view.extend(
+      [{ anchor: of, direction, nodes }, ...expanders.map((e) => ({ anchor: e.expands!.of, direction, nodes: [e] }))],
+      [...edges, ...expanderEdges],
+      remove,
+      update,
+    );
   }
 
   /** A column's lineage; resolves with the upstream columns, once drawn. */

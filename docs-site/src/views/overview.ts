@@ -80,12 +80,16 @@ export class Overview {
     const before = new Set(this.view.scene?.nodes.map((n) => n.id) ?? []);
     for (const key of keys) this.expanded.add(key);
     const scene = this.tree.scene(this.expanded, this.tests());
-    await this.draw(scene, scene.nodes.map((n) => n.id).filter((id) => !before.has(id)));
+    await this.draw(
+      scene,
+      scene.nodes.map((n) => n.id).filter((id) => !before.has(id)),
+    );
   }
 
   collapse(key: string): void {
     const prefix = `${key}/`;
-    for (const open of [...this.expanded]) if (open === key || open.startsWith(prefix) || open.startsWith(`${key}#`)) this.expanded.delete(open);
+    for (const open of [...this.expanded])
+      if (open === key || open.startsWith(prefix) || open.startsWith(`${key}#`)) this.expanded.delete(open);
     void this.show();
   }
 
@@ -130,7 +134,11 @@ export class Overview {
   }
 
   private renderToolbar(): void {
-    const leaves = [...this.expanded].filter((key) => !this.opened.has(key) && ![...this.expanded].some((other) => other !== key && (other.startsWith(`${key}/`) || other.startsWith(`${key}#`))));
+    const leaves = [...this.expanded].filter(
+      (key) =>
+        !this.opened.has(key) &&
+        ![...this.expanded].some((other) => other !== key && (other.startsWith(`${key}/`) || other.startsWith(`${key}#`))),
+    );
     const chips = leaves
       .map((key) => this.tree.find(key))
       .filter((c) => c !== undefined)
@@ -147,6 +155,8 @@ export class Overview {
       this.expanded = new Set(this.opened);
       void this.show();
     });
-    this.toolbar.querySelectorAll<HTMLButtonElement>('[data-collapse]').forEach((button) => button.addEventListener('click', () => this.collapse(button.dataset.collapse!)));
+    this.toolbar
+      .querySelectorAll<HTMLButtonElement>('[data-collapse]')
+      .forEach((button) => button.addEventListener('click', () => this.collapse(button.dataset.collapse!)));
   }
 }

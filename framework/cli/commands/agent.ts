@@ -25,8 +25,10 @@ function openAgent(options: AgentCliOptions): Agent | null {
 
 /** The answer, then each tool call with its rows and the SQL that ran. */
 export function renderAnswer(answer: AgentAnswer, write: (line: string) => void): void {
-  if (answer.mode === 'fallback') write(pc.yellow(answer.answer.split('\n')[0]!)), write(answer.answer.split('\n').slice(1).join('\n'));
-  else write(answer.answer);
+  if (answer.mode === 'fallback') {
+    write(pc.yellow(answer.answer.split('\n')[0]!));
+    write(answer.answer.split('\n').slice(1).join('\n'));
+  } else write(answer.answer);
   for (const call of answer.calls) {
     write('');
     const args = Object.keys(call.args).length ? ` ${JSON.stringify(call.args)}` : '';
@@ -38,9 +40,19 @@ export function renderAnswer(answer: AgentAnswer, write: (line: string) => void)
     if (call.columns.length) {
       write(formatTable(call.columns, call.rows.slice(0, 25)));
       const more = call.rows.length - 25;
-      if (more > 0 || call.truncated) write(pc.dim(`… ${more > 0 ? `${more} more rows` : ''}${call.truncated ? `${more > 0 ? ', ' : ''}cut at the ${call.truncated === 'rows' ? 'row' : 'size'} limit` : ''}`));
+      if (more > 0 || call.truncated)
+        write(
+          pc.dim(
+            `… ${more > 0 ? `${more} more rows` : ''}${call.truncated ? `${more > 0 ? ', ' : ''}cut at the ${call.truncated === 'rows' ? 'row' : 'size'} limit` : ''}`,
+          ),
+        );
     }
-    if (call.sql) write(pc.dim(`SQL${call.params && Object.keys(call.params).length ? ` (bound: ${JSON.stringify(call.params)})` : ''}:\n${call.sql.replace(/^/gm, '  ')}`));
+    if (call.sql)
+      write(
+        pc.dim(
+          `SQL${call.params && Object.keys(call.params).length ? ` (bound: ${JSON.stringify(call.params)})` : ''}:\n${call.sql.replace(/^/gm, '  ')}`,
+        ),
+      );
   }
 }
 
@@ -58,7 +70,12 @@ async function session(options: AgentCliOptions): Promise<number> {
   const agent = openAgent(options);
   if (!agent) return exitCodes.failure;
   const history: Exchange[] = [];
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: pc.cyan(`${agent.settings.name}> `), historySize: 200 });
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    prompt: pc.cyan(`${agent.settings.name}> `),
+    historySize: 200,
+  });
   err(pc.dim(`agent ${agent.settings.name}: ask a question, or "sql SELECT …"; /tools lists tools, /quit leaves`));
   rl.prompt();
   for await (const line of rl) {
@@ -87,10 +104,16 @@ async function serve(options: AgentCliOptions): Promise<number> {
   const agent = openAgent(options);
   if (!agent) return exitCodes.failure;
   const token = process.env.PLAT_API_TOKEN?.trim() || undefined;
-  const server = await serveAgent(agent, options.port ?? 8181, { ollamaUrl: options.llm === false ? undefined : ollamaUrl(process.env), host: options.host, token });
+  const server = await serveAgent(agent, options.port ?? 8181, {
+    ollamaUrl: options.llm === false ? undefined : ollamaUrl(process.env),
+    host: options.host,
+    token,
+  });
   const controller = untilInterrupted();
   const auth = token ? '; requests need the PLAT_API_TOKEN bearer token' : '';
-  out(`${pc.green('serving')} agent ${agent.settings.name} on ${server.url} (GET /health, GET /v1/tools, POST /v1/tools/:name, POST /v1/ask${auth}; Ctrl-C stops)`);
+  out(
+    `${pc.green('serving')} agent ${agent.settings.name} on ${server.url} (GET /health, GET /v1/tools, POST /v1/tools/:name, POST /v1/ask${auth}; Ctrl-C stops)`,
+  );
   await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
   await server.close();
   return exitCodes.ok;
@@ -99,7 +122,8 @@ async function serve(options: AgentCliOptions): Promise<number> {
 export const agentCommands: CommandSpec[] = [
   {
     usage: 'ask <question...>',
-    description: 'answer one question with the project\'s agent (Ollama tool calling; without an LLM, the closest tool); "sql SELECT …" runs a read-only query',
+    description:
+      'answer one question with the project\'s agent (Ollama tool calling; without an LLM, the closest tool); "sql SELECT …" runs a read-only query',
     options: [...agentOptions, { flags: '--json', description: 'print the answer, tool calls, tables and SQL as JSON' }],
     run: (args, options) => ask(args.flat().join(' '), options as AgentCliOptions),
   },

@@ -33,7 +33,12 @@ async function dev(options: DevOptions): Promise<number> {
         // Pages reload when data.js changes (serveDocs watches the folder).
         docs.server ??= await serveDocs(site.dir, options.port);
       },
-      onReady: () => err(pc.cyan(`docs on ${docs.server?.url ?? '(after the first good build)'}; watching ${options.projectDir ?? 'the project'} for changes (Ctrl-C stops)`)),
+      onReady: () =>
+        err(
+          pc.cyan(
+            `docs on ${docs.server?.url ?? '(after the first good build)'}; watching ${options.projectDir ?? 'the project'} for changes (Ctrl-C stops)`,
+          ),
+        ),
     });
   } finally {
     await docs.server?.close();

@@ -18,7 +18,9 @@ export const docsCommands: CommandSpec[] = [
       const project = compiled(options, 'nothing was generated');
       if (!project) return exitCodes.failure;
       const result = await generateDocs(project.manifest);
-      out(`${pc.green('OK')} documentation for ${counted(result.nodes, 'node')} in ${relative(process.cwd(), result.dir) || '.'} (${result.seconds.toFixed(2)}s): open ${relative(process.cwd(), join(result.dir, 'index.html'))}`);
+      out(
+        `${pc.green('OK')} documentation for ${counted(result.nodes, 'node')} in ${relative(process.cwd(), result.dir) || '.'} (${result.seconds.toFixed(2)}s): open ${relative(process.cwd(), join(result.dir, 'index.html'))}`,
+      );
       return exitCodes.ok;
     },
   },
@@ -26,7 +28,11 @@ export const docsCommands: CommandSpec[] = [
     group: 'docs',
     usage: 'serve',
     description: 'generate the site and serve it on 127.0.0.1; open pages reload when it is generated again',
-    options: [projectDir, vars, { flags: '--port <n>', description: 'port (default 8080; 0 picks a free one)', default: 8080, parse: parsePort }],
+    options: [
+      projectDir,
+      vars,
+      { flags: '--port <n>', description: 'port (default 8080; 0 picks a free one)', default: 8080, parse: parsePort },
+    ],
     run: async (_, raw) => {
       const options = raw as Options & { port: number };
       const project = compiled(options, 'nothing was served');

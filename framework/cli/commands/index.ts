@@ -10,4 +10,12 @@ import type { CommandSpec } from './shared.js';
 export type { CommandSpec, OptionSpec } from './shared.js';
 
 /** Every command, in the order `plat --help` lists them. */
-export const commands: CommandSpec[] = [...runCommands, ...kafkaCommands, ...mlCommands, ...docsCommands, ...devCommands, ...agentCommands, ...projectCommands];
+export const commands: CommandSpec[] = [
+  ...runCommands,
+  ...kafkaCommands,
+  ...mlCommands,
+  ...docsCommands,
+  ...devCommands,
+  ...agentCommands,
+  ...projectCommands,
+];

@@ -26,7 +26,9 @@ export const kafkaCommands: CommandSpec[] = [
       else if (results.length === 0) out('No selected source reads from Kafka.');
       for (const r of options.json ? [] : results) {
         const rate = r.seconds > 0 ? `, ${Math.round(r.landed / r.seconds).toLocaleString('en-US')} msg/s` : '';
-        out(`${pc.green('OK')} ${r.source} (${r.topic}): ${r.landed.toLocaleString('en-US')} landed, ${counted(r.deadLetters, 'dead letter')} in ${r.seconds.toFixed(2)}s${rate}`);
+        out(
+          `${pc.green('OK')} ${r.source} (${r.topic}): ${r.landed.toLocaleString('en-US')} landed, ${counted(r.deadLetters, 'dead letter')} in ${r.seconds.toFixed(2)}s${rate}`,
+        );
       }
       return exitCodes.ok;
     },
@@ -39,7 +41,11 @@ export const kafkaCommands: CommandSpec[] = [
       { flags: '--count <n>', description: 'events to send (default: the generator rows)', parse: parseCount },
       { flags: '--rate <n>', description: 'events per second (default: as fast as possible)', parse: parseCount },
       { flags: '--duration <time>', description: 'stop after this long, e.g. 30s or 5m', parse: parseTime },
-      { flags: '--seed <n>', description: 'replay the events of the run that printed this seed (default: new events each run)', parse: parseCount },
+      {
+        flags: '--seed <n>',
+        description: 'replay the events of the run that printed this seed (default: new events each run)',
+        parse: parseCount,
+      },
     ],
     run: async ([source], raw) => {
       const options = raw as Options & { count?: number; rate?: number; duration?: number; seed?: number };
@@ -52,10 +58,17 @@ export const kafkaCommands: CommandSpec[] = [
         duration: options.duration,
         seed: options.seed,
         env: process.env,
-        onProgress: live ? (sent, seconds) => process.stdout.write(`\r${pc.cyan('producing')} ${sent.toLocaleString('en-US')} sent, ${Math.round(sent / Math.max(seconds, 0.001)).toLocaleString('en-US')}/s`) : undefined,
+        onProgress: live
+          ? (sent, seconds) =>
+              process.stdout.write(
+                `\r${pc.cyan('producing')} ${sent.toLocaleString('en-US')} sent, ${Math.round(sent / Math.max(seconds, 0.001)).toLocaleString('en-US')}/s`,
+              )
+          : undefined,
       });
       if (live) process.stdout.write('\r\x1b[K');
-      out(`${pc.green('OK')} sent ${counted(result.sent, 'event')} in ${result.seconds.toFixed(2)}s (${Math.round(result.sent / Math.max(result.seconds, 0.001)).toLocaleString('en-US')}/s, seed ${result.seed})`);
+      out(
+        `${pc.green('OK')} sent ${counted(result.sent, 'event')} in ${result.seconds.toFixed(2)}s (${Math.round(result.sent / Math.max(result.seconds, 0.001)).toLocaleString('en-US')}/s, seed ${result.seed})`,
+      );
       return exitCodes.ok;
     },
   },

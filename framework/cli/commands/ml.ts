@@ -18,7 +18,13 @@ export const mlCommands: CommandSpec[] = [
       const models = listModels(Registry.forProject(resolveProjectDir(options.projectDir)));
       if (options.json) out(toJson(models));
       else if (models.length === 0) out('No trained models yet: `plat build` trains the models in ml/.');
-      else out(formatTable(['model', 'versions', 'promoted', 'latest', 'trained_at', 'metrics'], models.map((m) => ({ ...m, trained_at: m.trainedAt, promoted: m.promoted ?? '—', metrics: metricsText(m.metrics) }))));
+      else
+        out(
+          formatTable(
+            ['model', 'versions', 'promoted', 'latest', 'trained_at', 'metrics'],
+            models.map((m) => ({ ...m, trained_at: m.trainedAt, promoted: m.promoted ?? '—', metrics: metricsText(m.metrics) })),
+          ),
+        );
       return exitCodes.ok;
     },
   },
@@ -34,22 +40,32 @@ export const mlCommands: CommandSpec[] = [
         out(toJson({ current, previous }));
         return exitCodes.ok;
       }
-      out(`${pc.bold(current.model)} ${current.version}${current.promoted ? ' (promoted)' : ' (latest, not promoted)'}, trained ${current.trainedAt} on ${counted(current.rows.train, 'row')}, tested on ${current.rows.test}`);
+      out(
+        `${pc.bold(current.model)} ${current.version}${current.promoted ? ' (promoted)' : ' (latest, not promoted)'}, trained ${current.trainedAt} on ${counted(current.rows.train, 'row')}, tested on ${current.rows.test}`,
+      );
       const names = Object.keys(current.metrics).filter((k) => typeof (current.metrics as Record<string, unknown>)[k] === 'number');
-      const value = (v: ModelVersion | null, k: string) => (v ? ((v.metrics as Record<string, unknown>)[k] as number | undefined) : undefined);
+      const value = (v: ModelVersion | null, k: string) =>
+        v ? ((v.metrics as Record<string, unknown>)[k] as number | undefined) : undefined;
       out(
         formatTable(
           ['metric', current.version, previous?.version ?? 'previous', 'change'],
           names.map((k) => {
             const now = value(current, k)!;
             const before = value(previous, k);
-            return { metric: k, [current.version]: now.toFixed(4), [previous?.version ?? 'previous']: before === undefined ? '—' : before.toFixed(4), change: before === undefined ? '—' : `${now - before >= 0 ? '+' : ''}${(now - before).toFixed(4)}` };
+            return {
+              metric: k,
+              [current.version]: now.toFixed(4),
+              [previous?.version ?? 'previous']: before === undefined ? '—' : before.toFixed(4),
+              change: before === undefined ? '—' : `${now - before >= 0 ? '+' : ''}${(now - before).toFixed(4)}`,
+            };
           }),
         ),
       );
       const matrix = current.metrics.confusion_matrix;
       if (matrix) out(`confusion matrix (rows: actual ${current.classes.join(', ')}; columns: predicted): ${JSON.stringify(matrix)}`);
-      out(`features: ${current.features.map((f) => `${f.name}${f.kind === 'one_hot' ? ` (one_hot: ${f.categories.length})` : f.standardize ? ' (standardized)' : ''}`).join(', ')}`);
+      out(
+        `features: ${current.features.map((f) => `${f.name}${f.kind === 'one_hot' ? ` (one_hot: ${f.categories.length})` : f.standardize ? ' (standardized)' : ''}`).join(', ')}`,
+      );
       return exitCodes.ok;
     },
   },

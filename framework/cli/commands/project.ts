@@ -15,19 +15,26 @@ import { compiled, err, out, parseCount, projectDir, selection, selectionOf, var
 
 const OUTPUTS = ['table', 'name', 'id', 'path'];
 const parseOutput = (value: string): string => {
-  if (!OUTPUTS.includes(value)) throw new PlatError('USAGE', `--output must be one of ${OUTPUTS.join(', ')}, not "${value}"`, didYouMean(value, OUTPUTS));
+  if (!OUTPUTS.includes(value))
+    throw new PlatError('USAGE', `--output must be one of ${OUTPUTS.join(', ')}, not "${value}"`, didYouMean(value, OUTPUTS));
   return value;
 };
 
 const parseKind = (value: string, previous: unknown): NodeKind[] => {
-  if (!NODE_KINDS.includes(value as NodeKind)) throw new PlatError('USAGE', `--resource-type "${value}" is no node kind`, didYouMean(value, NODE_KINDS) ?? `kinds: ${NODE_KINDS.join(', ')}`);
+  if (!NODE_KINDS.includes(value as NodeKind))
+    throw new PlatError(
+      'USAGE',
+      `--resource-type "${value}" is no node kind`,
+      didYouMean(value, NODE_KINDS) ?? `kinds: ${NODE_KINDS.join(', ')}`,
+    );
   return [...((previous as NodeKind[] | undefined) ?? []), value as NodeKind];
 };
 
 export const projectCommands: CommandSpec[] = [
   {
     usage: 'compile',
-    description: 'render every model and write target/manifest.json and target/compiled/ (no database access); with --select, print the compiled SQL',
+    description:
+      'render every model and write target/manifest.json and target/compiled/ (no database access); with --select, print the compiled SQL',
     options: [projectDir, ...selection, vars],
     run: async (_, raw) => {
       const options = raw as Options;
@@ -40,7 +47,9 @@ export const projectCommands: CommandSpec[] = [
       }
       const counts: Partial<Record<NodeKind, number>> = {};
       for (const node of nodes) counts[node.kind] = (counts[node.kind] ?? 0) + 1;
-      err(`Compiled ${counted(nodes.length, 'node')} (${countKinds(counts) || 'none'}) to ${relative(process.cwd(), resolve(project.root, 'target/manifest.json'))}`);
+      err(
+        `Compiled ${counted(nodes.length, 'node')} (${countKinds(counts) || 'none'}) to ${relative(process.cwd(), resolve(project.root, 'target/manifest.json'))}`,
+      );
       return exitCodes.ok;
     },
   },
@@ -62,7 +71,12 @@ export const projectCommands: CommandSpec[] = [
         renderDiagnostics(project.diagnostics, err, 'nothing was listed');
         return exitCodes.failure;
       }
-      const { nodes, diagnostics } = listNodes(project.manifest, { select: options.select, exclude: options.exclude, state: loadState(project, options), resourceTypes: options.resourceType });
+      const { nodes, diagnostics } = listNodes(project.manifest, {
+        select: options.select,
+        exclude: options.exclude,
+        state: loadState(project, options),
+        resourceTypes: options.resourceType,
+      });
       renderDiagnostics(diagnostics, err);
       if (options.json) {
         out(toJson(nodes.map(describeNode)));
@@ -98,7 +112,12 @@ export const projectCommands: CommandSpec[] = [
           err(pc.dim('(no result)'));
           continue;
         }
-        out(formatTable(result.columns.map((c) => c.name), result.rows));
+        out(
+          formatTable(
+            result.columns.map((c) => c.name),
+            result.rows,
+          ),
+        );
         err(pc.dim(`${counted(result.rows.length, 'row')}${result.truncated ? ` (first ${options.limit}; use --limit)` : ''}`));
       }
       return exitCodes.ok;
@@ -110,7 +129,9 @@ export const projectCommands: CommandSpec[] = [
     options: [],
     run: async ([dir]) => {
       const target = resolve(dir!);
-      const name = basename(target).replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1');
+      const name = basename(target)
+        .replace(/[^A-Za-z0-9_]/g, '_')
+        .replace(/^(\d)/, '_$1');
       const files = initProject(target, name);
       for (const file of files) out(`  created ${relative(process.cwd(), resolve(target, file))}`);
       const where = relative(process.cwd(), target);

@@ -2,17 +2,31 @@ import pc from 'picocolors';
 import { build, compileProjectDir, listNodes, run, sourceFreshness, stream, test } from '../../api.js';
 import { ingestProgressDisplay } from '../progress.js';
 import { exitCodes } from '../../core/errors.js';
-import { type RunOptions } from '../../run/run.js';
+import type { RunOptions } from '../../run/run.js';
 import type { RunEvent, RunResults } from '../../run/results.js';
 import { incrementalStrategy, renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
 import { watchProject, type WatchCycle } from '../../watch/watch.js';
 import { toJson } from '../table.js';
 import { counted } from '../../core/plural.js';
-import { compiled, err, out, parseCount, parseTime, projectDir, runOptions, selection, selectionOf, type CommandSpec, type Options } from './shared.js';
+import {
+  compiled,
+  err,
+  out,
+  parseCount,
+  parseTime,
+  projectDir,
+  runOptions,
+  selection,
+  selectionOf,
+  type CommandSpec,
+  type Options,
+} from './shared.js';
 
 /** Run events as JSON lines (progress left out: it is for eyes), or rendered as text. */
 export function eventPrinter(options: Options, display?: ReturnType<typeof ingestProgressDisplay>): (event: RunEvent) => void {
-  return options.json ? (event) => void (event.type !== 'ingest_progress' && out(JSON.stringify(event))) : (event) => renderRunEvent(event, out, display);
+  return options.json
+    ? (event) => void (event.type !== 'ingest_progress' && out(JSON.stringify(event)))
+    : (event) => renderRunEvent(event, out, display);
 }
 
 /** One line per rebuild (what changed, what ran, save-to-done time); node lines come between. */
@@ -39,7 +53,11 @@ export function cyclePrinter(options: Options): (cycle: WatchCycle) => void {
     // An edited incremental model keeps its rows: say so, or the edit looks ignored.
     const edited = new Set(cycle.changed);
     for (const r of results.filter((r) => edited.has(r.uniqueId) && incrementalStrategy(r))) {
-      err(pc.dim(`hint: ${r.name} is incremental, so the edit applies to rows that arrive from now on; --full-refresh rebuilds it from scratch on every save`));
+      err(
+        pc.dim(
+          `hint: ${r.name} is incremental, so the edit applies to rows that arrive from now on; --full-refresh rebuilds it from scratch on every save`,
+        ),
+      );
     }
   };
 }
@@ -120,11 +138,25 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
       signal: controller.signal,
       batchInterval: options.batchInterval,
       batchSize: options.batchSize,
-      onReady: () => err(pc.cyan(`streaming: waiting for events (micro-batches every ${options.batchInterval ?? 1000} ms or ${counted(options.batchSize ?? 50_000, 'row')}); Ctrl-C stops`)),
+      onReady: () =>
+        err(
+          pc.cyan(
+            `streaming: waiting for events (micro-batches every ${options.batchInterval ?? 1000} ms or ${counted(options.batchSize ?? 50_000, 'row')}); Ctrl-C stops`,
+          ),
+        ),
       onEvent: eventPrinter(options, display),
       onBatch: (batch) => {
         display.done();
-        if (options.json) out(JSON.stringify({ type: 'micro_batch', number: batch.number, landed: Object.fromEntries(batch.landed), seconds: batch.seconds, results: batch.results.results }));
+        if (options.json)
+          out(
+            JSON.stringify({
+              type: 'micro_batch',
+              number: batch.number,
+              landed: Object.fromEntries(batch.landed),
+              seconds: batch.seconds,
+              results: batch.results.results,
+            }),
+          );
         else for (const line of renderMicroBatch(batch)) out(line);
         failed ||= !batch.results.success;
         batches = batch.number;
@@ -132,7 +164,9 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
     });
     const landed = ingested.reduce((sum, r) => sum + r.landed, 0);
     const dead = ingested.reduce((sum, r) => sum + r.deadLetters, 0);
-    out(`Stopped after ${counted(batches, 'micro-batch', 'micro-batches')}: ${counted(landed, 'row')} landed, ${counted(dead, 'dead letter')}; the database is closed.`);
+    out(
+      `Stopped after ${counted(batches, 'micro-batch', 'micro-batches')}: ${counted(landed, 'row')} landed, ${counted(dead, 'dead letter')}; the database is closed.`,
+    );
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -153,11 +187,19 @@ export const runCommands: CommandSpec[] = [
     description: 'load sources and build models in DAG order; with --stream, keep consuming Kafka and refresh in micro-batches',
     options: [
       ...runOptions,
-      { flags: '--stream', description: 'keep consuming the Kafka sources; after each micro-batch rebuild what is downstream, then its tests (Ctrl-C stops)' },
+      {
+        flags: '--stream',
+        description: 'keep consuming the Kafka sources; after each micro-batch rebuild what is downstream, then its tests (Ctrl-C stops)',
+      },
       { flags: '--batch-interval <time>', description: 'with --stream: refresh this long after rows land (default 1s)', parse: parseTime },
-      { flags: '--batch-size <n>', description: 'with --stream: or as soon as this many rows have landed (default 50000)', parse: parseCount },
+      {
+        flags: '--batch-size <n>',
+        description: 'with --stream: or as soon as this many rows have landed (default 50000)',
+        parse: parseCount,
+      },
     ],
-    run: (_, options) => ((options as { stream?: boolean }).stream ? streamCommand(options as StreamCliOptions) : runCommand('run', options as Options)),
+    run: (_, options) =>
+      (options as { stream?: boolean }).stream ? streamCommand(options as StreamCliOptions) : runCommand('run', options as Options),
   },
   {
     usage: 'test',

@@ -56,7 +56,8 @@ export const parseCount = (text: string): number => {
 
 export const parsePort = (text: string): number => {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new PlatError('USAGE', `expected a port from 0 to 65535 (0 picks a free one), got "${text}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new PlatError('USAGE', `expected a port from 0 to 65535 (0 picks a free one), got "${text}"`);
   return n;
 };
 
@@ -68,11 +69,20 @@ export const parseTime = (text: string): number => {
   }
 };
 
-export const projectDir: OptionSpec = { flags: '--project-dir <dir>', description: 'project folder (default: ./ if it has plat_project.yml, else ./project)' };
+export const projectDir: OptionSpec = {
+  flags: '--project-dir <dir>',
+  description: 'project folder (default: ./ if it has plat_project.yml, else ./project)',
+};
 export const selection: OptionSpec[] = [
-  { flags: '-s, --select <selector...>', description: 'nodes to include: name, +name, name+, 2+name, @name, tag:x, path:models/marts, source:src, state:modified' },
+  {
+    flags: '-s, --select <selector...>',
+    description: 'nodes to include: name, +name, name+, 2+name, @name, tag:x, path:models/marts, source:src, state:modified',
+  },
   { flags: '--exclude <selector...>', description: 'nodes to leave out (same syntax as --select)' },
-  { flags: '--state <dir>', description: 'folder with the manifest.json that state:modified compares with (default: each node as it last ran successfully)' },
+  {
+    flags: '--state <dir>',
+    description: 'folder with the manifest.json that state:modified compares with (default: each node as it last ran successfully)',
+  },
 ];
 export const vars: OptionSpec = { flags: '--vars <json>', description: 'override project vars, as a JSON object', parse: parseVars };
 export const runOptions: OptionSpec[] = [
@@ -82,7 +92,10 @@ export const runOptions: OptionSpec[] = [
   { flags: '--threads <n>', description: 'nodes to build at once (default: threads in plat_project.yml)', parse: parseCount },
   { flags: '--full-refresh', description: 'rebuild incremental models from scratch' },
   { flags: '--json', description: 'print events as JSON lines instead of text' },
-  { flags: '--watch', description: 'then keep watching the project and rebuild what changed, with everything downstream and its tests (Ctrl-C stops)' },
+  {
+    flags: '--watch',
+    description: 'then keep watching the project and rebuild what changed, with everything downstream and its tests (Ctrl-C stops)',
+  },
 ];
 
 /** The selection of a command that acts on it: a term that matches no node stops it (exit 2). */
@@ -95,4 +108,3 @@ export function compiled(options: Options, consequence: string): CompiledProject
   renderDiagnostics(project.diagnostics, err, consequence);
   return project.ok ? project : null;
 }
-

@@ -7,7 +7,8 @@ import { renderValue, type RenderResult, type TemplateHelpers, type TemplateLoca
  * partials, macros, comments, escapes) returns null and goes to full Handlebars. Tests
  * check that both paths give identical output.
  */
-const MUSTACHE = /\{\{\s*(ref|source|var|env|config|this)((?:\s+(?:"[^"\\]*"|'[^'\\]*'|-?\d+(?:\.\d+)?|true|false|[A-Za-z_][\w-]*=(?:"[^"\\]*"|'[^'\\]*'|-?\d+(?:\.\d+)?|true|false)))*)\s*\}\}/y;
+const MUSTACHE =
+  /\{\{\s*(ref|source|var|env|config|this)((?:\s+(?:"[^"\\]*"|'[^'\\]*'|-?\d+(?:\.\d+)?|true|false|[A-Za-z_][\w-]*=(?:"[^"\\]*"|'[^'\\]*'|-?\d+(?:\.\d+)?|true|false)))*)\s*\}\}/y;
 const ARG = /\s+(?:([A-Za-z_][\w-]*)=)?("([^"\\]*)"|'([^'\\]*)'|(-?\d+(?:\.\d+)?)|(true|false))/y;
 
 export function renderFast(template: string, helpers: TemplateHelpers): RenderResult | null {

@@ -81,8 +81,14 @@ export class HandlebarsRenderer {
       const name = undefinedName?.[1] ?? missingHelper?.[1];
       if (name) {
         const available = ['ref', 'source', 'var', 'env', 'config', 'this', 'is_incremental', ...this.macroNames];
-        const at = undefinedName ? { line: Number(undefinedName[2]), column: Number(undefinedName[3]) } : (findName(template, name) ?? { line: 1, column: 0 });
-        helpers.error(`"${name}" is not a helper, variable or macro`, at, didYouMean(name, available) ?? `available: ${available.join(', ')}`);
+        const at = undefinedName
+          ? { line: Number(undefinedName[2]), column: Number(undefinedName[3]) }
+          : (findName(template, name) ?? { line: 1, column: 0 });
+        helpers.error(
+          `"${name}" is not a helper, variable or macro`,
+          at,
+          didYouMean(name, available) ?? `available: ${available.join(', ')}`,
+        );
       } else {
         const problem = explainSyntaxError(template, message, this.stopOf(error));
         helpers.error(problem.message, problem.at, problem.hint);
@@ -97,7 +103,8 @@ export class HandlebarsRenderer {
   private stopOf(error: unknown): ParserStop | null {
     const message = error instanceof Error ? error.message : '';
     if (message.startsWith('Parse error')) {
-      const at = (this.hb as unknown as { Parser: { lexer: { yylloc?: { first_line: number; first_column: number } } } }).Parser.lexer.yylloc;
+      const at = (this.hb as unknown as { Parser: { lexer: { yylloc?: { first_line: number; first_column: number } } } }).Parser.lexer
+        .yylloc;
       return at ? { line: at.first_line, column: at.first_column } : null;
     }
     const located = error as { lineNumber?: number; column?: number };
@@ -115,7 +122,12 @@ export class HandlebarsRenderer {
 /** A macro names its positional parameters in a leading comment: {{!-- params: column, scale --}} */
 export function macroParams(template: string): string[] {
   const match = /^\s*\{\{!--?\s*params:\s*([^}]*?)\s*-?-?\}\}/.exec(template);
-  return match ? match[1]!.split(',').map((p) => p.trim()).filter(Boolean) : [];
+  return match
+    ? match[1]!
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+    : [];
 }
 
 function findName(template: string, name: string): TemplateLocation | null {
@@ -126,6 +138,5 @@ function findName(template: string, name: string): TemplateLocation | null {
   }
   return null;
 }
-
 
 export { renderValue };

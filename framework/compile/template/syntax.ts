@@ -74,7 +74,10 @@ function blockProblem(template: string): SyntaxProblem | null {
     const comment = template.startsWith('{{!--', i) ? '--}}' : template.startsWith('{{!', i) ? '}}' : null;
     const end = template.indexOf(comment ?? '}}', i + 2);
     if (end === -1) {
-      const start = template.slice(i, i + 20).split('\n')[0]!.trimEnd();
+      const start = template
+        .slice(i, i + 20)
+        .split('\n')[0]!
+        .trimEnd();
       return { message: `${comment ? 'comment' : `"${start}"`} is never closed`, at, hint: `close it with ${comment ?? '}}'}` };
     }
     const tag = /^\{\{~?\s*([#^/])\s*[>*]?\s*([^\s}~()]+)/.exec(template.slice(i, end + 2));
@@ -90,7 +93,11 @@ function blockProblem(template: string): SyntaxProblem | null {
     if (!innermost) return { message: `{{/${name}}} closes no block`, at, hint: `remove it, or open the block with {{#${name} …}}` };
     if (innermost.name !== name) {
       const where = `${innermost.at.line}:${innermost.at.column + 1}`;
-      return { message: `{{/${name}}} does not close ${innermost.tag} (opened at ${where})`, at, hint: `close ${innermost.tag} with {{/${innermost.name}}} first` };
+      return {
+        message: `{{/${name}}} does not close ${innermost.tag} (opened at ${where})`,
+        at,
+        hint: `close ${innermost.tag} with {{/${innermost.name}}} first`,
+      };
     }
   }
   const unclosed = open.pop();

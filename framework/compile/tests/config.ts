@@ -6,9 +6,13 @@ export const TEST_CONFIG_KEYS = ['severity', 'warn_if', 'error_if', 'where', 'st
 
 const CONDITION = /^\s*(>=|<=|!=|==|=|>|<)\s*(\d+)\s*$/;
 
-export function parseTestConfig(raw: Record<string, unknown>, report: (message: string, hint: string | null) => void): TestConfig & { where: string | null; name: string | null; tags: string[] } {
+export function parseTestConfig(
+  raw: Record<string, unknown>,
+  report: (message: string, hint: string | null) => void,
+): TestConfig & { where: string | null; name: string | null; tags: string[] } {
   const severity = raw.severity ?? 'error';
-  if (severity !== 'error' && severity !== 'warn') report(`severity "${String(severity)}" is not error or warn`, didYouMean(String(severity), ['error', 'warn']));
+  if (severity !== 'error' && severity !== 'warn')
+    report(`severity "${String(severity)}" is not error or warn`, didYouMean(String(severity), ['error', 'warn']));
   const condition = (key: 'warn_if' | 'error_if') => {
     const value = raw[key] === undefined ? '!=0' : String(raw[key]);
     if (!CONDITION.test(value)) {
@@ -29,14 +33,25 @@ export function parseTestConfig(raw: Record<string, unknown>, report: (message: 
 }
 
 /** Checks a singular test's {{config}}; returns what it set. */
-export function checkTestConfig(settings: Record<string, unknown>, report: (message: string, hint: string | null) => void): Record<string, unknown> {
+export function checkTestConfig(
+  settings: Record<string, unknown>,
+  report: (message: string, hint: string | null) => void,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings)) {
     if (!(TEST_CONFIG_KEYS as readonly string[]).includes(key) || key === 'name' || key === 'where') {
-      report(`unknown test config "${key}"`, didYouMean(key, TEST_CONFIG_KEYS) ?? 'allowed: severity, warn_if, error_if, store_failures, tags');
+      report(
+        `unknown test config "${key}"`,
+        didYouMean(key, TEST_CONFIG_KEYS) ?? 'allowed: severity, warn_if, error_if, store_failures, tags',
+      );
       continue;
     }
-    out[key] = key === 'tags' ? String(value).split(',').map((t) => t.trim()) : value;
+    out[key] =
+      key === 'tags'
+        ? String(value)
+            .split(',')
+            .map((t) => t.trim())
+        : value;
   }
   return out;
 }

@@ -7,11 +7,12 @@ import { linkDependencies } from '../deps.js';
 import type { Unresolved } from '../context.js';
 import type { Linker } from '../link.js';
 import type { ModelNode, SourceNode, TestNode } from '../manifest.js';
-import { quoteRelation } from '../relation.js';
+import type { Dialect } from '../../warehouse/dialect.js';
 import { hasStatement, renderModel, type RenderEnvironment } from '../render.js';
-import { builtinTests, columnIdentifier } from './builtin.js';
+import { builtinTests } from './builtin.js';
 import { parseTestConfig, TEST_CONFIG_KEYS } from './config.js';
 import { chosenName, generatedName, type TestNames } from './names.js';
+import { relationOf } from '../kinds.js';
 
 export interface GenericTestContext {
   project: string;
@@ -23,6 +24,7 @@ export interface GenericTestContext {
   environment: RenderEnvironment;
   diagnostics: Diagnostic[];
   names: TestNames;
+  dialect: Dialect;
 }
 
 export interface TestDeclaration {
@@ -38,17 +40,26 @@ export interface TestDeclaration {
 export function genericTest(declaration: TestDeclaration, context: GenericTestContext): TestNode | null {
   const { target, column, entry, place, file } = declaration;
   const { name: testName, args: raw } = readEntry(entry);
-  const report = (message: string, hint: string | null = null) => context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place(), hint));
+  const report = (message: string, hint: string | null = null) =>
+    context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place(), hint));
   const builtin = builtinTests[testName];
   const custom = context.custom.get(testName);
   if (!builtin && !custom) {
-    report(`unknown test "${testName}"`, didYouMean(testName, [...Object.keys(builtinTests), ...context.custom.keys()]) ?? 'define it as tests/generic/<name>.sql');
+    report(
+      `unknown test "${testName}"`,
+      didYouMean(testName, [...Object.keys(builtinTests), ...context.custom.keys()]) ?? 'define it as tests/generic/<name>.sql',
+    );
     return null;
   }
   const config = parseTestConfig(raw, report);
   const args = Object.fromEntries(Object.entries(raw).filter(([key]) => !(TEST_CONFIG_KEYS as readonly string[]).includes(key)));
   if (builtin) {
-    for (const key of Object.keys(args)) if (!builtin.args.includes(key)) report(`${testName} has no argument "${key}"`, didYouMean(key, [...builtin.args, ...TEST_CONFIG_KEYS]) ?? (builtin.args.length ? `arguments: ${builtin.args.join(', ')}` : null));
+    for (const key of Object.keys(args))
+      if (!builtin.args.includes(key))
+        report(
+          `${testName} has no argument "${key}"`,
+          didYouMean(key, [...builtin.args, ...TEST_CONFIG_KEYS]) ?? (builtin.args.length ? `arguments: ${builtin.args.join(', ')}` : null),
+        );
     for (const key of builtin.required ?? []) if (args[key] === undefined) report(`${testName} needs "${key}"`);
     if (builtin.needsColumn && !column) {
       report(`${testName} checks a column; declare it under the column's tests`);
@@ -61,20 +72,22 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
   if (to && (to.includes('.') ? context.unresolved.faultySource(to) : context.unresolved.faultyRef(to))) return null;
 
   const dependsOn = new Set([target.uniqueId]);
-  const base = relationExpression(target);
+  const { dialect } = context;
+  const base = relationExpression(target, dialect);
   const model = config.where ? `(select * from ${base} where ${config.where})` : base;
   let sql: string | null;
   if (builtin) {
     const result = builtin.build({
       model,
       column,
-      c: column ? columnIdentifier(column) : '',
+      c: column ? dialect.identifier(column) : '',
       args,
+      dialect,
       resolveTo: (to) => {
         const found = to.includes('.') ? context.sources.get(to) : context.models.get(to)?.node;
         if (!found) return null;
         dependsOn.add(found.uniqueId);
-        return relationExpression(found);
+        return relationExpression(found, dialect);
       },
     });
     if ('error' in result) {
@@ -83,18 +96,28 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
     }
     sql = result.sql;
   } else {
-    const variables = { ...args, model, column: column ? columnIdentifier(column) : null, column_name: column };
+    const variables = { ...args, model, column: column ? dialect.identifier(column) : null, column_name: column };
     // One template serves many declarations: what is wrong with it is said once.
     const problems: Diagnostic[] = [];
     const rendered = renderModel(custom!, context.environment, false, problems, () => ({}), variables);
-    if (rendered && !hasStatement(rendered.sql)) problems.push(diagnostic('NO_SQL', { kind: 'generic test' }, { file: custom!.path }, 'write a SELECT statement that returns the failing rows of {{model}}'));
+    if (rendered && !hasStatement(rendered.sql))
+      problems.push(
+        diagnostic(
+          'NO_SQL',
+          { kind: 'generic test' },
+          { file: custom!.path },
+          'write a SELECT statement that returns the failing rows of {{model}}',
+        ),
+      );
     for (const id of rendered ? linkDependencies(custom!.path, rendered, context, problems) : []) dependsOn.add(id);
     for (const problem of problems) if (!context.diagnostics.some((d) => isDeepStrictEqual(d, problem))) context.diagnostics.push(problem);
     if (!rendered) return null;
     sql = context.linker.link(rendered, null).sql;
   }
 
-  const name = config.name ? chosenName(config.name, place(), context.names, context.diagnostics) : generatedName(defaultName(testName, target, column), file, context.names);
+  const name = config.name
+    ? chosenName(config.name, place(), context.names, context.diagnostics)
+    : generatedName(defaultName(testName, target, column), file, context.names);
   if (name === null) return null;
   return {
     kind: 'test',
@@ -117,11 +140,9 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
 }
 
 /** How a test reads a node: its relation, or an ephemeral model's SQL in parentheses. */
-export function relationExpression(node: ModelNode | SourceNode): string {
-  if (node.kind === 'model' && node.config.materialized === 'ephemeral') {
-    return `(\n${node.compiledSql}\n)`;
-  }
-  return quoteRelation(node.relation);
+export function relationExpression(node: ModelNode | SourceNode, dialect: Dialect): string {
+  const relation = relationOf(node);
+  return relation ? dialect.relation(relation) : `(\n${node.kind === 'model' ? node.compiledSql : ''}\n)`;
 }
 
 function readEntry(entry: TestSpec): { name: string; args: Record<string, unknown> } {
@@ -136,6 +157,8 @@ function readEntry(entry: TestSpec): { name: string; args: Record<string, unknow
 
 function defaultName(test: string, target: ModelNode | SourceNode, column: string | null): string {
   const subject = target.kind === 'source' ? `source_${target.sourceName}_${target.tableName}` : target.name;
-  return [test, subject, column].filter(Boolean).join('_').replace(/[^A-Za-z0-9_]+/g, '_');
+  return [test, subject, column]
+    .filter(Boolean)
+    .join('_')
+    .replace(/[^A-Za-z0-9_]+/g, '_');
 }
-

@@ -32,6 +32,7 @@ export function compileTests(input: TestsInput): TestNode[] {
     environment: input.environment,
     diagnostics: input.diagnostics,
     names,
+    dialect: input.dialect,
   };
   const tests: TestNode[] = [];
   for (const declaration of declarations(input)) {
@@ -52,12 +53,20 @@ export function compileTests(input: TestsInput): TestNode[] {
 function* declarations(input: TestsInput): Generator<TestDeclaration> {
   const { spec } = input;
   const place = (file: string, path: (string | number)[]) => () => ({ file, line: null, column: null, ...spec.locator.locate(file, path) });
-  const entries = (target: ModelNode | SourceNode, file: string, base: (string | number)[], tests: TestSpec[] | undefined, columns: { name: string; tests?: TestSpec[] }[] | undefined) => {
+  const entries = (
+    target: ModelNode | SourceNode,
+    file: string,
+    base: (string | number)[],
+    tests: TestSpec[] | undefined,
+    columns: { name: string; tests?: TestSpec[] }[] | undefined,
+  ) => {
     const found: TestDeclaration[] = [];
-    (tests ?? []).forEach((entry, k) => found.push({ target, column: null, entry, file, place: place(file, [...base, 'tests', k]) }));
-    (columns ?? []).forEach((column, j) =>
-      (column.tests ?? []).forEach((entry, k) => found.push({ target, column: column.name, entry, file, place: place(file, [...base, 'columns', j, 'tests', k]) })),
-    );
+    for (const [k, entry] of (tests ?? []).entries())
+      found.push({ target, column: null, entry, file, place: place(file, [...base, 'tests', k]) });
+    for (const [j, column] of (columns ?? []).entries()) {
+      for (const [k, entry] of (column.tests ?? []).entries())
+        found.push({ target, column: column.name, entry, file, place: place(file, [...base, 'columns', j, 'tests', k]) });
+    }
     return found;
   };
   for (const table of spec.sources) {

@@ -22,7 +22,9 @@ export function chosenName(name: string, place: Place & { file: string }, names:
     return name;
   }
   const sameCase = other.name === name;
-  const hint = sameCase ? 'test names are global: rename one of them' : 'the names differ only in case, and DuckDB names are case-insensitive: rename one of them';
+  const hint = sameCase
+    ? 'test names are global: rename one of them'
+    : 'the names differ only in case, and DuckDB names are case-insensitive: rename one of them';
   diagnostics.push(diagnostic('DUPLICATE_TEST', { name, other: sameCase ? other.file : `"${other.name}" in ${other.file}` }, place, hint));
   return null;
 }

@@ -8,14 +8,13 @@ import { checkTestConfig, parseTestConfig } from './config.js';
 import { diagnostic } from '../../core/diagnostics.js';
 
 /** tests/<name>.sql: a query that returns the rows that break a rule. */
-export function singularTest(
-  file: TestFile,
-  name: string,
-  context: NodeCompileContext,
-): TestNode | null {
+export function singularTest(file: TestFile, name: string, context: NodeCompileContext): TestNode | null {
   const rendered = renderModel(file, context.environment, false, context.diagnostics, checkTestConfig);
   if (!rendered) return null;
-  if (!hasStatement(rendered.sql)) context.diagnostics.push(diagnostic('NO_SQL', { kind: 'test' }, { file: file.path }, 'write a SELECT statement that returns the rows breaking the rule'));
+  if (!hasStatement(rendered.sql))
+    context.diagnostics.push(
+      diagnostic('NO_SQL', { kind: 'test' }, { file: file.path }, 'write a SELECT statement that returns the rows breaking the rule'),
+    );
   const dependsOn = linkDependencies(file.path, rendered, context, context.diagnostics);
   const config = parseTestConfig(rendered.inlineConfig, (message, hint) =>
     context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, { file: file.path }, hint)),

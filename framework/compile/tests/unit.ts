@@ -6,8 +6,8 @@ import type { Unresolved } from '../context.js';
 import type { EphemeralBody } from '../ephemeral.js';
 import { givenKey, type Linker } from '../link.js';
 import type { ManifestColumn, ModelNode, SourceNode, TestNode } from '../manifest.js';
-import { quoteIdentifier } from '../relation.js';
 import type { RenderedModel } from '../render.js';
+import type { Dialect } from '../../warehouse/dialect.js';
 
 /**
  * A unit test runs a model's SQL on fixed input rows: every ref/source the model reads is
@@ -25,14 +25,20 @@ export function unitTest(
     unresolved: Unresolved;
     linker: Linker;
     diagnostics: Diagnostic[];
+    dialect: Dialect;
   },
 ): TestNode | null {
-  const at = (path: (string | number)[]) => ({ file: test.origin.file, ...context.spec.locator.locate(test.origin.file, [...test.origin.path, ...path]) });
-  const report = (path: (string | number)[], message: string, hint: string | null = null) => context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `unit test ${test.name}: ${message}` }, at(path), hint));
+  const at = (path: (string | number)[]) => ({
+    file: test.origin.file,
+    ...context.spec.locator.locate(test.origin.file, [...test.origin.path, ...path]),
+  });
+  const report = (path: (string | number)[], message: string, hint: string | null = null) =>
+    context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: `unit test ${test.name}: ${message}` }, at(path), hint));
   const model = context.models.get(test.model);
   if (!model) {
     // A model whose template failed has its error reported already.
-    if (!context.unresolved.faultyRef(test.model)) report(['model'], `no model "${test.model}"`, didYouMean(test.model, context.models.keys()));
+    if (!context.unresolved.faultyRef(test.model))
+      report(['model'], `no model "${test.model}"`, didYouMean(test.model, context.models.keys()));
     return null;
   }
 
@@ -48,17 +54,23 @@ export function unitTest(
     const label = input.ref ?? input.source!;
     if (!readable.has(key)) {
       const candidates = [...readable].map((k) => k.slice(k.indexOf(':') + 1));
-      report(['given', index], `${test.model} does not read ${input.ref !== undefined ? 'model' : 'source'} "${label}"`, didYouMean(label, candidates) ?? `it reads: ${candidates.join(', ')}`);
+      report(
+        ['given', index],
+        `${test.model} does not read ${input.ref !== undefined ? 'model' : 'source'} "${label}"`,
+        didYouMean(label, candidates) ?? `it reads: ${candidates.join(', ')}`,
+      );
       return;
     }
-    const declared = input.ref !== undefined ? (context.models.get(input.ref)?.node.columns ?? []) : (context.sources.get(input.source!)?.columns ?? []);
+    const declared =
+      input.ref !== undefined ? (context.models.get(input.ref)?.node.columns ?? []) : (context.sources.get(input.source!)?.columns ?? []);
     const cte = `__plat_given_${label.replace(/[^A-Za-z0-9_]/g, '_')}`;
     given.set(key, cte);
-    fixtures.push({ cte, sql: rowsSql(input.rows, declared), origin: null });
+    fixtures.push({ cte, sql: rowsSql(input.rows, declared, context.dialect), origin: null });
   });
   const needed = inputsRead(model.node, context.models, given);
   const missing = [...needed].filter((key) => !given.has(key));
-  for (const key of missing) report(['given'], `needs rows for ${key.replace(':', ' ')}`, 'add it under given: (rows: [] for an empty input)');
+  for (const key of missing)
+    report(['given'], `needs rows for ${key.replace(':', ' ')}`, 'add it under given: (rows: [] for an empty input)');
   if (missing.length || given.size !== test.given.length) return null;
 
   const modelSql = context.linker.link(model.first, model.node.relation, { given, fixtures }).sql;
@@ -91,7 +103,11 @@ export function unitTest(
  * The inputs a model reads, directly or through ephemeral models (which are inlined unless
  * given). With `given` null: everything that could be given, ephemeral models included.
  */
-function inputsRead(node: ModelNode, models: ReadonlyMap<string, { node: ModelNode }>, given: ReadonlyMap<string, string> | null): Set<string> {
+function inputsRead(
+  node: ModelNode,
+  models: ReadonlyMap<string, { node: ModelNode }>,
+  given: ReadonlyMap<string, string> | null,
+): Set<string> {
   const keys = new Set<string>();
   const seen = new Set<string>();
   const visit = (current: ModelNode) => {
@@ -111,27 +127,25 @@ function inputsRead(node: ModelNode, models: ReadonlyMap<string, { node: ModelNo
 }
 
 /** Fixture rows as SQL, typed by the input's declared column types where it declares them. */
-function rowsSql(rows: Record<string, unknown>[], declared: ManifestColumn[]): string {
+function rowsSql(rows: Record<string, unknown>[], declared: ManifestColumn[], dialect: Dialect): string {
   const types = new Map(declared.filter((c) => c.type).map((c) => [c.name, c.type!]));
   const columns = [...new Set([...declared.map((c) => c.name), ...rows.flatMap((row) => Object.keys(row))])];
-  const typeOf = (column: string) => types.get(column) ?? inferType(rows.map((row) => row[column]));
+  const typeOf = (column: string) =>
+    types.get(column) ??
+    inferType(
+      rows.map((row) => row[column]),
+      dialect,
+    );
   const select = (row: Record<string, unknown> | null) =>
-    `select ${columns.map((c) => `cast(${row ? literal(row[c]) : 'null'} as ${typeOf(c)}) as ${quoteIdentifier(c)}`).join(', ')}`;
+    `select ${columns.map((c) => `${dialect.cast(dialect.literal(row ? row[c] : null), typeOf(c))} as ${dialect.identifier(c)}`).join(', ')}`;
   if (rows.length === 0) return `${select(null)} where false`;
   return rows.map(select).join('\nunion all ');
 }
 
-function inferType(values: unknown[]): string {
+function inferType(values: unknown[], dialect: Dialect): string {
   const present = values.filter((v) => v !== null && v !== undefined);
-  if (present.length && present.every((v) => typeof v === 'boolean')) return 'BOOLEAN';
-  if (present.length && present.every((v) => typeof v === 'number' && Number.isInteger(v))) return 'BIGINT';
-  if (present.length && present.every((v) => typeof v === 'number')) return 'DOUBLE';
-  return 'VARCHAR';
-}
-
-export function literal(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'object') return `'${JSON.stringify(value).replace(/'/g, "''")}'`;
-  return `'${String(value).replace(/'/g, "''")}'`;
+  if (present.length && present.every((v) => typeof v === 'boolean')) return dialect.types.boolean;
+  if (present.length && present.every((v) => typeof v === 'number' && Number.isInteger(v))) return dialect.types.bigint;
+  if (present.length && present.every((v) => typeof v === 'number')) return dialect.types.double;
+  return dialect.types.text;
 }

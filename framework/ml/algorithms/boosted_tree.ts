@@ -87,7 +87,16 @@ export class BoostedTreeGrower {
       g += gradient[index[i]!]!;
       h += constantHessian ? 1 : hessian[index[i]!]!;
     }
-    const root: Leaf = { node: addNode(tree, [this.leafValue(g, h)]), start: 0, end: index.length, depth: 0, g, h, histogram: null, best: null };
+    const root: Leaf = {
+      node: addNode(tree, [this.leafValue(g, h)]),
+      start: 0,
+      end: index.length,
+      depth: 0,
+      g,
+      h,
+      histogram: null,
+      best: null,
+    };
     const open: Leaf[] = [root];
     if (this.splittable(root)) {
       root.histogram = this.build(root, gradient, hessian, features, constantHessian);
@@ -115,13 +124,26 @@ export class BoostedTreeGrower {
     return leaf.depth < this.options.maxDepth && leaf.end - leaf.start >= 2 * this.options.minRowsPerLeaf;
   }
 
-  private split(tree: Tree, leaf: Leaf, gradient: Float64Array, hessian: Float64Array, features: Int32Array, constantHessian: boolean): Leaf[] {
+  private split(
+    tree: Tree,
+    leaf: Leaf,
+    gradient: Float64Array,
+    hessian: Float64Array,
+    features: Int32Array,
+    constantHessian: boolean,
+  ): Leaf[] {
     const best = leaf.best!;
     const threshold = best.bin < this.edges[best.feature]!.length ? this.edges[best.feature]![best.bin]! : Number.MAX_VALUE;
     const middle = this.partition(leaf, best);
     const { g: gl, h: hl } = best;
     const [gr, hr] = [leaf.g - gl, leaf.h - hl];
-    const [left, right] = splitNode(tree, leaf.node, { feature: best.feature, threshold, missingLeft: best.missingLeft }, [this.leafValue(gl, hl)], [this.leafValue(gr, hr)]);
+    const [left, right] = splitNode(
+      tree,
+      leaf.node,
+      { feature: best.feature, threshold, missingLeft: best.missingLeft },
+      [this.leafValue(gl, hl)],
+      [this.leafValue(gr, hr)],
+    );
     this.gains[best.feature] = this.gains[best.feature]! + best.gain;
     const children: Leaf[] = [
       { node: left, start: leaf.start, end: middle, depth: leaf.depth + 1, g: gl, h: hl, histogram: null, best: null },
@@ -244,7 +266,17 @@ function subtract(parent: Float64Array, child: Float64Array, features: Int32Arra
  * The histogram loop without the feature list's indirection, four features per step: measured
  * 1.4× and then 1.1× faster than the plain loop, and all features is the common case.
  */
-function buildAllFeatures(histogram: Float64Array, bins: Uint8Array, width: number, index: Uint32Array, start: number, end: number, gradient: Float64Array, hessian: Float64Array, constantHessian: boolean): void {
+function buildAllFeatures(
+  histogram: Float64Array,
+  bins: Uint8Array,
+  width: number,
+  index: Uint32Array,
+  start: number,
+  end: number,
+  gradient: Float64Array,
+  hessian: Float64Array,
+  constantHessian: boolean,
+): void {
   const unrolled = width - (width % 4);
   for (let i = start; i < end; i++) {
     const row = index[i]!;

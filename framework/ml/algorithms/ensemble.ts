@@ -24,7 +24,7 @@ export function sumLeavesSql({ trees, stride, output }: TreeList, inputs: readon
 }
 
 /** What the sum is for a row about which nothing is known: the roots' values. */
-export function sumRoots({ trees, stride, output }: TreeList): number {
+export function sumRoots({ trees, output }: TreeList): number {
   let sum = 0;
   for (const tree of trees) sum += tree.value[output]!;
   return sum;

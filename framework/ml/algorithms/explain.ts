@@ -57,7 +57,9 @@ export function meanAbsoluteContributions(rows: number, width: number, contribut
  * built with `||` and CAST only, for a `contributions` column on DuckDB and Trino alike.
  */
 export function contributionsJsonSql(names: readonly string[], expressions: readonly string[]): string {
-  const parts = names.map((name, f) => `'${f === 0 ? '{' : ','}${JSON.stringify(name).replace(/'/g, "''")}:' || CAST(${expressions[f]} AS VARCHAR)`);
+  const parts = names.map(
+    (name, f) => `'${f === 0 ? '{' : ','}${JSON.stringify(name).replace(/'/g, "''")}:' || CAST(${expressions[f]} AS VARCHAR)`,
+  );
   return parts.length ? `(${parts.join(' || ')} || '}')` : `'{}'`;
 }
 
@@ -66,7 +68,12 @@ export function contributionsJsonSql(names: readonly string[], expressions: read
  * wⱼ·(xⱼ − centerⱼ), base = w₀ + Σ wⱼ·centerⱼ, so base + Σ = the linear score. `center` defaults
  * to 0, the training mean of standardized inputs.
  */
-export function logisticContributions(model: LogisticModel, input: ArrayLike<number>, output = 0, center?: ArrayLike<number>): { base: number; values: Float64Array } {
+export function logisticContributions(
+  model: LogisticModel,
+  input: ArrayLike<number>,
+  output = 0,
+  center?: ArrayLike<number>,
+): { base: number; values: Float64Array } {
   const w = model.weights[output]!;
   const values = new Float64Array(input.length);
   let base = w[0]!;

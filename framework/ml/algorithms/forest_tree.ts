@@ -70,8 +70,17 @@ export class ForestTreeGrower {
       const threshold = split.bin < edges.length ? edges[split.bin]! : Number.MAX_VALUE;
       const l = this.nodeValues(index, start, middle);
       const r = this.nodeValues(index, middle, end);
-      const [left, right] = splitNode(tree, item.node, { feature: split.feature, threshold, missingLeft: split.missingLeft }, l.values, r.values);
-      stack.push({ node: right, start: middle, end, depth: depth + 1, pure: r.pure }, { node: left, start, end: middle, depth: depth + 1, pure: l.pure });
+      const [left, right] = splitNode(
+        tree,
+        item.node,
+        { feature: split.feature, threshold, missingLeft: split.missingLeft },
+        l.values,
+        r.values,
+      );
+      stack.push(
+        { node: right, start: middle, end, depth: depth + 1, pure: r.pure },
+        { node: left, start, end: middle, depth: depth + 1, pure: l.pure },
+      );
     }
     return tree;
   }

@@ -63,7 +63,13 @@ export interface GradientBoostingModel {
   iterations: number;
 }
 
-export function trainGradientBoosting(x: Float64Array, rows: number, width: number, target: Target, options: Partial<GradientBoostingOptions> = {}): GradientBoostingModel {
+export function trainGradientBoosting(
+  x: Float64Array,
+  rows: number,
+  width: number,
+  target: Target,
+  options: Partial<GradientBoostingOptions> = {},
+): GradientBoostingModel {
   const o = { ...gradientBoostingDefaults, ...options };
   const random = seededRandom(o.seed);
   const { train, validation } = holdOut(rows, o.earlyStopping ? o.validationFraction : 0, random);
@@ -71,7 +77,20 @@ export function trainGradientBoosting(x: Float64Array, rows: number, width: numb
   const edges = fitBinEdges(subsetRows(x, width, train), train.length, width, { maxBins: o.maxBins, seed: o.seed });
   const binned = binMatrix(x, rows, width, edges);
   const gains = new Float64Array(width);
-  const grower = new BoostedTreeGrower(binned, edges, Uint32Array.from(train), { maxLeaves: o.maxLeaves, maxDepth: o.maxDepth ?? Infinity, minRowsPerLeaf: Math.max(1, o.minRowsPerLeaf), minHessianPerLeaf: 1e-3, l2: o.l2, learningRate: o.learningRate }, gains);
+  const grower = new BoostedTreeGrower(
+    binned,
+    edges,
+    Uint32Array.from(train),
+    {
+      maxLeaves: o.maxLeaves,
+      maxDepth: o.maxDepth ?? Infinity,
+      minRowsPerLeaf: Math.max(1, o.minRowsPerLeaf),
+      minHessianPerLeaf: 1e-3,
+      l2: o.l2,
+      learningRate: o.learningRate,
+    },
+    gains,
+  );
   const init = initialScores(target, train);
   const raw = new Float64Array(rows * outputs);
   for (let i = 0; i < rows; i++) for (let k = 0; k < outputs; k++) raw[i * outputs + k] = init[k]!;
@@ -83,7 +102,12 @@ export function trainGradientBoosting(x: Float64Array, rows: number, width: numb
   for (let round = 0; round < o.iterations; round++) {
     computeGradients(target, train, raw, outputs, gradients, hessians);
     for (let k = 0; k < outputs; k++) {
-      const { tree, leaves } = grower.grow(gradients[k]!, hessians[k]!, sampleFeatures(width, featureCount, random), target.task === 'regression');
+      const { tree, leaves } = grower.grow(
+        gradients[k]!,
+        hessians[k]!,
+        sampleFeatures(width, featureCount, random),
+        target.task === 'regression',
+      );
       trees[k]!.push(tree);
       const index = grower.rowOrder();
       for (const leaf of leaves) {
@@ -98,7 +122,14 @@ export function trainGradientBoosting(x: Float64Array, rows: number, width: numb
     else if (round + 1 - best.iterations >= o.patience) break;
   }
   const kept = validation.length === 0 ? trees[0]!.length : best.iterations;
-  return { algorithm: 'gradient_boosting', task: target.task, init, trees: trees.map((list) => list.slice(0, kept)), importance: normalizeImportance(gains), iterations: kept };
+  return {
+    algorithm: 'gradient_boosting',
+    task: target.task,
+    init,
+    trees: trees.map((list) => list.slice(0, kept)),
+    importance: normalizeImportance(gains),
+    iterations: kept,
+  };
 }
 
 /** Raw scores (log-odds per output, or the regression value) for the row at `offset`. */
@@ -134,7 +165,13 @@ export function gradientBoostingSql(model: GradientBoostingModel, inputs: readon
  * Path contributions to raw output `output` (log-odds for classification): base + Σ values equals
  * the raw score.
  */
-export function gradientBoostingContributions(model: GradientBoostingModel, x: ArrayLike<number>, offset: number, width: number, output = 0): { base: number; values: Float64Array } {
+export function gradientBoostingContributions(
+  model: GradientBoostingModel,
+  x: ArrayLike<number>,
+  offset: number,
+  width: number,
+  output = 0,
+): { base: number; values: Float64Array } {
   const list: TreeList = { trees: model.trees[output]!, stride: 1, output: 0 };
   const values = new Float64Array(width);
   addContributions(list, x, offset, values);
@@ -169,7 +206,14 @@ function initialScores(target: Target, train: number[]): number[] {
   return Array.from(counts, (_, c) => Math.log(prior(c)));
 }
 
-function computeGradients(target: Target, train: number[], raw: Float64Array, outputs: number, gradients: Float64Array[], hessians: Float64Array[]): void {
+function computeGradients(
+  target: Target,
+  train: number[],
+  raw: Float64Array,
+  outputs: number,
+  gradients: Float64Array[],
+  hessians: Float64Array[],
+): void {
   if (target.task === 'regression') {
     const g = gradients[0]!;
     for (const i of train) g[i] = raw[i]! - target.y[i]!;
@@ -212,6 +256,8 @@ function holdOut(rows: number, fraction: number, random: () => number): { train:
 
 function subsetRows(x: Float64Array, width: number, rows: number[]): Float64Array {
   const out = new Float64Array(rows.length * width);
-  rows.forEach((row, k) => out.set(x.subarray(row * width, (row + 1) * width), k * width));
+  rows.forEach((row, k) => {
+    out.set(x.subarray(row * width, (row + 1) * width), k * width);
+  });
   return out;
 }

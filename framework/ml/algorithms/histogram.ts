@@ -30,7 +30,12 @@ export interface BinnedMatrix {
  * Edges from distinct values (midpoints) when a feature has few of them, else from quantiles of
  * up to `sampleRows` rows chosen by seed, like scikit-learn (200,000 rows).
  */
-export function fitBinEdges(x: Float64Array, rows: number, width: number, options: { maxBins?: number; sampleRows?: number; seed?: number } = {}): BinEdges {
+export function fitBinEdges(
+  x: Float64Array,
+  rows: number,
+  width: number,
+  options: { maxBins?: number; sampleRows?: number; seed?: number } = {},
+): BinEdges {
   const maxBins = Math.min(MAX_BINS, options.maxBins ?? MAX_BINS);
   const sample = sampleIndexes(rows, options.sampleRows ?? 200_000, options.seed ?? 0);
   const edges: BinEdges = [];
@@ -39,7 +44,7 @@ export function fitBinEdges(x: Float64Array, rows: number, width: number, option
     let count = 0;
     for (let k = 0; k < sample.length; k++) {
       const v = x[sample[k]! * width + f]!;
-      if (v === v) values[count++] = v;
+      if (!Number.isNaN(v)) values[count++] = v;
     }
     edges.push(featureEdges(values.subarray(0, count).sort(), maxBins));
   }
@@ -48,7 +53,8 @@ export function fitBinEdges(x: Float64Array, rows: number, width: number, option
 
 function featureEdges(sorted: Float64Array, maxBins: number): Float64Array {
   const distinct: number[] = [];
-  for (let i = 0; i < sorted.length && distinct.length <= maxBins; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
+  for (let i = 0; i < sorted.length && distinct.length <= maxBins; i++)
+    if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
   if (distinct.length <= maxBins) {
     return Float64Array.from(distinct.slice(1), (v, k) => midpoint(distinct[k]!, v));
   }
@@ -83,7 +89,7 @@ export function binMatrix(x: Float64Array, rows: number, width: number, edges: B
  * (edges ≤ 254 < 2⁸): the loop shape never changes, which measured faster than a classic one.
  */
 export function binOf(v: number, edges: Float64Array): number {
-  if (v !== v) return MISSING_BIN;
+  if (Number.isNaN(v)) return MISSING_BIN;
   let bin = 0;
   for (let step = 128; step > 0; step >>= 1) {
     const probe = bin + step - 1;

@@ -47,7 +47,13 @@ export function fitHoltWinters(y: readonly number[], period: number): HoltWinter
   const initial = initialStates(y, m);
   const params = (p: number[]) => {
     const alpha = logistic(p[0]!);
-    return { alpha, beta: alpha * logistic(p[1]!), gamma: m ? (1 - alpha) * logistic(p[2]!) : 0, level: initial.level + p[3]! * initial.scale, trend: initial.trend + (p[4]! * initial.scale) / Math.max(1, m) };
+    return {
+      alpha,
+      beta: alpha * logistic(p[1]!),
+      gamma: m ? (1 - alpha) * logistic(p[2]!) : 0,
+      level: initial.level + p[3]! * initial.scale,
+      trend: initial.trend + (p[4]! * initial.scale) / Math.max(1, m),
+    };
   };
   const sse = (p: number[]) => run(y, m, params(p), initial.season).sse;
   // Start at α = 0.5, β = α/10, γ = (1 − α)/10 — moderate smoothing, as statsmodels' defaults suggest.
@@ -94,7 +100,12 @@ interface States {
 }
 
 /** Runs the recursions over the series; `season` is the initial cycle (oldest first). */
-function run(y: readonly number[], m: number, s: States, initialSeason: readonly number[]): { sse: number; level: number; trend: number; season: number[] } {
+function run(
+  y: readonly number[],
+  m: number,
+  s: States,
+  initialSeason: readonly number[],
+): { sse: number; level: number; trend: number; season: number[] } {
   const season = m ? initialSeason.slice() : [];
   let { level, trend } = s;
   let sse = 0;

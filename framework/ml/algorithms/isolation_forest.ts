@@ -34,7 +34,12 @@ export interface IsolationForestModel {
   importance: number[];
 }
 
-export function trainIsolationForest(x: Float64Array, rows: number, width: number, options: Partial<IsolationForestOptions> = {}): IsolationForestModel {
+export function trainIsolationForest(
+  x: Float64Array,
+  rows: number,
+  width: number,
+  options: Partial<IsolationForestOptions> = {},
+): IsolationForestModel {
   const o = { ...isolationForestDefaults, ...options };
   const sampleSize = Math.min(o.sampleSize, rows);
   const heightLimit = Math.ceil(Math.log2(Math.max(2, sampleSize)));
@@ -44,7 +49,13 @@ export function trainIsolationForest(x: Float64Array, rows: number, width: numbe
     const random = seededRandom(Math.floor(master() * 4294967296));
     trees.push(isolationTree(x, width, drawWithoutReplacement(rows, sampleSize, random), heightLimit, random));
   }
-  const model: IsolationForestModel = { algorithm: 'isolation_forest', trees, scale: -Math.LN2 / averagePathLength(sampleSize), threshold: 0.5, importance: [] };
+  const model: IsolationForestModel = {
+    algorithm: 'isolation_forest',
+    trees,
+    scale: -Math.LN2 / averagePathLength(sampleSize),
+    threshold: 0.5,
+    importance: [],
+  };
   const scores = Float64Array.from({ length: rows }, (_, i) => isolationScore(model, x, i * width));
   if (o.contamination !== null) model.threshold = upperQuantile(scores, o.contamination);
   model.importance = contributionImportance(model, x, rows, width);
@@ -74,7 +85,12 @@ export function isolationFlagSql(model: IsolationForestModel, score: string): st
  * Path contributions to the mean path length E(h): negative values shorten the path, i.e. make
  * the row look more anomalous. base + Σ values = E(h).
  */
-export function isolationContributions(model: IsolationForestModel, x: ArrayLike<number>, offset: number, width: number): { base: number; values: Float64Array } {
+export function isolationContributions(
+  model: IsolationForestModel,
+  x: ArrayLike<number>,
+  offset: number,
+  width: number,
+): { base: number; values: Float64Array } {
   const count = model.trees.length;
   const values = new Float64Array(width);
   addContributions(list(model), x, offset, values);
@@ -121,7 +137,13 @@ function isolationTree(x: Float64Array, width: number, sample: Uint32Array, heig
 }
 
 /** A random feature that varies in these rows (tried in random order) and a uniform threshold in its range. */
-function randomSplit(x: Float64Array, width: number, rows: Uint32Array, order: Int32Array, random: () => number): { feature: number; threshold: number; missingLeft: boolean } | null {
+function randomSplit(
+  x: Float64Array,
+  width: number,
+  rows: Uint32Array,
+  order: Int32Array,
+  random: () => number,
+): { feature: number; threshold: number; missingLeft: boolean } | null {
   for (let k = 0; k < width; k++) {
     const j = k + Math.floor(random() * (width - k));
     const f = order[j]!;

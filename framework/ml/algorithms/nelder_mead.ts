@@ -13,7 +13,10 @@ export interface MinimizeOptions {
 
 export function minimize(f: (p: number[]) => number, start: number[], options: MinimizeOptions): { point: number[]; value: number } {
   const n = start.length;
-  let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + options.step : v)))].map((point) => ({ point, value: f(point) }));
+  let simplex = [start, ...start.map((_, i) => start.map((v, j) => (i === j ? v + options.step : v)))].map((point) => ({
+    point,
+    value: f(point),
+  }));
   let evaluations = simplex.length;
   const along = (from: number[], to: number[], t: number) => from.map((v, i) => v + t * (to[i]! - v));
   while (evaluations < options.maxEvaluations) {

@@ -45,14 +45,26 @@ export interface RandomForestModel {
   importance: number[];
 }
 
-export function trainRandomForest(x: Float64Array, rows: number, width: number, target: Target, options: Partial<RandomForestOptions> = {}): RandomForestModel {
+export function trainRandomForest(
+  x: Float64Array,
+  rows: number,
+  width: number,
+  target: Target,
+  options: Partial<RandomForestOptions> = {},
+): RandomForestModel {
   const o = { ...randomForestDefaults, ...options };
   const edges = fitBinEdges(x, rows, width, { maxBins: o.maxBins, seed: o.seed });
   const binned = binMatrix(x, rows, width, edges);
   const labels: ForestLabels = target.task === 'regression' ? { classes: 0, y: target.y } : { classes: target.classes, y: target.y };
   const featuresPerSplit = o.featuresPerSplit ?? (target.task === 'regression' ? width : Math.max(1, Math.floor(Math.sqrt(width))));
   const gains = new Float64Array(width);
-  const grower = new ForestTreeGrower(binned, edges, labels, { maxDepth: o.maxDepth ?? Infinity, minRowsPerLeaf: Math.max(1, o.minRowsPerLeaf), featuresPerSplit }, gains);
+  const grower = new ForestTreeGrower(
+    binned,
+    edges,
+    labels,
+    { maxDepth: o.maxDepth ?? Infinity, minRowsPerLeaf: Math.max(1, o.minRowsPerLeaf), featuresPerSplit },
+    gains,
+  );
   const master = seededRandom(o.seed);
   const trees: Tree[] = [];
   const index = new Uint32Array(rows);
@@ -83,7 +95,13 @@ export function randomForestSql(model: RandomForestModel, inputs: readonly strin
  * Path contributions to output `output` (binary: P(class 1); multiclass: P(class output);
  * regression: the value), averaged over trees: base + Σ values equals the prediction.
  */
-export function randomForestContributions(model: RandomForestModel, x: ArrayLike<number>, offset: number, width: number, output = 0): { base: number; values: Float64Array } {
+export function randomForestContributions(
+  model: RandomForestModel,
+  x: ArrayLike<number>,
+  offset: number,
+  width: number,
+  output = 0,
+): { base: number; values: Float64Array } {
   const count = model.trees.length;
   const values = new Float64Array(width);
   addContributions(list(model, output), x, offset, values);

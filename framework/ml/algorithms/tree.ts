@@ -38,7 +38,13 @@ export function addNode(tree: Tree, values: ArrayLike<number>): number {
 }
 
 /** Turns leaf `node` into a split with two new leaf children; returns [left, right]. */
-export function splitNode(tree: Tree, node: number, split: { feature: number; threshold: number; missingLeft: boolean }, leftValues: ArrayLike<number>, rightValues: ArrayLike<number>): [number, number] {
+export function splitNode(
+  tree: Tree,
+  node: number,
+  split: { feature: number; threshold: number; missingLeft: boolean },
+  leftValues: ArrayLike<number>,
+  rightValues: ArrayLike<number>,
+): [number, number] {
   const left = addNode(tree, leftValues);
   const right = addNode(tree, rightValues);
   tree.feature[node] = split.feature;
@@ -55,7 +61,7 @@ export function leafOf(tree: Tree, x: ArrayLike<number>, offset = 0): number {
   const { feature, threshold, missingLeft, left, right } = tree;
   for (let f = feature[0]!; f >= 0; f = feature[node]!) {
     const v = x[offset + f]!;
-    const goLeft = v <= threshold[node]! || (v !== v && missingLeft[node] === 1);
+    const goLeft = v <= threshold[node]! || (Number.isNaN(v) && missingLeft[node] === 1);
     node = goLeft ? left[node]! : right[node]!;
   }
   return node;
@@ -78,7 +84,10 @@ export function treeSql(tree: Tree, inputs: readonly string[], leaf: (node: numb
     const r = emit(tree.right[node]!);
     if (l.sql === r.sql) return l;
     const x = operand(inputs[f]!);
-    const test = tree.missingLeft[node] === 1 ? `${x} <= ${sqlNumber(tree.threshold[node]!)} OR ${x} IS NULL` : `${x} <= ${sqlNumber(tree.threshold[node]!)}`;
+    const test =
+      tree.missingLeft[node] === 1
+        ? `${x} <= ${sqlNumber(tree.threshold[node]!)} OR ${x} IS NULL`
+        : `${x} <= ${sqlNumber(tree.threshold[node]!)}`;
     const whens = `WHEN ${test} THEN ${l.sql} ${r.whens ?? `ELSE ${r.sql}`}`;
     return { sql: `CASE ${whens} END`, whens };
   };
@@ -96,12 +105,19 @@ function operand(sql: string): string {
  * over TreeSHAP because they depend on the leaf alone, so SQL can compute them with the same CASE
  * structure as the prediction; TreeSHAP depends on every split the row would have taken.
  */
-export function addPathContributions(tree: Tree, x: ArrayLike<number>, offset: number, outputs: number, output: number, out: Float64Array): void {
+export function addPathContributions(
+  tree: Tree,
+  x: ArrayLike<number>,
+  offset: number,
+  outputs: number,
+  output: number,
+  out: Float64Array,
+): void {
   let node = 0;
   const { feature, threshold, missingLeft, left, right, value } = tree;
   for (let f = feature[0]!; f >= 0; f = feature[node]!) {
     const v = x[offset + f]!;
-    const next = v <= threshold[node]! || (v !== v && missingLeft[node] === 1) ? left[node]! : right[node]!;
+    const next = v <= threshold[node]! || (Number.isNaN(v) && missingLeft[node] === 1) ? left[node]! : right[node]!;
     out[f] = out[f]! + value[next * outputs + output]! - value[node * outputs + output]!;
     node = next;
   }

@@ -31,7 +31,14 @@ export function predictedViolations<E>(entity: E, forecast: readonly ForecastRow
     if (!severity) continue;
     const threshold = thresholds[severity]!;
     const z = point.sd > 0 ? (threshold - point.value) / point.sd : thresholds.direction === 'above' ? -Infinity : Infinity;
-    out.push({ entity, ts: point.ts, value: point.value, threshold, severity, probability: thresholds.direction === 'above' ? 1 - normalCdf(z) : normalCdf(z) });
+    out.push({
+      entity,
+      ts: point.ts,
+      value: point.value,
+      threshold,
+      severity,
+      probability: thresholds.direction === 'above' ? 1 - normalCdf(z) : normalCdf(z),
+    });
   }
   return out;
 }

@@ -1,6 +1,8 @@
-import type { ModelNode, Relation } from '../../compile/manifest.js';
+import type { ModelNode } from '../../compile/manifest.js';
 import { LocatedError } from '../../core/errors.js';
-import type { ColumnInfo, WarehouseSession } from '../adapter.js';
+import type { Connection } from '../../warehouse/connection.js';
+import type { ColumnChange } from '../../warehouse/dialect.js';
+import type { ColumnInfo, Relation } from '../../warehouse/types.js';
 
 /** How the columns an incremental run returns differ from its table's. */
 export interface SchemaDiff {
@@ -15,7 +17,9 @@ export function diffColumns(table: ColumnInfo[], batch: ColumnInfo[]): SchemaDif
   return {
     added: batch.filter((c) => !before.has(c.name)),
     removed: table.filter((c) => !after.has(c.name)),
-    retyped: batch.filter((c) => before.has(c.name) && before.get(c.name) !== c.type).map((c) => ({ name: c.name, from: before.get(c.name)!, to: c.type })),
+    retyped: batch
+      .filter((c) => before.has(c.name) && before.get(c.name) !== c.type)
+      .map((c) => ({ name: c.name, from: before.get(c.name)!, to: c.type })),
   };
 }
 
@@ -29,7 +33,7 @@ const columnList = (columns: ColumnInfo[]) => columns.map((c) => `${c.name} (${c
  * `sync_all_columns` adds, drops and retypes (converting the existing values).
  */
 export async function applySchemaChange(
-  session: WarehouseSession,
+  connection: Connection,
   node: ModelNode,
   batch: Relation,
   diff: SchemaDiff,
@@ -49,15 +53,20 @@ export async function applySchemaChange(
       hint: `run with --full-refresh to rebuild ${table}, or set on_schema_change to "append_new_columns" (adds new columns, keeps the others) or "sync_all_columns" (adds, drops and retypes columns)`,
     });
   }
+  const { dialect } = connection;
+  const alter = async (change: ColumnChange) => {
+    await connection.execute(dialect.alterTable(node.relation, change));
+  };
   const done: string[] = [];
   if (added.length) {
-    await session.addColumns(node.relation, added);
+    for (const column of added) await alter({ add: column });
     done.push(`added ${columnList(added)}`);
   }
   if (mode === 'append_new_columns') {
     if (removed.length) done.push(`kept ${columnList(removed)}, which the model no longer returns: new rows have NULL there`);
     for (const column of retyped) {
-      const lost = await session.valuesChangedByType(batch, { name: column.name, type: column.to }, column.from);
+      const [found] = await connection.query(dialect.valuesChangedByType(batch, { name: column.name, type: column.to }, column.from));
+      const lost = { rows: Number(found?.n ?? 0), example: found?.example ?? null };
       if (lost.rows > 0) {
         throw new LocatedError(
           `${column.name} is now ${column.to} but ${table} keeps it as ${column.from}, and ${lost.rows} new value${lost.rows > 1 ? 's' : ''} would not survive the conversion (e.g. ${String(lost.example)}). The table was kept as it was`,
@@ -69,17 +78,21 @@ export async function applySchemaChange(
     }
   } else {
     if (removed.length) {
-      await session.dropColumns(node.relation, removed.map((c) => c.name));
+      for (const column of removed) await alter({ drop: column.name });
       done.push(`dropped ${columnList(removed)}`);
     }
     for (const column of retyped) {
       try {
-        await session.changeColumnTypes(node.relation, [{ name: column.name, type: column.to }]);
+        await alter({ retype: { name: column.name, type: column.to } });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new LocatedError(`cannot change ${column.name} of ${table} from ${column.from} to ${column.to}: ${reason}. The table was kept as it was`, null, {
-          hint: 'run with --full-refresh to rebuild the table from the model',
-        });
+        throw new LocatedError(
+          `cannot change ${column.name} of ${table} from ${column.from} to ${column.to}: ${reason}. The table was kept as it was`,
+          null,
+          {
+            hint: 'run with --full-refresh to rebuild the table from the model',
+          },
+        );
       }
       done.push(`changed ${column.name} from ${column.from} to ${column.to}`);
     }

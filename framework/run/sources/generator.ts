@@ -29,7 +29,9 @@ export function generatorColumns(spec: GeneratorSpec): { name: string; type: str
 export function generateTable(spec: GeneratorSpec, now: Date, rowSeed = spec.seed ?? 42, options: GenerateOptions = {}): GeneratedTable {
   const columns = generatorColumns(spec);
   const injected = new Map<string, number>();
-  const rows = spec.series ? seriesRows(spec, spec.series, { now, rowSeed, root: options.root ?? process.cwd(), injected }) : independentRows(spec, now, rowSeed, injected);
+  const rows = spec.series
+    ? seriesRows(spec, spec.series, { now, rowSeed, root: options.root ?? process.cwd(), injected })
+    : independentRows(spec, now, rowSeed, injected);
   return { columns, rows, injected };
 }
 
@@ -60,7 +62,8 @@ function* independentRows(spec: GeneratorSpec, now: Date, rowSeed: number, injec
     const row: Record<string, Value> = {};
     for (const [name, field] of fields) row[name] = value(field, name, row, index, random, context);
     if (corruption?.set) {
-      for (const [name, field] of Object.entries(corruption.set)) row[name] = field === null ? null : value(field, name, row, index, random, context);
+      for (const [name, field] of Object.entries(corruption.set))
+        row[name] = field === null ? null : value(field, name, row, index, random, context);
     }
     if (corruption) injected.set(corruption.name, (injected.get(corruption.name) ?? 0) + 1);
     const out = written.map((name) => row[name]!);

@@ -35,7 +35,8 @@ function entitiesFromFile(file: string, keyColumn: string | undefined, root: str
   const keyIndex = header.indexOf(key);
   if (keyIndex === -1) throw new Error(`generator entities: ${file} has no column "${key}" (columns: ${header.join(', ')})`);
   return records.map((record, i) => {
-    if (record.length !== header.length) throw new Error(`generator entities: ${file}:${i + 2} has ${record.length} fields, the header ${header.length}`);
+    if (record.length !== header.length)
+      throw new Error(`generator entities: ${file}:${i + 2} has ${record.length} fields, the header ${header.length}`);
     const attributes = new Map<string, Attribute>(header.map((name, j) => [name, typed(record[j]!)]));
     return { key: record[keyIndex]!, attributes };
   });

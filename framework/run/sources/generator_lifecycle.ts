@@ -51,7 +51,9 @@ export function simulateLifecycle(spec: LifecycleSpec, key: string, seed: number
   const shape = failures?.shape ?? 2;
   const spread = failures?.spread ?? 0;
   // Each entity's own reliability: a log-normal factor with mean 1 on the Weibull scale.
-  const scale = failures ? (parseDuration(failures.mtbf) / gamma(1 + 1 / shape)) * Math.exp(spread * gaussian(random) - (spread * spread) / 2) : Infinity;
+  const scale = failures
+    ? (parseDuration(failures.mtbf) / gamma(1 + 1 / shape)) * Math.exp(spread * gaussian(random) - (spread * spread) / 2)
+    : Infinity;
   const idleEvery = spec.idle ? parseDuration(spec.idle.every) : Infinity;
   const nextStopAfter = (t: number) => (spec.idle ? seconds(t - idleEvery * Math.log(1 - random())) : Infinity);
 
@@ -150,7 +152,7 @@ export class TimelineCursor {
     // A cycle shorter than the window degrades from its start, faster.
     const rampStart = Math.max(cycle.from, cycle.due - cycle.window);
     const progress = (Math.min(t, cycle.to) - rampStart) / (cycle.due - rampStart);
-    return progress <= 0 ? 0 : progress >= 1 ? 1 : progress;
+    return progress <= 0 ? 0 : Math.min(progress, 1);
   }
 
   hoursSinceReset(t: number): number {

@@ -47,7 +47,10 @@ export function uniform(random: () => number, min: number, max: number): number 
 
 /** Γ(z) for z > 0 (Lanczos, g = 7): the mean of a Weibull life is scale × Γ(1 + 1/shape). */
 export function gamma(z: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (z < 0.5) return Math.PI / (Math.sin(Math.PI * z) * gamma(1 - z));
   const x = z - 1;
   let sum = c[0]!;

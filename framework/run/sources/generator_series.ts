@@ -65,7 +65,9 @@ export function* seriesRows(spec: GeneratorSpec, series: SeriesSpec, run: Series
       timeline,
       cursor: timeline ? new TimelineCursor(timeline) : null,
       // Each signal's base is drawn from the spec's seed, so an entity keeps it across producer runs.
-      signals: fieldList.map(([name, field]) => (field.signal ? new Signal(field.signal, entity, name, streamOf(spec.seed ?? 42, 'base', entity.key, name)) : null)),
+      signals: fieldList.map(([name, field]) =>
+        field.signal ? new Signal(field.signal, entity, name, streamOf(spec.seed ?? 42, 'base', entity.key, name)) : null,
+      ),
       anomalies: series.anomalies ? new AnomalyInjector(series.anomalies, every, streamOf(run.rowSeed, 'anomalies', entity.key)) : null,
       anomaly: 'none',
     };
@@ -115,7 +117,8 @@ export function* seriesRows(spec: GeneratorSpec, series: SeriesSpec, run: Series
     at.degradation = state.cursor ? state.cursor.degradation(t) : 0;
     for (const [name, evaluate] of fields) row[name] = evaluate(row, at);
     if (corruption?.set) {
-      for (const [name, field] of Object.entries(corruption.set)) row[name] = field === null ? null : value(field, name, row, index, corruptRandom, context);
+      for (const [name, field] of Object.entries(corruption.set))
+        row[name] = field === null ? null : value(field, name, row, index, corruptRandom, context);
     }
     if (corruption) run.injected.set(corruption.name, (run.injected.get(corruption.name) ?? 0) + 1);
     const out = written.map((name) => row[name]!);
@@ -158,7 +161,8 @@ function lifecycleStart(from: NonNullable<SeriesSpec['lifecycle']>['from'], enti
   if (typeof from === 'string') return Date.parse(from);
   const attribute = entity.attributes.get(from.attribute);
   const t = typeof attribute === 'string' ? Date.parse(attribute) : Number.NaN;
-  if (Number.isNaN(t)) throw new Error(`generator lifecycle: entity ${entity.key} has no date in attribute "${from.attribute}" (got ${String(attribute)})`);
+  if (Number.isNaN(t))
+    throw new Error(`generator lifecycle: entity ${entity.key} has no date in attribute "${from.attribute}" (got ${String(attribute)})`);
   return t;
 }
 

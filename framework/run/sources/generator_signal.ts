@@ -29,7 +29,8 @@ export class Signal {
     if (typeof base === 'number') this.base = base;
     else if ('attribute' in base) {
       const attribute = entity.attributes.get(base.attribute);
-      if (typeof attribute !== 'number') throw new Error(`generator field "${field}": entity ${entity.key} has no numeric attribute "${base.attribute}"`);
+      if (typeof attribute !== 'number')
+        throw new Error(`generator field "${field}": entity ${entity.key} has no numeric attribute "${base.attribute}"`);
       this.base = attribute;
     } else this.base = uniform(random, base.min, base.max);
     this.base *= spec.scale ?? 1;
@@ -89,14 +90,25 @@ export class AnomalyInjector {
   private readonly last = new Map<string, number>();
   private readonly kinds: { kind: Episode['kind']; start: number; rows: number; fields: [string, number][] }[];
 
-  constructor(spec: AnomaliesSpec, every: number, private readonly random: () => number) {
+  constructor(
+    spec: AnomaliesSpec,
+    every: number,
+    private readonly random: () => number,
+  ) {
     const total = (spec.spike?.share ?? 0) + (spec.drift?.share ?? 0) + (spec.stuck?.share ?? 0);
     const rowsOf = (length: string) => Math.max(1, Math.round(parseDuration(length) / every));
     const kinds: AnomalyInjector['kinds'] = [];
-    const add = (kind: Episode['kind'], share: number, rows: number, fields: [string, number][]) => kinds.push({ kind, start: share / (rows * (1 - total)), rows, fields });
+    const add = (kind: Episode['kind'], share: number, rows: number, fields: [string, number][]) =>
+      kinds.push({ kind, start: share / (rows * (1 - total)), rows, fields });
     if (spec.spike) add('spike', spec.spike.share, 1, Object.entries(spec.spike.size));
     if (spec.drift) add('drift', spec.drift.share, rowsOf(spec.drift.length), Object.entries(spec.drift.size));
-    if (spec.stuck) add('stuck', spec.stuck.share, rowsOf(spec.stuck.length), spec.stuck.fields.map((f) => [f, 0]));
+    if (spec.stuck)
+      add(
+        'stuck',
+        spec.stuck.share,
+        rowsOf(spec.stuck.length),
+        spec.stuck.fields.map((f) => [f, 0]),
+      );
     this.kinds = kinds;
   }
 
@@ -108,7 +120,15 @@ export class AnomalyInjector {
       for (const kind of this.kinds) {
         if (roll < kind.start) {
           const [field, size] = kind.fields[Math.floor(this.random() * kind.fields.length)]!;
-          this.episode = { kind: kind.kind, field, rows: kind.rows, row: 0, sign: this.random() < 0.5 ? -1 : 1, size, held: this.last.get(field) ?? null };
+          this.episode = {
+            kind: kind.kind,
+            field,
+            rows: kind.rows,
+            row: 0,
+            sign: this.random() < 0.5 ? -1 : 1,
+            size,
+            held: this.last.get(field) ?? null,
+          };
           break;
         }
         roll -= kind.start;

@@ -13,7 +13,14 @@ export interface ValueContext {
 }
 
 /** The value of a field of one of the kinds both modes share (series kinds are in generator_series.ts). */
-export function value(field: FieldSpec, name: string, row: Record<string, Value>, index: number, random: () => number, context: ValueContext): Value {
+export function value(
+  field: FieldSpec,
+  name: string,
+  row: Record<string, Value>,
+  index: number,
+  random: () => number,
+  context: ValueContext,
+): Value {
   if (field.const !== undefined) return field.const;
   if (field.sequence) return (field.sequence.start ?? 1) + index;
   if (field.uuid) return uuid(random);
@@ -39,7 +46,14 @@ export function value(field: FieldSpec, name: string, row: Record<string, Value>
  * A resent message garbled on the way: a copy of a written row with some fields set, the
  * original left as it was (so a status stream loses no state change to it).
  */
-export function garble(copy: readonly Value[], written: readonly string[], set: Record<string, FieldSpec | null>, index: number, random: () => number, context: ValueContext): Value[] {
+export function garble(
+  copy: readonly Value[],
+  written: readonly string[],
+  set: Record<string, FieldSpec | null>,
+  index: number,
+  random: () => number,
+  context: ValueContext,
+): Value[] {
   const row: Record<string, Value> = Object.fromEntries(written.map((name, i) => [name, copy[i]!]));
   for (const [name, field] of Object.entries(set)) row[name] = field === null ? null : value(field, name, row, index, random, context);
   return written.map((name) => row[name]!);
@@ -131,7 +145,12 @@ export function uuid(random: () => number): string {
 
 /** `write:` when given, else every field that is not hidden, in declaration order. */
 export function writtenFields(spec: GeneratorSpec): string[] {
-  return spec.write ?? Object.entries(spec.fields).filter(([, field]) => !field.hidden).map(([name]) => name);
+  return (
+    spec.write ??
+    Object.entries(spec.fields)
+      .filter(([, field]) => !field.hidden)
+      .map(([name]) => name)
+  );
 }
 
 /** The landing type of a field when its column declares none. */
@@ -139,7 +158,8 @@ export function inferType(field: FieldSpec): string {
   if (field.int || field.sequence) return 'BIGINT';
   if (field.float || field.signal || field.score) return 'DOUBLE';
   if (field.lifecycle) return field.lifecycle === 'degradation' || field.lifecycle === 'hours_since_reset' ? 'DOUBLE' : 'VARCHAR';
-  if (field.const !== undefined) return typeof field.const === 'number' ? 'DOUBLE' : typeof field.const === 'boolean' ? 'BOOLEAN' : 'VARCHAR';
+  if (field.const !== undefined)
+    return typeof field.const === 'number' ? 'DOUBLE' : typeof field.const === 'boolean' ? 'BOOLEAN' : 'VARCHAR';
   if (field.trait) return field.trait.int ? 'BIGINT' : field.trait.float ? 'DOUBLE' : 'VARCHAR';
   if (field.choice) {
     const values = Array.isArray(field.choice) ? field.choice : Object.keys(field.choice);
@@ -147,7 +167,11 @@ export function inferType(field: FieldSpec): string {
   }
   if (field.when !== undefined) {
     const cases = [...Object.values(field.cases ?? {}), ...(field.else ? [field.else] : [])].map(inferType);
-    return cases.every((t) => t === cases[0]) ? (cases[0] ?? 'VARCHAR') : cases.every((t) => t === 'BIGINT' || t === 'DOUBLE') ? 'DOUBLE' : 'VARCHAR';
+    return cases.every((t) => t === cases[0])
+      ? (cases[0] ?? 'VARCHAR')
+      : cases.every((t) => t === 'BIGINT' || t === 'DOUBLE')
+        ? 'DOUBLE'
+        : 'VARCHAR';
   }
   return 'VARCHAR';
 }

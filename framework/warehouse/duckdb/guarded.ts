@@ -4,13 +4,13 @@ import {
   JSDuckDBValueConverter,
   StatementType,
   type DuckDBConnection,
-  type DuckDBDataChunk,
   type DuckDBPreparedStatement,
   type DuckDBValue,
   type DuckDBVector,
 } from '@duckdb/node-api';
 import { jsonRow, type JsonValue } from '../../core/json.js';
-import { QueryRejected, type GuardedResult, type GuardLimits } from '../adapter.js';
+import { QueryRejected, type GuardedResult, type GuardLimits } from '../types.js';
+import { cleanMessage } from './errors.js';
 
 /** How a read-only query may start. */
 const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE']);
@@ -19,15 +19,24 @@ const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE']);
  * The guarded path for untrusted SQL (agent tools, run_sql): exactly one SELECT, parameters
  * bound, rows read within the row, byte and time limits. Anything else is QueryRejected.
  */
-export async function guardedQuery(connection: DuckDBConnection, sql: string, params: Record<string, unknown>, limits: GuardLimits): Promise<GuardedResult> {
+export async function guardedQuery(
+  connection: DuckDBConnection,
+  sql: string,
+  params: Record<string, unknown> | readonly unknown[],
+  limits: GuardLimits,
+): Promise<GuardedResult> {
   const statements = await connection.extractStatements(sql).catch((error: unknown) => {
     throw rejection(error);
   });
-  if (statements.count !== 1) throw new QueryRejected(statements.count === 0 ? 'there is no statement to run' : `only one statement may run at a time (found ${statements.count})`);
+  if (statements.count !== 1)
+    throw new QueryRejected(
+      statements.count === 0 ? 'there is no statement to run' : `only one statement may run at a time (found ${statements.count})`,
+    );
   // Judged by its text before DuckDB plans it: planning some statements acts (EXPORT DATABASE
   // creates its folder), and DuckDB turns others (PRAGMA x, SHOW, CALL…) into SELECTs.
   const keyword = /^[a-z]+/i.exec(sql.replace(/^(\s|\(|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, ''))?.[0]?.toUpperCase() ?? '';
-  if (!QUERY_KEYWORDS.has(keyword)) throw new QueryRejected(`only SELECT queries may run here; this is a ${keyword || 'different'} statement`);
+  if (!QUERY_KEYWORDS.has(keyword))
+    throw new QueryRejected(`only SELECT queries may run here; this is a ${keyword || 'different'} statement`);
   let prepared: DuckDBPreparedStatement;
   try {
     prepared = await statements.prepare(0);
@@ -35,7 +44,8 @@ export async function guardedQuery(connection: DuckDBConnection, sql: string, pa
     throw rejection(error);
   }
   try {
-    if (prepared.statementType !== StatementType.SELECT) throw new QueryRejected(`only SELECT queries may run here; this is a ${StatementType[prepared.statementType]} statement`);
+    if (prepared.statementType !== StatementType.SELECT)
+      throw new QueryRejected(`only SELECT queries may run here; this is a ${StatementType[prepared.statementType]} statement`);
     bindParameters(prepared, params);
     return await readWithinLimits(connection, prepared, limits);
   } finally {
@@ -44,7 +54,11 @@ export async function guardedQuery(connection: DuckDBConnection, sql: string, pa
 }
 
 /** Streams the rows chunk by chunk, turning each into JSON within the byte limit, until a limit or the end. */
-async function readWithinLimits(connection: DuckDBConnection, prepared: DuckDBPreparedStatement, limits: GuardLimits): Promise<GuardedResult> {
+async function readWithinLimits(
+  connection: DuckDBConnection,
+  prepared: DuckDBPreparedStatement,
+  limits: GuardLimits,
+): Promise<GuardedResult> {
   let stopped = false;
   const stop = () => {
     stopped = true;
@@ -63,10 +77,12 @@ async function readWithinLimits(connection: DuckDBConnection, prepared: DuckDBPr
       const vectors = Array.from({ length: chunk.columnCount }, (_, i) => chunk.getColumnVector(i));
       for (let index = 0; index < chunk.rowCount; index++) {
         if (rows.length === limits.rows) return { columns, rows, truncated: 'rows' };
-        const row = jsonRowWithin(chunk, vectors, index, columns, limits.bytes - bytes - 1);
+        const row = jsonRowWithin(vectors, index, columns, limits.bytes - bytes - 1);
         if ('tooLarge' in row) {
           if (rows.length > 0) return { columns, rows, truncated: 'bytes' };
-          throw new QueryRejected(`the first row alone is larger than the ${formatBytes(limits.bytes)} result limit (column "${row.tooLarge}"); select less of it, or an aggregate`);
+          throw new QueryRejected(
+            `the first row alone is larger than the ${formatBytes(limits.bytes)} result limit (column "${row.tooLarge}"); select less of it, or an aggregate`,
+          );
         }
         rows.push(row.row);
         bytes += row.bytes + 1;
@@ -83,14 +99,17 @@ async function readWithinLimits(connection: DuckDBConnection, prepared: DuckDBPr
   }
 }
 
-/** Binds each named parameter; a value DuckDB cannot take is refused naming the parameter. */
-function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string, unknown>): void {
+/** Binds each parameter, by name or in order; a value DuckDB cannot take is refused naming the parameter. */
+function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string, unknown> | readonly unknown[]): void {
   for (let index = 1; index <= prepared.parameterCount; index++) {
     const name = prepared.parameterName(index);
+    const value = Array.isArray(params) ? params[index - 1] : (params as Record<string, unknown>)[name];
     try {
-      prepared.bindValue(index, toDuckDBValue(params[name]));
+      prepared.bindValue(index, toDuckDBValue(value));
     } catch (error) {
-      throw new QueryRejected(`cannot use ${JSON.stringify(params[name]) ?? 'this value'} for $${name}: ${cleanMessage(error instanceof Error ? error.message : String(error))}`);
+      throw new QueryRejected(
+        `cannot use ${JSON.stringify(value) ?? 'this value'} for $${name}: ${cleanMessage(error instanceof Error ? error.message : String(error))}`,
+      );
     }
   }
 }
@@ -101,7 +120,6 @@ function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string
  * items into JavaScript takes longer, and more memory, than any result may.
  */
 function jsonRowWithin(
-  chunk: DuckDBDataChunk,
   vectors: DuckDBVector[],
   index: number,
   columns: string[],
@@ -111,7 +129,8 @@ function jsonRowWithin(
   for (let column = 0; column < vectors.length; column++) {
     const vector = vectors[column]!;
     // Each item of a list takes at least two characters in JSON: itself and a comma.
-    const items = vector instanceof DuckDBListVector ? vector.getEntryLength(index) : vector instanceof DuckDBArrayVector ? vector.type.length : 0;
+    const items =
+      vector instanceof DuckDBListVector ? vector.getEntryLength(index) : vector instanceof DuckDBArrayVector ? vector.type.length : 0;
     if (2 * items > room) return { tooLarge: columns[column]! };
     raw[columns[column]!] = JSDuckDBValueConverter(vector.getItem(index), vector.type, JSDuckDBValueConverter);
   }
@@ -132,10 +151,13 @@ function formatBytes(bytes: number): string {
   return `${Number((bytes / size).toFixed(1))} ${unit}`;
 }
 
-/** A DuckDB error as a refusal; the sandbox has no local file system (warehouse.ts lockDown). */
+/** A DuckDB error as a refusal; the sandbox has no local file system (open.ts lockDown). */
 function rejection(error: unknown): QueryRejected {
   const message = cleanMessage(error instanceof Error ? error.message : String(error));
-  if (/LocalFileSystem has been disabled/.test(message)) return new QueryRejected('file system operations are disabled here: a query cannot read files, nor spill to disk when it outgrows memory');
+  if (/LocalFileSystem has been disabled/.test(message))
+    return new QueryRejected(
+      'file system operations are disabled here: a query cannot read files, nor spill to disk when it outgrows memory',
+    );
   return new QueryRejected(message);
 }
 
@@ -145,9 +167,4 @@ function toDuckDBValue(value: unknown): DuckDBValue {
   if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
   if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') return value;
   return JSON.stringify(value);
-}
-
-/** DuckDB appends a caret diagram and a LINE echo; the runner prints its own location. */
-export function cleanMessage(message: string): string {
-  return message.split('\n\nLINE ')[0]!.trim();
 }

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { PlatError } from '../../core/errors.js';
+import type { Connection, OpenMode, SandboxedConnection, Warehouse } from '../connection.js';
+import { DuckDBSession } from './connection.js';
+import { duckdbCapabilities, duckdbDialect } from './dialect.js';
+import { type DatabaseFiles, folderHint, openError, storageError, systemReason } from './errors.js';
+import { guardedQuery } from './guarded.js';
+
+/**
+ * Opens a database file. `sandboxed`: read-only, and no file (the database's own included),
+ * network or extension access from SQL; settings locked so a query cannot turn them back on.
+ * For agent tools and anything else running untrusted SQL (see guarded.ts).
+ */
+export async function openDuckDB(
+  files: DatabaseFiles,
+  mode: OpenMode,
+  threads?: number,
+): Promise<Warehouse<Connection> | Warehouse<SandboxedConnection>> {
+  const readOnly = mode !== 'read-write';
+  if (files.path !== ':memory:' && !readOnly) {
+    try {
+      mkdirSync(dirname(files.path), { recursive: true });
+    } catch (error) {
+      throw new PlatError('DATABASE_OPEN', `cannot create the folder of ${files.display}: ${systemReason(error)}`, folderHint(files));
+    }
+  }
+  let instance: DuckDBInstance;
+  try {
+    const access: Record<string, string> = mode === 'sandboxed' ? SANDBOX : readOnly ? { access_mode: 'READ_ONLY' } : {};
+    instance = await DuckDBInstance.create(files.path, threads ? { ...access, threads: String(threads) } : access);
+  } catch (error) {
+    throw (readOnly ? null : storageError(error, files)) ?? openError(error, files.display);
+  }
+  const base = { dialect: duckdbDialect, capabilities: duckdbCapabilities, close: () => instance.closeSync() };
+  if (mode !== 'sandboxed') return { ...base, session: async () => new DuckDBSession(await instance.connect(), files) };
+  try {
+    await lockDown(instance);
+  } catch (error) {
+    instance.closeSync();
+    throw openError(error, files.display);
+  }
+  return {
+    ...base,
+    session: async (): Promise<SandboxedConnection> => {
+      const connection = await instance.connect();
+      return { guardedQuery: (sql, params, limits) => guardedQuery(connection, sql, params, limits), close: () => connection.closeSync() };
+    },
+  };
+}
+
+/**
+ * With external access off DuckDB still lets SQL read the database's own files
+ * (read_blob('…/plat.duckdb')) and write to its temporary folder. The local file system can
+ * only be switched off once the database is open, and that closes both doors; a query that
+ * outgrows memory can then no longer spill to disk. Then the settings are locked.
+ */
+async function lockDown(instance: DuckDBInstance): Promise<void> {
+  const connection = await instance.connect();
+  try {
+    await connection.run("SET disabled_filesystems = 'LocalFileSystem'");
+    await connection.run('SET lock_configuration = true');
+  } finally {
+    connection.closeSync();
+  }
+}
+
+const SANDBOX = {
+  access_mode: 'READ_ONLY',
+  enable_external_access: 'false',
+  autoload_known_extensions: 'false',
+  autoinstall_known_extensions: 'false',
+  allow_community_extensions: 'false',
+};
