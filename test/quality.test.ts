@@ -230,6 +230,19 @@ ${expect}
     ]);
   });
 
+  it('names the given columns typed as text when the model fails on their type', async () => {
+    const dir = qualityProject('    columns: []\n', {
+      'models/recent.sql': 'select customer_id from {{ref "order_totals"}} where seen_at > timestamp \'2026-01-01 00:00:00\'',
+      'models/units.yml':
+        'unit_tests:\n  - name: recent_only\n    model: recent\n    given:\n      - ref: order_totals\n        rows:\n          - { customer_id: 1, seen_at: "2026-02-01T00:00:00Z" }\n    expect:\n      rows:\n        - { customer_id: 1 }\n',
+    });
+    const results = byName(await runTests(compileDir(dir), { env: {}, select: ['recent_only'] }));
+    expect(results.recent_only!.status).toBe('error');
+    expect(results.recent_only!.error!.hint).toBe(
+      "given rows are typed from the inputs' declared columns; undeclared ones given as strings are text here (order_totals.seen_at): declare their data_type in the input's properties",
+    );
+  });
+
   it('says which inputs are missing or not read', () => {
     const dir = qualityProject('    columns: []\n', {
       'models/units.yml':

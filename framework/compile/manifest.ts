@@ -123,6 +123,8 @@ export interface UnitTestSpec {
   /** The model's SQL with each given input replaced by a CTE of its fixture rows. */
   modelSql: string;
   expect: { columns: string[]; rows: unknown[][]; ordered: boolean };
+  /** Per given input, the undeclared columns its rows give as strings (so typed as text). */
+  inferredText: { input: string; columns: string[] }[];
 }
 
 export interface TestNode extends NodeBase {

@@ -3,6 +3,8 @@ import type { Connection } from '../warehouse/connection.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { testStatus } from './status.js';
 import { jsonRow } from '../core/json.js';
+import { LocatedError } from '../core/errors.js';
+import { WarehouseError } from '../warehouse/types.js';
 
 const SHOWN_ROWS = 20;
 
@@ -11,6 +13,20 @@ const SHOWN_ROWS = 20;
  * as multisets (EXCEPT ALL both ways) or, when ordered, row by row.
  */
 export async function runUnitTest(node: TestNode, unit: UnitTestSpec, connection: Connection): Promise<NodeOutcome> {
+  try {
+    return await compare(node, unit, connection);
+  } catch (error) {
+    if (unit.inferredText.length === 0 || !(error instanceof WarehouseError)) throw error;
+    // A model comparing a given string with a timestamp or number fails with a type error that
+    // says nothing of the fixture: name the columns whose type only a declaration can give.
+    const named = unit.inferredText.map((t) => `${t.input}.${t.columns.join(`, ${t.input}.`)}`).join('; ');
+    throw new LocatedError((error as Error).message, null, {
+      hint: `given rows are typed from the inputs' declared columns; undeclared ones given as strings are text here (${named}): declare their data_type in the input's properties`,
+    });
+  }
+}
+
+async function compare(node: TestNode, unit: UnitTestSpec, connection: Connection): Promise<NodeOutcome> {
   const { dialect } = connection;
   const types = new Map((await connection.describe(unit.modelSql)).map((c) => [c.name, c.type]));
   const missingColumns = unit.expect.columns.filter((c) => !types.has(c));

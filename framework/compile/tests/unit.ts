@@ -5,7 +5,7 @@ import type { ProjectSpec, UnitTestProperties } from '../../project/spec.js';
 import type { Unresolved } from '../context.js';
 import type { EphemeralBody } from '../ephemeral.js';
 import { givenKey, type Linker } from '../link.js';
-import type { ManifestColumn, ModelNode, SourceNode, TestNode } from '../manifest.js';
+import type { ManifestColumn, ModelNode, SourceNode, TestNode, UnitTestSpec } from '../manifest.js';
 import type { RenderedModel } from '../render.js';
 import type { Dialect } from '../../warehouse/dialect.js';
 
@@ -45,6 +45,7 @@ export function unitTest(
   const readable = inputsRead(model.node, context.models, null);
   const given = new Map<string, string>();
   const fixtures: EphemeralBody[] = [];
+  const inferredText: UnitTestSpec['inferredText'] = [];
   test.given.forEach((input, index) => {
     if ((input.ref === undefined) === (input.source === undefined)) {
       report(['given', index], 'each given input names exactly one of ref: or source:');
@@ -65,7 +66,9 @@ export function unitTest(
       input.ref !== undefined ? (context.models.get(input.ref)?.node.columns ?? []) : (context.sources.get(input.source!)?.columns ?? []);
     const cte = `__plat_given_${label.replace(/[^A-Za-z0-9_]/g, '_')}`;
     given.set(key, cte);
-    fixtures.push({ cte, sql: rowsSql(input.rows, declared, context.dialect), origin: null });
+    const rows = rowsSql(input.rows, declared, context.dialect);
+    fixtures.push({ cte, sql: rows.sql, origin: null });
+    if (rows.inferredText.length) inferredText.push({ input: label, columns: rows.inferredText });
   });
   const needed = inputsRead(model.node, context.models, given);
   const missing = [...needed].filter((key) => !given.has(key));
@@ -95,6 +98,7 @@ export function unitTest(
       given: test.given.map((input) => input.ref ?? input.source!),
       modelSql,
       expect: { columns, rows: test.expect.rows.map((row) => columns.map((c) => row[c] ?? null)), ordered: test.expect.ordered ?? false },
+      inferredText,
     },
   };
 }
@@ -126,8 +130,12 @@ function inputsRead(
   return keys;
 }
 
-/** Fixture rows as SQL, typed by the input's declared column types where it declares them. */
-function rowsSql(rows: Record<string, unknown>[], declared: ManifestColumn[], dialect: Dialect): string {
+/**
+ * Fixture rows as SQL, typed by the input's declared column types where it declares them; the
+ * undeclared columns given as strings are text, which the model may compare with timestamps or
+ * numbers: those are named, so a failing run can say which declaration is missing.
+ */
+function rowsSql(rows: Record<string, unknown>[], declared: ManifestColumn[], dialect: Dialect): { sql: string; inferredText: string[] } {
   const types = new Map(declared.filter((c) => c.type).map((c) => [c.name, c.type!]));
   const columns = [...new Set([...declared.map((c) => c.name), ...rows.flatMap((row) => Object.keys(row))])];
   const typeOf = (column: string) =>
@@ -138,8 +146,9 @@ function rowsSql(rows: Record<string, unknown>[], declared: ManifestColumn[], di
     );
   const select = (row: Record<string, unknown> | null) =>
     `select ${columns.map((c) => `${dialect.cast(dialect.literal(row ? row[c] : null), typeOf(c))} as ${dialect.identifier(c)}`).join(', ')}`;
-  if (rows.length === 0) return `${select(null)} where false`;
-  return rows.map(select).join('\nunion all ');
+  const inferredText = columns.filter((c) => !types.has(c) && rows.some((row) => typeof row[c] === 'string'));
+  if (rows.length === 0) return { sql: `${select(null)} where false`, inferredText };
+  return { sql: rows.map(select).join('\nunion all '), inferredText };
 }
 
 function inferType(values: unknown[], dialect: Dialect): string {
