@@ -65,10 +65,28 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
     expect(report).toEqual({ visible: report.visible, unlabelled: [], underPanel: [], overlapping: [] });
   }
 
-  it('labels every node of the example overview, none under the side panel or on another, and names the colours in a legend', async () => {
+  it('opens the example overview from its source, every node shown labelled, none under the side panel or on another, the rest to the right, and names the colours in a legend', async () => {
     await open(example, '#');
     await expectReadable('example-overview');
-    expect((await labelReport(page)).visible).toBe(exampleNodesBesideTests());
+    // Labels stay readable, so the camera shows as many columns as fit from the source on; the
+    // rest lie further right, whole columns of them (reached by panning), never above or below.
+    const report = await labelReport(page);
+    const placement = await page.evaluate(() => {
+      const { view } = (window as any).platDocs;
+      const area = document.getElementById('sigma')!.getBoundingClientRect();
+      const at = (id: string) => view.renderer.graphToViewport(view.graph.getNodeAttributes(id));
+      const nodes: string[] = view.graph.nodes();
+      const shown = nodes.filter((id) => at(id).x >= 0 && at(id).x <= area.width);
+      const hidden = nodes.filter((id) => !shown.includes(id));
+      return {
+        total: nodes.length,
+        sourceShown: shown.includes('source.ecommerce.ecommerce.events'),
+        hiddenRightOfShown: hidden.every((id) => shown.every((s) => at(id).x > at(s).x)),
+        allWithinHeight: nodes.every((id) => at(id).y >= 0 && at(id).y <= area.height),
+      };
+    });
+    expect(placement).toEqual({ total: exampleNodesBesideTests(), sourceShown: true, hiddenRightOfShown: true, allWithinHeight: true });
+    expect(report.unlabelled).toEqual([]);
     const legend = await page.locator('#legend li').allInnerTexts();
     expect(legend).toEqual([
       'source',

@@ -387,10 +387,10 @@ describe('watch mode on the example project', () => {
       'unique_revenue_per_hour_hour_window',
     ]);
 
-    // The macro is called by int_hourly_event_counts (ephemeral, inlined into the hourly marts) and conversion_rate.
+    // The macro is called by int_hourly_shoppers (the per-hour, per-shopper state the hourly marts read).
     writeFileSync(join(dir, 'macros/hour_window.hbs'), "{{!-- params: column --}}\ndate_trunc('hour', ({{column}}) at time zone 'UTC')\n");
     const macro = await next(3);
-    expect(macro.changed.map((id) => id.split('.').pop()).sort()).toEqual(['conversion_rate', 'int_hourly_event_counts']);
+    expect(macro.changed.map((id) => id.split('.').pop()).sort()).toEqual(['int_hourly_shoppers']);
     expect(names(macro).filter((n) => !/^(not_null|unique|range|row_count)_/.test(n))).toEqual([
       'active_users_by_hour',
       'active_users_per_hour',
@@ -398,10 +398,13 @@ describe('watch mode on the example project', () => {
       'conversion_rate_counts_shoppers_not_events',
       'conversion_rates',
       'int_hourly_event_counts',
+      'int_hourly_shoppers',
       'purchases_reach_revenue_per_hour',
+      'relationships_user_features_user_id',
       'revenue_per_hour',
       'revenue_trend',
       'total_revenue',
+      'user_features',
     ]);
     expect(macro.results!.success).toBe(true);
   }, 60_000);
