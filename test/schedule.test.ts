@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -195,6 +195,22 @@ describe('the scheduler', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('gives the summary of a run that warned to the alert command, in the project folder', async () => {
+    const { dir, manifest } = project(
+      '  - { name: checks, every: 1h, command: build, alerts: { command: "cat > alert.json; echo $PLAT_RUN_STATUS $PLAT_SCHEDULE > status.txt", on: [warning] } }\n',
+      {
+        'models/one.yml':
+          'models:\n  - name: one\n    columns:\n      - { name: x, tests: [{ accepted_values: { values: [2], severity: warn } }] }\n',
+      },
+    );
+    const { summary, events } = await once(manifest, 'checks');
+    expect(summary.status).toBe('warn');
+    expect(events.filter((e) => e.type === 'alert').map((e) => e.type === 'alert' && e.outcome.ok)).toEqual([true]);
+    expect(JSON.parse(readFileSync(join(dir, 'alert.json'), 'utf8'))).toEqual(summary);
+    expect(summary.warnings).toEqual([{ node: expect.stringMatching(/^test\.s\.accepted_values_one_x/), kind: 'test', failures: 1 }]);
+    expect(readFileSync(join(dir, 'status.txt'), 'utf8')).toBe('warn checks\n');
   });
 
   it('skips a run whose dependency last failed, saying why', async () => {

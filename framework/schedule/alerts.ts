@@ -68,15 +68,16 @@ export interface AlertOutcome {
 
 const WEBHOOK_TIMEOUT = 10_000;
 
+/** `command` runs in the project folder. */
 export async function sendAlerts(
   schedule: Schedule,
   summary: RunSummary,
-  env: Record<string, string | undefined>,
+  context: { env: Record<string, string | undefined>; root: string },
 ): Promise<AlertOutcome[]> {
   const outcomes: AlertOutcome[] = [];
   const { webhook, command } = schedule.alerts;
   if (webhook) outcomes.push(await postWebhook(webhook, summary));
-  if (command) outcomes.push(await runCommand(command, summary, env));
+  if (command) outcomes.push(await runCommand(command, summary, context));
   return outcomes;
 }
 
@@ -96,10 +97,15 @@ async function postWebhook(url: string, summary: RunSummary): Promise<AlertOutco
   }
 }
 
-function runCommand(command: string, summary: RunSummary, env: Record<string, string | undefined>): Promise<AlertOutcome> {
+function runCommand(
+  command: string,
+  summary: RunSummary,
+  { env, root }: { env: Record<string, string | undefined>; root: string },
+): Promise<AlertOutcome> {
   return new Promise((resolve) => {
     const child = spawn(command, {
       shell: true,
+      cwd: root,
       stdio: ['pipe', 'ignore', 'pipe'],
       env: {
         ...env,
@@ -113,7 +119,8 @@ function runCommand(command: string, summary: RunSummary, env: Record<string, st
       stderr += chunk.toString();
     });
     child.stdin.on('error', () => undefined);
-    child.stdin.end(JSON.stringify(summary));
+    // One line per alert, so that appending them to a file keeps one summary a line.
+    child.stdin.end(`${JSON.stringify(summary)}\n`);
     child.on('error', (error) => resolve({ channel: 'command', ok: false, detail: `${command}: ${error.message}` }));
     child.on('close', (code) =>
       resolve({

@@ -103,7 +103,7 @@ export async function runSchedule(manifest: Manifest, schedule: Schedule, schedu
   }
   const summary = summarize(manifest.project.name, schedule, { scheduledFor, startedAt, ...outcome });
   if (shouldAlert(schedule, outcome.status))
-    for (const alert of await sendAlerts(schedule, summary, options.env))
+    for (const alert of await sendAlerts(schedule, summary, { env: options.env, root: manifest.project.root }))
       options.onEvent({ type: 'alert', schedule: schedule.name, outcome: alert });
   return summary;
 }
