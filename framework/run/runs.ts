@@ -8,59 +8,14 @@
 import type { NodeKind } from '../compile/manifest.js';
 import type { Connection } from '../warehouse/connection.js';
 import type { Relation } from '../warehouse/types.js';
+import type { NodeRunRecord, RunOrigin, RunRecord, RunStatus, RunTrigger } from './records.js';
+
+export type { NodeRunRecord, RunOrigin, RunRecord, RunStatus, RunTrigger } from './records.js';
 import { errorLocation, type NodeResult, type NodeStatus, type RunResults } from './results.js';
 
 export const HISTORY_SCHEMA = '_plat';
 const RUNS: Relation = { schema: HISTORY_SCHEMA, name: 'runs' };
 const NODE_RUNS: Relation = { schema: HISTORY_SCHEMA, name: 'node_runs' };
-
-/** Who started a run. */
-export type RunTrigger = 'cli' | 'watch' | 'stream' | 'schedule' | 'api';
-export type RunStatus = 'running' | 'success' | 'warn' | 'error' | 'aborted' | 'skipped';
-
-export interface RunOrigin {
-  trigger: RunTrigger;
-  /** The schedule that started it, and the fire time it was started for. */
-  schedule?: string;
-  scheduledFor?: Date;
-}
-
-export interface RunRecord {
-  id: number;
-  command: string;
-  trigger: RunTrigger;
-  schedule: string | null;
-  scheduledFor: string | null;
-  status: RunStatus;
-  startedAt: string;
-  finishedAt: string | null;
-  elapsed: number | null;
-  nodes: number;
-  errors: number;
-  warnings: number;
-  skipped: number;
-  /** Why the run failed as a whole, was aborted or skipped. */
-  error: string | null;
-  pid: number | null;
-}
-
-export interface NodeRunRecord {
-  runId: number;
-  uniqueId: string;
-  name: string;
-  kind: NodeKind;
-  attempt: number;
-  status: NodeStatus;
-  rows: number | null;
-  failures: number | null;
-  startedAt: string;
-  completedAt: string;
-  executionTime: number;
-  error: string | null;
-  errorLocation: string | null;
-  /** Why a node was skipped, or what a gate decided (a training that kept its version). */
-  detail: string | null;
-}
 
 /** One execution of a node; a retried node has one per attempt, the last being its result. */
 export interface NodeAttempt {
