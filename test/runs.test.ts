@@ -170,3 +170,34 @@ describe('a scheduler killed with -9', () => {
     }
   });
 });
+
+describe('plat serve with schedules', () => {
+  it('runs the scheduler beside the API until Ctrl-C', async () => {
+    const dir = writeProject({
+      'plat_project.yml':
+        'name: v\nmodels: { defaults: { materialized: table } }\nschedules:\n  - { name: tick, every: 1s, command: run }\n',
+      'models/one.sql': 'select 1 as x\n',
+    });
+    const server = spawn(process.execPath, [cli, 'serve', '--port', '0', '--no-llm'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' },
+    });
+    const url = new Promise<string>((resolve) =>
+      createInterface({ input: server.stdout! }).on('line', (line) => {
+        const found = /serving agent \S+ on (\S+)/.exec(line)?.[1];
+        if (found) resolve(found);
+      }),
+    );
+    let succeeded = 0;
+    await new Promise<void>((resolve) =>
+      createInterface({ input: server.stderr! }).on('line', (line) => {
+        if (/^SUCCESS tick \(run, run \d+\)/.test(line) && ++succeeded === 2) resolve();
+      }),
+    );
+    expect((await fetch(`${await url}/health`)).status).toBe(200);
+    server.kill('SIGINT');
+    expect(await new Promise((resolve) => server.once('exit', resolve))).toBe(0);
+    const runs = await queryDb(dir, "select distinct trigger, schedule, status from _plat.runs where status <> 'running'");
+    expect(runs).toEqual([{ trigger: 'schedule', schedule: 'tick', status: 'success' }]);
+  });
+});
