@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { run } from '../framework/api.js';
 import type { Manifest } from '../framework/compile/manifest.js';
 import type { RunEvent } from '../framework/run/results.js';
 import type { RunSummary } from '../framework/schedule/alerts.js';
@@ -211,6 +212,29 @@ describe('the scheduler', () => {
     expect(JSON.parse(readFileSync(join(dir, 'alert.json'), 'utf8'))).toEqual(summary);
     expect(summary.warnings).toEqual([{ node: expect.stringMatching(/^test\.s\.accepted_values_one_x/), kind: 'test', failures: 1 }]);
     expect(readFileSync(join(dir, 'status.txt'), 'utf8')).toBe('warn checks\n');
+  });
+
+  it("records what a training's min_rows gate decided", async () => {
+    const { dir, manifest } = project('  - { name: train, every: 1d, command: train }\n', {
+      'models/one.sql': 'select i as id, i * 1.0 as x, i > 2 as bought from range(5) t(i)\n',
+      'ml/m.yml': [
+        'feature_sets:',
+        '  - { name: fs, entity: id, sql: "select id, x from {{ref \'one\'}}", features: [{ name: x }] }',
+        'models:',
+        '  - name: m',
+        '    feature_set: fs',
+        '    task: binary',
+        '    label: { sql: "select id, bought as label from {{ref \'one\'}}" }',
+        '    min_rows: 100',
+        '',
+      ].join('\n'),
+    });
+    await run(manifest, { select: ['one'], env: {} });
+    const { summary } = await once(manifest, 'train');
+    expect(summary.status).toBe('success');
+    expect(await queryDb(dir, `select name, kind, status, detail from _plat.node_runs where run_id = ${summary.runId}`)).toEqual([
+      { name: 'm', kind: 'ml_train', status: 'success', detail: 'skipped: 5 rows < min_rows 100' },
+    ]);
   });
 
   it('skips a run whose dependency last failed, saying why', async () => {

@@ -286,8 +286,8 @@ const isoOf = (ms: unknown) => (ms === null || ms === undefined ? null : new Dat
 
 function detailOf(result: NodeResult): string | null {
   if (result.skippedBecause) return `skipped: ${result.skippedBecause} failed upstream`;
-  if (result.ml && !result.ml.trained) return `kept ${result.ml.version ?? 'no version'}: not retrained`;
-  if (result.ml && !result.ml.promoted) return `trained ${result.ml.version ?? ''}, not promoted`.trim();
+  // A training's gates say what they decided in its action: "skipped: 42 rows < min_rows 100", "trained v3 (not promoted): …".
+  if (result.kind === 'ml_train' && result.status === 'success') return result.action;
   if (result.reused) return 'reused: inputs unchanged';
   return null;
 }
