@@ -18,6 +18,8 @@ export interface RunRecorder {
   finish(results: RunResults, at: Date): Promise<void>;
 }
 
+const tablesMade = new WeakSet<Warehouse>();
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export async function recordRun(
@@ -28,7 +30,9 @@ export async function recordRun(
   const session: Connection = await warehouse.session();
   let recorded: { history: RunHistory; id: number } | null = null;
   try {
-    const history = await RunHistory.on(session);
+    // The tables are made once per open warehouse: a stream records a run per micro-batch.
+    const history = tablesMade.has(warehouse) ? RunHistory.reader(session) : await RunHistory.on(session);
+    tablesMade.add(warehouse);
     recorded = { history, id: await history.start(run.command, run.origin, run.startedAt, run.nodes) };
   } catch (error) {
     session.close();
