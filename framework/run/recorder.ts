@@ -13,8 +13,8 @@ export interface RunRecorder {
   readonly id: number | undefined;
   /** A failed attempt of a node that is retried. */
   attempt(result: NodeResult, attempt: number): void;
-  /** Runs the nodes; an exception that ends the run early marks it failed. */
-  during<T>(work: () => Promise<T>): Promise<T>;
+  /** An exception that ended the run early: marks it failed, and throws it on. */
+  abandon(error: unknown): Promise<never>;
   finish(results: RunResults, at: Date): Promise<void>;
 }
 
@@ -42,16 +42,12 @@ export async function recordRun(
   return {
     id: recorded?.id,
     attempt: (result, attempt) => void failedAttempts.push({ result, attempt }),
-    during: async (work) => {
-      try {
-        return await work();
-      } catch (error) {
-        if (recorded) {
-          await recorded.history.fail(recorded.id, 'error', messageOf(error), new Date()).catch(() => undefined);
-          session.close();
-        }
-        throw error;
+    abandon: async (error) => {
+      if (recorded) {
+        await recorded.history.fail(recorded.id, 'error', messageOf(error), new Date()).catch(() => undefined);
+        session.close();
       }
+      throw error;
     },
     finish: async (results, at) => {
       if (!recorded) return;

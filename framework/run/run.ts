@@ -150,68 +150,58 @@ export async function runOn(
       ...rest: Parameters<Executors[K]> extends [unknown, ...infer R] ? R : never
     ) => ReturnType<Executors[K]>;
   };
-  const results = await history.during(() =>
-    schedule<NodeResult>({
-      manifest,
-      selected,
-      threads,
-      warehouse,
-      extraBlockers: options.extraBlockers,
-      failed: (result) => result.status === 'error' || result.status === 'fail',
-      skip: (node, index, because) => {
-        const at = now().toISOString();
-        const result: NodeResult = { ...blankResult(node, at), status: 'skipped', skippedBecause: because, completedAt: at };
-        emit({ type: 'node_finished', index, total, result });
-        return result;
-      },
-      execute: async (node, connection, index) => {
-        const reused = inputs?.reusable(node.uniqueId);
-        if (reused) {
-          emit({ type: 'node_finished', index, total, result: reused });
-          return reused;
-        }
-        const identity = blankResult(node, now().toISOString());
-        emit({
-          type: 'node_started',
-          index,
-          total,
-          uniqueId: node.uniqueId,
-          name: node.name,
-          kind: node.kind,
-          relation: identity.relation,
-        });
-        let clock = performance.now();
-        const result: NodeResult = { ...identity, status: 'success' };
-        const progress = (p: IngestProgress) => emit({ type: 'ingest_progress', progress: p });
-        const context = { manifest, options, note, progress, now: new Date(identity.startedAt), catalog };
-        const outcome = await withRetries(
-          () => withTimeLimit(() => execute[node.kind](node, connection, context), options.nodeTimeout, connection),
-          options.retry,
-          (error, attempt, wait) => {
-            const failed: NodeResult = { ...result, status: 'error', error: nodeError(node, error), completedAt: now().toISOString() };
-            failed.executionTime = (performance.now() - clock) / 1000;
-            history.attempt(failed, attempt);
-            emit({ type: 'node_retrying', uniqueId: node.uniqueId, name: node.name, attempt, wait, error: failed.error! });
-            clock = performance.now() + wait;
-            result.startedAt = new Date(now().getTime() + wait).toISOString();
-          },
-        );
-        if ('value' in outcome) {
-          const { unchanged, ...produced } = outcome.value;
-          Object.assign(result, produced);
-          if (unchanged) inputs?.leftUnchanged(node.uniqueId);
-        } else {
-          result.status = 'error';
-          result.error = nodeError(node, outcome.error);
-        }
-        if (outcome.attempt > 1) result.attempts = outcome.attempt;
-        result.executionTime = (performance.now() - clock) / 1000;
-        result.completedAt = now().toISOString();
-        emit({ type: 'node_finished', index, total, result });
-        return result;
-      },
-    }),
-  );
+  const results = await schedule<NodeResult>({
+    manifest,
+    selected,
+    threads,
+    warehouse,
+    extraBlockers: options.extraBlockers,
+    failed: (result) => result.status === 'error' || result.status === 'fail',
+    skip: (node, index, because) => {
+      const at = now().toISOString();
+      const result: NodeResult = { ...blankResult(node, at), status: 'skipped', skippedBecause: because, completedAt: at };
+      emit({ type: 'node_finished', index, total, result });
+      return result;
+    },
+    execute: async (node, connection, index) => {
+      const reused = inputs?.reusable(node.uniqueId);
+      if (reused) {
+        emit({ type: 'node_finished', index, total, result: reused });
+        return reused;
+      }
+      const identity = blankResult(node, now().toISOString());
+      emit({ type: 'node_started', index, total, uniqueId: node.uniqueId, name: node.name, kind: node.kind, relation: identity.relation });
+      let clock = performance.now();
+      const result: NodeResult = { ...identity, status: 'success' };
+      const progress = (p: IngestProgress) => emit({ type: 'ingest_progress', progress: p });
+      const context = { manifest, options, note, progress, now: new Date(identity.startedAt), catalog };
+      const outcome = await withRetries(
+        () => withTimeLimit(() => execute[node.kind](node, connection, context), options.nodeTimeout, connection),
+        options.retry,
+        (error, attempt, wait) => {
+          const failed: NodeResult = { ...result, status: 'error', error: nodeError(node, error), completedAt: now().toISOString() };
+          failed.executionTime = (performance.now() - clock) / 1000;
+          history.attempt(failed, attempt);
+          emit({ type: 'node_retrying', uniqueId: node.uniqueId, name: node.name, attempt, wait, error: failed.error! });
+          clock = performance.now() + wait;
+          result.startedAt = new Date(now().getTime() + wait).toISOString();
+        },
+      );
+      if ('value' in outcome) {
+        const { unchanged, ...produced } = outcome.value;
+        Object.assign(result, produced);
+        if (unchanged) inputs?.leftUnchanged(node.uniqueId);
+      } else {
+        result.status = 'error';
+        result.error = nodeError(node, outcome.error);
+      }
+      if (outcome.attempt > 1) result.attempts = outcome.attempt;
+      result.executionTime = (performance.now() - clock) / 1000;
+      result.completedAt = now().toISOString();
+      emit({ type: 'node_finished', index, total, result });
+      return result;
+    },
+  }).catch(history.abandon);
 
   const runResults: RunResults = {
     version: 1,
