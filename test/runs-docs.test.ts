@@ -40,7 +40,8 @@ describe.skipIf(!executable)('the docs site Runs page', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(String(error)));
-    await page.goto(`${site}#runs`);
+    await page.goto(site);
+    await page.click('#runs-link');
     await page.waitForFunction(() => document.querySelector('#panel h1')?.textContent === 'Runs');
 
     const runs = page.locator('#panel section.run');
