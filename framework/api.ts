@@ -111,9 +111,10 @@ function selected(manifest: Manifest, selection: Selection): Set<string> {
 
 const isTest = (node: ManifestNode) => node.kind === 'test';
 
-/** Loads sources and builds models (no tests). */
-export function run(manifest: Manifest, options: RunOptions = {}): Promise<RunResults> {
-  const ids = new Set([...selected(manifest, options)].filter((id) => !isTest(manifest.nodes[id]!)));
+/** Loads sources and builds models (no tests); with `kinds`, only the selected nodes of those kinds (a scheduled ingest or training). */
+export function run(manifest: Manifest, options: RunOptions & { kinds?: readonly NodeKind[] } = {}): Promise<RunResults> {
+  const wanted = (id: string) => !isTest(manifest.nodes[id]!) && (!options.kinds || options.kinds.includes(manifest.nodes[id]!.kind));
+  const ids = new Set([...selected(manifest, options)].filter(wanted));
   return runNodes(manifest, ids, executors, { command: 'run', ...options });
 }
 
@@ -190,7 +191,12 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
   const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
   try {
     const initial = withTests(manifest, chosen, new Set());
-    await runOn(warehouse, manifest, initial, executors, { command: 'build', extraBlockers: testBlockers(manifest, initial), ...options });
+    await runOn(warehouse, manifest, initial, executors, {
+      command: 'build',
+      extraBlockers: testBlockers(manifest, initial),
+      origin: { trigger: 'stream' },
+      ...options,
+    });
     const built = new Set([...initial].filter((id) => !isTest(manifest.nodes[id]!)));
     options.onReady?.();
     return await streamLoop({
@@ -211,6 +217,7 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
         return runOn(warehouse, manifest, ids, executors, {
           ...options,
           command: 'stream',
+          origin: { trigger: 'stream' },
           extraBlockers: testBlockers(manifest, ids),
           onEvent: undefined,
           targetDir: null,

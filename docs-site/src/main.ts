@@ -1,5 +1,5 @@
 import { selectNodes } from '../../framework/compile/select.js';
-import type { NodeDetails, SiteIndex } from '../../framework/docs/types.js';
+import type { NodeDetails, RunsData, SiteIndex } from '../../framework/docs/types.js';
 import type { ColumnRef } from '../../framework/docs/lineage.js';
 import { Details } from './details.js';
 import type { SceneNode } from './graph/scene.js';
@@ -7,6 +7,7 @@ import { GraphView } from './graph/view.js';
 import { wireKeyboard } from './keyboard.js';
 import { nodeBody, nodeHeader } from './pages/node.js';
 import { overviewPanel } from './pages/overview.js';
+import { nodeRuns, runsPage } from './pages/runs.js';
 import { escape } from './render.js';
 import { wireSearch } from './search.js';
 import { loadSite } from './site.js';
@@ -16,6 +17,8 @@ import { Overview } from './views/overview.js';
 declare global {
   interface Window {
     __PLAT_DOCS__: SiteIndex;
+    /** runs.js; absent from a site generated before run history existed. */
+    __PLAT_DOCS_RUNS__?: RunsData;
     platDocs: unknown;
   }
 }
@@ -30,7 +33,7 @@ const { project } = site.index;
 element('project').textContent =
   `${project.name} · ${site.nodes.length.toLocaleString('en-US')} nodes · generated ${project.generatedAt.slice(0, 16).replace('T', ' ')}`;
 
-type Route = { kind: 'overview' } | { kind: 'node'; id: string } | { kind: 'column'; id: string; column: string };
+type Route = { kind: 'overview' } | { kind: 'runs' } | { kind: 'node'; id: string } | { kind: 'column'; id: string; column: string };
 let route: Route = { kind: 'overview' };
 /** Bumped by every navigation: an answer that arrives after the next one started is dropped. */
 let navigation = 0;
@@ -48,6 +51,7 @@ const lineage = new Lineage(site, details, view, toolbar, () => showTests.checke
 function parseRoute(): Route {
   const hash = decodeURIComponent(location.hash.slice(1));
   if (hash.startsWith('node=') && site.byId.has(hash.slice(5))) return { kind: 'node', id: hash.slice(5) };
+  if (hash === 'runs') return { kind: 'runs' };
   if (hash.startsWith('column=')) {
     const rest = hash.slice(7);
     const at = rest.lastIndexOf(':');
@@ -60,6 +64,14 @@ async function show(): Promise<void> {
   const current = ++navigation;
   delete document.body.dataset.drawn;
   route = parseRoute();
+  if (route.kind === 'runs') {
+    // The overview graph stays beside the Runs page.
+    panel.innerHTML = runsPage(site, window.__PLAT_DOCS_RUNS__);
+    delete panel.dataset.node;
+    overview.enter();
+    if (await overview.show()) drawn(current);
+    return;
+  }
   if (route.kind === 'overview') {
     panel.innerHTML = overviewPanel(site);
     delete panel.dataset.node;
@@ -111,7 +123,7 @@ async function nodePage(id: string, current: number): Promise<void> {
   }
   if (current !== navigation || !loaded) return;
   const body = element('node-body');
-  body.innerHTML = nodeBody(site, node, loaded);
+  body.innerHTML = nodeBody(site, node, loaded) + nodeRuns(id, window.__PLAT_DOCS_RUNS__);
   body.removeAttribute('aria-busy');
   body
     .querySelectorAll<HTMLButtonElement>('.column-link')
@@ -144,13 +156,18 @@ filter.addEventListener('change', () => {
     status.textContent = `${ids.size} of ${site.nodes.length} nodes${diagnostics.length ? ` · ${diagnostics.map((d) => d.message + (d.hint ? ` (${d.hint})` : '')).join('; ')}` : ''}`;
   }
   overview.regroup();
-  if (route.kind === 'overview') void overview.show();
+  if (route.kind === 'overview' || route.kind === 'runs') void overview.show();
   else location.hash = '';
 });
 
 showTests.addEventListener(
   'change',
-  () => void (route.kind === 'node' ? lineage.show(route.id) : route.kind === 'overview' ? overview.show() : undefined),
+  () =>
+    void (route.kind === 'node'
+      ? lineage.show(route.id)
+      : route.kind === 'overview' || route.kind === 'runs'
+        ? overview.show()
+        : undefined),
 );
 
 // Esc goes back while there is a page of this site to go back to: entries are numbered as they are made.

@@ -42,6 +42,13 @@ export function renderRunEvent(event: RunEvent, write: Write, progress?: { updat
         if (event.result.error.hint) write(`      ${colors.dim(`hint: ${event.result.error.hint}`)}`);
       }
       return;
+    case 'node_retrying':
+      write(
+        colors.yellow(
+          `      retry ${event.name}: attempt ${event.attempt} failed (${event.error.message}); attempt ${event.attempt + 1} in ${seconds(event.wait / 1000)}`,
+        ),
+      );
+      return;
     case 'run_finished':
       for (const line of summary(event.results)) write(line);
       return;

@@ -29,6 +29,7 @@ import { HandlebarsRenderer } from './template/handlebars.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { dialectFor, TARGET_TYPES } from '../warehouse/registry.js';
 import type { Target } from '../warehouse/types.js';
+import { resolveSchedules } from '../schedule/spec.js';
 
 export interface CompileOptions {
   /** Overrides for project vars (the CLI's --vars). */
@@ -266,6 +267,8 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     children[node.uniqueId] = fullGraph.outNeighbors(node.uniqueId);
   }
 
+  const resolved = resolveSchedules(spec.config.schedules, spec.configFile, spec.locator);
+  diagnostics.push(...resolved.diagnostics);
   const manifest: Manifest = {
     version: MANIFEST_VERSION,
     generatedAt: options.generatedAt ?? new Date(0).toISOString(),
@@ -278,6 +281,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     agents: agents.agents,
     parents,
     children,
+    schedules: resolved.schedules,
   };
   return { manifest, diagnostics, environment, linker, scope, renders: new Map([...rendered].map(([name, r]) => [name, r.first])) };
 }

@@ -12,6 +12,7 @@ import type {
   SourceTableSpec,
   TestSpec,
 } from '../project/spec.js';
+import type { Schedule } from '../schedule/spec.js';
 import type { Relation, Target } from '../warehouse/types.js';
 
 export type { Relation } from '../warehouse/types.js';
@@ -258,6 +259,8 @@ export interface Manifest {
   /** uniqueId → the nodes it reads from / the nodes that read it. */
   parents: Record<string, string[]>;
   children: Record<string, string[]>;
+  /** plat_project.yml's schedules, by name (run by `plat schedule`). */
+  schedules: Record<string, Schedule>;
 }
 
 export function columnsOf(columns: readonly ColumnSpec[] | undefined): ManifestColumn[] {

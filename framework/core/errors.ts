@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'STATE_MISSING'
   | 'INIT_TARGET_EXISTS'
   | 'KAFKA_UNAVAILABLE'
+  | 'TIMEOUT'
   | 'USAGE';
 
 export class PlatError extends Error {
@@ -50,3 +51,6 @@ export class LocatedError extends Error {
     this.name = 'LocatedError';
   }
 }
+
+/** An input file that is not there (yet): a transient failure a retry may get past. */
+export class FileMissingError extends LocatedError {}

@@ -1,3 +1,4 @@
+import { runsData, writeRunsData } from './runs.js';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +75,7 @@ export async function generateDocs(
     });
     mkdirSync(out, { recursive: true });
     cpSync(siteAssets(), out, { recursive: true });
+    writeRunsData(out, await runsData(session));
     writeSiteData(out, data);
     return { dir: out, nodes: data.nodes.length, seconds: (performance.now() - started) / 1000 };
   } finally {

@@ -1,4 +1,5 @@
 import type { ManifestNode } from '../compile/manifest.js';
+import type { NodeRunRecord, RunRecord } from '../run/records.js';
 import type { NodeResult } from '../run/results.js';
 import type { OutputColumn } from './lineage.js';
 
@@ -74,4 +75,9 @@ export interface DetailsChunk {
   generatedAt: string;
   chunk: number;
   nodes: Record<string, NodeDetails>;
+}
+
+/** runs.js: the latest runs of the history (`_plat.runs`), newest first, each with its node executions in the order they started. */
+export interface RunsData {
+  runs: { run: RunRecord; nodes: NodeRunRecord[] }[];
 }

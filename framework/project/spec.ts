@@ -2,6 +2,7 @@
 import type { FaultyNames } from './entries.js';
 import type { TargetType } from '../warehouse/types.js';
 import type { YamlLocator } from './yaml.js';
+import type { ScheduleConfig } from '../schedule/spec.js';
 
 export type Materialization = 'view' | 'table' | 'incremental' | 'ephemeral';
 export type IncrementalStrategy = 'append' | 'merge' | 'delete+insert';
@@ -36,6 +37,7 @@ export interface ProjectConfig {
   threads?: number;
   vars?: Record<string, unknown>;
   models?: { defaults?: ModelConfig; paths?: Record<string, ModelConfig> };
+  schedules?: ScheduleConfig[];
 }
 
 export interface FieldSpec {

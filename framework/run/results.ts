@@ -54,6 +54,8 @@ export interface NodeResult {
   skippedBecause: string | null;
   /** Not run: its inputs were unchanged, so this is its last result (watch rebuilds; see run/reuse.ts). */
   reused?: boolean;
+  /** Executions it took, where a transient failure was retried (see run/attempts.ts). */
+  attempts?: number;
 }
 
 export interface RunResults {
@@ -65,6 +67,8 @@ export interface RunResults {
   results: NodeResult[];
   notes: string[];
   success: boolean;
+  /** Its id in the run history (`_plat.runs`; see run/runs.ts). */
+  runId?: number;
 }
 
 /** Where a Kafka ingest stands; emitted a few times a second while it runs. */
@@ -85,4 +89,5 @@ export type RunEvent =
   | { type: 'ingest_progress'; progress: IngestProgress }
   | { type: 'node_started'; index: number; total: number; uniqueId: string; name: string; kind: NodeKind; relation: string | null }
   | { type: 'node_finished'; index: number; total: number; result: NodeResult }
+  | { type: 'node_retrying'; uniqueId: string; name: string; attempt: number; wait: number; error: NodeError }
   | { type: 'run_finished'; results: RunResults };

@@ -14,6 +14,9 @@ import type { Executors } from './executors.js';
 import { materializeModel, ModelSqlError } from './materialize/model.js';
 import type { IngestProgress, NodeResult, RunEvent, RunResults } from './results.js';
 import { recordNodeResults } from './history.js';
+import { withRetries, withTimeLimit, type RetryPolicy } from './attempts.js';
+import { recordRun } from './recorder.js';
+import type { RunOrigin } from './runs.js';
 import { UnchangedInputs, type ReuseOptions } from './reuse.js';
 import { schedule } from './scheduler.js';
 import { loadSource, type SourceLoader } from './sources/loader.js';
@@ -31,6 +34,14 @@ export interface RunOptions extends Selection {
   extraBlockers?: ReadonlyMap<string, ReadonlySet<string>>;
   /** Reuse the last result of nodes whose inputs did not change instead of running them (watch rebuilds). */
   reuse?: ReuseOptions;
+  /** Who started the run, for the history in the warehouse (default: a library call). */
+  origin?: RunOrigin;
+  /** Retries of nodes whose failure is transient (a lock held, a broker down, a file not there yet). */
+  retry?: RetryPolicy;
+  /** Longest a node may run (ms), after which it is interrupted and fails. */
+  nodeTimeout?: number;
+  /** Run on this open warehouse instead of opening the project's. */
+  warehouse?: Warehouse;
 }
 
 /** target/run_results.json of the last run, or null before the first. */
@@ -84,6 +95,8 @@ export async function runNodes(
   executors: Executors,
   options: RunOptions = {},
 ): Promise<RunResults> {
+  // A warehouse the caller holds (a scheduler beside a stream) is shared, not opened twice.
+  if (options.warehouse) return runOn(options.warehouse, manifest, selected, executors, options);
   const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
   try {
     return await runOn(warehouse, manifest, selected, executors, options);
@@ -124,6 +137,11 @@ export async function runOn(
     setup.close();
   }
 
+  const history = await recordRun(
+    warehouse,
+    { command, origin: options.origin ?? { trigger: 'api' }, startedAt, nodes: selected.size },
+    note,
+  );
   const total = selected.size;
   const inputs = options.reuse ? new UnchangedInputs(manifest, selected, options.reuse) : null;
   const execute = executors as {
@@ -153,30 +171,37 @@ export async function runOn(
       }
       const identity = blankResult(node, now().toISOString());
       emit({ type: 'node_started', index, total, uniqueId: node.uniqueId, name: node.name, kind: node.kind, relation: identity.relation });
-      const clock = performance.now();
+      let clock = performance.now();
       const result: NodeResult = { ...identity, status: 'success' };
-      try {
-        const progress = (p: IngestProgress) => emit({ type: 'ingest_progress', progress: p });
-        const { unchanged, ...outcome } = await execute[node.kind](node, connection, {
-          manifest,
-          options,
-          note,
-          progress,
-          now: new Date(identity.startedAt),
-          catalog,
-        });
-        Object.assign(result, outcome);
+      const progress = (p: IngestProgress) => emit({ type: 'ingest_progress', progress: p });
+      const context = { manifest, options, note, progress, now: new Date(identity.startedAt), catalog };
+      const outcome = await withRetries(
+        () => withTimeLimit(() => execute[node.kind](node, connection, context), options.nodeTimeout, connection),
+        options.retry,
+        (error, attempt, wait) => {
+          const failed: NodeResult = { ...result, status: 'error', error: nodeError(node, error), completedAt: now().toISOString() };
+          failed.executionTime = (performance.now() - clock) / 1000;
+          history.attempt(failed, attempt);
+          emit({ type: 'node_retrying', uniqueId: node.uniqueId, name: node.name, attempt, wait, error: failed.error! });
+          clock = performance.now() + wait;
+          result.startedAt = new Date(now().getTime() + wait).toISOString();
+        },
+      );
+      if ('value' in outcome) {
+        const { unchanged, ...produced } = outcome.value;
+        Object.assign(result, produced);
         if (unchanged) inputs?.leftUnchanged(node.uniqueId);
-      } catch (error) {
+      } else {
         result.status = 'error';
-        result.error = nodeError(node, error);
+        result.error = nodeError(node, outcome.error);
       }
+      if (outcome.attempt > 1) result.attempts = outcome.attempt;
       result.executionTime = (performance.now() - clock) / 1000;
       result.completedAt = now().toISOString();
       emit({ type: 'node_finished', index, total, result });
       return result;
     },
-  });
+  }).catch(history.abandon);
 
   const runResults: RunResults = {
     version: 1,
@@ -187,7 +212,9 @@ export async function runOn(
     results,
     notes,
     success: results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'skipped'),
+    runId: history.id,
   };
+  await history.finish(runResults, now());
   const targetDir = options.targetDir === undefined ? join(manifest.project.root, 'target') : options.targetDir;
   if (targetDir) {
     writeJson(join(targetDir, 'run_results.json'), runResults);

@@ -64,6 +64,8 @@ export interface Connection {
    * intervals and blobs as text the way the engine prints them, numbers as numbers.
    */
   statements(sql: string, limit: number): Promise<StatementResult[]>;
+  /** Stops the statement running on this session, which then fails (a node's time limit). */
+  interrupt(): void;
   close(): void;
 }
 

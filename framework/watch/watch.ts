@@ -131,6 +131,7 @@ export async function watchProject(options: WatchOptions): Promise<void> {
           env: options.env,
           threads: options.threads,
           onEvent: options.onEvent,
+          origin: { trigger: 'watch' },
         });
         for (const result of report.results.results) latest.set(result.uniqueId, result);
         report.reused = report.results.results.filter((r) => r.reused).map((r) => r.uniqueId);

@@ -21,6 +21,7 @@ export function overviewPanel(site: Site): string {
             .join(' ')}</p>`
         : '<p class="muted">No run yet: plat build writes target/run_results.json.</p>'
     }
+    <p><a href="#runs" id="runs-link">All recent runs</a>, node by node, with their retries and errors.</p>
     <h2>Tests that did not pass</h2>
     ${failing.length ? `<table><tr><th>test</th><th>status</th><th>failing rows</th></tr>${failing.map((t) => `<tr><td>${link(site, t.id)}</td><td>${badge(t.lastRun!.status)}</td><td>${t.lastRun!.failures ?? ''}</td></tr>`).join('')}</table>` : '<p class="muted">None.</p>'}
     <p class="muted">Click a node in the graph, search (<kbd>/</kbd>), or filter with selectors (<code>+revenue_per_hour</code>, <code>tag:marts</code>).

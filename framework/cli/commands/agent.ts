@@ -6,7 +6,10 @@ import { ollamaUrl } from '../../agent/llm.js';
 import { exitCodes } from '../../core/errors.js';
 import { formatTable, toJson } from '../table.js';
 import { compiled, err, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
-import { untilInterrupted } from './run.js';
+import { eventPrinter, untilInterrupted } from './run.js';
+import { scheduleEventPrinter } from './schedule.js';
+import { runScheduler } from '../../schedule/scheduler.js';
+import type { Manifest } from '../../compile/manifest.js';
 
 type AgentCliOptions = Options & { agent?: string; llm?: boolean; port?: number; host?: string };
 
@@ -18,9 +21,18 @@ const agentOptions = [
 ];
 
 function openAgent(options: AgentCliOptions): Agent | null {
+  return compiledAgent(options)?.agent ?? null;
+}
+
+function compiledAgent(options: AgentCliOptions): { agent: Agent; manifest: Manifest } | null {
   const project = compiled(options, 'no agent was started');
   if (!project) return null;
-  return new Agent(project.manifest, { agent: options.agent, env: process.env, chatModel: options.llm === false ? null : undefined });
+  const agent = new Agent(project.manifest, {
+    agent: options.agent,
+    env: process.env,
+    chatModel: options.llm === false ? null : undefined,
+  });
+  return { agent, manifest: project.manifest };
 }
 
 /** The answer, then each tool call with its rows and the SQL that ran. */
@@ -101,8 +113,9 @@ async function session(options: AgentCliOptions): Promise<number> {
 }
 
 async function serve(options: AgentCliOptions): Promise<number> {
-  const agent = openAgent(options);
-  if (!agent) return exitCodes.failure;
+  const opened = compiledAgent(options);
+  if (!opened) return exitCodes.failure;
+  const { agent, manifest } = opened;
   const token = process.env.PLAT_API_TOKEN?.trim() || undefined;
   const server = await serveAgent(agent, options.port ?? 8181, {
     ollamaUrl: options.llm === false ? undefined : ollamaUrl(process.env),
@@ -114,8 +127,18 @@ async function serve(options: AgentCliOptions): Promise<number> {
   out(
     `${pc.green('serving')} agent ${agent.settings.name} on ${server.url} (GET /health, GET /v1/tools, POST /v1/tools/:name, POST /v1/ask${auth}; Ctrl-C stops)`,
   );
+  // Declared schedules run beside the API, until the same Ctrl-C (a run in progress finishes first).
+  const scheduler = Object.keys(manifest.schedules).length
+    ? runScheduler(manifest, {
+        signal: controller.signal,
+        env: process.env,
+        onEvent: scheduleEventPrinter(options),
+        onRunEvent: eventPrinter(options),
+      })
+    : null;
   await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
   await server.close();
+  await scheduler;
   return exitCodes.ok;
 }
 

@@ -106,6 +106,7 @@ async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Pro
     fullRefresh: options.fullRefresh,
     env: process.env,
     onEvent: eventPrinter(options, display),
+    origin: { trigger: 'cli' },
   };
   const verbs = { run, build, test };
   const results: RunResults = await verbs[verb](project.manifest, runOptions);

@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { FilePlace, SourceNode } from '../../compile/manifest.js';
-import { LocatedError, PlatError } from '../../core/errors.js';
+import { FileMissingError, LocatedError, PlatError } from '../../core/errors.js';
 import type { Connection } from '../../warehouse/connection.js';
 import type { FileFormat, ReaderValue } from '../../warehouse/dialect.js';
 import { normalizeTypes } from '../../warehouse/queries.js';
@@ -85,8 +85,14 @@ class LoadProblems {
     const path = this.node.loader.file!.path;
     if (error instanceof FileReadError) {
       const { read } = error;
-      if (read.problem === 'no_files')
-        throw this.at(this.node.places.path, `no file matches ${path}`, `paths are relative to the project folder (${this.root})`);
+      if (read.problem === 'no_files') {
+        const place = this.node.places.path;
+        throw new FileMissingError(`no file matches ${path}`, place?.line ?? null, {
+          file: place?.file,
+          column: place?.column,
+          hint: `paths are relative to the project folder (${this.root})`,
+        });
+      }
       const file = this.display(read.file ?? path);
       if (read.problem === 'other') throw new LocatedError(read.reason, null, { file });
       const hint =

@@ -151,6 +151,10 @@ export class DuckDBSession implements Connection {
     return results;
   }
 
+  interrupt(): void {
+    this.connection.interrupt();
+  }
+
   close(): void {
     this.connection.closeSync();
   }
