@@ -42,7 +42,13 @@ export interface SchemaFailure {
 const entryLists: Record<SchemaName, Record<string, { kind: NamedKind | null; key: string }>> = {
   project: {},
   sources: { sources: { kind: 'sources', key: 'name' } },
-  models: { models: { kind: null, key: 'name' }, unit_tests: { kind: null, key: 'name' } },
+  models: {
+    models: { kind: null, key: 'name' },
+    unit_tests: { kind: null, key: 'name' },
+    seeds: { kind: null, key: 'name' },
+    snapshots: { kind: null, key: 'name' },
+    exposures: { kind: null, key: 'name' },
+  },
   ml: {
     feature_sets: { kind: 'featureSets', key: 'name' },
     models: { kind: 'mlModels', key: 'name' },

@@ -65,6 +65,16 @@ export interface RunResults {
   results: NodeResult[];
   notes: string[];
   success: boolean;
+  /** What the command was given, so `plat retry` can run its failures again the same way. */
+  args?: RunArgs;
+}
+
+export interface RunArgs {
+  select: string[];
+  exclude: string[];
+  /** The --vars given (the project's own are in plat_project.yml). */
+  vars: Record<string, unknown>;
+  fullRefresh: boolean;
 }
 
 /** Where a Kafka ingest stands; emitted a few times a second while it runs. */

@@ -1,4 +1,5 @@
 import { agentCommands } from './agent.js';
+import { dbtCommands } from './dbt.js';
 import { devCommands } from './dev.js';
 import { docsCommands } from './docs.js';
 import { kafkaCommands } from './kafka.js';
@@ -12,6 +13,7 @@ export type { CommandSpec, OptionSpec } from './shared.js';
 /** Every command, in the order `plat --help` lists them. */
 export const commands: CommandSpec[] = [
   ...runCommands,
+  ...dbtCommands,
   ...kafkaCommands,
   ...mlCommands,
   ...docsCommands,
