@@ -87,6 +87,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   const snapshots: ModelFile[] = [];
   const exposures: ExposureSpec[] = [];
   const docs = new Map<string, DocBlock>();
+  const markdown: string[] = [];
   const seedProperties = new Map<string, SeedProperties>();
   const snapshotProperties = new Map<string, SnapshotProperties>();
   /** Properties of seeds and snapshots, a second declaration of a name reported. */
@@ -151,18 +152,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
         sql: text,
       });
     } else if (path.endsWith('.md')) {
-      for (const block of parseDocBlocks(path, text, diagnostics)) {
-        const previous = docs.get(block.name);
-        if (previous)
-          diagnostics.push(
-            diagnostic(
-              'DUPLICATE_NAME',
-              { what: `docs block "${block.name}"`, other: `${previous.file}:${previous.line}` },
-              { file: path, line: block.line },
-            ),
-          );
-        else docs.set(block.name, block);
-      }
+      markdown.push(path);
     } else if (path.startsWith('tests/') && path.endsWith('.sql')) {
       const test = { name: path.slice(path.lastIndexOf('/') + 1, -'.sql'.length), path, sql: text };
       (path.startsWith('tests/generic/') ? genericTests : singularTests).push(test);
@@ -184,6 +174,21 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
     }
   }
 
+  // By path, so which of two blocks of one name is "the first" does not depend on how files were read.
+  for (const path of markdown.sort()) {
+    for (const block of parseDocBlocks(path, files.get(path)!, diagnostics)) {
+      const previous = docs.get(block.name);
+      if (previous)
+        diagnostics.push(
+          diagnostic(
+            'DUPLICATE_NAME',
+            { what: `docs block "${block.name}"`, other: `${previous.file}:${previous.line}` },
+            { file: path, line: block.line },
+          ),
+        );
+      else docs.set(block.name, block);
+    }
+  }
   for (const path of cache.keys()) if (!files.has(path)) cache.delete(path);
   models.sort((a, b) => (a.path < b.path ? -1 : 1));
   singularTests.sort((a, b) => (a.path < b.path ? -1 : 1));
