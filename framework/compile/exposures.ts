@@ -19,7 +19,7 @@ export function compileExposures(spec: ProjectSpec, project: string, targets: Ex
     const { file, path } = exposure.origin;
     const dependsOn: string[] = [];
     exposure.depends_on.forEach((entry, i) => {
-      const place = { file, ...spec.locator.locate(file, [...path, 'depends_on', i]) };
+      const place = { file, ...spec.locator.locate(file, [...path, 'depends_on', i, 'ref' in entry ? 'ref' : 'source']) };
       if ('ref' in entry) {
         const id = targets.refs.get(entry.ref);
         if (id) dependsOn.push(id);
