@@ -142,6 +142,10 @@ function checkSnapshotConfig(
       report(`strategy="${String(value)}" is not one of ${STRATEGIES.join(', ')}`, didYouMean(String(value), STRATEGIES));
       continue;
     }
+    if (key === 'invalidate_hard_deletes' && typeof value !== 'boolean') {
+      report(`invalidate_hard_deletes=${JSON.stringify(value)} is not true or false`, 'write invalidate_hard_deletes=true (no quotes)');
+      continue;
+    }
     const list = String(value)
       .split(',')
       .map((s) => s.trim())
