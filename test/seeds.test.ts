@@ -13,7 +13,7 @@ const project = (extra: Record<string, string> = {}) =>
   - name: countries
     description: ISO country codes.
     config: { column_types: { zip: VARCHAR } }
-    columns: [{ name: code, description: Two letters. }]
+    columns: [{ name: code, description: Two letters., tests: [unique, { accepted_values: [DE, FR] }] }]
 `,
     'models/by_country.sql': '{{config materialized="table"}}select code, upper(name) as name from {{ref "countries"}}',
     ...extra,
@@ -25,9 +25,15 @@ describe('seeds', () => {
     const manifest = compileDir(dir);
     expect(manifest.parents['model.sd.by_country']).toEqual(['seed.sd.countries']);
     const results = await build(manifest, { env: {} });
-    expect(results.results.map((r) => [r.name, r.status, r.action, r.rows])).toEqual([
+    // The seed's column tests run right after it (in either order), before what reads it.
+    const lines = results.results.map((r) => [r.name, r.status, r.action, r.rows]);
+    expect([lines[0], lines[3]]).toEqual([
       ['countries', 'success', 'seed', 2],
       ['by_country', 'success', 'table', 2],
+    ]);
+    expect(lines.slice(1, 3).sort()).toEqual([
+      ['accepted_values_countries_code', 'pass', 'generic', null],
+      ['unique_countries_code', 'pass', 'generic', null],
     ]);
     expect(await queryDb(dir, 'select * from ref_data.countries order by code')).toEqual([
       { code: 'DE', name: 'Germany, Federal Republic', zip: '01067' },

@@ -273,7 +273,7 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
 
   const context = { project, models: rendered, sources, unresolved, refables, linker, environment, diagnostics, dialect };
   const ml = compileMl({ spec, ...context });
-  const tests = compileTests({ spec, ...context });
+  const tests = compileTests({ spec, ...context, tables: [...seeds, ...snapshotNodes] });
   const agents = compileAgents(spec, context, ml);
   const exposures = compileExposures(
     spec,

@@ -249,6 +249,7 @@ export interface SeedProperties {
   tags?: string[];
   config?: SeedConfig;
   columns?: ColumnSpec[];
+  tests?: TestSpec[];
   origin: { file: string; path: (string | number)[] };
 }
 
@@ -258,6 +259,7 @@ export interface SnapshotProperties {
   tags?: string[];
   config?: SnapshotConfig;
   columns?: ColumnSpec[];
+  tests?: TestSpec[];
   origin: { file: string; path: (string | number)[] };
 }
 
