@@ -18,8 +18,8 @@ import type { Relation, Target } from '../warehouse/types.js';
 
 export type { Relation } from '../warehouse/types.js';
 
-/** 2: the target by type, and no project folder on disk. */
-export const MANIFEST_VERSION = 2;
+/** 2: the target by type, and no project folder on disk. 3: seeds, snapshots, exposures; hooks. */
+export const MANIFEST_VERSION = 3;
 
 export interface ManifestColumn {
   name: string;
