@@ -22,6 +22,8 @@ export function showSql(manifest: Manifest, select: readonly string[]): { node: 
     );
   }
   const node = manifest.nodes[[...ids][0]!]!;
+  if (node.kind === 'test' && node.unit)
+    throw new PlatError('USAGE', `${node.name} is a unit test: its rows are fixtures, not in the database`, 'plat test shows its diff');
   if (node.kind === 'model' || node.kind === 'test') return { node, sql: node.compiledSql };
   const relation = relationOf(node);
   if (!relation)
