@@ -16,6 +16,8 @@ const project = (extra: Record<string, string> = {}) =>
     columns: [{ name: code, description: Two letters., tests: [unique, { accepted_values: [DE, FR] }] }]
 `,
     'models/by_country.sql': '{{config materialized="table"}}select code, upper(name) as name from {{ref "countries"}}',
+    'models/by_country.yml':
+      'models:\n  - name: by_country\n    columns: [{ name: code, tests: [{ relationships: { to: countries, field: code } }] }]\n',
     ...extra,
   });
 
@@ -27,9 +29,10 @@ describe('seeds', () => {
     const results = await build(manifest, { env: {} });
     // The seed's column tests run right after it (in either order), before what reads it.
     const lines = results.results.map((r) => [r.name, r.status, r.action, r.rows]);
-    expect([lines[0], lines[3]]).toEqual([
+    expect([lines[0], lines[3], lines[4]]).toEqual([
       ['countries', 'success', 'seed', 2],
       ['by_country', 'success', 'table', 2],
+      ['relationships_by_country_code', 'pass', 'generic', null],
     ]);
     expect(lines.slice(1, 3).sort()).toEqual([
       ['accepted_values_countries_code', 'pass', 'generic', null],

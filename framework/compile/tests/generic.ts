@@ -18,6 +18,8 @@ import { chosenName, generatedName, type TestNames } from './names.js';
 import { relationOf } from '../kinds.js';
 
 export interface GenericTestContext {
+  /** Seeds and snapshots by name: relationships may point at them. */
+  tables: ReadonlyMap<string, SeedNode | SnapshotNode>;
   project: string;
   models: ReadonlyMap<string, { node: ModelNode }>;
   sources: ReadonlyMap<string, SourceNode>;
@@ -87,7 +89,7 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
       args,
       dialect,
       resolveTo: (to) => {
-        const found = to.includes('.') ? context.sources.get(to) : context.models.get(to)?.node;
+        const found = to.includes('.') ? context.sources.get(to) : (context.models.get(to)?.node ?? context.tables.get(to));
         if (!found) return null;
         dependsOn.add(found.uniqueId);
         return relationExpression(found, dialect);

@@ -30,6 +30,7 @@ export function compileTests(input: TestsInput): TestNode[] {
     sources: input.sources,
     unresolved: input.unresolved,
     custom: new Map(spec.genericTests.map((t) => [t.name, t])),
+    tables: new Map(input.tables.map((t) => [t.name, t])),
     linker: input.linker,
     environment: input.environment,
     diagnostics: input.diagnostics,
