@@ -105,7 +105,7 @@ export interface Dialect {
   merge(target: Relation, from: Relation, keys: readonly string[], columns: readonly string[]): string;
   deleteByKey(target: Relation, from: Relation, keys: readonly string[]): string;
 
-  // Snapshots (type-2 dimensions; see snapshot.ts for SQL any engine with MERGE speaks).
+  // Snapshots (type-2 dimensions; snapshot.ts writes them in portable SQL a dialect can reuse).
   /** The statements that add a snapshot's versions: no transaction, each safe to run again. */
   snapshot(plan: SnapshotPlan): SnapshotSql;
 

@@ -1,7 +1,8 @@
 /**
- * The statements of a snapshot (a type-2 slowly changing dimension), in SQL any engine with
- * MERGE speaks: no transaction, each statement safe to run again, so a run interrupted between
- * two of them is finished by the next. A dialect uses it with its own quoting, casts and hash.
+ * The statements of a snapshot (a type-2 slowly changing dimension) in portable SQL — CREATE
+ * TABLE AS, UPDATE with correlated subqueries, INSERT … SELECT; no transaction, no MERGE — each
+ * safe to run again, so a run interrupted between two of them is finished by the next. A
+ * dialect uses it with its own quoting, casts and hash.
  */
 import type { Dialect } from './dialect.js';
 import type { Relation } from './types.js';
@@ -57,20 +58,20 @@ export function snapshotStatements(d: Parts, plan: SnapshotPlan): SnapshotSql {
 SELECT ${plan.columns.map((c) => `s.${id(c)}`).join(', ')}, ${scdId('s', changedAt('s'))} AS ${id('plat_scd_id')}, ${changedAt('s')} AS ${id('plat_updated_at')}, ${changedAt('s')} AS ${id('plat_valid_from')}, ${d.cast('NULL', tz)} AS ${id('plat_valid_to')}
 FROM ${staging} AS s`;
 
+  // The target is named in full in the subqueries: an UPDATE's table takes no alias on every engine.
+  const current = (column: string) => `${target}.${id(column)}`;
+  const keysOfTarget = (alias: string) => plan.uniqueKey.map((k) => `${alias}.${id(k)} IS NOT DISTINCT FROM ${current(k)}`).join(' AND ');
   const changed = plan.updatedAt
-    ? `${changedAt('s')} > t.${id('plat_updated_at')}`
-    : plan.checkCols.map((c) => `t.${id(c)} IS DISTINCT FROM s.${id(c)}`).join(' OR ') || 'FALSE';
-  const closeChanged = `MERGE INTO ${target} AS t
-USING ${staging} AS s
-ON (${keysMatch('t', 's')} AND ${open('t')})
-WHEN MATCHED AND (${changed}) THEN UPDATE SET ${id('plat_valid_to')} = ${changedAt('s')}`;
+    ? `${changedAt('s')} > ${current('plat_updated_at')}`
+    : plan.checkCols.map((c) => `s.${id(c)} IS DISTINCT FROM ${current(c)}`).join(' OR ') || 'FALSE';
+  const closeChanged = `UPDATE ${target}
+SET ${id('plat_valid_to')} = ${plan.updatedAt ? `(SELECT ${changedAt('s')} FROM ${staging} AS s WHERE ${keysOfTarget('s')})` : now}
+WHERE ${current('plat_valid_to')} IS NULL AND EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keysOfTarget('s')} AND (${changed}))`;
 
-  const keys = plan.uniqueKey.map((k) => `o.${id(k)}`).join(', ');
   const closeDeleted = plan.invalidateHardDeletes
-    ? `MERGE INTO ${target} AS t
-USING (SELECT ${keys} FROM ${target} AS o WHERE ${open('o')} AND NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keysMatch('s', 'o')})) AS g
-ON (${keysMatch('t', 'g')} AND ${open('t')})
-WHEN MATCHED THEN UPDATE SET ${id('plat_valid_to')} = ${now}`
+    ? `UPDATE ${target}
+SET ${id('plat_valid_to')} = ${now}
+WHERE ${current('plat_valid_to')} IS NULL AND NOT EXISTS (SELECT 1 FROM ${staging} AS s WHERE ${keysOfTarget('s')})`
     : null;
 
   // A version never starts before the key's previous one ended (a row back after a delete with its old updated_at).
