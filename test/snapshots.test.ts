@@ -175,4 +175,35 @@ describe('snapshots', () => {
       message: "unique_key (k) is not unique in the snapshot's query: 1 key repeat",
     });
   });
+
+  it('takes its config from YAML properties, whose typos the schema reports with the closest key', () => {
+    const dir = writeProject({
+      'plat_project.yml': 'name: s\nsnapshots:\n  defaults: { schema: history }\n',
+      'snapshots/prices.sql': 'select 1 as sku, 9.5 as price',
+      'snapshots/prices.yml': 'snapshots:\n  - name: prices\n    config: { unique_key: sku, strategy: check, check_cols: [price] }\n',
+    });
+    const node = compileDir(dir).nodes['snapshot.s.prices'] as SnapshotNode;
+    expect(node.relation).toEqual({ schema: 'history', name: 'prices' });
+    expect(node.config).toEqual({
+      schema: 'history',
+      uniqueKey: ['sku'],
+      strategy: 'check',
+      updatedAt: null,
+      checkCols: ['price'],
+      invalidateHardDeletes: false,
+    });
+    writeFileSync(
+      join(dir, 'snapshots/prices.yml'),
+      'snapshots:\n  - name: prices\n    config: { unique_key: sku, check_cols: all, invalidate_hard_delete: true }\n',
+    );
+    const { diagnostics } = compileProject(readProjectFiles(dir), { env: {} });
+    expect(diagnostics.map((d) => [d.file, d.line, d.message, d.hint])).toEqual([
+      [
+        'snapshots/prices.yml',
+        3,
+        'at snapshots[0].config: unknown property "invalidate_hard_delete"',
+        'did you mean "invalidate_hard_deletes"?',
+      ],
+    ]);
+  });
 });

@@ -186,7 +186,7 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
   const anyPredictions = (name: string) => spec.faulty.scoring.any && name.startsWith(predictionsRelation('').name);
   const unresolved: Unresolved = {
     disabled,
-    faultyRef: (name) => failed.has(name) || faultyScoring.has(name) || anyPredictions(name),
+    faultyRef: (name) => failed.has(name) || faultyScoring.has(name) || anyPredictions(name) || spec.faulty.snapshots.names.has(name),
     faultySource: (id) => isFaulty(spec.faulty.sources, id),
   };
   // Scoring tables are relations SQL models may ref.

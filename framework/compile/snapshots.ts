@@ -2,6 +2,7 @@ import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
 import { didYouMean } from '../core/suggest.js';
 import type { ModelFile, ProjectSpec, SnapshotConfig as SnapshotSettings } from '../project/spec.js';
+import { isFaulty } from '../project/entries.js';
 import type { Unresolved } from './context.js';
 import { linkDependencies } from './deps.js';
 import type { Linker } from './link.js';
@@ -32,6 +33,8 @@ export function renderSnapshots(
     const properties = spec.snapshotProperties.get(file.name);
     const settings: SnapshotSettings = { ...spec.config.snapshots?.defaults, ...properties?.config, ...rendered.inlineConfig };
     if (settings.enabled === false) continue;
+    // Properties with a schema error are reported there; their config is not known, so neither is what is missing from it.
+    if (isFaulty(spec.faulty.snapshots, file.name) && !properties) continue;
     if (!hasStatement(rendered.sql))
       diagnostics.push(diagnostic('NO_SQL', { kind: 'snapshot' }, { file: file.path }, 'write the SELECT whose rows are snapshotted'));
     const config = resolveSnapshotConfig(settings, file, diagnostics);
