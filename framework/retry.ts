@@ -47,7 +47,8 @@ export function readLastRun(root: string): RunResults {
 
 /**
  * Compiles the project with the last command's --vars and runs its failures again; a node that
- * no longer exists is left out. Returns null results when there was nothing to retry.
+ * no longer exists is left out. No plan: nothing failed; a plan selecting nothing: what failed
+ * is gone from the project. Either way no results.
  */
 export async function retry(
   options: { projectDir?: string } & Pick<RunOptions, 'threads' | 'env' | 'onEvent'>,
@@ -58,7 +59,7 @@ export async function retry(
   const project = compileProjectDir({ projectDir: root, vars: plan.vars });
   if (!project.ok) return { plan, project, results: null };
   const select = plan.select.filter((term) => project.manifest.nodes[term.slice('unique_id:'.length)]);
-  if (select.length === 0) return { plan: null, project, results: null };
+  if (select.length === 0) return { plan: { ...plan, select }, project, results: null };
   const results = await retryableVerbs[plan.command](project.manifest, {
     ...options,
     select,

@@ -79,4 +79,17 @@ describe('hooks', () => {
       ['models/marts/orders.yml', 4, 'unknown ref "ordrs"', 'did you mean "orders"?'],
     ]);
   });
+
+  it('runs no hook of an ephemeral model, which is inlined, never built', async () => {
+    const dir = project({
+      'models/marts/inlined.sql': '{{config materialized="ephemeral"}}select 1 as id',
+      'models/marts/reads_inlined.sql': 'select * from {{ref "inlined"}}',
+    });
+    const manifest = compileDir(dir);
+    expect(manifest.nodes['model.h.inlined']).toMatchObject({ hooks: { pre: [], post: [] } });
+    const results = await run(manifest, { env: {} });
+    expect(results.success).toBe(true);
+    // The folder's post_hook ran for the two built models only: orders and the view reading the ephemeral one.
+    expect(await queryDb(dir, "select count(*) as n from main.audit where event = 'folder'")).toEqual([{ n: 2n }]);
+  });
 });

@@ -267,6 +267,8 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
   const hooksOf = (declared: HookDeclaration[], self: ModelNode['relation'] | null) =>
     declared.flatMap((hook) => compileHook(hook, self, hookContext, diagnostics) ?? []);
   for (const { node } of rendered.values()) {
+    // An ephemeral model is never built, so nothing happens before or after it is (as in dbt).
+    if (node.config.materialized === 'ephemeral') continue;
     const declared = hookDeclarations.get(node.name)!;
     node.hooks = { pre: hooksOf(declared.pre, node.relation), post: hooksOf(declared.post, node.relation) };
   }

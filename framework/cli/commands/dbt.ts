@@ -109,7 +109,11 @@ export const dbtCommands: CommandSpec[] = [
       if (project) renderDiagnostics(project.diagnostics, err, 'nothing was retried');
       if (project && !project.ok) return exitCodes.failure;
       if (!plan) {
-        err('nothing to retry: every node of the last command succeeded (or none of those that did not exist any more)');
+        err('nothing to retry: every node of the last command succeeded');
+        return exitCodes.ok;
+      }
+      if (plan.select.length === 0) {
+        err('nothing to retry: the nodes that failed or were skipped are no longer in the project');
         return exitCodes.ok;
       }
       return results?.success ? exitCodes.ok : exitCodes.failure;
