@@ -110,13 +110,33 @@ function selected(manifest: Manifest, selection: Selection): Set<string> {
 }
 
 const isTest = (node: ManifestNode) => node.kind === 'test';
+/** What `plat run` leaves to its own commands (seed, snapshot, test) and to build (exposures). */
+const notRun = new Set<NodeKind>(['test', 'seed', 'snapshot', 'exposure']);
 
-/** Loads sources and builds models (no tests); with `kinds`, only the selected nodes of those kinds (a scheduled ingest or training). */
+/** Loads sources and builds models (no tests, seeds or snapshots); with `kinds`, only the selected nodes of those kinds (a scheduled ingest or training). */
 export function run(manifest: Manifest, options: RunOptions & { kinds?: readonly NodeKind[] } = {}): Promise<RunResults> {
-  const wanted = (id: string) => !isTest(manifest.nodes[id]!) && (!options.kinds || options.kinds.includes(manifest.nodes[id]!.kind));
+  const wanted = (id: string) => {
+    const { kind } = manifest.nodes[id]!;
+    return !notRun.has(kind) && (!options.kinds || options.kinds.includes(kind));
+  };
   const ids = new Set([...selected(manifest, options)].filter(wanted));
   return runNodes(manifest, ids, executors, { command: 'run', ...options });
 }
+
+/** Loads the selected seeds (`plat seed`). */
+export function seed(manifest: Manifest, options: RunOptions = {}): Promise<RunResults> {
+  const ids = new Set([...selected(manifest, options)].filter((id) => manifest.nodes[id]!.kind === 'seed'));
+  return runNodes(manifest, ids, executors, { command: 'seed', ...options });
+}
+
+/** Runs the selected snapshots (`plat snapshot`). */
+export function snapshot(manifest: Manifest, options: RunOptions = {}): Promise<RunResults> {
+  const ids = new Set([...selected(manifest, options)].filter((id) => manifest.nodes[id]!.kind === 'snapshot'));
+  return runNodes(manifest, ids, executors, { command: 'snapshot', ...options });
+}
+
+/** The verbs `plat retry` can repeat, by the command name run_results.json records. */
+export const retryableVerbs = { run, build, test, seed, snapshot } as const;
 
 /**
  * Runs tests: those selected directly, and those reading a selected node. Nothing is built;

@@ -5,6 +5,8 @@ export {
   run,
   test,
   build,
+  seed,
+  snapshot,
   sourceFreshness,
   ingest,
   produceTo,
@@ -22,9 +24,23 @@ export { readProjectFiles, resolveProjectDir, type ProjectFiles } from './projec
 export { compile, compileProject, type CompileOptions, type CompileResult } from './compile/compile.js';
 export { selectNodes, baselineOf, type Selection, type StateBaseline, type NodeDefinition } from './compile/select.js';
 export { relationOf } from './compile/kinds.js';
-export type { Manifest, ManifestNode, ModelNode, SourceNode, TestNode, AgentToolNode, AgentSettings } from './compile/manifest.js';
+export type {
+  Manifest,
+  ManifestNode,
+  ModelNode,
+  SourceNode,
+  TestNode,
+  AgentToolNode,
+  AgentSettings,
+  SeedNode,
+  SnapshotNode,
+  ExposureNode,
+} from './compile/manifest.js';
 export type { RunOptions } from './run/run.js';
 export { query, type QueryResult } from './run/query.js';
+export { show, showSql } from './run/show.js';
+export { retry, retryPlan, type RetryPlan } from './retry.js';
+export { compileInline } from './compile/inline.js';
 export type { RunEvent, RunResults, NodeResult } from './run/results.js';
 export { formatDiagnostic, type Diagnostic } from './core/diagnostics.js';
 export { PlatError } from './core/errors.js';

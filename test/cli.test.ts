@@ -164,6 +164,8 @@ describe('plat CLI', () => {
     const built = plat(['build', '--project-dir', 'shop'], parent);
     expect(built.code).toBe(0);
     expect(built.stdout).toMatch(/OK {4}table marts\.daily_revenue \.+ 7 rows/);
+    expect(built.stdout).toMatch(/OK {4}seed main\.order_statuses \.+ 2 rows/);
+    expect(built.stdout).toMatch(/OK {4}snapshot snapshots\.orders_history \.+ 1,000 rows/);
     expect(plat(['init', 'shop'], parent).stderr).toContain('exists and is not empty');
     expect(plat(['clean', '--project-dir', 'shop'], parent).code).toBe(0);
     expect(existsSync(join(parent, 'shop/target'))).toBe(false);

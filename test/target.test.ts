@@ -36,7 +36,7 @@ describe('the warehouse target', () => {
     const text = readFileSync(join(dir, 'target/manifest.json'), 'utf8');
     expect(text).not.toContain(dir);
     expect(JSON.parse(text)).toMatchObject({
-      version: 2,
+      version: 3,
       project: { name: 'shop', version: null },
       target: { type: 'duckdb', path: 'target/plat.duckdb' },
     });

@@ -144,6 +144,43 @@ describe.each(adapters)('warehouse adapter: $name', (adapter) => {
   const byName = (results: RunResults) => Object.fromEntries(results.results.map((r) => [r.name, r]));
   const statuses = (results: RunResults) => Object.fromEntries(results.results.map((r) => [r.name, r.status]));
 
+  describe('snapshots and seeds', () => {
+    it("keep a snapshot's versions with no transaction: a change, a delete, a row back", async () => {
+      const source = (values: string) => `{{config materialized="table"}}select * from (values ${values}) as t(id, name, changed_at)`;
+      const at = (day: number) => `timestamptz '2026-01-0${day}T00:00:00Z'`;
+      const p = await project({
+        'models/people.sql': source(`(1, 'ann', ${at(1)}), (2, 'bob', ${at(1)})`),
+        'snapshots/people_history.sql':
+          '{{config unique_key="id" updated_at="changed_at" invalidate_hard_deletes=true}}\nselect * from {{ref "people"}}',
+      });
+      const history = () =>
+        p.rows(
+          `select id, name, cast(plat_valid_from as varchar) as valid_from, plat_valid_to is null as current from ${p.relation('snapshots', 'people_history')} order by id, plat_valid_from`,
+        );
+      expect(statuses(await p.run())).toEqual({ people: 'success', people_history: 'success' });
+      writeFileSync(join(p.root, 'models/people.sql'), source(`(1, 'anne', ${at(2)})`));
+      await p.run();
+      writeFileSync(join(p.root, 'models/people.sql'), source(`(1, 'anne', ${at(2)}), (2, 'bob', ${at(1)})`));
+      await p.run();
+      const rows = await history();
+      expect(rows.map((r) => [r.id, r.name, r.current])).toEqual([
+        [1, 'ann', false],
+        [1, 'anne', true],
+        [2, 'bob', false],
+        [2, 'bob', true],
+      ]);
+      expect(rows[1]!.valid_from).toBe('2026-01-02 00:00:00+00');
+    });
+
+    it('load a seed and replace it when its CSV changes', async () => {
+      const p = await project({ 'seeds/codes.csv': 'code,label\nA,first\n' });
+      expect(byName(await p.run()).codes).toMatchObject({ status: 'success', rows: 1 });
+      writeFileSync(join(p.root, 'seeds/codes.csv'), 'code,label\nA,first\nB,second\n');
+      expect(byName(await p.run()).codes).toMatchObject({ status: 'success', rows: 2 });
+      expect(await p.rows(`select code from ${p.relation('main', 'codes')} order by code`)).toEqual([{ code: 'A' }, { code: 'B' }]);
+    });
+  });
+
   describe('materializations', () => {
     it('builds views, tables and ephemeral models, and says which is which in the catalog', async () => {
       const p = await project({

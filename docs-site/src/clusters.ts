@@ -234,6 +234,9 @@ const plural: Record<string, [string, string]> = {
   ml_train: ['ML model', 'ML models'],
   ml_score: ['scoring', 'scorings'],
   agent_tool: ['tool', 'tools'],
+  seed: ['seed', 'seeds'],
+  snapshot: ['snapshot', 'snapshots'],
+  exposure: ['exposure', 'exposures'],
   test: ['test', 'tests'],
 };
 

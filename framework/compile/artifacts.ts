@@ -4,13 +4,13 @@ import { PlatError } from '../core/errors.js';
 import { MANIFEST_VERSION, type Manifest } from './manifest.js';
 
 /**
- * Writes target/manifest.json and target/compiled/<model path>.sql. Given the manifest whose
+ * Writes target/manifest.json and target/compiled/<model or snapshot path>.sql. Given the manifest whose
  * artifacts are on disk (watch mode), only the compiled files that changed are touched.
  */
 export function writeCompileArtifacts(manifest: Manifest, targetDir: string, onDisk: Manifest | null = null): void {
   const compiledDir = join(targetDir, 'compiled');
   const compiled = (m: Manifest) =>
-    new Map(Object.values(m.nodes).flatMap((n) => (n.kind === 'model' ? [[n.path, n.compiledSql] as const] : [])));
+    new Map(Object.values(m.nodes).flatMap((n) => (n.kind === 'model' || n.kind === 'snapshot' ? [[n.path, n.compiledSql] as const] : [])));
   const before = onDisk ? compiled(onDisk) : new Map<string, string>();
   if (!onDisk) rmSync(compiledDir, { recursive: true, force: true });
   const now = compiled(manifest);

@@ -11,6 +11,11 @@ import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './da
 import { compileTests } from './tests/index.js';
 import { compileMl, predictionsRelation } from './ml.js';
 import { compileAgents } from './agents.js';
+import { withDocBlocks } from './docblocks.js';
+import { compileExposures } from './exposures.js';
+import { compileHook, modelHooks, projectHooks, type HookDeclaration } from './hooks.js';
+import { compileSeeds } from './seeds.js';
+import { renderSnapshots } from './snapshots.js';
 import { createLinker, type Linker } from './link.js';
 import { checkRelations } from './collisions.js';
 import type { Unresolved } from './context.js';
@@ -83,8 +88,9 @@ export interface CompileState extends CompileResult {
   renders: Map<string, RenderedModel>;
 }
 
-export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}): CompileState {
+export function compileWithState(given: ProjectSpec, options: CompileOptions = {}): CompileState {
   const diagnostics: Diagnostic[] = [];
+  const spec = withDocBlocks(given, diagnostics);
   const project = spec.config.name;
   const target = resolveTarget(spec, diagnostics);
   const dialect = options.dialect ?? dialectFor(target.type);
@@ -107,8 +113,10 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   for (const table of spec.sources) sources.set(`${table.sourceName}.${table.name}`, sourceNode(project, table, spec));
 
   checkProperties(spec, diagnostics);
+  const seeds = compileSeeds(spec, project, diagnostics);
 
   const rendered = new Map<string, { file: ModelFile; first: RenderedModel; node: ModelNode }>();
+  const hookDeclarations = new Map<string, { pre: HookDeclaration[]; post: HookDeclaration[] }>();
   const failed = new Set<string>();
   for (const file of spec.models) {
     const first = render(file, false);
@@ -162,7 +170,12 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       vars: first.vars,
       macros: first.macros,
       propertiesPath: properties?.origin.file ?? null,
+      hooks: { pre: [], post: [] },
     };
+    hookDeclarations.set(file.name, {
+      pre: modelHooks(spec, file, properties, first.inlineConfig, 'pre_hook'),
+      post: modelHooks(spec, file, properties, first.inlineConfig, 'post_hook'),
+    });
     if (node.contractEnforced) checkContractColumns(node, properties!, spec, diagnostics);
     checkUniqueKeyColumns(node, diagnostics);
     rendered.set(file.name, { file, first, node });
@@ -174,7 +187,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   const anyPredictions = (name: string) => spec.faulty.scoring.any && name.startsWith(predictionsRelation('').name);
   const unresolved: Unresolved = {
     disabled,
-    faultyRef: (name) => failed.has(name) || faultyScoring.has(name) || anyPredictions(name),
+    faultyRef: (name) => failed.has(name) || faultyScoring.has(name) || anyPredictions(name) || spec.faulty.snapshots.names.has(name),
     faultySource: (id) => isFaulty(spec.faulty.sources, id),
   };
   // Scoring tables are relations SQL models may ref.
@@ -184,25 +197,47 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
       { id: `ml_score.${project}.${s.model}`, relation: predictionsRelation(s.model) },
     ]),
   );
-  const predictionIds = new Map([...predictions].map(([name, p]) => [name, p.id]));
+  const snapshots = renderSnapshots(spec, project, environment, diagnostics);
+  // Seeds and snapshots are ref-able like models; a model of the same name would shadow one.
+  for (const other of [...seeds, ...snapshots.map((s) => s.node)]) {
+    const model = rendered.get(other.name);
+    if (model || failed.has(other.name))
+      diagnostics.push(
+        diagnostic(
+          'DUPLICATE_NAME',
+          { what: `${other.kind} "${other.name}"`, other: model?.file.path ?? 'a model' },
+          { file: other.path },
+          'refs name one thing: rename one of them',
+        ),
+      );
+    else predictions.set(other.name, { id: other.uniqueId, relation: other.relation });
+  }
+  const refables = new Map([...predictions].map(([name, p]) => [name, p.id]));
+  const templates = new Map([...rendered.values()].map(({ file, first }) => [file.name, { path: file.path, first }]));
   for (const { file, first, node } of rendered.values()) {
-    node.dependsOn = linkDependencies(file.path, first, { models: rendered, sources, unresolved }, diagnostics, predictionIds);
+    node.dependsOn = linkDependencies(file.path, first, { models: rendered, sources, unresolved }, diagnostics, refables);
     node.refs = unique(first.refs.map((r) => r.name));
     node.sources = unique(first.sources.map((s) => `${s.source}.${s.table}`));
   }
+  for (const { file, rendered: first, node } of snapshots) {
+    const others = new Map([...refables].filter(([name]) => name !== node.name));
+    node.dependsOn = linkDependencies(file.path, first, { models: rendered, sources, unresolved }, diagnostics, others);
+    templates.set(node.name, { path: file.path, first });
+  }
 
   const models = [...rendered.values()].map((r) => r.node);
-  const graph = buildDag([...sources.values(), ...models]);
+  const snapshotNodes = snapshots.map((s) => s.node);
+  const graph = buildDag([...sources.values(), ...seeds, ...snapshotNodes, ...models]);
   for (const cycle of findCycles(graph)) {
     // Printed in ref direction: each model refs the next one.
     const names = cycle.map((id) => id.split('.').pop()!).reverse();
-    const first = rendered.get(names[0]!)!;
+    const first = templates.get(names[0]!)!;
     const at = first.first.refs.find((r) => r.name === names[1])?.at;
     diagnostics.push(
       diagnostic(
         'CYCLE',
         { path: names.join(' → ') },
-        { file: first.file.path, line: at?.line, column: at ? at.column + 1 : null },
+        { file: first.path, line: at?.line, column: at ? at.column + 1 : null },
         'a model cannot depend on itself, directly or through others; remove one of these refs',
       ),
     );
@@ -220,13 +255,41 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     Object.assign(node, linkModel(node, first, node.config.materialized === 'incremental' ? render(file, true) : null, linker, hasCycles));
   }
 
-  const context = { project, models: rendered, sources, unresolved, linker, environment, diagnostics, dialect };
+  for (const { rendered: first, node } of snapshots) {
+    const linked = linker.link(first, node.relation, { noEphemerals: hasCycles });
+    Object.assign(node, { compiledSql: linked.sql, lineMap: linked.lineMap, inlined: linked.inlined });
+  }
+  const hookContext = {
+    environment,
+    linker,
+    checkRefs: (hook: RenderedModel, found: Diagnostic[]) =>
+      void linkDependencies('', hook, { models: rendered, sources, unresolved, refables }, found),
+  };
+  const hooksOf = (declared: HookDeclaration[], self: ModelNode['relation'] | null) =>
+    declared.flatMap((hook) => compileHook(hook, self, hookContext, diagnostics) ?? []);
+  for (const { node } of rendered.values()) {
+    // An ephemeral model is never built, so nothing happens before or after it is (as in dbt).
+    if (node.config.materialized === 'ephemeral') continue;
+    const declared = hookDeclarations.get(node.name)!;
+    node.hooks = { pre: hooksOf(declared.pre, node.relation), post: hooksOf(declared.post, node.relation) };
+  }
+
+  const context = { project, models: rendered, sources, unresolved, refables, linker, environment, diagnostics, dialect };
   const ml = compileMl({ spec, ...context });
-  const tests = compileTests({ spec, ...context });
+  const tests = compileTests({ spec, ...context, tables: [...seeds, ...snapshotNodes] });
   const agents = compileAgents(spec, context, ml);
-  const all = [...sources.values(), ...models, ...ml, ...tests, ...agents.tools];
+  const exposures = compileExposures(
+    spec,
+    project,
+    {
+      refs: new Map([...models.map((m) => [m.name, m.uniqueId] as const), ...refables]),
+      sources: new Map([...sources].map(([name, node]) => [name, node.uniqueId])),
+    },
+    diagnostics,
+  );
+  const all = [...sources.values(), ...seeds, ...snapshotNodes, ...models, ...ml, ...tests, ...agents.tools, ...exposures];
   checkRelations(all, spec, diagnostics);
-  const fullGraph = addToDag(graph, [...ml, ...tests, ...agents.tools]);
+  const fullGraph = addToDag(graph, [...ml, ...tests, ...agents.tools, ...exposures]);
   // Models that ref a scoring table get their edge now that the scoring node exists; only
   // those edges can close a cycle through ML nodes, so only then is the whole graph searched.
   let readsPredictions = false;
@@ -279,6 +342,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     macros: Object.fromEntries(spec.macros.map((m) => [m.name, sha256(m.template)])),
     nodes,
     agents: agents.agents,
+    hooks: { onRunStart: hooksOf(projectHooks(spec, 'on_run_start'), null), onRunEnd: hooksOf(projectHooks(spec, 'on_run_end'), null) },
     parents,
     children,
     schedules: resolved.schedules,

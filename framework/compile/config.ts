@@ -7,7 +7,17 @@ import type { ModelNode, ResolvedModelConfig, FilePlace } from './manifest.js';
 const MATERIALIZATIONS = ['view', 'table', 'incremental', 'ephemeral'] as const;
 const STRATEGIES = ['append', 'merge', 'delete+insert'] as const;
 const SCHEMA_CHANGES = ['fail', 'append_new_columns', 'sync_all_columns'] as const;
-const CONFIG_KEYS = ['materialized', 'schema', 'tags', 'unique_key', 'incremental_strategy', 'on_schema_change', 'enabled'] as const;
+const CONFIG_KEYS = [
+  'materialized',
+  'schema',
+  'tags',
+  'unique_key',
+  'incremental_strategy',
+  'on_schema_change',
+  'enabled',
+  'pre_hook',
+  'post_hook',
+] as const;
 
 /** Project defaults, then the longest matching folder, then the properties file, then {{config}}. */
 export function layeredConfig(project: ProjectConfig, model: ModelFile, fromProperties: ModelConfig | undefined): ModelConfig {
@@ -18,7 +28,7 @@ export function layeredConfig(project: ProjectConfig, model: ModelFile, fromProp
 }
 
 /** The project's folder configs that apply to a model, the longest (winning) folder last. */
-function folderConfigs(project: ProjectConfig, model: ModelFile): [string, ModelConfig][] {
+export function folderConfigs(project: ProjectConfig, model: ModelFile): [string, ModelConfig][] {
   return Object.entries(project.models?.paths ?? {})
     .filter(([folder]) => model.folder === folder || model.folder.startsWith(`${folder}/`))
     .sort(([a], [b]) => a.length - b.length);

@@ -20,6 +20,8 @@ export interface NodeCompileContext {
   models: ReadonlyMap<string, { node: ModelNode }>;
   sources: ReadonlyMap<string, SourceNode>;
   unresolved: Unresolved;
+  /** Relations other than models a ref may name (seeds, snapshots, scoring tables) → their node ids. */
+  refables?: ReadonlyMap<string, string>;
   linker: Linker;
   environment: RenderEnvironment;
   diagnostics: Diagnostic[];

@@ -10,12 +10,13 @@ import type { RenderedModel } from './render.js';
 export function linkDependencies(
   file: string,
   rendered: Pick<RenderedModel, 'refs' | 'sources'>,
-  context: Pick<NodeCompileContext, 'models' | 'sources' | 'unresolved'>,
+  context: Pick<NodeCompileContext, 'models' | 'sources' | 'unresolved' | 'refables'>,
   diagnostics: Diagnostic[],
   /** Other relations a ref may name (scoring tables: predictions_<model>) → their node ids. */
-  extra: ReadonlyMap<string, string> = new Map(),
+  given: ReadonlyMap<string, string> = new Map(),
 ): string[] {
   const { models, sources, unresolved } = context;
+  const extra = context.refables ? new Map([...context.refables, ...given]) : given;
   const dependsOn = new Set<string>();
   for (const ref of rendered.refs) {
     const target = models.get(ref.name);

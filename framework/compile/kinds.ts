@@ -90,6 +90,36 @@ const kinds: { [K in NodeKind]: KindFacts<K> } = {
     writes: builds,
     named: (node) => `agent_tool "${node.name}"`,
   },
+  seed: {
+    singular: 'seed',
+    plural: 'seeds',
+    action: () => 'seed',
+    lineLabel: () => 'seed',
+    listLabel: () => 'seed',
+    relation: (node) => node.relation,
+    writes: builds,
+    named: (node) => `seed "${node.name}"`,
+  },
+  snapshot: {
+    singular: 'snapshot',
+    plural: 'snapshots',
+    action: (node) => `snapshot (${node.config.strategy})`,
+    lineLabel: () => 'snapshot',
+    listLabel: () => 'snapshot',
+    relation: (node) => node.relation,
+    writes: builds,
+    named: (node) => `snapshot "${node.name}"`,
+  },
+  exposure: {
+    singular: 'exposure',
+    plural: 'exposures',
+    action: () => 'exposure',
+    lineLabel: () => 'exposure',
+    listLabel: (node) => `${node.exposureType} exposure`,
+    relation: () => null,
+    writes: builds,
+    named: (node) => `exposure "${node.name}"`,
+  },
 };
 
 /** The facts of a node's own kind; the cast is safe because the table is keyed by kind. */

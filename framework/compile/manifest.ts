@@ -5,6 +5,8 @@
 import type {
   BuiltinTool,
   ColumnSpec,
+  ExposureType,
+  SnapshotStrategy,
   GeneratorSpec,
   IncrementalStrategy,
   Materialization,
@@ -17,8 +19,8 @@ import type { Relation, Target } from '../warehouse/types.js';
 
 export type { Relation } from '../warehouse/types.js';
 
-/** 2: the target by type, and no project folder on disk. */
-export const MANIFEST_VERSION = 2;
+/** 2: the target by type, and no project folder on disk. 3: seeds, snapshots, exposures; hooks. */
+export const MANIFEST_VERSION = 3;
 
 export interface ManifestColumn {
   name: string;
@@ -89,6 +91,57 @@ export interface ModelNode extends NodeBase {
   vars: string[];
   macros: string[];
   propertiesPath: string | null;
+  /** pre_hook / post_hook statements, linked, each with where it is written. */
+  hooks: { pre: HookSql[]; post: HookSql[] };
+}
+
+/** A hook's runnable SQL and where it is written (plat_project.yml, properties, or the model's {{config}}). */
+export interface HookSql {
+  sql: string;
+  place: FilePlace;
+}
+
+/** A CSV under seeds/, loaded into a table (replaced atomically) and ref-able like a model. */
+export interface SeedNode extends NodeBase {
+  kind: 'seed';
+  relation: Relation;
+  columns: ManifestColumn[];
+  /** Declared column types (column_types); the rest are inferred from the file. */
+  columnTypes: Record<string, string>;
+  csv: { delimiter: string; quote: string };
+}
+
+export interface SnapshotConfig {
+  schema: string;
+  uniqueKey: string[];
+  strategy: SnapshotStrategy;
+  /** timestamp: the column; null for check. */
+  updatedAt: string | null;
+  /** check: the compared columns, or 'all' (every column but the key). */
+  checkCols: string[] | 'all';
+  invalidateHardDeletes: boolean;
+}
+
+/** A type-2 slowly changing dimension over a query: each change of a row adds a version. */
+export interface SnapshotNode extends NodeBase {
+  kind: 'snapshot';
+  relation: Relation;
+  config: SnapshotConfig;
+  rawSql: string;
+  compiledSql: string;
+  lineMap: number[];
+  inlined: InlinedSql[];
+  columns: ManifestColumn[];
+  refs: string[];
+  sources: string[];
+}
+
+/** A declared consumer of models (a dashboard, an app, an API); it builds nothing, and checks what it reads exists. */
+export interface ExposureNode extends NodeBase {
+  kind: 'exposure';
+  exposureType: ExposureType;
+  url: string | null;
+  owner: { name: string | null; email: string | null };
 }
 
 export interface SourceNode extends NodeBase {
@@ -235,7 +288,16 @@ export interface AgentSettings {
   limits: { rows: number; timeoutMs: number; bytes: number; steps: number };
 }
 
-export type ManifestNode = ModelNode | SourceNode | TestNode | MlTrainNode | MlScoreNode | AgentToolNode;
+export type ManifestNode =
+  | ModelNode
+  | SourceNode
+  | TestNode
+  | MlTrainNode
+  | MlScoreNode
+  | AgentToolNode
+  | SeedNode
+  | SnapshotNode
+  | ExposureNode;
 export type NodeKind = ManifestNode['kind'];
 
 export interface Manifest {
@@ -256,6 +318,8 @@ export interface Manifest {
   nodes: Record<string, ManifestNode>;
   /** Agents from agents/*.yml, by name. */
   agents: Record<string, AgentSettings>;
+  /** on_run_start / on_run_end of plat_project.yml, linked. */
+  hooks: { onRunStart: HookSql[]; onRunEnd: HookSql[] };
   /** uniqueId → the nodes it reads from / the nodes that read it. */
   parents: Record<string, string[]>;
   children: Record<string, string[]>;

@@ -124,7 +124,22 @@ export function walk(edges: Record<string, string[]>, start: ReadonlySet<string>
   return seen;
 }
 
-const METHODS = ['tag', 'path', 'source', 'state', 'fqn', 'unique_id', 'resource_type', 'test_type', 'test_name', 'config.materialized'];
+const METHODS = [
+  'tag',
+  'path',
+  'source',
+  'exposure',
+  'state',
+  'fqn',
+  'unique_id',
+  'resource_type',
+  'test_type',
+  'test_name',
+  'config.materialized',
+];
+
+/** Declared exposures, and agent tools: consumers of models declared in plat without extra YAML. */
+const isExposure = (node: ManifestNode) => node.kind === 'exposure' || node.kind === 'agent_tool';
 
 /** `tag:x` → tag, x; a bare name, or a bare path when it has a slash. */
 function methodOf(body: string): { method: string; value: string } {
@@ -165,6 +180,9 @@ function matchMethod(manifest: Manifest, body: string, state: StateBaseline | nu
       );
       break;
     }
+    case 'exposure':
+      result = pick((n) => isExposure(n) && glob(value)(n.name));
+      break;
     case 'resource_type':
     case 'kind':
       result = pick((n) => n.kind === value);
@@ -199,6 +217,7 @@ function closestHint(manifest: Manifest, body: string): string | null {
     unique_id: () => nodes.map((n) => n.uniqueId),
     path: () => nodes.flatMap((n) => n.path.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))),
     source: () => nodes.flatMap((n) => (n.kind === 'source' ? [n.sourceName, `${n.sourceName}.${n.tableName}`] : [])),
+    exposure: () => nodes.filter(isExposure).map((n) => n.name),
     resource_type: () => NODE_KINDS,
     kind: () => NODE_KINDS,
     test_type: () => ['generic', 'singular', 'unit'],

@@ -61,8 +61,11 @@ export async function docsData(input: DataInputs): Promise<DocsData> {
           .filter((t) => t.column === name)
           .map((t) => ({ id: t.id, name: t.name, status: lastResult.get(t.id)?.status ?? null })),
       })),
-      rawSql: node.kind === 'model' || node.kind === 'agent_tool' ? node.rawSql : null,
-      compiledSql: node.kind === 'model' || node.kind === 'test' || node.kind === 'agent_tool' ? node.compiledSql || null : null,
+      rawSql: node.kind === 'model' || node.kind === 'agent_tool' || node.kind === 'snapshot' ? node.rawSql : null,
+      compiledSql:
+        node.kind === 'model' || node.kind === 'test' || node.kind === 'agent_tool' || node.kind === 'snapshot'
+          ? node.compiledSql || null
+          : null,
       rows: input.session && relation ? await rowCount(input.session, relation) : null,
       lastRun: last
         ? {
@@ -172,6 +175,19 @@ async function details(
           .filter((a) => a.tools.some((t) => t.node === node.uniqueId))
           .map((a) => a.name),
       };
+    case 'seed':
+      return { tests: modelTests, columnTypes: node.columnTypes, delimiter: node.csv.delimiter };
+    case 'snapshot':
+      return {
+        tests: modelTests,
+        uniqueKey: node.config.uniqueKey,
+        strategy: node.config.strategy,
+        updatedAt: node.config.updatedAt,
+        checkCols: node.config.checkCols,
+        invalidateHardDeletes: node.config.invalidateHardDeletes,
+      };
+    case 'exposure':
+      return { exposureType: node.exposureType, url: node.url, owner: node.owner };
   }
 }
 

@@ -2,7 +2,7 @@ import type { SchemaName } from './schemas.js';
 import type { YamlPath } from './yaml.js';
 
 /** What kind of thing other files refer to by name: a source table, a feature set, an ML model… */
-export type NamedKind = 'sources' | 'featureSets' | 'mlModels' | 'scoring' | 'tools';
+export type NamedKind = 'sources' | 'featureSets' | 'mlModels' | 'scoring' | 'tools' | 'snapshots';
 
 /** A name declared by an entry with errors; null when a whole file failed, so any name may be. */
 export interface FaultyName {
@@ -21,7 +21,8 @@ export type FaultyNames = Record<NamedKind, NameSet>;
 
 export function faultyNames(found: readonly FaultyName[]): FaultyNames {
   const sets = {} as FaultyNames;
-  for (const kind of ['sources', 'featureSets', 'mlModels', 'scoring', 'tools'] as const) sets[kind] = { names: new Set(), any: false };
+  for (const kind of ['sources', 'featureSets', 'mlModels', 'scoring', 'tools', 'snapshots'] as const)
+    sets[kind] = { names: new Set(), any: false };
   for (const { kind, name } of found) {
     if (name === null) sets[kind].any = true;
     else sets[kind].names.add(name);
@@ -42,7 +43,13 @@ export interface SchemaFailure {
 const entryLists: Record<SchemaName, Record<string, { kind: NamedKind | null; key: string }>> = {
   project: {},
   sources: { sources: { kind: 'sources', key: 'name' } },
-  models: { models: { kind: null, key: 'name' }, unit_tests: { kind: null, key: 'name' } },
+  models: {
+    models: { kind: null, key: 'name' },
+    unit_tests: { kind: null, key: 'name' },
+    seeds: { kind: null, key: 'name' },
+    snapshots: { kind: 'snapshots', key: 'name' },
+    exposures: { kind: null, key: 'name' },
+  },
   ml: {
     feature_sets: { kind: 'featureSets', key: 'name' },
     models: { kind: 'mlModels', key: 'name' },

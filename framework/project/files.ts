@@ -17,8 +17,10 @@ export interface ProjectFiles {
 export const PROJECT_FILE = 'plat_project.yml';
 
 /** Folders whose files make up a project; everything else (target/, data/) is ignored. */
-const projectFolders = ['models', 'macros', 'tests', 'ml', 'agents', 'sources'];
-const projectExtensions = /\.(ya?ml|sql|hbs)$/;
+const projectFolders = ['models', 'macros', 'tests', 'ml', 'agents', 'sources', 'seeds', 'snapshots', 'docs'];
+/** YAML, SQL, macros and doc blocks (Markdown) anywhere in those folders; CSV only as seeds. */
+const projectExtensions = /\.(ya?ml|sql|hbs|md)$/;
+const isProjectPath = (path: string) => projectExtensions.test(path) || (path.startsWith('seeds/') && path.endsWith('.csv'));
 
 export function readProjectFiles(root: string): ProjectFiles {
   const project: ProjectFiles = { root, files: new Map(), notUtf8: new Map() };
@@ -50,7 +52,10 @@ function walk(root: string, dir: string, project: ProjectFiles): void {
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) walk(root, path, project);
-    else if (projectExtensions.test(entry.name)) keep(project, toProjectPath(root, path), readText(path));
+    else {
+      const file = toProjectPath(root, path);
+      if (isProjectPath(file)) keep(project, file, readText(path));
+    }
   }
 }
 
@@ -58,7 +63,7 @@ function walk(root: string, dir: string, project: ProjectFiles): void {
 export function isProjectFile(path: string): boolean {
   if (path === PROJECT_FILE || path === 'sources.yml') return true;
   const folder = path.slice(0, path.indexOf('/'));
-  return projectFolders.includes(folder) && projectExtensions.test(path);
+  return projectFolders.includes(folder) && isProjectPath(path);
 }
 
 /**

@@ -57,15 +57,29 @@ from {{source "shop" "orders"}}
       - { name: amount, description: Order total. }
       - { name: ordered_at, description: When the order was placed. }
 `,
-    'models/marts/daily_revenue.sql': `-- Revenue of placed orders per day.
+    'models/marts/daily_revenue.sql': `-- Revenue of orders whose status counts as revenue (seeds/order_statuses.csv), per day.
 select
     date_trunc('day', ordered_at) as day,
     count(*) as orders,
     round(sum(amount), 2) as revenue
 from {{ref "stg_orders"}}
-where status = 'placed'
+where status in (select status from {{ref "order_statuses"}} where counts_as_revenue)
 group by 1
 order by 1
+`,
+    'seeds/order_statuses.csv': `status,label,counts_as_revenue
+placed,Placed,true
+cancelled,Cancelled,false
+`,
+    'seeds/seeds.yml': `seeds:
+  - name: order_statuses
+    description: What each order status means. Loaded by plat seed (and plat build); edit the CSV and it reloads.
+    config: { column_types: { counts_as_revenue: BOOLEAN } }
+`,
+    'snapshots/orders_history.sql': `-- Every status an order has had: a new version whenever its status or amount changes.
+-- Columns plat adds: plat_scd_id, plat_updated_at, plat_valid_from, plat_valid_to (null while current).
+{{config unique_key="order_id" strategy="check" check_cols="status,amount" invalidate_hard_deletes=true}}
+select order_id, customer_id, status, amount from {{ref "stg_orders"}}
 `,
     'models/marts/marts.yml': `models:
   - name: daily_revenue

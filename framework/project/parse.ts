@@ -1,10 +1,16 @@
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { faultyNames, keepValidEntries, kindsOf, type FaultyName } from './entries.js';
 import { PROJECT_FILE, type ProjectFiles } from './files.js';
+import { parseDocBlocks } from './docblocks.js';
 import { checkGenerator } from './generator_rules.js';
 import { validateYaml, type SchemaName } from './schemas.js';
 import type {
   AgentSpec,
+  DocBlock,
+  ExposureSpec,
+  SeedFile,
+  SeedProperties,
+  SnapshotProperties,
   ToolSpec,
   FeatureSetSpec,
   MacroFile,
@@ -77,6 +83,28 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   const ml: ProjectSpec['ml'] = { featureSets: [], models: [], scoring: [] };
   const agents: ProjectSpec['agents'] = { agents: [], tools: [] };
   const properties = new Map<string, ModelProperties>();
+  const seeds: SeedFile[] = [];
+  const snapshots: ModelFile[] = [];
+  const exposures: ExposureSpec[] = [];
+  const docs = new Map<string, DocBlock>();
+  const markdown: string[] = [];
+  const seedProperties = new Map<string, SeedProperties>();
+  const snapshotProperties = new Map<string, SnapshotProperties>();
+  /** Properties of seeds and snapshots, a second declaration of a name reported. */
+  const keepOnce = <T extends { name: string; origin: { file: string; path: (string | number)[] } }>(
+    into: Map<string, T>,
+    what: string,
+    items: T[],
+  ) => {
+    for (const props of items) {
+      const previous = into.get(props.name);
+      if (previous) {
+        const pos = locator.locate(props.origin.file, [...props.origin.path, 'name']);
+        const other = located(locator, previous.origin.file, [...previous.origin.path, 'name']);
+        diagnostics.push(diagnostic('DUPLICATE_NAME', { what: `${what} "${props.name}"`, other }, { file: props.origin.file, ...pos }));
+      } else into.set(props.name, props);
+    }
+  };
   const seenSources = new Map<string, { id: string; file: string; path: (string | number)[] }>();
 
   for (const [path, text] of files) {
@@ -86,12 +114,18 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
     } else if (path.startsWith('models/') && path.endsWith('.sql')) {
       const name = path.slice(path.lastIndexOf('/') + 1, -'.sql'.length);
       models.push({ name, path, folder: path.slice('models/'.length, Math.max(path.lastIndexOf('/'), 'models'.length)), sql: text });
-    } else if (path.startsWith('models/') && /\.ya?ml$/.test(path)) {
+    } else if (/^(models|seeds|snapshots)\//.test(path) && /\.ya?ml$/.test(path)) {
       const data = readYaml(path, 'models') as {
         models?: (Omit<ModelProperties, 'origin'> | null)[];
         unit_tests?: (Omit<UnitTestProperties, 'origin'> | null)[];
+        seeds?: (object | null)[];
+        snapshots?: (object | null)[];
+        exposures?: (object | null)[];
       } | null;
       unitTests.push(...withOrigin<UnitTestProperties>(path, 'unit_tests', data?.unit_tests));
+      keepOnce(seedProperties, 'seed', withOrigin<SeedProperties>(path, 'seeds', data?.seeds));
+      keepOnce(snapshotProperties, 'snapshot', withOrigin<SnapshotProperties>(path, 'snapshots', data?.snapshots));
+      exposures.push(...withOrigin<ExposureSpec>(path, 'exposures', data?.exposures));
       for (const props of withOrigin<ModelProperties>(path, 'models', data?.models)) {
         const previous = properties.get(props.name);
         if (previous) {
@@ -107,6 +141,18 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
         }
         properties.set(props.name, props);
       }
+    } else if (path.startsWith('seeds/') && path.endsWith('.csv')) {
+      seeds.push({ name: path.slice(path.lastIndexOf('/') + 1, -'.csv'.length), path, text });
+    } else if (path.startsWith('snapshots/') && path.endsWith('.sql')) {
+      const name = path.slice(path.lastIndexOf('/') + 1, -'.sql'.length);
+      snapshots.push({
+        name,
+        path,
+        folder: path.slice('snapshots/'.length, Math.max(path.lastIndexOf('/'), 'snapshots'.length)),
+        sql: text,
+      });
+    } else if (path.endsWith('.md')) {
+      markdown.push(path);
     } else if (path.startsWith('tests/') && path.endsWith('.sql')) {
       const test = { name: path.slice(path.lastIndexOf('/') + 1, -'.sql'.length), path, sql: text };
       (path.startsWith('tests/generic/') ? genericTests : singularTests).push(test);
@@ -128,9 +174,26 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
     }
   }
 
+  // By path, so which of two blocks of one name is "the first" does not depend on how files were read.
+  for (const path of markdown.sort()) {
+    for (const block of parseDocBlocks(path, files.get(path)!, diagnostics)) {
+      const previous = docs.get(block.name);
+      if (previous)
+        diagnostics.push(
+          diagnostic(
+            'DUPLICATE_NAME',
+            { what: `docs block "${block.name}"`, other: `${previous.file}:${previous.line}` },
+            { file: path, line: block.line },
+          ),
+        );
+      else docs.set(block.name, block);
+    }
+  }
   for (const path of cache.keys()) if (!files.has(path)) cache.delete(path);
   models.sort((a, b) => (a.path < b.path ? -1 : 1));
   singularTests.sort((a, b) => (a.path < b.path ? -1 : 1));
+  seeds.sort((a, b) => (a.path < b.path ? -1 : 1));
+  snapshots.sort((a, b) => (a.path < b.path ? -1 : 1));
   return {
     spec: {
       root: input.root,
@@ -145,6 +208,12 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       ml,
       agents,
       macros,
+      seeds,
+      seedProperties,
+      snapshots,
+      snapshotProperties,
+      exposures,
+      docs,
       locator,
       faulty: faultyNames(faulty),
     },

@@ -17,6 +17,37 @@ export interface ModelConfig {
   incremental_strategy?: IncrementalStrategy;
   on_schema_change?: OnSchemaChange;
   enabled?: boolean;
+  /** SQL run before / after the model is built, templated like the model. */
+  pre_hook?: string | string[];
+  post_hook?: string | string[];
+}
+
+/** A seed's config: where it lands, and how its CSV is read. */
+export interface SeedConfig {
+  schema?: string;
+  tags?: string[];
+  enabled?: boolean;
+  /** Column → type; the others are inferred from the file. */
+  column_types?: Record<string, string>;
+  delimiter?: string;
+  /** The character that quotes a field holding the delimiter (default "). */
+  quote?: string;
+}
+
+export type SnapshotStrategy = 'timestamp' | 'check';
+
+export interface SnapshotConfig {
+  schema?: string;
+  tags?: string[];
+  enabled?: boolean;
+  unique_key?: string | string[];
+  strategy?: SnapshotStrategy;
+  /** timestamp: the column that says when a row last changed. */
+  updated_at?: string;
+  /** check: the columns whose change makes a new version, or all. */
+  check_cols?: string[] | 'all';
+  /** A row gone from the query closes its current version. */
+  invalidate_hard_deletes?: boolean;
 }
 
 export type TestSpec = string | Record<string, unknown>;
@@ -38,6 +69,11 @@ export interface ProjectConfig {
   vars?: Record<string, unknown>;
   models?: { defaults?: ModelConfig; paths?: Record<string, ModelConfig> };
   schedules?: ScheduleConfig[];
+  seeds?: { defaults?: SeedConfig };
+  snapshots?: { defaults?: SnapshotConfig };
+  /** SQL run once before / after every run, build, seed and snapshot, templated with the same helpers. */
+  on_run_start?: string | string[];
+  on_run_end?: string | string[];
 }
 
 export interface FieldSpec {
@@ -209,6 +245,55 @@ export interface ModelProperties {
   origin: { file: string; path: (string | number)[] };
 }
 
+export interface SeedProperties {
+  name: string;
+  description?: string;
+  tags?: string[];
+  config?: SeedConfig;
+  columns?: ColumnSpec[];
+  tests?: TestSpec[];
+  origin: { file: string; path: (string | number)[] };
+}
+
+export interface SnapshotProperties {
+  name: string;
+  description?: string;
+  tags?: string[];
+  config?: SnapshotConfig;
+  columns?: ColumnSpec[];
+  tests?: TestSpec[];
+  origin: { file: string; path: (string | number)[] };
+}
+
+export type ExposureType = 'dashboard' | 'notebook' | 'analysis' | 'ml' | 'application' | 'api' | 'agent';
+
+/** A declared consumer of models: a dashboard, an app, an API. */
+export interface ExposureSpec {
+  name: string;
+  type: ExposureType;
+  description?: string;
+  url?: string;
+  owner?: { name?: string; email?: string };
+  tags?: string[];
+  depends_on: ({ ref: string } | { source: string })[];
+  origin: { file: string; path: (string | number)[] };
+}
+
+/** A seeds/**\/*.csv file; its text is hashed, never put in the manifest. */
+export interface SeedFile {
+  name: string;
+  path: string;
+  text: string;
+}
+
+/** A `{% docs name %}…{% enddocs %}` block of a Markdown file. */
+export interface DocBlock {
+  name: string;
+  file: string;
+  line: number;
+  text: string;
+}
+
 export interface ModelFile {
   name: string;
   /** Project-relative path with forward slashes, e.g. models/staging/stg_events.sql */
@@ -321,6 +406,13 @@ export interface ProjectSpec {
   ml: { featureSets: FeatureSetSpec[]; models: TrainingSpec[]; scoring: ScoringSpec[] };
   agents: { agents: AgentSpec[]; tools: ToolSpec[] };
   macros: MacroFile[];
+  seeds: SeedFile[];
+  seedProperties: Map<string, SeedProperties>;
+  /** snapshots/**\/*.sql: a SELECT whose rows are versioned; `folder` is under snapshots/. */
+  snapshots: ModelFile[];
+  snapshotProperties: Map<string, SnapshotProperties>;
+  exposures: ExposureSpec[];
+  docs: Map<string, DocBlock>;
   locator: YamlLocator;
   /** Names declared by YAML entries with errors (reported already), so references to them are not. */
   faulty: FaultyNames;

@@ -69,6 +69,16 @@ export interface RunResults {
   success: boolean;
   /** Its id in the run history (`_plat.runs`; see run/runs.ts). */
   runId?: number;
+  /** What the command was given, so `plat retry` can run its failures again the same way. */
+  args?: RunArgs;
+}
+
+export interface RunArgs {
+  select: string[];
+  exclude: string[];
+  /** The --vars given (the project's own are in plat_project.yml). */
+  vars: Record<string, unknown>;
+  fullRefresh: boolean;
 }
 
 /** Where a Kafka ingest stands; emitted a few times a second while it runs. */

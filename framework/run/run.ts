@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Manifest, ManifestNode, NodeKind } from '../compile/manifest.js';
-import { initialAction, relationOf, writtenRelationOf } from '../compile/kinds.js';
+import { initialAction, NODE_KINDS, relationOf, writtenRelationOf } from '../compile/kinds.js';
 import { relationName } from '../compile/manifest.js';
 import type { Selection } from '../compile/select.js';
 import { hasErrors, formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
@@ -12,6 +12,9 @@ import { locateWarehouse, openWarehouse } from '../warehouse/registry.js';
 import { RelationCatalog } from './catalog.js';
 import type { Executors } from './executors.js';
 import { materializeModel, ModelSqlError } from './materialize/model.js';
+import { loadSeed } from './materialize/seed.js';
+import { runSnapshot } from './materialize/snapshot.js';
+import { checkExposure, runHooks, runProjectHooks } from './hooks.js';
 import type { IngestProgress, NodeResult, RunEvent, RunResults } from './results.js';
 import { recordNodeResults } from './history.js';
 import { withRetries, withTimeLimit, type RetryPolicy } from './attempts.js';
@@ -42,6 +45,8 @@ export interface RunOptions extends Selection {
   nodeTimeout?: number;
   /** Run on this open warehouse instead of opening the project's. */
   warehouse?: Warehouse;
+  /** The --vars the manifest was compiled with, recorded in run_results.json for `plat retry`. */
+  vars?: Record<string, unknown>;
 }
 
 /** target/run_results.json of the last run, or null before the first. */
@@ -67,15 +72,30 @@ export function failOnSelectorErrors(diagnostics: Diagnostic[]): void {
   }
 }
 
-/** Model and source executors, sources landed by the first of `loaders` that applies; tests come from quality/ and are added by the caller. */
-export const buildExecutors = (loaders: readonly SourceLoader[]): Pick<Executors, 'model' | 'source'> => ({
-  model: (node, connection, context) =>
-    materializeModel(connection, node, {
+/** Executors of what run/ builds (sources landed by the first of `loaders` that applies); tests come from quality/ and are added by the caller. */
+export const buildExecutors = (
+  loaders: readonly SourceLoader[],
+): Pick<Executors, 'model' | 'source' | 'seed' | 'snapshot' | 'exposure'> => ({
+  model: async (node, connection, context) => {
+    await runHooks(connection, node.hooks.pre, 'pre_hook');
+    const outcome = await materializeModel(connection, node, {
       catalog: context.catalog,
       fullRefresh: context.options.fullRefresh ?? false,
       detectUnchanged: context.options.reuse !== undefined,
       note: context.note,
+    });
+    await runHooks(connection, node.hooks.post, 'post_hook');
+    return outcome;
+  },
+  seed: (node, connection, context) =>
+    loadSeed(connection, node, {
+      catalog: context.catalog,
+      root: context.manifest.project.root,
+      fullRefresh: context.options.fullRefresh ?? false,
     }),
+  snapshot: (node, connection, context) =>
+    runSnapshot(connection, node, { catalog: context.catalog, now: context.now, note: context.note }),
+  exposure: (node, _connection, context) => checkExposure(node, context.manifest, context.catalog),
   source: (node, connection, context) =>
     loadSource(loaders, node, connection, {
       catalog: context.catalog,
@@ -122,16 +142,19 @@ export async function runOn(
     notes.push(message);
     emit({ type: 'note', message });
   };
-  const counts: Record<NodeKind, number> = { source: 0, model: 0, test: 0, ml_train: 0, ml_score: 0, agent_tool: 0 };
+  const counts = Object.fromEntries(NODE_KINDS.map((kind) => [kind, 0])) as Record<NodeKind, number>;
   for (const id of selected) counts[manifest.nodes[id]!.kind]++;
   const database = warehouseOf(manifest).display;
   emit({ type: 'run_started', command, total: selected.size, threads, database, counts });
 
+  // A micro-batch of `run --stream` is not a command of its own.
+  const hooks = command === 'stream' ? { onRunStart: [], onRunEnd: [] } : manifest.hooks;
   const setup = await warehouse.session();
   let catalog: RelationCatalog;
   try {
     // Created up front and one at a time: concurrent CREATE SCHEMA from several sessions conflicts.
     for (const schema of schemasWritten(manifest, selected)) await setup.execute(setup.dialect.createSchema(schema));
+    await runProjectHooks(setup, hooks.onRunStart, 'on_run_start');
     catalog = await RelationCatalog.load(setup);
   } finally {
     setup.close();
@@ -143,6 +166,7 @@ export async function runOn(
     note,
   );
   const total = selected.size;
+  let endFailed = false;
   const inputs = options.reuse ? new UnchangedInputs(manifest, selected, options.reuse) : null;
   const execute = executors as {
     [K in NodeKind]: (
@@ -203,6 +227,17 @@ export async function runOn(
     },
   }).catch(history.abandon);
 
+  if (hooks.onRunEnd.length) {
+    const session = await warehouse.session();
+    try {
+      await runProjectHooks(session, hooks.onRunEnd, 'on_run_end');
+    } catch (error) {
+      note(error instanceof Error ? error.message : String(error));
+      endFailed = true;
+    } finally {
+      session.close();
+    }
+  }
   const runResults: RunResults = {
     version: 1,
     command,
@@ -211,8 +246,14 @@ export async function runOn(
     database,
     results,
     notes,
-    success: results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'skipped'),
     runId: history.id,
+    success: !endFailed && results.every((r) => r.status !== 'error' && r.status !== 'fail' && r.status !== 'skipped'),
+    args: {
+      select: [...(options.select ?? [])],
+      exclude: [...(options.exclude ?? [])],
+      vars: options.vars ?? {},
+      fullRefresh: options.fullRefresh ?? false,
+    },
   };
   await history.finish(runResults, now());
   const targetDir = options.targetDir === undefined ? join(manifest.project.root, 'target') : options.targetDir;

@@ -4,6 +4,7 @@
  * standard SQL (a SELECT with WHERE, GROUP BY, a join) are written where they are used, with
  * this dialect's quoting and literals. The compiler takes a dialect as an input and stays pure.
  */
+import type { SnapshotPlan, SnapshotSql } from './snapshot.js';
 import type { ColumnInfo, Relation, RelationKind, ScratchTable, TargetType } from './types.js';
 
 /** A file reader option as the project gives it: lists and structs included. */
@@ -103,6 +104,10 @@ export interface Dialect {
   /** Updates the rows matching on `keys`, inserts the rest. Only where capabilities.merge. */
   merge(target: Relation, from: Relation, keys: readonly string[], columns: readonly string[]): string;
   deleteByKey(target: Relation, from: Relation, keys: readonly string[]): string;
+
+  // Snapshots (type-2 dimensions; snapshot.ts writes them in portable SQL a dialect can reuse).
+  /** The statements that add a snapshot's versions: no transaction, each safe to run again. */
+  snapshot(plan: SnapshotPlan): SnapshotSql;
 
   // File readers.
   /**

@@ -44,6 +44,9 @@ export const KIND_COLORS: Record<SceneKind, string> = {
   ml_train: '#c026d3',
   ml_score: '#db2777',
   agent_tool: '#ea580c',
+  seed: '#0d9488',
+  snapshot: '#7c3aed',
+  exposure: '#ca8a04',
   cluster: '#475569',
   expander: '#94a3b8',
 };
@@ -55,6 +58,9 @@ export const KIND_NAMES: Record<SceneKind, string> = {
   ml_train: 'ML training',
   ml_score: 'ML scoring',
   agent_tool: 'agent tool',
+  seed: 'seed',
+  snapshot: 'snapshot',
+  exposure: 'exposure',
   cluster: 'group of nodes',
   expander: 'more lineage: click to add',
 };

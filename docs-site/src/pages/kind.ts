@@ -29,5 +29,18 @@ export function kindDetails(node: IndexNode, details: NodeDetails, link: (id: st
     case 'agent_tool':
       return `<h2>Agent tool</h2><p>${d.builtin ? `built-in ${escape(d.builtin)}` : 'parameterized query'}${d.agents?.length ? ` · used by ${d.agents.map(escape).join(', ')}` : ''}${d.reads?.length ? ` · reads ${d.reads.map(escape).join(', ')}` : ''}</p>
         <h2>Parameters</h2><pre>${escape(JSON.stringify(d.parameters, null, 2))}</pre>`;
+    case 'seed':
+      return `<h2>Seed</h2><p>a CSV loaded by plat seed and plat build${
+        Object.keys(d.columnTypes ?? {}).length
+          ? ` · column types ${Object.entries(d.columnTypes)
+              .map(([c, t]) => `${escape(c)} ${escape(t)}`)
+              .join(', ')}`
+          : ''
+      }</p>`;
+    case 'snapshot':
+      return `<h2>Snapshot</h2><p>${escape(d.strategy)} strategy on ${d.uniqueKey.map(escape).join(', ')}${d.updatedAt ? ` · updated_at ${escape(d.updatedAt)}` : ''}${d.strategy === 'check' ? ` · check_cols ${escape(Array.isArray(d.checkCols) ? d.checkCols.join(', ') : d.checkCols)}` : ''}${d.invalidateHardDeletes ? ' · hard deletes close the current version' : ''}</p>
+        <p class="muted">versions: plat_scd_id, plat_updated_at, plat_valid_from, plat_valid_to (null while current)</p>`;
+    case 'exposure':
+      return `<h2>Exposure</h2><p>${escape(d.exposureType)}${d.url ? ` · <a href="${escape(d.url)}">${escape(d.url)}</a>` : ''}${d.owner?.name || d.owner?.email ? ` · owner ${escape([d.owner.name, d.owner.email].filter(Boolean).join(' '))}` : ''}</p>`;
   }
 }

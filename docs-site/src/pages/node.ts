@@ -1,4 +1,5 @@
 import type { IndexNode, NodeDetails } from '../../../framework/docs/types.js';
+import { inline, markdown } from '../markdown.js';
 import { badge, escape, highlightSql } from '../render.js';
 import type { Site } from '../site.js';
 import { kindDetails } from './kind.js';
@@ -24,12 +25,12 @@ export function nodeBody(site: Site, node: IndexNode, details: NodeDetails): str
         node.kind === 'model'
           ? `<button class="column-link" data-column="${escape(c.name)}">${breakable(c.name)}</button>`
           : breakable(c.name);
-      return `<tr><td>${name}</td><td>${escape(c.type ?? '')}</td><td>${escape(c.description)}</td>
+      return `<tr><td>${name}</td><td>${escape(c.type ?? '')}</td><td>${inline(c.description)}</td>
         <td>${c.tests.map((t) => `${to(t.id)} ${badge(t.status)}`).join('<br>')}</td><td>${from.map((f) => `${breakable(site.byId.get(f.node)?.name ?? f.node)}.${breakable(f.column)}`).join(', ')}</td></tr>`;
     })
     .join('');
   const last = node.lastRun;
-  return `<p>${escape(details.description) || '<span class="muted">No description.</span>'}</p>
+  return `${markdown(details.description) || '<p><span class="muted">No description.</span></p>'}
     <table class="facts">
       ${node.materialized ? `<tr><td>materialized</td><td>${escape(node.materialized)}</td></tr>` : ''}
       ${details.rows !== null ? `<tr><td>rows</td><td>${details.rows.toLocaleString()}</td></tr>` : ''}

@@ -1,4 +1,5 @@
 import { agentCommands } from './agent.js';
+import { dbtCommands } from './dbt.js';
 import { devCommands } from './dev.js';
 import { docsCommands } from './docs.js';
 import { kafkaCommands } from './kafka.js';
@@ -16,6 +17,7 @@ export const commands: CommandSpec[] = [
   ...runCommands,
   ...scheduleCommands,
   ...runsCommands,
+  ...dbtCommands,
   ...kafkaCommands,
   ...mlCommands,
   ...docsCommands,

@@ -43,7 +43,7 @@ export const projectCommands: CommandSpec[] = [
       const nodes = Object.values(project.manifest.nodes);
       if (options.select) {
         const { nodes: picked } = listNodes(project.manifest, selectionOf(project, options));
-        for (const node of picked) if (node.kind === 'model') out(`-- ${node.path}\n${node.compiledSql}\n`);
+        for (const node of picked) if (node.kind === 'model' || node.kind === 'snapshot') out(`-- ${node.path}\n${node.compiledSql}\n`);
       }
       const counts: Partial<Record<NodeKind, number>> = {};
       for (const node of nodes) counts[node.kind] = (counts[node.kind] ?? 0) + 1;

@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { build, compileProjectDir, listNodes, run, sourceFreshness, stream, test } from '../../api.js';
+import { build, compileProjectDir, listNodes, run, seed, snapshot, sourceFreshness, stream, test } from '../../api.js';
 import { ingestProgressDisplay } from '../progress.js';
 import { exitCodes } from '../../core/errors.js';
 import type { RunOptions } from '../../run/run.js';
@@ -95,8 +95,8 @@ async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): P
   return exitCodes.ok;
 }
 
-async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Promise<number> {
-  if (options.watch) return watchCommand(verb, options);
+export async function runCommand(verb: 'run' | 'build' | 'test' | 'seed' | 'snapshot', options: Options): Promise<number> {
+  if (options.watch && verb !== 'seed' && verb !== 'snapshot') return watchCommand(verb, options);
   const project = compiled(options, 'nothing was run');
   if (!project) return exitCodes.failure;
   const display = ingestProgressDisplay();
@@ -104,11 +104,12 @@ async function runCommand(verb: 'run' | 'build' | 'test', options: Options): Pro
     ...selectionOf(project, options),
     threads: options.threads,
     fullRefresh: options.fullRefresh,
+    vars: options.vars,
     env: process.env,
     onEvent: eventPrinter(options, display),
     origin: { trigger: 'cli' },
   };
-  const verbs = { run, build, test };
+  const verbs = { run, build, test, seed, snapshot };
   const results: RunResults = await verbs[verb](project.manifest, runOptions);
   return results.success ? exitCodes.ok : exitCodes.failure;
 }

@@ -76,7 +76,7 @@ export const projectDir: OptionSpec = {
 export const selection: OptionSpec[] = [
   {
     flags: '-s, --select <selector...>',
-    description: 'nodes to include: name, +name, name+, 2+name, @name, tag:x, path:models/marts, source:src, state:modified',
+    description: 'nodes to include: name, +name, name+, 2+name, @name, tag:x, path:models/marts, source:src, exposure:x, state:modified',
   },
   { flags: '--exclude <selector...>', description: 'nodes to leave out (same syntax as --select)' },
   {

@@ -55,7 +55,7 @@ export const builtinTests: Record<string, Builtin> = {
     required: ['to', 'field'],
     build: ({ model, c, args, resolveTo, dialect }) => {
       const to = resolveTo(String(args.to));
-      if (!to) return { error: `relationships: "${String(args.to)}" is not a model or source table` };
+      if (!to) return { error: `relationships: "${String(args.to)}" is not a model, seed, snapshot or source table` };
       return {
         sql: `select child.*\nfrom ${model} as child\nwhere child.${c} is not null\n  and not exists (select 1 from ${to} as parent where parent.${dialect.identifier(String(args.field))} = child.${c})`,
       };

@@ -6,7 +6,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { linkDependencies } from '../deps.js';
 import type { Unresolved } from '../context.js';
 import type { Linker } from '../link.js';
-import type { ModelNode, SourceNode, TestNode } from '../manifest.js';
+import type { ModelNode, SeedNode, SnapshotNode, SourceNode, TestNode } from '../manifest.js';
+
+/** What a generic test may be declared on: a relation with columns. */
+export type TestTarget = ModelNode | SourceNode | SeedNode | SnapshotNode;
 import type { Dialect } from '../../warehouse/dialect.js';
 import { hasStatement, renderModel, type RenderEnvironment } from '../render.js';
 import { builtinTests } from './builtin.js';
@@ -15,6 +18,8 @@ import { chosenName, generatedName, type TestNames } from './names.js';
 import { relationOf } from '../kinds.js';
 
 export interface GenericTestContext {
+  /** Seeds and snapshots by name: relationships may point at them. */
+  tables: ReadonlyMap<string, SeedNode | SnapshotNode>;
   project: string;
   models: ReadonlyMap<string, { node: ModelNode }>;
   sources: ReadonlyMap<string, SourceNode>;
@@ -28,7 +33,7 @@ export interface GenericTestContext {
 }
 
 export interface TestDeclaration {
-  target: ModelNode | SourceNode;
+  target: TestTarget;
   column: string | null;
   entry: TestSpec;
   file: string;
@@ -84,7 +89,7 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
       args,
       dialect,
       resolveTo: (to) => {
-        const found = to.includes('.') ? context.sources.get(to) : context.models.get(to)?.node;
+        const found = to.includes('.') ? context.sources.get(to) : (context.models.get(to)?.node ?? context.tables.get(to));
         if (!found) return null;
         dependsOn.add(found.uniqueId);
         return relationExpression(found, dialect);
@@ -140,7 +145,7 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
 }
 
 /** How a test reads a node: its relation, or an ephemeral model's SQL in parentheses. */
-export function relationExpression(node: ModelNode | SourceNode, dialect: Dialect): string {
+export function relationExpression(node: TestTarget, dialect: Dialect): string {
   const relation = relationOf(node);
   return relation ? dialect.relation(relation) : `(\n${node.kind === 'model' ? node.compiledSql : ''}\n)`;
 }
@@ -155,7 +160,7 @@ function readEntry(entry: TestSpec): { name: string; args: Record<string, unknow
   return { name, args: {} };
 }
 
-function defaultName(test: string, target: ModelNode | SourceNode, column: string | null): string {
+function defaultName(test: string, target: TestTarget, column: string | null): string {
   const subject = target.kind === 'source' ? `source_${target.sourceName}_${target.tableName}` : target.name;
   return [test, subject, column]
     .filter(Boolean)

@@ -1,8 +1,8 @@
 import type { ProjectSpec, TestSpec } from '../../project/spec.js';
 import type { NodeCompileContext } from '../context.js';
-import type { ModelNode, SourceNode, TestNode } from '../manifest.js';
+import type { ModelNode, SeedNode, SnapshotNode, TestNode } from '../manifest.js';
 import type { RenderedModel } from '../render.js';
-import { genericTest, type GenericTestContext, type TestDeclaration } from './generic.js';
+import { genericTest, type GenericTestContext, type TestDeclaration, type TestTarget } from './generic.js';
 import { singularTest } from './singular.js';
 import { unitTest } from './unit.js';
 import { chosenName, type TestNames } from './names.js';
@@ -10,6 +10,8 @@ import { chosenName, type TestNames } from './names.js';
 export interface TestsInput extends NodeCompileContext {
   spec: ProjectSpec;
   models: ReadonlyMap<string, { node: ModelNode; first: RenderedModel }>;
+  /** Seeds and snapshots, whose properties may declare tests too. */
+  tables: readonly (SeedNode | SnapshotNode)[];
 }
 
 /** Every test of the project as a test node: generic (models and sources), singular, unit. */
@@ -28,6 +30,7 @@ export function compileTests(input: TestsInput): TestNode[] {
     sources: input.sources,
     unresolved: input.unresolved,
     custom: new Map(spec.genericTests.map((t) => [t.name, t])),
+    tables: new Map(input.tables.map((t) => [t.name, t])),
     linker: input.linker,
     environment: input.environment,
     diagnostics: input.diagnostics,
@@ -54,7 +57,7 @@ function* declarations(input: TestsInput): Generator<TestDeclaration> {
   const { spec } = input;
   const place = (file: string, path: (string | number)[]) => () => ({ file, line: null, column: null, ...spec.locator.locate(file, path) });
   const entries = (
-    target: ModelNode | SourceNode,
+    target: TestTarget,
     file: string,
     base: (string | number)[],
     tests: TestSpec[] | undefined,
@@ -75,6 +78,10 @@ function* declarations(input: TestsInput): Generator<TestDeclaration> {
   }
   for (const { node } of input.models.values()) {
     const properties = spec.properties.get(node.name);
+    if (properties) yield* entries(node, properties.origin.file, properties.origin.path, properties.tests, properties.columns);
+  }
+  for (const node of input.tables) {
+    const properties = (node.kind === 'seed' ? spec.seedProperties : spec.snapshotProperties).get(node.name);
     if (properties) yield* entries(node, properties.origin.file, properties.origin.path, properties.tests, properties.columns);
   }
 }

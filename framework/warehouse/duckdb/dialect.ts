@@ -2,6 +2,7 @@
 import type { Capabilities } from '../connection.js';
 import type { Dialect, FileFormat, ReaderValue } from '../dialect.js';
 import type { ColumnInfo, RelationKind } from '../types.js';
+import { snapshotStatements } from '../snapshot.js';
 import { duckdbLanding } from './landing.js';
 import { identifier, relation, text } from './quote.js';
 
@@ -120,6 +121,15 @@ export const duckdbDialect: Dialect = {
     const tuple = (alias: string) => keys.map((k) => `${alias}.${identifier(k)}`).join(', ');
     return `DELETE FROM ${relation(target)} AS t WHERE (${tuple('t')}) IN (SELECT (${tuple('s')}) FROM ${relation(from)} AS s)`;
   },
+
+  snapshot: (plan) =>
+    snapshotStatements(
+      {
+        ...duckdbDialect,
+        hashOf: (expressions) => `md5(concat_ws('|', ${expressions.map((e) => `coalesce(CAST(${e} AS VARCHAR), '')`).join(', ')}))`,
+      },
+      plan,
+    ),
 
   readFiles: (format, path, given, extra = {}) => {
     const typed = typedOptions(format, given, extra.types ?? [], extra.detected ?? []);
