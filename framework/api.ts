@@ -23,7 +23,7 @@ import { builtinSourceLoaders } from './run/sources/registry.js';
 import { brokersFrom, consumerGroup } from './stream/kafka.js';
 import { kafkaLoader } from './stream/loader.js';
 import { openWarehouse } from './warehouse/registry.js';
-import { ingestSource, type IngestResult } from './stream/ingest.js';
+import { ingestSource, prepareSources, type IngestResult } from './stream/ingest.js';
 import { produce, type ProduceOptions } from './stream/produce.js';
 import { Registry } from './ml/registry.js';
 import { trainModel } from './ml/train.js';
@@ -253,6 +253,12 @@ export async function ingest(manifest: Manifest, options: IngestCommandOptions =
   const threads = Math.max(1, availableParallelism() - sources.length);
   const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root, threads });
   try {
+    const preparing = await warehouse.session();
+    try {
+      await prepareSources(preparing, sources);
+    } finally {
+      preparing.close();
+    }
     return await Promise.all(
       sources.map(async (node) => {
         const connection = await warehouse.session();
@@ -263,6 +269,7 @@ export async function ingest(manifest: Manifest, options: IngestCommandOptions =
             mode: 'caught-up',
             onProgress: options.onProgress,
             signal: options.signal,
+            prepared: true,
           });
         } finally {
           connection.close();
