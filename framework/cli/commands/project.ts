@@ -1,13 +1,12 @@
 import { basename, relative, resolve } from 'node:path';
 import pc from 'picocolors';
-import { clean, compileProjectDir, listNodes, loadState } from '../../api.js';
+import { compileProjectDir, loadState } from '../../compile/project_dir.js';
 import { countKinds, listLabel, NODE_KINDS, relationOf } from '../../compile/kinds.js';
 import { didYouMean } from '../../core/suggest.js';
 import { counted } from '../../core/plural.js';
 import { exitCodes, PlatError } from '../../core/errors.js';
 import { initProject } from '../../project/init.js';
 import { resolveProjectDir } from '../../project/files.js';
-import { query } from '../../run/query.js';
 import { renderDiagnostics } from '../render.js';
 import { formatTable, toJson } from '../table.js';
 import { relationName, type ManifestNode, type NodeKind } from '../../compile/manifest.js';
@@ -40,15 +39,14 @@ export const projectCommands: CommandSpec[] = [
       const options = raw as Options;
       const project = compiled(options, 'nothing was written');
       if (!project) return exitCodes.failure;
-      const nodes = Object.values(project.manifest.nodes);
       if (options.select) {
+        const { listNodes } = await import('../../api.js');
         const { nodes: picked } = listNodes(project.manifest, selectionOf(project, options));
         for (const node of picked) if (node.kind === 'model') out(`-- ${node.path}\n${node.compiledSql}\n`);
       }
-      const counts: Partial<Record<NodeKind, number>> = {};
-      for (const node of nodes) counts[node.kind] = (counts[node.kind] ?? 0) + 1;
+      const total = Object.values(project.counts).reduce((sum, n) => sum + n, 0);
       err(
-        `Compiled ${counted(nodes.length, 'node')} (${countKinds(counts) || 'none'}) to ${relative(process.cwd(), resolve(project.root, 'target/manifest.json'))}`,
+        `Compiled ${counted(total, 'node')} (${countKinds(project.counts) || 'none'}) to ${relative(process.cwd(), resolve(project.root, 'target/manifest.json'))}`,
       );
       return exitCodes.ok;
     },
@@ -67,6 +65,7 @@ export const projectCommands: CommandSpec[] = [
     run: async (_, raw) => {
       const options = raw as Options;
       const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars }, false);
+      const { listNodes } = await import('../../api.js');
       if (!project.ok) {
         renderDiagnostics(project.diagnostics, err, 'nothing was listed');
         return exitCodes.failure;
@@ -101,6 +100,7 @@ export const projectCommands: CommandSpec[] = [
     run: async ([sql], raw) => {
       const options = raw as Options;
       const project = compileProjectDir({ projectDir: options.projectDir }, false);
+      const { query } = await import('../../run/query.js');
       const results = await query(project.manifest, sql!, { limit: options.limit });
       if (options.json) {
         out(toJson(results.length === 1 ? results[0]!.rows : results.map((r) => r.rows)));
@@ -145,6 +145,7 @@ export const projectCommands: CommandSpec[] = [
     options: [projectDir],
     run: async (_, raw) => {
       const root = resolveProjectDir((raw as Options).projectDir);
+      const { clean } = await import('../../api.js');
       clean(root);
       out(`removed ${relative(process.cwd(), resolve(root, 'target')) || 'target'}`);
       return exitCodes.ok;

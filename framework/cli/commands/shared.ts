@@ -1,4 +1,4 @@
-import { compileProjectDir, loadState, type CompiledProject } from '../../api.js';
+import { compileProjectDir, loadState, type CompiledProject } from '../../compile/project_dir.js';
 import type { Selection } from '../../compile/select.js';
 import type { NodeKind } from '../../compile/manifest.js';
 import { parseDuration } from '../../core/duration.js';

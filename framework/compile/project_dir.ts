@@ -1,0 +1,147 @@
+import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
+import { naming } from '../core/paths.js';
+import { readProjectFiles, resolveProjectDir } from '../project/files.js';
+import { parseProject } from '../project/parse.js';
+import { compiledFiles, parseManifest, readManifest, writeCompiledFiles, writeManifest } from './artifacts.js';
+import {
+  cacheOf,
+  changedFiles,
+  contentHash,
+  fileHashes,
+  patchModels,
+  readCache,
+  recordingEnv,
+  varsKey,
+  writeCache,
+  type CompileCacheFile,
+} from './cache.js';
+import { compileWithState, type CompileOptions } from './compile.js';
+import type { Manifest, NodeKind } from './manifest.js';
+import { baselineOf, type Selection, type StateBaseline } from './select.js';
+import { lastSuccessBaseline } from '../run/history.js';
+
+export interface ProjectOptions extends CompileOptions {
+  projectDir?: string;
+}
+
+export interface CompiledProject {
+  root: string;
+  /** Read from target/manifest.json on first use when the compile was reused from there. */
+  manifest: Manifest;
+  diagnostics: Diagnostic[];
+  ok: boolean;
+  /** Nodes of each kind. */
+  counts: Partial<Record<NodeKind, number>>;
+  /** What an earlier compile's cache in target/ spared: everything, all but the edited models, or nothing. */
+  reused: 'all' | 'models' | 'none';
+}
+
+/**
+ * Loads, validates and compiles the project on disk; writes target/ only when it compiled
+ * cleanly. With the cache an earlier compile left in target/ (compile/cache.ts), an unchanged
+ * project is not compiled again, and edits to models' SQL alone recompile just those models;
+ * either way the manifest is the one a full compile gives.
+ */
+export function compileProjectDir(options: ProjectOptions = {}, write = true): CompiledProject {
+  const root = resolveProjectDir(options.projectDir);
+  const targetDir = join(root, 'target');
+  const files = readProjectFiles(root);
+  const envRead = new Map<string, string | null>();
+  const given: CompileOptions = { env: process.env, generatedAt: new Date().toISOString(), ...options };
+  const env = recordingEnv(given.env ?? {}, envRead);
+  const compileOptions = { ...given, env };
+  const hashes = fileHashes(files);
+  const vars = varsKey(options.vars);
+  // A caller's own dialect or in-memory cache is a compile the target/ cache knows nothing of.
+  const cache = options.dialect || options.cache ? null : readCache(targetDir, vars, given.env ?? {});
+  const changed = cache ? changedFiles(cache.files, hashes) : null;
+  if (cache && changed?.length === 0 && !files.notUtf8?.size) return fromDisk(root, cache, cache.counts, 'all');
+
+  // A warning of the cached compile may be about an edited model: only a full compile says whether it still holds.
+  if (cache && changed && write && cache.diagnostics.length === 0) {
+    const path = join(targetDir, 'manifest.json');
+    const patched = patchModels(readFileSync(path, 'utf8'), cache, files, changed, {
+      env,
+      generatedAt: compileOptions.generatedAt!,
+    });
+    if (patched) {
+      naming(targetDir, () => {
+        writeFileSync(path, patched.text);
+        writeCompiledFiles(
+          join(targetDir, 'compiled'),
+          new Map(patched.models.map((m) => [m.path, m.compiledSql])),
+          new Map(patched.models.map((m) => [m.path, null])),
+          () => false,
+        );
+        const { size, mtimeMs } = statSync(path);
+        for (const model of patched.models) cache.models[model.path]!.compiled = contentHash(model.compiledSql);
+        writeCache(targetDir, {
+          ...cache,
+          env: { ...cache.env, ...Object.fromEntries(envRead) },
+          files: hashes,
+          manifest: { size, mtimeMs },
+        });
+      });
+      return fromDisk(root, cache, cache.counts, 'models', patched.text);
+    }
+  }
+
+  const parsed = parseProject(files);
+  const compiled = compileWithState(parsed.spec, compileOptions);
+  const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
+  const ok = !hasErrors(diagnostics);
+  const manifest = compiled.manifest;
+  const counts: Partial<Record<NodeKind, number>> = {};
+  for (const node of Object.values(manifest.nodes)) counts[node.kind] = (counts[node.kind] ?? 0) + 1;
+  if (ok && write)
+    naming(targetDir, () => {
+      writeCompiledFiles(
+        join(targetDir, 'compiled'),
+        compiledFiles(manifest),
+        cache ? new Map(Object.entries(cache.models)) : null,
+        (file, sql) => Boolean(cache && cache.models[file]?.compiled === contentHash(sql)),
+      );
+      const written = writeManifest(manifest, targetDir);
+      writeCache(targetDir, cacheOf(manifest, compiled.renders, { vars, env: envRead }, hashes, written, diagnostics));
+    });
+  return { root, manifest, diagnostics, ok, counts, reused: 'none' };
+}
+
+/** The compile in target/: its manifest is parsed only if asked for. */
+function fromDisk(
+  root: string,
+  cache: CompileCacheFile,
+  counts: CompiledProject['counts'],
+  reused: CompiledProject['reused'],
+  text?: string,
+): CompiledProject {
+  const path = join(root, 'target', 'manifest.json');
+  let manifest: Manifest | null = null;
+  return {
+    root,
+    get manifest() {
+      manifest ??= parseManifest(text ?? readFileSync(path, 'utf8'), path);
+      return manifest;
+    },
+    diagnostics: cache.diagnostics,
+    ok: true,
+    counts,
+    reused,
+  };
+}
+
+/**
+ * What state: selectors compare with: the manifest.json in --state DIR (dbt's convention),
+ * else each node as it was when it last ran successfully (target/node_results.json). Read
+ * only when a selector asks for it.
+ */
+export function loadState(
+  project: CompiledProject,
+  selection: Pick<Selection, 'select' | 'exclude'> & { state?: string },
+): StateBaseline | null {
+  if (![...(selection.select ?? []), ...(selection.exclude ?? [])].some((term) => term.includes('state:'))) return null;
+  if (selection.state) return baselineOf(readManifest(selection.state, true)!);
+  return lastSuccessBaseline(join(project.root, 'target'));
+}
