@@ -199,7 +199,7 @@ async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, 
  */
 const MESSAGES_PER_ROW = 2048;
 
-function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: MessageCheck): ParsedBatch {
+export function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: MessageCheck): ParsedBatch {
   const rows: unknown[][] = [];
   let pieces: string[] = [];
   let valid = 0;
