@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileProjectDir, type ProjectOptions } from '../framework/index.js';
@@ -128,6 +128,9 @@ describe('the compile cache in target/', () => {
     writeFileSync(join(dir, 'target/manifest.json'), reference);
     expect(compileAt(dir).reused).toBe('none');
     expect(manifestText(dir)).toBe(cold(dir).manifest);
+    rmSync(join(dir, 'target/compiled'), { recursive: true });
+    expect(compileAt(dir).reused).toBe('none');
+    expect(compiledSql(dir, 'models/marts/totals.sql')).toBe(compiledSql(cold(dir).dir, 'models/marts/totals.sql'));
   });
 
   it('writes nothing and keeps the cache when the project has errors, and reports them every time', () => {

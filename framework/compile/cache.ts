@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
@@ -99,7 +99,9 @@ export function readCache(targetDir: string, vars: string, env: Record<string, s
     typeof cache.lines === 'object' &&
     Array.isArray(cache.diagnostics) &&
     cache.manifest?.size === manifest.size &&
-    cache.manifest.mtimeMs === manifest.mtimeMs;
+    cache.manifest.mtimeMs === manifest.mtimeMs &&
+    // Compiled files are rewritten only when their SQL changes: a removed folder must be written again.
+    (Object.keys(cache.models).length === 0 || existsSync(join(targetDir, 'compiled')));
   return valid ? cache : null;
 }
 

@@ -26,7 +26,7 @@ export function readProjectFiles(root: string): ProjectFiles {
     const path = join(root, name);
     if (existsSync(path)) keep(project, name, readText(path));
   }
-  for (const folder of projectFolders) walk(root, join(root, folder), project);
+  for (const folder of projectFolders) walk(join(root, folder), `${folder}/`, project);
   return project;
 }
 
@@ -40,7 +40,8 @@ function keep(project: ProjectFiles, path: string, read: DecodedText): void {
   else project.notUtf8?.delete(path);
 }
 
-function walk(root: string, dir: string, project: ProjectFiles): void {
+/** `prefix` is `dir` relative to the project, with forward slashes (cheaper than path.relative for each of thousands of files). */
+function walk(dir: string, prefix: string, project: ProjectFiles): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -49,8 +50,8 @@ function walk(root: string, dir: string, project: ProjectFiles): void {
   }
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) walk(root, path, project);
-    else if (projectExtensions.test(entry.name)) keep(project, toProjectPath(root, path), readText(path));
+    if (entry.isDirectory()) walk(path, `${prefix}${entry.name}/`, project);
+    else if (projectExtensions.test(entry.name)) keep(project, `${prefix}${entry.name}`, readText(path));
   }
 }
 
@@ -87,7 +88,8 @@ export function refreshProjectFiles(project: ProjectFiles, paths: readonly strin
     }
     if (stat?.isDirectory()) {
       const found = { root: project.root, files: new Map<string, string>(), notUtf8: new Map<string, InvalidUtf8>() };
-      walk(project.root, absolute, found);
+      const folder = toProjectPath(project.root, absolute);
+      walk(absolute, folder ? `${folder}/` : '', found);
       for (const [file, text] of found.files) if (isProjectFile(file)) set(file, { text, invalid: found.notUtf8.get(file) ?? null });
       continue;
     }
