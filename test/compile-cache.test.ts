@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileProjectDir, type ProjectOptions } from '../framework/index.js';
@@ -67,6 +67,22 @@ describe('the compile cache in target/', () => {
     for (const model of ['models/staging/big_orders.sql', 'models/marts/totals.sql'])
       expect(compiledSql(dir, model)).toBe(compiledSql(reference.dir, model));
     expect(compiledSql(dir, 'models/marts/totals.sql')).toContain('having count(*) > 0');
+  });
+
+  it('reads only files whose size or mtime changed, and sees an edit that keeps the size', () => {
+    const dir = project();
+    compileAt(dir);
+    const model = join(dir, 'models/staging/big_orders.sql');
+    const text = readFileSync(model, 'utf8');
+    writeFileSync(model, text.replace('>=', '> '));
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(model, later, later);
+    expect(compileAt(dir).reused).toBe('models');
+    expect(compiledSql(dir, 'models/staging/big_orders.sql')).toContain('amount >  10');
+    expect(manifestText(dir)).toBe(cold(dir).manifest);
+    // Touched, not changed: nothing to recompile.
+    utimesSync(model, new Date(), new Date());
+    expect(compileAt(dir).reused).toBe('all');
   });
 
   it.each([

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
-import type { ProjectFiles } from '../project/files.js';
+import { visitProjectFiles, type ProjectFiles } from '../project/files.js';
 import { dialectFor } from '../warehouse/registry.js';
 import { manifestHead, nodeLine, type ManifestFile } from './artifacts.js';
 import { linkModel } from './compile.js';
@@ -29,8 +29,10 @@ export interface CompileCacheFile {
   /** The compile's other inputs: --vars, and the environment variables its templates read, with their values. */
   vars: string;
   env: Record<string, string | null>;
-  /** Content hash of every project file, by path. */
-  files: Record<string, string>;
+  /** Every project file, by path: its content hash, and its size and mtime when hashed. */
+  files: Record<string, CachedFile>;
+  /** When the files were stat'ed (ms since the epoch): a file changed since in the same clock tick looks unchanged to stat. */
+  statAt: number;
   /** The manifest.json this cache describes. */
   manifest: ManifestFile;
   /** Warnings of the compile (a compile with errors writes nothing and is not cached). */
@@ -40,6 +42,17 @@ export interface CompileCacheFile {
   lines: Record<string, number>;
   /** By model path. */
   models: Record<string, CachedModel>;
+}
+
+export interface CachedFile {
+  hash: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
 }
 
 interface CachedModel {
@@ -70,10 +83,41 @@ export function recordingEnv(env: Record<string, string | undefined>, read: Map<
   });
 }
 
-export function fileHashes(files: ProjectFiles): Record<string, string> {
-  const hashes: Record<string, string> = {};
-  for (const [path, text] of files.files) hashes[path] = contentHash(text);
-  return hashes;
+/** Each project file's size and mtime, and when they were taken (before any file is read). */
+export function statProjectFiles(root: string): { stats: Map<string, FileStat>; at: number } {
+  const at = Date.now();
+  const stats = new Map<string, FileStat>();
+  visitProjectFiles(root, (path, absolute) => {
+    const { size, mtimeMs } = statSync(absolute);
+    stats.set(path, { size, mtimeMs });
+  });
+  return { stats, at };
+}
+
+/** The cache entries of files read now, with the stats taken before they were read. */
+export function cachedFiles(files: ProjectFiles, stats: ReadonlyMap<string, FileStat>): Record<string, CachedFile> {
+  const entries: Record<string, CachedFile> = {};
+  // A file that appeared between stat and read gets a size no file has: the next compile reads it again.
+  for (const [path, text] of files.files) entries[path] = { hash: contentHash(text), ...(stats.get(path) ?? { size: -1, mtimeMs: 0 }) };
+  return entries;
+}
+
+/** Coarse file-system clocks tick every few milliseconds; a margin well beyond one tick. */
+const RACY_MS = 50;
+
+/**
+ * Files to read again: new ones, those whose size or mtime differ from the cache's, and those
+ * modified so close to when the cache stat'ed them that a later edit could share the mtime
+ * (git's "racily clean" entries). The others are taken as unchanged without being read.
+ */
+export function suspectFiles(cache: CompileCacheFile, stats: ReadonlyMap<string, FileStat>): { suspect: string[]; removed: string[] } {
+  const suspect: string[] = [];
+  for (const [path, stat] of stats) {
+    const known = cache.files[path];
+    if (!known || known.size !== stat.size || known.mtimeMs !== stat.mtimeMs || stat.mtimeMs >= cache.statAt - RACY_MS) suspect.push(path);
+  }
+  const removed = Object.keys(cache.files).filter((path) => !stats.has(path));
+  return { suspect, removed };
 }
 
 /** The cache in `targetDir` if it was written by this plat, for this context, beside the manifest.json it describes; else null. */
@@ -95,6 +139,7 @@ export function readCache(targetDir: string, vars: string, env: Record<string, s
     typeof cache.env === 'object' &&
     Object.entries(cache.env ?? {}).every(([name, value]) => (env[name] ?? null) === value) &&
     typeof cache.files === 'object' &&
+    typeof cache.statAt === 'number' &&
     typeof cache.models === 'object' &&
     typeof cache.lines === 'object' &&
     Array.isArray(cache.diagnostics) &&
@@ -105,19 +150,13 @@ export function readCache(targetDir: string, vars: string, env: Record<string, s
   return valid ? cache : null;
 }
 
-/** Project files added, deleted or edited since the cached compile. */
-export function changedFiles(cached: Record<string, string>, now: Record<string, string>): string[] {
-  const changed = Object.keys(now).filter((path) => cached[path] !== now[path]);
-  for (const path of Object.keys(cached)) if (!(path in now)) changed.push(path);
-  return changed;
-}
-
 /** The cache of a full compile, once its manifest is written. */
 export function cacheOf(
   manifest: Manifest,
   renders: ReadonlyMap<string, RenderedModel>,
   inputs: { vars: string; env: ReadonlyMap<string, string | null> },
-  files: Record<string, string>,
+  files: Record<string, CachedFile>,
+  statAt: number,
   written: ManifestFile,
   diagnostics: Diagnostic[],
 ): CompileCacheFile {
@@ -145,6 +184,7 @@ export function cacheOf(
     vars: inputs.vars,
     env: Object.fromEntries(inputs.env),
     files,
+    statAt,
     manifest: written,
     diagnostics,
     counts,

@@ -2,17 +2,18 @@ import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { naming } from '../core/paths.js';
-import { readProjectFiles, resolveProjectDir } from '../project/files.js';
+import { readProjectFiles, readSomeProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
 import { compiledFiles, parseManifest, readManifest, writeCompiledFiles, writeManifest } from './artifacts.js';
 import {
+  cachedFiles,
   cacheOf,
-  changedFiles,
   contentHash,
-  fileHashes,
   patchModels,
   readCache,
   recordingEnv,
+  statProjectFiles,
+  suspectFiles,
   varsKey,
   writeCache,
   type CompileCacheFile,
@@ -47,47 +48,37 @@ export interface CompiledProject {
 export function compileProjectDir(options: ProjectOptions = {}, write = true): CompiledProject {
   const root = resolveProjectDir(options.projectDir);
   const targetDir = join(root, 'target');
-  const files = readProjectFiles(root);
   const envRead = new Map<string, string | null>();
   const given: CompileOptions = { env: process.env, generatedAt: new Date().toISOString(), ...options };
   const env = recordingEnv(given.env ?? {}, envRead);
   const compileOptions = { ...given, env };
-  const hashes = fileHashes(files);
   const vars = varsKey(options.vars);
+  // Stat'ed before anything is read: a file edited meanwhile then looks changed next time, not the reverse.
+  const { stats, at } = statProjectFiles(root);
   // A caller's own dialect or in-memory cache is a compile the target/ cache knows nothing of.
   const cache = options.dialect || options.cache ? null : readCache(targetDir, vars, given.env ?? {});
-  const changed = cache ? changedFiles(cache.files, hashes) : null;
-  if (cache && changed?.length === 0 && !files.notUtf8?.size) return fromDisk(root, cache, cache.counts, 'all');
 
-  // A warning of the cached compile may be about an edited model: only a full compile says whether it still holds.
-  if (cache && changed && write && cache.diagnostics.length === 0) {
-    const path = join(targetDir, 'manifest.json');
-    const patched = patchModels(readFileSync(path, 'utf8'), cache, files, changed, {
-      env,
-      generatedAt: compileOptions.generatedAt!,
-    });
-    if (patched) {
-      naming(targetDir, () => {
-        writeFileSync(path, patched.text);
-        writeCompiledFiles(
-          join(targetDir, 'compiled'),
-          new Map(patched.models.map((m) => [m.path, m.compiledSql])),
-          new Map(patched.models.map((m) => [m.path, null])),
-          () => false,
-        );
-        const { size, mtimeMs } = statSync(path);
-        for (const model of patched.models) cache.models[model.path]!.compiled = contentHash(model.compiledSql);
-        writeCache(targetDir, {
-          ...cache,
-          env: { ...cache.env, ...Object.fromEntries(envRead) },
-          files: hashes,
-          manifest: { size, mtimeMs },
-        });
-      });
-      return fromDisk(root, cache, cache.counts, 'models', patched.text);
+  if (cache) {
+    const { suspect, removed } = suspectFiles(cache, stats);
+    const read = readSomeProjectFiles(root, suspect);
+    const reread = cachedFiles(read, stats);
+    const changed = [...removed, ...suspect.filter((path) => reread[path]?.hash !== cache.files[path]?.hash || read.notUtf8?.has(path))];
+    const files = { ...Object.fromEntries(Object.entries(cache.files).filter(([path]) => stats.has(path))), ...reread };
+    if (changed.length === 0) {
+      // Touched but unchanged: the new stats spare the next compile reading them again.
+      if (suspect.length > 0 && write) writeCache(targetDir, { ...cache, files, statAt: at });
+      return fromDisk(root, cache, 'all');
+    }
+    // A warning of the cached compile may be about an edited model: only a full compile says whether it still holds.
+    const patched = write && cache.diagnostics.length === 0 ? patchInPlace(targetDir, cache, read, changed, env, compileOptions) : null;
+    if (patched !== null) {
+      const { text, ...next } = patched;
+      writeCache(targetDir, { ...next, env: { ...cache.env, ...Object.fromEntries(envRead) }, files, statAt: at });
+      return fromDisk(root, cache, 'models', text);
     }
   }
 
+  const files = readProjectFiles(root);
   const parsed = parseProject(files);
   const compiled = compileWithState(parsed.spec, compileOptions);
   const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
@@ -104,19 +95,43 @@ export function compileProjectDir(options: ProjectOptions = {}, write = true): C
         (file, sql) => Boolean(cache && cache.models[file]?.compiled === contentHash(sql)),
       );
       const written = writeManifest(manifest, targetDir);
-      writeCache(targetDir, cacheOf(manifest, compiled.renders, { vars, env: envRead }, hashes, written, diagnostics));
+      writeCache(
+        targetDir,
+        cacheOf(manifest, compiled.renders, { vars, env: envRead }, cachedFiles(files, stats), at, written, diagnostics),
+      );
     });
   return { root, manifest, diagnostics, ok, counts, reused: 'none' };
 }
 
-/** The compile in target/: its manifest is parsed only if asked for. */
-function fromDisk(
-  root: string,
+/** Edited models recompiled alone into target/ (cache.ts patchModels); the cache to write with the new manifest's file, or null. */
+function patchInPlace(
+  targetDir: string,
   cache: CompileCacheFile,
-  counts: CompiledProject['counts'],
-  reused: CompiledProject['reused'],
-  text?: string,
-): CompiledProject {
+  read: ProjectFiles,
+  changed: string[],
+  env: Record<string, string | undefined>,
+  options: CompileOptions,
+): (CompileCacheFile & { text: string }) | null {
+  const path = join(targetDir, 'manifest.json');
+  const patched = patchModels(readFileSync(path, 'utf8'), cache, read, changed, { env, generatedAt: options.generatedAt! });
+  if (!patched) return null;
+  return naming(targetDir, () => {
+    writeFileSync(path, patched.text);
+    writeCompiledFiles(
+      join(targetDir, 'compiled'),
+      new Map(patched.models.map((m) => [m.path, m.compiledSql])),
+      new Map(patched.models.map((m) => [m.path, null])),
+      () => false,
+    );
+    const models = { ...cache.models };
+    for (const model of patched.models) models[model.path] = { ...models[model.path]!, compiled: contentHash(model.compiledSql) };
+    const { size, mtimeMs } = statSync(path);
+    return { ...cache, models, manifest: { size, mtimeMs }, text: patched.text };
+  });
+}
+
+/** The compile in target/: its manifest is parsed only if asked for. */
+function fromDisk(root: string, cache: CompileCacheFile, reused: CompiledProject['reused'], text?: string): CompiledProject {
   const path = join(root, 'target', 'manifest.json');
   let manifest: Manifest | null = null;
   return {
@@ -127,7 +142,7 @@ function fromDisk(
     },
     diagnostics: cache.diagnostics,
     ok: true,
-    counts,
+    counts: cache.counts,
     reused,
   };
 }

@@ -22,11 +22,29 @@ const projectExtensions = /\.(ya?ml|sql|hbs)$/;
 
 export function readProjectFiles(root: string): ProjectFiles {
   const project: ProjectFiles = { root, files: new Map(), notUtf8: new Map() };
+  visitProjectFiles(root, (path, absolute) => keep(project, path, readText(absolute)));
+  return project;
+}
+
+/** Each project file's path (project-relative) and absolute path, without reading it. */
+export function visitProjectFiles(root: string, visit: (path: string, absolute: string) => void): void {
   for (const name of [PROJECT_FILE, 'sources.yml']) {
     const path = join(root, name);
-    if (existsSync(path)) keep(project, name, readText(path));
+    if (existsSync(path)) visit(name, path);
   }
-  for (const folder of projectFolders) walk(join(root, folder), `${folder}/`, project);
+  for (const folder of projectFolders) walk(join(root, folder), `${folder}/`, visit);
+}
+
+/** Reads some of a project's files, by project-relative path (a missing one is left out). */
+export function readSomeProjectFiles(root: string, paths: readonly string[]): ProjectFiles {
+  const project: ProjectFiles = { root, files: new Map(), notUtf8: new Map() };
+  for (const path of paths) {
+    try {
+      keep(project, path, readText(join(root, path)));
+    } catch {
+      // deleted since it was listed: absent, as a deleted file is
+    }
+  }
   return project;
 }
 
@@ -41,7 +59,7 @@ function keep(project: ProjectFiles, path: string, read: DecodedText): void {
 }
 
 /** `prefix` is `dir` relative to the project, with forward slashes (cheaper than path.relative for each of thousands of files). */
-function walk(dir: string, prefix: string, project: ProjectFiles): void {
+function walk(dir: string, prefix: string, visit: (path: string, absolute: string) => void): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -50,8 +68,8 @@ function walk(dir: string, prefix: string, project: ProjectFiles): void {
   }
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) walk(path, `${prefix}${entry.name}/`, project);
-    else if (projectExtensions.test(entry.name)) keep(project, `${prefix}${entry.name}`, readText(path));
+    if (entry.isDirectory()) walk(path, `${prefix}${entry.name}/`, visit);
+    else if (projectExtensions.test(entry.name)) visit(`${prefix}${entry.name}`, path);
   }
 }
 
@@ -89,7 +107,7 @@ export function refreshProjectFiles(project: ProjectFiles, paths: readonly strin
     if (stat?.isDirectory()) {
       const found = { root: project.root, files: new Map<string, string>(), notUtf8: new Map<string, InvalidUtf8>() };
       const folder = toProjectPath(project.root, absolute);
-      walk(absolute, folder ? `${folder}/` : '', found);
+      walk(absolute, folder ? `${folder}/` : '', (file, path) => keep(found, file, readText(path)));
       for (const [file, text] of found.files) if (isProjectFile(file)) set(file, { text, invalid: found.notUtf8.get(file) ?? null });
       continue;
     }
