@@ -2,22 +2,11 @@ import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { naming } from '../core/paths.js';
-import { readProjectFiles, readSomeProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
+import { readProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
-import { compiledFiles, parseManifest, readManifest, writeCompiledFiles, writeManifest } from './artifacts.js';
-import {
-  cachedFiles,
-  cacheOf,
-  contentHash,
-  patchModels,
-  readCache,
-  recordingEnv,
-  statProjectFiles,
-  suspectFiles,
-  varsKey,
-  writeCache,
-  type CompileCacheFile,
-} from './cache.js';
+import { compiledFiles, readManifest, writeCompiledFiles, writeManifest } from './artifacts.js';
+import { cachedFiles, contentHash, fromDisk, lookUpCache, recordingEnv, varsKey, writeCache, type CompileCacheFile } from './cache.js';
+import { cacheOf, patchModels } from './cache_update.js';
 import { compileWithState, type CompileOptions } from './compile.js';
 import type { Manifest, NodeKind } from './manifest.js';
 import { baselineOf, type Selection, type StateBaseline } from './select.js';
@@ -53,27 +42,16 @@ export function compileProjectDir(options: ProjectOptions = {}, write = true): C
   const env = recordingEnv(given.env ?? {}, envRead);
   const compileOptions = { ...given, env };
   const vars = varsKey(options.vars);
-  // Stat'ed before anything is read: a file edited meanwhile then looks changed next time, not the reverse.
-  const { stats, at } = statProjectFiles(root);
   // A caller's own dialect or in-memory cache is a compile the target/ cache knows nothing of.
-  const cache = options.dialect || options.cache ? null : readCache(targetDir, vars, given.env ?? {});
-
-  if (cache) {
-    const { suspect, removed } = suspectFiles(cache, stats);
-    const read = readSomeProjectFiles(root, suspect);
-    const reread = cachedFiles(read, stats);
-    const changed = [...removed, ...suspect.filter((path) => reread[path]?.hash !== cache.files[path]?.hash || read.notUtf8?.has(path))];
-    const files = { ...Object.fromEntries(Object.entries(cache.files).filter(([path]) => stats.has(path))), ...reread };
-    if (changed.length === 0) {
-      // Touched but unchanged: the new stats spare the next compile reading them again.
-      if (suspect.length > 0 && write) writeCache(targetDir, { ...cache, files, statAt: at });
-      return fromDisk(root, cache, 'all');
-    }
-    // A warning of the cached compile may be about an edited model: only a full compile says whether it still holds.
-    const patched = write && cache.diagnostics.length === 0 ? patchInPlace(targetDir, cache, read, changed, env, compileOptions) : null;
+  const lookup = lookUpCache(root, { vars, env: given.env ?? {}, usable: !options.dialect && !options.cache }, write);
+  if (lookup.reused) return lookup.reused;
+  const { cache, stats, at } = lookup;
+  // A warning of the cached compile may be about an edited model: only a full compile says whether it still holds.
+  if (cache && lookup.read && write && cache.diagnostics.length === 0) {
+    const patched = patchInPlace(targetDir, cache, lookup.read, lookup.changed, env, compileOptions);
     if (patched !== null) {
       const { text, ...next } = patched;
-      writeCache(targetDir, { ...next, env: { ...cache.env, ...Object.fromEntries(envRead) }, files, statAt: at });
+      writeCache(targetDir, { ...next, env: { ...cache.env, ...Object.fromEntries(envRead) }, files: lookup.files, statAt: at });
       return fromDisk(root, cache, 'models', text);
     }
   }
@@ -128,23 +106,6 @@ function patchInPlace(
     const { size, mtimeMs } = statSync(path);
     return { ...cache, models, manifest: { size, mtimeMs }, text: patched.text };
   });
-}
-
-/** The compile in target/: its manifest is parsed only if asked for. */
-function fromDisk(root: string, cache: CompileCacheFile, reused: CompiledProject['reused'], text?: string): CompiledProject {
-  const path = join(root, 'target', 'manifest.json');
-  let manifest: Manifest | null = null;
-  return {
-    root,
-    get manifest() {
-      manifest ??= parseManifest(text ?? readFileSync(path, 'utf8'), path);
-      return manifest;
-    },
-    diagnostics: cache.diagnostics,
-    ok: true,
-    counts: cache.counts,
-    reused,
-  };
 }
 
 /**

@@ -5,7 +5,8 @@ import { serveAgent } from '../../agent/http.js';
 import { ollamaUrl } from '../../agent/llm.js';
 import { exitCodes } from '../../core/errors.js';
 import { formatTable, toJson } from '../table.js';
-import { compiled, err, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
+import { err, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
+import { compiled } from './compiled.js';
 import { untilInterrupted } from './run.js';
 
 type AgentCliOptions = Options & { agent?: string; llm?: boolean; port?: number; host?: string };

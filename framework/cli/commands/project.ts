@@ -1,6 +1,6 @@
 import { basename, relative, resolve } from 'node:path';
 import pc from 'picocolors';
-import { compileProjectDir, loadState } from '../../compile/project_dir.js';
+import { lookUpCache, varsKey } from '../../compile/cache.js';
 import { countKinds, listLabel, NODE_KINDS, relationOf } from '../../compile/kinds.js';
 import { didYouMean } from '../../core/suggest.js';
 import { counted } from '../../core/plural.js';
@@ -10,7 +10,7 @@ import { resolveProjectDir } from '../../project/files.js';
 import { renderDiagnostics } from '../render.js';
 import { formatTable, toJson } from '../table.js';
 import { relationName, type ManifestNode, type NodeKind } from '../../compile/manifest.js';
-import { compiled, err, out, parseCount, projectDir, selection, selectionOf, vars, type CommandSpec, type Options } from './shared.js';
+import { err, out, parseCount, projectDir, selection, vars, type CommandSpec, type Options } from './shared.js';
 
 const OUTPUTS = ['table', 'name', 'id', 'path'];
 const parseOutput = (value: string): string => {
@@ -37,9 +37,14 @@ export const projectCommands: CommandSpec[] = [
     options: [projectDir, ...selection, vars],
     run: async (_, raw) => {
       const options = raw as Options;
-      const project = compiled(options, 'nothing was written');
+      // An unchanged project (the cache in target/ says so) is answered without loading the compiler.
+      const root = resolveProjectDir(options.projectDir);
+      const lookup = options.select ? null : lookUpCache(root, { vars: varsKey(options.vars), env: process.env, usable: true }, true);
+      if (lookup?.reused) renderDiagnostics(lookup.reused.diagnostics, err);
+      const project = lookup?.reused ?? (await import('./compiled.js')).compiled(options, 'nothing was written');
       if (!project) return exitCodes.failure;
       if (options.select) {
+        const { selectionOf } = await import('./compiled.js');
         const { listNodes } = await import('../../api.js');
         const { nodes: picked } = listNodes(project.manifest, selectionOf(project, options));
         for (const node of picked) if (node.kind === 'model') out(`-- ${node.path}\n${node.compiledSql}\n`);
@@ -64,6 +69,7 @@ export const projectCommands: CommandSpec[] = [
     ],
     run: async (_, raw) => {
       const options = raw as Options;
+      const { compileProjectDir, loadState } = await import('../../compile/project_dir.js');
       const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars }, false);
       const { listNodes } = await import('../../api.js');
       if (!project.ok) {
@@ -99,6 +105,7 @@ export const projectCommands: CommandSpec[] = [
     ],
     run: async ([sql], raw) => {
       const options = raw as Options;
+      const { compileProjectDir } = await import('../../compile/project_dir.js');
       const project = compileProjectDir({ projectDir: options.projectDir }, false);
       const { query } = await import('../../run/query.js');
       const results = await query(project.manifest, sql!, { limit: options.limit });
