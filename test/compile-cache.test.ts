@@ -133,6 +133,7 @@ describe('the compile cache in target/', () => {
       'null',
       JSON.stringify({ ...JSON.parse(good), version: 0 }),
       JSON.stringify({ ...JSON.parse(good), manifestVersion: 1 }),
+      JSON.stringify({ ...JSON.parse(good), compiler: 'another build' }),
       JSON.stringify({ ...JSON.parse(good), lines: 'nope' }),
     ];
     for (const text of tampered) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { readSomeProjectFiles, visitProjectFiles, type ProjectFiles } from '../project/files.js';
 import { parseManifest, type ManifestFile } from './artifacts.js';
@@ -21,6 +22,8 @@ export const CACHE_VERSION = 1;
 export interface CompileCacheFile {
   version: number;
   manifestVersion: number;
+  /** The build of plat that wrote it (see compilerBuild). */
+  compiler: string;
   /** The compile's other inputs: --vars, and the environment variables its templates read, with their values. */
   vars: string;
   env: Record<string, string | null>;
@@ -58,6 +61,15 @@ export interface CachedModel {
   alone: boolean;
   /** Hash of its compiled SQL, as written to target/compiled/. */
   compiled: string;
+}
+
+/**
+ * Which build of the compiler this is: the modification time of its main module. Another
+ * build (an upgrade, or a rebuild while developing plat) may compile the same files otherwise,
+ * so its cache is not used.
+ */
+export function compilerBuild(): string {
+  return String(statSync(fileURLToPath(new URL('./compile.js', import.meta.url))).mtimeMs);
 }
 
 export const contentHash = (text: string) => createHash('sha1').update(text).digest('base64');
@@ -130,6 +142,7 @@ export function readCache(targetDir: string, vars: string, env: Record<string, s
     typeof cache === 'object' &&
     cache.version === CACHE_VERSION &&
     cache.manifestVersion === MANIFEST_VERSION &&
+    cache.compiler === compilerBuild() &&
     cache.vars === vars &&
     typeof cache.env === 'object' &&
     Object.entries(cache.env ?? {}).every(([name, value]) => (env[name] ?? null) === value) &&

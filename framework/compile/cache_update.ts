@@ -3,7 +3,7 @@ import { sha256 } from '../core/hash.js';
 import type { ProjectFiles } from '../project/files.js';
 import { dialectFor } from '../warehouse/registry.js';
 import { manifestHead, nodeLine, type ManifestFile } from './artifacts.js';
-import { CACHE_VERSION, contentHash, type CachedFile, type CachedModel, type CompileCacheFile } from './cache.js';
+import { CACHE_VERSION, compilerBuild, contentHash, type CachedFile, type CachedModel, type CompileCacheFile } from './cache.js';
 import { linkModel } from './compile.js';
 import { shapeOf } from './incremental.js';
 import { createLinker } from './link.js';
@@ -42,6 +42,7 @@ export function cacheOf(
   return {
     version: CACHE_VERSION,
     manifestVersion: MANIFEST_VERSION,
+    compiler: compilerBuild(),
     vars: inputs.vars,
     env: Object.fromEntries(inputs.env),
     files,
