@@ -64,12 +64,12 @@ export interface CachedModel {
 }
 
 /**
- * Which build of the compiler this is: the modification time of its main module. Another
- * build (an upgrade, or a rebuild while developing plat) may compile the same files otherwise,
- * so its cache is not used.
+ * Which build of plat this is: the modification time of this module, which every build
+ * writes anew. Another build (an upgrade, or a rebuild while developing plat) may compile the
+ * same files otherwise, so its cache is not used.
  */
 export function compilerBuild(): string {
-  return String(statSync(fileURLToPath(new URL('./compile.js', import.meta.url))).mtimeMs);
+  return String(statSync(fileURLToPath(import.meta.url)).mtimeMs);
 }
 
 export const contentHash = (text: string) => createHash('sha1').update(text).digest('base64');
