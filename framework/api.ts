@@ -7,13 +7,8 @@ import { availableParallelism } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkTool } from './agent/check.js';
-import { readManifest, writeCompileArtifacts } from './compile/artifacts.js';
-import { compile, type CompileOptions } from './compile/compile.js';
 import type { Manifest, ManifestNode, NodeKind, SourceNode } from './compile/manifest.js';
-import { baselineOf, selectNodes, walk, type Selection, type StateBaseline } from './compile/select.js';
-import { hasErrors, type Diagnostic } from './core/diagnostics.js';
-import { readProjectFiles, resolveProjectDir } from './project/files.js';
-import { parseProject } from './project/parse.js';
+import { selectNodes, walk, type Selection } from './compile/select.js';
 import { testBlockers } from './quality/blocking.js';
 import { executeTest } from './quality/execute.js';
 import { checkFreshness, type FreshnessResult } from './quality/freshness.js';
@@ -23,28 +18,17 @@ import { builtinSourceLoaders } from './run/sources/registry.js';
 import { brokersFrom, consumerGroup } from './stream/kafka.js';
 import { kafkaLoader } from './stream/loader.js';
 import { openWarehouse } from './warehouse/registry.js';
-import { ingestSource, type IngestResult } from './stream/ingest.js';
+import { ingestSource, prepareSources, type IngestResult } from './stream/ingest.js';
 import { produce, type ProduceOptions } from './stream/produce.js';
 import { Registry } from './ml/registry.js';
 import { trainModel } from './ml/train.js';
 import { scoreModel } from './ml/score.js';
 import { PlatError } from './core/errors.js';
 import { didYouMean } from './core/suggest.js';
-import { naming } from './core/paths.js';
 import { buildExecutors, failOnSelectorErrors, runNodes, runOn, writeJson, type RunOptions } from './run/run.js';
 import { streamLoop, type MicroBatch } from './stream/loop.js';
-import { lastSuccessBaseline } from './run/history.js';
 
-export interface ProjectOptions extends CompileOptions {
-  projectDir?: string;
-}
-
-export interface CompiledProject {
-  root: string;
-  manifest: Manifest;
-  diagnostics: Diagnostic[];
-  ok: boolean;
-}
+export { compileProjectDir, loadState, type CompiledProject, type ProjectOptions } from './compile/project_dir.js';
 
 /** The ways a source table is landed, tried in this order: Kafka (with a broker configured), then run/'s own. */
 const sourceLoaders = [kafkaLoader, ...builtinSourceLoaders];
@@ -62,31 +46,6 @@ const executors: Executors = {
 /** Trained models live in target/ml/ of the project. */
 export function registryOf(manifest: Manifest): Registry {
   return Registry.forProject(manifest.project.root);
-}
-
-/** Loads, validates and compiles the project on disk; writes target/ only when it compiled cleanly. */
-export function compileProjectDir(options: ProjectOptions = {}, write = true): CompiledProject {
-  const root = resolveProjectDir(options.projectDir);
-  const parsed = parseProject(readProjectFiles(root));
-  const compiled = compile(parsed.spec, { env: process.env, generatedAt: new Date().toISOString(), ...options });
-  const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
-  const ok = !hasErrors(diagnostics);
-  if (ok && write) naming(join(root, 'target'), () => writeCompileArtifacts(compiled.manifest, join(root, 'target')));
-  return { root, manifest: compiled.manifest, diagnostics, ok };
-}
-
-/**
- * What state: selectors compare with: the manifest.json in --state DIR (dbt's convention),
- * else each node as it was when it last ran successfully (target/node_results.json). Read
- * only when a selector asks for it.
- */
-export function loadState(
-  project: CompiledProject,
-  selection: Pick<Selection, 'select' | 'exclude'> & { state?: string },
-): StateBaseline | null {
-  if (![...(selection.select ?? []), ...(selection.exclude ?? [])].some((term) => term.includes('state:'))) return null;
-  if (selection.state) return baselineOf(readManifest(selection.state, true)!);
-  return lastSuccessBaseline(join(project.root, 'target'));
 }
 
 export interface ListOptions extends Selection {
@@ -280,6 +239,12 @@ export async function ingest(manifest: Manifest, options: IngestCommandOptions =
   const threads = Math.max(1, availableParallelism() - sources.length);
   const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root, threads });
   try {
+    const preparing = await warehouse.session();
+    try {
+      await prepareSources(preparing, sources);
+    } finally {
+      preparing.close();
+    }
     return await Promise.all(
       sources.map(async (node) => {
         const connection = await warehouse.session();
@@ -290,6 +255,7 @@ export async function ingest(manifest: Manifest, options: IngestCommandOptions =
             mode: 'caught-up',
             onProgress: options.onProgress,
             signal: options.signal,
+            prepared: true,
           });
         } finally {
           connection.close();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { commands, type CommandSpec } from './commands/index.js';
+import { commandsFor, type CommandSpec } from './commands/index.js';
 import { describeFailure } from './failure.js';
 import { exitCodes } from '../core/errors.js';
 import pc from 'picocolors';
@@ -17,7 +17,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 const groups = new Map<string, Command>();
 
-function register(program: Command, spec: CommandSpec): void {
+function register(program: Command, spec: CommandSpec, commands: CommandSpec[]): void {
   let parent = program;
   if (spec.group) {
     const members = commands.filter((c) => c.group === spec.group).map((c) => c.usage.split(' ')[0]);
@@ -58,8 +58,12 @@ const program = new Command('plat')
   .showHelpAfterError('(run plat --help for usage)')
   // Usage errors come back as exceptions, so that their exit code is decided with the others.
   .exitOverride();
-for (const spec of commands) register(program, spec);
 
 process.on('uncaughtException', failNow);
 process.on('unhandledRejection', failNow);
+// The first word that is not an option names the command: only its module is loaded.
+const args = process.argv.slice(2);
+const named = args.find((arg) => !arg.startsWith('-'));
+const commands = named === undefined && args.some((arg) => arg === '-V' || arg === '--version') ? [] : await commandsFor(named);
+for (const spec of commands) register(program, spec, commands);
 program.parseAsync(process.argv).catch(fail);

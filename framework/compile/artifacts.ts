@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PlatError } from '../core/errors.js';
 import { MANIFEST_VERSION, type Manifest } from './manifest.js';
@@ -7,24 +7,97 @@ import { MANIFEST_VERSION, type Manifest } from './manifest.js';
  * Writes target/manifest.json and target/compiled/<model or snapshot path>.sql. Given the manifest whose
  * artifacts are on disk (watch mode), only the compiled files that changed are touched.
  */
-export function writeCompileArtifacts(manifest: Manifest, targetDir: string, onDisk: Manifest | null = null): void {
-  const compiledDir = join(targetDir, 'compiled');
-  const compiled = (m: Manifest) =>
-    new Map(Object.values(m.nodes).flatMap((n) => (n.kind === 'model' || n.kind === 'snapshot' ? [[n.path, n.compiledSql] as const] : [])));
-  const before = onDisk ? compiled(onDisk) : new Map<string, string>();
-  if (!onDisk) rmSync(compiledDir, { recursive: true, force: true });
-  const now = compiled(manifest);
+export function writeCompileArtifacts(manifest: Manifest, targetDir: string, onDisk: Manifest | null = null): ManifestFile {
+  const before = onDisk ? compiledFiles(onDisk) : null;
+  writeCompiledFiles(join(targetDir, 'compiled'), compiledFiles(manifest), before);
+  return writeManifest(manifest, targetDir);
+}
+
+/** Each model's and snapshot's compiled SQL, by its project path. */
+export function compiledFiles(manifest: Manifest): Map<string, string> {
+  return new Map(
+    Object.values(manifest.nodes).flatMap((n) => (n.kind === 'model' || n.kind === 'snapshot' ? [[n.path, n.compiledSql] as const] : [])),
+  );
+}
+
+/**
+ * Writes the compiled files that differ from `before` (what is on disk, when known; else the
+ * folder is cleared and every file written) and deletes those no longer compiled.
+ * `unchanged` tells whether a file's SQL is what is on disk already.
+ */
+export function writeCompiledFiles(
+  compiledDir: string,
+  now: ReadonlyMap<string, string>,
+  before: ReadonlyMap<string, unknown> | null,
+  unchanged: (file: string, sql: string) => boolean = (file, sql) => before?.get(file) === sql,
+): void {
+  if (!before) rmSync(compiledDir, { recursive: true, force: true });
+  const made = new Set<string>();
   for (const [file, sql] of now) {
-    if (before.get(file) === sql) continue;
+    if (before && unchanged(file, sql)) continue;
     const path = join(compiledDir, file);
-    mkdirSync(dirname(path), { recursive: true });
+    const folder = dirname(path);
+    if (!made.has(folder)) mkdirSync(folder, { recursive: true });
+    made.add(folder);
     writeFileSync(path, `${sql}\n`);
   }
-  for (const file of before.keys()) if (!now.has(file)) rmSync(join(compiledDir, file), { force: true });
+  if (before) for (const file of before.keys()) if (!now.has(file)) rmSync(join(compiledDir, file), { force: true });
+}
+
+/** What a compile cache checks to know manifest.json is still the one it describes. */
+export interface ManifestFile {
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * manifest.json is compact JSON with one node a line, in `nodes` order: line 0 is everything
+ * before the nodes, line i the i-th node, the last line everything after. A later compile
+ * that changes a few nodes replaces their lines and reparses nothing else (compile/cache.ts).
+ * Written a chunk at a time: the whole text of a large project is never one string.
+ */
+export function writeManifest(manifest: Manifest, targetDir: string): ManifestFile {
   mkdirSync(targetDir, { recursive: true });
-  // The project folder is where the manifest is read from, not part of it: the file moves with the project.
+  const path = join(targetDir, 'manifest.json');
+  const fd = openSync(path, 'w');
+  try {
+    let chunk = manifestHead(manifest);
+    const ids = Object.keys(manifest.nodes);
+    ids.forEach((id, i) => {
+      chunk += `\n${nodeLine(id, manifest.nodes[id], i === ids.length - 1)}`;
+      if (chunk.length > 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    });
+    writeSync(fd, `${chunk}\n${manifestTail(manifest)}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  const { size, mtimeMs } = statSync(path);
+  return { size, mtimeMs };
+}
+
+/**
+ * Line 0 of manifest.json: every field but the nodes and what follows them. The project folder
+ * is where the manifest is read from, not part of it: the file moves with the project.
+ */
+export function manifestHead(manifest: Omit<Manifest, TailField | 'nodes'> & Partial<Pick<Manifest, TailField | 'nodes'>>) {
   const { root: _, ...project } = manifest.project;
-  writeFileSync(join(targetDir, 'manifest.json'), `${JSON.stringify({ ...manifest, project }, null, 2)}\n`);
+  const { nodes: _nodes, agents: _agents, parents: _parents, children: _children, ...head } = manifest;
+  return `${JSON.stringify({ ...head, project }).slice(0, -1)},"nodes":{`;
+}
+
+/** The fields written after the nodes. */
+type TailField = 'agents' | 'parents' | 'children';
+
+export function nodeLine(id: string, node: unknown, last: boolean): string {
+  return `${JSON.stringify(id)}:${JSON.stringify(node)}${last ? '' : ','}`;
+}
+
+function manifestTail(manifest: Manifest): string {
+  const { agents, parents, children } = manifest;
+  return `},${JSON.stringify({ agents, parents, children }).slice(1)}`;
 }
 
 /** A manifest written by an earlier compile into `dir` (a project's target/), for state:modified; null when there is none. */
@@ -35,7 +108,11 @@ export function readManifest(dir: string, required: boolean): Manifest | null {
       throw new PlatError('STATE_MISSING', `no manifest.json in ${dir}`, 'point --state at the target/ folder of an earlier run');
     return null;
   }
-  const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  return parseManifest(readFileSync(path, 'utf8'), path);
+}
+
+export function parseManifest(text: string, path: string): Manifest {
+  const manifest = JSON.parse(text) as Manifest;
   if (manifest.version !== MANIFEST_VERSION) {
     throw new PlatError(
       'STATE_MISSING',
@@ -43,5 +120,5 @@ export function readManifest(dir: string, required: boolean): Manifest | null {
       'compile the previous state again with this version',
     );
   }
-  return { ...manifest, project: { ...manifest.project, root: resolve(dir, '..') } };
+  return { ...manifest, project: { ...manifest.project, root: resolve(dirname(path), '..') } };
 }

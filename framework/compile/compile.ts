@@ -103,7 +103,8 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
   };
 
   const renders = options.cache?.renders;
-  const scope = renderScope(spec.macros, environment.env);
+  // Only a render cache needs it; computed otherwise, it would read every environment variable.
+  const scope = renders ? renderScope(spec.macros, environment.env) : '';
   const render = (file: ModelFile, incremental: boolean) =>
     renders
       ? renderModelCached(renders, scope, file, environment, incremental, diagnostics)

@@ -84,7 +84,10 @@ export class IncrementalCompiler {
 
 /** Same inputs and same inline config: the DAG and every other node stay as they were. */
 function sameShape(a: RenderedModel, b: RenderedModel): boolean {
-  const shape = (r: RenderedModel) =>
-    JSON.stringify([r.refs.map((x) => x.name), r.sources.map((x) => `${x.source}.${x.table}`), r.inlineConfig]);
-  return shape(a) === shape(b);
+  return shapeOf(a) === shapeOf(b);
+}
+
+/** What a model's edit must keep for it to be recompiled alone. */
+export function shapeOf(r: RenderedModel): string {
+  return JSON.stringify([r.refs.map((x) => x.name), r.sources.map((x) => `${x.source}.${x.table}`), r.inlineConfig]);
 }

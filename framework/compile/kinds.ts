@@ -4,6 +4,7 @@
  * which relations, if any, it builds and writes.
  */
 import type { ManifestNode, NodeKind, Relation } from './manifest.js';
+import { thousands } from '../core/plural.js';
 
 type NodeOf<K extends NodeKind> = Extract<ManifestNode, { kind: K }>;
 
@@ -158,7 +159,7 @@ export function countKinds(counts: Partial<Record<NodeKind, number>>): string {
   return NODE_KINDS.filter((kind) => (counts[kind] ?? 0) > 0)
     .map((kind) => {
       const n = counts[kind]!;
-      return `${n.toLocaleString('en-US')} ${n === 1 ? kinds[kind].singular : kinds[kind].plural}`;
+      return `${thousands(n)} ${n === 1 ? kinds[kind].singular : kinds[kind].plural}`;
     })
     .join(', ');
 }

@@ -24,11 +24,29 @@ const isProjectPath = (path: string) => projectExtensions.test(path) || (path.st
 
 export function readProjectFiles(root: string): ProjectFiles {
   const project: ProjectFiles = { root, files: new Map(), notUtf8: new Map() };
+  visitProjectFiles(root, (path, absolute) => keep(project, path, readText(absolute)));
+  return project;
+}
+
+/** Each project file's path (project-relative) and absolute path, without reading it. */
+export function visitProjectFiles(root: string, visit: (path: string, absolute: string) => void): void {
   for (const name of [PROJECT_FILE, 'sources.yml']) {
     const path = join(root, name);
-    if (existsSync(path)) keep(project, name, readText(path));
+    if (existsSync(path)) visit(name, path);
   }
-  for (const folder of projectFolders) walk(root, join(root, folder), project);
+  for (const folder of projectFolders) walk(join(root, folder), `${folder}/`, visit);
+}
+
+/** Reads some of a project's files, by project-relative path (a missing one is left out). */
+export function readSomeProjectFiles(root: string, paths: readonly string[]): ProjectFiles {
+  const project: ProjectFiles = { root, files: new Map(), notUtf8: new Map() };
+  for (const path of paths) {
+    try {
+      keep(project, path, readText(join(root, path)));
+    } catch {
+      // deleted since it was listed: absent, as a deleted file is
+    }
+  }
   return project;
 }
 
@@ -42,7 +60,8 @@ function keep(project: ProjectFiles, path: string, read: DecodedText): void {
   else project.notUtf8?.delete(path);
 }
 
-function walk(root: string, dir: string, project: ProjectFiles): void {
+/** `prefix` is `dir` relative to the project, with forward slashes (cheaper than path.relative for each of thousands of files). */
+function walk(dir: string, prefix: string, visit: (path: string, absolute: string) => void): void {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -51,11 +70,8 @@ function walk(root: string, dir: string, project: ProjectFiles): void {
   }
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) walk(root, path, project);
-    else {
-      const file = toProjectPath(root, path);
-      if (isProjectPath(file)) keep(project, file, readText(path));
-    }
+    if (entry.isDirectory()) walk(path, `${prefix}${entry.name}/`, visit);
+    else if (isProjectPath(`${prefix}${entry.name}`)) visit(`${prefix}${entry.name}`, path);
   }
 }
 
@@ -92,7 +108,8 @@ export function refreshProjectFiles(project: ProjectFiles, paths: readonly strin
     }
     if (stat?.isDirectory()) {
       const found = { root: project.root, files: new Map<string, string>(), notUtf8: new Map<string, InvalidUtf8>() };
-      walk(project.root, absolute, found);
+      const folder = toProjectPath(project.root, absolute);
+      walk(absolute, folder ? `${folder}/` : '', (file, path) => keep(found, file, readText(path)));
       for (const [file, text] of found.files) if (isProjectFile(file)) set(file, { text, invalid: found.notUtf8.get(file) ?? null });
       continue;
     }

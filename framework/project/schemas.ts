@@ -14,26 +14,35 @@ export type SchemaName = 'project' | 'sources' | 'models' | 'ml' | 'agents';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-/** Compiled once per process: ajv compilation costs far more than validating one file. */
-let validators: Record<SchemaName, ValidateFunction> | null = null;
+/**
+ * Compiled once per process, each schema when a file first needs it: ajv compilation costs far
+ * more than validating one file, and a project without ML or agent files never pays for theirs.
+ */
+let ajv: Ajv | null = null;
+const validators = new Map<SchemaName, ValidateFunction>();
+const schemaIds: Record<SchemaName, string> = {
+  project: 'plat_project.schema.json',
+  sources: 'sources.schema.json',
+  models: 'models.schema.json',
+  ml: 'ml.schema.json',
+  agents: 'agents.schema.json',
+};
 
-function getValidators(): Record<SchemaName, ValidateFunction> {
-  if (validators) return validators;
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-  addFormats(ajv);
-  ajv.addSchema(projectSchema, 'plat_project.schema.json');
-  ajv.addSchema(sourcesSchema, 'sources.schema.json');
-  ajv.addSchema(modelsSchema, 'models.schema.json');
-  ajv.addSchema(mlSchema, 'ml.schema.json');
-  ajv.addSchema(agentsSchema, 'agents.schema.json');
-  validators = {
-    ml: ajv.getSchema('ml.schema.json')!,
-    project: ajv.getSchema('plat_project.schema.json')!,
-    sources: ajv.getSchema('sources.schema.json')!,
-    models: ajv.getSchema('models.schema.json')!,
-    agents: ajv.getSchema('agents.schema.json')!,
-  };
-  return validators;
+function validatorOf(schema: SchemaName): ValidateFunction {
+  const known = validators.get(schema);
+  if (known) return known;
+  if (!ajv) {
+    ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    addFormats(ajv);
+    ajv.addSchema(projectSchema, schemaIds.project);
+    ajv.addSchema(sourcesSchema, schemaIds.sources);
+    ajv.addSchema(modelsSchema, schemaIds.models);
+    ajv.addSchema(mlSchema, schemaIds.ml);
+    ajv.addSchema(agentsSchema, schemaIds.agents);
+  }
+  const validate = ajv.getSchema(schemaIds[schema])!;
+  validators.set(schema, validate);
+  return validate;
 }
 
 /** The reported diagnostics, and every failure's place (more than are reported), to know which entries are bad. */
@@ -43,7 +52,7 @@ export function validateYaml(
   data: unknown,
   locator: YamlLocator,
 ): { diagnostics: Diagnostic[]; failures: SchemaFailure[] } {
-  const validate = getValidators()[schema];
+  const validate = validatorOf(schema);
   if (validate(data)) return { diagnostics: [], failures: [] };
   const errors = validate.errors ?? [];
   return {

@@ -18,6 +18,8 @@ export interface IngestOptions {
   onLanded?: (rows: number) => void;
   /** Give up when nothing lands for this long while behind (ms). */
   stallTimeout?: number;
+  /** The landing tables exist already (prepareSources ran): sessions landing at once must not each create them. */
+  prepared?: boolean;
 }
 
 export interface IngestResult {
@@ -39,7 +41,7 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
   const kafka = kafkaClient(options.brokers);
   const ends = await endOffsets(kafka, topic, options.brokers);
 
-  await prepareLanding(connection, node);
+  if (!options.prepared) await prepareLanding(connection, node);
   const staging = await prepareStaging(connection, node);
   /** Next offset to land per partition, as committed in the warehouse. */
   const landed = await storedOffsets(connection, node, topic);
@@ -167,6 +169,15 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
   return result;
 }
 
+/**
+ * Creates the landing tables of several sources one after the other, before their consumers
+ * start: sessions creating the same schema or `_plat.kafka_offsets` at once on a fresh
+ * database fail with a write-write conflict.
+ */
+export async function prepareSources(connection: Connection, nodes: readonly SourceNode[]): Promise<void> {
+  for (const node of nodes) await prepareLanding(connection, node);
+}
+
 async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, brokers: string[]) {
   const admin = kafka.admin();
   try {
@@ -188,7 +199,7 @@ async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, 
  */
 const MESSAGES_PER_ROW = 2048;
 
-function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: MessageCheck): ParsedBatch {
+export function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: MessageCheck): ParsedBatch {
   const rows: unknown[][] = [];
   let pieces: string[] = [];
   let valid = 0;

@@ -1,7 +1,7 @@
 import type { SourceNode } from '../compile/manifest.js';
 import type { Warehouse } from '../warehouse/connection.js';
 import type { IngestProgress, RunResults } from '../run/results.js';
-import { ingestSource, type IngestResult } from './ingest.js';
+import { ingestSource, prepareSources, type IngestResult } from './ingest.js';
 
 export interface MicroBatch {
   number: number;
@@ -42,6 +42,12 @@ export async function streamLoop(options: StreamLoopOptions): Promise<IngestResu
     wake = null;
   };
 
+  const preparing = await options.warehouse.session();
+  try {
+    await prepareSources(preparing, options.sources);
+  } finally {
+    preparing.close();
+  }
   const consumers = options.sources.map(async (node) => {
     const connection = await options.warehouse.session();
     try {
@@ -49,6 +55,7 @@ export async function streamLoop(options: StreamLoopOptions): Promise<IngestResu
         brokers: options.brokers,
         groupId: options.groupOf(node),
         mode: 'continuous',
+        prepared: true,
         signal: options.signal,
         onProgress: options.onProgress,
         onLanded: (rows) => {

@@ -5,7 +5,8 @@ import { serveDocs } from '../../docs/serve.js';
 import { join } from 'node:path';
 import { exitCodes } from '../../core/errors.js';
 import { counted } from '../../core/plural.js';
-import { compiled, out, parsePort, projectDir, vars, type CommandSpec, type Options } from './shared.js';
+import { out, parsePort, projectDir, vars, type CommandSpec, type Options } from './shared.js';
+import { compiled } from './compiled.js';
 
 export const docsCommands: CommandSpec[] = [
   {

@@ -4,7 +4,8 @@ import { ingestProgressDisplay } from '../progress.js';
 import { exitCodes } from '../../core/errors.js';
 import { toJson } from '../table.js';
 import { counted } from '../../core/plural.js';
-import { compiled, out, selectionOf, parseCount, parseTime, projectDir, selection, type CommandSpec, type Options } from './shared.js';
+import { out, parseCount, parseTime, projectDir, selection, type CommandSpec, type Options } from './shared.js';
+import { compiled, selectionOf } from './compiled.js';
 
 export const kafkaCommands: CommandSpec[] = [
   {

@@ -1,17 +1,16 @@
 import { basename, relative, resolve } from 'node:path';
 import pc from 'picocolors';
-import { clean, compileProjectDir, listNodes, loadState } from '../../api.js';
+import { lookUpCache, varsKey } from '../../compile/cache.js';
 import { countKinds, listLabel, NODE_KINDS, relationOf } from '../../compile/kinds.js';
 import { didYouMean } from '../../core/suggest.js';
 import { counted } from '../../core/plural.js';
 import { exitCodes, PlatError } from '../../core/errors.js';
 import { initProject } from '../../project/init.js';
 import { resolveProjectDir } from '../../project/files.js';
-import { query } from '../../run/query.js';
 import { renderDiagnostics } from '../render.js';
 import { formatTable, toJson } from '../table.js';
 import { relationName, type ManifestNode, type NodeKind } from '../../compile/manifest.js';
-import { compiled, err, out, parseCount, projectDir, selection, selectionOf, vars, type CommandSpec, type Options } from './shared.js';
+import { err, out, parseCount, projectDir, selection, vars, type CommandSpec, type Options } from './shared.js';
 
 const OUTPUTS = ['table', 'name', 'id', 'path'];
 const parseOutput = (value: string): string => {
@@ -38,17 +37,21 @@ export const projectCommands: CommandSpec[] = [
     options: [projectDir, ...selection, vars],
     run: async (_, raw) => {
       const options = raw as Options;
-      const project = compiled(options, 'nothing was written');
+      // An unchanged project (the cache in target/ says so) is answered without loading the compiler.
+      const root = resolveProjectDir(options.projectDir);
+      const lookup = options.select ? null : lookUpCache(root, { vars: varsKey(options.vars), env: process.env, usable: true }, true);
+      if (lookup?.reused) renderDiagnostics(lookup.reused.diagnostics, err);
+      const project = lookup?.reused ?? (await import('./compiled.js')).compiled(options, 'nothing was written');
       if (!project) return exitCodes.failure;
-      const nodes = Object.values(project.manifest.nodes);
       if (options.select) {
+        const { selectionOf } = await import('./compiled.js');
+        const { listNodes } = await import('../../api.js');
         const { nodes: picked } = listNodes(project.manifest, selectionOf(project, options));
         for (const node of picked) if (node.kind === 'model' || node.kind === 'snapshot') out(`-- ${node.path}\n${node.compiledSql}\n`);
       }
-      const counts: Partial<Record<NodeKind, number>> = {};
-      for (const node of nodes) counts[node.kind] = (counts[node.kind] ?? 0) + 1;
+      const total = Object.values(project.counts).reduce((sum, n) => sum + n, 0);
       err(
-        `Compiled ${counted(nodes.length, 'node')} (${countKinds(counts) || 'none'}) to ${relative(process.cwd(), resolve(project.root, 'target/manifest.json'))}`,
+        `Compiled ${counted(total, 'node')} (${countKinds(project.counts) || 'none'}) to ${relative(process.cwd(), resolve(project.root, 'target/manifest.json'))}`,
       );
       return exitCodes.ok;
     },
@@ -66,7 +69,9 @@ export const projectCommands: CommandSpec[] = [
     ],
     run: async (_, raw) => {
       const options = raw as Options;
+      const { compileProjectDir, loadState } = await import('../../compile/project_dir.js');
       const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars }, false);
+      const { listNodes } = await import('../../api.js');
       if (!project.ok) {
         renderDiagnostics(project.diagnostics, err, 'nothing was listed');
         return exitCodes.failure;
@@ -100,7 +105,9 @@ export const projectCommands: CommandSpec[] = [
     ],
     run: async ([sql], raw) => {
       const options = raw as Options;
+      const { compileProjectDir } = await import('../../compile/project_dir.js');
       const project = compileProjectDir({ projectDir: options.projectDir }, false);
+      const { query } = await import('../../run/query.js');
       const results = await query(project.manifest, sql!, { limit: options.limit });
       if (options.json) {
         out(toJson(results.length === 1 ? results[0]!.rows : results.map((r) => r.rows)));
@@ -145,6 +152,7 @@ export const projectCommands: CommandSpec[] = [
     options: [projectDir],
     run: async (_, raw) => {
       const root = resolveProjectDir((raw as Options).projectDir);
+      const { clean } = await import('../../api.js');
       clean(root);
       out(`removed ${relative(process.cwd(), resolve(root, 'target')) || 'target'}`);
       return exitCodes.ok;

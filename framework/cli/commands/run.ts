@@ -8,19 +8,8 @@ import { incrementalStrategy, renderDiagnostics, renderFreshness, renderMicroBat
 import { watchProject, type WatchCycle } from '../../watch/watch.js';
 import { toJson } from '../table.js';
 import { counted } from '../../core/plural.js';
-import {
-  compiled,
-  err,
-  out,
-  parseCount,
-  parseTime,
-  projectDir,
-  runOptions,
-  selection,
-  selectionOf,
-  type CommandSpec,
-  type Options,
-} from './shared.js';
+import { err, out, parseCount, parseTime, projectDir, runOptions, selection, type CommandSpec, type Options } from './shared.js';
+import { compiled, selectionOf } from './compiled.js';
 
 /** Run events as JSON lines (progress left out: it is for eyes), or rendered as text. */
 export function eventPrinter(options: Options, display?: ReturnType<typeof ingestProgressDisplay>): (event: RunEvent) => void {

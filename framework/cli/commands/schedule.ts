@@ -6,7 +6,8 @@ import type { RunSummary } from '../../schedule/alerts.js';
 import type { ScheduleEvent } from '../../schedule/job.js';
 import { runSchedule } from '../../schedule/job.js';
 import { checkSelections, runScheduler, schedulesNamed } from '../../schedule/scheduler.js';
-import { compiled, err, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
+import { err, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
+import { compiled } from './compiled.js';
 import { eventPrinter } from './run.js';
 
 type ScheduleOptions = Options & { once?: string };

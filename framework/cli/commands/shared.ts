@@ -1,9 +1,6 @@
-import { compileProjectDir, loadState, type CompiledProject } from '../../api.js';
-import type { Selection } from '../../compile/select.js';
 import type { NodeKind } from '../../compile/manifest.js';
 import { parseDuration } from '../../core/duration.js';
 import { PlatError } from '../../core/errors.js';
-import { renderDiagnostics } from '../render.js';
 
 export interface OptionSpec {
   flags: string;
@@ -97,14 +94,3 @@ export const runOptions: OptionSpec[] = [
     description: 'then keep watching the project and rebuild what changed, with everything downstream and its tests (Ctrl-C stops)',
   },
 ];
-
-/** The selection of a command that acts on it: a term that matches no node stops it (exit 2). */
-export function selectionOf(project: CompiledProject, options: Options): Selection {
-  return { select: options.select, exclude: options.exclude, state: loadState(project, options), unmatched: 'error' };
-}
-
-export function compiled(options: Options, consequence: string): CompiledProject | null {
-  const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars });
-  renderDiagnostics(project.diagnostics, err, consequence);
-  return project.ok ? project : null;
-}

@@ -1,0 +1,123 @@
+import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
+import { naming } from '../core/paths.js';
+import { readProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
+import { parseProject } from '../project/parse.js';
+import { compiledFiles, readManifest, writeCompiledFiles, writeManifest } from './artifacts.js';
+import { cachedFiles, contentHash, fromDisk, lookUpCache, recordingEnv, varsKey, writeCache, type CompileCacheFile } from './cache.js';
+import { cacheOf, patchModels } from './cache_update.js';
+import { compileWithState, type CompileOptions } from './compile.js';
+import type { Manifest, NodeKind } from './manifest.js';
+import { baselineOf, type Selection, type StateBaseline } from './select.js';
+import { lastSuccessBaseline } from '../run/history.js';
+
+export interface ProjectOptions extends CompileOptions {
+  projectDir?: string;
+}
+
+export interface CompiledProject {
+  root: string;
+  /** Read from target/manifest.json on first use when the compile was reused from there. */
+  manifest: Manifest;
+  diagnostics: Diagnostic[];
+  ok: boolean;
+  /** Nodes of each kind. */
+  counts: Partial<Record<NodeKind, number>>;
+  /** What an earlier compile's cache in target/ spared: everything, all but the edited models, or nothing. */
+  reused: 'all' | 'models' | 'none';
+}
+
+/**
+ * Loads, validates and compiles the project on disk; writes target/ only when it compiled
+ * cleanly. With the cache an earlier compile left in target/ (compile/cache.ts), an unchanged
+ * project is not compiled again, and edits to models' SQL alone recompile just those models;
+ * either way the manifest is the one a full compile gives.
+ */
+export function compileProjectDir(options: ProjectOptions = {}, write = true): CompiledProject {
+  const root = resolveProjectDir(options.projectDir);
+  const targetDir = join(root, 'target');
+  const envRead = new Map<string, string | null>();
+  const given: CompileOptions = { env: process.env, generatedAt: new Date().toISOString(), ...options };
+  const env = recordingEnv(given.env ?? {}, envRead);
+  const compileOptions = { ...given, env };
+  const vars = varsKey(options.vars);
+  // A caller's own dialect or in-memory cache is a compile the target/ cache knows nothing of.
+  const lookup = lookUpCache(root, { vars, env: given.env ?? {}, usable: !options.dialect && !options.cache }, write);
+  if (lookup.reused) return lookup.reused;
+  const { cache, stats, at } = lookup;
+  // A warning of the cached compile may be about an edited model: only a full compile says whether it still holds.
+  if (cache && lookup.read && write && cache.diagnostics.length === 0) {
+    const patched = patchInPlace(targetDir, cache, lookup.read, lookup.changed, env, compileOptions);
+    if (patched !== null) {
+      const { text, ...next } = patched;
+      writeCache(targetDir, { ...next, env: { ...cache.env, ...Object.fromEntries(envRead) }, files: lookup.files, statAt: at });
+      return fromDisk(root, cache, 'models', text);
+    }
+  }
+
+  const files = readProjectFiles(root);
+  const parsed = parseProject(files);
+  const compiled = compileWithState(parsed.spec, compileOptions);
+  const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
+  const ok = !hasErrors(diagnostics);
+  const manifest = compiled.manifest;
+  const counts: Partial<Record<NodeKind, number>> = {};
+  for (const node of Object.values(manifest.nodes)) counts[node.kind] = (counts[node.kind] ?? 0) + 1;
+  if (ok && write)
+    naming(targetDir, () => {
+      writeCompiledFiles(
+        join(targetDir, 'compiled'),
+        compiledFiles(manifest),
+        cache ? new Map(Object.entries(cache.models)) : null,
+        (file, sql) => Boolean(cache && cache.models[file]?.compiled === contentHash(sql)),
+      );
+      const written = writeManifest(manifest, targetDir);
+      writeCache(
+        targetDir,
+        cacheOf(manifest, compiled.renders, { vars, env: envRead }, cachedFiles(files, stats), at, written, diagnostics),
+      );
+    });
+  return { root, manifest, diagnostics, ok, counts, reused: 'none' };
+}
+
+/** Edited models recompiled alone into target/ (cache.ts patchModels); the cache to write with the new manifest's file, or null. */
+function patchInPlace(
+  targetDir: string,
+  cache: CompileCacheFile,
+  read: ProjectFiles,
+  changed: string[],
+  env: Record<string, string | undefined>,
+  options: CompileOptions,
+): (CompileCacheFile & { text: string }) | null {
+  const path = join(targetDir, 'manifest.json');
+  const patched = patchModels(readFileSync(path, 'utf8'), cache, read, changed, { env, generatedAt: options.generatedAt! });
+  if (!patched) return null;
+  return naming(targetDir, () => {
+    writeFileSync(path, patched.text);
+    writeCompiledFiles(
+      join(targetDir, 'compiled'),
+      new Map(patched.models.map((m) => [m.path, m.compiledSql])),
+      new Map(patched.models.map((m) => [m.path, null])),
+      () => false,
+    );
+    const models = { ...cache.models };
+    for (const model of patched.models) models[model.path] = { ...models[model.path]!, compiled: contentHash(model.compiledSql) };
+    const { size, mtimeMs } = statSync(path);
+    return { ...cache, models, manifest: { size, mtimeMs }, text: patched.text };
+  });
+}
+
+/**
+ * What state: selectors compare with: the manifest.json in --state DIR (dbt's convention),
+ * else each node as it was when it last ran successfully (target/node_results.json). Read
+ * only when a selector asks for it.
+ */
+export function loadState(
+  project: CompiledProject,
+  selection: Pick<Selection, 'select' | 'exclude'> & { state?: string },
+): StateBaseline | null {
+  if (![...(selection.select ?? []), ...(selection.exclude ?? [])].some((term) => term.includes('state:'))) return null;
+  if (selection.state) return baselineOf(readManifest(selection.state, true)!);
+  return lastSuccessBaseline(join(project.root, 'target'));
+}
