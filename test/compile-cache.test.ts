@@ -53,6 +53,25 @@ describe('the compile cache in target/', () => {
     expect(again.diagnostics).toEqual(first.diagnostics);
   });
 
+  it('writes every field of the manifest to manifest.json, project hooks and schedules included, and reads them back from the cache', () => {
+    const dir = project();
+    writeFileSync(
+      join(dir, 'plat_project.yml'),
+      'name: cached\nvars: { min_amount: 10 }\non_run_start: "select 1"\nschedules:\n  - { name: hourly, every: 1h, command: build }\n',
+    );
+    const first = compileAt(dir);
+    expect(first.ok).toBe(true);
+    const onDisk = JSON.parse(manifestText(dir));
+    const { root: _, ...portable } = first.manifest.project;
+    expect(onDisk).toEqual(JSON.parse(JSON.stringify({ ...first.manifest, project: portable })));
+    expect(onDisk.hooks.onRunStart).toHaveLength(1);
+    expect(Object.keys(onDisk.schedules)).toEqual(['hourly']);
+    const again = compileAt(dir);
+    expect(again.reused).toBe('all');
+    expect(again.manifest.hooks).toEqual(first.manifest.hooks);
+    expect(again.manifest.schedules).toEqual(first.manifest.schedules);
+  });
+
   it('recompiles an edited model alone, into the byte-identical manifest and compiled SQL a cold compile gives', () => {
     const dir = project();
     compileAt(dir);
