@@ -27,8 +27,8 @@ import {
 } from './render.js';
 import { HandlebarsRenderer } from './template/handlebars.js';
 import type { Dialect } from '../warehouse/dialect.js';
-import { dialectFor, TARGET_TYPES } from '../warehouse/registry.js';
-import type { Target } from '../warehouse/types.js';
+import { dialectFor } from '../warehouse/registry.js';
+import { resolveTarget } from './target.js';
 
 export interface CompileOptions {
   /** Overrides for project vars (the CLI's --vars). */
@@ -39,8 +39,10 @@ export interface CompileOptions {
   generatedAt?: string;
   /** Kept between compiles of the same project (watch mode) so unchanged files are not redone. */
   cache?: CompileCache;
-  /** The SQL to write; by default the dialect of the project's target type. */
+  /** The SQL to write; by default the dialect of the project's target. */
   dialect?: Dialect;
+  /** A target of plat_project.yml's `targets:` (the CLI's --target); else PLAT_TARGET, else `target:`. */
+  target?: string;
 }
 
 export interface CompileCache {
@@ -57,7 +59,6 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
 }
 
-export const DEFAULT_DATABASE = 'target/plat.duckdb';
 export const DEFAULT_THREADS = 4;
 
 /** Pure: file contents in, manifest and diagnostics out. */
@@ -85,8 +86,8 @@ export interface CompileState extends CompileResult {
 export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}): CompileState {
   const diagnostics: Diagnostic[] = [];
   const project = spec.config.name;
-  const target = resolveTarget(spec, diagnostics);
-  const dialect = options.dialect ?? dialectFor(target.type);
+  const target = resolveTarget(spec, options.env ?? {}, options.target, diagnostics);
+  const dialect = options.dialect ?? dialectFor(target);
   const vars = { ...(spec.config.vars ?? {}), ...(options.vars ?? {}) };
   let handlebars: HandlebarsRenderer | null = null;
   const environment: RenderEnvironment = {
@@ -300,25 +301,6 @@ export function linkModel(
     incrementalLineMap: batch?.lineMap ?? null,
     inlined: main.inlined,
   };
-}
-
-/** The target as plat_project.yml gives it, in either spelling; the type's default path when none is given. */
-function resolveTarget(spec: ProjectSpec, diagnostics: Diagnostic[]): Target {
-  const given = spec.config.target ?? {};
-  if (given.duckdb !== undefined && (given.type !== undefined || given.path !== undefined)) {
-    const at = spec.locator.locate(spec.configFile, ['target', 'duckdb']);
-    diagnostics.push(
-      diagnostic(
-        'BAD_CONFIG',
-        { detail: 'target has both duckdb: and type:/path:' },
-        { file: spec.configFile, ...at },
-        'write target: { type: duckdb, path: … } (duckdb: path is the older spelling of the same)',
-      ),
-    );
-  }
-  // A type no adapter has is reported by the schema; compiling goes on with the default one.
-  const type = given.type && TARGET_TYPES.includes(given.type) ? given.type : 'duckdb';
-  return { type, path: given.path ?? given.duckdb ?? DEFAULT_DATABASE };
 }
 
 function sourceNode(project: string, table: SourceTableSpec, spec: ProjectSpec): SourceNode {
