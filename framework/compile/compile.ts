@@ -28,6 +28,7 @@ import {
 import { HandlebarsRenderer } from './template/handlebars.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { dialectFor } from '../warehouse/registry.js';
+import { checkPortability } from './portability.js';
 import { resolveTarget } from './target.js';
 
 export interface CompileOptions {
@@ -123,6 +124,7 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
     const properties = spec.properties.get(file.name);
     const layered = { ...layeredConfig(spec.config, file, properties?.config), ...first.inlineConfig };
     if (layered.enabled === false) continue;
+    checkPortability(file, dialect, diagnostics);
     const config = resolveConfig(layered, { file: file.path }, diagnostics);
     config.tags = unique([...config.tags, ...(properties?.tags ?? [])]);
     const node: ModelNode = {

@@ -58,6 +58,8 @@ function typedOptions(
 
 export const duckdbDialect: Dialect = {
   type: 'duckdb',
+  // DuckDB takes the SQL the examples were written in; other engines' own spellings fail at run time with DuckDB's message.
+  lacks: [],
   identifier,
   relation,
   literal,

@@ -5,7 +5,7 @@
  */
 import { PlatError } from '../../core/errors.js';
 import type { Capabilities } from '../connection.js';
-import type { Dialect } from '../dialect.js';
+import type { Dialect, SyntaxTrap } from '../dialect.js';
 import type { ColumnInfo, RelationKind } from '../types.js';
 import { trinoLanding } from './landing.js';
 import { identifier, type Placement, physicalSchema, qualifiedRelation, qualifiedSchema, text, trinoType } from './quote.js';
@@ -41,10 +41,28 @@ const parseTimestamp = (expression: string) => {
 /** Σ f(x, y) over two arrays of the same length. */
 const sumOf = (a: string, b: string, f: string) => `reduce(zip_with(${a}, ${b}, (x, y) -> ${f}), 0e0, (s, v) -> s + v, s -> s)`;
 
+/** DuckDB's spellings Trino does not take (measured on Trino 476). */
+const TRINO_LACKS: SyntaxTrap[] = [
+  { pattern: /::/, syntax: '"::" casts', instead: 'write CAST(x AS type)' },
+  { pattern: /\bqualify\b/i, syntax: 'QUALIFY', instead: 'filter row_number() … in an outer query' },
+  { pattern: /\*\s*(exclude|replace)\s*\(/i, syntax: 'SELECT * EXCLUDE/REPLACE', instead: 'list the columns' },
+  { pattern: /\bby\s+name\b/i, syntax: 'UNION/INSERT … BY NAME', instead: 'list the columns in the same order on both sides' },
+  { pattern: /\b(anti|semi)\s+join\b/i, syntax: 'ANTI/SEMI JOIN', instead: 'write WHERE [NOT] EXISTS (…)' },
+  { pattern: /\bas\s+(not\s+)?materialized\s*\(/i, syntax: 'AS [NOT] MATERIALIZED CTEs', instead: 'write a plain CTE' },
+  { pattern: /\bstrftime\s*\(/i, syntax: 'strftime()', instead: 'write format_datetime(ts, pattern)' },
+  { pattern: /\btimestamptz\b/i, syntax: 'the type name TIMESTAMPTZ', instead: 'write TIMESTAMP WITH TIME ZONE' },
+  {
+    pattern: /\b(epoch_ms|epoch|md5_number|list_\w+|struct_pack|string_split|regexp_matches|arg_max|arg_min|datediff)\s*\(/i,
+    syntax: (matched) => `DuckDB's ${matched.replace(/\s*\($/, '')}()`,
+    instead: "use Trino's own (to_unixtime, max_by, min_by, split, regexp_like, date_diff…) or a macro per target",
+  },
+];
+
 export function trinoDialect(placement: Placement): Dialect {
   const relation = (r: { schema: string; name: string }) => qualifiedRelation(placement, r);
   return {
     type: 'trino',
+    lacks: TRINO_LACKS,
     identifier,
     relation,
     literal,

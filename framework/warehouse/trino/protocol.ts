@@ -119,6 +119,15 @@ async function fetchPage(server: TrinoServer, url: string, init: RequestInit): P
       continue;
     }
     const body = await response.text();
+    // A prepared statement sent in its header that does not parse is refused before it becomes a query.
+    const header = /Invalid X-Trino-Prepared-Statement header: line (\d+):(\d+): (.*)/.exec(body);
+    if (response.status === 400 && header)
+      throw new TrinoQueryError({
+        message: header[3]!.trim(),
+        errorName: 'SYNTAX_ERROR',
+        errorType: 'USER_ERROR',
+        errorLocation: { lineNumber: Number(header[1]), columnNumber: Number(header[2]) },
+      });
     if (!response.ok)
       throw new PlatError(
         'QUERY_FAILED',
