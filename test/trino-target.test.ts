@@ -54,7 +54,7 @@ describe('a project built on DuckDB and on a Trino cluster without editing', () 
       'plat_project.yml:4:3 — no target "clustr" (chosen by --target) — did you mean "cluster"?',
     ]);
     expect(compiled(project(''), { target: 'trino' }).diagnostics.map(formatDiagnostic)).toEqual([
-      "plat_project.yml — a trino target needs the coordinator's address — set url: http://host:8080 in the target, or TRINO_URL in the environment",
+      "plat_project.yml:1:1 — a trino target needs the coordinator's address — set url: http://host:8080 in the target, or TRINO_URL in the environment",
     ]);
     expect(compiled(project('targets:\n  c: { type: trino, urll: x }\n')).diagnostics.map(formatDiagnostic)[0]).toMatch(
       /^plat_project\.yml:3:\d+ — .*urll.* — did you mean "url"\?$/,
