@@ -27,6 +27,9 @@ export interface LandingFolder {
   location: string;
 }
 
+/** Tries of a statement whose Iceberg commit conflicted with another writer's. */
+const COMMIT_ATTEMPTS = 6;
+
 /** Rows a bulk load without a landing folder inserts per statement. */
 const VALUES_PER_INSERT = 500;
 
@@ -56,11 +59,19 @@ export class TrinoSession implements Connection {
     private readonly landing: LandingFolder | null,
   ) {}
 
+  /**
+   * One statement. A commit that lost a race with another writer of the same Iceberg table wrote
+   * nothing, so it is run again (plat's landing statements are idempotent besides).
+   */
   private async run(sql: string, options?: RequestOptions): Promise<TrinoAnswer> {
-    try {
-      return await request(this.server, sql, options);
-    } catch (error) {
-      throw statementError(error);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request(this.server, sql, options);
+      } catch (error) {
+        const conflict = error instanceof TrinoQueryError && /ICEBERG_COMMIT_ERROR|TRANSACTION_CONFLICT/.test(error.failure.errorName);
+        if (!conflict || attempt === COMMIT_ATTEMPTS || /File already exists/.test(error.failure.message)) throw statementError(error);
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 200));
+      }
     }
   }
 
