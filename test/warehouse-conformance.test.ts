@@ -61,6 +61,7 @@ const icebergOnTrino: Capabilities = {
   merge: false,
   createOrReplace: false,
   parameters: 'positional',
+  readsFiles: true,
 };
 
 /** A warehouse whose connections report other capabilities, so generic code takes the paths it would take on such an engine. */

@@ -84,6 +84,11 @@ export async function openWarehouse(target: Target, options: OpenOptions): Promi
   return (await adapterFor(target.type).driver()).open(target, options);
 }
 
+/** A connection to an in-memory DuckDB that reads files on this machine, for warehouses whose SQL cannot (capabilities.readsFiles). */
+export async function openFileReader(): Promise<Connection> {
+  return (await import('./duckdb/reader.js')).openFileReader();
+}
+
 /** The in-memory parser column lineage uses, or null where the adapter has none. */
 export async function sqlParserFor(type: TargetType): Promise<SqlParser | null> {
   const driver = await adapterFor(type).driver();

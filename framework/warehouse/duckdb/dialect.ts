@@ -13,6 +13,7 @@ export const duckdbCapabilities: Capabilities = {
   merge: true,
   createOrReplace: true,
   parameters: 'named',
+  readsFiles: true,
 };
 
 const kindWord = (kind: RelationKind) => (kind === 'view' ? 'VIEW' : 'TABLE');

@@ -18,6 +18,7 @@ export const trinoCapabilities: Capabilities = {
   merge: true,
   createOrReplace: true,
   parameters: 'positional',
+  readsFiles: false,
 };
 
 const kindWord = (kind: RelationKind) => (kind === 'view' ? 'VIEW' : 'TABLE');
@@ -37,6 +38,13 @@ const parseTimestamp = (expression: string) => {
   const value = `CAST(${expression} AS varchar)`;
   return `CAST(coalesce(try(from_iso8601_timestamp(${value})), try_cast(${value} AS ${TIMESTAMPTZ})) AS ${TIMESTAMPTZ})`;
 };
+
+/** An ISO-8601 text literal ('…T10:00:00Z') as a timestamp: Trino's CAST takes only its own 'YYYY-MM-DD hh:mm:ss [zone]'. */
+function isoLiteral(expression: string, type: string): string | null {
+  return trinoType(type).startsWith('timestamp') && /^'\d{4}-\d\d-\d\dT[^']*'$/.test(expression.trim())
+    ? `from_iso8601_timestamp(${expression.trim()})`
+    : null;
+}
 
 /** Σ f(x, y) over two arrays of the same length. */
 const sumOf = (a: string, b: string, f: string) => `reduce(zip_with(${a}, ${b}, (x, y) -> ${f}), 0e0, (s, v) -> s + v, s -> s)`;
@@ -68,8 +76,11 @@ export function trinoDialect(placement: Placement): Dialect {
     literal,
 
     types: { text: 'varchar', integer: 'integer', bigint: 'bigint', double: 'double', boolean: 'boolean', timestamptz: TIMESTAMPTZ },
-    cast: (expression, type) => `CAST(${expression} AS ${trinoType(type)})`,
-    tryCast: (expression, type) => `TRY_CAST(${expression} AS ${trinoType(type)})`,
+    cast: (expression, type) => `CAST(${isoLiteral(expression, type) ?? expression} AS ${trinoType(type)})`,
+    tryCast: (expression, type) => {
+      const iso = isoLiteral(expression, type);
+      return iso ? `CAST(try(${iso}) AS ${trinoType(type)})` : `TRY_CAST(${expression} AS ${trinoType(type)})`;
+    },
     typedNulls: (types) => `SELECT ${types.map((type, i) => `CAST(NULL AS ${trinoType(type)}) AS c${i}`).join(', ')}`,
 
     timestamp: (at) =>
