@@ -80,7 +80,7 @@ target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${
     await ingest(p.manifest, { env: p.env });
     expect(await p.landed()).toEqual({ n: 3_000, offsets: 3_000, ids: 3_000 });
     expect(await p.sql(`select count(*), sum(next_offset) from ${p.offsets}`)).toEqual([[6, 3_000]]);
-  });
+  }, 600_000);
 
   it('shares 6 partitions between two plat ingest processes of one consumer group; one killed mid-way, the other lands the rest, each offset once', async () => {
     const rows = 60_000;
@@ -110,5 +110,5 @@ target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${
     expect(killedMidway).toBeLessThan(rows);
     expect(await p.landed()).toEqual({ n: rows, offsets: rows, ids: rows });
     expect(await p.sql(`select count(*), sum(next_offset) from ${p.offsets}`)).toEqual([[6, rows]]);
-  });
+  }, 600_000);
 });

@@ -303,6 +303,17 @@ where batch > (select max(batch) from {{this}})
     });
   });
 
+  it("points a model's SQL error at the line of its .sql file", async () => {
+    const p = await project({
+      'models/broken.sql':
+        '{{config materialized="table"}}\n-- a comment\nselect 1 as id,\n  no_such_column as x\nfrom (select 1 as y) as t',
+    });
+    const broken = byName(await p.run()).broken!;
+    expect(broken.status).toBe('error');
+    expect({ file: broken.error!.file, line: broken.error!.line }).toEqual({ file: 'models/broken.sql', line: 4 });
+    expect(broken.error!.message).toMatch(/no_such_column/i);
+  });
+
   describe('contracts', () => {
     const contracted = (type: string) => ({
       'models/c.sql': '{{config materialized="table"}}select {{var "x"}} as x',
