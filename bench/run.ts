@@ -31,7 +31,7 @@ async function direct(manifest: Manifest, path: string): Promise<number> {
   for (const id of topologicalOrder(buildDag(nodes))) {
     const node = manifest.nodes[id] as ModelNode;
     const kind = node.config.materialized === 'table' ? 'TABLE' : 'VIEW';
-    await connection.run(`CREATE OR REPLACE ${kind} ${dialectFor('duckdb').relation(node.relation)} AS\n${node.compiledSql}`);
+    await connection.run(`CREATE OR REPLACE ${kind} ${dialectFor(manifest.target).relation(node.relation)} AS\n${node.compiledSql}`);
   }
   connection.closeSync();
   instance.closeSync();

@@ -26,3 +26,23 @@ export const sandboxRefusals: [string, RegExp][] = [
   ['delete from marts.revenue_per_hour', /only SELECT queries may run here; this is a DELETE statement/],
   ['select 1; drop table marts.revenue_per_hour', /^only one statement may run at a time \(found 2\)$/],
 ];
+
+/** Trino's own ways out of a read-only query: each is a statement of its own kind, refused by its first keyword. */
+export const trinoSandboxEscapes: [string, RegExp][] = [
+  ['insert into marts.revenue_per_hour values (2, 1.0)', /^only SELECT queries may run here; this is a INSERT statement$/],
+  ["call system.runtime.kill_query(query_id => 'x')", /^only SELECT queries may run here; this is a CALL statement$/],
+  ["set session query_max_execution_time = '1h'", /^only SELECT queries may run here; this is a SET statement$/],
+  ['reset session query_max_execution_time', /^only SELECT queries may run here; this is a RESET statement$/],
+  ['use memory.default', /^only SELECT queries may run here; this is a USE statement$/],
+  ["alter table marts.revenue_per_hour execute add_files(location => 'local:///x', format => 'PARQUET')", /this is a ALTER statement$/],
+  ['explain analyze insert into marts.revenue_per_hour values (2, 1.0)', /this is a EXPLAIN statement$/],
+  ["execute immediate 'drop table marts.revenue_per_hour'", /this is a EXECUTE statement$/],
+  ['prepare p from drop table marts.revenue_per_hour', /this is a PREPARE statement$/],
+  ['start transaction', /this is a START statement$/],
+  ['grant select on marts.revenue_per_hour to user x', /this is a GRANT statement$/],
+  [
+    '/* select */ merge into marts.revenue_per_hour t using (values 1) s(x) on false when not matched then insert values (1, 1.0)',
+    /this is a MERGE statement$/,
+  ],
+  ["select 1 as x; -- ';\ndrop table marts.revenue_per_hour", /^only one statement may run at a time \(found 2\)$/],
+];

@@ -23,7 +23,7 @@ describe('the warehouse target', () => {
 
   it('names an unknown type with a did-you-mean, and both spellings at once as a mistake', () => {
     expect(compiled('target: { type: duckbd }\n').diagnostics.map(formatDiagnostic)).toEqual([
-      'plat_project.yml:2:17 — at target.type: "duckbd" is not one of duckdb — did you mean "duckdb"?',
+      'plat_project.yml:2:17 — at target.type: "duckbd" is not one of duckdb, trino — did you mean "duckdb"?',
     ]);
     expect(compiled('target: { duckdb: a.duckdb, path: b.duckdb }\n').diagnostics.map(formatDiagnostic)).toEqual([
       'plat_project.yml:2:19 — target has both duckdb: and type:/path: — write target: { type: duckdb, path: … } (duckdb: path is the older spelling of the same)',

@@ -9,7 +9,8 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { SourceNode } from '../framework/compile/manifest.js';
 import { jsonRow } from '../framework/core/json.js';
 import { compileProject, readProjectFiles, formatDiagnostic, type RunResults } from '../framework/index.js';
@@ -34,18 +35,21 @@ import { normalizeTypes } from '../framework/warehouse/queries.js';
 import { openWarehouse } from '../framework/warehouse/registry.js';
 import { QueryRejected, relationKey, type Relation, type Target } from '../framework/warehouse/types.js';
 import { writeProject } from './helpers.js';
-import { duckdbSandboxEscapes, sandboxRefusals } from './sandbox-cases.js';
+import { duckdbSandboxEscapes, sandboxRefusals, trinoSandboxEscapes } from './sandbox-cases.js';
+import { dropTrinoSchemas, trinoTestTarget } from './trino-helpers.js';
 
 interface AdapterCase {
   name: string;
   /** plat_project.yml's `target:` for a fresh warehouse of this adapter in the project folder. */
   target: string;
+  /** The same, where it depends on the folder (a cluster's schemas of this test alone). */
+  targetFor?: (root: string) => string;
   /** The warehouse of the project in `root`, as generic code sees it. */
   open(root: string): Promise<Warehouse>;
   /** Statements its sandbox must refuse beyond those every engine refuses, with what it says. */
   escapes: [string, RegExp][];
   /** Removes what a test left behind. */
-  cleanup(root: string): void;
+  cleanup(root: string): void | Promise<void>;
 }
 
 /** Iceberg on Trino, as measured for the scale-out issue. */
@@ -57,6 +61,7 @@ const icebergOnTrino: Capabilities = {
   merge: false,
   createOrReplace: false,
   parameters: 'positional',
+  readsFiles: true,
 };
 
 /** A warehouse whose connections report other capabilities, so generic code takes the paths it would take on such an engine. */
@@ -89,6 +94,28 @@ const adapters: AdapterCase[] = [
   },
 ];
 
+/** The real two-node cluster (test/setup/trino.ts), each test in schemas of its own prefix. */
+const trinoUrl = inject('trinoUrl');
+if (trinoUrl) {
+  const prefixes = new Map<string, string>();
+  const targetOf = (root: string) => trinoTestTarget(trinoUrl, inject('trinoFiles'), prefixes.get(root)!);
+  adapters.push({
+    name: 'trino (Iceberg, two nodes)',
+    target: '',
+    targetFor: (root) => {
+      prefixes.set(root, `c${randomUUID().slice(0, 8)}`);
+      const t = targetOf(root);
+      return `target: { type: trino, url: "${t.url}", catalog: ${t.catalog}, schema_prefix: ${t.schemaPrefix}${t.landing ? `, landing: { folder: "${t.landing.folder}", location: "${t.landing.location}" }` : ''} }`;
+    },
+    open: (root) => openWarehouse(targetOf(root), { root }),
+    escapes: trinoSandboxEscapes,
+    cleanup: async (root) => {
+      await dropTrinoSchemas(targetOf(root));
+      rmSync(root, { recursive: true, force: true });
+    },
+  });
+}
+
 const executors: Executors = {
   ...buildExecutors(builtinSourceLoaders),
   test: (node, connection) => executeTest(node, connection),
@@ -103,18 +130,19 @@ const executors: Executors = {
 
 describe.each(adapters)('warehouse adapter: $name', (adapter) => {
   let open: { warehouse: Warehouse; root: string } | null = null;
-  afterEach(() => {
+  afterEach(async () => {
     open?.warehouse.close();
-    if (open) adapter.cleanup(open.root);
+    if (open) await adapter.cleanup(open.root);
     open = null;
   });
 
   /** A project in a fresh folder with its warehouse open; `run` compiles what is on disk and runs every node. */
   async function project(files: Record<string, string>) {
-    const root = writeProject({
-      'plat_project.yml': `name: conformance\n${adapter.target}\nmodels:\n  defaults: { schema: core }\n`,
-      ...files,
-    });
+    const root = writeProject(files);
+    writeFileSync(
+      join(root, 'plat_project.yml'),
+      `name: conformance\n${adapter.targetFor?.(root) ?? adapter.target}\nmodels:\n  defaults: { schema: core }\n`,
+    );
     const compiled = (vars: Record<string, unknown> = {}) => {
       const { manifest, diagnostics } = compileProject(readProjectFiles(root), { vars, env: {} });
       const errors = diagnostics.filter((d) => d.severity === 'error');
@@ -310,6 +338,17 @@ where batch > (select max(batch) from {{this}})
       expect(statuses(await p.run({ vars: { id: 2, x: "cast('nope' as integer)" } }))).toEqual({ inc: 'error' });
       expect(await p.rows(`select id, x from ${p.relation('core', 'inc')}`)).toEqual([{ id: 1, x: 1 }]);
     });
+  });
+
+  it("points a model's SQL error at the line of its .sql file", async () => {
+    const p = await project({
+      'models/broken.sql':
+        '{{config materialized="table"}}\n-- a comment\nselect 1 as id,\n  no_such_column as x\nfrom (select 1 as y) as t',
+    });
+    const broken = byName(await p.run()).broken!;
+    expect(broken.status).toBe('error');
+    expect({ file: broken.error!.file, line: broken.error!.line }).toEqual({ file: 'models/broken.sql', line: 4 });
+    expect(broken.error!.message).toMatch(/no_such_column/i);
   });
 
   describe('contracts', () => {
@@ -529,29 +568,29 @@ where batch > (select max(batch) from {{this}})
       const manifest = compileProject(readProjectFiles(p.root), { env: {} }).manifest;
       const warehouse = await openWarehouse(manifest.target, { root: p.root, mode: 'sandboxed' });
       open = { warehouse: warehouse as unknown as Warehouse, root: p.root };
-      return warehouse.session();
+      return { connection: await warehouse.session(), revenue: p.relation('marts', 'revenue_per_hour') };
     }
     const limits = { rows: 100, timeoutMs: 10_000, bytes: 1_000_000 };
 
     it('runs one SELECT with its parameters bound, by name or in order', async () => {
-      const connection = await sandboxed();
-      expect(
-        (await connection.guardedQuery('select revenue * $times as r from marts.revenue_per_hour', { times: 2 }, limits)).rows,
-      ).toEqual([{ r: 21 }]);
-      const positional = positionalParameters('select revenue * $times as r from marts.revenue_per_hour', { times: 3 });
+      const { connection, revenue } = await sandboxed();
+      expect((await connection.guardedQuery(`select revenue * $times as r from ${revenue}`, { times: 2 }, limits)).rows).toEqual([
+        { r: 21 },
+      ]);
+      const positional = positionalParameters(`select revenue * $times as r from ${revenue}`, { times: 3 });
       expect((await connection.guardedQuery(positional.sql, positional.values, limits)).rows).toEqual([{ r: 31.5 }]);
       connection.close();
     });
 
     it.each([...sandboxRefusals, ...adapter.escapes])('refuses %s', async (statement, reason) => {
-      const connection = await sandboxed();
+      const { connection, revenue } = await sandboxed();
       const refused = await connection.guardedQuery(statement, {}, limits).then(
         () => null,
         (error: unknown) => error,
       );
       expect(refused).toBeInstanceOf(QueryRejected);
       expect((refused as Error).message).toMatch(reason);
-      expect((await connection.guardedQuery('select count(*) as n from marts.revenue_per_hour', {}, limits)).rows).toEqual([{ n: 1 }]);
+      expect((await connection.guardedQuery(`select count(*) as n from ${revenue}`, {}, limits)).rows).toEqual([{ n: 1 }]);
       connection.close();
     });
   });

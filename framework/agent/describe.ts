@@ -48,7 +48,7 @@ export async function describeModel(manifest: Manifest, name: string, sandbox: S
   const relation = relationText(node);
   const types = new Map<string, string>();
   if (relation) {
-    const found = await sandbox.run(dialectFor(manifest.target.type).columnsQuery(node.relation), {}, { rows: 10_000, timeoutMs: 5_000 });
+    const found = await sandbox.run(dialectFor(manifest.target).columnsQuery(node.relation), {}, { rows: 10_000, timeoutMs: 5_000 });
     for (const row of found.rows) types.set(String(row.column_name), String(row.data_type));
   }
   const declared = new Map(node.columns.map((c) => [c.name, c]));

@@ -50,7 +50,7 @@ export async function answerWithoutLlm(
   const relation = Object.values(context.manifest.nodes)
     .map(relationOf)
     .find((r) => r !== null && relationName(r) === table.relation)!;
-  const sql = `SELECT * FROM ${dialectFor(context.manifest.target.type).relation(relation)} LIMIT ${Math.min(10, context.rows)}`;
+  const sql = `SELECT * FROM ${dialectFor(context.manifest.target).relation(relation)} LIMIT ${Math.min(10, context.rows)}`;
   const closest = `No tool fits; the closest table is ${table.relation} (${table.description.replace(/\.$/, '')}).`;
   const call: ToolCall = {
     tool: 'search_catalog',

@@ -175,7 +175,7 @@ export class Toolbox {
     const version = this.context.registry.promotedVersion(model);
     if (!version) return { ...emptyCall(node.name, args), ok: false, error: `${model} has no promoted version yet; run plat build` };
     const entity = featureSet.entity;
-    const dialect = dialectFor(this.context.manifest.target.type);
+    const dialect = dialectFor(this.context.manifest.target);
     const sql = `SELECT * FROM (${featuresAt(featureSet, dialect.timestamp(this.context.now()), dialect)}) WHERE ${dialect.identifier(entity)} = $entity`;
     const params = { entity: args[entity] };
     const query = await (await this.context.sandbox()).run(sql, params, { ...limits, rows: 1 });

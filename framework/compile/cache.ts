@@ -74,7 +74,9 @@ export function compilerBuild(): string {
 
 export const contentHash = (text: string) => createHash('sha1').update(text).digest('base64');
 
-export const varsKey = (vars: Record<string, unknown> | undefined) => JSON.stringify(vars ?? null);
+/** --vars and --target: a compile for another target speaks another dialect. */
+export const varsKey = (vars: Record<string, unknown> | undefined, target?: string) =>
+  JSON.stringify(target === undefined ? (vars ?? null) : { vars: vars ?? null, target });
 
 /**
  * The environment as the compiler sees it, noting each variable it reads ({{env}}): a cached

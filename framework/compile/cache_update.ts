@@ -121,7 +121,7 @@ export function patchModels(
         if (read?.kind !== 'source') return null;
         sources.set(`${source}.${table}`, read);
       }
-      const linker = createLinker(refs, sources, new Map(), dialectFor(head.target.type));
+      const linker = createLinker(refs, sources, new Map(), dialectFor(head.target));
       const updated: ModelNode = {
         ...node,
         rawSql: sql,

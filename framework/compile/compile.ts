@@ -35,6 +35,8 @@ import type { Dialect } from '../warehouse/dialect.js';
 import { dialectFor, TARGET_TYPES } from '../warehouse/registry.js';
 import type { Target } from '../warehouse/types.js';
 import { resolveSchedules } from '../schedule/spec.js';
+import { checkPortability } from './portability.js';
+import { resolveTarget } from './target.js';
 
 export interface CompileOptions {
   /** Overrides for project vars (the CLI's --vars). */
@@ -45,8 +47,10 @@ export interface CompileOptions {
   generatedAt?: string;
   /** Kept between compiles of the same project (watch mode) so unchanged files are not redone. */
   cache?: CompileCache;
-  /** The SQL to write; by default the dialect of the project's target type. */
+  /** The SQL to write; by default the dialect of the project's target. */
   dialect?: Dialect;
+  /** A target of plat_project.yml's `targets:` (the CLI's --target); else PLAT_TARGET, else `target:`. */
+  target?: string;
 }
 
 export interface CompileCache {
@@ -63,7 +67,6 @@ export interface CompileResult {
   diagnostics: Diagnostic[];
 }
 
-export const DEFAULT_DATABASE = 'target/plat.duckdb';
 export const DEFAULT_THREADS = 4;
 
 /** Pure: file contents in, manifest and diagnostics out. */
@@ -92,8 +95,8 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
   const diagnostics: Diagnostic[] = [];
   const spec = withDocBlocks(given, diagnostics);
   const project = spec.config.name;
-  const target = resolveTarget(spec, diagnostics);
-  const dialect = options.dialect ?? dialectFor(target.type);
+  const target = resolveTarget(spec, options.env ?? {}, options.target, diagnostics);
+  const dialect = options.dialect ?? dialectFor(target);
   const vars = { ...(spec.config.vars ?? {}), ...(options.vars ?? {}) };
   let handlebars: HandlebarsRenderer | null = null;
   const environment: RenderEnvironment = {
@@ -132,6 +135,7 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
     const properties = spec.properties.get(file.name);
     const layered = { ...layeredConfig(spec.config, file, properties?.config), ...first.inlineConfig };
     if (layered.enabled === false) continue;
+    checkPortability(file, dialect, diagnostics);
     const config = resolveConfig(layered, { file: file.path }, diagnostics);
     config.tags = unique([...config.tags, ...(properties?.tags ?? [])]);
     const node: ModelNode = {
@@ -369,25 +373,6 @@ export function linkModel(
     incrementalLineMap: batch?.lineMap ?? null,
     inlined: main.inlined,
   };
-}
-
-/** The target as plat_project.yml gives it, in either spelling; the type's default path when none is given. */
-function resolveTarget(spec: ProjectSpec, diagnostics: Diagnostic[]): Target {
-  const given = spec.config.target ?? {};
-  if (given.duckdb !== undefined && (given.type !== undefined || given.path !== undefined)) {
-    const at = spec.locator.locate(spec.configFile, ['target', 'duckdb']);
-    diagnostics.push(
-      diagnostic(
-        'BAD_CONFIG',
-        { detail: 'target has both duckdb: and type:/path:' },
-        { file: spec.configFile, ...at },
-        'write target: { type: duckdb, path: … } (duckdb: path is the older spelling of the same)',
-      ),
-    );
-  }
-  // A type no adapter has is reported by the schema; compiling goes on with the default one.
-  const type = given.type && TARGET_TYPES.includes(given.type) ? given.type : 'duckdb';
-  return { type, path: given.path ?? given.duckdb ?? DEFAULT_DATABASE };
 }
 
 function sourceNode(project: string, table: SourceTableSpec, spec: ProjectSpec): SourceNode {

@@ -41,7 +41,7 @@ export function compileProjectDir(options: ProjectOptions = {}, write = true): C
   const given: CompileOptions = { env: process.env, generatedAt: new Date().toISOString(), ...options };
   const env = recordingEnv(given.env ?? {}, envRead);
   const compileOptions = { ...given, env };
-  const vars = varsKey(options.vars);
+  const vars = varsKey(options.vars, options.target);
   // A caller's own dialect or in-memory cache is a compile the target/ cache knows nothing of.
   const lookup = lookUpCache(root, { vars, env: given.env ?? {}, usable: !options.dialect && !options.cache }, write);
   if (lookup.reused) return lookup.reused;

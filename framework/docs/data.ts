@@ -84,7 +84,11 @@ export async function docsData(input: DataInputs): Promise<DocsData> {
   }
   return {
     version: 1,
-    project: { name: manifest.project.name, generatedAt: input.now.toISOString(), database: manifest.target.path },
+    project: {
+      name: manifest.project.name,
+      generatedAt: input.now.toISOString(),
+      database: manifest.target.type === 'duckdb' ? manifest.target.path : manifest.target.url,
+    },
     nodes,
     lineage: input.lineage,
     lastRun: runResults

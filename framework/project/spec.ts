@@ -64,7 +64,9 @@ export interface ProjectConfig {
   name: string;
   version?: string | number;
   /** `{ type, path }`; `{ duckdb: path }` is the older spelling of `{ type: duckdb, path }`. */
-  target?: { type?: TargetType; path?: string; duckdb?: string };
+  target?: TargetSpec;
+  /** Other targets by name, picked with --target or PLAT_TARGET (see compile/target.ts). */
+  targets?: Record<string, TargetSpec>;
   threads?: number;
   vars?: Record<string, unknown>;
   models?: { defaults?: ModelConfig; paths?: Record<string, ModelConfig> };
@@ -74,6 +76,21 @@ export interface ProjectConfig {
   /** SQL run once before / after every run, build, seed and snapshot, templated with the same helpers. */
   on_run_start?: string | string[];
   on_run_end?: string | string[];
+}
+
+/** A warehouse as plat_project.yml gives it; which fields apply depends on `type`. */
+export interface TargetSpec {
+  type?: TargetType;
+  /** duckdb: the database file. */
+  path?: string;
+  duckdb?: string;
+  /** trino: the coordinator, its catalog, the user, a schema prefix, the sandbox's user, and where bulk loads put files. */
+  url?: string;
+  catalog?: string;
+  user?: string;
+  schema_prefix?: string;
+  sandbox_user?: string;
+  landing?: { folder: string; location: string };
 }
 
 export interface FieldSpec {

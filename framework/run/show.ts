@@ -32,7 +32,7 @@ export function showSql(manifest: Manifest, select: readonly string[]): { node: 
       `${node.name} is a ${node.kind}, which has no rows to show`,
       'show a model, seed, snapshot, source or test',
     );
-  return { node, sql: `SELECT * FROM ${dialectFor(manifest.target.type).relation(relation)}` };
+  return { node, sql: `SELECT * FROM ${dialectFor(manifest.target).relation(relation)}` };
 }
 
 /** Runs the SQL on the project database opened read-only and returns at most `limit` rows. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { SourceNode } from '../compile/manifest.js';
 import type { Connection } from '../warehouse/connection.js';
 import { atomically } from '../warehouse/queries.js';
@@ -65,7 +66,8 @@ interface StagingTable {
 
 export async function prepareStaging(connection: Connection, node: SourceNode): Promise<Staging> {
   const { dialect, capabilities } = connection;
-  const name = `${node.relation.schema}_${node.relation.name}`;
+  // Tables in the warehouse are seen by every process: each ingest process (several share a topic's partitions) stages in its own.
+  const name = `${node.relation.schema}_${node.relation.name}${capabilities.tempTables ? '' : `_${randomUUID().slice(0, 8)}`}`;
   const table = async (prefix: string, columns: ColumnInfo[]): Promise<StagingTable> => {
     if (capabilities.tempTables) {
       const scratch = dialect.scratchTable(`${prefix}_${name}`, columns);

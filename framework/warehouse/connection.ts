@@ -31,6 +31,8 @@ export interface Capabilities {
   createOrReplace: boolean;
   /** How a query's placeholders bind: `$name` by name, or `?` in order. */
   parameters: 'named' | 'positional';
+  /** SQL reads files on plat's machine (else file sources are read by an in-memory DuckDB and bulk loaded). */
+  readsFiles: boolean;
 }
 
 /**

@@ -44,8 +44,19 @@ export interface LandingSql {
   clear: string[];
 }
 
+/** A spelling of another engine's SQL this engine does not take, and what to write instead. */
+export interface SyntaxTrap {
+  /** Matched in a model's SQL outside quotes and comments; case-insensitive. */
+  pattern: RegExp;
+  /** What the user wrote, named; given the matched text where that names it best (a function). */
+  syntax: string | ((matched: string) => string);
+  instead: string;
+}
+
 export interface Dialect {
   readonly type: TargetType;
+  /** What models written for other engines may use that this one lacks (the compiler warns at the line). */
+  readonly lacks: readonly SyntaxTrap[];
 
   // Quoting and literals.
   identifier(name: string): string;

@@ -9,7 +9,9 @@ import type { Capabilities, Connection, OpenOptions, SandboxedConnection, Wareho
 import type { Dialect } from './dialect.js';
 import { duckdbCapabilities, duckdbDialect } from './duckdb/dialect.js';
 import { locateDuckDB } from './duckdb/locate.js';
-import type { Target, TargetType } from './types.js';
+import { trinoCapabilities, trinoDialect } from './trino/dialect.js';
+import { locateTrino, placementOf } from './trino/locate.js';
+import type { DuckDBTarget, Target, TargetType, TrinoTarget } from './types.js';
 
 /**
  * Parses statements in memory into the trees column lineage reads (docs/lineage.ts reads
@@ -28,7 +30,8 @@ export interface AdapterDriver {
 }
 
 interface Adapter {
-  dialect: Dialect;
+  /** A target's SQL: where the engine names relations by where the target puts them, the dialect knows that place. */
+  dialect(target: Target): Dialect;
   capabilities: Capabilities;
   locate(target: Target, options: Pick<OpenOptions, 'root' | 'store'>): WarehouseLocation;
   driver(): Promise<AdapterDriver>;
@@ -36,10 +39,16 @@ interface Adapter {
 
 const adapters: Record<TargetType, Adapter> = {
   duckdb: {
-    dialect: duckdbDialect,
+    dialect: () => duckdbDialect,
     capabilities: duckdbCapabilities,
-    locate: locateDuckDB,
+    locate: (target, options) => locateDuckDB(target as DuckDBTarget, options),
     driver: () => import('./duckdb/driver.js').then((m) => m.duckdbDriver),
+  },
+  trino: {
+    dialect: (target) => trinoDialect(placementOf(target as TrinoTarget, 'project')),
+    capabilities: trinoCapabilities,
+    locate: (target, options) => locateTrino(target as TrinoTarget, options),
+    driver: () => import('./trino/driver.js').then((m) => m.trinoDriver),
   },
 };
 
@@ -56,9 +65,9 @@ function adapterFor(type: string): Adapter {
   return adapter;
 }
 
-/** The SQL of a target type; pure, for the compiler. */
-export function dialectFor(type: TargetType): Dialect {
-  return adapterFor(type).dialect;
+/** The SQL of a target; pure, for the compiler. */
+export function dialectFor(target: Target): Dialect {
+  return adapterFor(target.type).dialect(target);
 }
 
 export function capabilitiesOf(type: TargetType): Capabilities {
@@ -73,6 +82,11 @@ export function openWarehouse(target: Target, options: OpenOptions & { mode: 'sa
 export function openWarehouse(target: Target, options: OpenOptions & { mode?: 'read-write' | 'read-only' }): Promise<Warehouse<Connection>>;
 export async function openWarehouse(target: Target, options: OpenOptions): Promise<Warehouse<Connection> | Warehouse<SandboxedConnection>> {
   return (await adapterFor(target.type).driver()).open(target, options);
+}
+
+/** A connection to an in-memory DuckDB that reads files on this machine, for warehouses whose SQL cannot (capabilities.readsFiles). */
+export async function openFileReader(): Promise<Connection> {
+  return (await import('./duckdb/reader.js')).openFileReader();
 }
 
 /** The in-memory parser column lineage uses, or null where the adapter has none. */

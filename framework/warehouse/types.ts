@@ -29,7 +29,24 @@ export interface DuckDBTarget {
   path: string;
 }
 
-export type Target = DuckDBTarget;
+/**
+ * A Trino cluster (Iceberg tables in one catalog). Relations are `<catalog>.<schema>.<name>`,
+ * the schema prefixed with `schemaPrefix_` when one is set. Bulk loads write Parquet files into
+ * `landing.folder` that the cluster reads as `landing.location` (else they INSERT rows, slowly).
+ */
+export interface TrinoTarget {
+  type: 'trino';
+  /** The coordinator, http(s)://host:port. */
+  url: string;
+  catalog: string;
+  user: string;
+  schemaPrefix: string | null;
+  landing: { folder: string; location: string } | null;
+  /** The user the agent's sandbox runs as (read-only grants are the cluster's to give); the target's user when null. */
+  sandboxUser: string | null;
+}
+
+export type Target = DuckDBTarget | TrinoTarget;
 export type TargetType = Target['type'];
 
 /** The key a relation has in a catalog map; the only place such a key is made. */

@@ -9,7 +9,7 @@ export function selectionOf(project: CompiledProject, options: Options): Selecti
 }
 
 export function compiled(options: Options, consequence: string): CompiledProject | null {
-  const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars });
+  const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars, target: options.target });
   renderDiagnostics(project.diagnostics, err, consequence);
   return project.ok ? project : null;
 }

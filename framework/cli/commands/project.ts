@@ -39,7 +39,9 @@ export const projectCommands: CommandSpec[] = [
       const options = raw as Options;
       // An unchanged project (the cache in target/ says so) is answered without loading the compiler.
       const root = resolveProjectDir(options.projectDir);
-      const lookup = options.select ? null : lookUpCache(root, { vars: varsKey(options.vars), env: process.env, usable: true }, true);
+      const lookup = options.select
+        ? null
+        : lookUpCache(root, { vars: varsKey(options.vars, options.target), env: process.env, usable: true }, true);
       if (lookup?.reused) renderDiagnostics(lookup.reused.diagnostics, err);
       const project = lookup?.reused ?? (await import('./compiled.js')).compiled(options, 'nothing was written');
       if (!project) return exitCodes.failure;

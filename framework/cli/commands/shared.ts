@@ -24,6 +24,7 @@ export type Options = {
   exclude?: string[];
   state?: string;
   vars?: Record<string, unknown>;
+  target?: string;
   threads?: number;
   fullRefresh?: boolean;
   json?: boolean;
@@ -82,10 +83,15 @@ export const selection: OptionSpec[] = [
   },
 ];
 export const vars: OptionSpec = { flags: '--vars <json>', description: 'override project vars, as a JSON object', parse: parseVars };
+export const target: OptionSpec = {
+  flags: '--target <name>',
+  description: "build in another of plat_project.yml's targets (or a type: duckdb, trino); default PLAT_TARGET, else target:",
+};
 export const runOptions: OptionSpec[] = [
   projectDir,
   ...selection,
   vars,
+  target,
   { flags: '--threads <n>', description: 'nodes to build at once (default: threads in plat_project.yml)', parse: parseCount },
   { flags: '--full-refresh', description: 'rebuild incremental models from scratch' },
   { flags: '--json', description: 'print events as JSON lines instead of text' },

@@ -4,6 +4,7 @@ import { FileMissingError, LocatedError, PlatError } from '../../core/errors.js'
 import type { Connection } from '../../warehouse/connection.js';
 import type { FileFormat, ReaderValue } from '../../warehouse/dialect.js';
 import { normalizeTypes } from '../../warehouse/queries.js';
+import { openFileReader } from '../../warehouse/registry.js';
 import { type ColumnInfo, FileReadError, WarehouseError } from '../../warehouse/types.js';
 import { buildAndSwap } from '../materialize/swap.js';
 import type { SourceLoader } from './loader.js';
@@ -21,53 +22,75 @@ export const fileLoader: SourceLoader = {
   name: 'file',
   applies: (node) => Boolean(node.loader.file),
   async load(node, connection, context) {
-    const spec = node.loader.file!;
-    const { dialect } = connection;
-    const path = isAbsolute(spec.path) ? spec.path : resolve(context.projectRoot, spec.path);
-    const format: FileFormat = spec.format ?? (/\.parquet$/i.test(path) ? 'parquet' : /\.(nd)?jsonl?$/i.test(path) ? 'ndjson' : 'csv');
-    const problems = new LoadProblems(node, context.projectRoot);
-    const given: Options = { ...(format === 'ndjson' ? { format: 'newline_delimited' } : {}), ...(spec.options ?? {}) };
-    const describe = (reader: string) => connection.describe(`SELECT * FROM ${reader}`).catch((error: unknown) => problems.fail(error));
-
-    const declared = node.columns.filter((c) => c.type).map((c) => ({ name: c.name, type: c.type! }));
-    const plain = dialect.readFiles(format, path, given);
-    // Without declared types the file's own are used as they are: no need to read them first.
-    const detected = declared.length ? await describe(plain) : [];
-    const nameInFile = new Map(detected.map((c) => [c.name.toLowerCase(), c.name]));
-    const missing = declared.filter((c) => !nameInFile.has(c.name.toLowerCase()));
-    if (missing.length) {
-      const names = missing.map((c) => c.name).join(', ');
-      throw problems.at(
-        node.places.types[missing[0]!.name] ?? node.places.path,
-        `${spec.path} has no column ${names} (it has ${detected.map((c) => c.name).join(', ')})`,
-        'declare only columns the file has; names match without regard to case',
-      );
-    }
-    const wanted = declared.map((c) => ({ name: nameInFile.get(c.name.toLowerCase())!, type: c.type }));
-    const typed = dialect.readFiles(format, path, given, { types: wanted, detected });
-    const actual = new Map((typed === plain ? detected : await describe(typed)).map((c) => [c.name, c.type]));
-    const canonical = await normalizeTypes(
-      connection,
-      wanted.map((c) => c.type),
-    );
-    const casts = wanted.map((c, i) => ({ name: c.name, type: canonical[i]! })).filter((c) => actual.get(c.name) !== c.type);
+    if (connection.capabilities.readsFiles) return loadFiles(node, connection, connection, context);
+    // A warehouse whose SQL cannot read this machine's files gets them read, typed and checked here, then in bulk.
+    const reader = await openFileReader();
     try {
-      const rows = await buildAndSwap(connection, context.catalog, node.relation, (staging) =>
-        connection.execute(dialect.createAs('table', staging, `SELECT ${dialect.withCasts(casts)} FROM ${typed}`, { replace: true })),
-      );
-      return { rows, action: `${format} ${spec.path}` };
-    } catch (error) {
-      const failedCast = error instanceof WarehouseError ? casts.find((c) => c.name === error.castColumn) : undefined;
-      if (failedCast)
-        throw await problems.castFailure(
-          connection,
-          failedCast,
-          dialect.readFiles(format, path, given, { types: wanted, detected, origin: true }),
-        );
-      return problems.fail(error);
+      return await loadFiles(node, reader, connection, context);
+    } finally {
+      reader.close();
     }
   },
 };
+
+/** Reads and types the files with `connection`'s readers, and builds the source's table in `warehouse`. */
+async function loadFiles(
+  node: SourceNode,
+  connection: Connection,
+  warehouse: Connection,
+  context: Parameters<SourceLoader['load']>[2],
+): Promise<{ rows: number; action: string }> {
+  const spec = node.loader.file!;
+  const { dialect } = connection;
+  const path = isAbsolute(spec.path) ? spec.path : resolve(context.projectRoot, spec.path);
+  const format: FileFormat = spec.format ?? (/\.parquet$/i.test(path) ? 'parquet' : /\.(nd)?jsonl?$/i.test(path) ? 'ndjson' : 'csv');
+  const problems = new LoadProblems(node, context.projectRoot);
+  const given: Options = { ...(format === 'ndjson' ? { format: 'newline_delimited' } : {}), ...(spec.options ?? {}) };
+  const describe = (reader: string) => connection.describe(`SELECT * FROM ${reader}`).catch((error: unknown) => problems.fail(error));
+
+  const declared = node.columns.filter((c) => c.type).map((c) => ({ name: c.name, type: c.type! }));
+  const plain = dialect.readFiles(format, path, given);
+  // Without declared types the file's own are used as they are: no need to read them first.
+  const detected = declared.length ? await describe(plain) : [];
+  const nameInFile = new Map(detected.map((c) => [c.name.toLowerCase(), c.name]));
+  const missing = declared.filter((c) => !nameInFile.has(c.name.toLowerCase()));
+  if (missing.length) {
+    const names = missing.map((c) => c.name).join(', ');
+    throw problems.at(
+      node.places.types[missing[0]!.name] ?? node.places.path,
+      `${spec.path} has no column ${names} (it has ${detected.map((c) => c.name).join(', ')})`,
+      'declare only columns the file has; names match without regard to case',
+    );
+  }
+  const wanted = declared.map((c) => ({ name: nameInFile.get(c.name.toLowerCase())!, type: c.type }));
+  const typed = dialect.readFiles(format, path, given, { types: wanted, detected });
+  const actual = new Map((typed === plain ? detected : await describe(typed)).map((c) => [c.name, c.type]));
+  const canonical = await normalizeTypes(
+    connection,
+    wanted.map((c) => c.type),
+  );
+  const casts = wanted.map((c, i) => ({ name: c.name, type: canonical[i]! })).filter((c) => actual.get(c.name) !== c.type);
+  try {
+    const select = `SELECT ${dialect.withCasts(casts)} FROM ${typed}`;
+    const rows = await buildAndSwap(warehouse, context.catalog, node.relation, async (staging) => {
+      if (warehouse === connection) return connection.execute(dialect.createAs('table', staging, select, { replace: true }));
+      const columns = await connection.describe(select);
+      const values = (await connection.query(select)).map((row) => columns.map((c) => row[c.name]));
+      await warehouse.execute(warehouse.dialect.createTable(staging, columns, { replace: true }));
+      return warehouse.bulkLoad(staging, values);
+    });
+    return { rows, action: `${format} ${spec.path}` };
+  } catch (error) {
+    const failedCast = error instanceof WarehouseError ? casts.find((c) => c.name === error.castColumn) : undefined;
+    if (failedCast)
+      throw await problems.castFailure(
+        connection,
+        failedCast,
+        dialect.readFiles(format, path, given, { types: wanted, detected, origin: true }),
+      );
+    return problems.fail(error);
+  }
+}
 
 /** Turns the reader's errors into errors at the data file's line, or at the source's declaration. */
 class LoadProblems {

@@ -14,6 +14,7 @@ export const duckdbCapabilities: Capabilities = {
   merge: true,
   createOrReplace: true,
   parameters: 'named',
+  readsFiles: true,
 };
 
 const kindWord = (kind: RelationKind) => (kind === 'view' ? 'VIEW' : 'TABLE');
@@ -59,6 +60,8 @@ function typedOptions(
 
 export const duckdbDialect: Dialect = {
   type: 'duckdb',
+  // DuckDB takes the SQL the examples were written in; other engines' own spellings fail at run time with DuckDB's message.
+  lacks: [],
   identifier,
   relation,
   literal,

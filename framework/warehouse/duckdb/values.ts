@@ -63,8 +63,13 @@ export function columnWriter(appender: DuckDBAppender, type: DuckDBTypeId): (val
       return (v) => (typeof v === 'number' ? appender.appendDouble(v) : appender.appendVarchar(String(v)));
     case DuckDBTypeId.BOOLEAN:
       return (v) => (typeof v === 'boolean' ? appender.appendBoolean(v) : appender.appendVarchar(String(v)));
+    case DuckDBTypeId.DATE:
+      return (v) => appender.appendVarchar(v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
     default:
-      return (v) => appender.appendVarchar(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+      return (v) =>
+        appender.appendVarchar(
+          typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v),
+        );
   }
 }
 

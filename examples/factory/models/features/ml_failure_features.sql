@@ -24,7 +24,7 @@ operating as (
     select
         s.equipment_id,
         s.hour,
-        sum(date_diff('second', greatest(i.started_at, l.reset_at), least(i.ended_at, s.snapshot_ts))) / 3600.0 as running_hours
+        sum(date_diff('second', greatest(i.started_at, l.reset_at), least(i.ended_at, s.snapshot_ts))) / 3600.0e0 as running_hours
     from snapshots as s
     join last_reset as l on l.equipment_id = s.equipment_id and l.hour = s.hour
     join {{ref "int_equipment_state_intervals"}} as i
@@ -56,10 +56,10 @@ select
     s.vibration_slope_72h,
     s.pressure_mean_24h - e.nominal_pressure as pressure_vs_nominal,
     s.power_kw_mean_24h / e.nominal_power_kw as power_vs_nominal,
-    date_diff('second', l.reset_at, s.snapshot_ts) / 3600.0 as hours_since_maintenance,
-    coalesce(o.running_hours, 0) + greatest(date_diff('second', l.reset_at, w.window_start), 0) / 3600.0 as operating_hours_since_maintenance,
+    date_diff('second', l.reset_at, s.snapshot_ts) / 3600.0e0 as hours_since_maintenance,
+    coalesce(o.running_hours, 0) + greatest(date_diff('second', l.reset_at, w.window_start), 0) / 3600.0e0 as operating_hours_since_maintenance,
     fs.failures as failures_to_date,
-    date_diff('day', e.install_date, cast(s.snapshot_ts as date)) / 365.25 as equipment_age_years,
+    date_diff('day', e.install_date, cast(s.snapshot_ts as date)) / 365.25e0 as equipment_age_years,
     extract(hour from s.snapshot_ts) as hour_of_day,
     {{iso_weekday "s.snapshot_ts"}} as iso_weekday,
     lbl.failure_within_7_days,

@@ -18,10 +18,10 @@ pieces as (
 select
     equipment_id,
     date_key,
-    sum(seconds) / 60.0 as observed_minutes,
-    coalesce(sum(case when state = 'running' then seconds end), 0) / 60.0 as running_minutes,
-    coalesce(sum(case when state = 'idle' then seconds end), 0) / 60.0 as idle_minutes,
-    coalesce(sum(case when state = 'error' then seconds end), 0) / 60.0 as error_minutes,
-    coalesce(sum(case when state = 'maintenance' then seconds end), 0) / 60.0 as maintenance_minutes
+    sum(seconds) / 60.0e0 as observed_minutes,
+    coalesce(sum(case when state = 'running' then seconds end), 0) / 60.0e0 as running_minutes,
+    coalesce(sum(case when state = 'idle' then seconds end), 0) / 60.0e0 as idle_minutes,
+    coalesce(sum(case when state = 'error' then seconds end), 0) / 60.0e0 as error_minutes,
+    coalesce(sum(case when state = 'maintenance' then seconds end), 0) / 60.0e0 as maintenance_minutes
 from pieces
 group by 1, 2

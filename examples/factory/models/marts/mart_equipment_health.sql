@@ -56,7 +56,7 @@ assessed as (
         s.avg_temperature_24h - e.nominal_temperature as temperature_vs_nominal,
         s.avg_vibration_24h / e.nominal_vibration as vibration_vs_nominal,
         coalesce(l.status, 'running') as current_status,
-        date_diff('second', r.reset_at, w.as_of) / 3600.0 as hours_since_maintenance,
+        date_diff('second', r.reset_at, w.as_of) / 3600.0e0 as hours_since_maintenance,
         coalesce(f.failures, 0) as failures_30d,
         w.as_of
     from {{ref "dim_equipment"}} as e

@@ -16,7 +16,7 @@ failure_record as (
         equipment_id,
         count(*) as failures_total,
         max(failed_at) as last_failed_at,
-        date_diff('hour', min(failed_at), max(failed_at)) / 24.0 / nullif(count(*) - 1, 0) as mean_days_between_failures
+        date_diff('hour', min(failed_at), max(failed_at)) / 24.0e0 / nullif(count(*) - 1, 0) as mean_days_between_failures
     from {{ref "int_failures"}}
     group by 1
 ),
@@ -48,7 +48,7 @@ assessed as (
         p.last_planned_at + interval '{{var "maintenance_interval_days"}}' day as next_planned_maintenance_at,
         l.temperature_slope_72h > 1.0 as temperature_rising,
         l.vibration_vs_nominal > 1.3 as vibration_elevated,
-        l.hours_since_maintenance / 24.0 > 0.75 * coalesce(r.mean_days_between_failures, {{var "maintenance_interval_days"}}) as overdue_by_record
+        l.hours_since_maintenance / 24.0e0 > 0.75 * coalesce(r.mean_days_between_failures, {{var "maintenance_interval_days"}}) as overdue_by_record
     from {{ref "dim_equipment"}} as e
     left join latest as l on l.equipment_id = e.equipment_id
     left join failure_record as r on r.equipment_id = e.equipment_id
@@ -74,8 +74,8 @@ select
     next_planned_maintenance_at,
     concat_ws('; ',
         case when temperature_rising then 'Temperature trending upward' end,
-        case when vibration_elevated then 'Elevated vibration (' || cast(round((vibration_vs_nominal - 1) * 100) as integer) || '% above normal)' end,
-        case when overdue_by_record then cast(round(hours_since_maintenance / 24.0) as integer) || ' days since last maintenance' end
+        case when vibration_elevated then 'Elevated vibration (' || cast(cast(round((vibration_vs_nominal - 1) * 100) as integer) as varchar) || '% above normal)' end,
+        case when overdue_by_record then cast(cast(round(hours_since_maintenance / 24.0e0) as integer) as varchar) || ' days since last maintenance' end
     ) as risk_factors,
     case
         when temperature_rising and vibration_elevated then 'High'

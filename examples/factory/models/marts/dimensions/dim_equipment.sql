@@ -22,7 +22,7 @@ select
     e.plant_id,
     e.manufacturer,
     e.install_date,
-    round(date_diff('day', e.install_date, cast(w.as_of as date)) / 365.25, 2) as age_years,
+    round(date_diff('day', e.install_date, cast(w.as_of as date)) / 365.25e0, 2) as age_years,
     e.ideal_rate_per_hour,
     e.nominal_temperature,
     e.nominal_vibration,

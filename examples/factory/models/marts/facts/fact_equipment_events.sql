@@ -13,6 +13,6 @@ select
     date_diff('second', s.event_ts, coalesce(
         lead(s.event_ts) over (partition by s.equipment_id order by s.event_ts, s.event_id),
         greatest(w.as_of, s.event_ts)
-    )) / 60.0 as state_minutes
+    )) / 60.0e0 as state_minutes
 from {{ref "stg_equipment_events"}} as s
 cross join {{ref "int_data_window"}} as w

@@ -18,11 +18,11 @@ select
     coalesce(q.batches, 0) as batches,
     coalesce(q.units_produced, 0) as units_produced,
     coalesce(q.sellable_units, 0) as sellable_units,
-    case when s.running_minutes > 0 then coalesce(q.units_produced, 0) / (s.running_minutes / 60.0) end as throughput_per_hour,
-    s.running_minutes / nullif(s.observed_minutes - s.maintenance_minutes, 0) as availability,
+    case when s.running_minutes > 0 then coalesce(q.units_produced, 0) / (cast(s.running_minutes as double) / 60) end as throughput_per_hour,
+    cast(s.running_minutes as double) / nullif(s.observed_minutes - s.maintenance_minutes, 0) as availability,
     q.units_produced / nullif(cast(q.batches * e.ideal_rate_per_hour as double), 0) as performance,
     cast(q.sellable_units as double) / nullif(q.units_produced, 0) as quality,
-    (s.running_minutes / nullif(s.observed_minutes - s.maintenance_minutes, 0))
+    (cast(s.running_minutes as double) / nullif(s.observed_minutes - s.maintenance_minutes, 0))
         * (q.units_produced / nullif(cast(q.batches * e.ideal_rate_per_hour as double), 0))
         * (cast(q.sellable_units as double) / nullif(q.units_produced, 0)) as oee
 from {{ref "int_equipment_daily_states"}} as s

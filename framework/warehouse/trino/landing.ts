@@ -1,0 +1,70 @@
+/**
+ * How Trino lands a batch of Kafka messages into Iceberg (see stream/landing.ts for the staging
+ * format). Iceberg on Trino has no multi-statement transactions, so each statement is made
+ * idempotent instead: a message lands (as a row or a dead letter) only if its (topic, partition,
+ * offset) is not in the table yet, and each partition's next offset is recorded last. A landing
+ * interrupted anywhere is replayed from the recorded offsets, and the replay adds only what the
+ * interrupted one did not: every offset lands exactly once.
+ */
+import type { LandingPlan, LandingSql } from '../dialect.js';
+import { identifier, type Placement, qualifiedRelation, text, trinoType } from './quote.js';
+
+/** A column's value from the message: the typed value, or NULL where it does not convert. */
+function extracted(name: string, type: string): string {
+  const path = text(`$[${JSON.stringify(name)}]`);
+  const scalar = `json_extract_scalar(_raw, ${path})`;
+  const t = trinoType(type);
+  if (t === 'varchar') return `coalesce(${scalar}, json_format(json_extract(_raw, ${path})))`;
+  if (t.startsWith('timestamp')) return `CAST(try(from_iso8601_timestamp(${scalar})) AS ${t})`;
+  if (t === 'json') return `json_extract(_raw, ${path})`;
+  return `TRY_CAST(${scalar} AS ${t})`;
+}
+
+export function trinoLanding(placement: Placement, plan: LandingPlan): LandingSql {
+  const rel = (r: LandingPlan['landing']) => qualifiedRelation(placement, r);
+  const landedAt = `CAST(from_iso8601_timestamp(${text(plan.ingestedAt.toISOString())}) AS timestamp(6) with time zone)`;
+  const { record, field } = plan.separators;
+  const part = (n: number) => `split_part(record, chr(${field.charCodeAt(0)}), ${n})`;
+  const messages =
+    `SELECT _partition, CAST(${part(1)} AS bigint) AS _offset, CAST(${part(2)} AS bigint) AS _kafka_ms, ${part(3)} AS _raw\n` +
+    `FROM ${plan.staging.messages} CROSS JOIN UNNEST(split(payload, chr(${record.charCodeAt(0)}))) AS u(record)`;
+  const values = plan.columns.map((c) => `${extracted(c.name, c.type)} AS ${identifier(c.name)}`);
+  const kafkaTs = 'CAST(from_unixtime(_kafka_ms / 1e3) AS timestamp(6) with time zone)';
+  const parsed = `SELECT ${[...values, '_raw', '_partition', '_offset', `${kafkaTs} AS _kafka_ts`].join(', ')} FROM (${messages})`;
+  // A column NULL while its message held a value there did not convert: the row is a dead letter.
+  const checked = plan.columns.filter((c) => !c.exact);
+  const reasons = checked.map((c) => {
+    const path = text(`$[${JSON.stringify(c.name)}]`);
+    return `CASE WHEN ${identifier(c.name)} IS NULL AND json_extract(_raw, ${path}) IS NOT NULL AND json_format(json_extract(_raw, ${path})) <> 'null' THEN ${text(`${c.name}: `)} || substr(json_format(json_extract(_raw, ${path})), 1, 200) || ${text(` cannot be stored as ${c.type}`)} END`;
+  });
+  const error = reasons.length ? `nullif(concat_ws('; ', ${reasons.join(', ')}), '')` : 'CAST(NULL AS varchar)';
+  const judged = `SELECT *, ${error} AS __plat_error FROM (${parsed})`;
+  const columns = plan.columns.map((c) => identifier(c.name));
+  const topic = text(plan.topic);
+  const landing = rel(plan.landing);
+  const deadLetters = rel(plan.deadLetters);
+  // Only offsets not already in the table: what an interrupted landing wrote is not written twice.
+  const fresh = (table: string, alias: string) =>
+    `NOT EXISTS (SELECT 1 FROM ${table} AS x WHERE x._topic = ${topic} AND x._partition = ${alias}._partition AND x._offset = ${alias}._offset)`;
+  const next = [...plan.nextOffsets].map(([partition, offset]) => `(${text(plan.source)}, ${topic}, ${partition}, BIGINT '${offset}')`);
+  const offsets = rel(plan.offsets);
+  return {
+    land: [
+      `DELETE FROM ${plan.staging.unlanded}`,
+      `INSERT INTO ${plan.staging.unlanded} SELECT _raw, __plat_error, ${topic}, _partition, _offset, _kafka_ts, ${landedAt} FROM (${judged}) AS j WHERE __plat_error IS NOT NULL AND ${fresh(deadLetters, 'j')}`,
+      `INSERT INTO ${landing} SELECT ${[...columns, '_raw', topic, '_partition', '_offset', '_kafka_ts', landedAt].join(', ')} FROM (${judged}) AS j WHERE __plat_error IS NULL AND ${fresh(landing, 'j')}`,
+      `INSERT INTO ${deadLetters} SELECT * FROM ${plan.staging.unlanded}`,
+      `INSERT INTO ${deadLetters} SELECT * FROM ${plan.staging.deadLetters} AS d WHERE ${fresh(deadLetters, 'd')}`,
+      ...(next.length
+        ? [
+            `MERGE INTO ${offsets} AS t USING (VALUES ${next.join(', ')}) AS s(source, topic, ${identifier('partition')}, next_offset) ` +
+              `ON t.source = s.source AND t.topic = s.topic AND t.${identifier('partition')} = s.${identifier('partition')} ` +
+              `WHEN MATCHED THEN UPDATE SET next_offset = s.next_offset, updated_at = current_timestamp ` +
+              `WHEN NOT MATCHED THEN INSERT (source, topic, ${identifier('partition')}, next_offset, updated_at) VALUES (s.source, s.topic, s.${identifier('partition')}, s.next_offset, current_timestamp)`,
+          ]
+        : []),
+    ],
+    unlanded: `SELECT count(*) AS unlanded FROM ${plan.staging.unlanded}`,
+    clear: [`DELETE FROM ${plan.staging.messages}`, `DELETE FROM ${plan.staging.deadLetters}`],
+  };
+}
