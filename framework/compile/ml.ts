@@ -118,6 +118,7 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
       relation,
       featureSet: train.featureSet,
       entitiesSql: entities?.sql ?? null,
+      contributions: scoring.contributions ?? 3,
     });
   }
   return nodes;
@@ -125,10 +126,11 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
 
 const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'confusion_matrix'];
 const DEFAULT_METRICS: Record<MlTask, string[]> = {
-  binary: CLASSIFICATION_METRICS,
+  binary: [...CLASSIFICATION_METRICS, 'pr_auc'],
   multiclass: CLASSIFICATION_METRICS,
-  regression: ['mae', 'rmse', 'r2'],
-  anomaly: ['share_flagged'],
+  regression: ['mae', 'rmse', 'r2', 'mape'],
+  // Precision and the rest need a label, and are left out without one.
+  anomaly: ['share_flagged', 'precision', 'recall', 'false_positive_rate', 'roc_auc'],
 };
 
 /** An algorithm's parameters from its branch of ml.schema.json, defaults applied: one case per algorithm. */
@@ -140,6 +142,50 @@ function algorithmSpec(given: TrainingSpec['algorithm']): AlgorithmSpec {
         name: 'logistic_regression',
         params: { learningRate: algorithm.learning_rate ?? 0.5, iterations: algorithm.iterations ?? 300, l2: algorithm.l2 ?? 0 },
       };
+    // scikit-learn's HistGradientBoosting defaults; early stopping off (plat holds out its own test rows).
+    case 'gradient_boosting':
+      return {
+        name: 'gradient_boosting',
+        params: {
+          iterations: algorithm.iterations ?? 100,
+          learningRate: algorithm.learning_rate ?? 0.1,
+          maxLeaves: algorithm.max_leaves ?? 31,
+          maxDepth: algorithm.max_depth ?? null,
+          minRowsPerLeaf: algorithm.min_rows_per_leaf ?? 20,
+          l2: algorithm.l2 ?? 0,
+          featureFraction: algorithm.feature_fraction ?? 1,
+          maxBins: algorithm.max_bins ?? 255,
+          earlyStopping: algorithm.early_stopping ?? false,
+          validationFraction: algorithm.validation_fraction ?? 0.1,
+          patience: algorithm.patience ?? 10,
+          tolerance: 1e-7,
+          seed: algorithm.seed ?? 0,
+        },
+      };
+    // Depth 12 rather than unlimited: a full-depth forest's CASE expressions are too large to score in SQL.
+    case 'random_forest':
+      return {
+        name: 'random_forest',
+        params: {
+          trees: algorithm.trees ?? 100,
+          maxDepth: algorithm.max_depth ?? 12,
+          featuresPerSplit: algorithm.features_per_split ?? null,
+          minRowsPerLeaf: algorithm.min_rows_per_leaf ?? 1,
+          bootstrap: algorithm.bootstrap ?? true,
+          maxBins: algorithm.max_bins ?? 255,
+          seed: algorithm.seed ?? 0,
+        },
+      };
+    case 'isolation_forest':
+      return {
+        name: 'isolation_forest',
+        params: {
+          trees: algorithm.trees ?? 100,
+          sampleSize: algorithm.sample_size ?? 256,
+          contamination: algorithm.contamination ?? null,
+          seed: algorithm.seed ?? 0,
+        },
+      };
   }
 }
 
@@ -150,8 +196,8 @@ function trainNode(
   render: (sql: string, origin: TrainingSpec['origin'], key: string) => { sql: string; dependsOn: string[] } | null,
   place: (origin: TrainingSpec['origin'], ...path: (string | number)[]) => { file: string; line?: number; column?: number },
 ): MlTrainNode | null {
-  // The schema asks supervised tasks for a label; an unsupervised one learns without.
-  const label = model.task === 'anomaly' ? null : (model.label ?? {});
+  // The schema asks supervised tasks for a label; an unsupervised one learns without, and a label it has only evaluates it.
+  const label = model.task === 'anomaly' ? (model.label ?? null) : (model.label ?? {});
   const kinds = label ? [label.column, label.expression, label.sql].filter((v) => v !== undefined).length : 1;
   if (kinds !== 1) {
     input.diagnostics.push(
@@ -194,6 +240,26 @@ function trainNode(
       ),
     );
   }
+  if (model.threshold && model.task !== 'binary') {
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: threshold is for binary models (this one is ${model.task})` },
+        place(model.origin, 'threshold'),
+        'remove threshold:',
+      ),
+    );
+  }
+  if (model.split?.by && model.split.time) {
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: split by a group or by time, not both` },
+        place(model.origin, 'split', 'time'),
+        'keep one of split.by and split.time',
+      ),
+    );
+  }
   const cutoffSql = cutoff?.sql ?? (typeof model.cutoff === 'string' ? `select ${input.dialect.timestamp(model.cutoff)}` : null);
   return {
     kind: 'ml_train',
@@ -218,7 +284,14 @@ function trainNode(
     },
     task: model.task,
     algorithm: algorithmSpec(model.algorithm),
-    split: { testFraction: model.split?.test_fraction ?? 0.2, seed: model.split?.seed ?? 42, stratified: model.split?.stratified ?? true },
+    split: {
+      testFraction: model.split?.test_fraction ?? 0.2,
+      seed: model.split?.seed ?? 42,
+      stratified: model.split?.stratified ?? true,
+      by: model.split?.by ?? null,
+      time: model.split?.time ?? null,
+    },
+    threshold: model.threshold ?? null,
     metrics: model.metrics ?? DEFAULT_METRICS[model.task],
     minRows: model.min_rows ?? 100,
     promoteIf,

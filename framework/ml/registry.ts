@@ -18,13 +18,16 @@ export interface ModelVersion {
   task: MlTask;
   /** The algorithm's own model, stored as it gave it. */
   trained: unknown;
+  /** Binary: the positive class's probability from which it is predicted (older versions: absent, 0.5). */
+  threshold?: number;
   /** Classification: the label values, in the order of the model's outputs; else none. */
   classes: (string | number | boolean)[];
   features: EncodedFeature[];
   metrics: Metrics;
   fingerprint: Fingerprint;
   spec: unknown;
-  rows: { train: number; test: number };
+  /** Validation: rows held out of training to choose a binary threshold on. */
+  rows: { train: number; test: number; validation?: number };
   /** Binary models: the held-out ROC curve as (false positive rate, true positive rate) points. */
   roc: [number, number][] | null;
 }
@@ -100,8 +103,8 @@ export class Registry {
     const dir = join(this.dir(entry.model), version);
     mkdirSync(dir, { recursive: true });
     const write = (name: string, value: unknown) => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
-    const { model, trainedAt, algorithm, task, trained, classes, rows, roc } = entry;
-    write('model.json', { model, version, trainedAt, algorithm, task, trained, classes, rows, roc });
+    const { model, trainedAt, algorithm, task, trained, threshold, classes, rows, roc } = entry;
+    write('model.json', { model, version, trainedAt, algorithm, task, trained, threshold, classes, rows, roc });
     write('metrics.json', entry.metrics);
     write('features.json', { features: entry.features });
     write('fingerprint.json', entry.fingerprint);
@@ -111,7 +114,10 @@ export class Registry {
   }
 }
 
-type StoredModel = Pick<ModelVersion, 'model' | 'version' | 'trainedAt' | 'algorithm' | 'task' | 'trained' | 'classes' | 'rows' | 'roc'>;
+type StoredModel = Pick<
+  ModelVersion,
+  'model' | 'version' | 'trainedAt' | 'algorithm' | 'task' | 'trained' | 'threshold' | 'classes' | 'rows' | 'roc'
+>;
 
 /**
  * model.json as written, or as plat wrote it before algorithms had their own models: the
