@@ -9,7 +9,7 @@ import type { ModelFile, ModelProperties, ProjectSpec, SourceTableSpec } from '.
 import { checkUniqueKeyColumns, layeredConfig, resolveConfig, uniqueKeyPlace } from './config.js';
 import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
 import { compileTests } from './tests/index.js';
-import { compileMl, predictionsRelation } from './ml.js';
+import { compileMl, predictionsRelation, scoringRelations } from './ml.js';
 import { compileAgents } from './agents.js';
 import { createLinker, type Linker } from './link.js';
 import { checkRelations } from './collisions.js';
@@ -178,10 +178,9 @@ export function compileWithState(spec: ProjectSpec, options: CompileOptions = {}
   };
   // Scoring tables are relations SQL models may ref.
   const predictions = new Map(
-    spec.ml.scoring.map((s) => [
-      predictionsRelation(s.model).name,
-      { id: `ml_score.${project}.${s.model}`, relation: predictionsRelation(s.model) },
-    ]),
+    spec.ml.scoring.flatMap((s) =>
+      scoringRelations(spec, s.model).map((relation) => [relation.name, { id: `ml_score.${project}.${s.model}`, relation }] as const),
+    ),
   );
   const predictionIds = new Map([...predictions].map(([name, p]) => [name, p.id]));
   for (const { file, first, node } of rendered.values()) {

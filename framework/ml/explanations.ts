@@ -7,7 +7,7 @@ import type { MlTask } from '../compile/manifest.js';
 import { algorithms } from './algorithm.js';
 import { contributionsByFeature, topContributions } from './algorithms/explain.js';
 import type { EncodedFeature, Row } from './features.js';
-import type { ModelVersion } from './registry.js';
+import type { PredictiveVersion } from './registry.js';
 
 export interface FeatureContribution {
   feature: string;
@@ -15,7 +15,7 @@ export interface FeatureContribution {
   contribution: number;
 }
 
-type Explained = Pick<ModelVersion, 'algorithm' | 'task' | 'trained' | 'features'>;
+type Explained = Pick<PredictiveVersion, 'algorithm' | 'task' | 'trained' | 'features'>;
 
 /** The output an explanation is about: the positive class, the predicted class, or the one output. */
 export function explainedOutput(task: MlTask, outputs: readonly number[]): number {

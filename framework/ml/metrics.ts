@@ -14,8 +14,14 @@ export interface Metrics {
   mae?: number;
   rmse?: number;
   r2?: number;
-  /** Regression: mean absolute percentage error, in percent. */
+  /** Regression and forecast: mean absolute percentage error, in percent. */
   mape?: number;
+  /** Forecast: symmetric MAPE in percent, and the share of held-out actuals inside the 80 % and 95 % intervals. */
+  smape?: number;
+  coverage_80?: number;
+  coverage_95?: number;
+  /** Forecast: the backtest metrics of each metric's series. */
+  by_metric?: Record<string, Record<string, number>>;
   /** The share of rows an anomaly model flags. */
   share_flagged?: number;
   /** Anomaly models with a label: normal rows flagged, over normal rows. */

@@ -14,8 +14,8 @@ export interface ModelVersion {
   trainedAt: string;
   promoted: boolean;
   /** The algorithm that reads `trained`, and what it was trained for. */
-  algorithm: AlgorithmName;
-  task: MlTask;
+  algorithm: AlgorithmName | 'holt_winters';
+  task: MlTask | 'forecast';
   /** The algorithm's own model, stored as it gave it. */
   trained: unknown;
   /** Binary: the positive class's probability from which it is predicted (older versions: absent, 0.5). */
@@ -30,6 +30,13 @@ export interface ModelVersion {
   rows: { train: number; test: number; validation?: number };
   /** Binary models: the held-out ROC curve as (false positive rate, true positive rate) points. */
   roc: [number, number][] | null;
+}
+
+/** A version that predicts per row (not a forecast): its algorithm is one of `algorithms`. */
+export type PredictiveVersion = ModelVersion & { algorithm: AlgorithmName; task: MlTask };
+
+export function isPredictive(version: ModelVersion): version is PredictiveVersion {
+  return version.task !== 'forecast' && version.algorithm !== 'holt_winters';
 }
 
 export interface Fingerprint {

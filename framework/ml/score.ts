@@ -10,7 +10,9 @@ import { sqlSum } from './algorithms/sql.js';
 import { topFeatures } from './explanations.js';
 import { encodeRow, encodeSql, inputWidth, type Row } from './features.js';
 import { featuresAt, withCutoff } from './query.js';
-import type { ModelVersion, Registry } from './registry.js';
+import { isPredictive, type ModelVersion, type PredictiveVersion, type Registry } from './registry.js';
+import { scoreForecast } from './forecast_score.js';
+import { PlatError } from '../core/errors.js';
 import { type Prediction, tasks } from './tasks.js';
 
 /**
@@ -34,6 +36,7 @@ export async function scoreModel(
         : `${node.model} has no trained version yet (not enough rows for min_rows, or training failed)`,
     );
   }
+  if (!isPredictive(version)) return scoreForecast(node, version, connection, context);
   const { dialect } = connection;
   const now = dialect.timestamp(context.now);
   const entity = node.featureSet.entity;
@@ -61,7 +64,7 @@ export async function scoreModel(
  * `SELECT entity, <the task's prediction columns> FROM (from)`, in stages so that the warehouse
  * computes each encoded input once, each group of trees once, and each output once.
  */
-export function predictionsSql(version: ModelVersion, entity: string, from: string, dialect: Dialect): string {
+export function predictionsSql(version: PredictiveVersion, entity: string, from: string, dialect: Dialect): string {
   const e = dialect.identifier(entity);
   const encoded = encodeSql(version.features, dialect);
   const inputs = encoded.map((_, j) => `__x${j}`);
@@ -87,7 +90,7 @@ export function predictionsSql(version: ModelVersion, entity: string, from: stri
 
 /** Each scored row's top contributions as JSON text, computed in JavaScript, into a table of (entity, contributions). */
 async function loadContributions(
-  version: ModelVersion,
+  version: PredictiveVersion,
   scored: string,
   entity: string,
   k: number,
@@ -119,6 +122,8 @@ async function loadContributions(
 
 /** One prediction in JavaScript, for `plat ml predict` and agent tools; the same encoding and model as scoring. */
 export function predictOne(version: ModelVersion, row: Row, contributions = 3): Prediction {
+  if (!isPredictive(version))
+    throw new PlatError('USAGE', `${version.model} is a forecast: it predicts no single row`, `read ml.forecasts_${version.model}`);
   const input = new Float64Array(inputWidth(version.features));
   encodeRow(version.features, row, input, 0);
   const outputs = algorithms[version.algorithm].predict(version.trained, input);

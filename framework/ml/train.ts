@@ -11,7 +11,8 @@ import { rocAuc, rocCurve, type Metrics } from './metrics.js';
 import { chooseThreshold } from './metrics_threshold.js';
 import { tasks } from './tasks.js';
 import { featuresAt, withCutoff } from './query.js';
-import type { Registry } from './registry.js';
+import type { Fingerprint, ModelVersion, Registry } from './registry.js';
+import { FORECAST_TS, trainForecast } from './forecast_train.js';
 import { splitFor, splitRows } from './split.js';
 
 /** Bumped when training or encoding changes, so that models retrain. */
@@ -40,6 +41,11 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
     throw new LocatedError(
       `label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`,
       node.lines.label,
+    );
+  if (node.task === 'forecast' && !columns.includes(node.forecast.time))
+    throw new LocatedError(
+      `forecast time column ${node.forecast.time} is not in feature set ${node.featureSet.name} (it returns ${returned})`,
+      null,
     );
   const sql = trainingQuery(node, cutoff, dialect);
 
@@ -84,6 +90,25 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
   for (const feature of node.featureSet.features) {
     if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined))
       throw new LocatedError(`feature ${feature.name} is null in every training row`, node.lines.features[feature.name] ?? null);
+  }
+  if (node.task === 'forecast') {
+    const { trained, metrics, points } = trainForecast(node, rows);
+    const held = node.forecast.holdout * (trained.series.length || 1);
+    return register(node, context, {
+      cutoff: cutoff.iso,
+      fingerprint,
+      rowCount,
+      entry: {
+        algorithm: 'holt_winters',
+        task: 'forecast',
+        trained,
+        classes: [],
+        features: [],
+        metrics,
+        rows: { train: points, test: held },
+        roc: null,
+      },
+    });
   }
   for (const [key, column] of [
     ['by', node.split.by],
@@ -137,11 +162,11 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
       outputs,
     ),
   };
-  const promote = passes(node.promoteIf, metrics);
-  const version = context.registry.write(
-    {
-      model: node.name,
-      trainedAt: context.now.toISOString(),
+  return register(node, context, {
+    cutoff: cutoff.iso,
+    fingerprint,
+    rowCount,
+    entry: {
       algorithm: node.algorithm.name,
       task: node.task,
       trained,
@@ -149,8 +174,6 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
       classes,
       features: encoded,
       metrics,
-      fingerprint,
-      spec: { ...node, cutoff: cutoff.iso },
       rows: { train: train.length, test: test.length, ...(validation.length ? { validation: validation.length } : {}) },
       roc:
         tested.task === 'binary'
@@ -159,6 +182,31 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
               outputs.map((p) => p[1]!),
             )
           : null,
+    },
+  });
+}
+
+/** Writes the trained version, promoted when promote_if holds (else scoring keeps the promoted one). */
+function register(
+  node: MlTrainNode,
+  context: TrainContext,
+  trained: {
+    cutoff: string;
+    fingerprint: Fingerprint;
+    rowCount: number;
+    entry: Omit<ModelVersion, 'version' | 'promoted' | 'model' | 'trainedAt' | 'fingerprint' | 'spec'>;
+  },
+): NodeOutcome {
+  const { metrics } = trained.entry;
+  const promoted = context.registry.promotedVersion(node.name);
+  const promote = passes(node.promoteIf, metrics);
+  const version = context.registry.write(
+    {
+      ...trained.entry,
+      model: node.name,
+      trainedAt: context.now.toISOString(),
+      fingerprint: trained.fingerprint,
+      spec: { ...node, cutoff: trained.cutoff },
     },
     promote,
   );
@@ -171,7 +219,7 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
     true,
     promote,
     metrics,
-    rowCount,
+    trained.rowCount,
     `trained ${version}${promote ? ' (promoted)' : ' (not promoted)'}: ${describe(metrics)}`,
   );
 }
@@ -195,6 +243,10 @@ export function trainingQuery(node: MlTrainNode, cutoff: { sql: string }, dialec
   const q = (name: string) => dialect.identifier(name);
   const features = featuresAt(node.featureSet, cutoff.sql, dialect);
   const entity = q(node.featureSet.entity);
+  if (node.task === 'forecast') {
+    const time = q(node.forecast.time);
+    return `(SELECT *, ${dialect.epochMilliseconds(time)} AS ${FORECAST_TS} FROM (${features}) ORDER BY ${entity}, ${time})`;
+  }
   if (!node.label) return `(SELECT * FROM (${features}) ORDER BY ${entity})`;
   const fallback = dialect.literal(node.label.default);
   if (node.label.sql) {

@@ -265,7 +265,15 @@ export type TrainingSpec = Origin & {
   feature_set: string;
   cutoff?: string | { sql: string };
   label?: { column?: string; expression?: string; sql?: string; default?: string | number | boolean };
-  task: 'binary' | 'multiclass' | 'regression' | 'anomaly';
+  task: 'binary' | 'multiclass' | 'regression' | 'anomaly' | 'forecast';
+  forecast?: {
+    time: string;
+    frequency?: 'minute' | 'hour' | 'day' | 'week';
+    horizon: number;
+    season?: number;
+    holdout?: number;
+    thresholds?: Record<string, { direction?: 'above' | 'below'; warning?: number; critical?: number }>;
+  };
   /** One member per algorithm of ml.schema.json, with its own parameters. */
   algorithm?:
     | { name: 'logistic_regression'; learning_rate?: number; iterations?: number; l2?: number }
