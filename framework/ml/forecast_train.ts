@@ -52,7 +52,7 @@ export function trainForecast(node: ForecastTrainNode, rows: readonly Row[]): { 
       const model = fitHoltWinters(values, forecast.season);
       trained.series.push({ entity, metric, last: start + (values.length - 1) * stepMs, filled, model });
     }
-    pooled.push(...tested);
+    for (const point of tested) pooled.push(point);
     if (tested.length) byMetric[metric] = { ...forecastMetrics(tested) };
   }
   const overall = pooled.length ? forecastMetrics(pooled) : null;

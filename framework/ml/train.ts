@@ -312,7 +312,7 @@ function chosenThreshold(node: MlTrainNode, y: Int32Array, validation: number[],
     context.note(`ml ${node.name}: no threshold reaches ${JSON.stringify(node.threshold)} on the validation rows; 0.5 kept`);
     return 0.5;
   }
-  const below = Math.max(0, ...scores.filter((s) => s < chosen.threshold));
+  const below = scores.reduce((best, s) => (s < chosen.threshold && s > best ? s : best), 0);
   return (chosen.threshold + below) / 2;
 }
 
