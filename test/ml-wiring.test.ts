@@ -11,6 +11,7 @@ import { build, compileProject, readProjectFiles, type RunResults } from '../fra
 import { formatDiagnostic } from '../framework/core/diagnostics.js';
 import { Registry } from '../framework/ml/registry.js';
 import { predictOne } from '../framework/ml/score.js';
+import { splitByGroup, splitByTime } from '../framework/ml/split.js';
 import { compileDir, queryDb, writeProject } from './helpers.js';
 
 // 600 rows; ids ≥ 500 are after the training cutoff and have x4 NULL, which training never saw.
@@ -229,5 +230,24 @@ models:
       expect.stringMatching(/^ml\/models\.yml:14:\d+ — .*"binary" is not one of anomaly/),
     ]);
     expect(withAlgorithm('{ name: random_forest, trees: 0 }')).toEqual([expect.stringMatching(/^ml\/models\.yml:16:\d+ — .*trees/)]);
+  });
+});
+
+describe('splits', () => {
+  it('keeps every group on one side of a group split', () => {
+    const machines = Array.from({ length: 400 }, (_, i) => `M-${i % 12}`);
+    const { train, test } = splitByGroup(machines, 0.25, 42);
+    expect(train.length + test.length).toBe(400);
+    const tested = new Set(test.map((i) => machines[i]));
+    expect(tested.size).toBe(3);
+    expect(train.filter((i) => tested.has(machines[i]!))).toEqual([]);
+  });
+
+  it('tests on the latest rows of a time split', () => {
+    const times = Array.from({ length: 100 }, (_, i) => new Date(Date.UTC(2024, 0, 1, (i * 37) % 100)));
+    const { train, test } = splitByTime(times, 0.2);
+    expect(test).toHaveLength(20);
+    const latestTrained = Math.max(...train.map((i) => times[i]!.getTime()));
+    expect(test.every((i) => times[i]!.getTime() > latestTrained)).toBe(true);
   });
 });
