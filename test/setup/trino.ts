@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
@@ -31,21 +30,7 @@ function parse(output: string): Cluster | null {
   return url ? { url, files: /TRINO_FILES=(\S+)/.exec(output)?.[1] ?? null } : null;
 }
 
-/**
- * Whether a test file of this run asks for the cluster: starting one costs a minute and two JVMs,
- * which a run of unrelated files (a developer's `vitest run test/quality.test.ts`) should not pay.
- */
-async function wanted(project: TestProject): Promise<boolean> {
-  const { testFiles } = await project.globTestFiles(project.vitest.filenamePattern ?? []);
-  return testFiles.some((file) => readFileSync(file, 'utf8').includes("inject('trinoUrl')"));
-}
-
-export async function setup(project: TestProject): Promise<void> {
-  if (process.env.CI !== 'true' && !(await wanted(project))) {
-    project.provide('trinoUrl', null);
-    project.provide('trinoFiles', null);
-    return;
-  }
+export function setup(project: TestProject): void {
   const url = process.env.TRINO_URL?.trim();
   let cluster: Cluster | null = url ? { url, files: process.env.TRINO_FILES?.trim() || null } : null;
   if (!cluster) {
