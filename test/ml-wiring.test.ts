@@ -12,7 +12,7 @@ import { formatDiagnostic } from '../framework/core/diagnostics.js';
 import { Registry } from '../framework/ml/registry.js';
 import { predictOne } from '../framework/ml/score.js';
 import { splitByGroup, splitByTime } from '../framework/ml/split.js';
-import { compileDir, queryDb, writeProject } from './helpers.js';
+import { compileDir, plat, queryDb, writeProject } from './helpers.js';
 
 // 600 rows; ids ≥ 500 are after the training cutoff and have x4 NULL, which training never saw.
 // Every 25th row is an outlier in x1 (the anomaly label). Noise is a deterministic hash of the id.
@@ -168,6 +168,17 @@ describe('gradient boosting, random forest and isolation forest as ML nodes', ()
     // The outliers are 40+ where everything else is under 10: the forest isolates them.
     expect(anomaly.roc_auc).toBeGreaterThan(0.95);
     expect(anomaly.recall).toBeGreaterThan(0.5);
+  });
+
+  it('lists global feature importance in plat ml show', () => {
+    const { code, stdout, stderr } = plat(['ml', 'show', 'gb_binary'], dir);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const importance = Registry.forProject(dir).promotedVersion('gb_binary')!.metrics.feature_importance!;
+    const [first] = Object.entries(importance);
+    expect(stdout).toContain(
+      `feature importance (share of mean |contribution| on the test rows): ${first![0]} ${(first![1] * 100).toFixed(1)} %`,
+    );
   });
 
   it('chooses a declared recall target on validation rows and scores with that threshold', () => {
