@@ -40,7 +40,7 @@ describe('plat CLI', () => {
     expect(stdout).toMatch(/^ ?\d+ of 59 OK {4}incremental intermediate\.int_events_classified \.+ 100,000 rows in \d+\.\d\ds$/m);
     expect(stdout).toMatch(/^Finished 59 nodes in \d+\.\d\ds: 53 OK, 6 warnings, 0 errors, 0 skipped$/m);
     expect(stdout).toMatch(
-      /^ {2}ML purchase_propensity \(v1 promoted, trained now\): accuracy 0\.\d{3}, .*roc_auc 0\.\d{3}, log_loss 0\.\d{3}$/m,
+      /^ {2}ML purchase_propensity \(v1 promoted, trained now\): accuracy 0\.\d{3}, .*roc_auc 0\.\d{3}, log_loss 0\.\d{3}, threshold 0\.500$/m,
     );
     expect(stdout).toMatch(/^ ?\d+ of 59 WARN {2}test not_null_source_ecommerce_events_user_id \.+ \d+ failing rows in \d+\.\d\ds$/m);
     expect(stdout).toMatch(/^ ?\d+ of 59 PASS {2}test unique_stg_events_event_id \.+ in \d+\.\d\ds$/m);

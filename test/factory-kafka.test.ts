@@ -72,7 +72,7 @@ describe.skipIf(!brokers)('the manufacturing example over Kafka (real broker)', 
         source,
       ).toEqual([{ n: BigInt(landed.landed), offsets: BigInt(landed.landed) }]);
       expect(await queryDb(dir, `select error, count(*) as n from ${table}_dead_letter group by 1`), source).toEqual([
-        { error: 'equipment_id: must be string', n: BigInt(dead) },
+        { error: 'equipment_id: is required (got null)', n: BigInt(dead) },
       ]);
     }
     // Offsets live in DuckDB with the rows: a second ingest finds nothing new.

@@ -9,7 +9,7 @@ import type { ModelFile, ModelProperties, ProjectSpec, SourceTableSpec } from '.
 import { checkUniqueKeyColumns, layeredConfig, resolveConfig, uniqueKeyPlace } from './config.js';
 import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
 import { compileTests } from './tests/index.js';
-import { compileMl, predictionsRelation } from './ml.js';
+import { compileMl, predictionsRelation, scoringRelations } from './ml.js';
 import { compileAgents } from './agents.js';
 import { withDocBlocks } from './docblocks.js';
 import { compileExposures } from './exposures.js';
@@ -196,11 +196,11 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
     faultySource: (id) => isFaulty(spec.faulty.sources, id),
   };
   // Scoring tables are relations SQL models may ref.
-  const predictions = new Map(
-    spec.ml.scoring.map((s) => [
-      predictionsRelation(s.model).name,
-      { id: `ml_score.${project}.${s.model}`, relation: predictionsRelation(s.model) },
-    ]),
+  // Seeds and snapshots join them below, under ids of their own kinds.
+  const predictions = new Map<string, { id: string; relation: { schema: string; name: string } }>(
+    spec.ml.scoring.flatMap((s) =>
+      scoringRelations(spec, s.model).map((relation) => [relation.name, { id: `ml_score.${project}.${s.model}`, relation }] as const),
+    ),
   );
   const snapshots = renderSnapshots(spec, project, environment, diagnostics);
   // Seeds and snapshots are ref-able like models; a model of the same name would shadow one.

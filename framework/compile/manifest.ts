@@ -226,26 +226,95 @@ export interface LogisticRegressionParams {
   l2: number;
 }
 
+/** Histogram gradient boosting (ml/algorithms/gradient_boosting.ts); maxDepth null: limited by maxLeaves only. */
+export interface GradientBoostingParams {
+  iterations: number;
+  learningRate: number;
+  maxLeaves: number;
+  maxDepth: number | null;
+  minRowsPerLeaf: number;
+  l2: number;
+  featureFraction: number;
+  maxBins: number;
+  earlyStopping: boolean;
+  validationFraction: number;
+  patience: number;
+  tolerance: number;
+  seed: number;
+}
+
+/** Random forest (ml/algorithms/random_forest.ts); featuresPerSplit null: √width (classification) or width. */
+export interface RandomForestParams {
+  trees: number;
+  maxDepth: number | null;
+  featuresPerSplit: number | null;
+  minRowsPerLeaf: number;
+  bootstrap: boolean;
+  maxBins: number;
+  seed: number;
+}
+
+/** Isolation forest (ml/algorithms/isolation_forest.ts); contamination null: flag scores ≥ 0.5. */
+export interface IsolationForestParams {
+  trees: number;
+  sampleSize: number;
+  contamination: number | null;
+  seed: number;
+}
+
 /** One member per algorithm: its name and its own parameters, defaults applied. */
-export type AlgorithmSpec = { name: 'logistic_regression'; params: LogisticRegressionParams };
+export type AlgorithmSpec =
+  | { name: 'logistic_regression'; params: LogisticRegressionParams }
+  | { name: 'gradient_boosting'; params: GradientBoostingParams }
+  | { name: 'random_forest'; params: RandomForestParams }
+  | { name: 'isolation_forest'; params: IsolationForestParams };
 export type AlgorithmName = AlgorithmSpec['name'];
 
-export interface MlTrainNode extends NodeBase {
+interface MlTrainBase extends NodeBase {
   kind: 'ml_train';
   featureSet: FeatureQuery;
   /** A query returning the cutoff timestamp, or null (no point-in-time split: now). */
   cutoffSql: string | null;
   /** Null for an unsupervised task (anomaly) trained without labels. */
   label: { column: string | null; expression: string | null; sql: string | null; default: string | number | boolean | null } | null;
-  task: MlTask;
-  algorithm: AlgorithmSpec;
-  split: { testFraction: number; seed: number; stratified: boolean };
+  /** Random (stratified by class where asked), by entity group (`by`: no group on both sides) or by time (`time`: the latest rows test). */
+  split: { testFraction: number; seed: number; stratified: boolean; by: string | null; time: string | null };
+  /** Binary: the decision threshold is chosen on a validation share of the training rows to reach this; null: 0.5. */
+  threshold: { precision: number } | { recall: number } | null;
   metrics: string[];
   minRows: number;
   promoteIf: string | null;
   /** Lines in the ML spec file, so run-time errors can point at the feature or label. */
   lines: { features: Record<string, number | null>; label: number | null };
 }
+
+/** A model that predicts per entity row: a class, a number or an anomaly score. */
+export interface PredictiveTrainNode extends MlTrainBase {
+  task: MlTask;
+  algorithm: AlgorithmSpec;
+}
+
+/** What a forecast declares: the series' time column and spacing, how far ahead, the season, and levels to warn of. */
+export interface ForecastSettings {
+  time: string;
+  frequency: 'minute' | 'hour' | 'day' | 'week';
+  horizon: number;
+  /** Steps per season (24 for a daily cycle of hourly data); 0 for none. */
+  season: number;
+  /** Steps held out at the end of each series for the backtest. */
+  holdout: number;
+  /** Per metric (a feature of the set): levels whose predicted crossing is a violation. */
+  thresholds: Record<string, { direction: 'above' | 'below'; warning: number | null; critical: number | null }>;
+}
+
+/** A forecast: one series per entity and metric, fitted by additive Holt–Winters, scored as future points. */
+export interface ForecastTrainNode extends MlTrainBase {
+  task: 'forecast';
+  algorithm: { name: 'holt_winters'; params: Record<string, never> };
+  forecast: ForecastSettings;
+}
+
+export type MlTrainNode = PredictiveTrainNode | ForecastTrainNode;
 
 export interface MlScoreNode extends NodeBase {
   kind: 'ml_score';
@@ -256,6 +325,10 @@ export interface MlScoreNode extends NodeBase {
   featureSet: FeatureQuery;
   /** A query returning the entity keys to score, or null for all. */
   entitiesSql: string | null;
+  /** A forecast's second table: the predicted threshold violations; null for other models. */
+  violations: Relation | null;
+  /** How many of each prediction's largest feature contributions its `contributions` column keeps (0: no column). */
+  contributions: number;
 }
 
 /** A tool an agent may call: a parameterized query over models, or a built-in. */

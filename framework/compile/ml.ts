@@ -6,10 +6,30 @@ import { isFaulty } from '../project/entries.js';
 import { firstOfEachName } from './collisions.js';
 import { linkDependencies } from './deps.js';
 import type { NodeCompileContext } from './context.js';
-import { type AlgorithmSpec, CUTOFF_MARKER, type FeatureQuery, type MlScoreNode, type MlTask, type MlTrainNode } from './manifest.js';
+import {
+  type AlgorithmSpec,
+  CUTOFF_MARKER,
+  type FeatureQuery,
+  type MlScoreNode,
+  type MlTask,
+  type MlTrainNode,
+  type Relation,
+} from './manifest.js';
 import { renderModel } from './render.js';
 
 export const predictionsRelation = (model: string) => ({ schema: 'ml', name: `predictions_${model}` });
+/** A forecast model's scoring writes its future points and the predicted threshold violations. */
+export const forecastRelations = (model: string) => ({
+  forecasts: { schema: 'ml', name: `forecasts_${model}` },
+  violations: { schema: 'ml', name: `forecast_violations_${model}` },
+});
+
+/** The relations scoring `model` builds, the first being the node's own (SQL models may ref them all). */
+export function scoringRelations(spec: ProjectSpec, model: string): { schema: string; name: string }[] {
+  if (!spec.ml.models.some((m) => m.name === model && m.task === 'forecast')) return [predictionsRelation(model)];
+  const { forecasts, violations } = forecastRelations(model);
+  return [forecasts, violations];
+}
 
 export interface MlInput extends NodeCompileContext {
   spec: ProjectSpec;
@@ -102,13 +122,17 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
       continue;
     }
     const entities = scoring.entities ? render(scoring.entities, scoring.origin, 'entities') : null;
-    const relation = predictionsRelation(scoring.model);
+    const [relation, violations] = scoringRelations(spec, scoring.model) as [Relation, Relation | undefined];
     nodes.push({
       kind: 'ml_score',
       uniqueId: `ml_score.${input.project}.${scoring.model}`,
       name: relation.name,
       path: scoring.origin.file,
-      description: scoring.description ?? `Scores of ${scoring.model} for every entity of ${train.featureSet.name}.`,
+      description:
+        scoring.description ??
+        (train.task === 'forecast'
+          ? `Forecasts of ${scoring.model} for every entity of ${train.featureSet.name}, and ${violations!.name}.`
+          : `Scores of ${scoring.model} for every entity of ${train.featureSet.name}.`),
       tags: ['ml'],
       dependsOn: [...new Set([train.uniqueId, ...featureSets.get(train.featureSet.name)!.dependsOn, ...(entities?.dependsOn ?? [])])],
       fqn: [input.project, 'ml', relation.name],
@@ -118,17 +142,21 @@ export function compileMl(input: MlInput): (MlTrainNode | MlScoreNode)[] {
       relation,
       featureSet: train.featureSet,
       entitiesSql: entities?.sql ?? null,
+      violations: violations ?? null,
+      contributions: train.task === 'forecast' ? 0 : (scoring.contributions ?? 3),
     });
   }
   return nodes;
 }
 
 const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'confusion_matrix'];
-const DEFAULT_METRICS: Record<MlTask, string[]> = {
-  binary: CLASSIFICATION_METRICS,
+const DEFAULT_METRICS: Record<MlTask | 'forecast', string[]> = {
+  forecast: ['mape', 'smape', 'mae', 'coverage_80', 'coverage_95'],
+  binary: [...CLASSIFICATION_METRICS, 'pr_auc'],
   multiclass: CLASSIFICATION_METRICS,
-  regression: ['mae', 'rmse', 'r2'],
-  anomaly: ['share_flagged'],
+  regression: ['mae', 'rmse', 'r2', 'mape'],
+  // Precision and the rest need a label, and are left out without one.
+  anomaly: ['share_flagged', 'precision', 'recall', 'false_positive_rate', 'roc_auc'],
 };
 
 /** An algorithm's parameters from its branch of ml.schema.json, defaults applied: one case per algorithm. */
@@ -140,6 +168,50 @@ function algorithmSpec(given: TrainingSpec['algorithm']): AlgorithmSpec {
         name: 'logistic_regression',
         params: { learningRate: algorithm.learning_rate ?? 0.5, iterations: algorithm.iterations ?? 300, l2: algorithm.l2 ?? 0 },
       };
+    // scikit-learn's HistGradientBoosting defaults; early stopping off (plat holds out its own test rows).
+    case 'gradient_boosting':
+      return {
+        name: 'gradient_boosting',
+        params: {
+          iterations: algorithm.iterations ?? 100,
+          learningRate: algorithm.learning_rate ?? 0.1,
+          maxLeaves: algorithm.max_leaves ?? 31,
+          maxDepth: algorithm.max_depth ?? null,
+          minRowsPerLeaf: algorithm.min_rows_per_leaf ?? 20,
+          l2: algorithm.l2 ?? 0,
+          featureFraction: algorithm.feature_fraction ?? 1,
+          maxBins: algorithm.max_bins ?? 255,
+          earlyStopping: algorithm.early_stopping ?? false,
+          validationFraction: algorithm.validation_fraction ?? 0.1,
+          patience: algorithm.patience ?? 10,
+          tolerance: 1e-7,
+          seed: algorithm.seed ?? 0,
+        },
+      };
+    // Depth 12 rather than unlimited: a full-depth forest's CASE expressions are too large to score in SQL.
+    case 'random_forest':
+      return {
+        name: 'random_forest',
+        params: {
+          trees: algorithm.trees ?? 100,
+          maxDepth: algorithm.max_depth ?? 12,
+          featuresPerSplit: algorithm.features_per_split ?? null,
+          minRowsPerLeaf: algorithm.min_rows_per_leaf ?? 1,
+          bootstrap: algorithm.bootstrap ?? true,
+          maxBins: algorithm.max_bins ?? 255,
+          seed: algorithm.seed ?? 0,
+        },
+      };
+    case 'isolation_forest':
+      return {
+        name: 'isolation_forest',
+        params: {
+          trees: algorithm.trees ?? 100,
+          sampleSize: algorithm.sample_size ?? 256,
+          contamination: algorithm.contamination ?? null,
+          seed: algorithm.seed ?? 0,
+        },
+      };
   }
 }
 
@@ -150,8 +222,8 @@ function trainNode(
   render: (sql: string, origin: TrainingSpec['origin'], key: string) => { sql: string; dependsOn: string[] } | null,
   place: (origin: TrainingSpec['origin'], ...path: (string | number)[]) => { file: string; line?: number; column?: number },
 ): MlTrainNode | null {
-  // The schema asks supervised tasks for a label; an unsupervised one learns without.
-  const label = model.task === 'anomaly' ? null : (model.label ?? {});
+  // The schema asks supervised tasks for a label; an unsupervised one learns without, and a label it has only evaluates it.
+  const label = model.task === 'forecast' ? null : model.task === 'anomaly' ? (model.label ?? null) : (model.label ?? {});
   const kinds = label ? [label.column, label.expression, label.sql].filter((v) => v !== undefined).length : 1;
   if (kinds !== 1) {
     input.diagnostics.push(
@@ -194,9 +266,29 @@ function trainNode(
       ),
     );
   }
+  if (model.threshold && model.task !== 'binary') {
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: threshold is for binary models (this one is ${model.task})` },
+        place(model.origin, 'threshold'),
+        'remove threshold:',
+      ),
+    );
+  }
+  if (model.split?.by && model.split.time) {
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: split by a group or by time, not both` },
+        place(model.origin, 'split', 'time'),
+        'keep one of split.by and split.time',
+      ),
+    );
+  }
   const cutoffSql = cutoff?.sql ?? (typeof model.cutoff === 'string' ? `select ${input.dialect.timestamp(model.cutoff)}` : null);
-  return {
-    kind: 'ml_train',
+  const base = {
+    kind: 'ml_train' as const,
     uniqueId: `ml_train.${input.project}.${model.name}`,
     name: model.name,
     path: model.origin.file,
@@ -216,12 +308,60 @@ function trainNode(
       sql: labelSql?.sql ?? null,
       default: label.default ?? null,
     },
-    task: model.task,
-    algorithm: algorithmSpec(model.algorithm),
-    split: { testFraction: model.split?.test_fraction ?? 0.2, seed: model.split?.seed ?? 42, stratified: model.split?.stratified ?? true },
+    split: {
+      testFraction: model.split?.test_fraction ?? 0.2,
+      seed: model.split?.seed ?? 42,
+      stratified: model.split?.stratified ?? true,
+      by: model.split?.by ?? null,
+      time: model.split?.time ?? null,
+    },
+    threshold: model.threshold ?? null,
     metrics: model.metrics ?? DEFAULT_METRICS[model.task],
     minRows: model.min_rows ?? 100,
     promoteIf,
     lines: { features: set.lines, label: place(model.origin, 'label').line ?? null },
+  };
+  if (model.task !== 'forecast') {
+    if (model.forecast)
+      input.diagnostics.push(
+        diagnostic(
+          'BAD_CONFIG',
+          { detail: `model ${model.name}: forecast: is for task: forecast (this one is ${model.task})` },
+          place(model.origin, 'forecast'),
+          'remove forecast:, or make the task forecast',
+        ),
+      );
+    return { ...base, task: model.task, algorithm: algorithmSpec(model.algorithm) };
+  }
+  const forecast = model.forecast!;
+  const metrics = new Set(set.query.features.map((f) => f.name));
+  for (const metric of Object.keys(forecast.thresholds ?? {})) {
+    if (metrics.has(metric)) continue;
+    input.diagnostics.push(
+      diagnostic(
+        'BAD_CONFIG',
+        { detail: `model ${model.name}: a threshold for "${metric}", which is not a feature of ${set.query.name}` },
+        place(model.origin, 'forecast', 'thresholds', metric),
+        didYouMean(metric, metrics),
+      ),
+    );
+  }
+  return {
+    ...base,
+    task: 'forecast',
+    algorithm: { name: 'holt_winters', params: {} },
+    forecast: {
+      time: forecast.time,
+      frequency: forecast.frequency ?? 'hour',
+      horizon: forecast.horizon,
+      season: forecast.season ?? 0,
+      holdout: forecast.holdout ?? forecast.horizon,
+      thresholds: Object.fromEntries(
+        Object.entries(forecast.thresholds ?? {}).map(([metric, t]) => [
+          metric,
+          { direction: t.direction ?? 'above', warning: t.warning ?? null, critical: t.critical ?? null },
+        ]),
+      ),
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { FeatureColumn } from '../compile/manifest.js';
 import type { Dialect } from '../warehouse/dialect.js';
+import { sqlNumber } from './algorithms/sql.js';
 
 /** How each feature becomes numbers, with the parameters learned on the training split. */
 export interface EncodedFeature {
@@ -70,7 +71,8 @@ export function encodeRow(encoded: readonly EncodedFeature[], row: Row, out: Flo
       for (const category of f.categories) out[at++] = value !== null && String(value) === category ? 1 : 0;
       continue;
     }
-    const n = toNumber(value);
+    // Missing with no fill is NaN, as SQL's NULL: trees send it the way they learnt, other models give no number.
+    const n = value === null || value === undefined ? Number.NaN : toNumber(value);
     out[at++] = f.standardize ? (n - f.mean) / f.std : n;
   }
 }
@@ -87,8 +89,8 @@ export function encodeSql(encoded: readonly EncodedFeature[], dialect: Dialect):
       continue;
     }
     const numeric = dialect.cast(column, dialect.types.double);
-    const filled = f.fill === null ? numeric : `coalesce(${numeric}, ${toNumber(f.fill)})`;
-    out.push(f.standardize ? `((${filled} - ${f.mean}) / ${f.std})` : filled);
+    const filled = f.fill === null ? numeric : `coalesce(${numeric}, ${sqlNumber(toNumber(f.fill))})`;
+    out.push(f.standardize ? `((${filled} - ${sqlNumber(f.mean)}) / ${sqlNumber(f.std)})` : filled);
   }
   return out;
 }

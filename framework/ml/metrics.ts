@@ -1,3 +1,5 @@
+import { prAuc } from './metrics_threshold.js';
+
 /** Metrics of a held-out split: classification, regression or anomaly ones, as the model's task has. */
 export interface Metrics {
   accuracy?: number;
@@ -7,17 +9,39 @@ export interface Metrics {
   roc_auc?: number;
   log_loss?: number;
   confusion_matrix?: number[][];
+  /** Binary: area under the precision–recall curve (average precision). */
+  pr_auc?: number;
   mae?: number;
   rmse?: number;
   r2?: number;
+  /** Regression and forecast: mean absolute percentage error, in percent. */
+  mape?: number;
+  /** Forecast: symmetric MAPE in percent, and the share of held-out actuals inside the 80 % and 95 % intervals. */
+  smape?: number;
+  coverage_80?: number;
+  coverage_95?: number;
+  /** Forecast: the backtest metrics of each metric's series. */
+  by_metric?: Record<string, Record<string, number>>;
   /** The share of rows an anomaly model flags. */
   share_flagged?: number;
+  /** Anomaly models with a label: normal rows flagged, over normal rows. */
+  false_positive_rate?: number;
+  /** Binary: the decision threshold the precision, recall and confusion matrix are at (chosen on validation rows when declared). */
+  threshold?: number;
+  /** Each declared feature's share of the mean |contribution| over the test rows. */
+  feature_importance?: Record<string, number>;
 }
 
-/** `probabilities[i][c]` is row i's probability of class c. */
-export function computeMetrics(actual: ArrayLike<number>, probabilities: number[][], classes: number, wanted: readonly string[]): Metrics {
+/** `probabilities[i][c]` is row i's probability of class c; a binary row is class 1 when its probability reaches `threshold`. */
+export function computeMetrics(
+  actual: ArrayLike<number>,
+  probabilities: number[][],
+  classes: number,
+  wanted: readonly string[],
+  threshold = 0.5,
+): Metrics {
   const n = actual.length;
-  const predicted = probabilities.map((p) => p.indexOf(Math.max(...p)));
+  const predicted = probabilities.map((p) => (classes === 2 ? (p[1]! >= threshold ? 1 : 0) : p.indexOf(Math.max(...p))));
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < n; i++) confusion[actual[i]!]![predicted[i]!]!++;
   const perClass = (c: number) => {
@@ -54,25 +78,12 @@ export function computeMetrics(actual: ArrayLike<number>, probabilities: number[
     confusion_matrix: confusion,
   };
   for (const key of wanted) if (key in all) (metrics as Record<string, unknown>)[key] = all[key as keyof typeof all];
+  if (classes === 2 && wanted.includes('pr_auc'))
+    metrics.pr_auc = prAuc(
+      Array.from(actual, (a) => a === 1),
+      probabilities.map((p) => p[1]!),
+    );
   return metrics;
-}
-
-/** Mean absolute error, root mean squared error and R² of predicted against actual numbers. */
-export function regressionMetrics(actual: ArrayLike<number>, predicted: readonly number[], wanted: readonly string[]): Metrics {
-  const n = actual.length;
-  let absolute = 0;
-  let squared = 0;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += actual[i]! / n;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const error = predicted[i]! - actual[i]!;
-    absolute += Math.abs(error);
-    squared += error * error;
-    total += (actual[i]! - mean) ** 2;
-  }
-  const all: Metrics = { mae: n ? absolute / n : 0, rmse: n ? Math.sqrt(squared / n) : 0, r2: total > 0 ? 1 - squared / total : 0 };
-  return Object.fromEntries(Object.entries(all).filter(([key]) => wanted.includes(key)));
 }
 
 /** Area under the ROC curve by ranks (Mann–Whitney U), ties counted half. */

@@ -14,19 +14,29 @@ export interface ModelVersion {
   trainedAt: string;
   promoted: boolean;
   /** The algorithm that reads `trained`, and what it was trained for. */
-  algorithm: AlgorithmName;
-  task: MlTask;
+  algorithm: AlgorithmName | 'holt_winters';
+  task: MlTask | 'forecast';
   /** The algorithm's own model, stored as it gave it. */
   trained: unknown;
+  /** Binary: the positive class's probability from which it is predicted (older versions: absent, 0.5). */
+  threshold?: number;
   /** Classification: the label values, in the order of the model's outputs; else none. */
   classes: (string | number | boolean)[];
   features: EncodedFeature[];
   metrics: Metrics;
   fingerprint: Fingerprint;
   spec: unknown;
-  rows: { train: number; test: number };
+  /** Validation: rows held out of training to choose a binary threshold on. */
+  rows: { train: number; test: number; validation?: number };
   /** Binary models: the held-out ROC curve as (false positive rate, true positive rate) points. */
   roc: [number, number][] | null;
+}
+
+/** A version that predicts per row (not a forecast): its algorithm is one of `algorithms`. */
+export type PredictiveVersion = ModelVersion & { algorithm: AlgorithmName; task: MlTask };
+
+export function isPredictive(version: ModelVersion): version is PredictiveVersion {
+  return version.task !== 'forecast' && version.algorithm !== 'holt_winters';
 }
 
 export interface Fingerprint {
@@ -100,8 +110,8 @@ export class Registry {
     const dir = join(this.dir(entry.model), version);
     mkdirSync(dir, { recursive: true });
     const write = (name: string, value: unknown) => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
-    const { model, trainedAt, algorithm, task, trained, classes, rows, roc } = entry;
-    write('model.json', { model, version, trainedAt, algorithm, task, trained, classes, rows, roc });
+    const { model, trainedAt, algorithm, task, trained, threshold, classes, rows, roc } = entry;
+    write('model.json', { model, version, trainedAt, algorithm, task, trained, threshold, classes, rows, roc });
     write('metrics.json', entry.metrics);
     write('features.json', { features: entry.features });
     write('fingerprint.json', entry.fingerprint);
@@ -111,7 +121,10 @@ export class Registry {
   }
 }
 
-type StoredModel = Pick<ModelVersion, 'model' | 'version' | 'trainedAt' | 'algorithm' | 'task' | 'trained' | 'classes' | 'rows' | 'roc'>;
+type StoredModel = Pick<
+  ModelVersion,
+  'model' | 'version' | 'trainedAt' | 'algorithm' | 'task' | 'trained' | 'threshold' | 'classes' | 'rows' | 'roc'
+>;
 
 /**
  * model.json as written, or as plat wrote it before algorithms had their own models: the

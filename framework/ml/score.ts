@@ -2,17 +2,25 @@ import type { MlScoreNode } from '../compile/manifest.js';
 import type { RelationCatalog } from '../run/catalog.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { buildAndSwap } from '../run/materialize/swap.js';
-import { encodeRow, encodeSql, inputWidth, type Row } from './features.js';
-import { algorithms } from './algorithm.js';
 import type { Connection } from '../warehouse/connection.js';
 import type { Dialect } from '../warehouse/dialect.js';
+import type { Relation } from '../warehouse/types.js';
+import { algorithms } from './algorithm.js';
+import { sqlSum } from './algorithms/sql.js';
+import { topFeatures } from './explanations.js';
+import { encodeRow, encodeSql, inputWidth, type Row } from './features.js';
 import { featuresAt, withCutoff } from './query.js';
+import { isPredictive, type ModelVersion, type PredictiveVersion, type Registry } from './registry.js';
+import { scoreForecast } from './forecast_score.js';
+import { PlatError } from '../core/errors.js';
 import { type Prediction, tasks } from './tasks.js';
-import type { ModelVersion, Registry } from './registry.js';
 
 /**
  * Scores every entity with the promoted version, inside the warehouse: the encoding and the
- * model are one SQL expression, so a million rows never pass through JavaScript.
+ * model are SQL, so a million rows never pass through JavaScript. The `contributions` column
+ * (each prediction's top features) is the exception: it is computed in JavaScript for the scored
+ * rows and joined in, because per-feature contributions of a tree ensemble in SQL cost about one
+ * extra ensemble per feature.
  */
 export async function scoreModel(
   node: MlScoreNode,
@@ -28,29 +36,97 @@ export async function scoreModel(
         : `${node.model} has no trained version yet (not enough rows for min_rows, or training failed)`,
     );
   }
+  if (!isPredictive(version)) return scoreForecast(node, version, connection, context);
   const { dialect } = connection;
   const now = dialect.timestamp(context.now);
-  const features = featuresAt(node.featureSet, now, dialect);
-  const entity = dialect.identifier(node.featureSet.entity);
-  const filter = node.entitiesSql ? ` WHERE ${entity} IN (SELECT * FROM (${withCutoff(node.entitiesSql, now)}))` : '';
-  const sql = `SELECT ${entity}, ${predictionColumns(version, dialect)}, ${dialect.literal(version.version)} AS model_version, ${now} AS scored_at\nFROM (${features})${filter}\nORDER BY ${entity}`;
-  const rows = await buildAndSwap(connection, context.catalog, node.relation, (staging) =>
-    connection.execute(dialect.createAs('table', staging, sql, { replace: true })),
-  );
-  return { rows, action: `scored with ${version.version}` };
+  const entity = node.featureSet.entity;
+  const e = dialect.identifier(entity);
+  const filter = node.entitiesSql ? ` WHERE ${e} IN (SELECT * FROM (${withCutoff(node.entitiesSql, now)}))` : '';
+  const scored = `SELECT * FROM (${featuresAt(node.featureSet, now, dialect)})${filter}`;
+  const explained: Relation = { schema: node.relation.schema, name: `${node.relation.name}__plat_contributions` };
+  const join = node.contributions > 0;
+  if (join) await loadContributions(version, scored, entity, node.contributions, explained, connection);
+  const columns = `p.*, ${dialect.literal(version.version)} AS model_version, ${now} AS scored_at${join ? ', c.contributions' : ''}`;
+  const from = join
+    ? `(${predictionsSql(version, entity, scored, dialect)}) AS p LEFT JOIN ${dialect.relation(explained)} AS c ON p.${e} = c.${e}`
+    : `(${predictionsSql(version, entity, scored, dialect)}) AS p`;
+  try {
+    const rows = await buildAndSwap(connection, context.catalog, node.relation, (staging) =>
+      connection.execute(dialect.createAs('table', staging, `SELECT ${columns}\nFROM ${from}\nORDER BY p.${e}`, { replace: true })),
+    );
+    return { rows, action: `scored with ${version.version}` };
+  } finally {
+    if (join) await connection.execute(dialect.drop(explained, 'table', { ifExists: true }));
+  }
 }
 
-/** The model's outputs as SQL over the encoded features, in the columns its task gives predictions tables. */
-function predictionColumns(version: ModelVersion, dialect: Dialect): string {
+/**
+ * `SELECT entity, <the task's prediction columns> FROM (from)`, in stages so that the warehouse
+ * computes each encoded input once, each group of trees once, and each output once.
+ */
+export function predictionsSql(version: PredictiveVersion, entity: string, from: string, dialect: Dialect): string {
+  const e = dialect.identifier(entity);
+  const encoded = encodeSql(version.features, dialect);
+  const inputs = encoded.map((_, j) => `__x${j}`);
+  const { parts, link } = algorithms[version.algorithm].sql(version.trained, inputs, dialect);
+  const partNames = parts.map((list, k) => list.map((_, j) => `__p${k}_${j}`));
+  const outputs = link(partNames.map((names) => sqlSum(names)));
+  const select = (expressions: readonly string[], names: readonly string[]) =>
+    [e, ...expressions.map((sql, j) => `${sql} AS ${names[j]}`)].join(',\n  ');
+  const stage1 = `SELECT ${select(encoded, inputs)}\nFROM (${from})`;
+  const stage2 = `SELECT ${select(parts.flat(), partNames.flat())}\nFROM (${stage1})`;
+  const stage3 = `SELECT ${select(
+    outputs,
+    outputs.map((_, k) => `__o${k}`),
+  )}\nFROM (${stage2})`;
+  const columns = tasks[version.task].columns(
+    outputs.map((_, k) => `__o${k}`),
+    version.classes,
+    dialect,
+    version.threshold ?? 0.5,
+  );
+  return `SELECT ${e}, ${columns}\nFROM (${stage3})`;
+}
+
+/** Each scored row's top contributions as JSON text, computed in JavaScript, into a table of (entity, contributions). */
+async function loadContributions(
+  version: PredictiveVersion,
+  scored: string,
+  entity: string,
+  k: number,
+  into: Relation,
+  connection: Connection,
+): Promise<void> {
+  const { dialect } = connection;
+  const entityType = (await connection.describe(scored)).find((c) => c.name === entity)!.type;
+  const rows = (await connection.query(scored)) as Row[];
   const algorithm = algorithms[version.algorithm];
-  if (!algorithm.sql) throw new Error(`${version.algorithm} cannot score in SQL yet`);
-  const outputs = algorithm.sql(version.trained, encodeSql(version.features, dialect), dialect);
-  return tasks[version.task].columns(outputs, version.classes, dialect);
+  const input = new Float64Array(inputWidth(version.features));
+  const loaded = rows.map((row) => {
+    encodeRow(version.features, row, input, 0);
+    const outputs = algorithm.predict(version.trained, input);
+    return [row[entity], JSON.stringify(topFeatures(version, row, input, outputs, k))] as const;
+  });
+  await connection.execute(
+    dialect.createTable(
+      into,
+      [
+        { name: entity, type: entityType },
+        { name: 'contributions', type: dialect.types.text },
+      ],
+      { replace: true },
+    ),
+  );
+  await connection.bulkLoad(into, loaded);
 }
 
 /** One prediction in JavaScript, for `plat ml predict` and agent tools; the same encoding and model as scoring. */
-export function predictOne(version: ModelVersion, row: Row): Prediction {
+export function predictOne(version: ModelVersion, row: Row, contributions = 3): Prediction {
+  if (!isPredictive(version))
+    throw new PlatError('USAGE', `${version.model} is a forecast: it predicts no single row`, `read ml.forecasts_${version.model}`);
   const input = new Float64Array(inputWidth(version.features));
   encodeRow(version.features, row, input, 0);
-  return tasks[version.task].prediction(algorithms[version.algorithm].predict(version.trained, input), version.classes);
+  const outputs = algorithms[version.algorithm].predict(version.trained, input);
+  const prediction = tasks[version.task].prediction(outputs, version.classes, version.threshold ?? 0.5);
+  return contributions > 0 ? { ...prediction, contributions: topFeatures(version, row, input, outputs, contributions) } : prediction;
 }

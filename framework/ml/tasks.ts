@@ -2,12 +2,16 @@ import type { MlTask } from '../compile/manifest.js';
 import { counted } from '../core/plural.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import type { Target } from './algorithm.js';
-import { computeMetrics, type Metrics, regressionMetrics } from './metrics.js';
+import type { FeatureContribution } from './explanations.js';
+import { sqlNumber } from './algorithms/sql.js';
+import { computeMetrics, type Metrics, rocAuc } from './metrics.js';
+import { anomalyMetrics } from './metrics_anomaly.js';
+import { regressionMetrics } from './metrics_regression.js';
 
 export type LabelValue = string | number | boolean;
 
 /** One prediction as `plat ml predict` and agent tools show it. */
-export type Prediction = Record<string, LabelValue | Record<string, number>>;
+export type Prediction = Record<string, LabelValue | Record<string, number> | FeatureContribution[]>;
 
 /**
  * What differs between tasks when a model trains and scores: the target its labels make, its
@@ -17,10 +21,11 @@ export type Prediction = Record<string, LabelValue | Record<string, number>>;
 interface TaskFacts {
   /** The target from each training row's label (null where it has none), and the classes it names. */
   target(labels: readonly (LabelValue | null)[]): { target: Target; classes: LabelValue[] };
-  metrics(target: Target, outputs: readonly number[][], wanted: readonly string[]): Metrics;
+  /** `threshold`: a binary model's decision threshold on the positive class's probability. */
+  metrics(target: Target, outputs: readonly number[][], wanted: readonly string[], threshold: number): Metrics;
   /** The columns predictions_<model> has besides the entity, from the model's outputs as SQL. */
-  columns(outputs: readonly string[], classes: readonly LabelValue[], dialect: Dialect): string;
-  prediction(outputs: readonly number[], classes: readonly LabelValue[]): Prediction;
+  columns(outputs: readonly string[], classes: readonly LabelValue[], dialect: Dialect, threshold: number): string;
+  prediction(outputs: readonly number[], classes: readonly LabelValue[], threshold: number): Prediction;
 }
 
 const classification = (task: 'binary' | 'multiclass'): TaskFacts => ({
@@ -32,18 +37,18 @@ const classification = (task: 'binary' | 'multiclass'): TaskFacts => ({
       throw new Error(`a binary model needs two label values, found ${classes.length}: ${classes.join(', ')}`);
     return { target: { task, y: Int32Array.from(labels, (l) => classes.indexOf(l!)), classes: classes.length }, classes };
   },
-  metrics: (target, outputs, wanted) =>
-    target.task === task ? computeMetrics(target.y, outputs as number[][], target.classes, wanted) : {},
-  columns(outputs, classes, dialect) {
+  metrics: (target, outputs, wanted, threshold) =>
+    target.task === task ? computeMetrics(target.y, outputs as number[][], target.classes, wanted, threshold) : {},
+  columns(outputs, classes, dialect, threshold) {
     const literal = (value: LabelValue) => dialect.literal(value);
     if (outputs.length === 2) {
-      return `${outputs[1]} AS probability, CASE WHEN ${outputs[1]} >= 0.5 THEN ${literal(classes[1]!)} ELSE ${literal(classes[0]!)} END AS predicted_class`;
+      return `${outputs[1]} AS probability, CASE WHEN ${outputs[1]} >= ${sqlNumber(threshold)} THEN ${literal(classes[1]!)} ELSE ${literal(classes[0]!)} END AS predicted_class`;
     }
     const best = dialect.argMax(outputs, classes.map(literal));
     return `${best.value} AS probability, ${best.label} AS predicted_class`;
   },
-  prediction(outputs, classes) {
-    const best = outputs.indexOf(Math.max(...outputs));
+  prediction(outputs, classes, threshold) {
+    const best = classes.length === 2 ? (outputs[1]! >= threshold ? 1 : 0) : outputs.indexOf(Math.max(...outputs));
     return {
       // Binary: the probability of the positive class, whichever is predicted.
       probability: classes.length === 2 ? outputs[1]! : outputs[best]!,
@@ -66,21 +71,44 @@ export const tasks: Record<MlTask, TaskFacts> = {
         );
       return { target: { task: 'regression', y: Float64Array.from(values) }, classes: [] };
     },
-    metrics: (target, outputs, wanted) =>
-      target.task === 'regression'
-        ? regressionMetrics(
-            target.y,
-            outputs.map((o) => o[0]!),
-            wanted,
-          )
-        : {},
+    metrics(target, outputs, wanted) {
+      if (target.task !== 'regression') return {};
+      const all = regressionMetrics(
+        target.y,
+        outputs.map((o) => o[0]!),
+      );
+      return Object.fromEntries(Object.entries(all).filter(([key, value]) => wanted.includes(key) && Number.isFinite(value)));
+    },
     columns: (outputs) => `${outputs[0]} AS prediction`,
     prediction: (outputs) => ({ prediction: outputs[0]! }),
   },
   anomaly: {
-    target: () => ({ target: { task: 'anomaly' }, classes: [] }),
-    metrics: (_, outputs, wanted) =>
-      wanted.includes('share_flagged') ? { share_flagged: outputs.filter((o) => o[1]! >= 0.5).length / Math.max(1, outputs.length) } : {},
+    // Labels (1 = anomaly) only evaluate: the model learns without them.
+    target(labels) {
+      if (labels.every((l) => l === null)) return { target: { task: 'anomaly', y: null }, classes: [] };
+      return {
+        target: { task: 'anomaly', y: Int32Array.from(labels, (l) => (l === true || l === 1 || l === '1' || l === 'true' ? 1 : 0)) },
+        classes: [],
+      };
+    },
+    metrics(target, outputs, wanted) {
+      if (target.task !== 'anomaly') return {};
+      const flags = outputs.map((o) => o[1]!);
+      const counted = anomalyMetrics(flags, 0.5, target.y ?? undefined);
+      const all: Metrics = {
+        share_flagged: counted.flagged_share,
+        precision: counted.precision,
+        recall: counted.recall,
+        false_positive_rate: counted.false_positive_rate,
+        roc_auc: target.y
+          ? rocAuc(
+              Array.from(target.y, (y) => y === 1),
+              outputs.map((o) => o[0]!),
+            )
+          : undefined,
+      };
+      return Object.fromEntries(Object.entries(all).filter(([key, value]) => wanted.includes(key) && value !== undefined));
+    },
     columns: (outputs) => `${outputs[0]} AS score, ${outputs[1]} >= 0.5 AS is_anomaly`,
     prediction: (outputs) => ({ score: outputs[0]!, is_anomaly: outputs[1]! >= 0.5 }),
   },

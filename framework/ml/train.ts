@@ -1,19 +1,22 @@
-import type { MlTrainNode } from '../compile/manifest.js';
+import type { AlgorithmSpec, MlTrainNode } from '../compile/manifest.js';
 import { LocatedError } from '../core/errors.js';
 import { counted } from '../core/plural.js';
 import type { NodeOutcome } from '../run/executors.js';
 import type { Connection } from '../warehouse/connection.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import { encodeRow, fitFeatures, inputWidth, type Row } from './features.js';
-import { algorithms, type Target } from './algorithm.js';
+import { type Algorithm, algorithms, type Target } from './algorithm.js';
+import { featureImportance } from './explanations.js';
 import { rocAuc, rocCurve, type Metrics } from './metrics.js';
+import { chooseThreshold } from './metrics_threshold.js';
 import { tasks } from './tasks.js';
 import { featuresAt, withCutoff } from './query.js';
-import type { Registry } from './registry.js';
-import { splitRows } from './split.js';
+import type { Fingerprint, ModelVersion, Registry } from './registry.js';
+import { FORECAST_TS, trainForecast } from './forecast_train.js';
+import { splitFor, splitRows } from './split.js';
 
 /** Bumped when training or encoding changes, so that models retrain. */
-export const ML_CODE_VERSION = 'plat-ml-1';
+export const ML_CODE_VERSION = 'plat-ml-2';
 const LABEL = '__plat_label';
 
 export interface TrainContext {
@@ -38,6 +41,11 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
     throw new LocatedError(
       `label column ${node.label.column} is not in feature set ${node.featureSet.name} (it returns ${returned})`,
       node.lines.label,
+    );
+  if (node.task === 'forecast' && !columns.includes(node.forecast.time))
+    throw new LocatedError(
+      `forecast time column ${node.forecast.time} is not in feature set ${node.featureSet.name} (it returns ${returned})`,
+      null,
     );
   const sql = trainingQuery(node, cutoff, dialect);
 
@@ -83,11 +91,39 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
     if (rows.every((r) => r[feature.name] === null || r[feature.name] === undefined))
       throw new LocatedError(`feature ${feature.name} is null in every training row`, node.lines.features[feature.name] ?? null);
   }
+  if (node.task === 'forecast') {
+    const { trained, metrics, points } = trainForecast(node, rows);
+    const held = node.forecast.holdout * (trained.series.length || 1);
+    return register(node, context, {
+      cutoff: cutoff.iso,
+      fingerprint,
+      rowCount,
+      entry: {
+        algorithm: 'holt_winters',
+        task: 'forecast',
+        trained,
+        classes: [],
+        features: [],
+        metrics,
+        rows: { train: points, test: held },
+        roc: null,
+      },
+    });
+  }
+  for (const [key, column] of [
+    ['by', node.split.by],
+    ['time', node.split.time],
+  ] as const) {
+    if (column && !columns.includes(column))
+      throw new LocatedError(`split.${key} column ${column} is not in feature set ${node.featureSet.name} (it returns ${returned})`, null);
+  }
   const task = tasks[node.task];
   const { target, classes } = task.target(rows.map((r) => normalize(r[LABEL])));
   // Classes keep their share in both splits; numbers and unlabelled rows split at random.
-  const strata = 'classes' in target ? target.y : new Int32Array(rows.length);
-  const { train, test } = splitRows(strata, node.split.testFraction, node.split.seed, node.split.stratified && 'classes' in target);
+  const { train: trainAll, test } = splitFor(node, rows, 'classes' in target ? target.y : null);
+  // A declared precision or recall target picks the threshold on validation rows kept out of training.
+  const validating = node.threshold && target.task === 'binary';
+  const { train, validation } = validating ? validationShare(trainAll, target.y, node.split.seed) : { train: trainAll, validation: [] };
 
   const trainRows = train.map((i) => rows[i]!);
   const { encoded, notes } = fitFeatures(trainRows, node.featureSet.features);
@@ -106,26 +142,39 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
     for (const [k, row] of indexes.entries()) encodeRow(encoded, rows[row]!, out, k * width);
     return out;
   };
-  const algorithm = algorithms[node.algorithm.name];
+  // The manifest pairs each algorithm name with its own parameters; TypeScript cannot follow that through the lookup.
+  const algorithm = algorithms[node.algorithm.name] as Algorithm<AlgorithmSpec['params'], unknown>;
   const trained = algorithm.train(matrix(train), train.length, width, subset(target, train), node.algorithm.params);
-  const testX = matrix(test);
-  const outputs = test.map((_, k) => algorithm.predict(trained, testX.subarray(k * width, (k + 1) * width)));
+  const predictAll = (indexes: number[]) => {
+    const x = matrix(indexes);
+    const inputs = indexes.map((_, k) => x.subarray(k * width, (k + 1) * width));
+    return { inputs, outputs: inputs.map((input) => algorithm.predict(trained, input)) };
+  };
+  const threshold = validating ? chosenThreshold(node, target.y, validation, predictAll(validation).outputs, context) : 0.5;
+  const { inputs: testInputs, outputs } = predictAll(test);
   const tested = subset(target, test);
-  const metrics = task.metrics(tested, outputs, node.metrics);
-  const promote = passes(node.promoteIf, metrics);
-  const version = context.registry.write(
-    {
-      model: node.name,
-      trainedAt: context.now.toISOString(),
+  const metrics: Metrics = {
+    ...task.metrics(tested, outputs, node.metrics, threshold),
+    ...(target.task === 'binary' ? { threshold } : {}),
+    feature_importance: featureImportance(
+      { algorithm: node.algorithm.name, task: node.task, trained, features: encoded },
+      testInputs,
+      outputs,
+    ),
+  };
+  return register(node, context, {
+    cutoff: cutoff.iso,
+    fingerprint,
+    rowCount,
+    entry: {
       algorithm: node.algorithm.name,
       task: node.task,
       trained,
+      threshold: target.task === 'binary' ? threshold : undefined,
       classes,
       features: encoded,
       metrics,
-      fingerprint,
-      spec: { ...node, cutoff: cutoff.iso },
-      rows: { train: train.length, test: test.length },
+      rows: { train: train.length, test: test.length, ...(validation.length ? { validation: validation.length } : {}) },
       roc:
         tested.task === 'binary'
           ? rocCurve(
@@ -133,6 +182,31 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
               outputs.map((p) => p[1]!),
             )
           : null,
+    },
+  });
+}
+
+/** Writes the trained version, promoted when promote_if holds (else scoring keeps the promoted one). */
+function register(
+  node: MlTrainNode,
+  context: TrainContext,
+  trained: {
+    cutoff: string;
+    fingerprint: Fingerprint;
+    rowCount: number;
+    entry: Omit<ModelVersion, 'version' | 'promoted' | 'model' | 'trainedAt' | 'fingerprint' | 'spec'>;
+  },
+): NodeOutcome {
+  const { metrics } = trained.entry;
+  const promoted = context.registry.promotedVersion(node.name);
+  const promote = passes(node.promoteIf, metrics);
+  const version = context.registry.write(
+    {
+      ...trained.entry,
+      model: node.name,
+      trainedAt: context.now.toISOString(),
+      fingerprint: trained.fingerprint,
+      spec: { ...node, cutoff: trained.cutoff },
     },
     promote,
   );
@@ -145,7 +219,7 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
     true,
     promote,
     metrics,
-    rowCount,
+    trained.rowCount,
     `trained ${version}${promote ? ' (promoted)' : ' (not promoted)'}: ${describe(metrics)}`,
   );
 }
@@ -169,6 +243,10 @@ export function trainingQuery(node: MlTrainNode, cutoff: { sql: string }, dialec
   const q = (name: string) => dialect.identifier(name);
   const features = featuresAt(node.featureSet, cutoff.sql, dialect);
   const entity = q(node.featureSet.entity);
+  if (node.task === 'forecast') {
+    const time = q(node.forecast.time);
+    return `(SELECT *, ${dialect.epochMilliseconds(time)} AS ${FORECAST_TS} FROM (${features}) ORDER BY ${entity}, ${time})`;
+  }
   if (!node.label) return `(SELECT * FROM (${features}) ORDER BY ${entity})`;
   const fallback = dialect.literal(node.label.default);
   if (node.label.sql) {
@@ -211,6 +289,33 @@ export function describe(metrics: Metrics): string {
     .join(', ');
 }
 
+/** A stratified fifth of the training rows, for choosing the threshold. */
+function validationShare(rows: number[], y: Int32Array, seed: number): { train: number[]; validation: number[] } {
+  const inner = splitRows(
+    Int32Array.from(rows, (i) => y[i]!),
+    0.2,
+    seed + 1,
+    true,
+  );
+  return { train: inner.train.map((k) => rows[k]!), validation: inner.test.map((k) => rows[k]!) };
+}
+
+/**
+ * The threshold meeting the declared target on the validation rows, set halfway to the next
+ * lower score so no row sits on it (JavaScript and SQL could round such a row apart).
+ */
+function chosenThreshold(node: MlTrainNode, y: Int32Array, validation: number[], outputs: number[][], context: TrainContext): number {
+  const scores = outputs.map((o) => o[1]!);
+  const positive = validation.map((i) => y[i] === 1);
+  const chosen = chooseThreshold(positive, scores, node.threshold!);
+  if (!chosen) {
+    context.note(`ml ${node.name}: no threshold reaches ${JSON.stringify(node.threshold)} on the validation rows; 0.5 kept`);
+    return 0.5;
+  }
+  const below = scores.reduce((best, s) => (s < chosen.threshold && s > best ? s : best), 0);
+  return (chosen.threshold + below) / 2;
+}
+
 /** The target of some rows only (a split). */
 function subset(target: Target, indexes: readonly number[]): Target {
   switch (target.task) {
@@ -220,7 +325,7 @@ function subset(target: Target, indexes: readonly number[]): Target {
     case 'regression':
       return { ...target, y: Float64Array.from(indexes, (i) => target.y[i]!) };
     case 'anomaly':
-      return target;
+      return { ...target, y: target.y && Int32Array.from(indexes, (i) => target.y![i]!) };
   }
 }
 

@@ -369,16 +369,52 @@ export type TrainingSpec = Origin & {
   feature_set: string;
   cutoff?: string | { sql: string };
   label?: { column?: string; expression?: string; sql?: string; default?: string | number | boolean };
-  task: 'binary' | 'multiclass' | 'regression' | 'anomaly';
+  task: 'binary' | 'multiclass' | 'regression' | 'anomaly' | 'forecast';
+  forecast?: {
+    time: string;
+    frequency?: 'minute' | 'hour' | 'day' | 'week';
+    horizon: number;
+    season?: number;
+    holdout?: number;
+    thresholds?: Record<string, { direction?: 'above' | 'below'; warning?: number; critical?: number }>;
+  };
   /** One member per algorithm of ml.schema.json, with its own parameters. */
-  algorithm?: { name: 'logistic_regression'; learning_rate?: number; iterations?: number; l2?: number };
-  split?: { test_fraction?: number; seed?: number; stratified?: boolean };
+  algorithm?:
+    | { name: 'logistic_regression'; learning_rate?: number; iterations?: number; l2?: number }
+    | {
+        name: 'gradient_boosting';
+        iterations?: number;
+        learning_rate?: number;
+        max_leaves?: number;
+        max_depth?: number;
+        min_rows_per_leaf?: number;
+        l2?: number;
+        feature_fraction?: number;
+        max_bins?: number;
+        early_stopping?: boolean;
+        validation_fraction?: number;
+        patience?: number;
+        seed?: number;
+      }
+    | {
+        name: 'random_forest';
+        trees?: number;
+        max_depth?: number;
+        features_per_split?: number;
+        min_rows_per_leaf?: number;
+        bootstrap?: boolean;
+        max_bins?: number;
+        seed?: number;
+      }
+    | { name: 'isolation_forest'; trees?: number; sample_size?: number; contamination?: number; seed?: number };
+  split?: { test_fraction?: number; seed?: number; stratified?: boolean; by?: string; time?: string };
+  threshold?: { precision: number } | { recall: number };
   metrics?: string[];
   min_rows?: number;
   promote_if?: string;
 };
 
-export type ScoringSpec = Origin & { model: string; description?: string; entities?: string };
+export type ScoringSpec = Origin & { model: string; description?: string; entities?: string; contributions?: number };
 
 export type BuiltinTool = 'list_models' | 'describe_model' | 'search_catalog' | 'run_sql' | 'ml_predict';
 

@@ -115,6 +115,8 @@ function validationMessage(validate: ValidateFunction, data: object, expects: Ma
   if (!error) return 'invalid message';
   if (error.keyword === 'required') return `missing required field ${(error.params as { missingProperty: string }).missingProperty}`;
   const field = error.instancePath.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+  // Null where a required column needs a value: the type check fails, but "must be string" would hide why.
+  if (error.keyword === 'type' && (data as Record<string, unknown>)[field] === null) return `${field}: is required (got null)`;
   if (error.keyword === 'type') return `${field}: must be ${String((error.params as { type: string }).type).replace(',null', '')}`;
   const value = JSON.stringify((data as Record<string, unknown>)[field]);
   const expected = expects.get(field);

@@ -18,8 +18,12 @@ export function kindDetails(node: IndexNode, details: NodeDetails, link: (id: st
     case 'ml_train': {
       const metrics = Object.entries(d.metrics ?? {}).filter(([, v]) => typeof v === 'number') as [string, number][];
       const matrix = d.metrics?.confusion_matrix as number[][] | undefined;
+      const importance = Object.entries(d.metrics?.feature_importance ?? {}) as [string, number][];
+      const byMetric = Object.entries(d.metrics?.by_metric ?? {}) as [string, Record<string, number>][];
       return `<h2>Model ${escape(d.version ?? 'not trained')}${d.promoted ? ' (promoted)' : ''}</h2>
         <table id="metrics">${metrics.map(([k, v]) => `<tr><td>${escape(k)}</td><td>${v.toFixed(4)}</td></tr>`).join('')}</table>
+        ${importance.length ? `<h2>Feature importance</h2><table id="importance">${importance.map(([k, v]) => `<tr><td>${escape(k)}</td><td>${(v * 100).toFixed(1)} %</td></tr>`).join('')}</table>` : ''}
+        ${byMetric.length ? `<h2>Backtest per metric</h2><table id="backtest"><tr><th>metric</th><th>MAPE %</th><th>80 % coverage</th><th>95 % coverage</th></tr>${byMetric.map(([k, m]) => `<tr><td>${escape(k)}</td><td>${m.mape?.toFixed(2)}</td><td>${m.coverage_80?.toFixed(3)}</td><td>${m.coverage_95?.toFixed(3)}</td></tr>`).join('')}</table>` : ''}
         ${matrix ? `<h2>Confusion matrix</h2><table><tr><th>actual \\ predicted</th>${(d.classes ?? []).map((c: unknown) => `<th>${escape(c)}</th>`).join('')}</tr>${matrix.map((row, i) => `<tr><th>${escape(d.classes?.[i])}</th>${row.map((v) => `<td>${v}</td>`).join('')}</tr>`).join('')}</table>` : ''}
         ${d.roc ? `<h2>ROC curve</h2>${rocChart(d.roc, d.metrics?.roc_auc)}` : ''}
         <p class="muted">features: ${(d.features ?? []).map(escape).join(', ')}</p>`;

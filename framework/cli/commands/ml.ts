@@ -63,9 +63,19 @@ export const mlCommands: CommandSpec[] = [
       );
       const matrix = current.metrics.confusion_matrix;
       if (matrix) out(`confusion matrix (rows: actual ${current.classes.join(', ')}; columns: predicted): ${JSON.stringify(matrix)}`);
-      out(
-        `features: ${current.features.map((f) => `${f.name}${f.kind === 'one_hot' ? ` (one_hot: ${f.categories.length})` : f.standardize ? ' (standardized)' : ''}`).join(', ')}`,
-      );
+      const importance = Object.entries(current.metrics.feature_importance ?? {});
+      if (importance.length)
+        out(
+          `feature importance (share of mean |contribution| on the test rows): ${importance.map(([name, share]) => `${name} ${(share * 100).toFixed(1)} %`).join(', ')}`,
+        );
+      for (const [metric, m] of Object.entries(current.metrics.by_metric ?? {}))
+        out(
+          `backtest ${metric}: MAPE ${m.mape?.toFixed(2)} %, sMAPE ${m.smape?.toFixed(2)} %, 80 % coverage ${m.coverage_80?.toFixed(3)}, 95 % coverage ${m.coverage_95?.toFixed(3)}`,
+        );
+      if (current.features.length)
+        out(
+          `features: ${current.features.map((f) => `${f.name}${f.kind === 'one_hot' ? ` (one_hot: ${f.categories.length})` : f.standardize ? ' (standardized)' : ''}`).join(', ')}`,
+        );
       return exitCodes.ok;
     },
   },

@@ -180,11 +180,16 @@ function drawWithoutReplacement(rows: number, count: number, random: () => numbe
   return Uint32Array.from(chosen).sort();
 }
 
-/** The score at or above which a share `contamination` of the training rows lies. */
+/**
+ * A score that flags a share `contamination` of the training rows: halfway between the lowest
+ * flagged score and the next one down, so that no training row sits on the threshold, where
+ * JavaScript and SQL rounding the last bit differently would flag it in one and not the other.
+ */
 function upperQuantile(scores: Float64Array, contamination: number): number {
   const sorted = Float64Array.from(scores).sort().reverse();
   const k = Math.min(sorted.length - 1, Math.max(0, Math.ceil(contamination * sorted.length) - 1));
-  return sorted[k]!;
+  const next = sorted.subarray(k + 1).find((s) => s < sorted[k]!);
+  return next === undefined ? sorted[k]! : (sorted[k]! + next) / 2;
 }
 
 function contributionImportance(model: IsolationForestModel, x: Float64Array, rows: number, width: number): number[] {

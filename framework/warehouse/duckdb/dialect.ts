@@ -158,8 +158,10 @@ export const duckdbDialect: Dialect = {
 
   latestBefore: (query, entity, asOf, cutoff) =>
     `SELECT * FROM (\n${query}\n) WHERE ${identifier(asOf)} < ${cutoff} QUALIFY row_number() OVER (PARTITION BY ${identifier(entity)} ORDER BY ${identifier(asOf)} DESC) = 1`,
+  // greatest and CASE rather than list functions: the same SQL reads on Trino; the first largest wins, as in JavaScript.
   argMax: (values, labels) => {
-    const list = `[${values.join(', ')}]`;
-    return { value: `list_max(${list})`, label: `[${labels.join(', ')}][list_position(${list}, list_max(${list}))]` };
+    const largest = `greatest(${values.join(', ')})`;
+    const whens = values.slice(0, -1).map((v, k) => `WHEN ${v} = ${largest} THEN ${labels[k]}`);
+    return { value: largest, label: `CASE ${whens.join(' ')} ELSE ${labels[labels.length - 1]} END` };
   },
 };

@@ -1,8 +1,9 @@
 -- Current health per machine (the reference's example model): its last 24 hours of readings
 -- before as_of (the newest data, not the clock), its state now, and a status from condition
 -- rules: Critical when it is down with a fault or runs far hotter or rougher than its nominal
--- values, Warning when noticeably so, else Normal. When the failure model's predictions exist,
--- their probability joins here and raises the status (> 0.8 Critical, > 0.5 Warning).
+-- values, Warning when noticeably so, else Normal. The failure model's prediction for the
+-- machine's latest snapshot joins here and raises the status (> 0.8 Critical, > 0.5 Warning),
+-- with the features that pushed it most (failure_factors).
 with recent as (
     select
         r.equipment_id,
@@ -41,6 +42,13 @@ failures_30d as (
     group by 1
 ),
 
+predicted as (
+    select f.equipment_id, p.probability as failure_probability, p.contributions as failure_factors
+    from {{ref "predictions_failure_within_7_days"}} as p
+    join {{ref "ml_failure_features"}} as f on f.snapshot_id = p.snapshot_id
+    qualify row_number() over (partition by f.equipment_id order by f.snapshot_ts desc) = 1
+),
+
 assessed as (
     select
         e.equipment_id,
@@ -58,6 +66,8 @@ assessed as (
         coalesce(l.status, 'running') as current_status,
         date_diff('second', r.reset_at, w.as_of) / 3600.0e0 as hours_since_maintenance,
         coalesce(f.failures, 0) as failures_30d,
+        m.failure_probability,
+        m.failure_factors,
         w.as_of
     from {{ref "dim_equipment"}} as e
     cross join {{ref "int_data_window"}} as w
@@ -65,13 +75,14 @@ assessed as (
     left join latest_event as l on l.equipment_id = e.equipment_id
     left join last_reset as r on r.equipment_id = e.equipment_id
     left join failures_30d as f on f.equipment_id = e.equipment_id
+    left join predicted as m on m.equipment_id = e.equipment_id
 )
 
 select
     *,
     case
-        when current_status = 'error' or temperature_vs_nominal > 5 or vibration_vs_nominal > 1.5 then 'Critical'
-        when temperature_vs_nominal > 3 or vibration_vs_nominal > 1.25 then 'Warning'
+        when current_status = 'error' or temperature_vs_nominal > 5 or vibration_vs_nominal > 1.5 or failure_probability > 0.8 then 'Critical'
+        when temperature_vs_nominal > 3 or vibration_vs_nominal > 1.25 or failure_probability > 0.5 then 'Warning'
         else 'Normal'
     end as health_status
 from assessed

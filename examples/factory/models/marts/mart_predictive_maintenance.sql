@@ -1,7 +1,7 @@
 -- Maintenance planning per machine: its latest feature snapshot (the inputs of the failure
 -- model), its failure record, the next planned maintenance, and the risk factors and action the
--- plant's condition rules give. When the failure model's predictions exist, their probability
--- joins here on equipment_id and takes over risk_level.
+-- plant's condition rules give, beside the failure model's probability for that snapshot and the
+-- features that pushed it most; a probability above 0.8 makes the risk High, above 0.5 Medium.
 with latest as (
     select *
     from (
@@ -19,6 +19,11 @@ failure_record as (
         date_diff('hour', min(failed_at), max(failed_at)) / 24.0e0 / nullif(count(*) - 1, 0) as mean_days_between_failures
     from {{ref "int_failures"}}
     group by 1
+),
+
+predicted as (
+    select snapshot_id, probability as failure_probability, contributions as contributing_factors
+    from {{ref "predictions_failure_within_7_days"}}
 ),
 
 planned as (
@@ -48,9 +53,12 @@ assessed as (
         p.last_planned_at + interval '{{var "maintenance_interval_days"}}' day as next_planned_maintenance_at,
         l.temperature_slope_72h > 1.0 as temperature_rising,
         l.vibration_vs_nominal > 1.3 as vibration_elevated,
-        l.hours_since_maintenance / 24.0e0 > 0.75 * coalesce(r.mean_days_between_failures, {{var "maintenance_interval_days"}}) as overdue_by_record
+        l.hours_since_maintenance / 24.0e0 > 0.75 * coalesce(r.mean_days_between_failures, {{var "maintenance_interval_days"}}) as overdue_by_record,
+        m.failure_probability,
+        m.contributing_factors
     from {{ref "dim_equipment"}} as e
     left join latest as l on l.equipment_id = e.equipment_id
+    left join predicted as m on m.snapshot_id = l.snapshot_id
     left join failure_record as r on r.equipment_id = e.equipment_id
     left join planned as p on p.equipment_id = e.equipment_id
 )
@@ -72,14 +80,16 @@ select
     mean_days_between_failures,
     last_planned_at,
     next_planned_maintenance_at,
+    failure_probability,
+    contributing_factors,
     concat_ws('; ',
         case when temperature_rising then 'Temperature trending upward' end,
         case when vibration_elevated then 'Elevated vibration (' || cast(cast(round((vibration_vs_nominal - 1) * 100) as integer) as varchar) || '% above normal)' end,
         case when overdue_by_record then cast(cast(round(hours_since_maintenance / 24.0e0) as integer) as varchar) || ' days since last maintenance' end
     ) as risk_factors,
     case
-        when temperature_rising and vibration_elevated then 'High'
-        when temperature_rising or vibration_elevated or overdue_by_record then 'Medium'
+        when temperature_rising and vibration_elevated or failure_probability > 0.8 then 'High'
+        when temperature_rising or vibration_elevated or overdue_by_record or failure_probability > 0.5 then 'Medium'
         else 'Low'
     end as risk_level,
     case
