@@ -72,7 +72,12 @@ const million: MlScoreNode = {
 const catalog = await RelationCatalog.load(session);
 await session.execute(session.dialect.createSchema('ml'));
 started = performance.now();
-const scored = await scoreModel(million, session, { registry, catalog, now: new Date() });
+const scored = await scoreModel(million, session, {
+  registry,
+  catalog,
+  now: new Date(),
+  train: manifest.nodes[million.trainNode] as MlTrainNode,
+});
 const scoreSeconds = (performance.now() - started) / 1000;
 session.close();
 warehouse.close();

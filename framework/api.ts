@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkTool } from './agent/check.js';
-import type { Manifest, ManifestNode, NodeKind, SourceNode } from './compile/manifest.js';
+import type { Manifest, ManifestNode, MlTrainNode, NodeKind, SourceNode } from './compile/manifest.js';
 import { selectNodes, walk, type Selection } from './compile/select.js';
 import { testBlockers } from './quality/blocking.js';
 import { executeTest } from './quality/execute.js';
@@ -39,7 +39,12 @@ const executors: Executors = {
   ml_train: (node, connection, context) =>
     trainModel(node, connection, { registry: registryOf(context.manifest), note: context.note, now: context.now }),
   ml_score: (node, connection, context) =>
-    scoreModel(node, connection, { registry: registryOf(context.manifest), catalog: context.catalog, now: context.now }),
+    scoreModel(node, connection, {
+      registry: registryOf(context.manifest),
+      catalog: context.catalog,
+      now: context.now,
+      train: context.manifest.nodes[node.trainNode] as MlTrainNode,
+    }),
   agent_tool: (node, connection, context) => checkTool(node, connection, registryOf(context.manifest)),
 };
 

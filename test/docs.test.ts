@@ -2,11 +2,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runInNewContext } from 'node:vm';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { build, generateDocs, serveDocs, test } from '../framework/index.js';
 import type { DetailsChunk, NodeDetails, SiteIndex } from '../framework/docs/types.js';
 import { compileDir, copyProject, repoRoot } from './helpers.js';
+import { launchChromium } from './docs-page.js';
 
 const executable = inject('chromium');
 
@@ -58,18 +59,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     await build(manifest, { env: {} });
     const generated = await generateDocs(manifest);
     site = pathToFileURL(join(generated.dir, 'index.html')).href;
-    browser = await chromium.launch({
-      executablePath: executable!,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(executable!);
     page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     page.on('pageerror', (error) => errors.push(String(error)));

@@ -122,16 +122,31 @@ describe('ML training and scoring', () => {
     expect(read(first, 'metrics.json')).toEqual(read(second, 'metrics.json'));
   });
 
-  it('skips training below min_rows, and scoring says why it cannot run', async () => {
+  it('skips training below min_rows, and scoring leaves an empty predictions table with its columns, so what reads it builds', async () => {
     const dir = mlProject({ model: '    min_rows: 1000\n' });
     const results = await build(compileDir(dir), { env: {} });
     expect(results.notes).toContain('ml people_model: only 400 training rows (min_rows 1000); not trained, no version is promoted yet');
     const byNode = byName(results);
     expect(byNode.people_model).toMatchObject({ status: 'success', action: 'skipped: 400 rows < min_rows 1000' });
-    expect(byNode.predictions_people_model!.error!.message).toBe(
-      'people_model has no trained version yet (not enough rows for min_rows, or training failed)',
+    expect(byNode.predictions_people_model).toMatchObject({
+      status: 'success',
+      rows: 0,
+      action: 'no trained version of people_model yet: empty',
+    });
+    expect(byNode.likely!.status).toBe('success');
+    expect(await queryDb(dir, 'select count(*) as n from main.likely')).toEqual([{ n: 0n }]);
+    const columns = await queryDb(
+      dir,
+      "select column_name, data_type from information_schema.columns where table_name = 'predictions_people_model' order by ordinal_position",
     );
-    expect(byNode.likely!.status).toBe('skipped');
+    expect(columns.map((c) => [c.column_name, c.data_type])).toEqual([
+      ['id', 'BIGINT'],
+      ['probability', 'DOUBLE'],
+      ['predicted_class', 'BOOLEAN'],
+      ['model_version', 'VARCHAR'],
+      ['scored_at', 'TIMESTAMP WITH TIME ZONE'],
+      ['contributions', 'VARCHAR'],
+    ]);
   });
 
   it('keeps a candidate that fails promote_if without promoting it, and scoring keeps the promoted one', async () => {

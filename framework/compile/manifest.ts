@@ -234,10 +234,12 @@ export interface GradientBoostingParams {
   maxDepth: number | null;
   minRowsPerLeaf: number;
   l2: number;
+  /** Share of features each tree may split on (drawn per tree). */
   featureFraction: number;
   maxBins: number;
   earlyStopping: boolean;
   validationFraction: number;
+  /** Rounds without improving the validation loss by `tolerance` before stopping. */
   patience: number;
   tolerance: number;
   seed: number;
@@ -246,6 +248,7 @@ export interface GradientBoostingParams {
 /** Random forest (ml/algorithms/random_forest.ts); featuresPerSplit null: √width (classification) or width. */
 export interface RandomForestParams {
   trees: number;
+  /** null: grow until leaves are pure or smaller than 2 × minRowsPerLeaf. */
   maxDepth: number | null;
   featuresPerSplit: number | null;
   minRowsPerLeaf: number;

@@ -1,4 +1,4 @@
-import type { MlScoreNode } from '../compile/manifest.js';
+import type { MlScoreNode, MlTrainNode, PredictiveTrainNode } from '../compile/manifest.js';
 import type { RelationCatalog } from '../run/catalog.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { buildAndSwap } from '../run/materialize/swap.js';
@@ -25,11 +25,14 @@ import { type Prediction, tasks } from './tasks.js';
 export async function scoreModel(
   node: MlScoreNode,
   connection: Connection,
-  context: { registry: Registry; catalog: RelationCatalog; now: Date },
+  context: { registry: Registry; catalog: RelationCatalog; now: Date; train: MlTrainNode },
 ): Promise<NodeOutcome> {
   const version = context.registry.promotedVersion(node.model);
   if (!version) {
     const latest = context.registry.latest(node.model);
+    // A model no version of which was ever trained (too little history yet, as on a fresh stream)
+    // leaves an empty table with its columns, so marts that join its predictions still build.
+    if (!latest && context.train.task !== 'forecast') return emptyPredictions(node, context.train, connection, context);
     throw new Error(
       latest
         ? `${node.model} has no promoted version to score with (${latest.version} did not pass promote_if)`
@@ -129,4 +132,53 @@ export function predictOne(version: ModelVersion, row: Row, contributions = 3): 
   const outputs = algorithms[version.algorithm].predict(version.trained, input);
   const prediction = tasks[version.task].prediction(outputs, version.classes, version.threshold ?? 0.5);
   return contributions > 0 ? { ...prediction, contributions: topFeatures(version, row, input, outputs, contributions) } : prediction;
+}
+
+/** The columns each task's predictions have besides the entity, typed, with no rows. */
+async function emptyPredictions(
+  node: MlScoreNode,
+  train: PredictiveTrainNode,
+  connection: Connection,
+  { catalog, now }: { catalog: RelationCatalog; now: Date },
+): Promise<NodeOutcome> {
+  const { dialect } = connection;
+  const task = train.task;
+  const at = dialect.timestamp(now);
+  const { double, text, boolean, timestamptz } = dialect.types;
+  const nulls: [string, string][] =
+    task === 'regression'
+      ? [['prediction', double]]
+      : task === 'anomaly'
+        ? [
+            ['score', double],
+            ['is_anomaly', boolean],
+          ]
+        : [
+            ['probability', double],
+            ['predicted_class', await labelType(train, at, connection)],
+          ];
+  nulls.push(['model_version', text], ['scored_at', timestamptz]);
+  if (node.contributions > 0) nulls.push(['contributions', text]);
+  const e = dialect.identifier(node.featureSet.entity);
+  const columns = nulls.map(([name, type]) => `${dialect.cast('NULL', type)} AS ${dialect.identifier(name)}`).join(', ');
+  const sql = `SELECT ${e}, ${columns} FROM (${featuresAt(node.featureSet, at, dialect)}) AS f WHERE 1 = 0`;
+  await buildAndSwap(connection, catalog, node.relation, (staging) =>
+    connection.execute(dialect.createAs('table', staging, sql, { replace: true })),
+  );
+  return { rows: 0, action: `no trained version of ${node.model} yet: empty` };
+}
+
+/** The label's type, as the class a trained version would predict has; text when it cannot be told. */
+async function labelType(train: PredictiveTrainNode, at: string, connection: Connection): Promise<string> {
+  const label = train.label?.column ?? train.label?.expression;
+  if (!label) return connection.dialect.types.text;
+  const column = train.label?.column ? connection.dialect.identifier(label) : label;
+  try {
+    const [described] = await connection.describe(
+      `SELECT ${column} AS label FROM (${featuresAt(train.featureSet, at, connection.dialect)}) AS f`,
+    );
+    return described?.type ?? connection.dialect.types.text;
+  } catch {
+    return connection.dialect.types.text;
+  }
 }

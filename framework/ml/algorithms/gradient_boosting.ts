@@ -5,6 +5,7 @@
  * stopping on a held-out share of the training rows. Categorical features arrive one-hot encoded
  * (features.ts), so each category is a 0/1 column a tree can split on.
  */
+import type { GradientBoostingParams } from '../../compile/manifest.js';
 import { seededRandom } from '../../core/random.js';
 import { BoostedTreeGrower } from './boosted_tree.js';
 import { addContributions, contributionSql, sumLeaves, sumLeavesSql, sumRoots, type TreeList } from './ensemble.js';
@@ -14,24 +15,8 @@ import { sqlNumber, sqlSigmoid, sqlSoftmax } from './sql.js';
 import { normalizeImportance, sampleFeatures, type Target, type Task } from './target.js';
 import { leafOf, type Tree } from './tree.js';
 
-export interface GradientBoostingOptions {
-  iterations: number;
-  learningRate: number;
-  maxLeaves: number;
-  /** null: no limit besides maxLeaves. */
-  maxDepth: number | null;
-  minRowsPerLeaf: number;
-  l2: number;
-  /** Share of features each tree may split on (drawn per tree). */
-  featureFraction: number;
-  maxBins: number;
-  earlyStopping: boolean;
-  validationFraction: number;
-  /** Rounds without improving the validation loss by `tolerance` before stopping. */
-  patience: number;
-  tolerance: number;
-  seed: number;
-}
+/** The parameters as ml/*.yml declares them (compile/manifest.ts). */
+export type GradientBoostingOptions = GradientBoostingParams;
 
 /** scikit-learn's HistGradientBoosting defaults (early stopping off: plat has its own test split). */
 export const gradientBoostingDefaults: GradientBoostingOptions = {

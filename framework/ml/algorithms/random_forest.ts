@@ -5,6 +5,7 @@
  * (≤255 per feature) rather than every distinct value, which costs little accuracy and makes deep
  * trees cheap; see forest_tree.ts.
  */
+import type { RandomForestParams } from '../../compile/manifest.js';
 import { seededRandom } from '../../core/random.js';
 import { addContributions, contributionSql, sumLeaves, sumLeavesSql, sumRoots, type TreeList } from './ensemble.js';
 import { ForestTreeGrower, type ForestLabels } from './forest_tree.js';
@@ -13,17 +14,8 @@ import { sqlNumber } from './sql.js';
 import { normalizeImportance, type Target, type Task } from './target.js';
 import type { Tree } from './tree.js';
 
-export interface RandomForestOptions {
-  trees: number;
-  /** null: grow until leaves are pure or smaller than 2 × minRowsPerLeaf. */
-  maxDepth: number | null;
-  /** null: √width for classification, width for regression. */
-  featuresPerSplit: number | null;
-  minRowsPerLeaf: number;
-  bootstrap: boolean;
-  maxBins: number;
-  seed: number;
-}
+/** The parameters as ml/*.yml declares them (compile/manifest.ts). */
+export type RandomForestOptions = RandomForestParams;
 
 export const randomForestDefaults: RandomForestOptions = {
   trees: 100,
