@@ -149,6 +149,17 @@ describe('ML training and scoring', () => {
     ]);
   });
 
+  it('skips training when every label has one value (no failure seen yet), and scoring leaves the empty table', async () => {
+    const dir = mlProject();
+    writeFileSync(join(dir, 'models/people.sql'), peopleSql(400).replace('>= 7 as label', '>= 100 as label'));
+    const results = await build(compileDir(dir), { env: {} });
+    expect(results.notes).toContain('ml people_model: every training row has label false; not trained, no version is promoted yet');
+    const byNode = byName(results);
+    expect(byNode.people_model).toMatchObject({ status: 'success', action: 'skipped: one label value' });
+    expect(byNode.predictions_people_model).toMatchObject({ status: 'success', rows: 0 });
+    expect(byNode.likely!.status).toBe('success');
+  });
+
   it('keeps a candidate that fails promote_if without promoting it, and scoring keeps the promoted one', async () => {
     const dir = mlProject();
     await build(compileDir(dir), { env: {} });

@@ -117,6 +117,16 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
     if (column && !columns.includes(column))
       throw new LocatedError(`split.${key} column ${column} is not in feature set ${node.featureSet.name} (it returns ${returned})`, null);
   }
+  // One class only (no failure seen yet on a young stream) is too little to learn from, like
+  // too few rows: skipped, the promoted version (if any) kept.
+  if (node.task === 'binary' || node.task === 'multiclass') {
+    const seen = new Set(rows.map((r) => normalize(r[LABEL])).filter((v) => v !== null && v !== undefined));
+    if (seen.size === 1) {
+      const fallback = promoted ? `scoring keeps ${promoted.version}` : 'no version is promoted yet';
+      context.note(`ml ${node.name}: every training row has label ${String([...seen][0])}; not trained, ${fallback}`);
+      return outcome(promoted?.version ?? null, false, promoted !== null, promoted?.metrics ?? {}, rowCount, 'skipped: one label value');
+    }
+  }
   const task = tasks[node.task];
   const { target, classes } = task.target(rows.map((r) => normalize(r[LABEL])));
   // Classes keep their share in both splits; numbers and unlabelled rows split at random.
