@@ -4,6 +4,7 @@ import { LocatedError } from '../../core/errors.js';
 import type { Connection } from '../../warehouse/connection.js';
 import { rowCount } from '../../warehouse/queries.js';
 import { FileReadError, WarehouseError } from '../../warehouse/types.js';
+import { openFileReader } from '../../warehouse/registry.js';
 import { readNodeResults } from '../history.js';
 import type { RelationCatalog } from '../catalog.js';
 import type { NodeOutcome } from '../executors.js';
@@ -20,24 +21,45 @@ export async function loadSeed(
   node: SeedNode,
   context: { catalog: RelationCatalog; root: string; fullRefresh: boolean },
 ): Promise<NodeOutcome> {
-  const { dialect } = connection;
   const loaded = readNodeResults(join(context.root, 'target'))?.nodes[node.uniqueId]?.lastSuccess?.definition.checksums;
   const same = loaded?.body === node.checksums.body && loaded.config === node.checksums.config;
   if (same && !context.fullRefresh && context.catalog.kind(node.relation) === 'table')
     return { rows: await rowCount(connection, node.relation), action: 'seed (unchanged)', unchanged: true };
+  // A warehouse whose SQL cannot read this machine's files gets the CSV read and typed here, then in bulk.
+  const reading = connection.capabilities.readsFiles ? connection : await openFileReader();
+  try {
+    return await load(reading, connection, node, context.catalog, context.root);
+  } finally {
+    if (reading !== connection) reading.close();
+  }
+}
+
+async function load(
+  reader: Connection,
+  warehouse: Connection,
+  node: SeedNode,
+  catalog: RelationCatalog,
+  root: string,
+): Promise<NodeOutcome> {
+  const { dialect } = reader;
   const types = Object.entries(node.columnTypes).map(([name, type]) => ({ name, type }));
-  const reader = dialect.readFiles(
+  const csv = dialect.readFiles(
     'csv',
-    resolve(context.root, node.path),
+    resolve(root, node.path),
     { header: true, delim: node.csv.delimiter, quote: node.csv.quote, escape: node.csv.quote, auto_detect: true },
     { types },
   );
   try {
-    const rows = await buildAndSwap(connection, context.catalog, node.relation, async (staging) => {
-      if (!connection.capabilities.createOrReplace) await connection.execute(dialect.drop(staging, 'table', { ifExists: true }));
-      return connection.execute(
-        dialect.createAs('table', staging, `SELECT * FROM ${reader}`, { replace: connection.capabilities.createOrReplace }),
-      );
+    const select = `SELECT * FROM ${csv}`;
+    const rows = await buildAndSwap(warehouse, catalog, node.relation, async (staging) => {
+      if (reader !== warehouse) {
+        const columns = await reader.describe(select);
+        const values = (await reader.query(select)).map((row) => columns.map((c) => row[c.name]));
+        await warehouse.execute(warehouse.dialect.createTable(staging, columns, { replace: true }));
+        return warehouse.bulkLoad(staging, values);
+      }
+      if (!warehouse.capabilities.createOrReplace) await warehouse.execute(dialect.drop(staging, 'table', { ifExists: true }));
+      return warehouse.execute(dialect.createAs('table', staging, select, { replace: warehouse.capabilities.createOrReplace }));
     });
     return { rows, action: 'seed' };
   } catch (error) {
