@@ -29,6 +29,13 @@ export interface TrainContext {
 export async function trainModel(node: MlTrainNode, connection: Connection, context: TrainContext): Promise<NodeOutcome> {
   const { dialect } = connection;
   const cutoff = await resolveCutoff(node, connection, context.now);
+  if (!cutoff) {
+    // No time to cut at means no rows yet (a young stream): too little to learn from, like min_rows.
+    const promoted = context.registry.promotedVersion(node.name);
+    const fallback = promoted ? `scoring keeps ${promoted.version}` : 'no version is promoted yet';
+    context.note(`ml ${node.name}: its cutoff query returned no time (no rows yet); not trained, ${fallback}`);
+    return outcome(promoted?.version ?? null, false, promoted !== null, promoted?.metrics ?? {}, 0, 'skipped: no rows before the cutoff');
+  }
   const columns = (await connection.describe(featuresAt(node.featureSet, cutoff.sql, dialect))).map((c) => c.name);
   const missing = node.featureSet.features.map((f) => f.name).filter((name) => !columns.includes(name));
   const returned = columns.join(', ');
@@ -238,12 +245,12 @@ function outcome(version: string | null, trained: boolean, promoted: boolean, me
   return { rows, action, ml: { version, trained, promoted, metrics: metrics as Record<string, unknown> } };
 }
 
-async function resolveCutoff(node: MlTrainNode, connection: Connection, now: Date): Promise<{ sql: string; iso: string }> {
+async function resolveCutoff(node: MlTrainNode, connection: Connection, now: Date): Promise<{ sql: string; iso: string } | null> {
   const { dialect } = connection;
   if (!node.cutoffSql) return { sql: dialect.timestamp(now), iso: now.toISOString() };
   const [row] = await connection.query(`SELECT (${node.cutoffSql}) AS cutoff`);
   const value = row?.cutoff;
-  if (value === null || value === undefined) throw new Error(`the cutoff query of ${node.name} returned no time (is its input empty?)`);
+  if (value === null || value === undefined) return null;
   const at = value instanceof Date ? value : new Date(String(value));
   return { sql: dialect.timestamp(at), iso: at.toISOString() };
 }
