@@ -60,11 +60,17 @@ describe.skipIf(!url)('the example projects on Trino + Iceberg', () => {
         results.results
           .filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped')
           .map((r) => `${r.name}: ${r.error?.message ?? r.status}`);
-      expect(failures(await build(onDuckDB.manifest, { env: {}, now, threads: 2 }))).toEqual([]);
-      expect(failures(await build(onTrino.manifest, { env: {}, now, threads: 4 }))).toEqual([]);
+      // The SQL pipeline only: training and scoring through the Trino adapter are not done yet
+      // (issue 18's note), so the models and what reads their predictions are left out on both.
+      const exclude = ['resource_type:ml_train+', 'resource_type:ml_score+'];
+      const onDuckDBResults = await build(onDuckDB.manifest, { env: {}, now, threads: 2, exclude });
+      expect(failures(onDuckDBResults)).toEqual([]);
+      expect(failures(await build(onTrino.manifest, { env: {}, now, threads: 4, exclude }))).toEqual([]);
 
+      const built = new Set(onDuckDBResults.results.map((r) => r.uniqueId));
       const marts = Object.values(onDuckDB.manifest.nodes).filter(
-        (n): n is ModelNode => n.kind === 'model' && n.folder.startsWith('marts') && n.config.materialized !== 'ephemeral',
+        (n): n is ModelNode =>
+          n.kind === 'model' && n.folder.startsWith('marts') && n.config.materialized !== 'ephemeral' && built.has(n.uniqueId),
       );
       expect(marts.length).toBeGreaterThan(5);
       const server = { url: target.url, user: target.user, catalog: target.catalog };

@@ -43,10 +43,14 @@ failures_30d as (
 ),
 
 predicted as (
-    select f.equipment_id, p.probability as failure_probability, p.contributions as failure_factors
-    from {{ref "predictions_failure_within_7_days"}} as p
-    join {{ref "ml_failure_features"}} as f on f.snapshot_id = p.snapshot_id
-    qualify row_number() over (partition by f.equipment_id order by f.snapshot_ts desc) = 1
+    select equipment_id, failure_probability, failure_factors
+    from (
+        select f.equipment_id, p.probability as failure_probability, p.contributions as failure_factors,
+               row_number() over (partition by f.equipment_id order by f.snapshot_ts desc) as newest
+        from {{ref "predictions_failure_within_7_days"}} as p
+        join {{ref "ml_failure_features"}} as f on f.snapshot_id = p.snapshot_id
+    ) as ranked
+    where newest = 1
 ),
 
 assessed as (
