@@ -82,6 +82,9 @@ const streamReady = new Promise<void>((resolve) => (ready = resolve));
 const streaming = stream(manifest, {
   env: process.env,
   select: ['+mart_equipment_health'],
+  // This phase sends readings alone, without the status events of the same hours, so the test
+  // that the topics agree (no readings while a machine is down) cannot hold here.
+  exclude: ['readings_only_while_running'],
   signal: controller.signal,
   batchInterval: interval,
   onReady: ready,

@@ -62,7 +62,7 @@ export interface ListOptions extends Selection {
 export function listNodes(manifest: Manifest, options: ListOptions) {
   const { ids, diagnostics } = selectNodes(manifest, options);
   failOnSelectorErrors(diagnostics);
-  const built = withTests(manifest, ids, new Set());
+  const built = withTests(manifest, ids, new Set(), excludedBy(manifest, options));
   const kinds = options.resourceTypes?.length ? new Set(options.resourceTypes) : null;
   return { nodes: Object.values(manifest.nodes).filter((n) => built.has(n.uniqueId) && (!kinds || kinds.has(n.kind))), diagnostics };
 }
@@ -71,6 +71,11 @@ function selected(manifest: Manifest, selection: Selection): Set<string> {
   const { ids, diagnostics } = selectNodes(manifest, selection);
   failOnSelectorErrors(diagnostics);
   return ids;
+}
+
+/** What --exclude names: a test it names stays out even when the nodes it checks are built. */
+function excludedBy(manifest: Manifest, selection: Selection): Set<string> {
+  return selection.exclude?.length ? selectNodes(manifest, { select: selection.exclude }).ids : new Set();
 }
 
 const isTest = (node: ManifestNode) => node.kind === 'test';
@@ -124,7 +129,7 @@ export function test(manifest: Manifest, options: RunOptions = {}): Promise<RunR
  * error-severity test skips everything downstream. A test joins when all it reads is selected.
  */
 export function build(manifest: Manifest, options: RunOptions = {}): Promise<RunResults> {
-  const ids = withTests(manifest, selected(manifest, options), new Set());
+  const ids = withTests(manifest, selected(manifest, options), new Set(), excludedBy(manifest, options));
   return runNodes(manifest, ids, executors, { command: 'build', extraBlockers: testBlockers(manifest, ids), ...options });
 }
 
@@ -132,10 +137,15 @@ export function build(manifest: Manifest, options: RunOptions = {}): Promise<Run
  * The chosen nodes plus the tests that can run with them: those whose inputs are all chosen
  * or already `available` (built earlier in the same session).
  */
-function withTests(manifest: Manifest, chosen: ReadonlySet<string>, available: ReadonlySet<string>): Set<string> {
+function withTests(
+  manifest: Manifest,
+  chosen: ReadonlySet<string>,
+  available: ReadonlySet<string>,
+  excluded: ReadonlySet<string> = new Set(),
+): Set<string> {
   const ids = new Set([...chosen].filter((id) => !isTest(manifest.nodes[id]!)));
   for (const node of Object.values(manifest.nodes)) {
-    if (node.kind !== 'test') continue;
+    if (node.kind !== 'test' || excluded.has(node.uniqueId)) continue;
     const reads = node.testType === 'unit' ? [node.attachedTo!] : node.dependsOn;
     const touched = reads.some((id) => ids.has(id));
     if (chosen.has(node.uniqueId) || (touched && reads.every((id) => ids.has(id) || available.has(id)))) ids.add(node.uniqueId);
@@ -174,7 +184,8 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
   if (sources.length === 0) throw new PlatError('USAGE', 'no selected source reads from Kafka', 'select a kafka source, or drop --stream');
   const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
   try {
-    const initial = withTests(manifest, chosen, new Set());
+    const excluded = excludedBy(manifest, options);
+    const initial = withTests(manifest, chosen, new Set(), excluded);
     await runOn(warehouse, manifest, initial, executors, {
       command: 'build',
       extraBlockers: testBlockers(manifest, initial),
@@ -197,7 +208,7 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
         const downstream = new Set<string>();
         for (const child of walk(manifest.children, landed))
           if (chosen.has(child) && manifest.nodes[child]!.kind === 'model') downstream.add(child);
-        const ids = withTests(manifest, downstream, built);
+        const ids = withTests(manifest, downstream, built, excluded);
         return runOn(warehouse, manifest, ids, executors, {
           ...options,
           command: 'stream',

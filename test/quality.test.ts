@@ -159,6 +159,14 @@ describe('plat build with tests', () => {
     expect(warned.order_totals!.status).toBe('success');
   });
 
+  it('leaves out of build a test that --exclude names, and builds what the failing test would have skipped', async () => {
+    const failing = qualityProject(`    columns:\n      - name: order_id\n        tests: [unique]\n`);
+    const results = byName(await build(compileDir(failing), { env: {}, exclude: ['unique_orders_order_id'] }));
+    expect(results.unique_orders_order_id).toBeUndefined();
+    expect(results.orders!.status).toBe('success');
+    expect(results.order_totals!.status).toBe('success');
+  });
+
   it('selects tests by test_type and by the model they check', async () => {
     const dir = qualityProject(`    columns:\n      - name: order_id\n        tests: [unique, not_null]\n`, {
       'models/customers.yml': 'models:\n  - name: customers\n    columns:\n      - name: name\n        tests: [not_null]\n',
