@@ -1,3 +1,4 @@
+import { gradientBoostingDefaults, randomForestDefaults } from './ml_defaults.js';
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
 import { didYouMean } from '../core/suggest.js';
@@ -168,24 +169,23 @@ function algorithmSpec(given: TrainingSpec['algorithm']): AlgorithmSpec {
         name: 'logistic_regression',
         params: { learningRate: algorithm.learning_rate ?? 0.5, iterations: algorithm.iterations ?? 300, l2: algorithm.l2 ?? 0 },
       };
-    // scikit-learn's HistGradientBoosting defaults; early stopping off (plat holds out its own test rows).
     case 'gradient_boosting':
       return {
         name: 'gradient_boosting',
         params: {
-          iterations: algorithm.iterations ?? 100,
-          learningRate: algorithm.learning_rate ?? 0.1,
-          maxLeaves: algorithm.max_leaves ?? 31,
-          maxDepth: algorithm.max_depth ?? null,
-          minRowsPerLeaf: algorithm.min_rows_per_leaf ?? 20,
-          l2: algorithm.l2 ?? 0,
-          featureFraction: algorithm.feature_fraction ?? 1,
-          maxBins: algorithm.max_bins ?? 255,
-          earlyStopping: algorithm.early_stopping ?? false,
-          validationFraction: algorithm.validation_fraction ?? 0.1,
-          patience: algorithm.patience ?? 10,
-          tolerance: 1e-7,
-          seed: algorithm.seed ?? 0,
+          iterations: algorithm.iterations ?? gradientBoostingDefaults.iterations,
+          learningRate: algorithm.learning_rate ?? gradientBoostingDefaults.learningRate,
+          maxLeaves: algorithm.max_leaves ?? gradientBoostingDefaults.maxLeaves,
+          maxDepth: algorithm.max_depth ?? gradientBoostingDefaults.maxDepth,
+          minRowsPerLeaf: algorithm.min_rows_per_leaf ?? gradientBoostingDefaults.minRowsPerLeaf,
+          l2: algorithm.l2 ?? gradientBoostingDefaults.l2,
+          featureFraction: algorithm.feature_fraction ?? gradientBoostingDefaults.featureFraction,
+          maxBins: algorithm.max_bins ?? gradientBoostingDefaults.maxBins,
+          earlyStopping: algorithm.early_stopping ?? gradientBoostingDefaults.earlyStopping,
+          validationFraction: algorithm.validation_fraction ?? gradientBoostingDefaults.validationFraction,
+          patience: algorithm.patience ?? gradientBoostingDefaults.patience,
+          tolerance: gradientBoostingDefaults.tolerance,
+          seed: algorithm.seed ?? gradientBoostingDefaults.seed,
         },
       };
     // Depth 12 rather than unlimited: a full-depth forest's CASE expressions are too large to score in SQL.
@@ -193,13 +193,13 @@ function algorithmSpec(given: TrainingSpec['algorithm']): AlgorithmSpec {
       return {
         name: 'random_forest',
         params: {
-          trees: algorithm.trees ?? 100,
+          trees: algorithm.trees ?? randomForestDefaults.trees,
           maxDepth: algorithm.max_depth ?? 12,
-          featuresPerSplit: algorithm.features_per_split ?? null,
-          minRowsPerLeaf: algorithm.min_rows_per_leaf ?? 1,
-          bootstrap: algorithm.bootstrap ?? true,
-          maxBins: algorithm.max_bins ?? 255,
-          seed: algorithm.seed ?? 0,
+          featuresPerSplit: algorithm.features_per_split ?? randomForestDefaults.featuresPerSplit,
+          minRowsPerLeaf: algorithm.min_rows_per_leaf ?? randomForestDefaults.minRowsPerLeaf,
+          bootstrap: algorithm.bootstrap ?? randomForestDefaults.bootstrap,
+          maxBins: algorithm.max_bins ?? randomForestDefaults.maxBins,
+          seed: algorithm.seed ?? randomForestDefaults.seed,
         },
       };
     case 'isolation_forest':

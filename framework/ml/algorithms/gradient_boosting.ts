@@ -6,6 +6,7 @@
  * (features.ts), so each category is a 0/1 column a tree can split on.
  */
 import type { GradientBoostingParams } from '../../compile/manifest.js';
+import { gradientBoostingDefaults } from '../../compile/ml_defaults.js';
 import { seededRandom } from '../../core/random.js';
 import { BoostedTreeGrower } from './boosted_tree.js';
 import { addContributions, contributionSql, sumLeaves, sumLeavesSql, sumRoots, type TreeList } from './ensemble.js';
@@ -19,21 +20,7 @@ import { leafOf, type Tree } from './tree.js';
 export type GradientBoostingOptions = GradientBoostingParams;
 
 /** scikit-learn's HistGradientBoosting defaults (early stopping off: plat has its own test split). */
-export const gradientBoostingDefaults: GradientBoostingOptions = {
-  iterations: 100,
-  learningRate: 0.1,
-  maxLeaves: 31,
-  maxDepth: null,
-  minRowsPerLeaf: 20,
-  l2: 0,
-  featureFraction: 1,
-  maxBins: 255,
-  earlyStopping: false,
-  validationFraction: 0.1,
-  patience: 10,
-  tolerance: 1e-7,
-  seed: 0,
-};
+export { gradientBoostingDefaults } from '../../compile/ml_defaults.js';
 
 export interface GradientBoostingModel {
   algorithm: 'gradient_boosting';

@@ -6,6 +6,7 @@
  * trees cheap; see forest_tree.ts.
  */
 import type { RandomForestParams } from '../../compile/manifest.js';
+import { randomForestDefaults } from '../../compile/ml_defaults.js';
 import { seededRandom } from '../../core/random.js';
 import { addContributions, contributionSql, sumLeaves, sumLeavesSql, sumRoots, type TreeList } from './ensemble.js';
 import { ForestTreeGrower, type ForestLabels } from './forest_tree.js';
@@ -17,15 +18,7 @@ import type { Tree } from './tree.js';
 /** The parameters as ml/*.yml declares them (compile/manifest.ts). */
 export type RandomForestOptions = RandomForestParams;
 
-export const randomForestDefaults: RandomForestOptions = {
-  trees: 100,
-  maxDepth: null,
-  featuresPerSplit: null,
-  minRowsPerLeaf: 1,
-  bootstrap: true,
-  maxBins: 255,
-  seed: 0,
-};
+export { randomForestDefaults } from '../../compile/ml_defaults.js';
 
 export interface RandomForestModel {
   algorithm: 'random_forest';
