@@ -7,7 +7,8 @@ import type { Dialect } from '../warehouse/dialect.js';
 import { encodeRow, fitFeatures, inputWidth, type Row } from './features.js';
 import { type Algorithm, algorithms, type Target } from './algorithm.js';
 import { featureImportance } from './explanations.js';
-import { rocAuc, rocCurve, type Metrics } from './metrics.js';
+import { rocCurve, type Metrics } from './metrics.js';
+import { leakage } from './leakage.js';
 import { chooseThreshold } from './metrics_threshold.js';
 import { tasks } from './tasks.js';
 import { featuresAt, withCutoff } from './query.js';
@@ -145,13 +146,9 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
   const trainRows = train.map((i) => rows[i]!);
   const { encoded, notes } = fitFeatures(trainRows, node.featureSet.features);
   for (const message of notes) context.note(`ml ${node.name}: ${message}`);
-  if (target.task === 'binary')
-    warnOnLeakage(
-      node,
-      trainRows,
-      Int32Array.from(train, (i) => target.y[i]!),
-      context,
-    );
+  const trainTarget = subset(target, train);
+  for (const finding of leakage(node.featureSet.features, trainRows, trainTarget))
+    context.note(`ml ${node.name}: possible label leakage: ${finding}; is it computed after the cutoff?`);
 
   const width = inputWidth(encoded);
   const matrix = (indexes: number[]) => {
@@ -161,7 +158,7 @@ export async function trainModel(node: MlTrainNode, connection: Connection, cont
   };
   // The manifest pairs each algorithm name with its own parameters; TypeScript cannot follow that through the lookup.
   const algorithm = algorithms[node.algorithm.name] as Algorithm<AlgorithmSpec['params'], unknown>;
-  const trained = algorithm.train(matrix(train), train.length, width, subset(target, train), node.algorithm.params);
+  const trained = algorithm.train(matrix(train), train.length, width, trainTarget, node.algorithm.params);
   const predictAll = (indexes: number[]) => {
     const x = matrix(indexes);
     const inputs = indexes.map((_, k) => x.subarray(k * width, (k + 1) * width));
@@ -271,20 +268,6 @@ export function trainingQuery(node: MlTrainNode, cutoff: { sql: string }, dialec
   }
   const label = node.label.column ? q(node.label.column) : `(${node.label.expression})`;
   return `(SELECT *, coalesce(${label}, ${fallback}) AS ${LABEL} FROM (${features}) ORDER BY ${entity})`;
-}
-
-function warnOnLeakage(node: MlTrainNode, rows: Row[], y: Int32Array, context: TrainContext): void {
-  const positive = Array.from(y, (v) => v === 1);
-  for (const feature of node.featureSet.features) {
-    if (feature.type === 'categorical') continue;
-    const scores = rows.map((r) => Number(r[feature.name] ?? 0));
-    const auc = rocAuc(positive, scores);
-    if (Math.max(auc, 1 - auc) >= 0.98) {
-      context.note(
-        `ml ${node.name}: possible label leakage: feature ${feature.name} alone separates the label (ROC-AUC ${Math.max(auc, 1 - auc).toFixed(3)}); is it computed after the cutoff?`,
-      );
-    }
-  }
 }
 
 /** promote_if: comparisons joined by "and"; no condition promotes every trained version. */
