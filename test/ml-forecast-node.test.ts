@@ -5,11 +5,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { build, compileProject, readProjectFiles, type RunResults } from '../framework/index.js';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { build, compileProject, generateDocs, readProjectFiles, type RunResults } from '../framework/index.js';
 import { formatDiagnostic } from '../framework/core/diagnostics.js';
 import { Registry } from '../framework/ml/registry.js';
+import { launchChromium, screenshot } from './docs-page.js';
 import { compileDir, queryDb, writeProject } from './helpers.js';
+
+const executable = inject('chromium');
 
 // Three machines, two weeks hourly: a daily cycle, a slow rise, and bounded deterministic noise.
 const SERIES_SQL = `{{config materialized="table"}}
@@ -92,6 +96,49 @@ describe('forecast models', () => {
       expect(Number(v.threshold)).toBe(v.severity === 'critical' ? 61 : 58);
     }
     expect(results.hot_soon).toMatchObject({ status: 'success' });
+  });
+
+  it("draws each series' history, forecast and intervals on the model's docs page", async () => {
+    const generated = await generateDocs(compileDir(dir));
+    const browser = await launchChromium(executable!);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      await page.goto(
+        `${pathToFileURL(join(generated.dir, 'index.html')).href}#node=${encodeURIComponent('ml_train.forecasting.equipment_metrics')}`,
+      );
+      await page.waitForSelector('#forecast-charts .forecast-chart svg');
+      const charts = () =>
+        page.$$eval('.forecast-chart', (boxes) =>
+          boxes.map((box) => ({
+            metric: (box as HTMLElement).dataset.metric,
+            points: (box as HTMLElement).dataset.points,
+            text: box.textContent ?? '',
+            paths: box.querySelectorAll('path').length,
+          })),
+        );
+      expect(await page.$$eval('#forecast-entity option', (options) => options.map((o) => o.textContent))).toEqual(['0', '1', '2']);
+      const first = await charts();
+      expect(first.map((c) => [c.metric, c.points])).toEqual([
+        ['temperature', '24'],
+        ['vibration', '24'],
+      ]);
+      // Legends of both bands, the y-axis named for the metric, and the declared levels drawn as lines.
+      expect(first[0]!.text).toContain('95 % interval');
+      expect(first[0]!.text).toContain('80 % interval');
+      expect(first[0]!.text).toContain('temperature');
+      expect(first[0]!.text).toContain('critical');
+      expect(first[1]!.text).not.toContain('critical');
+      await page.selectOption('#forecast-entity', '2');
+      await page.waitForFunction(() => document.getElementById('forecast-charts')?.dataset.entity === '2');
+      expect((await charts()).length).toBe(2);
+      await page.locator('#forecast-charts').scrollIntoViewIfNeeded();
+      await screenshot(page, 'forecast-page');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('reports a threshold on a metric the feature set lacks, with a hint', () => {

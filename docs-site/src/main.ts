@@ -2,6 +2,7 @@ import { selectNodes } from '../../framework/compile/select.js';
 import type { NodeDetails, RunsData, SiteIndex } from '../../framework/docs/types.js';
 import type { ColumnRef } from '../../framework/docs/lineage.js';
 import { Details } from './details.js';
+import { mountForecast } from './forecast.js';
 import type { SceneNode } from './graph/scene.js';
 import { GraphView } from './graph/view.js';
 import { wireKeyboard } from './keyboard.js';
@@ -125,6 +126,9 @@ async function nodePage(id: string, current: number): Promise<void> {
   const body = element('node-body');
   body.innerHTML = nodeBody(site, node, loaded) + nodeRuns(id, window.__PLAT_DOCS_RUNS__);
   body.removeAttribute('aria-busy');
+  // biome-ignore lint/suspicious/noExplicitAny: each kind's details are a different JSON shape
+  const forecast = (loaded.details as any).forecast;
+  if (forecast?.length) mountForecast(body, forecast);
   body
     .querySelectorAll<HTMLButtonElement>('.column-link')
     .forEach((button) =>

@@ -9,6 +9,7 @@ import { lastRunResults } from '../run/run.js';
 import { latestResults } from '../run/history.js';
 import { relationOf } from '../compile/kinds.js';
 import type { OutputColumn } from './lineage.js';
+import { forecastSeries } from './forecast.js';
 import type { DocNode, DocsData } from './types.js';
 
 export type { DocNode, DocsData };
@@ -166,6 +167,7 @@ async function details(
         roc: version?.roc ?? null,
         classes: version?.classes ?? null,
         features: node.featureSet.features.map((f) => f.name),
+        forecast: node.task === 'forecast' && input.session ? await forecastSeries(input.session, input.manifest, node, input.now) : null,
       };
     }
     case 'ml_score':

@@ -1,6 +1,7 @@
 import type { IndexNode, NodeDetails } from '../../../framework/docs/types.js';
 import { lineChart, rocChart } from '../charts.js';
 import { escape } from '../render.js';
+import { forecastSection } from '../forecast.js';
 
 /** What only one kind of node has: a source's loader, a model's chart, ML metrics, a tool's parameters. */
 export function kindDetails(node: IndexNode, details: NodeDetails, link: (id: string) => string): string {
@@ -24,6 +25,7 @@ export function kindDetails(node: IndexNode, details: NodeDetails, link: (id: st
         <table id="metrics">${metrics.map(([k, v]) => `<tr><td>${escape(k)}</td><td>${v.toFixed(4)}</td></tr>`).join('')}</table>
         ${importance.length ? `<h2>Feature importance</h2><table id="importance">${importance.map(([k, v]) => `<tr><td>${escape(k)}</td><td>${(v * 100).toFixed(1)} %</td></tr>`).join('')}</table>` : ''}
         ${byMetric.length ? `<h2>Backtest per metric</h2><table id="backtest"><tr><th>metric</th><th>MAPE %</th><th>80 % coverage</th><th>95 % coverage</th></tr>${byMetric.map(([k, m]) => `<tr><td>${escape(k)}</td><td>${m.mape?.toFixed(2)}</td><td>${m.coverage_80?.toFixed(3)}</td><td>${m.coverage_95?.toFixed(3)}</td></tr>`).join('')}</table>` : ''}
+        ${d.forecast?.length ? forecastSection(d.forecast) : ''}
         ${matrix ? `<h2>Confusion matrix</h2><table><tr><th>actual \\ predicted</th>${(d.classes ?? []).map((c: unknown) => `<th>${escape(c)}</th>`).join('')}</tr>${matrix.map((row, i) => `<tr><th>${escape(d.classes?.[i])}</th>${row.map((v) => `<td>${v}</td>`).join('')}</tr>`).join('')}</table>` : ''}
         ${d.roc ? `<h2>ROC curve</h2>${rocChart(d.roc, d.metrics?.roc_auc)}` : ''}
         <p class="muted">features: ${(d.features ?? []).map(escape).join(', ')}</p>`;
