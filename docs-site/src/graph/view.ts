@@ -71,6 +71,9 @@ export class GraphView {
     });
     this.renderer.on('enterNode', () => (container.style.cursor = 'pointer'));
     this.renderer.on('leaveNode', () => (container.style.cursor = ''));
+    // Sigma 3.0 hears pointer moves only over its own drawing, and on leaving it reports the node
+    // left but keeps drawing it hovered (sigma.js issue 1327): a move far from every node clears it.
+    this.renderer.on('leaveStage', ({ event }) => this.renderer.getMouseCaptor().emit('mousemove', { ...event, x: -1e6, y: -1e6 }));
     container.addEventListener('wheel', (event) => {
       const box = container.getBoundingClientRect();
       this.wheelAt = { x: event.clientX - box.left, y: event.clientY - box.top };
