@@ -64,6 +64,64 @@ describe.skipIf(!executable)('the documentation site graph and panel at 1400×90
     expect(errors).toEqual([]);
   });
 
+  /**
+   * Places where the text of the elements matching `selector` wraps inside a word: a line that
+   * starts after a character other than a space, `_`, `.`, `,` or `-`.
+   */
+  const brokenWords = (selector: string) =>
+    page.locator(selector).evaluateAll((elements) => {
+      const broken: string[] = [];
+      for (const element of elements) {
+        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+        const range = document.createRange();
+        for (let text = walker.nextNode() as Text | null; text; text = walker.nextNode() as Text | null) {
+          // Within a text node: the site's break opportunities (<wbr>, <br>, blocks) come between them.
+          let previous: { top: number; char: string } | null = null;
+          for (let i = 0; i < text.length; i++) {
+            range.setStart(text, i);
+            range.setEnd(text, i + 1);
+            const rect = range.getBoundingClientRect();
+            const char = text.data[i]!;
+            // A space at the end of a line has no width: it still counts as where the line broke.
+            if (rect.width === 0) {
+              if (previous) previous = { top: previous.top, char };
+              continue;
+            }
+            if (previous && rect.top > previous.top + 2 && !/[\s_.,-]/.test(previous.char) && !/\s/.test(char))
+              broken.push(`${element.textContent!.trim()} (before "${text.data.slice(i)}")`);
+            previous = { top: rect.top, char };
+          }
+        }
+      }
+      return broken;
+    });
+
+  it('lays out the columns table so that no type, test or heading breaks inside a word, and every cell stays in the panel', async () => {
+    for (const id of ['model.ecommerce.revenue_per_hour', 'source.ecommerce.ecommerce.events', 'model.ecommerce.stg_events']) {
+      await open(`#node=${id}`);
+      await page.locator('#columns').scrollIntoViewIfNeeded();
+      await screenshot(page, `graph-1400-columns-${id.split('.').at(-1)}`);
+      expect(await brokenWords('#columns th, #columns td:nth-child(2), #columns td:nth-child(4), #columns td:first-child')).toEqual([]);
+      const fit = await page.evaluate(() => {
+        const panel = document.getElementById('panel')!;
+        const inner = panel.getBoundingClientRect().right - parseFloat(getComputedStyle(panel).paddingRight);
+        const cells = [...document.querySelectorAll('#columns td, #columns th')];
+        return {
+          right: Math.max(...cells.map((c) => c.getBoundingClientRect().right)),
+          inner,
+          scrolls: panel.scrollWidth > panel.clientWidth,
+        };
+      });
+      expect(fit.right).toBeLessThanOrEqual(fit.inner + 0.5);
+      expect(fit.scrolls).toBe(false);
+    }
+    // A generic test goes by what it checks; its full name is the link's title.
+    await open('#node=model.ecommerce.revenue_per_hour');
+    const test = page.locator('#columns a[href="#node=test.ecommerce.unique_revenue_per_hour_hour_window"]');
+    expect(await test.innerText()).toBe('unique');
+    expect(await test.getAttribute('title')).toBe('unique_revenue_per_hour_hour_window');
+  });
+
   it('keeps status badges and table headings of the panel whole, never broken inside a word', async () => {
     await open('#');
     /** Lines each element's text is laid out on. */
