@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { build, generateDocs } from '../framework/index.js';
-import { drawn, hoverLayerBlank, launchChromium, screenshot } from './docs-page.js';
+import { drawn, hoverLayerBlank, labelReport, launchChromium, screenshot, settled } from './docs-page.js';
 import { compileDir, copyProject, repoRoot } from './helpers.js';
 
 const executable = inject('chromium');
@@ -47,6 +47,36 @@ describe.skipIf(!executable)('the documentation site graph and panel at 1400×90
     );
     return { x: area.x + at.x, y: area.y + at.y };
   }
+
+  it('labels most models of the overview with tests as nodes: long test names are cut, not given whole columns', async () => {
+    await open('#');
+    await page.check('#show-tests');
+    await expect.poll(() => page.evaluate(() => (window as any).platDocs.view.scene.nodes.some((n: any) => n.kind === 'test'))).toBe(true);
+    await settled(page);
+    const report = await labelReport(page);
+    const labels = await page.evaluate(() => {
+      const { view } = (window as any).platDocs;
+      const models = view.scene.nodes.filter((n: any) => n.kind === 'model').map((n: any) => n.id);
+      const cut = view.scene.nodes
+        .filter((n: any) => view.graph.getNodeAttribute(n.id, 'label') !== n.label)
+        .map((n: any) => ({
+          label: view.graph.getNodeAttribute(n.id, 'label'),
+          full: view.graph.getNodeAttribute(n.id, 'fullLabel'),
+          scene: n.label,
+        }));
+      return { models: models.length, labelled: models.filter((id: string) => view.drawnLabels.has(id)).length, cut };
+    });
+    await screenshot(page, 'graph-1400-overview-tests-as-nodes');
+    await page.uncheck('#show-tests');
+    expect(labels.labelled / labels.models).toBeGreaterThanOrEqual(0.6);
+    expect(report).toEqual({ visible: report.visible, unlabelled: [], underPanel: [], overlapping: [] });
+    // A cut label keeps its start and ends in an ellipsis; the hover box draws it whole.
+    expect(labels.cut.length).toBeGreaterThan(0);
+    for (const { label, full, scene } of labels.cut) {
+      expect(full).toBe(scene);
+      expect(label.endsWith('…') && scene.startsWith(label.slice(0, -1))).toBe(true);
+    }
+  });
 
   it('clears the hover box when the pointer leaves the graph straight from a node, onto the panel or the header', async () => {
     await open('#node=model.ecommerce.revenue_per_hour');

@@ -35,6 +35,8 @@ type Drawn = PartialButFor<NodeDisplayData, 'x' | 'y' | 'size' | 'label' | 'colo
   kind?: SceneNode['kind'];
   badge?: SceneNode['badge'];
   focused?: boolean;
+  /** The whole label, when `label` is cut (see shownLabel). */
+  fullLabel?: string | null;
 };
 
 const measuring = document.createElement('canvas').getContext('2d')!;
@@ -52,6 +54,30 @@ export function textWidth(text: string, weight = 'normal'): number {
   return width;
 }
 
+/**
+ * Longest test label drawn, in layout units (about 30 characters): a test's generated name
+ * (`accepted_values_source_ecommerce_events_event_type`) is cut with an ellipsis and drawn whole
+ * on hover. Columns are as wide as their widest label, so a column of test names used to push
+ * the models after it out of the first view. Other nodes keep their names whole.
+ */
+export const LONGEST_TEST_LABEL = 170;
+const shortened = new Map<string, string>();
+
+/** The label as drawn in the graph: whole, or a test's cut to LONGEST_TEST_LABEL with an ellipsis. */
+export function shownLabel({ label, kind }: Pick<SceneNode, 'label' | 'kind'>): string {
+  const weight = weightOf(kind);
+  if (kind !== 'test' || textWidth(label, weight) <= LONGEST_TEST_LABEL) return label;
+  const key = `${weight} ${label}`;
+  let cut = shortened.get(key);
+  if (cut === undefined) {
+    let length = label.length - 1;
+    while (length > 1 && textWidth(`${label.slice(0, length)}…`, weight) > LONGEST_TEST_LABEL) length--;
+    cut = `${label.slice(0, length)}…`;
+    shortened.set(key, cut);
+  }
+  return cut;
+}
+
 /** Just the count: the legend says what it counts. */
 const badgeText = (badge: NonNullable<SceneNode['badge']>) => badge.count.toLocaleString('en-US');
 const weightOf = (kind: SceneNode['kind'] | undefined) => (kind === 'cluster' ? '600' : 'normal');
@@ -60,7 +86,7 @@ const weightOf = (kind: SceneNode['kind'] | undefined) => (kind === 'cluster' ? 
 export function labelReach(node: SceneNode): number {
   if (node.kind === 'expander') return 0;
   const badge = node.badge ? BADGE_GAP + textWidth(badgeText(node.badge), '600') + 2 * BADGE_PADDING : 0;
-  return textWidth(node.label, weightOf(node.kind)) + badge;
+  return textWidth(shownLabel(node), weightOf(node.kind)) + badge;
 }
 
 /**
@@ -115,10 +141,11 @@ export function labelDrawers(drawn: Map<string, LabelBox>) {
   /** Hovered: the label on a white box. Nothing more when there is no label (no empty box). */
   const drawHover = (context: CanvasRenderingContext2D, data: Drawn, _settings: Settings): void => {
     if (!data.label || data.kind === 'expander') return;
+    const label = data.fullLabel ?? data.label;
     const scale = data.radius ? data.size / data.radius : 1;
     const size = Math.max(SMALLEST, Math.min(LARGEST, LABEL_SIZE * scale));
     context.font = `${weightOf(data.kind)} ${size}px ${LABEL_FONT}`;
-    const width = context.measureText(data.label).width;
+    const width = context.measureText(label).width;
     const left = data.x + data.size + LABEL_OFFSET * scale;
     context.fillStyle = '#fff';
     context.shadowColor = 'rgba(15, 23, 42, 0.35)';
@@ -139,7 +166,7 @@ export function labelDrawers(drawn: Map<string, LabelBox>) {
     context.fill();
     context.fillStyle = '#1d2330';
     context.textBaseline = 'middle';
-    context.fillText(data.label, left, data.y);
+    context.fillText(label, left, data.y);
   };
 
   return { drawLabel, drawHover };

@@ -2,7 +2,7 @@ import Graph from 'graphology';
 import Sigma from 'sigma';
 import { LayoutWorker } from '../layout/client.js';
 import { COLUMN_GAP, LABEL_OFFSET, ROW, type Layout } from '../layout/layered.js';
-import { LABEL_FONT, LABEL_SIZE, labelDrawers, labelReach, type LabelBox } from './labels.js';
+import { LABEL_FONT, LABEL_SIZE, labelDrawers, labelReach, shownLabel, type LabelBox } from './labels.js';
 import { renderLegend } from './legend.js';
 import type { Scene, SceneEdge, SceneNode } from './scene.js';
 
@@ -145,7 +145,7 @@ export class GraphView {
     const updated = new Map(update.map((n) => [n.id, n]));
     for (const node of update) {
       this.nodes.set(node.id, node);
-      this.graph.mergeNodeAttributes(node.id, { label: node.label });
+      this.graph.mergeNodeAttributes(node.id, this.labelAttributes(node));
     }
     const kept = this.scene.nodes.filter((n) => !remove.includes(n.id)).map((n) => updated.get(n.id) ?? n);
     this.scene = {
@@ -178,7 +178,7 @@ export class GraphView {
       y: -at.y,
       size: node.size,
       radius: node.size,
-      label: node.label,
+      ...this.labelAttributes(node),
       color: node.color,
       kind: node.kind,
       badge: node.badge,
@@ -186,6 +186,12 @@ export class GraphView {
       forceLabel: true,
       zIndex: node.focused ? 2 : node.kind === 'expander' ? 0 : 1,
     });
+  }
+
+  /** The label drawn (cut if long) and, when cut, the whole one for the hover box. */
+  private labelAttributes(node: SceneNode): { label: string; fullLabel: string | null } {
+    const label = shownLabel(node);
+    return { label, fullLabel: label === node.label ? null : node.label };
   }
 
   private addEdge(edge: SceneEdge): void {
