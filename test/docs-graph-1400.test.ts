@@ -78,12 +78,26 @@ describe.skipIf(!executable)('the documentation site graph and panel at 1400×90
     }
   });
 
-  it('clears the hover box when the pointer leaves the graph straight from a node, onto the panel or the header', async () => {
+  it('boxes a hovered label with its badge, and clears the box when the pointer leaves the graph straight from a node, onto the panel or the header', async () => {
     await open('#node=model.ecommerce.revenue_per_hour');
     const over = await pointAt('model.ecommerce.revenue_per_hour');
     const panel = (await page.locator('#panel').boundingBox())!;
     await page.mouse.move(over.x, over.y);
     await expect.poll(() => hoverLayerBlank(page)).toBe(false);
+    // The box holds the label and its test badge, not the label alone with the badge stuck outside it.
+    const reach = await page.evaluate((id) => {
+      const { view } = (window as any).platDocs;
+      const canvas = document.querySelector<HTMLCanvasElement>('#sigma canvas.sigma-hovers')!;
+      const ratio = canvas.width / canvas.offsetWidth;
+      const label = view.drawnLabels.get(id);
+      const row = Math.round((label.y + label.height / 2) * ratio);
+      const pixels = canvas.getContext('2d')!.getImageData(0, row, canvas.width, 1).data;
+      let right = 0;
+      for (let x = 0; x < canvas.width; x++) if (pixels[4 * x + 3] === 255) right = x / ratio;
+      return { labelRight: label.x + label.width, boxRight: right };
+    }, 'model.ecommerce.revenue_per_hour');
+    expect(reach.boxRight).toBeGreaterThanOrEqual(reach.labelRight);
+    await screenshot(page, 'graph-1400-hover');
     await page.mouse.move(panel.x + panel.width / 2, over.y);
     await expect.poll(() => hoverLayerBlank(page)).toBe(true);
     await screenshot(page, 'graph-1400-hover-left-to-panel');
