@@ -140,6 +140,32 @@ describe.skipIf(!executable)('the documentation site graph and panel at 1400×90
       return broken;
     });
 
+  it("draws an expander's +N in white on a fill dark enough to read it (WCAG contrast of 4.5:1 or more)", async () => {
+    await open('#node=model.ecommerce.revenue_per_hour');
+    const expanders = await page.evaluate(() => {
+      const { view } = (window as any).platDocs;
+      return view.scene.nodes
+        .filter((n: any) => n.expands)
+        .map((n: any) => ({
+          label: n.label,
+          color: view.graph.getNodeAttribute(n.id, 'color') as string,
+          drawn: view.drawnLabels.has(n.id),
+        }));
+    });
+    await screenshot(page, 'graph-1400-expander');
+    const luminance = (hex: string) => {
+      const [r, g, b] = [1, 3, 5]
+        .map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+        .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    expect(expanders.length).toBeGreaterThan(0);
+    for (const expander of expanders) {
+      expect(expander).toMatchObject({ label: expect.stringMatching(/^\+\d+$/), drawn: true });
+      expect(1.05 / (luminance(expander.color) + 0.05)).toBeGreaterThanOrEqual(4.5);
+    }
+  });
+
   it('lays out the columns table so that no type, test or heading breaks inside a word, and every cell stays in the panel', async () => {
     for (const id of ['model.ecommerce.revenue_per_hour', 'source.ecommerce.ecommerce.events', 'model.ecommerce.stg_events']) {
       await open(`#node=${id}`);
