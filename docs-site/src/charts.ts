@@ -5,13 +5,22 @@ const COLORS = ['#2563eb', '#16a34a', '#d97706'];
 /**
  * A model's latest data over time: one small chart per measure, one above the other, each with a
  * y-axis of its own (measures differ by orders of magnitude, so one shared axis would flatten all
- * but the largest) and the time axis under the last.
+ * but the largest) and the time axis under the last. Rows bunched at a few times are several
+ * things at about that time (a row per machine), not a series: they are drawn as dots, since a
+ * line through them would zigzag up and down where they bunch.
  */
 export function lineChart(points: number[][], names: string[], width = 460): string {
   if (points.length < 2) return '';
   const xs = points.map((p) => p[0]!);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  return names.map((name, s) => seriesChart(points, s, name, COLORS[s % COLORS.length]!, [x0, x1], width, s === names.length - 1)).join('');
+  const sorted = [...xs].sort((a, b) => a - b);
+  const gaps = sorted.slice(1).map((x, k) => x - sorted[k]!);
+  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
+  // A series is spread over its range: half its steps at least a quarter of the even step.
+  const series = median > 0 && median >= (x1 - x0) / gaps.length / 4;
+  return names
+    .map((name, s) => seriesChart(points, s, name, COLORS[s % COLORS.length]!, [x0, x1], width, s === names.length - 1, series))
+    .join('');
 }
 
 function seriesChart(
@@ -22,6 +31,7 @@ function seriesChart(
   [x0, x1]: [number, number],
   width: number,
   timeAxis: boolean,
+  series: boolean,
 ): string {
   const height = timeAxis ? 128 : 108;
   const plot = { left: 58, right: width - 12, top: 22, bottom: height - (timeAxis ? 26 : 8) };
@@ -30,7 +40,9 @@ function seriesChart(
   const [low, high] = [ticks[0]!, ticks[ticks.length - 1]!];
   const xOf = (x: number) => plot.left + ((x - x0) / (x1 - x0 || 1)) * (plot.right - plot.left);
   const yOf = (y: number) => plot.bottom - ((y - low) / (high - low || 1)) * (plot.bottom - plot.top);
-  const line = points.map((p) => `${xOf(p[0]!).toFixed(1)},${yOf(p[s + 1]!).toFixed(1)}`).join(' ');
+  const data = series
+    ? `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points.map((p) => `${xOf(p[0]!).toFixed(1)},${yOf(p[s + 1]!).toFixed(1)}`).join(' ')}"/>`
+    : `<g class="dots" fill="${color}">${points.map((p) => `<circle cx="${xOf(p[0]!).toFixed(1)}" cy="${yOf(p[s + 1]!).toFixed(1)}" r="2"/>`).join('')}</g>`;
   const axis = ticks
     .map(
       (t) =>
@@ -44,7 +56,7 @@ function seriesChart(
   return `<svg viewBox="0 0 ${width} ${height}" width="100%" class="chart" role="img" aria-label="${escape(name)} over time">
     <text x="${plot.left}" y="14" class="series" fill="${color}">${escape(name)}</text>
     <g class="y-axis">${axis}<line x1="${plot.left}" x2="${plot.left}" y1="${plot.top}" y2="${plot.bottom}" class="axis"/></g>
-    <polyline fill="none" stroke="${color}" stroke-width="1.5" points="${line}"/>${timeLabels}</svg>`;
+    ${data}${timeLabels}</svg>`;
 }
 
 /** Three to six round tick values from at most `low` to at least `high`. */

@@ -35,6 +35,8 @@ type Drawn = PartialButFor<NodeDisplayData, 'x' | 'y' | 'size' | 'label' | 'colo
   kind?: SceneNode['kind'];
   badge?: SceneNode['badge'];
   focused?: boolean;
+  /** The whole label, when `label` is cut (see shownLabel). */
+  fullLabel?: string | null;
 };
 
 const measuring = document.createElement('canvas').getContext('2d')!;
@@ -52,6 +54,30 @@ export function textWidth(text: string, weight = 'normal'): number {
   return width;
 }
 
+/**
+ * Longest test label drawn, in layout units (about 30 characters): a test's generated name
+ * (`accepted_values_source_ecommerce_events_event_type`) is cut with an ellipsis and drawn whole
+ * on hover. Columns are as wide as their widest label, so a column of test names used to push
+ * the models after it out of the first view. Other nodes keep their names whole.
+ */
+export const LONGEST_TEST_LABEL = 170;
+const shortened = new Map<string, string>();
+
+/** The label as drawn in the graph: whole, or a test's cut to LONGEST_TEST_LABEL with an ellipsis. */
+export function shownLabel({ label, kind }: Pick<SceneNode, 'label' | 'kind'>): string {
+  const weight = weightOf(kind);
+  if (kind !== 'test' || textWidth(label, weight) <= LONGEST_TEST_LABEL) return label;
+  const key = `${weight} ${label}`;
+  let cut = shortened.get(key);
+  if (cut === undefined) {
+    let length = label.length - 1;
+    while (length > 1 && textWidth(`${label.slice(0, length)}…`, weight) > LONGEST_TEST_LABEL) length--;
+    cut = `${label.slice(0, length)}…`;
+    shortened.set(key, cut);
+  }
+  return cut;
+}
+
 /** Just the count: the legend says what it counts. */
 const badgeText = (badge: NonNullable<SceneNode['badge']>) => badge.count.toLocaleString('en-US');
 const weightOf = (kind: SceneNode['kind'] | undefined) => (kind === 'cluster' ? '600' : 'normal');
@@ -60,7 +86,7 @@ const weightOf = (kind: SceneNode['kind'] | undefined) => (kind === 'cluster' ? 
 export function labelReach(node: SceneNode): number {
   if (node.kind === 'expander') return 0;
   const badge = node.badge ? BADGE_GAP + textWidth(badgeText(node.badge), '600') + 2 * BADGE_PADDING : 0;
-  return textWidth(node.label, weightOf(node.kind)) + badge;
+  return textWidth(shownLabel(node), weightOf(node.kind)) + badge;
 }
 
 /**
@@ -93,33 +119,20 @@ export function labelDrawers(drawn: Map<string, LabelBox>) {
     context.fillRect(left - 2 * scale, data.y - size * 0.6, width + 4 * scale, size * 1.2);
     context.fillStyle = '#1d2330';
     context.fillText(data.label, left, data.y);
-    let right = left + width;
-    if (data.badge) {
-      const text = badgeText(data.badge);
-      context.font = `600 ${size * 0.85}px ${LABEL_FONT}`;
-      const textWidth = context.measureText(text).width;
-      const [background, ink] = STATUS_COLORS[data.badge.status];
-      const x = right + BADGE_GAP * scale;
-      const padding = BADGE_PADDING * scale;
-      context.fillStyle = background;
-      context.beginPath();
-      context.roundRect(x, data.y - size * 0.6, textWidth + 2 * padding, size * 1.2, 3 * scale);
-      context.fill();
-      context.fillStyle = ink;
-      context.fillText(text, x + padding, data.y);
-      right = x + textWidth + 2 * padding;
-    }
+    const right = data.badge ? drawBadge(context, data.badge, left + width + BADGE_GAP * scale, data.y, size, scale) : left + width;
     drawn.set(data.key!, { x: left, y: data.y - size * 0.6, width: right - left, height: size * 1.2 });
   };
 
-  /** Hovered: the label on a white box. Nothing more when there is no label (no empty box). */
+  /** Hovered: the label and its badge on a white box. Nothing more when there is no label (no empty box). */
   const drawHover = (context: CanvasRenderingContext2D, data: Drawn, _settings: Settings): void => {
     if (!data.label || data.kind === 'expander') return;
+    const label = data.fullLabel ?? data.label;
     const scale = data.radius ? data.size / data.radius : 1;
     const size = Math.max(SMALLEST, Math.min(LARGEST, LABEL_SIZE * scale));
     context.font = `${weightOf(data.kind)} ${size}px ${LABEL_FONT}`;
-    const width = context.measureText(data.label).width;
     const left = data.x + data.size + LABEL_OFFSET * scale;
+    const labelWidth = context.measureText(label).width;
+    const width = labelWidth + (data.badge ? BADGE_GAP * scale + badgeWidth(context, data.badge, size, scale) : 0);
     context.fillStyle = '#fff';
     context.shadowColor = 'rgba(15, 23, 42, 0.35)';
     context.shadowBlur = 6;
@@ -137,10 +150,40 @@ export function labelDrawers(drawn: Map<string, LabelBox>) {
     context.arc(data.x, data.y, data.size, 0, Math.PI * 2);
     context.fillStyle = data.color;
     context.fill();
+    context.font = `${weightOf(data.kind)} ${size}px ${LABEL_FONT}`;
     context.fillStyle = '#1d2330';
     context.textBaseline = 'middle';
-    context.fillText(data.label, left, data.y);
+    context.fillText(label, left, data.y);
+    if (data.badge) drawBadge(context, data.badge, left + labelWidth + BADGE_GAP * scale, data.y, size, scale);
   };
 
   return { drawLabel, drawHover };
+}
+
+const badgeFont = (size: number) => `600 ${size * 0.85}px ${LABEL_FONT}`;
+
+function badgeWidth(context: CanvasRenderingContext2D, badge: NonNullable<SceneNode['badge']>, size: number, scale: number): number {
+  context.font = badgeFont(size);
+  return context.measureText(badgeText(badge)).width + 2 * BADGE_PADDING * scale;
+}
+
+/** Draws a test badge from `x`, centred on `y`; returns where it ends. */
+function drawBadge(
+  context: CanvasRenderingContext2D,
+  badge: NonNullable<SceneNode['badge']>,
+  x: number,
+  y: number,
+  size: number,
+  scale: number,
+): number {
+  const width = badgeWidth(context, badge, size, scale);
+  const [background, ink] = STATUS_COLORS[badge.status];
+  context.fillStyle = background;
+  context.beginPath();
+  context.roundRect(x, y - size * 0.6, width, size * 1.2, 3 * scale);
+  context.fill();
+  context.fillStyle = ink;
+  context.textBaseline = 'middle';
+  context.fillText(badgeText(badge), x + BADGE_PADDING * scale, y);
+  return x + width;
 }

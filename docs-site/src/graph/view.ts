@@ -2,7 +2,7 @@ import Graph from 'graphology';
 import Sigma from 'sigma';
 import { LayoutWorker } from '../layout/client.js';
 import { COLUMN_GAP, LABEL_OFFSET, ROW, type Layout } from '../layout/layered.js';
-import { LABEL_FONT, LABEL_SIZE, labelDrawers, labelReach, type LabelBox } from './labels.js';
+import { LABEL_FONT, LABEL_SIZE, labelDrawers, labelReach, shownLabel, type LabelBox } from './labels.js';
 import { renderLegend } from './legend.js';
 import type { Scene, SceneEdge, SceneNode } from './scene.js';
 
@@ -71,6 +71,9 @@ export class GraphView {
     });
     this.renderer.on('enterNode', () => (container.style.cursor = 'pointer'));
     this.renderer.on('leaveNode', () => (container.style.cursor = ''));
+    // Sigma 3.0 hears pointer moves only over its own drawing, and on leaving it reports the node
+    // left but keeps drawing it hovered (sigma.js issue 1327): a move far from every node clears it.
+    this.renderer.on('leaveStage', ({ event }) => this.renderer.getMouseCaptor().emit('mousemove', { ...event, x: -1e6, y: -1e6 }));
     container.addEventListener('wheel', (event) => {
       const box = container.getBoundingClientRect();
       this.wheelAt = { x: event.clientX - box.left, y: event.clientY - box.top };
@@ -142,7 +145,7 @@ export class GraphView {
     const updated = new Map(update.map((n) => [n.id, n]));
     for (const node of update) {
       this.nodes.set(node.id, node);
-      this.graph.mergeNodeAttributes(node.id, { label: node.label });
+      this.graph.mergeNodeAttributes(node.id, this.labelAttributes(node));
     }
     const kept = this.scene.nodes.filter((n) => !remove.includes(n.id)).map((n) => updated.get(n.id) ?? n);
     this.scene = {
@@ -175,7 +178,7 @@ export class GraphView {
       y: -at.y,
       size: node.size,
       radius: node.size,
-      label: node.label,
+      ...this.labelAttributes(node),
       color: node.color,
       kind: node.kind,
       badge: node.badge,
@@ -183,6 +186,12 @@ export class GraphView {
       forceLabel: true,
       zIndex: node.focused ? 2 : node.kind === 'expander' ? 0 : 1,
     });
+  }
+
+  /** The label drawn (cut if long) and, when cut, the whole one for the hover box. */
+  private labelAttributes(node: SceneNode): { label: string; fullLabel: string | null } {
+    const label = shownLabel(node);
+    return { label, fullLabel: label === node.label ? null : node.label };
   }
 
   private addEdge(edge: SceneEdge): void {

@@ -9,6 +9,16 @@ export const breakable = (name: string) => escape(name).replace(/_/g, '_<wbr>');
 
 export const link = (site: Site, id: string) => `<a href="#node=${encodeURIComponent(id)}">${breakable(site.byId.get(id)?.name ?? id)}</a>`;
 
+/**
+ * A test in a column's row, by what it checks (`not_null`, `relationships`): its full name repeats
+ * the node and the column the row is already about, and is the link's title.
+ */
+function columnTest(site: Site, id: string): string {
+  const test = site.byId.get(id);
+  if (test?.select.testType !== 'generic' || typeof test.select.testName !== 'string') return link(site, id);
+  return `<a href="#node=${encodeURIComponent(id)}" title="${escape(test.name)}">${breakable(test.select.testName)}</a>`;
+}
+
 /** The top of a node page, from the index alone: drawn at once, before the details arrive. */
 export function nodeHeader(node: IndexNode): string {
   // Sources, ML nodes and tools may have no relation: no empty part before the dot.
@@ -25,8 +35,10 @@ export function nodeBody(site: Site, node: IndexNode, details: NodeDetails): str
         node.kind === 'model'
           ? `<button class="column-link" data-column="${escape(c.name)}">${breakable(c.name)}</button>`
           : breakable(c.name);
-      return `<tr><td>${name}</td><td>${escape(c.type ?? '')}</td><td>${inline(c.description)}</td>
-        <td>${c.tests.map((t) => `${to(t.id)} ${badge(t.status)}`).join('<br>')}</td><td>${from.map((f) => `${breakable(site.byId.get(f.node)?.name ?? f.node)}.${breakable(f.column)}`).join(', ')}</td></tr>`;
+      // Where the column comes from, under its name: a fifth column left each too narrow for its words.
+      const sources = from.map((f) => `${breakable(site.byId.get(f.node)?.name ?? f.node)}.<wbr>${breakable(f.column)}`).join(', ');
+      return `<tr><td>${name}${sources ? `<div class="from">from ${sources}</div>` : ''}</td><td>${escape(c.type ?? '')}</td><td>${inline(c.description)}</td>
+        <td>${c.tests.map((t) => `${columnTest(site, t.id)} ${badge(t.status)}`).join('<br>')}</td></tr>`;
     })
     .join('');
   const last = node.lastRun;
@@ -38,7 +50,7 @@ export function nodeBody(site: Site, node: IndexNode, details: NodeDetails): str
       ${node.tags.length ? `<tr><td>tags</td><td>${node.tags.map(escape).join(', ')}</td></tr>` : ''}
     </table>
     ${kindDetails(node, details, to)}
-    ${details.columns.length ? `<h2>Columns</h2><table id="columns"><colgroup><col class="c-name"><col class="c-type"><col><col class="c-tests"><col class="c-from"></colgroup><tr><th>name</th><th>type</th><th>description</th><th>tests</th><th>from</th></tr>${columnRows}</table>` : ''}
+    ${details.columns.length ? `<h2>Columns</h2><table id="columns"><colgroup><col class="c-name"><col class="c-type"><col><col class="c-tests"></colgroup><tr><th>name</th><th>type</th><th>description</th><th>tests</th></tr>${columnRows}</table>` : ''}
     <div id="column-lineage"></div>
     <h2>Upstream</h2><p>${(site.parents[node.id] ?? []).map(to).join(', ') || '<span class="muted">none</span>'}</p>
     <h2>Downstream</h2><p>${(site.children[node.id] ?? []).map(to).join(', ') || '<span class="muted">none</span>'}</p>
