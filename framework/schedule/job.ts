@@ -27,6 +27,8 @@ export interface JobOptions {
   env: Record<string, string | undefined>;
   onEvent: (event: ScheduleEvent) => void;
   onRunEvent?: (event: RunEvent) => void;
+  /** `plat schedule --retries`: over each schedule's own retries (a model's retries: config still wins). */
+  retries?: { retries: number; delay?: number };
   /** A warehouse already open in this process (a stream's), shared instead of waiting for its lock. */
   warehouse?: Warehouse;
   threads?: number;
@@ -81,7 +83,7 @@ export async function runSchedule(manifest: Manifest, schedule: Schedule, schedu
           env: options.env,
           threads: options.threads,
           origin,
-          retry: schedule.retry,
+          retry: options.retries ? { ...schedule.retry, ...options.retries } : schedule.retry,
           nodeTimeout: schedule.timeout ?? undefined,
           warehouse,
           onEvent: options.onRunEvent,

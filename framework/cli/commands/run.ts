@@ -1,14 +1,26 @@
 import pc from 'picocolors';
 import { build, compileProjectDir, listNodes, run, seed, snapshot, sourceFreshness, stream, test } from '../../api.js';
 import { ingestProgressDisplay } from '../progress.js';
-import { exitCodes } from '../../core/errors.js';
+import { exitCodes, PlatError } from '../../core/errors.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../run/attempts.js';
 import type { RunOptions } from '../../run/run.js';
 import type { RunEvent, RunResults } from '../../run/results.js';
 import { incrementalStrategy, renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
 import { watchProject, type WatchCycle } from '../../watch/watch.js';
 import { toJson } from '../table.js';
 import { counted } from '../../core/plural.js';
-import { err, out, parseCount, parseTime, projectDir, runOptions, selection, type CommandSpec, type Options } from './shared.js';
+import {
+  err,
+  out,
+  parseCount,
+  parseTime,
+  projectDir,
+  runOptions,
+  selection,
+  type CommandSpec,
+  type OptionSpec,
+  type Options,
+} from './shared.js';
 import { compiled, selectionOf } from './compiled.js';
 
 /** Run events as JSON lines (progress left out: it is for eyes), or rendered as text. */
@@ -84,6 +96,39 @@ async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): P
   return exitCodes.ok;
 }
 
+type RetryCliOptions = { retries?: number; retryDelay?: number };
+
+/** --retries and --retry-delay: the run's policy for transient failures; a node's own retries: config wins over it. */
+export const retryOptions: OptionSpec[] = [
+  {
+    flags: '--retries <n>',
+    description:
+      "run a node again after a transient failure (file not there yet, database locked, broker down; never a SQL error), up to n times; a model's retries: config wins",
+    parse: parseRetries,
+  },
+  {
+    flags: '--retry-delay <time>',
+    description: 'with --retries: wait before the first retry (default 30s), twice as long before each later one',
+    parse: parseTime,
+  },
+];
+
+function parseRetries(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 20) throw new PlatError('USAGE', `--retries takes a whole number from 0 to 20, got "${text}"`);
+  return n;
+}
+
+/** The policy the flags give, over `base` (a schedule's); undefined when --retries is not given. */
+export function retryPolicyFrom(options: RetryCliOptions, base: RetryPolicy | null = null): RetryPolicy | undefined {
+  if (options.retries === undefined) return undefined;
+  return {
+    retries: options.retries,
+    delay: options.retryDelay ?? base?.delay ?? DEFAULT_RETRY.delay,
+    backoff: base?.backoff ?? DEFAULT_RETRY.backoff,
+  };
+}
+
 export async function runCommand(verb: 'run' | 'build' | 'test' | 'seed' | 'snapshot', options: Options): Promise<number> {
   if (options.watch && verb !== 'seed' && verb !== 'snapshot') return watchCommand(verb, options);
   const project = compiled(options, 'nothing was run');
@@ -97,13 +142,14 @@ export async function runCommand(verb: 'run' | 'build' | 'test' | 'seed' | 'snap
     env: process.env,
     onEvent: eventPrinter(options, display),
     origin: { trigger: 'cli' },
+    retry: retryPolicyFrom(options as RetryCliOptions),
   };
   const verbs = { run, build, test, seed, snapshot };
   const results: RunResults = await verbs[verb](project.manifest, runOptions);
   return results.success ? exitCodes.ok : exitCodes.failure;
 }
 
-type StreamCliOptions = Options & { batchInterval?: number; batchSize?: number };
+type StreamCliOptions = Options & RetryCliOptions & { batchInterval?: number; batchSize?: number };
 
 async function streamCommand(options: StreamCliOptions): Promise<number> {
   const project = compiled(options, 'nothing was run');
@@ -126,6 +172,7 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
       ...selectionOf(project, options),
       threads: options.threads,
       env: process.env,
+      retry: retryPolicyFrom(options),
       signal: controller.signal,
       batchInterval: options.batchInterval,
       batchSize: options.batchSize,
@@ -170,7 +217,7 @@ export const runCommands: CommandSpec[] = [
   {
     usage: 'build',
     description: 'load sources, build models and run their tests, in DAG order',
-    options: runOptions,
+    options: [...runOptions, ...retryOptions],
     run: (_, options) => runCommand('build', options as Options),
   },
   {
@@ -178,6 +225,7 @@ export const runCommands: CommandSpec[] = [
     description: 'load sources and build models in DAG order; with --stream, keep consuming Kafka and refresh in micro-batches',
     options: [
       ...runOptions,
+      ...retryOptions,
       {
         flags: '--stream',
         description: 'keep consuming the Kafka sources; after each micro-batch rebuild what is downstream, then its tests (Ctrl-C stops)',
