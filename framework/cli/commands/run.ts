@@ -1,5 +1,6 @@
 import pc from 'picocolors';
-import { build, compileProjectDir, listNodes, run, seed, snapshot, sourceFreshness, stream, test } from '../../api.js';
+import { build, compileProjectDir, listNodes, run, seed, snapshot, sourceFreshness, stream, test, type StreamOptions } from '../../api.js';
+import { streamWithSchedules } from '../../schedule/beside-stream.js';
 import { ingestProgressDisplay } from '../progress.js';
 import { exitCodes, PlatError } from '../../core/errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../run/attempts.js';
@@ -149,7 +150,7 @@ export async function runCommand(verb: 'run' | 'build' | 'test' | 'seed' | 'snap
   return results.success ? exitCodes.ok : exitCodes.failure;
 }
 
-type StreamCliOptions = Options & RetryCliOptions & { batchInterval?: number; batchSize?: number };
+type StreamCliOptions = Options & RetryCliOptions & { batchInterval?: number; batchSize?: number; schedules?: boolean };
 
 async function streamCommand(options: StreamCliOptions): Promise<number> {
   const project = compiled(options, 'nothing was run');
@@ -168,7 +169,19 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
   let failed = false;
   let batches = 0;
   try {
-    const ingested = await stream(project.manifest, {
+    const schedules = options.schedules !== false && Object.keys(project.manifest.schedules).length > 0;
+    // The project's schedules run beside the stream, on its open database, taking turns with its micro-batches.
+    const streamed = schedules
+      ? async (streamOptions: StreamOptions) => {
+          const { scheduleEventPrinter } = await import('./schedule.js');
+          return streamWithSchedules(project.manifest, {
+            ...streamOptions,
+            onScheduleEvent: scheduleEventPrinter(options),
+            scheduleRetries: options.retries === undefined ? undefined : { retries: options.retries, delay: options.retryDelay },
+          });
+        }
+      : (streamOptions: StreamOptions) => stream(project.manifest, streamOptions);
+    const ingested = await streamed({
       ...selectionOf(project, options),
       threads: options.threads,
       env: process.env,
@@ -231,6 +244,11 @@ export const runCommands: CommandSpec[] = [
         description: 'keep consuming the Kafka sources; after each micro-batch rebuild what is downstream, then its tests (Ctrl-C stops)',
       },
       { flags: '--batch-interval <time>', description: 'with --stream: refresh this long after rows land (default 1s)', parse: parseTime },
+      {
+        flags: '--no-schedules',
+        description:
+          "with --stream: leave the project's schedules out (by default they run beside the stream, taking turns with its micro-batches)",
+      },
       {
         flags: '--batch-size <n>',
         description: 'with --stream: or as soon as this many rows have landed (default 50000)',
