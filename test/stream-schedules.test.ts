@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { compileProjectDir, produceTo, streamWithSchedules, type MicroBatch, type ScheduleEvent } from '../framework/index.js';
 import { kafkaClient } from '../framework/stream/kafka.js';
-import { queryDb, writeProject } from './helpers.js';
+import { cli, queryDb, writeProject } from './helpers.js';
 
 const brokers = inject('kafkaBrokers');
 
@@ -132,5 +133,42 @@ describe.skipIf(!brokers)('a stream and the schedules in one process (real broke
       { kind: 'model', name: 'summary' },
       { kind: 'test', name: 'not_null_summary_events' },
     ]);
+  });
+
+  it('plat run --stream runs the schedules beside it until Ctrl-C; --no-schedules leaves them out', async () => {
+    const { dir, env } = project();
+    const { manifest } = compileProjectDir({ projectDir: dir });
+    await produceTo(manifest, 'shop.events', { env, count: 100 });
+    /** `plat run --stream` until its stderr matches `until`, then Ctrl-C. */
+    const streamUntil = async (args: string[], until: RegExp) => {
+      const child = spawn(process.execPath, [cli, 'run', '--stream', '--batch-interval', '200ms', ...args], {
+        cwd: dir,
+        env: { ...process.env, ...env, NO_COLOR: '1' },
+      });
+      const output = { stdout: '', stderr: '' };
+      let stopping = false;
+      child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => {
+        output.stderr += chunk.toString();
+        // One Ctrl-C: a second one exits at once.
+        if (until.test(output.stderr) && !stopping) stopping = child.kill('SIGINT');
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      return { code, ...output };
+    };
+    const scheduleRuns = async () =>
+      (await queryDb(dir, "select count(*) as n from _plat.runs where trigger = 'schedule' and status = 'success'"))[0]!.n;
+
+    const both = await streamUntil([], /SUCCESS tally \(build, run \d+\)[\s\S]*SUCCESS tally/);
+    expect(both.code).toBe(0);
+    expect(both.stderr).toContain('schedule tally: next run');
+    expect(both.stdout).toMatch(/Stopped after .* landed, 0 dead letters; the database is closed\./);
+    expect(await scheduleRuns()).toBeGreaterThanOrEqual(2n);
+    const before = await scheduleRuns();
+
+    const alone = await streamUntil(['--no-schedules'], /streaming: waiting for events/);
+    expect(alone.code).toBe(0);
+    expect(alone.stderr).not.toContain('tally');
+    expect(await scheduleRuns()).toBe(before);
   });
 });
