@@ -108,6 +108,15 @@ describe('node-level retries', () => {
     ]);
   });
 
+  it('leaves a model unmodified (its config checksum as it was) when only its retries change', () => {
+    const dir = writeProject({ 'plat_project.yml': 'name: p\n', 'models/a.sql': 'select 1 as x\n' });
+    const before = compileDir(dir).nodes['model.p.a']!.checksums;
+    writeFileSync(join(dir, 'models/a.sql'), '{{config retries=2 retry_delay="5s"}}\nselect 1 as x\n');
+    const after = compileDir(dir).nodes['model.p.a']!;
+    expect(after.kind === 'model' && [after.config.retries, after.config.retryDelay]).toEqual([2, 5000]);
+    expect(after.checksums.config).toBe(before.config);
+  });
+
   it('plat run --retries retries a source file that is missing and says so; a bad --retries is a usage error', () => {
     const dir = writeProject({
       'plat_project.yml': 'name: p\n',

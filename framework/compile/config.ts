@@ -174,3 +174,9 @@ function isDuration(value: unknown): value is string {
     return false;
   }
 }
+
+/** The config that decides what a model builds: its retries do not, so changing them leaves it unmodified (state:modified, watch). */
+export function outputConfig(config: ResolvedModelConfig): Omit<ResolvedModelConfig, 'retries' | 'retryDelay'> {
+  const { retries: _retries, retryDelay: _retryDelay, ...output } = config;
+  return output;
+}
