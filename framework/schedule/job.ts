@@ -6,6 +6,7 @@
 import { build, run, test } from '../api.js';
 import type { Manifest } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
+import type { RetryPolicy } from '../run/attempts.js';
 import type { RunEvent, RunResults } from '../run/results.js';
 import type { RunOptions } from '../run/run.js';
 import { RunHistory, type RunOrigin, type RunStatus } from '../run/runs.js';
@@ -124,7 +125,7 @@ async function runInWarehouse(
         env: options.env,
         threads: options.threads,
         origin,
-        retry: options.retries ? { ...schedule.retry, ...options.retries } : schedule.retry,
+        retry: retryOf(schedule, options.retries),
         nodeTimeout: schedule.timeout ?? undefined,
         warehouse,
         onEvent: options.onRunEvent,
@@ -138,6 +139,12 @@ async function runInWarehouse(
       outcome.runId = await recordFailure(warehouse, schedule, origin, startedAt, outcome.error);
     }
   }
+}
+
+/** The schedule's retries, or those `plat schedule --retries` gives over them. */
+function retryOf(schedule: Schedule, over: JobOptions['retries']): RetryPolicy {
+  if (!over) return schedule.retry;
+  return { ...schedule.retry, retries: over.retries, delay: over.delay ?? schedule.retry.delay };
 }
 
 /** Why the run may not start: a schedule it depends on has not run, or its latest run did not succeed. */

@@ -120,14 +120,16 @@ function parseRetries(text: string): number {
   return n;
 }
 
-/** The policy the flags give, over `base` (a schedule's); undefined when --retries is not given. */
-export function retryPolicyFrom(options: RetryCliOptions, base: RetryPolicy | null = null): RetryPolicy | undefined {
+/** The run's policy the flags give; undefined when --retries is not given. */
+function retryPolicyFrom(options: RetryCliOptions): RetryPolicy | undefined {
   if (options.retries === undefined) return undefined;
-  return {
-    retries: options.retries,
-    delay: options.retryDelay ?? base?.delay ?? DEFAULT_RETRY.delay,
-    backoff: base?.backoff ?? DEFAULT_RETRY.backoff,
-  };
+  return { retries: options.retries, delay: options.retryDelay ?? DEFAULT_RETRY.delay, backoff: DEFAULT_RETRY.backoff };
+}
+
+/** --retries over each schedule's retries, keeping its retry_delay unless --retry-delay is given. */
+export function scheduleRetriesFrom(options: RetryCliOptions): { retries: number; delay?: number } | undefined {
+  if (options.retries === undefined) return undefined;
+  return options.retryDelay === undefined ? { retries: options.retries } : { retries: options.retries, delay: options.retryDelay };
 }
 
 export async function runCommand(verb: 'run' | 'build' | 'test' | 'seed' | 'snapshot', options: Options): Promise<number> {
@@ -177,7 +179,7 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
           return streamWithSchedules(project.manifest, {
             ...streamOptions,
             onScheduleEvent: scheduleEventPrinter(options),
-            scheduleRetries: options.retries === undefined ? undefined : { retries: options.retries, delay: options.retryDelay },
+            scheduleRetries: scheduleRetriesFrom(options),
           });
         }
       : (streamOptions: StreamOptions) => stream(project.manifest, streamOptions);

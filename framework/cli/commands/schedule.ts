@@ -8,15 +8,9 @@ import { runSchedule } from '../../schedule/job.js';
 import { checkSelections, runScheduler, schedulesNamed } from '../../schedule/scheduler.js';
 import { err, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
 import { compiled } from './compiled.js';
-import { eventPrinter, retryOptions } from './run.js';
+import { eventPrinter, retryOptions, scheduleRetriesFrom } from './run.js';
 
 type ScheduleOptions = Options & { once?: string; retries?: number; retryDelay?: number };
-
-/** --retries (and --retry-delay) over every schedule's retries. */
-const retriesOf = (options: ScheduleOptions) =>
-  options.retries === undefined
-    ? undefined
-    : { retries: options.retries, ...(options.retryDelay === undefined ? {} : { delay: options.retryDelay }) };
 
 const STATUS: Record<string, (text: string) => string> = {
   success: pc.green,
@@ -78,7 +72,7 @@ async function once(manifest: Manifest, name: string, options: ScheduleOptions):
     onEvent,
     onRunEvent: eventPrinter(options),
     threads: options.threads,
-    retries: retriesOf(options),
+    retries: scheduleRetriesFrom(options),
   });
   onEvent({ type: 'job_finished', schedule: schedule!.name, scheduledFor: scheduledFor.toISOString(), next: null, summary });
   return summary.status === 'success' || summary.status === 'warn' ? exitCodes.ok : exitCodes.failure;
@@ -111,7 +105,7 @@ async function schedule(options: ScheduleOptions): Promise<number> {
       onEvent: scheduleEventPrinter(options),
       onRunEvent: eventPrinter(options),
       threads: options.threads,
-      retries: retriesOf(options),
+      retries: scheduleRetriesFrom(options),
     });
   } finally {
     process.off('SIGINT', stop);
