@@ -83,11 +83,20 @@ describe('node-level retries', () => {
     const flag = await run(manifest, { env: {}, retry: { retries: 3, delay: 10, backoff: 1 } });
     expect(Object.fromEntries(flag.results.map((r) => [r.name, r.attempts ?? 1]))).toEqual({ own: 2, folder: 1, plain: 4 });
 
+    const waits: number[] = [];
     const scheduled = (retries?: { retries: number; delay?: number }) =>
-      runSchedule(manifest, manifest.schedules.nightly!, new Date(), { env: {}, onEvent: () => undefined, retries });
+      runSchedule(manifest, manifest.schedules.nightly!, new Date(), {
+        env: {},
+        onEvent: () => undefined,
+        onRunEvent: (event) => event.type === 'node_retrying' && waits.push(event.wait),
+        retries,
+      });
     expect((await scheduled()).failures.map((f) => f.attempts)).toEqual([2]);
     // `plat schedule --retries 2` over the schedule's retries: 1.
-    expect((await scheduled({ retries: 2 })).failures.map((f) => f.attempts)).toEqual([3]);
+    // Without --retry-delay the schedule's retry_delay (10ms) stays, doubling.
+    waits.length = 0;
+    expect((await scheduled({ retries: 2, delay: undefined })).failures.map((f) => f.attempts)).toEqual([3]);
+    expect(waits).toEqual([10, 20]);
     const rows = await queryDb(dir, "select count(*) as n from _plat.node_runs where name = 'plain'");
     expect(rows).toEqual([{ n: BigInt(4 + 2 + 3) }]);
   });
