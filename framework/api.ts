@@ -24,6 +24,7 @@ import { Registry } from './ml/registry.js';
 import { trainModel } from './ml/train.js';
 import { scoreModel } from './ml/score.js';
 import { PlatError } from './core/errors.js';
+import type { Turns } from './core/turns.js';
 import { didYouMean } from './core/suggest.js';
 import { buildExecutors, failOnSelectorErrors, runNodes, runOn, writeJson, type RunOptions } from './run/run.js';
 import { streamLoop, type MicroBatch } from './stream/loop.js';
@@ -162,6 +163,15 @@ export interface StreamOptions extends RunOptions {
   onBatch?: (batch: MicroBatch) => void;
   /** Called once the first build is done and continuous consumption starts. */
   onReady?: () => void;
+  /** Turns at writing shared with other writers on `warehouse` (schedules beside the stream); each build and micro-batch takes one. */
+  turns?: Turns;
+}
+
+/** The Kafka sources a stream over `selection` consumes (and so lands, rather than any run beside it). */
+export function streamedSources(manifest: Manifest, selection: Selection): SourceNode[] {
+  return [...selected(manifest, selection)]
+    .map((id) => manifest.nodes[id]!)
+    .filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
 }
 
 /**
@@ -178,20 +188,21 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
       'set KAFKA_BROKERS=host:port (scripts/kafka.sh up starts a local broker)',
     );
   const chosen = selected(manifest, options);
-  const sources = [...chosen]
-    .map((id) => manifest.nodes[id]!)
-    .filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
+  const sources = streamedSources(manifest, options);
   if (sources.length === 0) throw new PlatError('USAGE', 'no selected source reads from Kafka', 'select a kafka source, or drop --stream');
-  const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root });
+  const warehouse = options.warehouse ?? (await openWarehouse(manifest.target, { root: manifest.project.root }));
+  const turn = <T>(work: () => Promise<T>) => (options.turns ? options.turns.take(work) : work());
   try {
     const excluded = excludedBy(manifest, options);
     const initial = withTests(manifest, chosen, new Set(), excluded);
-    await runOn(warehouse, manifest, initial, executors, {
-      command: 'build',
-      extraBlockers: testBlockers(manifest, initial),
-      origin: { trigger: 'stream' },
-      ...options,
-    });
+    await turn(() =>
+      runOn(warehouse, manifest, initial, executors, {
+        command: 'build',
+        extraBlockers: testBlockers(manifest, initial),
+        origin: { trigger: 'stream' },
+        ...options,
+      }),
+    );
     const built = new Set([...initial].filter((id) => !isTest(manifest.nodes[id]!)));
     options.onReady?.();
     return await streamLoop({
@@ -209,18 +220,20 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
         for (const child of walk(manifest.children, landed))
           if (chosen.has(child) && manifest.nodes[child]!.kind === 'model') downstream.add(child);
         const ids = withTests(manifest, downstream, built, excluded);
-        return runOn(warehouse, manifest, ids, executors, {
-          ...options,
-          command: 'stream',
-          origin: { trigger: 'stream' },
-          extraBlockers: testBlockers(manifest, ids),
-          onEvent: undefined,
-          targetDir: null,
-        });
+        return turn(() =>
+          runOn(warehouse, manifest, ids, executors, {
+            ...options,
+            command: 'stream',
+            origin: { trigger: 'stream' },
+            extraBlockers: testBlockers(manifest, ids),
+            onEvent: undefined,
+            targetDir: null,
+          }),
+        );
       },
     });
   } finally {
-    warehouse.close();
+    if (warehouse !== options.warehouse) warehouse.close();
   }
 }
 

@@ -55,6 +55,7 @@ export { Agent, type AgentAnswer, type AgentOptions, type Exchange } from './age
 export type { ToolCall, ToolDefinition } from './agent/tools.js';
 export { serveAgent } from './agent/http.js';
 export { runScheduler, type SchedulerOptions } from './schedule/scheduler.js';
+export { streamWithSchedules, type StreamWithSchedulesOptions } from './schedule/beside-stream.js';
 export { runSchedule, type ScheduleEvent } from './schedule/job.js';
 export type { Schedule } from './schedule/spec.js';
 export type { RunSummary } from './schedule/alerts.js';

@@ -84,10 +84,11 @@ function nodeLine(index: number, total: number, result: NodeResult): string {
             : result.kind === 'test'
               ? `${result.failures ? `${counted(result.failures, 'failing row')} ` : ''}in ${seconds(result.executionTime)}`
               : `${rows} in ${seconds(result.executionTime)}`;
+  const attempts = (result.attempts ?? 1) > 1 ? ` after ${result.attempts} attempts` : '';
   const left = `${counter} ${status} ${label} `;
   const plainLeft = `${counter} ERROR ${label} `;
-  const dots = Math.max(3, LINE_WIDTH - plainLeft.length - detail.length - 1);
-  return `${left}${colors.dim('.'.repeat(dots))} ${detail}`;
+  const dots = Math.max(3, LINE_WIDTH - plainLeft.length - detail.length - attempts.length - 1);
+  return `${left}${colors.dim('.'.repeat(dots))} ${detail}${attempts ? colors.yellow(attempts) : ''}`;
 }
 
 /** How an incremental model's run added rows (append, merge, delete+insert), or null when it was built whole or is no incremental model. */

@@ -6,7 +6,7 @@ import { linkDependencies } from './deps.js';
 import type { ProjectFiles } from '../project/files.js';
 import { parseProject, type ParseCache } from '../project/parse.js';
 import type { ModelFile, ModelProperties, ProjectSpec, SourceTableSpec } from '../project/spec.js';
-import { checkUniqueKeyColumns, layeredConfig, resolveConfig, uniqueKeyPlace } from './config.js';
+import { checkUniqueKeyColumns, layeredConfig, outputConfig, resolveConfig, uniqueKeyPlace } from './config.js';
 import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './dag.js';
 import { compileTests } from './tests/index.js';
 import { compileMl, predictionsRelation, scoringRelations } from './ml.js';
@@ -151,7 +151,9 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
       checksums: {
         body: sha256(file.sql),
         // Plain JSON: key order comes from the files, so it is stable between compiles of the same text.
-        config: sha256(JSON.stringify({ config, properties: properties ? { ...properties, origin: undefined } : null })),
+        config: sha256(
+          JSON.stringify({ config: outputConfig(config), properties: properties ? { ...properties, origin: undefined } : null }),
+        ),
       },
       relation: { schema: config.schema, name: file.name },
       config,

@@ -1,4 +1,5 @@
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
+import { parseDuration } from '../core/duration.js';
 import { didYouMean } from '../core/suggest.js';
 import type { ModelConfig, ModelFile, ModelProperties, ProjectConfig } from '../project/spec.js';
 import type { Position, YamlPath } from '../project/yaml.js';
@@ -17,7 +18,11 @@ const CONFIG_KEYS = [
   'enabled',
   'pre_hook',
   'post_hook',
+  'retries',
+  'retry_delay',
 ] as const;
+/** As plat_project.schema.json bounds a schedule's and a model's retries. */
+const MAX_RETRIES = 20;
 
 /** Project defaults, then the longest matching folder, then the properties file, then {{config}}. */
 export function layeredConfig(project: ProjectConfig, model: ModelFile, fromProperties: ModelConfig | undefined): ModelConfig {
@@ -112,6 +117,19 @@ export function checkInlineConfig(settings: Record<string, unknown>, report: (me
       report(`on_schema_change="${String(value)}" is not one of ${SCHEMA_CHANGES.join(', ')}`, didYouMean(String(value), SCHEMA_CHANGES));
       continue;
     }
+    if (key === 'retries') {
+      const retries = Number(value);
+      if (!Number.isInteger(retries) || retries < 0 || retries > MAX_RETRIES) {
+        report(`retries=${JSON.stringify(value)} is not a whole number from 0 to ${MAX_RETRIES}`, 'retries=2');
+        continue;
+      }
+      config.retries = retries;
+      continue;
+    }
+    if (key === 'retry_delay' && !isDuration(value)) {
+      report(`retry_delay=${JSON.stringify(value)} is not a duration`, 'a number and a unit: retry_delay="30s" (500ms, 30s, 15m, 6h, 2d)');
+      continue;
+    }
     if (key === 'unique_key' || key === 'tags')
       config[key] = String(value)
         .split(',')
@@ -143,5 +161,22 @@ export function resolveConfig(config: ModelConfig, place: { file: string }, diag
     uniqueKey,
     incrementalStrategy: strategy,
     onSchemaChange: config.on_schema_change ?? 'fail',
+    retries: config.retries ?? null,
+    // The schema and checkInlineConfig have refused any other spelling.
+    retryDelay: config.retry_delay === undefined ? null : parseDuration(config.retry_delay),
   };
+}
+
+function isDuration(value: unknown): value is string {
+  try {
+    return typeof value === 'string' && parseDuration(value) >= 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The config that decides what a model builds: its retries do not, so changing them leaves it unmodified (state:modified, watch). */
+export function outputConfig(config: ResolvedModelConfig): Omit<ResolvedModelConfig, 'retries' | 'retryDelay'> {
+  const { retries: _retries, retryDelay: _retryDelay, ...output } = config;
+  return output;
 }

@@ -64,6 +64,10 @@ export interface ResolvedModelConfig {
   uniqueKey: string[] | null;
   incrementalStrategy: IncrementalStrategy;
   onSchemaChange: OnSchemaChange;
+  /** Retries of a transient failure, when the model's config sets them (they win over the run's). */
+  retries: number | null;
+  /** Wait before the first retry (ms), when its config sets it. */
+  retryDelay: number | null;
 }
 
 export interface ModelNode extends NodeBase {

@@ -20,6 +20,9 @@ export interface ModelConfig {
   /** SQL run before / after the model is built, templated like the model. */
   pre_hook?: string | string[];
   post_hook?: string | string[];
+  /** Retries of a transient failure (see run/attempts.ts), and the wait before the first. */
+  retries?: number;
+  retry_delay?: string;
 }
 
 /** A seed's config: where it lands, and how its CSV is read. */

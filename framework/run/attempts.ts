@@ -3,8 +3,11 @@
  * locked by another process, the Kafka broker unreachable, an input file not there yet —
  * never a SQL error or a failed test: running those again gives the same answer.
  */
+import type { ManifestNode } from '../compile/manifest.js';
 import { FileMissingError, PlatError } from '../core/errors.js';
 import type { Connection } from '../warehouse/connection.js';
+import { FileReadError } from '../warehouse/types.js';
+import { ModelSqlError } from './materialize/model.js';
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -14,9 +17,29 @@ export interface RetryPolicy {
   backoff: number;
 }
 
+/** Without a run's policy: a schedule's defaults (schedule/spec.ts), as a file or a broker takes a while to appear. */
+export const DEFAULT_RETRY = { delay: 30_000, backoff: 2 } as const;
+
 export function isTransient(error: unknown): boolean {
   if (error instanceof FileMissingError) return true;
+  // A model reading files itself (read_csv of a glob) before they have arrived.
+  const cause = error instanceof ModelSqlError ? error.sqlError : error;
+  if (cause instanceof FileReadError && cause.read.problem === 'no_files') return true;
   return error instanceof PlatError && (error.code === 'DATABASE_LOCKED' || error.code === 'KAFKA_UNAVAILABLE');
+}
+
+/**
+ * The retries of one node: its own config's (the model's properties or {{config}}, else its
+ * folder's in plat_project.yml) win over the run's, which come from --retries or, in a
+ * scheduled run, the schedule's `retries:`.
+ */
+export function retryPolicyOf(node: ManifestNode, run: RetryPolicy | undefined): RetryPolicy | undefined {
+  if (node.kind !== 'model' || node.config.retries === null) return run;
+  return {
+    retries: node.config.retries,
+    delay: node.config.retryDelay ?? run?.delay ?? DEFAULT_RETRY.delay,
+    backoff: run?.backoff ?? DEFAULT_RETRY.backoff,
+  };
 }
 
 export function retryDelay(policy: RetryPolicy, attempt: number): number {

@@ -17,7 +17,7 @@ import { runSnapshot } from './materialize/snapshot.js';
 import { checkExposure, runHooks, runProjectHooks } from './hooks.js';
 import type { IngestProgress, NodeResult, RunEvent, RunResults } from './results.js';
 import { recordNodeResults } from './history.js';
-import { withRetries, withTimeLimit, type RetryPolicy } from './attempts.js';
+import { retryPolicyOf, withRetries, withTimeLimit, type RetryPolicy } from './attempts.js';
 import { recordRun } from './recorder.js';
 import type { RunOrigin } from './runs.js';
 import { UnchangedInputs, type ReuseOptions } from './reuse.js';
@@ -201,7 +201,7 @@ export async function runOn(
       const context = { manifest, options, note, progress, now: new Date(identity.startedAt), catalog };
       const outcome = await withRetries(
         () => withTimeLimit(() => execute[node.kind](node, connection, context), options.nodeTimeout, connection),
-        options.retry,
+        retryPolicyOf(node, options.retry),
         (error, attempt, wait) => {
           const failed: NodeResult = { ...result, status: 'error', error: nodeError(node, error), completedAt: now().toISOString() };
           failed.executionTime = (performance.now() - clock) / 1000;

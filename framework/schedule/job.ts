@@ -6,13 +6,15 @@
 import { build, run, test } from '../api.js';
 import type { Manifest } from '../compile/manifest.js';
 import { PlatError } from '../core/errors.js';
+import type { RetryPolicy } from '../run/attempts.js';
 import type { RunEvent, RunResults } from '../run/results.js';
 import type { RunOptions } from '../run/run.js';
 import { RunHistory, type RunOrigin, type RunStatus } from '../run/runs.js';
 import type { Warehouse } from '../warehouse/connection.js';
 import { openWarehouse } from '../warehouse/registry.js';
 import { type AlertOutcome, sendAlerts, shouldAlert, summarize, type RunSummary } from './alerts.js';
-import type { Schedule } from './spec.js';
+import type { Turns } from '../core/turns.js';
+import type { Schedule, ScheduleCommand } from './spec.js';
 
 export type ScheduleEvent =
   | { type: 'scheduler_started'; schedules: { name: string; next: string | null }[] }
@@ -27,10 +29,18 @@ export interface JobOptions {
   env: Record<string, string | undefined>;
   onEvent: (event: ScheduleEvent) => void;
   onRunEvent?: (event: RunEvent) => void;
+  /** `plat schedule --retries`: over each schedule's own retries (a model's retries: config still wins). */
+  retries?: { retries: number; delay?: number };
   /** A warehouse already open in this process (a stream's), shared instead of waiting for its lock. */
   warehouse?: Warehouse;
+  /** With `warehouse`: the turns at writing its other writers take too (a run takes one, start to end). */
+  turns?: Turns;
+  /** Sources a stream in this process lands (unique ids): left out of scheduled builds, runs and ingests. */
+  streamed?: ReadonlySet<string>;
   threads?: number;
 }
+
+type Outcome = { status: RunStatus; runId: number | null; error: string | null; results: RunResults | null };
 
 const command = (manifest: Manifest, schedule: Schedule, options: RunOptions): Promise<RunResults> => {
   switch (schedule.command) {
@@ -51,7 +61,7 @@ export async function runSchedule(manifest: Manifest, schedule: Schedule, schedu
   const startedAt = new Date();
   options.onEvent({ type: 'job_started', schedule: schedule.name, scheduledFor: scheduledFor.toISOString() });
   const origin: RunOrigin = { trigger: 'schedule', schedule: schedule.name, scheduledFor };
-  const outcome: { status: RunStatus; runId: number | null; error: string | null; results: RunResults | null } = {
+  const outcome: Outcome = {
     status: 'error',
     runId: null,
     error: null,
@@ -60,41 +70,7 @@ export async function runSchedule(manifest: Manifest, schedule: Schedule, schedu
   let warehouse: Warehouse | null = null;
   try {
     warehouse = options.warehouse ?? (await openWaiting(manifest, schedule, options));
-    const session = await warehouse.session();
-    try {
-      const writer = await RunHistory.on(session);
-      const unmet = await unmetDependencies(writer, schedule);
-      if (unmet) {
-        outcome.status = 'skipped';
-        outcome.error = unmet;
-        outcome.runId = await writer.skipped(schedule.command, origin, startedAt, unmet);
-      }
-    } finally {
-      session.close();
-    }
-    if (outcome.status !== 'skipped') {
-      try {
-        const results = await command(manifest, schedule, {
-          select: schedule.select,
-          exclude: schedule.exclude,
-          unmatched: 'error',
-          env: options.env,
-          threads: options.threads,
-          origin,
-          retry: schedule.retry,
-          nodeTimeout: schedule.timeout ?? undefined,
-          warehouse,
-          onEvent: options.onRunEvent,
-        });
-        outcome.results = results;
-        outcome.runId = results.runId ?? null;
-        const warned = results.results.some((r) => r.status === 'warn');
-        outcome.status = results.success ? (warned ? 'warn' : 'success') : 'error';
-      } catch (error) {
-        outcome.error = error instanceof Error ? error.message : String(error);
-        outcome.runId = await recordFailure(warehouse, schedule, origin, startedAt, outcome.error);
-      }
-    }
+    await inTurn(options, () => runInWarehouse(manifest, schedule, warehouse!, { origin, startedAt, outcome }, options));
   } catch (error) {
     // The database stayed locked, or could not be opened: nothing could be recorded.
     outcome.error = error instanceof Error ? error.message : String(error);
@@ -106,6 +82,69 @@ export async function runSchedule(manifest: Manifest, schedule: Schedule, schedu
     for (const alert of await sendAlerts(schedule, summary, { env: options.env, root: manifest.project.root }))
       options.onEvent({ type: 'alert', schedule: schedule.name, outcome: alert });
   return summary;
+}
+
+export const inTurn = <T>(options: Pick<JobOptions, 'turns'>, work: () => Promise<T>): Promise<T> =>
+  options.turns ? options.turns.take(work) : work();
+
+/** Commands that land sources: a stream's own sources stay out of them. */
+const LANDING: ReadonlySet<ScheduleCommand> = new Set(['build', 'run', 'ingest']);
+
+/** The schedule's exclude, plus the sources a stream in this process lands when its command would land them too. */
+function excluded(schedule: Schedule, streamed: ReadonlySet<string> | undefined): string[] {
+  if (!streamed?.size || !LANDING.has(schedule.command)) return schedule.exclude;
+  return [...schedule.exclude, ...[...streamed].map((id) => `unique_id:${id}`)];
+}
+
+async function runInWarehouse(
+  manifest: Manifest,
+  schedule: Schedule,
+  warehouse: Warehouse,
+  run: { origin: RunOrigin; startedAt: Date; outcome: Outcome },
+  options: JobOptions,
+): Promise<void> {
+  const { origin, startedAt, outcome } = run;
+  const session = await warehouse.session();
+  try {
+    const writer = await RunHistory.on(session);
+    const unmet = await unmetDependencies(writer, schedule);
+    if (unmet) {
+      outcome.status = 'skipped';
+      outcome.error = unmet;
+      outcome.runId = await writer.skipped(schedule.command, origin, startedAt, unmet);
+    }
+  } finally {
+    session.close();
+  }
+  if (outcome.status !== 'skipped') {
+    try {
+      const results = await command(manifest, schedule, {
+        select: schedule.select,
+        exclude: excluded(schedule, options.streamed),
+        unmatched: 'error',
+        env: options.env,
+        threads: options.threads,
+        origin,
+        retry: retryOf(schedule, options.retries),
+        nodeTimeout: schedule.timeout ?? undefined,
+        warehouse,
+        onEvent: options.onRunEvent,
+      });
+      outcome.results = results;
+      outcome.runId = results.runId ?? null;
+      const warned = results.results.some((r) => r.status === 'warn');
+      outcome.status = results.success ? (warned ? 'warn' : 'success') : 'error';
+    } catch (error) {
+      outcome.error = error instanceof Error ? error.message : String(error);
+      outcome.runId = await recordFailure(warehouse, schedule, origin, startedAt, outcome.error);
+    }
+  }
+}
+
+/** The schedule's retries, or those `plat schedule --retries` gives over them. */
+function retryOf(schedule: Schedule, over: JobOptions['retries']): RetryPolicy {
+  if (!over) return schedule.retry;
+  return { ...schedule.retry, retries: over.retries, delay: over.delay ?? schedule.retry.delay };
 }
 
 /** Why the run may not start: a schedule it depends on has not run, or its latest run did not succeed. */

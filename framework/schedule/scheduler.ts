@@ -10,7 +10,8 @@ import { formatDiagnostic } from '../core/diagnostics.js';
 import { PlatError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { RunHistory } from '../run/runs.js';
-import { type JobOptions, openWaiting, runSchedule } from './job.js';
+import type { Warehouse } from '../warehouse/connection.js';
+import { inTurn, type JobOptions, openWaiting, runSchedule } from './job.js';
 import type { Schedule } from './spec.js';
 import { nextRun } from './timetable.js';
 
@@ -86,6 +87,14 @@ export async function runScheduler(manifest: Manifest, options: SchedulerOptions
 async function recover(manifest: Manifest, schedules: readonly Schedule[], options: SchedulerOptions): Promise<Map<string, Date>> {
   const lockWait = Math.max(...schedules.map((s) => s.lockWait), 0);
   const warehouse = options.warehouse ?? (await openWaiting(manifest, { name: 'scheduler', lockWait }, options));
+  try {
+    return await inTurn(options, () => latestTimes(warehouse, schedules, options));
+  } finally {
+    if (warehouse !== options.warehouse) warehouse.close();
+  }
+}
+
+async function latestTimes(warehouse: Warehouse, schedules: readonly Schedule[], options: SchedulerOptions): Promise<Map<string, Date>> {
   const session = await warehouse.session();
   try {
     const history = await RunHistory.on(session);
@@ -101,7 +110,6 @@ async function recover(manifest: Manifest, schedules: readonly Schedule[], optio
     return last;
   } finally {
     session.close();
-    if (warehouse !== options.warehouse) warehouse.close();
   }
 }
 

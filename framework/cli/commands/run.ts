@@ -1,14 +1,27 @@
 import pc from 'picocolors';
-import { build, compileProjectDir, listNodes, run, seed, snapshot, sourceFreshness, stream, test } from '../../api.js';
+import { build, compileProjectDir, listNodes, run, seed, snapshot, sourceFreshness, stream, test, type StreamOptions } from '../../api.js';
+import { streamWithSchedules } from '../../schedule/beside-stream.js';
 import { ingestProgressDisplay } from '../progress.js';
-import { exitCodes } from '../../core/errors.js';
+import { exitCodes, PlatError } from '../../core/errors.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../run/attempts.js';
 import type { RunOptions } from '../../run/run.js';
 import type { RunEvent, RunResults } from '../../run/results.js';
 import { incrementalStrategy, renderDiagnostics, renderFreshness, renderMicroBatch, renderRunEvent } from '../render.js';
 import { watchProject, type WatchCycle } from '../../watch/watch.js';
 import { toJson } from '../table.js';
 import { counted } from '../../core/plural.js';
-import { err, out, parseCount, parseTime, projectDir, runOptions, selection, type CommandSpec, type Options } from './shared.js';
+import {
+  err,
+  out,
+  parseCount,
+  parseTime,
+  projectDir,
+  runOptions,
+  selection,
+  type CommandSpec,
+  type OptionSpec,
+  type Options,
+} from './shared.js';
 import { compiled, selectionOf } from './compiled.js';
 
 /** Run events as JSON lines (progress left out: it is for eyes), or rendered as text. */
@@ -84,6 +97,41 @@ async function watchCommand(verb: 'run' | 'build' | 'test', options: Options): P
   return exitCodes.ok;
 }
 
+type RetryCliOptions = { retries?: number; retryDelay?: number };
+
+/** --retries and --retry-delay: the run's policy for transient failures; a node's own retries: config wins over it. */
+export const retryOptions: OptionSpec[] = [
+  {
+    flags: '--retries <n>',
+    description:
+      "run a node again after a transient failure (file not there yet, database locked, broker down; never a SQL error), up to n times; a model's retries: config wins",
+    parse: parseRetries,
+  },
+  {
+    flags: '--retry-delay <time>',
+    description: 'with --retries: wait before the first retry (default 30s), twice as long before each later one',
+    parse: parseTime,
+  },
+];
+
+function parseRetries(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 20) throw new PlatError('USAGE', `--retries takes a whole number from 0 to 20, got "${text}"`);
+  return n;
+}
+
+/** The run's policy the flags give; undefined when --retries is not given. */
+function retryPolicyFrom(options: RetryCliOptions): RetryPolicy | undefined {
+  if (options.retries === undefined) return undefined;
+  return { retries: options.retries, delay: options.retryDelay ?? DEFAULT_RETRY.delay, backoff: DEFAULT_RETRY.backoff };
+}
+
+/** --retries over each schedule's retries, keeping its retry_delay unless --retry-delay is given. */
+export function scheduleRetriesFrom(options: RetryCliOptions): { retries: number; delay?: number } | undefined {
+  if (options.retries === undefined) return undefined;
+  return options.retryDelay === undefined ? { retries: options.retries } : { retries: options.retries, delay: options.retryDelay };
+}
+
 export async function runCommand(verb: 'run' | 'build' | 'test' | 'seed' | 'snapshot', options: Options): Promise<number> {
   if (options.watch && verb !== 'seed' && verb !== 'snapshot') return watchCommand(verb, options);
   const project = compiled(options, 'nothing was run');
@@ -97,13 +145,14 @@ export async function runCommand(verb: 'run' | 'build' | 'test' | 'seed' | 'snap
     env: process.env,
     onEvent: eventPrinter(options, display),
     origin: { trigger: 'cli' },
+    retry: retryPolicyFrom(options as RetryCliOptions),
   };
   const verbs = { run, build, test, seed, snapshot };
   const results: RunResults = await verbs[verb](project.manifest, runOptions);
   return results.success ? exitCodes.ok : exitCodes.failure;
 }
 
-type StreamCliOptions = Options & { batchInterval?: number; batchSize?: number };
+type StreamCliOptions = Options & RetryCliOptions & { batchInterval?: number; batchSize?: number; schedules?: boolean };
 
 async function streamCommand(options: StreamCliOptions): Promise<number> {
   const project = compiled(options, 'nothing was run');
@@ -122,10 +171,23 @@ async function streamCommand(options: StreamCliOptions): Promise<number> {
   let failed = false;
   let batches = 0;
   try {
-    const ingested = await stream(project.manifest, {
+    const schedules = options.schedules !== false && Object.keys(project.manifest.schedules).length > 0;
+    // The project's schedules run beside the stream, on its open database, taking turns with its micro-batches.
+    const streamed = schedules
+      ? async (streamOptions: StreamOptions) => {
+          const { scheduleEventPrinter } = await import('./schedule.js');
+          return streamWithSchedules(project.manifest, {
+            ...streamOptions,
+            onScheduleEvent: scheduleEventPrinter(options),
+            scheduleRetries: scheduleRetriesFrom(options),
+          });
+        }
+      : (streamOptions: StreamOptions) => stream(project.manifest, streamOptions);
+    const ingested = await streamed({
       ...selectionOf(project, options),
       threads: options.threads,
       env: process.env,
+      retry: retryPolicyFrom(options),
       signal: controller.signal,
       batchInterval: options.batchInterval,
       batchSize: options.batchSize,
@@ -170,7 +232,7 @@ export const runCommands: CommandSpec[] = [
   {
     usage: 'build',
     description: 'load sources, build models and run their tests, in DAG order',
-    options: runOptions,
+    options: [...runOptions, ...retryOptions],
     run: (_, options) => runCommand('build', options as Options),
   },
   {
@@ -178,11 +240,17 @@ export const runCommands: CommandSpec[] = [
     description: 'load sources and build models in DAG order; with --stream, keep consuming Kafka and refresh in micro-batches',
     options: [
       ...runOptions,
+      ...retryOptions,
       {
         flags: '--stream',
         description: 'keep consuming the Kafka sources; after each micro-batch rebuild what is downstream, then its tests (Ctrl-C stops)',
       },
       { flags: '--batch-interval <time>', description: 'with --stream: refresh this long after rows land (default 1s)', parse: parseTime },
+      {
+        flags: '--no-schedules',
+        description:
+          "with --stream: leave the project's schedules out (by default they run beside the stream, taking turns with its micro-batches)",
+      },
       {
         flags: '--batch-size <n>',
         description: 'with --stream: or as soon as this many rows have landed (default 50000)',

@@ -8,9 +8,9 @@ import { runSchedule } from '../../schedule/job.js';
 import { checkSelections, runScheduler, schedulesNamed } from '../../schedule/scheduler.js';
 import { err, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
 import { compiled } from './compiled.js';
-import { eventPrinter } from './run.js';
+import { eventPrinter, retryOptions, scheduleRetriesFrom } from './run.js';
 
-type ScheduleOptions = Options & { once?: string };
+type ScheduleOptions = Options & { once?: string; retries?: number; retryDelay?: number };
 
 const STATUS: Record<string, (text: string) => string> = {
   success: pc.green,
@@ -72,6 +72,7 @@ async function once(manifest: Manifest, name: string, options: ScheduleOptions):
     onEvent,
     onRunEvent: eventPrinter(options),
     threads: options.threads,
+    retries: scheduleRetriesFrom(options),
   });
   onEvent({ type: 'job_finished', schedule: schedule!.name, scheduledFor: scheduledFor.toISOString(), next: null, summary });
   return summary.status === 'success' || summary.status === 'warn' ? exitCodes.ok : exitCodes.failure;
@@ -104,6 +105,7 @@ async function schedule(options: ScheduleOptions): Promise<number> {
       onEvent: scheduleEventPrinter(options),
       onRunEvent: eventPrinter(options),
       threads: options.threads,
+      retries: scheduleRetriesFrom(options),
     });
   } finally {
     process.off('SIGINT', stop);
@@ -120,6 +122,7 @@ export const scheduleCommands: CommandSpec[] = [
       projectDir,
       vars,
       { flags: '--once <name>', description: 'run this schedule once, now, and exit (non-zero when it fails)' },
+      ...retryOptions,
       { flags: '--json', description: 'print scheduler and run events as JSON lines' },
     ],
     run: (_, options) => schedule(options as ScheduleOptions),
