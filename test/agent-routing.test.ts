@@ -226,8 +226,8 @@ describe('routing without an LLM', () => {
     expect([named.agents, named.routing.method, named.calls.map((c) => c.tool)]).toEqual([['analytics'], 'named', ['machine_oee']]);
     const forced = await agentWith(null, 'forecasting').ask('Is CNC-A-102 at risk?');
     expect([forced.agents, forced.routing.method]).toEqual([['forecasting'], 'named']);
-    await expect(agentWith(null).ask('Is CNC-A-102 at risk?', [], 'forecast')).rejects.toMatchObject({
-      message: 'no agent "forecast"',
+    await expect(agentWith(null).ask('Is CNC-A-102 at risk?', [], 'forecastin')).rejects.toMatchObject({
+      message: 'no agent "forecastin"',
       hint: 'did you mean "forecasting"?',
     });
   });
