@@ -158,6 +158,24 @@ describe('routing with an LLM (LangChain fake chat model)', () => {
     expect(answer.mode).toBe('llm');
     expect(answer.calls[0]!.rows).toEqual([{ equipment_id: 'CNC-A-102', failure_probability: 0.73, risk_level: 'High' }]);
   });
+
+  it('routes by keywords when the router call fails, and says why', async () => {
+    /** Fails its first call (the router's), then answers as scripted. */
+    class FailingFirst extends ScriptedChatModel {
+      private failed = false;
+      override async _generate(...args: Parameters<ScriptedChatModel['_generate']>) {
+        if (!this.failed) {
+          this.failed = true;
+          throw new Error('connection reset');
+        }
+        return super._generate(...args);
+      }
+    }
+    const model = new FailingFirst([{ calls: [{ name: 'temperature_forecast', args: { equipment_id: 'CNC-A-102' } }] }, { text: 'Warm.' }]);
+    const answer = await agentWith(model).ask('What will the temperature of CNC-A-102 be tomorrow?');
+    expect(answer.routing).toEqual({ method: 'keywords', problem: 'the LLM router failed: connection reset' });
+    expect([answer.agents, answer.mode, answer.calls.map((c) => c.tool)]).toEqual([['forecasting'], 'llm', ['temperature_forecast']]);
+  });
 });
 
 describe('routing without an LLM', () => {

@@ -119,7 +119,8 @@ export class Agent {
     const embeddings = await this.embeddings();
     const routing = await this.route(question, agent, llm.model);
     const parts: Part[] = [];
-    for (const route of routing.routes) parts.push(await this.answerAs(route.agent, route.question, history, llm, embeddings));
+    for (const route of routing.routes)
+      parts.push(await this.answerAs(route.agent, route.question, history, await this.chooseLlm(route.agent), embeddings));
     return combine(question, parts, routing, { model: this.settings.model.name, url: this.url });
   }
 
@@ -182,28 +183,32 @@ export class Agent {
     });
   }
 
-  private async chooseLlm(): Promise<LlmChoice> {
+  /** The chat model for an agent (its own Ollama model; routing uses the first agent's). */
+  private async chooseLlm(agent: AgentSettings = this.settings): Promise<LlmChoice> {
     if (this.options.chatModel === null) return { model: null, embeddings: null, problem: 'no LLM: --no-llm' };
     if (this.options.chatModel) return { model: this.options.chatModel, embeddings: null, problem: null };
     // A session or server asks many questions; Ollama is probed again at most every 30 s.
-    if (!this.probe || performance.now() - this.probe.at > 30_000) this.probe = { at: performance.now(), result: this.probeOllama() };
-    return this.probe.result;
+    const last = this.probes.get(agent);
+    if (last && performance.now() - last.at <= 30_000) return last.result;
+    const probe = { at: performance.now(), result: this.probeOllama(agent) };
+    this.probes.set(agent, probe);
+    return probe.result;
   }
 
-  private probe: { at: number; result: Promise<LlmChoice> } | null = null;
+  private readonly probes = new Map<AgentSettings, { at: number; result: Promise<LlmChoice> }>();
 
-  private async probeOllama(): Promise<LlmChoice> {
+  private async probeOllama(agent: AgentSettings): Promise<LlmChoice> {
     const probe = await probeOllama(this.url);
     if (probe.problem) return { model: null, embeddings: null, problem: probe.problem };
     const has = (model: string) => probe.models.some((name) => name === model || name === `${model}:latest`);
-    const embeddings = has(this.settings.model.embeddings) ? ollamaEmbeddings(this.settings, this.url) : null;
-    if (!has(this.settings.model.name))
+    const embeddings = has(agent.model.embeddings) ? ollamaEmbeddings(agent, this.url) : null;
+    if (!has(agent.model.name))
       return {
         model: null,
         embeddings,
-        problem: `Ollama at ${this.url} does not have the model ${this.settings.model.name} (run: ollama pull ${this.settings.model.name})`,
+        problem: `Ollama at ${this.url} does not have the model ${agent.model.name} (run: ollama pull ${agent.model.name})`,
       };
-    return { model: ollamaChat(this.settings, this.url), embeddings, problem: null };
+    return { model: ollamaChat(agent, this.url), embeddings, problem: null };
   }
 
   /** A toolbox whose database connection opens on first use and closes when `work` ends. */
