@@ -4,7 +4,7 @@ import { serveAgent } from '../framework/agent/http.js';
 import { splitClauses } from '../framework/agent/router.js';
 import { formatDiagnostic } from '../framework/core/diagnostics.js';
 import { build, compileProject, readProjectFiles, type Manifest } from '../framework/index.js';
-import { ScriptedChatModel } from './agent-helpers.js';
+import { fakeOllama, ScriptedChatModel } from './agent-helpers.js';
 import { plat, queryDb, writeProject } from './helpers.js';
 
 /**
@@ -25,6 +25,7 @@ agents:
   - name: forecasting
     description: Temperatures of the coming hours.
     keywords: [forecast, tomorrow, will be]
+    model: { name: llama3 }
     tools: [temperature_forecast]
 tools:
   - name: failure_risk
@@ -175,6 +176,49 @@ describe('routing with an LLM (LangChain fake chat model)', () => {
     const answer = await agentWith(model).ask('What will the temperature of CNC-A-102 be tomorrow?');
     expect(answer.routing).toEqual({ method: 'keywords', problem: 'the LLM router failed: connection reset' });
     expect([answer.agents, answer.mode, answer.calls.map((c) => c.tool)]).toEqual([['forecasting'], 'llm', ['temperature_forecast']]);
+  });
+});
+
+describe('routing through Ollama', () => {
+  it('asks the first agent’s model to route, then each agent’s own model to answer its part', async () => {
+    const reply = (message: Record<string, unknown>) => [
+      {
+        model: 'any',
+        created_at: '2026-11-22T10:00:00Z',
+        message: { role: 'assistant', content: '', ...message },
+        done: true,
+        done_reason: 'stop',
+      },
+    ];
+    const call = (name: string) => reply({ tool_calls: [{ function: { name, arguments: { equipment_id: 'CNC-A-102' } } }] });
+    const script = [
+      reply({
+        content:
+          '{"routes": [{"agent": "ml", "question": "Is CNC-A-102 at risk?"}, {"agent": "forecasting", "question": "CNC-A-102 tomorrow?"}]}',
+      }),
+      call('failure_risk'),
+      reply({ content: 'High.' }),
+      call('temperature_forecast'),
+      reply({ content: 'Warm.' }),
+    ];
+    const ollama = await fakeOllama({ models: ['mistral:latest', 'llama3:latest'], chat: (_, index) => script[index]! });
+    try {
+      const agent = new Agent(manifest, { env: { OLLAMA_HOST: ollama.url }, embeddings: null });
+      agents.push(agent);
+      const answer = await agent.ask('Is CNC-A-102 at risk, and what will its temperature be tomorrow?');
+      expect([answer.routing.method, answer.agents, answer.mode]).toEqual(['llm', ['ml', 'forecasting'], 'llm']);
+      expect(answer.sections.map((s) => s.answer)).toEqual(['High.', 'Warm.']);
+      const chats = ollama.requests.filter((r) => r.path === '/api/chat').map((r) => r.body);
+      expect(chats.map((c) => [c.model, ((c.tools as unknown[] | undefined) ?? []).length])).toEqual([
+        ['mistral', 0],
+        ['mistral', 1],
+        ['mistral', 1],
+        ['llama3', 1],
+        ['llama3', 1],
+      ]);
+    } finally {
+      await ollama.close();
+    }
   });
 });
 
