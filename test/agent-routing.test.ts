@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../framework/agent/agent.js';
 import { serveAgent } from '../framework/agent/http.js';
@@ -73,6 +74,7 @@ const agentWith = (chatModel: ScriptedChatModel | null, name?: string) => {
 };
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.close()));
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const row = async (sql: string) => (await queryDb(dir, sql))[0]!;

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentAnswer } from '../framework/agent/agent.js';
@@ -25,6 +26,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await agent?.close();
+  // A built copy takes a quarter of a gigabyte; the machine's /tmp is shared.
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const query = async (sql: string) =>
