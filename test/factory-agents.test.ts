@@ -19,6 +19,7 @@ beforeAll(async () => {
   dir = copyProject(join(repoRoot, 'examples/factory'));
   manifest = compileDir(dir);
   built = await build(manifest, { env: {} });
+  expect(built.results.filter((r) => r.status === 'error').map((r) => [r.name, r.error?.message])).toEqual([]);
   expect(built.success).toBe(true);
   agent = new Agent(manifest, { chatModel: null, embeddings: null });
   // The build trains four models; on a shared, loaded machine it has taken over five minutes.
