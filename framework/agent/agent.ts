@@ -187,18 +187,9 @@ export class Agent {
   private async chooseLlm(agent: AgentSettings = this.settings): Promise<LlmChoice> {
     if (this.options.chatModel === null) return { model: null, embeddings: null, problem: 'no LLM: --no-llm' };
     if (this.options.chatModel) return { model: this.options.chatModel, embeddings: null, problem: null };
-    // A session or server asks many questions; Ollama is probed again at most every 30 s.
-    const last = this.probes.get(agent);
-    if (last && performance.now() - last.at <= 30_000) return last.result;
-    const probe = { at: performance.now(), result: this.probeOllama(agent) };
-    this.probes.set(agent, probe);
-    return probe.result;
-  }
-
-  private readonly probes = new Map<AgentSettings, { at: number; result: Promise<LlmChoice> }>();
-
-  private async probeOllama(agent: AgentSettings): Promise<LlmChoice> {
-    const probe = await probeOllama(this.url);
+    // A session or server asks many questions; Ollama is probed again at most every 30 s, once for all agents.
+    if (!this.probe || performance.now() - this.probe.at > 30_000) this.probe = { at: performance.now(), result: probeOllama(this.url) };
+    const probe = await this.probe.result;
     if (probe.problem) return { model: null, embeddings: null, problem: probe.problem };
     const has = (model: string) => probe.models.some((name) => name === model || name === `${model}:latest`);
     const embeddings = has(agent.model.embeddings) ? ollamaEmbeddings(agent, this.url) : null;
@@ -210,6 +201,8 @@ export class Agent {
       };
     return { model: ollamaChat(agent, this.url), embeddings, problem: null };
   }
+
+  private probe: { at: number; result: Promise<{ problem: string | null; models: string[] }> } | null = null;
 
   /** A toolbox whose database connection opens on first use and closes when `work` ends. */
   private async session<T>(
