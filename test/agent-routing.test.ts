@@ -211,6 +211,10 @@ describe('routing through Ollama', () => {
       expect([answer.routing.method, answer.agents, answer.mode]).toEqual(['llm', ['ml', 'forecasting'], 'llm']);
       expect(answer.sections.map((s) => s.answer)).toEqual(['High.', 'Warm.']);
       const chats = ollama.requests.filter((r) => r.path === '/api/chat').map((r) => r.body);
+      // One structured call: Ollama holds the router's reply to routes naming the declared agents.
+      const schema = chats[0]!.format as { properties: { routes: { items: { properties: { agent: { enum: string[] } } } } } };
+      expect(schema.properties.routes.items.properties.agent.enum).toEqual(['ml', 'analytics', 'forecasting']);
+      expect(chats.slice(1).map((c) => c.format)).toEqual([undefined, undefined, undefined, undefined]);
       expect(chats.map((c) => [c.model, ((c.tools as unknown[] | undefined) ?? []).length])).toEqual([
         ['mistral', 0],
         ['mistral', 1],

@@ -9,7 +9,7 @@ import { warehouseOf } from '../run/run.js';
 import { answerWithoutLlm } from './fallback.js';
 import { ollamaChat, ollamaEmbeddings, ollamaUrl, probeOllama } from './llm.js';
 import { askWithTools } from './loop.js';
-import { routeQuestion, type Routing, type RoutingMethod } from './router.js';
+import { routeQuestion, routesSchema, type Routing, type RoutingMethod } from './router.js';
 import { QueryProcesses } from './query-processes.js';
 import { CatalogSearch, type EmbeddingsLike } from './retrieval.js';
 import { Sandbox } from './sandbox.js';
@@ -131,7 +131,9 @@ export class Agent {
     }
     if (this.members.length === 1)
       return { method: this.options.agent ? 'named' : 'only', routes: [{ agent: this.members[0]!, question }], problem: null };
-    return routeQuestion(question, this.members, this.manifest, model);
+    // Through Ollama the router's reply is held to the routes' JSON Schema; a given chat model is asked as it is.
+    const router = model && !this.options.chatModel ? ollamaChat(this.settings, this.url, routesSchema(this.members)) : model;
+    return routeQuestion(question, this.members, this.manifest, router);
   }
 
   /** One agent's answer: the LLM loop when there is a model, else (or when it fails) the tools matched without one. */

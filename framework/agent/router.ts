@@ -50,6 +50,25 @@ export async function routeQuestion(
   return { method: 'keywords', routes: routeByKeywords(question, agents, manifest), problem };
 }
 
+/** The router's reply as a JSON Schema: routes naming declared agents only (Ollama constrains its output to it). */
+export function routesSchema(agents: readonly AgentSettings[]): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: {
+      routes: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          properties: { agent: { enum: agents.map((a) => a.name) }, question: { type: 'string' } },
+          required: ['agent', 'question'],
+        },
+      },
+    },
+    required: ['routes'],
+  };
+}
+
 function routerPrompt(agents: readonly AgentSettings[]): string {
   const list = agents.map((a) => `- ${a.name}: ${a.description.trim() || `tools ${a.tools.map((t) => t.name).join(', ')}`}`).join('\n');
   return [
