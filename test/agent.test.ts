@@ -291,8 +291,15 @@ describe('without an LLM', () => {
   it("predicts a shopper's propensity with the promoted model, as scoring did", async () => {
     const answer = await ask('what is the purchase propensity for user 42?');
     expect(answer.calls[0]!.tool).toBe('purchase_propensity');
-    const [scored] = await queryDb(dir, 'select probability from ml.predictions_purchase_propensity where user_id = 42');
+    const [scored] = await queryDb(dir, 'select probability, contributions from ml.predictions_purchase_propensity where user_id = 42');
     expect(answer.calls[0]!.rows[0]!.probability).toBeCloseTo(Number(scored!.probability), 3);
+    // The three features that moved it most, as scoring wrote them (hours since the last event count on since then).
+    type Contribution = { feature: string; contribution: number };
+    const [predicted, written] = [answer.calls[0]!.rows[0]!.contributions, scored!.contributions].map(
+      (text) => JSON.parse(String(text)) as Contribution[],
+    );
+    expect(predicted!.map((c) => c.feature)).toEqual(written!.map((c) => c.feature));
+    for (const [i, c] of predicted!.entries()) expect(c.contribution).toBeCloseTo(written![i]!.contribution, 3);
   });
 
   it('answers "Which users are likely to purchase?" with the top propensity scores', async () => {

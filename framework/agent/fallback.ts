@@ -8,7 +8,7 @@ import type { CatalogSearch } from './retrieval.js';
 import type { Sandbox } from './sandbox.js';
 import type { ToolCall, ToolDefinition, Toolbox } from './tools.js';
 
-type Property = { type?: string | string[]; enum?: unknown[]; default?: unknown };
+type Property = { type?: string | string[]; enum?: unknown[]; default?: unknown; pattern?: string };
 
 /** Built-ins the fallback may pick on its own; run_sql needs SQL, which only a person or an LLM writes. */
 const PICKABLE_BUILTINS: Record<string, string> = {
@@ -38,7 +38,7 @@ export async function answerWithoutLlm(
     if (!args) continue;
     const call = await context.toolbox.call(tool.name, args);
     if (!call.ok) continue;
-    return { text: `The closest tool is ${tool.name} (${tool.description.replace(/\.$/, '')}).\n${summary(call)}`, calls: [call] };
+    return { text: `The closest tool is ${tool.name} (${tool.description.trim().replace(/\.$/, '')}).\n${summary(call)}`, calls: [call] };
   }
 
   const found = await context.catalog.search(question, 5);
@@ -51,7 +51,7 @@ export async function answerWithoutLlm(
     .map(relationOf)
     .find((r) => r !== null && relationName(r) === table.relation)!;
   const sql = `SELECT * FROM ${dialectFor(context.manifest.target).relation(relation)} LIMIT ${Math.min(10, context.rows)}`;
-  const closest = `No tool fits; the closest table is ${table.relation} (${table.description.replace(/\.$/, '')}).`;
+  const closest = `No tool fits; the closest table is ${table.relation} (${table.description.trim().replace(/\.$/, '')}).`;
   const call: ToolCall = {
     tool: 'search_catalog',
     args: { query: question },
@@ -97,13 +97,18 @@ function valueFor(name: string, property: Property, lower: string, question: str
       ?.name;
   }
   if (name === 'query') return question;
+  if (typeof property.pattern === 'string' && types.includes('string')) {
+    // A declared shape (equipment ids like CNC-A-102) is looked for anywhere in the question.
+    const found = matchAnywhere(property.pattern, question);
+    if (found !== undefined || !types.includes('integer')) return found;
+  }
   if (!types.includes('integer') && !types.includes('number')) {
     if (!required) return undefined;
     return numberAfter(`${name.replace(/_id$/, '').replace(/_/g, ' ')}|user|shopper|customer`) ?? undefined;
   }
   let found: string | undefined;
-  if (/day/.test(name)) found = daysAgo(lower);
-  else if (/hour/.test(name)) found = /\b(\d+)\s*(?:h\b|hours?\b)/.exec(lower)?.[1];
+  if (/day/.test(name)) found = /ago/.test(name) ? daysAgo(lower) : lastDays(lower);
+  else if (/hour/.test(name)) found = /(?<!\d)(\d+)[\s_-]*(?:h\b|hours?\b)/.exec(lower)?.[1];
   else if (/limit|top|count|^n$/.test(name))
     found = numberAfter('top|first|best|limit') ?? /\b(\d+)\s+(?:products?|users?|shoppers?|rows?)\b/.exec(lower)?.[1];
   else if (required)
@@ -119,6 +124,25 @@ function daysAgo(lower: string): string | undefined {
   if (/\byesterday\b/.test(lower)) return '1';
   if (/\btoday\b/.test(lower)) return '0';
   return /\b(\d+)\s+days?\s+ago\b/.exec(lower)?.[1];
+}
+
+/** How many days a period spans: "last 30 days", "7_days", "last week", "last month"; a question about "which day" is daysAgo. */
+function lastDays(lower: string): string | undefined {
+  const counted = /(?<!\d)(\d+)[\s_-]*days?\b/.exec(lower)?.[1];
+  if (counted) return /\bdays?\s+ago\b/.test(lower) ? undefined : counted;
+  if (/\b(?:last|past|previous)\s+week\b/.test(lower)) return '7';
+  if (/\b(?:last|past|previous)\s+month\b/.test(lower)) return '30';
+  return undefined;
+}
+
+/** The first part of the question a parameter's `pattern` matches, the pattern's anchors dropped. */
+function matchAnywhere(pattern: string, question: string): string | undefined {
+  const body = pattern.replace(/^\^/, '').replace(/(?<!\\)\$$/, '');
+  try {
+    return new RegExp(`(?<![\\w-])(?:${body})(?![\\w-])`).exec(question)?.[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The result in words: its first row spelled out (tools list what matters most first); the table follows. */

@@ -30,7 +30,7 @@ export interface ServeOptions {
  *   GET  /health            → { ok, agent, tools, database, llm } (503 when the database is missing)
  *   GET  /v1/tools          → { tools: [{ name, description, parameters }] }
  *   POST /v1/tools/:name    → the tool's result (400 with the reason for invalid arguments)
- *   POST /v1/ask            → { question, history? } → answer, tool calls, tables, SQL
+ *   POST /v1/ask            → { question, history?, agent? } → answer, the agents that answered, tool calls, tables, SQL
  * Errors are JSON: { error: { status, message } }. Only requests addressed to this server and
  * not sent by other sites' pages are answered (403), POST bodies must be application/json (415),
  * so that no web page can make a browser run SQL here.
@@ -119,14 +119,17 @@ async function handle(
   }
   if (path === '/v1/ask') {
     only('POST');
-    const body = (await jsonBody(request)) as { question?: unknown; history?: unknown };
+    const body = (await jsonBody(request)) as { question?: unknown; history?: unknown; agent?: unknown };
     if (typeof body.question !== 'string' || body.question.trim() === '') throw new HttpError(400, 'the body needs a "question" string');
+    // Routed to the agents it needs unless the request names one; the answer lists them (agents).
+    if (body.agent !== undefined && (typeof body.agent !== 'string' || !agent.agentNames().includes(body.agent)))
+      throw new HttpError(400, `"agent" must be one of: ${agent.agentNames().join(', ')}`);
     const history = Array.isArray(body.history)
       ? body.history.filter(
           (h): h is { question: string; answer: string } => typeof h?.question === 'string' && typeof h?.answer === 'string',
         )
       : [];
-    return { status: 200, body: await agent.ask(body.question, history) };
+    return { status: 200, body: await agent.ask(body.question, history, body.agent) };
   }
   throw new HttpError(404, `nothing at ${method} ${path}; see GET /health, GET /v1/tools, POST /v1/tools/:name, POST /v1/ask`);
 }

@@ -31,8 +31,9 @@ export async function probeOllama(url: string, timeoutMs = 2_000): Promise<{ pro
   }
 }
 
-export function ollamaChat(agent: AgentSettings, url: string): BaseChatModel {
-  return new ChatOllama({ model: agent.model.name, temperature: agent.model.temperature, baseUrl: url });
+/** `format`: a JSON Schema the reply must follow (Ollama's structured outputs), for the router. */
+export function ollamaChat(agent: AgentSettings, url: string, format?: Record<string, unknown>): BaseChatModel {
+  return new ChatOllama({ model: agent.model.name, temperature: agent.model.temperature, baseUrl: url, ...(format ? { format } : {}) });
 }
 
 export function ollamaEmbeddings(agent: AgentSettings, url: string): EmbeddingsLike {

@@ -55,7 +55,7 @@ function forModel(call: ToolCall): string {
   });
 }
 
-function textOf(message: AIMessage): string {
+export function textOf(message: AIMessage): string {
   if (typeof message.content === 'string') return message.content.trim();
   return message.content
     .map((part) => (typeof part === 'string' ? part : 'text' in part && typeof part.text === 'string' ? part.text : ''))

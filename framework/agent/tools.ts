@@ -186,12 +186,18 @@ export class Toolbox {
         details: { note: `no ${entity} ${String(args[entity])} among the ${featureSet.name} features` },
       };
     const row = query.rows[0]!;
-    const prediction = predictOne(version, row as Record<string, number | string | boolean | null>);
-    // The prediction's columns as scoring writes them (numbers to four places); class probabilities stay with scoring.
+    const { contributions, ...prediction } = predictOne(version, row as Record<string, number | string | boolean | null>);
+    // The prediction's columns as scoring writes them (numbers to four places, the top three contributions as
+    // the same JSON text as predictions_<model>.contributions); class probabilities stay with scoring.
     const outputs = Object.entries(prediction).flatMap(([key, value]) =>
       typeof value === 'object' ? [] : [[key, typeof value === 'number' ? Math.round(value * 10_000) / 10_000 : value] as const],
     );
-    const scored = { [entity]: row[entity] ?? null, ...Object.fromEntries(outputs), model_version: version.version };
+    const scored = {
+      [entity]: row[entity] ?? null,
+      ...Object.fromEntries(outputs),
+      ...(contributions ? { contributions: JSON.stringify(contributions) } : {}),
+      model_version: version.version,
+    };
     const features = jsonRow(Object.fromEntries(version.features.map((f) => [f.name, row[f.name]])));
     return result({ columns: Object.keys(scored), rows: [scored], truncated: null }, { sql, params, tables, details: { model, features } });
   }

@@ -117,6 +117,7 @@ export function compileAgents(
       name: agent.name,
       path: agent.origin.file,
       description: agent.description ?? '',
+      keywords: agent.keywords ?? [],
       model: {
         name: agent.model?.name ?? 'mistral',
         temperature: agent.model?.temperature ?? 0,

@@ -360,6 +360,8 @@ export interface AgentSettings {
   name: string;
   path: string;
   description: string;
+  /** Words that route a question to this agent when no LLM is reachable. */
+  keywords: string[];
   model: { name: string; temperature: number; embeddings: string };
   systemPrompt: string;
   /** Declared tools (agent_tool ids) and built-ins used as they are (their names). */

@@ -424,6 +424,7 @@ export type BuiltinTool = 'list_models' | 'describe_model' | 'search_catalog' | 
 export type AgentSpec = Origin & {
   name: string;
   description?: string;
+  keywords?: string[];
   model?: { name?: string; temperature?: number; embeddings?: string };
   system_prompt?: string;
   tools: string[];

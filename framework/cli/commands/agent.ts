@@ -17,7 +17,7 @@ type AgentCliOptions = Options & { agent?: string; llm?: boolean; port?: number;
 const agentOptions = [
   projectDir,
   vars,
-  { flags: '--agent <name>', description: 'which agent of agents/*.yml (needed when there are several)' },
+  { flags: '--agent <name>', description: 'which agent of agents/*.yml (by default each question goes to the agents it needs)' },
   { flags: '--no-llm', description: 'do not call Ollama: answer by matching the question to tools' },
 ];
 
@@ -38,6 +38,10 @@ function compiledAgent(options: AgentCliOptions): { agent: Agent; manifest: Mani
 
 /** The answer, then each tool call with its rows and the SQL that ran. */
 export function renderAnswer(answer: AgentAnswer, write: (line: string) => void): void {
+  if (answer.routing.method === 'llm' || answer.routing.method === 'keywords') {
+    const how = answer.routing.method === 'llm' ? 'chosen by the LLM' : 'chosen by keywords';
+    write(pc.dim(`answered by ${answer.agents.join(' and ')} (${how}${answer.routing.problem ? `: ${answer.routing.problem}` : ''})`));
+  }
   if (answer.mode === 'fallback') {
     write(pc.yellow(answer.answer.split('\n')[0]!));
     write(answer.answer.split('\n').slice(1).join('\n'));
