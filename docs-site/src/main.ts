@@ -2,6 +2,7 @@ import { selectNodes } from '../../framework/compile/select.js';
 import type { NodeDetails, RunsData, SiteIndex } from '../../framework/docs/types.js';
 import type { ColumnRef } from '../../framework/docs/lineage.js';
 import { Details } from './details.js';
+import { DashboardView, dashboardsList, loadDashboard } from './dashboards/view.js';
 import type { SceneNode } from './graph/scene.js';
 import { GraphView } from './graph/view.js';
 import { wireKeyboard } from './keyboard.js';
@@ -33,7 +34,13 @@ const { project } = site.index;
 element('project').textContent =
   `${project.name} · ${site.nodes.length.toLocaleString('en-US')} nodes · generated ${project.generatedAt.slice(0, 16).replace('T', ' ')}`;
 
-type Route = { kind: 'overview' } | { kind: 'runs' } | { kind: 'node'; id: string } | { kind: 'column'; id: string; column: string };
+type Route =
+  | { kind: 'overview' }
+  | { kind: 'runs' }
+  | { kind: 'dashboards' }
+  | { kind: 'dashboard'; name: string }
+  | { kind: 'node'; id: string }
+  | { kind: 'column'; id: string; column: string };
 let route: Route = { kind: 'overview' };
 /** Bumped by every navigation: an answer that arrives after the next one started is dropped. */
 let navigation = 0;
@@ -46,12 +53,16 @@ const view = new GraphView(element('sigma'), element('legend'), (node: SceneNode
   else if (node.opens) location.hash = `node=${encodeURIComponent(node.opens)}`;
 });
 const overview = new Overview(site, view, toolbar, () => showTests.checked);
+const dashboardSection = element('dashboard');
+const dashboard = new DashboardView(dashboardSection);
 const lineage = new Lineage(site, details, view, toolbar, () => showTests.checked);
 
 function parseRoute(): Route {
   const hash = decodeURIComponent(location.hash.slice(1));
   if (hash.startsWith('node=') && site.byId.has(hash.slice(5))) return { kind: 'node', id: hash.slice(5) };
   if (hash === 'runs') return { kind: 'runs' };
+  if (hash === 'dashboards') return { kind: 'dashboards' };
+  if (hash.startsWith('dashboard=')) return { kind: 'dashboard', name: hash.slice(10) };
   if (hash.startsWith('column=')) {
     const rest = hash.slice(7);
     const at = rest.lastIndexOf(':');
@@ -64,6 +75,11 @@ async function show(): Promise<void> {
   const current = ++navigation;
   delete document.body.dataset.drawn;
   route = parseRoute();
+  if (route.kind === 'dashboards' || route.kind === 'dashboard') {
+    if (await showDashboard(route, current)) drawn(current);
+    return;
+  }
+  leaveDashboard();
   if (route.kind === 'runs') {
     // The overview graph stays beside the Runs page.
     panel.innerHTML = runsPage(site, window.__PLAT_DOCS_RUNS__);
@@ -100,6 +116,34 @@ async function show(): Promise<void> {
   const name = (ref: { node: string; column: string }) => escape(`${site.byId.get(ref.node)?.name ?? ref.node}.${ref.column}`);
   element('column-lineage').innerHTML =
     `<h2>Lineage of ${escape(column)}</h2><ul id="column-sources">${upstream.map((ref) => `<li>${name(ref)}</li>`).join('') || '<li class="muted">no upstream columns</li>'}</ul>`;
+}
+
+/** A dashboard, or the list of them, in place of the graph and the panel. */
+async function showDashboard(to: Route & { kind: 'dashboards' | 'dashboard' }, current: number): Promise<boolean> {
+  document.body.dataset.view = 'dashboard';
+  overview.leave();
+  if (to.kind === 'dashboards') {
+    dashboard.close();
+    dashboardSection.innerHTML = dashboardsList();
+    return true;
+  }
+  dashboardSection.innerHTML = '<p class="muted">Loading…</p>';
+  try {
+    const data = await loadDashboard(to.name);
+    if (current !== navigation) return false;
+    dashboard.show(data);
+    return true;
+  } catch (error) {
+    if (current === navigation) dashboardSection.innerHTML = `<p class="status s-error">${escape((error as Error).message)}</p>`;
+    return false;
+  }
+}
+
+function leaveDashboard(): void {
+  if (document.body.dataset.view !== 'dashboard') return;
+  delete document.body.dataset.view;
+  dashboard.close();
+  dashboardSection.innerHTML = '';
 }
 
 /** Marks the page's graph as drawn for what the address says (tests and benches wait for it). */
@@ -208,6 +252,7 @@ window.platDocs = {
     return view.renderer;
   },
   hidden: () => hidden,
+  dashboard,
   events,
 };
 void show();
