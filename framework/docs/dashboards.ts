@@ -131,7 +131,7 @@ async function chartData(dashboard: Dashboard, chart: DashboardChart, session: C
     return {
       ...shown,
       fields,
-      rows: result.slice(0, bound).map((row) => fields.map((f) => plain(row[f.name]))),
+      rows: result.slice(0, bound).map((row) => fields.map((f) => plain(row[f.name], f.type))),
       filterFields,
       truncated: result.length > bound,
       error: null,
@@ -141,10 +141,10 @@ async function chartData(dashboard: Dashboard, chart: DashboardChart, session: C
   }
 }
 
-/** JSON-ready: bigints as numbers, dates as epoch milliseconds, everything else as text. */
-function plain(value: unknown): string | number | boolean | null {
+/** JSON-ready: numbers (bigints, decimals) as numbers, dates as epoch milliseconds, everything else as text. */
+function plain(value: unknown, type: DashboardField['type']): string | number | boolean | null {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'bigint' || (type === 'number' && typeof value !== 'number')) return Number(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
   if (value instanceof Date) return value.getTime();
   return String(value);

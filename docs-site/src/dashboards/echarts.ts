@@ -100,7 +100,7 @@ export function chartOption(chart: ChartData, points: ChartPoints): echarts.ECha
       : {
           type: 'category',
           data: categories,
-          axisLabel: { rotate: many ? 40 : 0, hideOverlap: true, fontSize: 11 },
+          axisLabel: { rotate: categories.length > 24 ? 90 : many ? 40 : 0, hideOverlap: true, fontSize: 11 },
         },
     yAxis: { type: 'value', axisLabel: { formatter: format }, scale: chart.format !== 'percent' && type === 'line' && !stacked },
     series,
