@@ -163,8 +163,10 @@ function compileChart(
   }
   const filterNames = (dashboard.filters ?? []).map((f) => f.name);
   for (const name of Object.keys(chart.filters ?? {})) {
-    if (!filterNames.includes(name))
-      report(['filters'], `filters: names "${name}", which is not a filter of this dashboard`, didYouMean(name, filterNames) ?? null);
+    if (!filterNames.includes(name)) {
+      const detail = `chart "${chart.title}": filters: names "${name}", which is not a filter of this dashboard`;
+      diagnostics.push(diagnostic('BAD_CONFIG', { detail }, at([...path, 'filters'], name), didYouMean(name, filterNames)));
+    }
   }
   return {
     title: chart.title,

@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build } from '../framework/api.js';
+import { compileProject, generateDocs, readProjectFiles, serveDocs } from '../framework/index.js';
+import type { DashboardData } from '../framework/docs/dashboard-types.js';
+import { compileDir, queryDb, writeProject } from './helpers.js';
+
+const files = (dashboard: string, extra: Record<string, string> = {}) => ({
+  'plat_project.yml': 'name: d\nthreads: 2\n',
+  'sources.yml': `sources:
+  - name: plant
+    tables:
+      - name: readings
+        generator:
+          rows: 400
+          seed: 3
+          fields:
+            id: { sequence: {} }
+            machine: { choice: [M1, M2, M3] }
+            site: { choice: [north, south] }
+            temperature: { float: { min: 50, max: 90 } }
+            day: { int: { min: 1, max: 5 } }
+`,
+  'models/readings.sql': `{{config materialized="table"}}
+select id, machine, site, temperature, date '2026-11-01' + cast(day as integer) as reading_day from {{source "plant" "readings"}}`,
+  'models/machines.sql': `{{config materialized="table"}}select distinct machine, site from {{ref "readings"}}`,
+  'models/readings.yml': `models:
+  - name: readings
+    contract: enforced
+    columns:
+      - { name: id, type: BIGINT }
+      - { name: machine, type: VARCHAR }
+      - { name: site, type: VARCHAR }
+      - { name: temperature, type: DOUBLE }
+      - { name: reading_day, type: DATE }
+`,
+  'dashboards/plant.yml': dashboard,
+  ...extra,
+});
+
+const good = `title: Plant
+description: Temperatures.
+filters:
+  - { name: site, column: site, kind: multi }
+  - { name: machine, column: machine, kind: select }
+  - { name: period, column: reading_day, kind: time_range }
+rows:
+  - charts:
+      - { title: Readings, kind: kpi, ref: readings, value: { column: id, agg: count }, format: integer }
+      - title: Mean temperature by day
+        kind: line
+        ref: readings
+        x: reading_day
+        y: { column: temperature, agg: avg }
+        thresholds: { warning: 80 }
+      - title: Machines
+        kind: table
+        sql: select m.machine, m.site, count(*) as readings from {{ref "machines"}} as m join {{ref "readings"}} as r using (machine) group by all
+        columns: [machine, site, readings]
+        order_by: readings
+`;
+
+describe('dashboards', () => {
+  it('compile into the manifest, each an exposure downstream of the models its charts read', () => {
+    const manifest = compileDir(writeProject(files(good)));
+    expect(manifest.parents['exposure.d.plant']!.sort()).toEqual(['model.d.machines', 'model.d.readings']);
+    expect(manifest.nodes['exposure.d.plant']).toMatchObject({ kind: 'exposure', exposureType: 'dashboard', path: 'dashboards/plant.yml' });
+    const dashboard = manifest.dashboards.plant!;
+    expect(dashboard.filters.map((f) => f.kind)).toEqual(['multi', 'select', 'time_range']);
+    expect(dashboard.rows[0]!.charts.map((c) => [c.id, c.kind, c.measures])).toEqual([
+      ['r0c0', 'kpi', [{ column: 'id', agg: 'count', label: 'id' }]],
+      ['r0c1', 'line', [{ column: 'temperature', agg: 'avg', label: 'temperature' }]],
+      ['r0c2', 'table', []],
+    ]);
+    expect(dashboard.rows[0]!.charts[2]!.from).toContain('"main"."machines"');
+  });
+
+  it('report unknown refs, columns, filters and properties at file:line:col with a did-you-mean', () => {
+    const broken = `title: Plant
+filters:
+  - { name: site, column: site, kind: multi }
+rows:
+  - charts:
+      - { title: A, kind: bar, ref: reading, x: machine, y: temperature }
+      - { title: B, kind: bar, ref: readings, x: machin, y: temperature }
+      - { title: C, kind: line, ref: readings, y: temperature }
+      - { title: D, kind: kpi, ref: readings, value: id, filters: { sites: site } }
+      - { title: E, kind: table, sql: 'select * from {{ref "machine"}}', columns: [machine] }
+`;
+    const { diagnostics } = compileProject(readProjectFiles(writeProject(files(broken))), { env: {} });
+    const shown = diagnostics.map((d) => [d.code, d.severity, `${d.file}:${d.line}:${d.column}`, d.message, d.hint]);
+    expect(shown).toEqual([
+      ['UNKNOWN_REF', 'error', 'dashboards/plant.yml:6:37', 'unknown ref "reading"', 'did you mean "readings"?'],
+      ['UNKNOWN_COLUMN', 'error', 'dashboards/plant.yml:7:50', 'unknown column "machin" of "readings"', 'did you mean "machine"?'],
+      ['BAD_CONFIG', 'error', 'dashboards/plant.yml:8:27', 'chart "C": a line chart needs x:', null],
+      [
+        'BAD_CONFIG',
+        'error',
+        'dashboards/plant.yml:9:69',
+        'chart "D": filters: names "sites", which is not a filter of this dashboard',
+        'did you mean "site"?',
+      ],
+      ['UNKNOWN_REF', 'error', 'dashboards/plant.yml:10:39', 'unknown ref "machine"', 'did you mean "machines"?'],
+    ]);
+    const typo = good.replace('kind: line', 'kind: lines');
+    const schema = compileProject(readProjectFiles(writeProject(files(typo))), { env: {} }).diagnostics;
+    expect(schema.map((d) => [d.code, `${d.line}:${d.column}`, d.message, d.hint])).toEqual([
+      [
+        'SCHEMA',
+        '11:15',
+        'at rows[0].charts[1].kind: "lines" is not one of line, bar, stacked_bar, stacked_area, kpi, table, heatmap',
+        'did you mean "line"?',
+      ],
+    ]);
+  });
+
+  it('snapshot each chart grouped by x, series and filter columns with partial aggregates; the server answers with the same JSON', async () => {
+    const dir = writeProject(files(good));
+    const manifest = compileDir(dir);
+    const built = await build(manifest, { env: {} });
+    expect(built.results.find((r) => r.name === 'plant')?.status).toBe('success');
+    const site = await generateDocs(manifest);
+    const data = site.dashboards.plant!;
+    const [kpi, line, table] = data.rows[0]!.charts;
+    // The KPI: one row per site and machine (the select filters' columns), counts adding up to the table's rows.
+    expect(kpi!.fields.map((f) => f.name)).toEqual(['site', 'machine', 'reading_day', 'm0_count']);
+    const perGroup = await queryDb(dir, 'select count(*) as n from (select distinct site, machine, reading_day from main.readings)');
+    expect(kpi!.rows).toHaveLength(Number(perGroup[0]!.n));
+    expect(kpi!.rows.reduce((n, row) => n + Number(row[3]), 0)).toBe(400);
+    // The line: sums and counts, so that an average survives filtering; days as epoch milliseconds.
+    expect(line!.fields.map((f) => [f.name, f.type])).toEqual([
+      ['reading_day', 'time'],
+      ['site', 'text'],
+      ['machine', 'text'],
+      ['m0_sum', 'number'],
+      ['m0_count', 'number'],
+    ]);
+    const [expected] = await queryDb(dir, 'select sum(temperature) as s, count(*) as n from main.readings');
+    expect(line!.rows.reduce((s, row) => s + Number(row[3]), 0)).toBeCloseTo(Number(expected!.s), 6);
+    expect(line!.rows.reduce((s, row) => s + Number(row[4]), 0)).toBe(Number(expected!.n));
+    expect(line!.thresholds).toEqual({ warning: 80, critical: null, direction: 'above' });
+    // The SQL table: its rows in order_by order; the select filters apply (it has their columns), the time range does not.
+    expect(table!.filterFields).toEqual({ site: 'site', machine: 'machine' });
+    const counts = table!.rows.map((row) => row[2] as number);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(data.filters.find((f) => f.name === 'machine')!.options).toEqual(['M1', 'M2', 'M3']);
+
+    const script = readFileSync(join(site.dir, 'dashboards', 'plant.js'), 'utf8');
+    const written = JSON.parse(script.slice('window.__PLAT_DASHBOARD_DATA__('.length, -');\n'.length)) as DashboardData;
+    expect(written).toEqual(data);
+    const server = await serveDocs(site.dir, 0, { dashboards: () => site.dashboards });
+    try {
+      const answer = await fetch(`${server.url}v1/dashboards/plant`);
+      expect(answer.headers.get('content-type')).toContain('application/json');
+      expect(await answer.json()).toEqual(data);
+      const missing = await fetch(`${server.url}v1/dashboards/plnt`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toEqual({ error: 'no dashboard "plnt"', dashboards: ['plant'] });
+      expect(await (await fetch(`${server.url}v1/dashboards`)).json()).toEqual({
+        dashboards: [{ name: 'plant', title: 'Plant', generatedAt: data.generatedAt }],
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('show a chart whose column is gone from the built relation as an error, with a did-you-mean', async () => {
+    const renamed = good.replace('x: reading_day', 'x: reading_date');
+    const dir = writeProject(files(renamed, { 'models/readings.yml': 'models: []\n' }));
+    const manifest = compileDir(dir);
+    await build(manifest, { env: {} });
+    const chart = (await generateDocs(manifest)).dashboards.plant!.rows[0]!.charts[1]!;
+    expect(chart.rows).toEqual([]);
+    expect(chart.error).toBe(
+      'unknown column "reading_date" in dashboards/plant.yml (chart "Mean temperature by day") — did you mean "reading_day"?',
+    );
+  });
+});
