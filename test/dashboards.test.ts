@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../framework/api.js';
 import { compileProject, generateDocs, readProjectFiles, serveDocs } from '../framework/index.js';
 import type { DashboardData } from '../framework/docs/dashboard-types.js';
-import { compileDir, queryDb, writeProject } from './helpers.js';
+import { cli, compileDir, queryDb, writeProject } from './helpers.js';
 
 const files = (dashboard: string, extra: Record<string, string> = {}) => ({
   'plat_project.yml': 'name: d\nthreads: 2\n',
@@ -175,5 +176,47 @@ rows:
     expect(chart.error).toBe(
       'unknown column "reading_date" in dashboards/plant.yml (chart "Mean temperature by day") — did you mean "reading_day"?',
     );
+  });
+
+  it('answer GET /v1/dashboards/<name> under plat dev with the data of the latest build', async () => {
+    const dir = writeProject(files(good));
+    const child = spawn(process.execPath, [cli, 'dev', '--port', '0'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = async <T>(probe: () => Promise<T | undefined> | T | undefined): Promise<T> => {
+      for (;;) {
+        const found = await probe();
+        if (found !== undefined) return found;
+        if (child.exitCode !== null) throw new Error(`plat dev exited: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const kpi = async (url: string) => {
+      const data = (await (await fetch(`${url}v1/dashboards/plant`)).json()) as DashboardData;
+      return data.rows[0]!.charts[0]!;
+    };
+    const count = (rows: DashboardData['rows'][number]['charts'][number]['rows']) => rows.reduce((n, row) => n + Number(row[3]), 0);
+    try {
+      const url = await until(() => /docs on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)?.[1]);
+      const before = await kpi(url);
+      expect(count(before.rows)).toBe(400);
+      // The machine column (the select filter's) is in the KPI's rows: how many readings M1 had.
+      const m1 = count(before.rows.filter((row) => row[1] === 'M1'));
+      const model = join(dir, 'models/readings.sql');
+      writeFileSync(model, `${readFileSync(model, 'utf8')}\nwhere machine = 'M1'`);
+      const after = await until(async () => {
+        const chart = await kpi(url);
+        return count(chart.rows) !== 400 ? chart : undefined;
+      });
+      expect(count(after.rows)).toBe(m1);
+      expect(new Set(after.rows.map((row) => row[1]))).toEqual(new Set(['M1']));
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 });

@@ -2,7 +2,9 @@ import { selectNodes } from '../../framework/compile/select.js';
 import type { NodeDetails, RunsData, SiteIndex } from '../../framework/docs/types.js';
 import type { ColumnRef } from '../../framework/docs/lineage.js';
 import { Details } from './details.js';
-import { DashboardView, dashboardsList, loadDashboard } from './dashboards/view.js';
+import type { DashboardsModule } from './dashboards/entry.js';
+import { dashboardsList } from './dashboards/list.js';
+import type { DashboardView } from './dashboards/view.js';
 import type { SceneNode } from './graph/scene.js';
 import { GraphView } from './graph/view.js';
 import { wireKeyboard } from './keyboard.js';
@@ -54,7 +56,17 @@ const view = new GraphView(element('sigma'), element('legend'), (node: SceneNode
 });
 const overview = new Overview(site, view, toolbar, () => showTests.checked);
 const dashboardSection = element('dashboard');
-const dashboard = new DashboardView(dashboardSection);
+/** The dashboards' bundle (ECharts), loaded when a dashboard is first opened. */
+let dashboards: Promise<DashboardsModule> | null = null;
+let dashboard: DashboardView | null = null;
+const dashboardsModule = () =>
+  (dashboards ??= new Promise<DashboardsModule>((resolve, reject) => {
+    const script = document.createElement('script');
+    script.onload = () => resolve(window.platDashboards!);
+    script.onerror = () => reject(new Error('dashboards.app.js did not load: build plat again (npm run build)'));
+    script.src = 'dashboards.app.js';
+    document.head.append(script);
+  }));
 const lineage = new Lineage(site, details, view, toolbar, () => showTests.checked);
 
 function parseRoute(): Route {
@@ -123,14 +135,15 @@ async function showDashboard(to: Route & { kind: 'dashboards' | 'dashboard' }, c
   document.body.dataset.view = 'dashboard';
   overview.leave();
   if (to.kind === 'dashboards') {
-    dashboard.close();
+    dashboard?.close();
     dashboardSection.innerHTML = dashboardsList();
     return true;
   }
   dashboardSection.innerHTML = '<p class="muted">Loading…</p>';
   try {
-    const data = await loadDashboard(to.name);
+    const [module, data] = await Promise.all([dashboardsModule(), dashboardsModule().then((m) => m.loadDashboard(to.name))]);
     if (current !== navigation) return false;
+    dashboard ??= new module.DashboardView(dashboardSection);
     dashboard.show(data);
     return true;
   } catch (error) {
@@ -142,7 +155,7 @@ async function showDashboard(to: Route & { kind: 'dashboards' | 'dashboard' }, c
 function leaveDashboard(): void {
   if (document.body.dataset.view !== 'dashboard') return;
   delete document.body.dataset.view;
-  dashboard.close();
+  dashboard?.close();
   dashboardSection.innerHTML = '';
 }
 
@@ -252,7 +265,9 @@ window.platDocs = {
     return view.renderer;
   },
   hidden: () => hidden,
-  dashboard,
+  get dashboard() {
+    return dashboard;
+  },
   events,
 };
 void show();

@@ -1,0 +1,18 @@
+/**
+ * dashboards.app.js: the dashboard view and ECharts, a bundle of their own that main.ts loads
+ * when a dashboard is first opened, so the rest of the site does not parse a chart library.
+ */
+import { DashboardView, loadDashboard } from './view.js';
+
+export interface DashboardsModule {
+  DashboardView: typeof DashboardView;
+  loadDashboard: typeof loadDashboard;
+}
+
+declare global {
+  interface Window {
+    platDashboards?: DashboardsModule;
+  }
+}
+
+window.platDashboards = { DashboardView, loadDashboard };
