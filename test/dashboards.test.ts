@@ -88,6 +88,7 @@ rows:
       - { title: C, kind: line, ref: readings, y: temperature }
       - { title: D, kind: kpi, ref: readings, value: id, filters: { sites: site } }
       - { title: E, kind: table, sql: 'select * from {{ref "machine"}}', columns: [machine] }
+      - { title: F, kind: line, ref: readings, x: id, series: machine, y: [temperature, id] }
 `;
     const { diagnostics } = compileProject(readProjectFiles(writeProject(files(broken))), { env: {} });
     const shown = diagnostics.map((d) => [d.code, d.severity, `${d.file}:${d.line}:${d.column}`, d.message, d.hint]);
@@ -103,6 +104,13 @@ rows:
         'did you mean "site"?',
       ],
       ['UNKNOWN_REF', 'error', 'dashboards/plant.yml:10:39', 'unknown ref "machine"', 'did you mean "machines"?'],
+      [
+        'BAD_CONFIG',
+        'error',
+        'dashboards/plant.yml:11:63',
+        'chart "F": a chart with series: draws one measure, split by the column; it has several y:',
+        null,
+      ],
     ]);
     const typo = good.replace('kind: line', 'kind: lines');
     const schema = compileProject(readProjectFiles(writeProject(files(typo))), { env: {} }).diagnostics;

@@ -53,6 +53,12 @@ export function compileDashboards(
       continue;
     }
     const filters = (declared.filters ?? []).map((f) => ({ name: f.name, label: f.label ?? f.name, column: f.column, kind: f.kind }));
+    filters.forEach((filter, i) => {
+      if (filters.findIndex((f) => f.name === filter.name) < i)
+        diagnostics.push(
+          diagnostic('DUPLICATE_NAME', { what: `filter "${filter.name}"`, other: 'this dashboard' }, at(['filters', i, 'name'])),
+        );
+    });
     const reads = new Set<string>();
     const rows = declared.rows.map((row, r) => ({
       title: row.title ?? '',
@@ -101,16 +107,8 @@ function compileChart(
   at: Locate,
   diagnostics: Diagnostic[],
 ): Omit<DashboardChart, 'id' | 'width'> | null {
-  const report = (key: string | (string | number)[], detail: string, hint: string | null = null, severity: Severity = 'error') =>
-    diagnostics.push(
-      diagnostic(
-        'BAD_CONFIG',
-        { detail: `chart "${chart.title}": ${detail}` },
-        at([...path, ...(Array.isArray(key) ? key : [key])]),
-        hint,
-        severity,
-      ),
-    );
+  const report = (key: string, detail: string) =>
+    diagnostics.push(diagnostic('BAD_CONFIG', { detail: `chart "${chart.title}": ${detail}` }, at([...path, key])));
   if ((chart.ref === undefined) === (chart.sql === undefined)) {
     report('title', 'a chart reads exactly one of ref: or sql:');
     return null;
@@ -137,6 +135,10 @@ function compileChart(
   }
   if (chart.kind === 'heatmap' && chart.y !== undefined && typeof chart.y !== 'string') {
     report('y', "a heatmap's y: is its second category column, a column name");
+    complete = false;
+  }
+  if (chart.series !== undefined && measures.length > 1) {
+    report('series', 'a chart with series: draws one measure, split by the column; it has several y:');
     complete = false;
   }
   if (!complete) return null;
