@@ -3,7 +3,7 @@ import type { NodeDetails, RunsData, SiteIndex } from '../../framework/docs/type
 import type { ColumnRef } from '../../framework/docs/lineage.js';
 import { Details } from './details.js';
 import type { DashboardsModule } from './dashboards/entry.js';
-import { dashboardsList } from './dashboards/list.js';
+import { dashboardsList, loadDashboard } from './dashboards/list.js';
 import type { DashboardView } from './dashboards/view.js';
 import type { SceneNode } from './graph/scene.js';
 import { GraphView } from './graph/view.js';
@@ -141,7 +141,8 @@ async function showDashboard(to: Route & { kind: 'dashboards' | 'dashboard' }, c
   }
   dashboardSection.innerHTML = '<p class="muted">Loading…</p>';
   try {
-    const [module, data] = await Promise.all([dashboardsModule(), dashboardsModule().then((m) => m.loadDashboard(to.name))]);
+    // The chart library and the data load side by side.
+    const [module, data] = await Promise.all([dashboardsModule(), loadDashboard(to.name)]);
     if (current !== navigation) return false;
     dashboard ??= new module.DashboardView(dashboardSection);
     dashboard.show(data);

@@ -2,11 +2,10 @@
  * dashboards.app.js: the dashboard view and ECharts, a bundle of their own that main.ts loads
  * when a dashboard is first opened, so the rest of the site does not parse a chart library.
  */
-import { DashboardView, loadDashboard } from './view.js';
+import { DashboardView } from './view.js';
 
 export interface DashboardsModule {
   DashboardView: typeof DashboardView;
-  loadDashboard: typeof loadDashboard;
 }
 
 declare global {
@@ -15,4 +14,4 @@ declare global {
   }
 }
 
-window.platDashboards = { DashboardView, loadDashboard };
+window.platDashboards = { DashboardView };

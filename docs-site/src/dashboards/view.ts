@@ -3,35 +3,6 @@ import { escape } from '../render.js';
 import { chartOption, createChart, type EChart } from './echarts.js';
 import { chartPoints, type FilterState, filteredRows, formatValue, newestOf, thresholdState, timeLabel } from './model.js';
 
-declare global {
-  interface Window {
-    /** Called by dashboards/<name>.js with its data. */
-    __PLAT_DASHBOARD_DATA__?: (data: DashboardData) => void;
-  }
-}
-
-/**
- * Loads a dashboard's data: from the server while there is one (GET /v1/dashboards/<name>, renewed
- * after each build under plat dev), else the snapshot written at generation (dashboards/<name>.js,
- * a script so that file:// works).
- */
-export async function loadDashboard(name: string): Promise<DashboardData> {
-  if (location.protocol.startsWith('http')) {
-    const response = await fetch(`/v1/dashboards/${encodeURIComponent(name)}`).catch(() => null);
-    if (response?.ok) return (await response.json()) as DashboardData;
-  }
-  return new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    window.__PLAT_DASHBOARD_DATA__ = (data) => {
-      script.remove();
-      resolve(data);
-    };
-    script.onerror = () => reject(new Error(`dashboards/${name}.js did not load: generate the site again (plat docs generate)`));
-    script.src = `dashboards/${encodeURIComponent(name)}.js`;
-    document.head.append(script);
-  });
-}
-
 const TIME_OPTIONS: [string, string][] = [
   ['', 'All time'],
   ['30d', 'Last 30 days'],
