@@ -3,9 +3,6 @@ import { sha256 } from '../core/hash.js';
 import { stableStringify } from '../core/json.js';
 import { didYouMean } from '../core/suggest.js';
 import type { ChartSpec, DashboardSpec, MeasureSpec } from '../project/dashboard_spec.js';
-import type { Dashboard, DashboardChart, DashboardMeasure } from './dashboard_types.js';
-
-export type { Dashboard, DashboardChart, DashboardMeasure };
 import type { ProjectSpec } from '../project/spec.js';
 import type { Dialect } from '../warehouse/dialect.js';
 import type { NodeCompileContext } from './context.js';
@@ -13,6 +10,9 @@ import { linkDependencies } from './deps.js';
 import { relationOf } from './kinds.js';
 import type { ExposureNode, ManifestNode } from './manifest.js';
 import { renderModel } from './render.js';
+import type { Dashboard, DashboardChart, DashboardMeasure } from './dashboard_types.js';
+
+export type { Dashboard, DashboardChart, DashboardMeasure };
 
 type Context = Pick<NodeCompileContext, 'models' | 'sources' | 'unresolved' | 'refables' | 'linker' | 'environment' | 'dialect'> & {
   project: string;
