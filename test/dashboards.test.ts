@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../framework/api.js';
-import { compileProject, generateDocs, readProjectFiles, serveDocs } from '../framework/index.js';
+import { compileProject, dashboardByName, generateDocs, readProjectFiles, serveDocs } from '../framework/index.js';
+import { openWarehouse } from '../framework/warehouse/registry.js';
 import type { DashboardData } from '../framework/docs/dashboard-types.js';
 import { cli, compileDir, queryDb, writeProject } from './helpers.js';
 
@@ -129,7 +130,8 @@ rows:
     const manifest = compileDir(dir);
     const built = await build(manifest, { env: {} });
     expect(built.results.find((r) => r.name === 'plant')?.status).toBe('success');
-    const site = await generateDocs(manifest);
+    const now = new Date('2026-11-30T12:00:00Z');
+    const site = await generateDocs(manifest, { now });
     const data = site.dashboards.plant!;
     const [kpi, line, table] = data.rows[0]!.charts;
     // The KPI: one row per site and machine (the select filters' columns), counts adding up to the table's rows.
@@ -158,6 +160,16 @@ rows:
     const script = readFileSync(join(site.dir, 'dashboards', 'plant.js'), 'utf8');
     const written = JSON.parse(script.slice('window.__PLAT_DASHBOARD_DATA__('.length, -');\n'.length)) as DashboardData;
     expect(written).toEqual(data);
+    // What a server refreshing from the warehouse answers: the same, read from a session of its own.
+    const warehouse = await openWarehouse(manifest.target, { root: dir, mode: 'read-only' });
+    const session = await warehouse.session();
+    try {
+      expect(await dashboardByName(manifest, session, 'plant', now)).toEqual(data);
+      expect(await dashboardByName(manifest, session, 'toString', now)).toBeNull();
+    } finally {
+      session.close();
+      warehouse.close();
+    }
     const server = await serveDocs(site.dir, 0, { dashboards: () => site.dashboards });
     try {
       const answer = await fetch(`${server.url}v1/dashboards/plant`);

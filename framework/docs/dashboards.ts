@@ -26,6 +26,15 @@ export async function dashboardsData(manifest: Manifest, session: Connection | n
   return data;
 }
 
+/**
+ * One dashboard's data read now, or null when the manifest has no dashboard of that name: what a
+ * server that refreshes from the warehouse answers GET /v1/dashboards/<name> with.
+ */
+export async function dashboardByName(manifest: Manifest, session: Connection, name: string, now: Date): Promise<DashboardData | null> {
+  const dashboard = Object.hasOwn(manifest.dashboards, name) ? manifest.dashboards[name]! : null;
+  return dashboard ? dashboardData(dashboard, session, now) : null;
+}
+
 export async function dashboardData(dashboard: Dashboard, session: Connection | null, now: Date): Promise<DashboardData> {
   const rows: DashboardData['rows'] = [];
   for (const row of dashboard.rows) {
