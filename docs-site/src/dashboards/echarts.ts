@@ -84,7 +84,8 @@ export function chartOption(chart: ChartData, points: ChartPoints): echarts.ECha
       : s.values.map((v) => (stacked && v === null ? 0 : v)),
     stack: stacked ? 'total' : undefined,
     areaStyle: chart.kind === 'stacked_area' ? { opacity: 0.6 } : undefined,
-    showSymbol: false,
+    // A line of a few points (a filter down to one day) shows them as dots, or it would not show at all.
+    showSymbol: points.xs.length <= 31,
     connectNulls: false,
     emphasis: { focus: 'series' },
     markLine: i === 0 && marks.length ? { symbol: 'none', silent: true, data: marks } : undefined,
@@ -102,7 +103,13 @@ export function chartOption(chart: ChartData, points: ChartPoints): echarts.ECha
           data: categories,
           axisLabel: { rotate: categories.length > 24 ? 90 : many ? 40 : 0, hideOverlap: true, fontSize: 11 },
         },
-    yAxis: { type: 'value', axisLabel: { formatter: format }, scale: chart.format !== 'percent' && type === 'line' && !stacked },
+    yAxis: {
+      type: 'value',
+      axisLabel: { formatter: format },
+      scale: chart.format !== 'percent' && type === 'line' && !stacked,
+      // Whole numbers get whole ticks: an axis of zeros reads 0, 1, not 0 min, 0 min, 1 min.
+      minInterval: chart.format === 'integer' ? 1 : undefined,
+    },
     series,
   };
 }
