@@ -30,3 +30,9 @@ await build({
   outfile: join(root, 'dist/docs-site/app.js'),
   plugins: [inlineWorkers],
 });
+// The dashboards and ECharts: loaded by app.js when a dashboard is opened.
+await build({
+  ...options,
+  entryPoints: [join(root, 'docs-site/src/dashboards/entry.ts')],
+  outfile: join(root, 'dist/docs-site/dashboards.app.js'),
+});

@@ -49,6 +49,7 @@ export type { IngestResult } from './stream/ingest.js';
 export type { MicroBatch } from './stream/loop.js';
 export { generateDocs } from './docs/generate.js';
 export { serveDocs } from './docs/serve.js';
+export { dashboardByName, dashboardsData, type DashboardData } from './docs/dashboards.js';
 export { watchProject, type WatchCycle, type WatchOptions } from './watch/watch.js';
 export { IncrementalCompiler } from './compile/incremental.js';
 export { Agent, type AgentAnswer, type AgentOptions, type Exchange } from './agent/agent.js';

@@ -2,7 +2,9 @@ import { selectNodes } from '../../framework/compile/select.js';
 import type { NodeDetails, RunsData, SiteIndex } from '../../framework/docs/types.js';
 import type { ColumnRef } from '../../framework/docs/lineage.js';
 import { Details } from './details.js';
-import { mountForecast } from './forecast.js';
+import type { DashboardsModule } from './dashboards/entry.js';
+import { dashboardsList, loadDashboard } from './dashboards/list.js';
+import type { DashboardView } from './dashboards/view.js';
 import type { SceneNode } from './graph/scene.js';
 import { GraphView } from './graph/view.js';
 import { wireKeyboard } from './keyboard.js';
@@ -34,7 +36,13 @@ const { project } = site.index;
 element('project').textContent =
   `${project.name} · ${site.nodes.length.toLocaleString('en-US')} nodes · generated ${project.generatedAt.slice(0, 16).replace('T', ' ')}`;
 
-type Route = { kind: 'overview' } | { kind: 'runs' } | { kind: 'node'; id: string } | { kind: 'column'; id: string; column: string };
+type Route =
+  | { kind: 'overview' }
+  | { kind: 'runs' }
+  | { kind: 'dashboards' }
+  | { kind: 'dashboard'; name: string }
+  | { kind: 'node'; id: string }
+  | { kind: 'column'; id: string; column: string };
 let route: Route = { kind: 'overview' };
 /** Bumped by every navigation: an answer that arrives after the next one started is dropped. */
 let navigation = 0;
@@ -47,12 +55,26 @@ const view = new GraphView(element('sigma'), element('legend'), (node: SceneNode
   else if (node.opens) location.hash = `node=${encodeURIComponent(node.opens)}`;
 });
 const overview = new Overview(site, view, toolbar, () => showTests.checked);
+const dashboardSection = element('dashboard');
+/** The dashboards' bundle (ECharts), loaded when a dashboard is first opened. */
+let dashboards: Promise<DashboardsModule> | null = null;
+let dashboard: DashboardView | null = null;
+const dashboardsModule = () =>
+  (dashboards ??= new Promise<DashboardsModule>((resolve, reject) => {
+    const script = document.createElement('script');
+    script.onload = () => resolve(window.platDashboards!);
+    script.onerror = () => reject(new Error('dashboards.app.js did not load: build plat again (npm run build)'));
+    script.src = 'dashboards.app.js';
+    document.head.append(script);
+  }));
 const lineage = new Lineage(site, details, view, toolbar, () => showTests.checked);
 
 function parseRoute(): Route {
   const hash = decodeURIComponent(location.hash.slice(1));
   if (hash.startsWith('node=') && site.byId.has(hash.slice(5))) return { kind: 'node', id: hash.slice(5) };
   if (hash === 'runs') return { kind: 'runs' };
+  if (hash === 'dashboards') return { kind: 'dashboards' };
+  if (hash.startsWith('dashboard=')) return { kind: 'dashboard', name: hash.slice(10) };
   if (hash.startsWith('column=')) {
     const rest = hash.slice(7);
     const at = rest.lastIndexOf(':');
@@ -65,6 +87,11 @@ async function show(): Promise<void> {
   const current = ++navigation;
   delete document.body.dataset.drawn;
   route = parseRoute();
+  if (route.kind === 'dashboards' || route.kind === 'dashboard') {
+    if (await showDashboard(route, current)) drawn(current);
+    return;
+  }
+  leaveDashboard();
   if (route.kind === 'runs') {
     // The overview graph stays beside the Runs page.
     panel.innerHTML = runsPage(site, window.__PLAT_DOCS_RUNS__);
@@ -103,6 +130,36 @@ async function show(): Promise<void> {
     `<h2>Lineage of ${escape(column)}</h2><ul id="column-sources">${upstream.map((ref) => `<li>${name(ref)}</li>`).join('') || '<li class="muted">no upstream columns</li>'}</ul>`;
 }
 
+/** A dashboard, or the list of them, in place of the graph and the panel. */
+async function showDashboard(to: Route & { kind: 'dashboards' | 'dashboard' }, current: number): Promise<boolean> {
+  document.body.dataset.view = 'dashboard';
+  overview.leave();
+  if (to.kind === 'dashboards') {
+    dashboard?.close();
+    dashboardSection.innerHTML = dashboardsList();
+    return true;
+  }
+  dashboardSection.innerHTML = '<p class="muted">Loading…</p>';
+  try {
+    // The chart library and the data load side by side.
+    const [module, data] = await Promise.all([dashboardsModule(), loadDashboard(to.name)]);
+    if (current !== navigation) return false;
+    dashboard ??= new module.DashboardView(dashboardSection);
+    dashboard.show(data);
+    return true;
+  } catch (error) {
+    if (current === navigation) dashboardSection.innerHTML = `<p class="status s-error">${escape((error as Error).message)}</p>`;
+    return false;
+  }
+}
+
+function leaveDashboard(): void {
+  if (document.body.dataset.view !== 'dashboard') return;
+  delete document.body.dataset.view;
+  dashboard?.close();
+  dashboardSection.innerHTML = '';
+}
+
 /** Marks the page's graph as drawn for what the address says (tests and benches wait for it). */
 function drawn(current: number): void {
   if (current === navigation) document.body.dataset.drawn = location.hash || '#';
@@ -128,7 +185,7 @@ async function nodePage(id: string, current: number): Promise<void> {
   body.removeAttribute('aria-busy');
   // biome-ignore lint/suspicious/noExplicitAny: each kind's details are a different JSON shape
   const forecast = (loaded.details as any).forecast;
-  if (forecast?.length) mountForecast(body, forecast);
+  if (forecast?.length) void dashboardsModule().then((charts) => current === navigation && charts.mountForecast(body, forecast));
   body
     .querySelectorAll<HTMLButtonElement>('.column-link')
     .forEach((button) =>
@@ -212,6 +269,9 @@ window.platDocs = {
     return view.renderer;
   },
   hidden: () => hidden,
+  get dashboard() {
+    return dashboard;
+  },
   events,
 };
 void show();

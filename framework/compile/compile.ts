@@ -13,6 +13,7 @@ import { compileMl, predictionsRelation, scoringRelations } from './ml.js';
 import { compileAgents } from './agents.js';
 import { withDocBlocks } from './docblocks.js';
 import { compileExposures } from './exposures.js';
+import { compileDashboards, readableRelations } from './dashboards.js';
 import { compileHook, modelHooks, projectHooks, type HookDeclaration } from './hooks.js';
 import { compileSeeds } from './seeds.js';
 import { renderSnapshots } from './snapshots.js';
@@ -294,6 +295,16 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
     },
     diagnostics,
   );
+  const dashboards = compileDashboards(
+    spec,
+    {
+      ...context,
+      relations: readableRelations(models, refables, [...seeds, ...snapshotNodes, ...ml]),
+      exposureNames: new Set(exposures.map((e) => e.name)),
+    },
+    diagnostics,
+  );
+  exposures.push(...dashboards.exposures);
   const all = [...sources.values(), ...seeds, ...snapshotNodes, ...models, ...ml, ...tests, ...agents.tools, ...exposures];
   checkRelations(all, spec, diagnostics);
   const fullGraph = addToDag(graph, [...ml, ...tests, ...agents.tools, ...exposures]);
@@ -349,6 +360,7 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
     macros: Object.fromEntries(spec.macros.map((m) => [m.name, sha256(m.template)])),
     nodes,
     agents: agents.agents,
+    dashboards: dashboards.dashboards,
     hooks: { onRunStart: hooksOf(projectHooks(spec, 'on_run_start'), null), onRunEnd: hooksOf(projectHooks(spec, 'on_run_end'), null) },
     parents,
     children,

@@ -15,6 +15,7 @@ import type {
   TestSpec,
 } from '../project/spec.js';
 import type { Schedule } from '../schedule/spec.js';
+import type { Dashboard } from './dashboard_types.js';
 import type { Relation, Target } from '../warehouse/types.js';
 
 export type { Relation } from '../warehouse/types.js';
@@ -400,6 +401,8 @@ export interface Manifest {
   nodes: Record<string, ManifestNode>;
   /** Agents from agents/*.yml, by name. */
   agents: Record<string, AgentSettings>;
+  /** Dashboards from dashboards/*.yml, by name; each is also an exposure node. */
+  dashboards: Record<string, Dashboard>;
   /** on_run_start / on_run_end of plat_project.yml, linked. */
   hooks: { onRunStart: HookSql[]; onRunEnd: HookSql[] };
   /** uniqueId → the nodes it reads from / the nodes that read it. */

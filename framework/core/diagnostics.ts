@@ -30,6 +30,7 @@ const templates = {
   PROPERTIES_UNKNOWN_MODEL: (a: { name: string }) => `properties given for model "${a.name}", but there is no models/**/${a.name}.sql`,
   UNKNOWN_REF: (a: { name: string }) => `unknown ref "${a.name}"`,
   UNKNOWN_SOURCE: (a: { name: string }) => `unknown source "${a.name}"`,
+  UNKNOWN_COLUMN: (a: { name: string; of: string }) => `unknown column "${a.name}" of ${a.of}`,
   UNKNOWN_DOC: (a: { name: string }) => `unknown docs block "${a.name}"`,
   UNKNOWN_VAR: (a: { name: string }) => `var "${a.name}" is not defined in plat_project.yml vars and has no default`,
   TEMPLATE: (a: { detail: string }) => `template error: ${a.detail}`,

@@ -12,7 +12,8 @@ import { openWarehouse } from '../warehouse/registry.js';
 import { relationKey } from '../warehouse/types.js';
 import { docsData } from './data.js';
 import { projectLineage } from './project-lineage.js';
-import { writeSiteData } from './site-files.js';
+import { writeDashboardsData, writeSiteData } from './site-files.js';
+import { type DashboardData, dashboardsData } from './dashboards.js';
 
 /** Where the bundled site (docs-site/, built by `npm run build`) is. */
 function siteAssets(): string {
@@ -32,7 +33,7 @@ function siteAssets(): string {
 export async function generateDocs(
   manifest: Manifest,
   options: { now?: Date; outDir?: string } = {},
-): Promise<{ dir: string; nodes: number; seconds: number }> {
+): Promise<{ dir: string; nodes: number; seconds: number; dashboards: Record<string, DashboardData> }> {
   const started = performance.now();
   const out = options.outDir ?? join(manifest.project.root, 'target', 'docs');
   const warehouse = warehouseOf(manifest).exists
@@ -76,8 +77,10 @@ export async function generateDocs(
     mkdirSync(out, { recursive: true });
     cpSync(siteAssets(), out, { recursive: true });
     writeRunsData(out, await runsData(session));
+    const dashboards = await dashboardsData(manifest, session, options.now ?? new Date());
+    writeDashboardsData(out, dashboards);
     writeSiteData(out, data);
-    return { dir: out, nodes: data.nodes.length, seconds: (performance.now() - started) / 1000 };
+    return { dir: out, nodes: data.nodes.length, seconds: (performance.now() - started) / 1000, dashboards };
   } finally {
     session?.close();
     warehouse?.close();

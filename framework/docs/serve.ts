@@ -2,6 +2,7 @@ import { createReadStream, existsSync, statSync, watch } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { listen, type Listening } from '../core/listen.js';
+import type { DashboardData } from './dashboard-types.js';
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -16,7 +17,11 @@ const types: Record<string, string> = {
  * hold a Server-Sent Events stream and reload when data.js is rewritten (plat docs generate,
  * or a rebuild in plat dev).
  */
-export async function serveDocs(dir: string, port: number): Promise<{ url: string; close: () => Promise<void>; reload: () => void }> {
+export async function serveDocs(
+  dir: string,
+  port: number,
+  options: { dashboards?: () => Record<string, DashboardData> } = {},
+): Promise<{ url: string; close: () => Promise<void>; reload: () => void }> {
   const clients = new Set<ServerResponse>();
   const reload = () => {
     for (const client of clients) client.write('event: reload\ndata: {}\n\n');
@@ -41,6 +46,11 @@ export async function serveDocs(dir: string, port: number): Promise<{ url: strin
       response.write(': connected\n\n');
       clients.add(response);
       request.on('close', () => clients.delete(response));
+      return;
+    }
+    const dashboard = /^\/v1\/dashboards(?:\/([^/]+))?\/?$/.exec(path);
+    if (dashboard && options.dashboards) {
+      serveDashboard(response, options.dashboards(), dashboard[1]);
       return;
     }
     const file = normalize(join(dir, path === '/' ? 'index.html' : path));
@@ -71,4 +81,22 @@ export async function serveDocs(dir: string, port: number): Promise<{ url: strin
       return started.close();
     },
   };
+}
+
+/**
+ * GET /v1/dashboards: their names and titles; /v1/dashboards/<name>: its data as of the latest
+ * generation (the same JSON as dashboards.js holds), which plat dev renews after each build.
+ */
+function serveDashboard(response: ServerResponse, dashboards: Record<string, DashboardData>, name: string | undefined): void {
+  const json = (status: number, body: unknown) =>
+    response
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+      .end(JSON.stringify(body));
+  if (name === undefined) {
+    json(200, { dashboards: Object.values(dashboards).map((d) => ({ name: d.name, title: d.title, generatedAt: d.generatedAt })) });
+    return;
+  }
+  const data = dashboards[name];
+  if (data) json(200, data);
+  else json(404, { error: `no dashboard "${name}"`, dashboards: Object.keys(dashboards) });
 }

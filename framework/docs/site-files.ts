@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DashboardData } from './dashboard-types.js';
 import type { DetailsChunk, DocsData, IndexNode, NodeDetails, SiteIndex } from './types.js';
 
 /** Nodes per details file: one file is a few milliseconds to load (about 100 KB on generated projects). */
@@ -24,6 +25,28 @@ export function writeSiteData(out: string, data: DocsData): void {
     `window.__PLAT_DOCS__ = JSON.parse(${JSON.stringify(JSON.stringify(index)).replace(/</g, '\\u003c')});\n`,
   );
 }
+
+/**
+ * dashboards.js: the list of dashboards; dashboards/<name>.js: one dashboard's data at generation,
+ * loaded when its page opens (pages opened without the server, from file://, read these).
+ */
+export function writeDashboardsData(out: string, dashboards: Record<string, DashboardData>): void {
+  const folder = join(out, 'dashboards');
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  for (const data of Object.values(dashboards))
+    writeFileSync(join(folder, `${data.name}.js`), `window.__PLAT_DASHBOARD_DATA__(${scriptJson(data)});\n`);
+  const list = Object.values(dashboards).map((d) => ({
+    name: d.name,
+    title: d.title,
+    description: d.description,
+    charts: d.rows.reduce((n, row) => n + row.charts.length, 0),
+  }));
+  writeFileSync(join(out, 'dashboards.js'), `window.__PLAT_DASHBOARDS__ = ${scriptJson(list)};\n`);
+}
+
+/** JSON inside a script: `<` escaped so that no string in the data can end the script element. */
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 /** The index (data.js) and the text of each details file. */
 export function splitSiteData(data: DocsData): { index: SiteIndex; chunks: string[] } {

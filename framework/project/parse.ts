@@ -25,6 +25,7 @@ import type {
   UnitTestProperties,
 } from './spec.js';
 import { parseYaml, YamlLocator } from './yaml.js';
+import type { DashboardSpec } from './dashboard_spec.js';
 
 /**
  * YAML files parsed and validated by an earlier pass, by path; an entry is reused while the
@@ -86,6 +87,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   const seeds: SeedFile[] = [];
   const snapshots: ModelFile[] = [];
   const exposures: ExposureSpec[] = [];
+  const dashboards: DashboardSpec[] = [];
   const docs = new Map<string, DocBlock>();
   const markdown: string[] = [];
   const seedProperties = new Map<string, SeedProperties>();
@@ -169,6 +171,12 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       const data = readYaml(path, 'agents') as { agents?: (object | null)[]; tools?: (object | null)[] } | null;
       agents.agents.push(...withOrigin<AgentSpec>(path, 'agents', data?.agents));
       agents.tools.push(...withOrigin<ToolSpec>(path, 'tools', data?.tools));
+    } else if (path.startsWith('dashboards/') && /\.ya?ml$/.test(path)) {
+      const reported = diagnostics.length;
+      const data = readYaml(path, 'dashboards') as Omit<DashboardSpec, 'name' | 'origin'> | null;
+      const valid = data && !diagnostics.slice(reported).some((d) => d.severity === 'error');
+      const name = path.slice(path.lastIndexOf('/') + 1).replace(/\.ya?ml$/, '');
+      if (valid) dashboards.push({ ...data, name, origin: { file: path, path: [] } });
     } else if (path.startsWith('macros/') && path.endsWith('.hbs')) {
       macros.push({ name: path.slice(path.lastIndexOf('/') + 1, -'.hbs'.length), path, template: text });
     }
@@ -213,6 +221,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       snapshots,
       snapshotProperties,
       exposures,
+      dashboards: dashboards.sort((a, b) => (a.origin.file < b.origin.file ? -1 : 1)),
       docs,
       locator,
       faulty: faultyNames(faulty),

@@ -1,3 +1,4 @@
+import type { DashboardSpec } from './dashboard_spec.js';
 /** What the project stage hands to the compiler: validated, typed, positions kept. */
 import type { FaultyNames } from './entries.js';
 import type { TargetType } from '../warehouse/types.js';
@@ -469,6 +470,8 @@ export interface ProjectSpec {
   snapshots: ModelFile[];
   snapshotProperties: Map<string, SnapshotProperties>;
   exposures: ExposureSpec[];
+  /** dashboards/*.yml, one dashboard a file. */
+  dashboards: DashboardSpec[];
   docs: Map<string, DocBlock>;
   locator: YamlLocator;
   /** Names declared by YAML entries with errors (reported already), so references to them are not. */

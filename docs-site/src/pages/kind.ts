@@ -1,7 +1,6 @@
 import type { IndexNode, NodeDetails } from '../../../framework/docs/types.js';
 import { lineChart, rocChart } from '../charts.js';
 import { escape } from '../render.js';
-import { forecastSection } from '../forecast.js';
 
 /** What only one kind of node has: a source's loader, a model's chart, ML metrics, a tool's parameters. */
 export function kindDetails(node: IndexNode, details: NodeDetails, link: (id: string) => string): string {
@@ -49,4 +48,13 @@ export function kindDetails(node: IndexNode, details: NodeDetails, link: (id: st
     case 'exposure':
       return `<h2>Exposure</h2><p>${escape(d.exposureType)}${d.url ? ` · <a href="${escape(d.url)}">${escape(d.url)}</a>` : ''}${d.owner?.name || d.owner?.email ? ` · owner ${escape([d.owner.name, d.owner.email].filter(Boolean).join(' '))}` : ''}</p>`;
   }
+}
+
+/** A forecast model's section: an entity picker above one chart per metric, drawn by the charts bundle once the page is in place. */
+function forecastSection(series: { entity: string }[]): string {
+  const entities = [...new Set(series.map((s) => s.entity))];
+  return `<h2>Forecast</h2>
+    <p><label>series <select id="forecast-entity">${entities.map((e) => `<option>${escape(e)}</option>`).join('')}</select></label>
+    <span class="muted">history, then the forecast with its 80 % and 95 % intervals</span></p>
+    <div id="forecast-charts"></div>`;
 }

@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import { generateDocs } from '../../docs/generate.js';
 import { serveDocs } from '../../docs/serve.js';
+import type { DashboardData } from '../../docs/dashboard-types.js';
 import { exitCodes } from '../../core/errors.js';
 import { watchProject } from '../../watch/watch.js';
 import { cyclePrinter, eventPrinter, untilInterrupted } from './run.js';
@@ -15,7 +16,10 @@ type DevOptions = Options & { port: number };
 async function dev(options: DevOptions): Promise<number> {
   const controller = untilInterrupted();
   const printCycle = cyclePrinter(options);
-  const docs: { server: Awaited<ReturnType<typeof serveDocs>> | null } = { server: null };
+  const docs: { server: Awaited<ReturnType<typeof serveDocs>> | null; dashboards: Record<string, DashboardData> } = {
+    server: null,
+    dashboards: {},
+  };
   try {
     await watchProject({
       projectDir: options.projectDir,
@@ -30,8 +34,10 @@ async function dev(options: DevOptions): Promise<number> {
         printCycle(cycle);
         if (!cycle.manifest) return;
         const site = await generateDocs(cycle.manifest);
+        // Dashboards read between builds, never during one: /v1/dashboards/<name> answers with the latest.
+        docs.dashboards = site.dashboards;
         // Pages reload when data.js changes (serveDocs watches the folder).
-        docs.server ??= await serveDocs(site.dir, options.port);
+        docs.server ??= await serveDocs(site.dir, options.port, { dashboards: () => docs.dashboards });
       },
       onReady: () =>
         err(

@@ -39,7 +39,7 @@ export const docsCommands: CommandSpec[] = [
       const project = compiled(options, 'nothing was served');
       if (!project) return exitCodes.failure;
       const result = await generateDocs(project.manifest);
-      const server = await serveDocs(result.dir, options.port);
+      const server = await serveDocs(result.dir, options.port, { dashboards: () => result.dashboards });
       out(`${pc.green('serving')} ${server.url} (Ctrl-C stops)`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

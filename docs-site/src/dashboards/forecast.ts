@@ -2,11 +2,11 @@ import { LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
 import { init, use } from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
-import { escape } from './render.js';
+import { escape } from '../render.js';
 
 use([LineChart, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, SVGRenderer]);
 
-interface Series {
+export interface ForecastSeries {
   entity: string;
   metric: string;
   history: [number, number][];
@@ -14,17 +14,8 @@ interface Series {
   thresholds: { direction: 'above' | 'below'; warning: number | null; critical: number | null } | null;
 }
 
-/** The forecast section of a forecast model's page: an entity picker above one chart per metric. */
-export function forecastSection(series: Series[]): string {
-  const entities = [...new Set(series.map((s) => s.entity))];
-  return `<h2>Forecast</h2>
-    <p><label>series <select id="forecast-entity">${entities.map((e) => `<option>${escape(e)}</option>`).join('')}</select></label>
-    <span class="muted">history, then the forecast with its 80 % and 95 % intervals</span></p>
-    <div id="forecast-charts"></div>`;
-}
-
 /** Draws the charts of the picked entity once the section is in the page, and again on each pick. */
-export function mountForecast(root: HTMLElement, series: Series[]): void {
+export function mountForecast(root: HTMLElement, series: ForecastSeries[]): void {
   const picker = root.querySelector<HTMLSelectElement>('#forecast-entity');
   const holder = root.querySelector<HTMLElement>('#forecast-charts');
   if (!picker || !holder) return;
@@ -48,7 +39,7 @@ export function mountForecast(root: HTMLElement, series: Series[]): void {
  * Intervals are drawn as stacked areas: an invisible line at the lower bound with the band's
  * width stacked on it, the 95 % band under the 80 % one.
  */
-function option(s: Series) {
+function option(s: ForecastSeries) {
   const at = (i: number) => s.forecast.map((p) => [p[0], p[i]]);
   const band = (name: string, lower: number, upper: number, color: string) => [
     { name, type: 'line', stack: name, data: at(lower), lineStyle: { opacity: 0 }, itemStyle: { color }, symbol: 'none' },
@@ -93,7 +84,7 @@ function option(s: Series) {
   };
 }
 
-function tooltip(s: Series) {
+function tooltip(s: ForecastSeries) {
   const past = new Map(s.history.map(([t, v]) => [t, v]));
   const ahead = new Map(s.forecast.map((p) => [p[0]!, p]));
   const round = (v: number) => v.toFixed(2);
