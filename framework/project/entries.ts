@@ -56,6 +56,7 @@ const entryLists: Record<SchemaName, Record<string, { kind: NamedKind | null; ke
     scoring: { kind: 'scoring', key: 'model' },
   },
   agents: { agents: { kind: null, key: 'name' }, tools: { kind: 'tools', key: 'name' } },
+  endpoints: { endpoints: { kind: null, key: 'name' } },
 };
 
 /** Every name kind a file of this schema may declare: what an unreadable file leaves unknown. */

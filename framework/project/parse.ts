@@ -7,6 +7,7 @@ import { validateYaml, type SchemaName } from './schemas.js';
 import type {
   AgentSpec,
   DocBlock,
+  EndpointSpec,
   ExposureSpec,
   SeedFile,
   SeedProperties,
@@ -86,6 +87,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   const seeds: SeedFile[] = [];
   const snapshots: ModelFile[] = [];
   const exposures: ExposureSpec[] = [];
+  const endpoints: EndpointSpec[] = [];
   const docs = new Map<string, DocBlock>();
   const markdown: string[] = [];
   const seedProperties = new Map<string, SeedProperties>();
@@ -169,6 +171,9 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       const data = readYaml(path, 'agents') as { agents?: (object | null)[]; tools?: (object | null)[] } | null;
       agents.agents.push(...withOrigin<AgentSpec>(path, 'agents', data?.agents));
       agents.tools.push(...withOrigin<ToolSpec>(path, 'tools', data?.tools));
+    } else if (path.startsWith('endpoints/') && /\.ya?ml$/.test(path)) {
+      const data = readYaml(path, 'endpoints') as { endpoints?: (object | null)[] } | null;
+      endpoints.push(...withOrigin<EndpointSpec>(path, 'endpoints', data?.endpoints));
     } else if (path.startsWith('macros/') && path.endsWith('.hbs')) {
       macros.push({ name: path.slice(path.lastIndexOf('/') + 1, -'.hbs'.length), path, template: text });
     }
@@ -213,6 +218,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       snapshots,
       snapshotProperties,
       exposures,
+      endpoints,
       docs,
       locator,
       faulty: faultyNames(faulty),

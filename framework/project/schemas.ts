@@ -5,12 +5,13 @@ import sourcesSchema from './schemas/sources.schema.json' with { type: 'json' };
 import modelsSchema from './schemas/models.schema.json' with { type: 'json' };
 import mlSchema from './schemas/ml.schema.json' with { type: 'json' };
 import agentsSchema from './schemas/agents.schema.json' with { type: 'json' };
+import endpointsSchema from './schemas/endpoints.schema.json' with { type: 'json' };
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { didYouMean } from '../core/suggest.js';
 import type { SchemaFailure } from './entries.js';
 import type { YamlLocator } from './yaml.js';
 
-export type SchemaName = 'project' | 'sources' | 'models' | 'ml' | 'agents';
+export type SchemaName = 'project' | 'sources' | 'models' | 'ml' | 'agents' | 'endpoints';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -26,6 +27,7 @@ const schemaIds: Record<SchemaName, string> = {
   models: 'models.schema.json',
   ml: 'ml.schema.json',
   agents: 'agents.schema.json',
+  endpoints: 'endpoints.schema.json',
 };
 
 function validatorOf(schema: SchemaName): ValidateFunction {
@@ -39,6 +41,7 @@ function validatorOf(schema: SchemaName): ValidateFunction {
     ajv.addSchema(modelsSchema, schemaIds.models);
     ajv.addSchema(mlSchema, schemaIds.ml);
     ajv.addSchema(agentsSchema, schemaIds.agents);
+    ajv.addSchema(endpointsSchema, schemaIds.endpoints);
   }
   const validate = ajv.getSchema(schemaIds[schema])!;
   validators.set(schema, validate);

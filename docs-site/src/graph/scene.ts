@@ -47,6 +47,7 @@ export const KIND_COLORS: Record<SceneKind, string> = {
   seed: '#0d9488',
   snapshot: '#7c3aed',
   exposure: '#ca8a04',
+  endpoint: '#0891b2',
   cluster: '#475569',
   expander: '#94a3b8',
 };
@@ -61,6 +62,7 @@ export const KIND_NAMES: Record<SceneKind, string> = {
   seed: 'seed',
   snapshot: 'snapshot',
   exposure: 'exposure',
+  endpoint: 'HTTP endpoint',
   cluster: 'group of nodes',
   expander: 'more lineage: click to add',
 };
