@@ -223,22 +223,13 @@ function compileOne(
       for (const [choice, analysis] of Object.entries(endpoint.analyses!)) {
         const linked = sql(analysis.sql, allowed, 'analyses', choice, 'sql');
         const metrics = Object.keys(analysis.metrics);
-        (analysis.insights ?? []).forEach((insight, i) =>
-          insight.when.forEach((condition, j) => {
-            if (!metrics.includes(condition.metric))
-              report(
-                `no metric "${condition.metric}"`,
-                didYouMean(condition.metric, metrics),
-                'analyses',
-                choice,
-                'insights',
-                i,
-                'when',
-                j,
-                'metric',
-              );
-          }),
-        );
+        for (const [i, insight] of (analysis.insights ?? []).entries()) {
+          for (const [j, condition] of insight.when.entries()) {
+            if (metrics.includes(condition.metric)) continue;
+            const at = ['analyses', choice, 'insights', i, 'when', j, 'metric'];
+            report(`no metric "${condition.metric}"`, didYouMean(condition.metric, metrics), ...at);
+          }
+        }
         if (linked) analyses[choice] = { sql: linked, metrics: analysis.metrics, insights: analysis.insights ?? [] };
       }
       if (Object.keys(analyses).length !== choices.length) return null;
