@@ -12,6 +12,7 @@ import { HttpError } from './http.js';
 export class EventProducer {
   private producer: Promise<Producer> | null = null;
   private readonly checks = new Map<string, MessageCheck>();
+  private readonly topics = new Set<string>();
   readonly brokers: string[];
 
   constructor(
@@ -28,7 +29,7 @@ export class EventProducer {
     return check;
   }
 
-  async send(topic: string, messages: { key: string | null; value: string }[]): Promise<void> {
+  async send(topic: string, node: SourceNode, messages: { key: string | null; value: string }[]): Promise<void> {
     if (this.brokers.length === 0)
       throw new HttpError(
         503,
@@ -43,6 +44,7 @@ export class EventProducer {
       throw new HttpError(503, error instanceof Error ? error.message : String(error));
     }
     try {
+      if (!this.topics.has(topic)) await this.ensureTopic(topic, node.loader.kafka?.partitions ?? 3);
       await producer.send({ topic, acks: -1, messages });
     } catch (error) {
       throw new HttpError(503, unreachable(this.brokers, error).message);
@@ -53,6 +55,19 @@ export class EventProducer {
     const producer = this.producer;
     this.producer = null;
     if (producer) await (await producer.catch(() => null))?.disconnect().catch(() => undefined);
+  }
+
+  /** Created as `plat produce` creates it, when the first event for it comes before any producer made it. */
+  private async ensureTopic(topic: string, partitions: number): Promise<void> {
+    const admin = kafkaClient(this.brokers, `plat-serve-${this.manifest.project.name}`).admin();
+    await admin.connect();
+    try {
+      if (!(await admin.listTopics()).includes(topic))
+        await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+      this.topics.add(topic);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   private async connect(): Promise<Producer> {
@@ -100,6 +115,6 @@ export async function streamData(
   });
   if (accepted.length === 0)
     throw new HttpError(400, `no event fits the columns of ${node.sourceName}.${node.tableName}`, {}, { topic, accepted: 0, rejected });
-  await producer.send(topic, accepted);
+  await producer.send(topic, node, accepted);
   return { topic, accepted: accepted.length, rejected };
 }
