@@ -126,6 +126,7 @@ function serverRoutes(agent: Agent, options: ServeOptions): Route[] {
       method: 'POST',
       path: /^\/v1\/tools\/([^/]+)$/,
       shown: '/v1/tools/:name',
+      segment: 'tool name',
       handle: async ({ params, json }) => {
         const name = params[0]!;
         if (!agent.tools().some((t) => t.name === name)) throw new HttpError(404, `no tool "${name}"; GET /v1/tools lists them`);

@@ -19,6 +19,8 @@ export interface Route {
   path: string | RegExp;
   /** Shown in the 404 that lists what there is. */
   shown: string;
+  /** What the pattern's captured segment is, for the 400 when it is not valid percent-encoding ("tool name"). */
+  segment?: string;
   /** Answered without the bearer token (GET /health). */
   public?: boolean;
   handle: (request: RouteRequest) => Promise<{ status: number; body: unknown }>;
@@ -34,7 +36,7 @@ export async function dispatch(
   const matching = routes.flatMap((route) => {
     if (typeof route.path === 'string') return route.path === path ? [{ route, params: [] as string[] }] : [];
     const match = route.path.exec(path);
-    return match ? [{ route, params: match.slice(1).map(decoded) }] : [];
+    return match ? [{ route, params: match.slice(1).map((text) => decoded(text, route.segment ?? 'path segment')) }] : [];
   });
   if (matching.length === 0)
     throw new HttpError(404, `nothing at ${method} ${path}; see ${routes.map((r) => `${r.method} ${r.shown}`).join(', ')}`);
@@ -51,10 +53,10 @@ export function isPublic(routes: readonly Route[], path: string): boolean {
   return routes.some((r) => r.public && r.path === path);
 }
 
-function decoded(segment: string): string {
+function decoded(text: string, what: string): string {
   try {
-    return decodeURIComponent(segment);
+    return decodeURIComponent(text);
   } catch {
-    throw new HttpError(400, `${segment} is not valid percent-encoding`);
+    throw new HttpError(400, `the ${what} ${text} is not valid percent-encoding`);
   }
 }
