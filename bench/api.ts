@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { build, compileProjectDir } from '../framework/api.js';
 import { reportBench } from './report.js';
@@ -46,20 +47,32 @@ const url = await new Promise<string>((resolve, reject) => {
 });
 
 type Request = { route: '/v1/predict' | '/v1/forecast'; body: Record<string, unknown> };
-const call = async ({ route, body }: Request) => {
-  const response = await fetch(`${url}${route}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+// node:http with keep-alive: lighter than fetch, so the clients take less of the CPU the server needs.
+const agent = new Agent({ keepAlive: true, maxSockets: clients });
+const { hostname, port } = new URL(url);
+const call = ({ route, body }: Request) =>
+  new Promise<number>((resolve, reject) => {
+    const text = JSON.stringify(body);
+    const outgoing = request(
+      {
+        agent,
+        hostname,
+        port,
+        path: route,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+      },
+      (response) => {
+        response.resume();
+        response.once('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    outgoing.once('error', reject);
+    outgoing.end(text);
   });
-  await response.arrayBuffer();
-  return response.status;
-};
 
 // The requests that have an answer: every machine's failure risk and forecasts, and the anomaly
 // and quality predictions of the machines that have them (a machine idle all day has no reading).
-const health = (await (await fetch(`${url}/health`)).json()) as { serving: { endpoints: number } };
-console.log(`serving ${health.serving.endpoints} endpoints on ${url}`);
 const [header, ...lines] = readFileSync(join(dir, 'data/equipment.csv'), 'utf8').trim().split('\n');
 const column = header!.split(',').indexOf('equipment_id');
 const ids = lines.map((line) => line.split(',')[column]!);
@@ -93,6 +106,7 @@ await Promise.all(
     }
   }),
 );
+agent.destroy();
 server.kill('SIGINT');
 await new Promise((resolve) => server.once('exit', resolve));
 if (given === -1) rmSync(dir, { recursive: true, force: true });
