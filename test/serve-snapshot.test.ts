@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, build, compileProject, formatDiagnostic, readProjectFiles, serveAgent } from '../framework/index.js';
@@ -86,6 +88,23 @@ describe('serving while another process builds', () => {
     let answer = await level();
     while (answer.body.figures.current.level !== 2) answer = await level();
     expect(answer.status).toBe(200);
+  });
+});
+
+describe('a database built before the project declared endpoints', () => {
+  it('has no serving copy until the server makes one from it', async () => {
+    const dir = writeProject({ 'plat_project.yml': PROJECT, 'models/levels.sql': `select 'M1' as machine, 7 as level` });
+    expect((await build(compileDir(dir), { env: {} })).success).toBe(true);
+    expect(existsSync(join(dir, 'target/serving/plat.duckdb'))).toBe(false);
+    mkdirSync(join(dir, 'endpoints'));
+    writeFileSync(join(dir, 'endpoints/level.yml'), ANALYTICS);
+    const endpoints = new Endpoints(compileDir(dir), { env: {} });
+    try {
+      expect(await endpoints.call('machine_level', { machine: 'M1' })).toMatchObject({ metrics: { level: '7' } });
+      expect(existsSync(join(dir, 'target/serving/plat.duckdb'))).toBe(true);
+    } finally {
+      await endpoints.close();
+    }
   });
 });
 
