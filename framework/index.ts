@@ -54,6 +54,7 @@ export { IncrementalCompiler } from './compile/incremental.js';
 export { Agent, type AgentAnswer, type AgentOptions, type Exchange } from './agent/agent.js';
 export type { ToolCall, ToolDefinition } from './agent/tools.js';
 export { serveAgent } from './agent/http.js';
+export { Endpoints } from './serve/endpoints.js';
 export { runScheduler, type SchedulerOptions } from './schedule/scheduler.js';
 export { runSchedule, type ScheduleEvent } from './schedule/job.js';
 export type { Schedule } from './schedule/spec.js';
