@@ -84,7 +84,7 @@ const SANDBOX = {
 
 /**
  * A copy of the database file for readers in other processes. After a CHECKPOINT the file
- * holds the committed changes (the WAL any others); the copy is taken byte for byte (a hundred times faster than
+ * holds every committed change; the copy is taken byte for byte (a hundred times faster than
  * COPY FROM DATABASE), and kept only if the file did not change while it was read, since a
  * session of this process may commit and checkpoint meanwhile (a stream's landers). Renamed
  * into place, so a reader opens either the old copy or the new one.
@@ -109,9 +109,8 @@ async function publishCopy(instance: DuckDBInstance, files: DatabaseFiles, into:
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = state();
     copyFileSync(files.path, partial);
-    // What a checkpoint could not take in (a session of this process mid-transaction), or a
-    // database closed without one, is in the WAL, which only grows until the next checkpoint;
-    // a copy of it ends at a whole entry or is cut inside one, which DuckDB's replay drops.
+    // A database closed without a checkpoint (the read-only case: the server's first copy) keeps
+    // its last commits in the WAL; a reader of the copy replays it.
     if (existsSync(`${files.path}.wal`)) copyFileSync(`${files.path}.wal`, `${partial}.wal`);
     if (state() !== before) continue;
     if (existsSync(`${partial}.wal`)) renameSync(`${partial}.wal`, `${into}.wal`);
