@@ -109,9 +109,10 @@ async function publishCopy(instance: DuckDBInstance, files: DatabaseFiles, into:
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = state();
     copyFileSync(files.path, partial);
-    // A database closed without a checkpoint (the read-only case: the server's first copy) keeps
-    // its last commits in the WAL; a reader of the copy replays it.
-    if (existsSync(`${files.path}.wal`)) copyFileSync(`${files.path}.wal`, `${partial}.wal`);
+    // A database closed without a checkpoint keeps its last commits in the WAL; a reader of the
+    // copy replays it. After this process's own checkpoint the WAL holds only commits made since,
+    // possibly mid-write, which the next copy takes in.
+    if (readOnly && existsSync(`${files.path}.wal`)) copyFileSync(`${files.path}.wal`, `${partial}.wal`);
     if (state() !== before) continue;
     if (existsSync(`${partial}.wal`)) renameSync(`${partial}.wal`, `${into}.wal`);
     else rmSync(`${into}.wal`, { force: true });
