@@ -1,6 +1,7 @@
 import type { EndpointNode } from '../compile/manifest.js';
 import type { NodeOutcome } from '../run/executors.js';
 import type { Connection } from '../warehouse/connection.js';
+import { positionalParameters } from '../warehouse/parameters.js';
 
 /**
  * What `plat build` does for an endpoint: it builds nothing, but each of its queries must
@@ -11,7 +12,8 @@ export async function checkEndpoint(node: EndpointNode, connection: Connection):
   const { serve } = node;
   const prepare = async (what: string, sql: string) => {
     try {
-      return await connection.inspect(sql);
+      // $name as ? where the engine binds by position only (Trino), as a request binds them.
+      return await connection.inspect(connection.capabilities.parameters === 'positional' ? positionalParameters(sql, {}).sql : sql);
     } catch (error) {
       throw new Error(`${what} does not prepare: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
