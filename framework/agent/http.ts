@@ -15,6 +15,8 @@ export interface ServeOptions {
   token?: string;
   /** The project's declared endpoints (endpoints/*.yml), served beside the agent, and GET /openapi.json. */
   endpoints?: Endpoints;
+  /** More routes (a feature's own, such as dashboards' data), answered with the same checks. */
+  routes?: Route[];
 }
 
 /**
@@ -152,6 +154,7 @@ function serverRoutes(agent: Agent, options: ServeOptions): Route[] {
       },
     },
   ];
+  routes.push(...(options.routes ?? []));
   if (!endpoints) return routes;
   for (const node of endpoints.nodes)
     routes.push({
