@@ -276,7 +276,9 @@ describe('the API server', () => {
       expect(validate({ ...(example as object), unknown_field: 1 })).toBe(false);
     }
     const stream = ajv.compile(document.paths['/v1/stream-data'].post.requestBody.content['application/json'].schema);
-    expect(stream({ topic: 'equipment-sensors', event: { reading_id: 'r', equipment_id: 'X', ts: '2026-11-23T00:00:00Z', temperature: 'hot' } })).toBe(false);
+    expect(
+      stream({ topic: 'equipment-sensors', event: { reading_id: 'r', equipment_id: 'X', ts: '2026-11-23T00:00:00Z', temperature: 'hot' } }),
+    ).toBe(false);
   });
 
   it('answers only with the token, and never pages of other sites', async () => {
