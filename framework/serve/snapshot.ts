@@ -58,7 +58,10 @@ export class ServingData {
     private readonly endpoints: readonly EndpointNode[],
     options: { pollMs?: number } = {},
   ) {
-    this.copies = manifest.target.type === 'duckdb';
+    // A warehouse read through copies has a serving store apart from the project's (a file beside
+    // it); one that any process may read (Trino) locates both at the same place.
+    const at = (store: 'project' | 'serving') => locateWarehouse(manifest.target, { root: manifest.project.root, store }).location;
+    this.copies = at('serving') !== at('project');
     if (this.copies) {
       this.timer = setInterval(() => void this.refresh(), options.pollMs ?? 500);
       this.timer.unref();
