@@ -30,7 +30,7 @@ describe('serving while another process builds', () => {
       'plat_project.yml': PROJECT,
       'models/levels.sql': `select 'M1' as machine, {{var "level"}} as level`,
       // Keeps the build's write lock on the database long enough to be seen.
-      'models/slow.sql': 'select count(*) as n from range(2000000000)',
+      'models/slow.sql': 'select count(*) as n from range(6000000000)',
       'endpoints/level.yml': ANALYTICS,
     });
     const manifest = compileDir(dir);
@@ -213,6 +213,8 @@ describe('endpoint declarations', () => {
         metrics: { level: {} }
         insights:
           - { when: [{ metric: levle, trend: up }], text: Rising }
+    parameters:
+      period: { type: strng }
   - name: odd
     type: forecast
     key: machine
@@ -226,11 +228,12 @@ describe('endpoint declarations', () => {
     });
     const { diagnostics } = compileProject(readProjectFiles(dir), { env: {} });
     expect(diagnostics.map(formatDiagnostic)).toEqual([
-      'endpoints/api.yml:16:5 — at endpoints[1]: unknown property "intervall" — did you mean "interval"?',
+      'endpoints/api.yml:18:5 — at endpoints[1]: unknown property "intervall" — did you mean "interval"?',
+      'endpoints/api.yml:12:15 — endpoint machine_level: parameter period is not a valid JSON Schema: period/type must be equal to one of the allowed values',
       'endpoints/api.yml:7:14 — unknown ref "level" — did you mean "levels"?',
       'endpoints/api.yml:7:14 — endpoint machine_level: $machin is not a request field — did you mean "machine"?',
       'endpoints/api.yml:10:32 — endpoint machine_level: no metric "levle" — did you mean "level"?',
-      'endpoints/api.yml:19:38 — endpoint feed: unknown source table plant.readings',
+      'endpoints/api.yml:21:38 — endpoint feed: unknown source table plant.readings',
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv';
 import { diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
 import { stableStringify } from '../core/json.js';
@@ -12,6 +13,8 @@ import type { EndpointNode, ForecastTrainNode, MlScoreNode, MlTrainNode, ServedP
 import { renderModel } from './render.js';
 
 type Schema = Record<string, unknown>;
+
+let schemaChecker: Ajv | null = null;
 type Place = { file: string; line?: number; column?: number };
 
 /** The keys each type of endpoint takes besides name, type, route and description. */
@@ -110,6 +113,17 @@ function compileOne(
   };
   const scoreOf = (model: string) => ml.find((n): n is MlScoreNode => n.kind === 'ml_score' && n.model === model);
   const extra = endpoint.parameters ?? {};
+  for (const [name, schema] of Object.entries(extra)) {
+    // Against the meta-schema only, as agent tools' parameters: compiling validators is the server's job.
+    schemaChecker ??= new Ajv({ strict: false });
+    if (!(schemaChecker.validateSchema(schema) as boolean))
+      report(
+        `parameter ${name} is not a valid JSON Schema: ${schemaChecker.errorsText(schemaChecker.errors?.slice(0, 1), { dataVar: name })}`,
+        null,
+        'parameters',
+        name,
+      );
+  }
   const key = endpoint.key ?? '';
   const keyField = { type: ['string', 'integer'], description: `the ${key}` };
 
