@@ -30,7 +30,7 @@ describe('serving while another process builds', () => {
       'plat_project.yml': PROJECT,
       'models/levels.sql': `select 'M1' as machine, {{var "level"}} as level`,
       // Keeps the build's write lock on the database long enough to be seen.
-      'models/slow.sql': 'select count(*) as n from range(6000000000)',
+      'models/slow.sql': '{{config materialized="table"}}\nselect sum(range % 7) as n from range(300000000)',
       'endpoints/level.yml': ANALYTICS,
     });
     const manifest = compileDir(dir);
