@@ -23,6 +23,7 @@ import { produce, type ProduceOptions } from './stream/produce.js';
 import { Registry } from './ml/registry.js';
 import { trainModel } from './ml/train.js';
 import { scoreModel } from './ml/score.js';
+import { checkEndpoint } from './serve/check.js';
 import { PlatError } from './core/errors.js';
 import type { Turns } from './core/turns.js';
 import { didYouMean } from './core/suggest.js';
@@ -47,6 +48,7 @@ const executors: Executors = {
       train: context.manifest.nodes[node.trainNode] as MlTrainNode,
     }),
   agent_tool: (node, connection, context) => checkTool(node, connection, registryOf(context.manifest)),
+  endpoint: (node, connection) => checkEndpoint(node, connection),
 };
 
 /** Trained models live in target/ml/ of the project. */

@@ -55,6 +55,7 @@ export { IncrementalCompiler } from './compile/incremental.js';
 export { Agent, type AgentAnswer, type AgentOptions, type Exchange } from './agent/agent.js';
 export type { ToolCall, ToolDefinition } from './agent/tools.js';
 export { serveAgent } from './agent/http.js';
+export { Endpoints } from './serve/endpoints.js';
 export { runScheduler, type SchedulerOptions } from './schedule/scheduler.js';
 export { streamWithSchedules, type StreamWithSchedulesOptions } from './schedule/beside-stream.js';
 export { runSchedule, type ScheduleEvent } from './schedule/job.js';

@@ -237,6 +237,7 @@ const plural: Record<string, [string, string]> = {
   seed: ['seed', 'seeds'],
   snapshot: ['snapshot', 'snapshots'],
   exposure: ['exposure', 'exposures'],
+  endpoint: ['endpoint', 'endpoints'],
   test: ['test', 'tests'],
 };
 

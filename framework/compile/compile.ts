@@ -11,6 +11,7 @@ import { addToDag, buildDag, findCycles, topologicalOrder, type Dag } from './da
 import { compileTests } from './tests/index.js';
 import { compileMl, predictionsRelation, scoringRelations } from './ml.js';
 import { compileAgents } from './agents.js';
+import { compileEndpoints } from './endpoints.js';
 import { withDocBlocks } from './docblocks.js';
 import { compileExposures } from './exposures.js';
 import { compileDashboards, readableRelations } from './dashboards.js';
@@ -305,9 +306,10 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
     diagnostics,
   );
   exposures.push(...dashboards.exposures);
-  const all = [...sources.values(), ...seeds, ...snapshotNodes, ...models, ...ml, ...tests, ...agents.tools, ...exposures];
+  const endpoints = compileEndpoints(spec, context, ml);
+  const all = [...sources.values(), ...seeds, ...snapshotNodes, ...models, ...ml, ...tests, ...agents.tools, ...exposures, ...endpoints];
   checkRelations(all, spec, diagnostics);
-  const fullGraph = addToDag(graph, [...ml, ...tests, ...agents.tools, ...exposures]);
+  const fullGraph = addToDag(graph, [...ml, ...tests, ...agents.tools, ...exposures, ...endpoints]);
   // Models that ref a scoring table get their edge now that the scoring node exists; only
   // those edges can close a cycle through ML nodes, so only then is the whole graph searched.
   let readsPredictions = false;

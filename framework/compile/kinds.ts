@@ -121,6 +121,16 @@ const kinds: { [K in NodeKind]: KindFacts<K> } = {
     writes: builds,
     named: (node) => `exposure "${node.name}"`,
   },
+  endpoint: {
+    singular: 'endpoint',
+    plural: 'endpoints',
+    action: () => 'endpoint',
+    lineLabel: () => 'endpoint',
+    listLabel: (node) => `${node.endpointType} endpoint`,
+    relation: () => null,
+    writes: builds,
+    named: (node) => `endpoint "${node.name}" (POST ${node.route})`,
+  },
 };
 
 /** The facts of a node's own kind; the cast is safe because the table is keyed by kind. */

@@ -3,7 +3,12 @@
  * no functions; `version` changes when its shape does.
  */
 import type {
+  BandSpec,
   BuiltinTool,
+  EndpointType,
+  FactorSpec,
+  InsightCondition,
+  MetricSpec,
   ColumnSpec,
   ExposureType,
   SnapshotStrategy,
@@ -357,6 +362,66 @@ export interface AgentToolNode extends NodeBase {
   predict: { model: string; featureSet: FeatureQuery } | null;
 }
 
+/** A route `plat serve` answers from the database: its request schema and what its handler reads. */
+export interface EndpointNode extends NodeBase {
+  kind: 'endpoint';
+  endpointType: EndpointType;
+  route: string;
+  /** JSON Schema (an object schema) of the request body: published in /openapi.json, checked on every request. */
+  request: Record<string, unknown>;
+  serve: PredictServe | ForecastServe | AnalyticsServe | StreamServe;
+}
+
+export interface PredictServe {
+  type: 'predict';
+  /** The request field and column naming the entity. */
+  key: string;
+  /** The request field picking one of `predictions`; null when there is one. */
+  choose: string | null;
+  predictions: Record<string, ServedPrediction>;
+}
+
+export interface ServedPrediction {
+  model: string;
+  /** Linked SQL returning one row per key (all keys; the server indexes them). */
+  sql: string;
+  score: string;
+  output: string;
+  fields: Record<string, string>;
+  bands: BandSpec[];
+  factors: Record<string, FactorSpec>;
+}
+
+export interface ForecastServe {
+  type: 'forecast';
+  key: string;
+  model: string;
+  forecasts: Relation;
+  violations: Relation;
+  /** Request metric → the model's series. */
+  metrics: Record<string, string>;
+  interval: 80 | 95;
+  /** The series' step, and how many steps the model forecasts. */
+  frequency: ForecastSettings['frequency'];
+  horizon: number;
+  recommendation: { violation: string; none: string };
+}
+
+export interface AnalyticsServe {
+  type: 'analytics';
+  key: string;
+  choose: string | null;
+  /** Linked SQL of one value, the end of the latest period; null: the time of the request. */
+  asOf: string | null;
+  analyses: Record<string, { sql: string; metrics: Record<string, MetricSpec>; insights: { when: InsightCondition[]; text: string }[] }>;
+}
+
+export interface StreamServe {
+  type: 'stream';
+  /** Topic → the Kafka source node whose columns its events must fit. */
+  topics: Record<string, string>;
+}
+
 export interface AgentSettings {
   name: string;
   path: string;
@@ -380,7 +445,8 @@ export type ManifestNode =
   | AgentToolNode
   | SeedNode
   | SnapshotNode
-  | ExposureNode;
+  | ExposureNode
+  | EndpointNode;
 export type NodeKind = ManifestNode['kind'];
 
 export interface Manifest {

@@ -194,6 +194,8 @@ async function details(
       };
     case 'exposure':
       return { exposureType: node.exposureType, url: node.url, owner: node.owner };
+    case 'endpoint':
+      return { endpointType: node.endpointType, route: node.route, request: node.request };
   }
 }
 

@@ -58,6 +58,7 @@ const entryLists: Record<SchemaName, Record<string, { kind: NamedKind | null; ke
   agents: { agents: { kind: null, key: 'name' }, tools: { kind: 'tools', key: 'name' } },
   // One dashboard a file: a dashboard with a schema error is left out whole (parse.ts).
   dashboards: {},
+  endpoints: { endpoints: { kind: null, key: 'name' } },
 };
 
 /** Every name kind a file of this schema may declare: what an unreadable file leaves unknown. */

@@ -17,7 +17,7 @@ export interface ProjectFiles {
 export const PROJECT_FILE = 'plat_project.yml';
 
 /** Folders whose files make up a project; everything else (target/, data/) is ignored. */
-const projectFolders = ['models', 'macros', 'tests', 'ml', 'agents', 'sources', 'seeds', 'snapshots', 'docs', 'dashboards'];
+const projectFolders = ['models', 'macros', 'tests', 'ml', 'agents', 'endpoints', 'sources', 'seeds', 'snapshots', 'docs', 'dashboards'];
 /** YAML, SQL, macros and doc blocks (Markdown) anywhere in those folders; CSV only as seeds. */
 const projectExtensions = /\.(ya?ml|sql|hbs|md)$/;
 const isProjectPath = (path: string) => projectExtensions.test(path) || (path.startsWith('seeds/') && path.endsWith('.csv'));

@@ -7,6 +7,7 @@ import { validateYaml, type SchemaName } from './schemas.js';
 import type {
   AgentSpec,
   DocBlock,
+  EndpointSpec,
   ExposureSpec,
   SeedFile,
   SeedProperties,
@@ -88,6 +89,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
   const snapshots: ModelFile[] = [];
   const exposures: ExposureSpec[] = [];
   const dashboards: DashboardSpec[] = [];
+  const endpoints: EndpointSpec[] = [];
   const docs = new Map<string, DocBlock>();
   const markdown: string[] = [];
   const seedProperties = new Map<string, SeedProperties>();
@@ -177,6 +179,9 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       const valid = data && !diagnostics.slice(reported).some((d) => d.severity === 'error');
       const name = path.slice(path.lastIndexOf('/') + 1).replace(/\.ya?ml$/, '');
       if (valid) dashboards.push({ ...data, name, origin: { file: path, path: [] } });
+    } else if (path.startsWith('endpoints/') && /\.ya?ml$/.test(path)) {
+      const data = readYaml(path, 'endpoints') as { endpoints?: (object | null)[] } | null;
+      endpoints.push(...withOrigin<EndpointSpec>(path, 'endpoints', data?.endpoints));
     } else if (path.startsWith('macros/') && path.endsWith('.hbs')) {
       macros.push({ name: path.slice(path.lastIndexOf('/') + 1, -'.hbs'.length), path, template: text });
     }
@@ -222,6 +227,7 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
       snapshotProperties,
       exposures,
       dashboards: dashboards.sort((a, b) => (a.origin.file < b.origin.file ? -1 : 1)),
+      endpoints,
       docs,
       locator,
       faulty: faultyNames(faulty),

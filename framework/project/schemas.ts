@@ -6,12 +6,13 @@ import modelsSchema from './schemas/models.schema.json' with { type: 'json' };
 import mlSchema from './schemas/ml.schema.json' with { type: 'json' };
 import agentsSchema from './schemas/agents.schema.json' with { type: 'json' };
 import dashboardsSchema from './schemas/dashboards.schema.json' with { type: 'json' };
+import endpointsSchema from './schemas/endpoints.schema.json' with { type: 'json' };
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { didYouMean } from '../core/suggest.js';
 import type { SchemaFailure } from './entries.js';
 import type { YamlLocator } from './yaml.js';
 
-export type SchemaName = 'project' | 'sources' | 'models' | 'ml' | 'agents' | 'dashboards';
+export type SchemaName = 'project' | 'sources' | 'models' | 'ml' | 'agents' | 'dashboards' | 'endpoints';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -28,6 +29,7 @@ const schemaIds: Record<SchemaName, string> = {
   ml: 'ml.schema.json',
   agents: 'agents.schema.json',
   dashboards: 'dashboards.schema.json',
+  endpoints: 'endpoints.schema.json',
 };
 
 function validatorOf(schema: SchemaName): ValidateFunction {
@@ -42,6 +44,7 @@ function validatorOf(schema: SchemaName): ValidateFunction {
     ajv.addSchema(mlSchema, schemaIds.ml);
     ajv.addSchema(agentsSchema, schemaIds.agents);
     ajv.addSchema(dashboardsSchema, schemaIds.dashboards);
+    ajv.addSchema(endpointsSchema, schemaIds.endpoints);
   }
   const validate = ajv.getSchema(schemaIds[schema])!;
   validators.set(schema, validate);

@@ -472,8 +472,81 @@ export interface ProjectSpec {
   exposures: ExposureSpec[];
   /** dashboards/*.yml, one dashboard a file. */
   dashboards: DashboardSpec[];
+  /** endpoints/*.yml: routes `plat serve` answers from models and predictions. */
+  endpoints: EndpointSpec[];
   docs: Map<string, DocBlock>;
   locator: YamlLocator;
   /** Names declared by YAML entries with errors (reported already), so references to them are not. */
   faulty: FaultyNames;
 }
+
+/** A response's risk level and action for scores at or above `min`, or equal to one of `values`, or any (neither). */
+export interface BandSpec {
+  min?: number;
+  values?: (string | number | boolean)[];
+  level: string;
+  action?: string;
+}
+
+/** How one feature's contribution is worded in contributing_factors. */
+export interface FactorSpec {
+  text?: string;
+  above?: string;
+  below?: string;
+  reference?: number | string;
+  divide_by?: number;
+  decimals?: number;
+}
+
+export interface PredictionSpec {
+  model: string;
+  sql: string;
+  score?: string;
+  output?: string;
+  fields?: Record<string, string>;
+  bands?: BandSpec[];
+  factors?: Record<string, FactorSpec>;
+}
+
+export interface MetricSpec {
+  label?: string;
+  unit?: string;
+  decimals?: number;
+  change?: 'relative' | 'difference';
+}
+
+export interface InsightCondition {
+  metric: string;
+  trend?: 'up' | 'down';
+  min_change?: number;
+  above?: number;
+  below?: number;
+}
+
+export interface AnalysisSpec {
+  description?: string;
+  sql: string;
+  metrics: Record<string, MetricSpec>;
+  insights?: { when: InsightCondition[]; text: string }[];
+}
+
+export type EndpointType = 'predict' | 'forecast' | 'analytics' | 'stream';
+
+/** One entry of endpoints/*.yml; which keys apply depends on `type` (the compiler reports the others). */
+export type EndpointSpec = Origin & {
+  name: string;
+  type: EndpointType;
+  route?: string;
+  description?: string;
+  key?: string;
+  choose?: string;
+  parameters?: Record<string, Record<string, unknown>>;
+  predictions?: Record<string, PredictionSpec>;
+  model?: string;
+  metrics?: Record<string, string>;
+  interval?: 80 | 95;
+  recommendation?: { violation?: string; none?: string };
+  as_of?: string;
+  analyses?: Record<string, AnalysisSpec>;
+  topics?: { source: string; table: string }[];
+};

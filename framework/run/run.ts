@@ -256,6 +256,14 @@ export async function runOn(
     },
   };
   await history.finish(runResults, now());
+  // `plat serve` reads a copy (DuckDB lets no other process read while this one writes): each
+  // build and micro-batch of a project with endpoints or dashboards leaves one of what it committed.
+  if (
+    warehouse.publishServingCopy &&
+    (Object.keys(manifest.dashboards).length || Object.values(manifest.nodes).some((n) => n.kind === 'endpoint'))
+  ) {
+    await warehouse.publishServingCopy().catch((error: unknown) => note(error instanceof Error ? error.message : String(error)));
+  }
   const targetDir = options.targetDir === undefined ? join(manifest.project.root, 'target') : options.targetDir;
   if (targetDir) {
     writeJson(join(targetDir, 'run_results.json'), runResults);

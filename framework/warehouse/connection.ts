@@ -87,6 +87,12 @@ export interface Warehouse<C = Connection> {
   readonly capabilities: Capabilities;
   session(): Promise<C>;
   close(): void;
+  /**
+   * Where one process holds the database (DuckDB's single writer), readers in other processes
+   * (`plat serve`) read a copy: this writes a consistent one to the `serving` store, replacing
+   * the previous one atomically. Absent where any number of processes may read the warehouse.
+   */
+  publishServingCopy?(): Promise<void>;
 }
 
 export type OpenMode = 'read-write' | 'read-only' | 'sandboxed';
@@ -96,7 +102,7 @@ export interface OpenOptions {
   root: string;
   mode?: OpenMode;
   /** The project's own warehouse, or the agent's catalog index beside it. */
-  store?: 'project' | 'agent_index';
+  store?: 'project' | 'agent_index' | 'serving';
   /** Worker threads the engine may use in this process; default one per core. */
   threads?: number;
 }

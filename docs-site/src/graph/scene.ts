@@ -47,6 +47,7 @@ export const KIND_COLORS: Record<SceneKind, string> = {
   seed: '#0d9488',
   snapshot: '#7c3aed',
   exposure: '#ca8a04',
+  endpoint: '#0891b2',
   cluster: '#475569',
   // Dark enough for its white `+3` to read (4.8:1; the lighter grey of edges gave 2.6:1).
   expander: '#64748b',
@@ -62,6 +63,7 @@ export const KIND_NAMES: Record<SceneKind, string> = {
   seed: 'seed',
   snapshot: 'snapshot',
   exposure: 'exposure',
+  endpoint: 'HTTP endpoint',
   cluster: 'group of nodes',
   expander: 'more lineage: click to add',
 };

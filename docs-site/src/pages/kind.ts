@@ -45,6 +45,8 @@ export function kindDetails(node: IndexNode, details: NodeDetails, link: (id: st
     case 'snapshot':
       return `<h2>Snapshot</h2><p>${escape(d.strategy)} strategy on ${d.uniqueKey.map(escape).join(', ')}${d.updatedAt ? ` · updated_at ${escape(d.updatedAt)}` : ''}${d.strategy === 'check' ? ` · check_cols ${escape(Array.isArray(d.checkCols) ? d.checkCols.join(', ') : d.checkCols)}` : ''}${d.invalidateHardDeletes ? ' · hard deletes close the current version' : ''}</p>
         <p class="muted">versions: plat_scd_id, plat_updated_at, plat_valid_from, plat_valid_to (null while current)</p>`;
+    case 'endpoint':
+      return `<h2>Endpoint</h2><p>POST ${escape(d.route)} · ${escape(d.endpointType)}</p><pre>${escape(JSON.stringify(d.request, null, 2))}</pre>`;
     case 'exposure':
       return `<h2>Exposure</h2><p>${escape(d.exposureType)}${d.url ? ` · <a href="${escape(d.url)}">${escape(d.url)}</a>` : ''}${d.owner?.name || d.owner?.email ? ` · owner ${escape([d.owner.name, d.owner.email].filter(Boolean).join(' '))}` : ''}</p>`;
   }

@@ -2,7 +2,9 @@ import { createInterface } from 'node:readline/promises';
 import pc from 'picocolors';
 import { Agent, type AgentAnswer, type Exchange } from '../../agent/agent.js';
 import { serveAgent } from '../../agent/http.js';
-import { ollamaUrl } from '../../agent/llm.js';
+import { ollamaChat, ollamaUrl, probeOllama } from '../../agent/llm.js';
+import { Endpoints } from '../../serve/endpoints.js';
+import { llmInsightWriter } from '../../serve/insights.js';
 import { exitCodes } from '../../core/errors.js';
 import { formatTable, toJson } from '../table.js';
 import { err, out, projectDir, vars, type CommandSpec, type Options } from './shared.js';
@@ -11,6 +13,8 @@ import { eventPrinter, untilInterrupted } from './run.js';
 import { scheduleEventPrinter } from './schedule.js';
 import { runScheduler } from '../../schedule/scheduler.js';
 import type { Manifest } from '../../compile/manifest.js';
+import { dashboardRoutes } from '../../serve/dashboards.js';
+import { ServingData } from '../../serve/snapshot.js';
 
 type AgentCliOptions = Options & { agent?: string; llm?: boolean; port?: number; host?: string };
 
@@ -122,15 +126,29 @@ async function serve(options: AgentCliOptions): Promise<number> {
   if (!opened) return exitCodes.failure;
   const { agent, manifest } = opened;
   const token = process.env.PLAT_API_TOKEN?.trim() || undefined;
+  const llmUrl = options.llm === false ? undefined : ollamaUrl(process.env);
+  // Analytics insights are worded by the LLM when it answers now; by the declared rules otherwise.
+  const chat = llmUrl && (await probeOllama(llmUrl, 1_000)).problem === null ? ollamaChat(agent.settings, llmUrl) : null;
+  const endpoints = Object.values(manifest.nodes).some((n) => n.kind === 'endpoint')
+    ? new Endpoints(manifest, { env: process.env, insightWriter: chat ? llmInsightWriter(chat) : null })
+    : undefined;
+  // Dashboards read the same published copy as the endpoints (their own reader when there are none).
+  const dashboards = Object.keys(manifest.dashboards).length
+    ? dashboardRoutes(manifest, endpoints?.data ?? new ServingData(manifest, []))
+    : [];
   const server = await serveAgent(agent, options.port ?? 8181, {
-    ollamaUrl: options.llm === false ? undefined : ollamaUrl(process.env),
+    ollamaUrl: llmUrl,
     host: options.host,
     token,
+    endpoints,
+    routes: dashboards,
   });
   const controller = untilInterrupted();
   const auth = token ? '; requests need the PLAT_API_TOKEN bearer token' : '';
   out(
-    `${pc.green('serving')} agent ${agent.settings.name} on ${server.url} (GET /health, GET /v1/tools, POST /v1/tools/:name, POST /v1/ask${auth}; Ctrl-C stops)`,
+    `${pc.green('serving')} agent ${agent.settings.name} on ${server.url} (GET /health, GET /v1/tools, POST /v1/tools/:name, POST /v1/ask${
+      endpoints ? `, ${endpoints.nodes.map((n) => `POST ${n.route}`).join(', ')}, GET /openapi.json` : ''
+    }${dashboards.length ? ', GET /v1/dashboards/:name' : ''}${auth}; Ctrl-C stops)`,
   );
   // Declared schedules run beside the API, until the same Ctrl-C (a run in progress finishes first).
   const scheduler = Object.keys(manifest.schedules).length

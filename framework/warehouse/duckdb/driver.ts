@@ -8,7 +8,11 @@ import { duckdbParser } from './parse.js';
 export const duckdbDriver: AdapterDriver = {
   open: (target, options) => {
     const { location, display } = locateDuckDB(target as DuckDBTarget, options);
-    return openDuckDB({ path: location, display }, options.mode ?? 'read-write', options.threads);
+    const serving =
+      options.store === 'project' || options.store === undefined
+        ? locateDuckDB(target as DuckDBTarget, { ...options, store: 'serving' })
+        : null;
+    return openDuckDB({ path: location, display }, options.mode ?? 'read-write', options.threads, serving?.location);
   },
   parser: duckdbParser,
 };
