@@ -5,7 +5,7 @@ export default defineConfig({
   root: join(import.meta.dirname, '..'),
   test: {
     dir: 'test',
-    globalSetup: ['test/setup/kafka.ts', 'test/setup/trino.ts', 'test/setup/chromium.ts'],
+    globalSetup: ['test/setup/tmp.ts', 'test/setup/kafka.ts', 'test/setup/trino.ts', 'test/setup/chromium.ts'],
     // Worker threads started by the framework (the agent's query threads) load TypeScript sources.
     execArgv: ['--import', join(import.meta.dirname, 'setup/typescript.mjs')],
     testTimeout: 180_000,
