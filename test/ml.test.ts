@@ -270,6 +270,20 @@ scoring:
     expect(results.band_model!.ml!.metrics.confusion_matrix).toHaveLength(3);
     const [low, high] = await queryDb(dir, 'select predicted_class from ml.predictions_band_model where id in (2, 28) order by id');
     expect([low!.predicted_class, high!.predicted_class]).toEqual(['low', 'high']);
+    // Each class's probability, in SQL, equal to the JavaScript predictor's on every row.
+    const version = new Registry(join(dir, 'target/ml')).promotedVersion('band_model')!;
+    const rows = await queryDb(
+      dir,
+      'select p.id, p.probability, p.probabilities, x, noise from ml.predictions_band_model as p join main.points using (id) order by id',
+    );
+    expect(rows).toHaveLength(600);
+    for (const row of rows) {
+      const inSql = JSON.parse(String(row.probabilities)) as Record<string, number>;
+      const inJs = predictOne(version, { x: row.x, noise: row.noise }).probabilities as Record<string, number>;
+      expect(Object.keys(inSql).sort()).toEqual(['high', 'low', 'mid']);
+      for (const band of Object.keys(inJs)) expect(Math.abs(inSql[band]! - inJs[band]!)).toBeLessThan(1e-9);
+      expect(Math.max(...Object.values(inSql))).toBe(row.probability);
+    }
   });
 
   it("uses, with as_of, each entity's latest row strictly before the cutoff", async () => {

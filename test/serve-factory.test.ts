@@ -143,7 +143,7 @@ describe('POST /v1/predict', () => {
   it('answers the quality class predicted for each machine latest batch, its level from the class', async () => {
     const rows = await queryDb(
       dir,
-      `select b.equipment_id, p.batch_id, p.predicted_class, p.probability
+      `select b.equipment_id, p.batch_id, p.predicted_class, p.probability, p.probabilities
        from ml.predictions_defect_class as p join marts.fact_quality_inspections as b using (batch_id)
        qualify row_number() over (partition by b.equipment_id order by b.inspected_at desc, b.batch_id) = 1`,
     );
@@ -153,9 +153,15 @@ describe('POST /v1/predict', () => {
       expect(body).toMatchObject({
         predicted_class: row.predicted_class,
         class_probability: row.probability,
+        class_probabilities: JSON.parse(String(row.probabilities)),
         batch_id: row.batch_id,
         risk_level: levels[String(row.predicted_class)],
       });
+      // Every class has its probability; the predicted one is the largest.
+      const probabilities = Object.values(body.class_probabilities as Record<string, number>);
+      expect(Object.keys(body.class_probabilities).sort()).toEqual(['Good', 'Major Defect', 'Minor Defect', 'Reject']);
+      expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+      expect(body.class_probabilities[String(row.predicted_class)]).toBe(Math.max(...probabilities));
     }
   });
 

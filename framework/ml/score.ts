@@ -156,6 +156,7 @@ async function emptyPredictions(
         : [
             ['probability', double],
             ['predicted_class', await labelType(train, at, connection)],
+            ...(task === 'multiclass' ? ([['probabilities', text]] as [string, string][]) : []),
           ];
   nulls.push(['model_version', text], ['scored_at', timestamptz]);
   if (node.contributions > 0) nulls.push(['contributions', text]);

@@ -45,7 +45,12 @@ const classification = (task: 'binary' | 'multiclass'): TaskFacts => ({
       return `${outputs[1]} AS probability, CASE WHEN ${outputs[1]} >= ${sqlNumber(threshold)} THEN ${literal(classes[1]!)} ELSE ${literal(classes[0]!)} END AS predicted_class`;
     }
     const best = dialect.argMax(outputs, classes.map(literal));
-    return `${best.value} AS probability, ${best.label} AS predicted_class`;
+    // Each class's probability as a JSON object in text, which every engine can write and read.
+    const members = outputs.map(
+      (output, i) =>
+        `${literal(`${i === 0 ? '{' : ','}${JSON.stringify(String(classes[i]))}:`)} || ${dialect.cast(output, dialect.types.text)}`,
+    );
+    return `${best.value} AS probability, ${best.label} AS predicted_class, ${members.join(' || ')} || ${literal('}')} AS probabilities`;
   },
   prediction(outputs, classes, threshold) {
     const best = classes.length === 2 ? (outputs[1]! >= threshold ? 1 : 0) : outputs.indexOf(Math.max(...outputs));

@@ -40,7 +40,7 @@ export async function predict(
   return {
     ...echoed,
     [prediction.output]: score ?? null,
-    ...Object.fromEntries(Object.entries(prediction.fields).map(([field, column]) => [field, row[column] ?? null])),
+    ...Object.fromEntries(Object.entries(prediction.fields).map(([field, column]) => [field, answered(column, row[column])])),
     risk_level: band?.level ?? null,
     contributing_factors: factorsOf(prediction, row),
     recommended_action: band?.action ?? null,
@@ -48,6 +48,12 @@ export async function predict(
     scored_at: row.scored_at ?? null,
     data_as_of: snapshot.publishedAt,
   };
+}
+
+/** Columns scoring writes as JSON text (a multiclass model's `probabilities`) are answered as JSON. */
+function answered(column: string, value: unknown): unknown {
+  if (column === 'probabilities' && typeof value === 'string') return JSON.parse(value) as Record<string, number>;
+  return value ?? null;
 }
 
 /** The first declared band the score falls in. */
