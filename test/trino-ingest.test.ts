@@ -89,6 +89,9 @@ target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${
     const worker = () => spawn(process.execPath, [cli, 'ingest'], { cwd: p.dir, env: { ...process.env, ...p.env, NO_COLOR: '1' } });
     const doomed = worker();
     const survivor = worker();
+    // Listened for from the start: a survivor that lands everything before the kill has exited by
+    // the time the test would wait for it, and an exit listened for after it happened never comes.
+    const survivorExit = new Promise<number | null>((resolve) => survivor.on('exit', resolve));
     const survivorOutput: string[] = [];
     survivor.stdout.on('data', (chunk: Buffer) => survivorOutput.push(chunk.toString()));
     survivor.stderr.on('data', (chunk: Buffer) => survivorOutput.push(chunk.toString()));
@@ -105,7 +108,7 @@ target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${
       doomed.on('error', reject);
     });
     const killedMidway = (await p.landed()).n;
-    const exit = await new Promise<number | null>((resolve) => survivor.on('exit', resolve));
+    const exit = await survivorExit;
     expect({ exit, output: exit === 0 ? '' : survivorOutput.join('') }).toEqual({ exit: 0, output: '' });
     expect(killedMidway).toBeLessThan(rows);
     expect(await p.landed()).toEqual({ n: rows, offsets: rows, ids: rows });

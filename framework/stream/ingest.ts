@@ -145,6 +145,9 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
     await consumer.connect();
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       assigned = new Set(payload.memberAssignment[topic] ?? []);
+      // A new assignment is progress: partitions a killed member held come back only after its
+      // session times out, and that wait is not a stall of this one.
+      lastLanded = performance.now();
       for (const partition of assigned) consumer.seek({ topic, partition, offset: String(queuedAt(partition)) });
     });
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
