@@ -3,7 +3,6 @@ import type { RelationCatalog } from '../run/catalog.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { buildAndSwap } from '../run/materialize/swap.js';
 import type { Connection } from '../warehouse/connection.js';
-import type { Dialect } from '../warehouse/dialect.js';
 import type { Relation } from '../warehouse/types.js';
 import { algorithms } from './algorithm.js';
 import { topFeatures } from './explanations.js';
