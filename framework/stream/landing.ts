@@ -145,9 +145,10 @@ export async function prepareLanding(connection: Connection, node: SourceNode): 
       ]),
     );
   }
-  if (!landed) await connection.execute(dialect.createTable(node.relation, landingColumns(node, dialect)));
+  // IF NOT EXISTS: several ingest processes starting at once on a fresh warehouse all find no table.
+  if (!landed) await connection.execute(dialect.createTable(node.relation, landingColumns(node, dialect), { ifNotExists: true }));
   if ((await connection.columns(deadLetterRelation(node))).length === 0)
-    await connection.execute(dialect.createTable(deadLetterRelation(node), deadLetterColumns(dialect)));
+    await connection.execute(dialect.createTable(deadLetterRelation(node), deadLetterColumns(dialect), { ifNotExists: true }));
 }
 
 export async function storedOffsets(connection: Connection, node: SourceNode, topic: string): Promise<Map<number, number>> {
