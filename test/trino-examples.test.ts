@@ -29,7 +29,20 @@ function comparable(value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
   // Last-bit noise of sums in another order (57.48499999… against 57.4850000…1) is dropped before rounding to cents.
   if (typeof value === 'number') return Number.isInteger(value) ? value : Math.round(Number(value.toPrecision(12)) * 100) / 100;
+  // JSON text a mart carries (a prediction's contributions, with the feature values) holds doubles too.
+  if (typeof value === 'string' && /^[[{]/.test(value)) return JSON.stringify(comparable(parsed(value)));
+  if (Array.isArray(value)) return value.map(comparable);
+  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
   return value;
+}
+
+/** JSON text as its value; other text as it is. */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Rows as JSON lines of comparable values. */
