@@ -30,7 +30,8 @@ function comparable(value: unknown): unknown {
   // Last-bit noise of sums in another order (57.48499999… against 57.4850000…1) is dropped before rounding to cents.
   if (typeof value === 'number') return Number.isInteger(value) ? value : Math.round(Number(value.toPrecision(12)) * 100) / 100;
   // JSON text a mart carries (a prediction's contributions, with the feature values) holds doubles too.
-  if (typeof value === 'string' && /^[[{]/.test(value)) return JSON.stringify(comparable(parsed(value)));
+  const json = typeof value === 'string' && /^[[{]/.test(value) ? parsed(value) : value;
+  if (typeof json === 'object' && json !== null && typeof value === 'string') return JSON.stringify(comparable(json));
   if (Array.isArray(value)) return value.map(comparable);
   if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
   return value;
