@@ -22,6 +22,7 @@ import { parseBatch } from '../framework/stream/ingest.js';
 import { brokersFrom, kafkaClient } from '../framework/stream/kafka.js';
 import { Lander, type ParsedBatch } from '../framework/stream/lander.js';
 import { landingSql, prepareLanding, prepareStaging } from '../framework/stream/landing.js';
+import { newWorkerId } from '../framework/stream/staging.js';
 import { compileMessageCheck } from '../framework/stream/schema.js';
 import { openWarehouse } from '../framework/warehouse/registry.js';
 import { reportBench } from './report.js';
@@ -128,7 +129,7 @@ async function landAlone(): Promise<Timed> {
   try {
     const connection = await warehouse.session();
     await prepareLanding(connection, node);
-    const staging = await prepareStaging(connection, node);
+    const staging = await prepareStaging(connection, node, newWorkerId());
     let landed = 0;
     const lander = new Lander(
       connection,

@@ -21,7 +21,7 @@ import { isolationScore, trainIsolationForest } from '../framework/ml/algorithms
 import { predictRandomForest, trainRandomForest } from '../framework/ml/algorithms/random_forest.js';
 import { rocAuc } from '../framework/ml/metrics.js';
 import type { PredictiveVersion } from '../framework/ml/registry.js';
-import { predictionsSql } from '../framework/ml/score.js';
+import { predictionSteps } from '../framework/ml/score_sql.js';
 import { duckdbDialect } from '../framework/warehouse/duckdb/dialect.js';
 import { forecastMetrics } from '../framework/ml/metrics_forecast.js';
 import { anomalyData, binaryData, seasonalSeries } from './ml_data.js';
@@ -201,7 +201,7 @@ async function scoreInDuckDB(model: GradientBoostingModel, test: { x: Float64Arr
     rows: { train: 0, test: 0 },
     roc: null,
   };
-  const staged = predictionsSql(version, 'id', 'SELECT * FROM score_rows', duckdbDialect);
+  const staged = predictionSteps(version, 'id', 'SELECT * FROM score_rows', duckdbDialect, (name) => ({ schema: 'main', name })).select;
   const time = async (sql: string) => {
     const seconds: number[] = [];
     const cpuSeconds: number[] = [];

@@ -3,11 +3,14 @@
  * Trino + Iceberg (a `targets:` entry picked by name; sources from their generators and files,
  * landed on Trino as Parquet files that Iceberg registers), at the same clock, their marts hold
  * the same rows: compared both ways as multisets, doubles rounded to cents, times as instants.
+ * The models train on each engine; then the versions DuckDB trained are promoted again and
+ * Trino scores with them, so both engines' predictions (equal to 1e-9) and the marts that read
+ * them come from the same trained models.
  */
-import { appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import type { ModelNode } from '../framework/compile/manifest.js';
+import type { Manifest, MlScoreNode, ModelNode } from '../framework/compile/manifest.js';
 import { build, compileProjectDir } from '../framework/index.js';
 import { request } from '../framework/warehouse/trino/protocol.js';
 import { rowObjects } from '../framework/warehouse/trino/values.js';
@@ -16,7 +19,8 @@ import { dropTrinoSchemas, trinoTestTarget } from './trino-helpers.js';
 
 const url = inject('trinoUrl');
 const files = inject('trinoFiles');
-const now = () => new Date('2026-11-20T12:00:00.000Z');
+// The end of the factory's data: scoring reads each machine's latest snapshot, which must lie before it.
+const now = () => new Date('2026-11-23T00:00:00.000Z');
 
 /** A value as both engines must agree on it. */
 function comparable(value: unknown): unknown {
@@ -25,7 +29,21 @@ function comparable(value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
   // Last-bit noise of sums in another order (57.48499999… against 57.4850000…1) is dropped before rounding to cents.
   if (typeof value === 'number') return Number.isInteger(value) ? value : Math.round(Number(value.toPrecision(12)) * 100) / 100;
+  // JSON text a mart carries (a prediction's contributions, with the feature values) holds doubles too.
+  const json = typeof value === 'string' && /^[[{]/.test(value) ? parsed(value) : value;
+  if (typeof json === 'object' && json !== null && typeof value === 'string') return JSON.stringify(comparable(json));
+  if (Array.isArray(value)) return value.map(comparable);
+  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, comparable(v)]));
   return value;
+}
+
+/** JSON text as its value; other text as it is. */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Rows as JSON lines of comparable values. */
@@ -43,53 +61,135 @@ function except(a: string[], b: string[]): string[] {
   });
 }
 
-describe.skipIf(!url)('the example projects on Trino + Iceberg', () => {
-  it('builds examples/factory on both engines from the same files, with the same marts', async () => {
-    const dir = copyProject(join(repoRoot, 'examples/factory'));
-    const target = trinoTestTarget(url!, files, `f${Date.now().toString(36)}`);
-    const landing = target.landing ? `, landing: { folder: "${target.landing.folder}", location: "${target.landing.location}" }` : '';
-    appendFileSync(
-      join(dir, 'plat_project.yml'),
-      `\ntargets:\n  cluster: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${target.schemaPrefix}${landing} }\n`,
-    );
-    try {
-      const onDuckDB = compileProjectDir({ projectDir: dir, env: {} }, false);
-      const onTrino = compileProjectDir({ projectDir: dir, env: {}, target: 'cluster' }, false);
-      expect(onTrino.diagnostics.filter((d) => d.code === 'DIALECT_SYNTAX')).toEqual([]);
-      const failures = (results: Awaited<ReturnType<typeof build>>) =>
-        results.results
-          .filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped')
-          .map((r) => `${r.name}: ${r.error?.message ?? r.status}`);
-      // The SQL pipeline only: training and scoring through the Trino adapter are not done yet
-      // (issue 18's note), so the models and what reads their predictions are left out on both.
-      const exclude = ['resource_type:ml_train+', 'resource_type:ml_score+'];
-      const onDuckDBResults = await build(onDuckDB.manifest, { env: {}, now, threads: 2, exclude });
-      expect(failures(onDuckDBResults)).toEqual([]);
-      expect(failures(await build(onTrino.manifest, { env: {}, now, threads: 4, exclude }))).toEqual([]);
+/** Each model's promoted.json in the project's registry, by model. */
+function promotions(dir: string): Map<string, string> {
+  const root = join(dir, 'target/ml');
+  return new Map(
+    readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => [e.name, readFileSync(join(root, e.name, 'promoted.json'), 'utf8')]),
+  );
+}
 
-      const built = new Set(onDuckDBResults.results.map((r) => r.uniqueId));
-      const marts = Object.values(onDuckDB.manifest.nodes).filter(
-        (n): n is ModelNode =>
-          n.kind === 'model' && n.folder.startsWith('marts') && n.config.materialized !== 'ephemeral' && built.has(n.uniqueId),
-      );
-      expect(marts.length).toBeGreaterThan(5);
-      const server = { url: target.url, user: target.user, catalog: target.catalog };
-      const differences: { mart: string; onlyTrino: string[]; onlyDuckDB: string[] }[] = [];
-      for (const mart of marts) {
-        const duck = multiset(await queryDb(dir, `select * from "${mart.relation.schema}"."${mart.relation.name}"`));
-        const answer = await request(
-          server,
-          `select * from iceberg."${target.schemaPrefix}_${mart.relation.schema}"."${mart.relation.name}"`,
-        );
-        const trino = multiset(rowObjects(answer.columns, answer.rows));
-        const [onlyTrino, onlyDuckDB] = [except(trino, duck), except(duck, trino)];
-        if (onlyTrino.length || onlyDuckDB.length)
-          differences.push({ mart: mart.name, onlyTrino: onlyTrino.slice(0, 3), onlyDuckDB: onlyDuckDB.slice(0, 3) });
-      }
-      expect(differences).toEqual([]);
+/** Numbers equal to 1e-9 (relative above 1), in values and in JSON text; anything else exactly. */
+function close(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+  if (typeof a === 'string' && typeof b === 'string' && a.startsWith('[') && b.startsWith('['))
+    return a === b || close(JSON.parse(a), JSON.parse(b));
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => close(v, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !(a instanceof Date) && !(b instanceof Date)) {
+    const keys = Object.keys(a);
+    const [x, y] = [a as Record<string, unknown>, b as Record<string, unknown>];
+    return keys.length === Object.keys(b).length && keys.every((k) => close(x[k], y[k]));
+  }
+  return JSON.stringify(comparable(a)) === JSON.stringify(comparable(b));
+}
+
+/** Rows in an order both engines share: by every value that is not a fraction. */
+function ordered(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  const key = (row: Record<string, unknown>) =>
+    JSON.stringify(Object.values(row).map((v) => (typeof v === 'number' && !Number.isInteger(v) ? null : comparable(v))));
+  return rows
+    .map((row) => ({ row, key: key(row) }))
+    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+    .map((x) => x.row);
+}
+
+type Rows = (relation: { schema: string; name: string }) => Promise<Record<string, unknown>[]>;
+
+const failures = (results: Awaited<ReturnType<typeof build>>) =>
+  results.results
+    .filter((r) => r.status === 'error' || r.status === 'fail' || r.status === 'skipped')
+    .map((r) => `${r.name}: ${r.error?.message ?? r.status}`);
+
+/** A copy of an example with a `cluster` target on the test cluster, and how to read a relation on each engine. */
+function onBothEngines(example: string) {
+  const dir = copyProject(join(repoRoot, example));
+  const target = trinoTestTarget(url!, files, `${example.replace(/\W/g, '').slice(-6)}${Date.now().toString(36)}`);
+  const landing = target.landing ? `, landing: { folder: "${target.landing.folder}", location: "${target.landing.location}" }` : '';
+  appendFileSync(
+    join(dir, 'plat_project.yml'),
+    `\ntargets:\n  cluster: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${target.schemaPrefix}${landing} }\n`,
+  );
+  const server = { url: target.url, user: target.user, catalog: target.catalog };
+  const onTrino: Rows = async (relation) => {
+    const answer = await request(server, `select * from iceberg."${target.schemaPrefix}_${relation.schema}"."${relation.name}"`);
+    return rowObjects(answer.columns, answer.rows);
+  };
+  const onDuckDB: Rows = (relation) => queryDb(dir, `select * from "${relation.schema}"."${relation.name}"`);
+  const cleanUp = async () => {
+    await dropTrinoSchemas(target);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, onTrino, onDuckDB, cleanUp };
+}
+
+/** Builds on DuckDB, then on Trino (where every model trains too), then scores on Trino again with DuckDB's versions. */
+async function buildOnBoth(dir: string, models: string[]) {
+  const onDuckDB = compileProjectDir({ projectDir: dir, env: {} }, false);
+  const onTrino = compileProjectDir({ projectDir: dir, env: {}, target: 'cluster' }, false);
+  expect(onTrino.diagnostics.filter((d) => d.code === 'DIALECT_SYNTAX')).toEqual([]);
+  const onDuckDBResults = await build(onDuckDB.manifest, { env: {}, now, threads: 2 });
+  expect(failures(onDuckDBResults)).toEqual([]);
+  const trainedOnDuckDB = promotions(dir);
+  expect([...trainedOnDuckDB.keys()]).toEqual(models);
+  // Every model trains on Trino too (its fingerprint hashes differ, so each trains anew)…
+  const onTrinoResults = await build(onTrino.manifest, { env: {}, now, threads: 4 });
+  expect(failures(onTrinoResults)).toEqual([]);
+  const trainedOnTrino = onTrinoResults.results.filter((r) => onTrino.manifest.nodes[r.uniqueId]!.kind === 'ml_train');
+  expect(trainedOnTrino.map((r) => [r.name, r.ml?.trained]).sort()).toEqual(models.map((name) => [name, true]));
+  // …then scores again with the versions DuckDB trained, and what reads the predictions is rebuilt.
+  for (const [model, promoted] of trainedOnDuckDB) writeFileSync(join(dir, 'target/ml', model, 'promoted.json'), promoted);
+  expect(failures(await build(onTrino.manifest, { env: {}, now, threads: 4, select: ['resource_type:ml_score+'] }))).toEqual([]);
+  return { manifest: onDuckDB.manifest, results: onDuckDBResults };
+}
+
+/** Each scored relation whose rows differ between the engines beyond 1e-9, with its first differing row. */
+async function predictionDifferences(manifest: Manifest, onDuckDB: Rows, onTrino: Rows): Promise<string[]> {
+  const scoring = Object.values(manifest.nodes).filter((n): n is MlScoreNode => n.kind === 'ml_score');
+  const differences: string[] = [];
+  for (const relation of scoring.flatMap((n) => [n.relation, ...(n.violations ? [n.violations] : [])])) {
+    const [duck, trino] = [ordered(await onDuckDB(relation)), ordered(await onTrino(relation))];
+    expect(duck.length, relation.name).toBeGreaterThan(0);
+    if (duck.length !== trino.length) differences.push(`${relation.name}: ${duck.length} rows on DuckDB, ${trino.length} on Trino`);
+    const differ = duck.findIndex((row, i) => !close(row, trino[i]));
+    if (differ >= 0) differences.push(`${relation.name}: ${JSON.stringify(duck[differ])} against ${JSON.stringify(trino[differ])}`);
+  }
+  return differences;
+}
+
+/** The marts (tables under models/marts the DuckDB build built) whose rows differ between the engines. */
+async function martDifferences(manifest: Manifest, results: Awaited<ReturnType<typeof build>>, onDuckDB: Rows, onTrino: Rows) {
+  const built = new Set(results.results.map((r) => r.uniqueId));
+  const marts = Object.values(manifest.nodes).filter(
+    (n): n is ModelNode =>
+      n.kind === 'model' && n.folder.startsWith('marts') && n.config.materialized !== 'ephemeral' && built.has(n.uniqueId),
+  );
+  expect(marts.length).toBeGreaterThan(3);
+  const differences: { mart: string; onlyTrino: string[]; onlyDuckDB: string[] }[] = [];
+  for (const mart of marts) {
+    const [duck, trino] = [multiset(await onDuckDB(mart.relation)), multiset(await onTrino(mart.relation))];
+    const [onlyTrino, onlyDuckDB] = [except(trino, duck), except(duck, trino)];
+    if (onlyTrino.length || onlyDuckDB.length)
+      differences.push({ mart: mart.name, onlyTrino: onlyTrino.slice(0, 3), onlyDuckDB: onlyDuckDB.slice(0, 3) });
+  }
+  return differences;
+}
+
+describe.skipIf(!url)('the example projects on Trino + Iceberg', () => {
+  it('builds examples/factory on both engines from the same files: its four models train on both, and score and build marts alike', async () => {
+    const { dir, onDuckDB, onTrino, cleanUp } = onBothEngines('examples/factory');
+    try {
+      const { manifest, results } = await buildOnBoth(dir, [
+        'defect_class',
+        'equipment_metrics',
+        'failure_within_7_days',
+        'sensor_anomaly',
+      ]);
+      expect(await predictionDifferences(manifest, onDuckDB, onTrino)).toEqual([]);
+      expect(await martDifferences(manifest, results, onDuckDB, onTrino)).toEqual([]);
     } finally {
-      await dropTrinoSchemas(target);
-      rmSync(dir, { recursive: true, force: true });
+      await cleanUp();
     }
-  }, 900_000);
+  }, 1_500_000);
 });

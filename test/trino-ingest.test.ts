@@ -2,7 +2,8 @@
  * Kafka into Iceberg on the real two-node cluster, exactly once without transactions: each
  * landing statement adds only offsets the table does not hold yet and the offsets are recorded
  * last, so a landing replayed after a crash adds nothing twice, and several `plat ingest`
- * processes in one consumer group can share a topic and take over from one killed mid-way.
+ * processes in one consumer group can share a topic and take over from one killed mid-way; the
+ * staging tables a killed one leaves are dropped by the next to start.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { compileProjectDir, ingest, produceTo } from '../framework/index.js';
 import { offsetsTable } from '../framework/stream/landing.js';
+import { newWorkerId } from '../framework/stream/staging.js';
 import { request } from '../framework/warehouse/trino/protocol.js';
 import { cli, writeProject } from './helpers.js';
 import { dropTrinoSchemas, trinoTestTarget } from './trino-helpers.js';
@@ -66,7 +68,17 @@ target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${
     };
     const env = { KAFKA_BROKERS: brokers! };
     const { manifest } = compileProjectDir({ projectDir: dir, env });
-    return { dir, env, manifest, sql, landed, offsets: `iceberg."${target.schemaPrefix}_${offsetsTable.schema}"."${offsetsTable.name}"` };
+    const platSchema = `${target.schemaPrefix}_${offsetsTable.schema}`;
+    return {
+      dir,
+      env,
+      manifest,
+      sql,
+      landed,
+      platSchema,
+      plat: `iceberg."${platSchema}"`,
+      offsets: `iceberg."${platSchema}"."${offsetsTable.name}"`,
+    };
   }
 
   it('lands a replay of landings whose offsets were never recorded (a crash just before) without a message twice', async () => {
@@ -82,6 +94,23 @@ target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${
     expect(await p.sql(`select count(*), sum(next_offset) from ${p.offsets}`)).toEqual([[6, 3_000]]);
   }, 600_000);
 
+  it("drops the staging tables a dead worker left in _plat when the next ingest starts, keeps a joining one's, and drops its own", async () => {
+    const p = project(1_000);
+    await produceTo(p.manifest, 'shop.events', { env: p.env });
+    // A worker killed an hour ago (no member of the group now), and one that has just made its tables and is still joining.
+    const dead = newWorkerId(Date.now() - 3_600_000);
+    const joining = newWorkerId();
+    const tables = (worker: string) => ['plat_dead_letters', 'plat_staging', 'plat_unlanded'].map((t) => `${t}_shop_events_${worker}`);
+    await p.sql(`create schema if not exists ${p.plat}`);
+    for (const table of [...tables(dead), ...tables(joining)]) await p.sql(`create table ${p.plat}."${table}" (payload varchar)`);
+    const [result] = await ingest(p.manifest, { env: p.env });
+    expect(result!.landed).toBe(1_000);
+    const left = await p.sql(
+      `select table_name from iceberg.information_schema.tables where table_schema = '${p.platSchema}' and table_name like 'plat%' order by 1`,
+    );
+    expect(left.map(([name]) => name)).toEqual(tables(joining));
+  }, 600_000);
+
   it('shares 6 partitions between two plat ingest processes of one consumer group; one killed mid-way, the other lands the rest, each offset once', async () => {
     const rows = 60_000;
     const p = project(rows);
@@ -89,6 +118,9 @@ target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${
     const worker = () => spawn(process.execPath, [cli, 'ingest'], { cwd: p.dir, env: { ...process.env, ...p.env, NO_COLOR: '1' } });
     const doomed = worker();
     const survivor = worker();
+    // Listened for from the start: a survivor that lands everything before the kill has exited by
+    // the time the test would wait for it, and an exit listened for after it happened never comes.
+    const survivorExit = new Promise<number | null>((resolve) => survivor.on('exit', resolve));
     const survivorOutput: string[] = [];
     survivor.stdout.on('data', (chunk: Buffer) => survivorOutput.push(chunk.toString()));
     survivor.stderr.on('data', (chunk: Buffer) => survivorOutput.push(chunk.toString()));
@@ -105,7 +137,7 @@ target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${
       doomed.on('error', reject);
     });
     const killedMidway = (await p.landed()).n;
-    const exit = await new Promise<number | null>((resolve) => survivor.on('exit', resolve));
+    const exit = await survivorExit;
     expect({ exit, output: exit === 0 ? '' : survivorOutput.join('') }).toEqual({ exit: 0, output: '' });
     expect(killedMidway).toBeLessThan(rows);
     expect(await p.landed()).toEqual({ n: rows, offsets: rows, ids: rows });

@@ -29,6 +29,7 @@ import {
   offsetsTable,
   storedOffsets,
 } from '../framework/stream/landing.js';
+import { newWorkerId } from '../framework/stream/staging.js';
 import type { Capabilities, Connection, Warehouse } from '../framework/warehouse/connection.js';
 import { positionalParameters } from '../framework/warehouse/parameters.js';
 import { normalizeTypes } from '../framework/warehouse/queries.js';
@@ -527,7 +528,7 @@ where batch > (select max(batch) from {{this}})
     const node = Object.values(manifest.nodes).find((n): n is SourceNode => n.kind === 'source')!;
     const { connection } = p;
     await prepareLanding(connection, node);
-    const staging = await prepareStaging(connection, node);
+    const staging = await prepareStaging(connection, node, newWorkerId());
     let unlanded = -1;
     const lander = new Lander(
       connection,

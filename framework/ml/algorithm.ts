@@ -69,13 +69,18 @@ export interface Algorithm<Params, Model> {
 
 type ParamsOf<N extends AlgorithmName> = Extract<AlgorithmSpec, { name: N }>['params'];
 
-/** Trees summed in groups of this many per SQL column: fewer, wider columns measured slower in DuckDB. */
+/**
+ * Trees summed in groups of this many per SQL column: fewer, wider columns measured slower in
+ * DuckDB. An engine that compiles each column to bytecode with a size limit (Trino: one with a
+ * maxProjectionLength) gets a tree per column: ten deep trees in one expression fail to compile.
+ */
 const TREES_PER_PART = 10;
 
-function treeParts(trees: readonly Tree[], stride: number, output: number, inputs: readonly string[]): string[] {
+function treeParts(trees: readonly Tree[], stride: number, output: number, inputs: readonly string[], dialect: Dialect): string[] {
+  const perPart = dialect.maxProjectionLength === null ? TREES_PER_PART : 1;
   const parts: string[] = [];
-  for (let at = 0; at < trees.length; at += TREES_PER_PART)
-    parts.push(sumLeavesSql({ trees: trees.slice(at, at + TREES_PER_PART), stride, output }, inputs));
+  for (let at = 0; at < trees.length; at += perPart)
+    parts.push(sumLeavesSql({ trees: trees.slice(at, at + perPart), stride, output }, inputs));
   return parts;
 }
 
@@ -103,8 +108,8 @@ const gradientBoosting: Algorithm<ParamsOf<'gradient_boosting'>, GradientBoostin
   tasks: ['binary', 'multiclass', 'regression'],
   train: (x, rows, width, target, params) => trainGradientBoosting(x, rows, width, supervised('gradient_boosting', target), params),
   predict: (model, input) => predictGradientBoosting(model, input),
-  sql: (model, inputs) => ({
-    parts: model.trees.map((trees, k) => [sqlNumber(model.init[k]!), ...treeParts(trees, 1, 0, inputs)]),
+  sql: (model, inputs, dialect) => ({
+    parts: model.trees.map((trees, k) => [sqlNumber(model.init[k]!), ...treeParts(trees, 1, 0, inputs, dialect)]),
     link: (raw) => {
       if (model.task === 'regression') return [raw[0]!];
       if (model.task === 'binary') return [`(1e0 - ${sqlSigmoid(raw[0]!)})`, sqlSigmoid(raw[0]!)];
@@ -118,10 +123,10 @@ const randomForest: Algorithm<ParamsOf<'random_forest'>, RandomForestModel> = {
   tasks: ['binary', 'multiclass', 'regression'],
   train: (x, rows, width, target, params) => trainRandomForest(x, rows, width, supervised('random_forest', target), params),
   predict: (model, input) => predictRandomForest(model, input),
-  sql: (model, inputs) => {
+  sql: (model, inputs, dialect) => {
     const count = sqlNumber(model.trees.length);
     return {
-      parts: Array.from({ length: model.outputs }, (_, k) => treeParts(model.trees, model.outputs, k, inputs)),
+      parts: Array.from({ length: model.outputs }, (_, k) => treeParts(model.trees, model.outputs, k, inputs, dialect)),
       link: (raw) => {
         const averages = raw.map((r) => `(${r} / ${count})`);
         return model.task === 'binary' ? [`(1e0 - ${averages[0]})`, averages[0]!] : averages;
@@ -138,8 +143,8 @@ const isolationForest: Algorithm<ParamsOf<'isolation_forest'>, IsolationForestMo
     const score = isolationScore(model, input);
     return [score, isolationFlag(model, score) ? 1 : 0];
   },
-  sql: (model, inputs) => ({
-    parts: [treeParts(model.trees, 1, 0, inputs)],
+  sql: (model, inputs, dialect) => ({
+    parts: [treeParts(model.trees, 1, 0, inputs, dialect)],
     link: ([pathSum]) => {
       const score = `exp(${sqlNumber(model.scale)} * (${pathSum} / ${sqlNumber(model.trees.length)}))`;
       return [score, `CASE WHEN ${score} >= ${sqlNumber(model.threshold)} THEN 1e0 ELSE 0e0 END`];

@@ -3,16 +3,15 @@ import type { RelationCatalog } from '../run/catalog.js';
 import type { NodeOutcome } from '../run/executors.js';
 import { buildAndSwap } from '../run/materialize/swap.js';
 import type { Connection } from '../warehouse/connection.js';
-import type { Dialect } from '../warehouse/dialect.js';
 import type { Relation } from '../warehouse/types.js';
 import { algorithms } from './algorithm.js';
-import { sqlSum } from './algorithms/sql.js';
 import { topFeatures } from './explanations.js';
-import { encodeRow, encodeSql, inputWidth, type Row } from './features.js';
+import { encodeRow, inputWidth, type Row } from './features.js';
 import { featuresAt, withCutoff } from './query.js';
 import { isPredictive, type ModelVersion, type PredictiveVersion, type Registry } from './registry.js';
 import { scoreForecast } from './forecast_score.js';
 import { PlatError } from '../core/errors.js';
+import { predictionSteps } from './score_sql.js';
 import { type Prediction, tasks } from './tasks.js';
 
 /**
@@ -48,47 +47,25 @@ export async function scoreModel(
   const scored = `SELECT * FROM (${featuresAt(node.featureSet, now, dialect)})${filter}`;
   const explained: Relation = { schema: node.relation.schema, name: `${node.relation.name}__plat_contributions` };
   const join = node.contributions > 0;
-  if (join) await loadContributions(version, scored, entity, node.contributions, explained, connection);
+  const predictions = predictionSteps(version, entity, scored, dialect, (suffix) => ({
+    schema: node.relation.schema,
+    name: `${node.relation.name}${suffix}`,
+  }));
   const columns = `p.*, ${dialect.literal(version.version)} AS model_version, ${now} AS scored_at${join ? ', c.contributions' : ''}`;
   const from = join
-    ? `(${predictionsSql(version, entity, scored, dialect)}) AS p LEFT JOIN ${dialect.relation(explained)} AS c ON p.${e} = c.${e}`
-    : `(${predictionsSql(version, entity, scored, dialect)}) AS p`;
+    ? `(${predictions.select}) AS p LEFT JOIN ${dialect.relation(explained)} AS c ON p.${e} = c.${e}`
+    : `(${predictions.select}) AS p`;
   try {
+    if (join) await loadContributions(version, scored, entity, node.contributions, explained, connection);
+    for (const statement of predictions.before) await connection.execute(statement);
     const rows = await buildAndSwap(connection, context.catalog, node.relation, (staging) =>
       connection.execute(dialect.createAs('table', staging, `SELECT ${columns}\nFROM ${from}\nORDER BY p.${e}`, { replace: true })),
     );
     return { rows, action: `scored with ${version.version}` };
   } finally {
-    if (join) await connection.execute(dialect.drop(explained, 'table', { ifExists: true }));
+    for (const table of [...(join ? [explained] : []), ...predictions.scratch])
+      await connection.execute(dialect.drop(table, 'table', { ifExists: true }));
   }
-}
-
-/**
- * `SELECT entity, <the task's prediction columns> FROM (from)`, in stages so that the warehouse
- * computes each encoded input once, each group of trees once, and each output once.
- */
-export function predictionsSql(version: PredictiveVersion, entity: string, from: string, dialect: Dialect): string {
-  const e = dialect.identifier(entity);
-  const encoded = encodeSql(version.features, dialect);
-  const inputs = encoded.map((_, j) => `__x${j}`);
-  const { parts, link } = algorithms[version.algorithm].sql(version.trained, inputs, dialect);
-  const partNames = parts.map((list, k) => list.map((_, j) => `__p${k}_${j}`));
-  const outputs = link(partNames.map((names) => sqlSum(names)));
-  const select = (expressions: readonly string[], names: readonly string[]) =>
-    [e, ...expressions.map((sql, j) => `${sql} AS ${names[j]}`)].join(',\n  ');
-  const stage1 = `SELECT ${select(encoded, inputs)}\nFROM (${from})`;
-  const stage2 = `SELECT ${select(parts.flat(), partNames.flat())}\nFROM (${stage1})`;
-  const stage3 = `SELECT ${select(
-    outputs,
-    outputs.map((_, k) => `__o${k}`),
-  )}\nFROM (${stage2})`;
-  const columns = tasks[version.task].columns(
-    outputs.map((_, k) => `__o${k}`),
-    version.classes,
-    dialect,
-    version.threshold ?? 0.5,
-  );
-  return `SELECT ${e}, ${columns}\nFROM (${stage3})`;
 }
 
 /** Each scored row's top contributions as JSON text, computed in JavaScript, into a table of (entity, contributions). */

@@ -252,22 +252,28 @@ async function resolveCutoff(node: MlTrainNode, connection: Connection, now: Dat
   return { sql: dialect.timestamp(at), iso: at.toISOString() };
 }
 
-/** Features as of the cutoff, joined to the label, in a stable order. */
+/**
+ * Features as of the cutoff, joined to the label, in a stable order. The ORDER BY is the
+ * statement's own, not a parenthesized query's (Trino drops the order of a query in parentheses,
+ * and the split and the trees depend on the rows' order); no WITH, which Trino refuses inside a
+ * subquery (the fingerprint reads this query as one).
+ */
 export function trainingQuery(node: MlTrainNode, cutoff: { sql: string }, dialect: Dialect): string {
   const q = (name: string) => dialect.identifier(name);
   const features = featuresAt(node.featureSet, cutoff.sql, dialect);
   const entity = q(node.featureSet.entity);
   if (node.task === 'forecast') {
     const time = q(node.forecast.time);
-    return `(SELECT *, ${dialect.epochMilliseconds(time)} AS ${FORECAST_TS} FROM (${features}) ORDER BY ${entity}, ${time})`;
+    return `SELECT *, ${dialect.epochMilliseconds(time)} AS ${FORECAST_TS} FROM (${features}) AS features ORDER BY ${entity}, ${time}`;
   }
-  if (!node.label) return `(SELECT * FROM (${features}) ORDER BY ${entity})`;
+  if (!node.label) return `SELECT * FROM (${features}) AS features ORDER BY ${entity}`;
   const fallback = dialect.literal(node.label.default);
   if (node.label.sql) {
-    return `(WITH features AS (${features}), labels AS (${withCutoff(node.label.sql, cutoff.sql)}) SELECT features.*, coalesce(labels.label, ${fallback}) AS ${LABEL} FROM features LEFT JOIN labels ON features.${entity} = labels.${entity} ORDER BY features.${entity})`;
+    const labels = withCutoff(node.label.sql, cutoff.sql);
+    return `SELECT features.*, coalesce(labels.label, ${fallback}) AS ${LABEL} FROM (${features}) AS features LEFT JOIN (${labels}) AS labels ON features.${entity} = labels.${entity} ORDER BY features.${entity}`;
   }
   const label = node.label.column ? q(node.label.column) : `(${node.label.expression})`;
-  return `(SELECT *, coalesce(${label}, ${fallback}) AS ${LABEL} FROM (${features}) ORDER BY ${entity})`;
+  return `SELECT *, coalesce(${label}, ${fallback}) AS ${LABEL} FROM (${features}) AS features ORDER BY ${entity}`;
 }
 
 /** promote_if: comparisons joined by "and"; no condition promotes every trained version. */

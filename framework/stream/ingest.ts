@@ -6,6 +6,7 @@ import { kafkaClient, unreachable } from './kafka.js';
 import { Lander, type ParsedBatch } from './lander.js';
 import { FIELD, landingSql, prepareLanding, prepareStaging, RECORD, storedOffsets } from './landing.js';
 import { compileMessageCheck, type MessageCheck } from './schema.js';
+import { dropOwnStaging, dropStaleStaging, newWorkerId, workerClientId } from './staging.js';
 
 export interface IngestOptions {
   brokers: string[];
@@ -38,11 +39,11 @@ export interface IngestResult {
 export async function ingestSource(connection: Connection, node: SourceNode, options: IngestOptions): Promise<IngestResult> {
   const topic = node.loader.kafka!.topic;
   const started = performance.now();
-  const kafka = kafkaClient(options.brokers);
+  const worker = newWorkerId();
+  const kafka = kafkaClient(options.brokers, workerClientId(worker));
   const ends = await endOffsets(kafka, topic, options.brokers);
 
   if (!options.prepared) await prepareLanding(connection, node);
-  const staging = await prepareStaging(connection, node);
   /** Next offset to land per partition, as committed in the warehouse. */
   const landed = await storedOffsets(connection, node, topic);
   /** Next offset to queue per partition: everything below is landed or on its way. */
@@ -53,7 +54,9 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
   const queuedAt = (p: number) => Math.max(queued.get(p) ?? 0, landedAt(p));
   const caughtUp = () => options.mode === 'caught-up' && ends.every((e) => landedAt(e.partition) >= e.high);
   const result: IngestResult = { source: node.name, topic, landed: 0, deadLetters: 0, seconds: 0 };
+  if (!connection.capabilities.tempTables) await dropStaleStaging(connection, node, kafka, { groupId: options.groupId, self: worker });
   if (caughtUp()) return result;
+  const staging = await prepareStaging(connection, node, worker);
 
   const validate = compileMessageCheck(node.columns);
   // A short long-poll: an idle fetch would otherwise hold disconnect (and stream refreshes) for 5 s.
@@ -145,6 +148,9 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
     await consumer.connect();
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       assigned = new Set(payload.memberAssignment[topic] ?? []);
+      // A new assignment is progress: partitions a killed member held come back only after its
+      // session times out, and that wait is not a stall of this one.
+      lastLanded = performance.now();
       for (const partition of assigned) consumer.seek({ topic, partition, offset: String(queuedAt(partition)) });
     });
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -163,6 +169,7 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
   } finally {
     stopTimer();
     await consumer.disconnect().catch(() => undefined);
+    await dropOwnStaging(connection, staging).catch(() => undefined);
   }
   result.seconds = (performance.now() - started) / 1000;
   report(true);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { SourceNode } from '../compile/manifest.js';
 import type { Connection } from '../warehouse/connection.js';
 import { atomically } from '../warehouse/queries.js';
@@ -64,10 +63,11 @@ interface StagingTable {
   sql: string;
 }
 
-export async function prepareStaging(connection: Connection, node: SourceNode): Promise<Staging> {
+export async function prepareStaging(connection: Connection, node: SourceNode, worker: string): Promise<Staging> {
   const { dialect, capabilities } = connection;
-  // Tables in the warehouse are seen by every process: each ingest process (several share a topic's partitions) stages in its own.
-  const name = `${node.relation.schema}_${node.relation.name}${capabilities.tempTables ? '' : `_${randomUUID().slice(0, 8)}`}`;
+  // Tables in the warehouse are seen by every process: each ingest process (several share a
+  // topic's partitions) stages in its own, named after its worker (stream/staging.ts drops a dead one's).
+  const name = `${node.relation.schema}_${node.relation.name}${capabilities.tempTables ? '' : `_${worker}`}`;
   const table = async (prefix: string, columns: ColumnInfo[]): Promise<StagingTable> => {
     if (capabilities.tempTables) {
       const scratch = dialect.scratchTable(`${prefix}_${name}`, columns);
@@ -145,9 +145,10 @@ export async function prepareLanding(connection: Connection, node: SourceNode): 
       ]),
     );
   }
-  if (!landed) await connection.execute(dialect.createTable(node.relation, landingColumns(node, dialect)));
+  // IF NOT EXISTS: several ingest processes starting at once on a fresh warehouse all find no table.
+  if (!landed) await connection.execute(dialect.createTable(node.relation, landingColumns(node, dialect), { ifNotExists: true }));
   if ((await connection.columns(deadLetterRelation(node))).length === 0)
-    await connection.execute(dialect.createTable(deadLetterRelation(node), deadLetterColumns(dialect)));
+    await connection.execute(dialect.createTable(deadLetterRelation(node), deadLetterColumns(dialect), { ifNotExists: true }));
 }
 
 export async function storedOffsets(connection: Connection, node: SourceNode, topic: string): Promise<Map<number, number>> {

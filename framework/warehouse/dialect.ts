@@ -57,6 +57,14 @@ export interface Dialect {
   readonly type: TargetType;
   /** What models written for other engines may use that this one lacks (the compiler warns at the line). */
   readonly lacks: readonly SyntaxTrap[];
+  /** The longest statement the engine takes, in characters (null: no limit); longer SQL plat writes is split into steps. */
+  readonly maxStatementLength: number | null;
+  /**
+   * The most SQL, in characters, the engine computes well in one SELECT list, nested queries
+   * counted together (null: no limit). Trino merges a query's nested projections and compiles
+   * them to JVM bytecode, which refuses a tree ensemble's hundreds of CASEs at once.
+   */
+  readonly maxProjectionLength: number | null;
 
   // Quoting and literals.
   identifier(name: string): string;

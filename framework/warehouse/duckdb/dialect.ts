@@ -62,6 +62,8 @@ export const duckdbDialect: Dialect = {
   type: 'duckdb',
   // DuckDB takes the SQL the examples were written in; other engines' own spellings fail at run time with DuckDB's message.
   lacks: [],
+  maxStatementLength: null,
+  maxProjectionLength: null,
   identifier,
   relation,
   literal,

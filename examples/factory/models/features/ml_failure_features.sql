@@ -40,7 +40,8 @@ failures_so_far as (
 )
 
 select
-    s.equipment_id || '@' || cast(s.hour as varchar) as snapshot_id,
+    -- The hour spelled alike on every engine (a timestamp cast to text is not: Trino adds .000000).
+    s.equipment_id || '@' || cast(cast(s.hour as date) as varchar) || ' ' || lpad(cast(hour(s.hour) as varchar), 2, '0') || ':00:00' as snapshot_id,
     s.equipment_id,
     e.equipment_type,
     s.snapshot_ts,
