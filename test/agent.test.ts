@@ -423,7 +423,7 @@ describe('the HTTP API', () => {
     try {
       expect(await call('GET', '/health')).toEqual({
         status: 200,
-        body: { ok: true, agent: 'analyst', tools: 12, database: join(dir, 'target/plat.duckdb'), llm: null },
+        body: { ok: true, agent: 'analyst', tools: 12, database: join(dir, 'target/plat.duckdb'), serving: null, llm: null },
       });
       const tools = await call('GET', '/v1/tools');
       expect(tools.body.tools.map((t: { name: string }) => t.name)).toHaveLength(12);

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ describe('node-level retries', () => {
     const results = await run(compileDir(dir), {
       env: {},
       onEvent: (event: RunEvent) => {
-        renderRunEvent(event, (line) => lines.push(line));
+        renderRunEvent(event, (line) => lines.push(stripVTControlCharacters(line)));
         // The file arrives after the first failure.
         if (event.type === 'node_retrying') {
           mkdirSync(join(dir, 'data'), { recursive: true });

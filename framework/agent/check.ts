@@ -3,6 +3,7 @@ import type { Registry } from '../ml/registry.js';
 import type { NodeOutcome } from '../run/executors.js';
 import type { Connection } from '../warehouse/connection.js';
 import type { Inspected } from '../warehouse/types.js';
+import { positionalParameters } from '../warehouse/parameters.js';
 
 /**
  * Building a tool checks it against the database as built: its SQL prepares as one SELECT and
@@ -13,7 +14,9 @@ export async function checkTool(node: AgentToolNode, connection: Connection, reg
   if (node.compiledSql !== null) {
     let inspected: Inspected;
     try {
-      inspected = await connection.inspect(node.compiledSql);
+      // Engines that bind by position (Trino) prepare the tool with `?` where it says $name.
+      const sql = connection.capabilities.parameters === 'positional' ? positionalParameters(node.compiledSql, {}).sql : node.compiledSql;
+      inspected = await connection.inspect(sql);
     } catch (error) {
       throw new Error(`the tool's SQL does not prepare: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +10,8 @@ import { join } from 'node:path';
  */
 export default function setup(): () => void {
   const root = mkdtempSync(join(tmpdir(), 'plat-test-run-'));
+  // Like /tmp itself: tests that drop to another user (EACCES cases) must still reach their copies.
+  chmodSync(root, 0o1777);
   process.env.TMPDIR = root;
   return () => {
     if (process.env.PLAT_KEEP_TEST_TMP) console.log(`test files kept in ${root}`);
