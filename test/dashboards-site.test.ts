@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DashboardChart } from '../framework/compile/dashboard_types.js';
 import { build, generateDocs, type Manifest } from '../framework/index.js';
-import { launchChromium, screenshot } from './docs-page.js';
+import { launchChromium, screenshot, watchedPage } from './docs-page.js';
 import { compileDir, copyProject, queryDb, repoRoot } from './helpers.js';
 
 const executable = inject('chromium');
@@ -38,9 +38,7 @@ describe.skipIf(!executable)("the factory's dashboards in the docs site (real Ch
     expect(exposures.sort()).toEqual(Object.keys(manifest.dashboards).map((name) => [name, 'success']));
     site = pathToFileURL(join((await generateDocs(manifest)).dir, 'index.html')).href;
     browser = await launchChromium(executable!);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-    page.on('pageerror', (error) => errors.push(String(error)));
+    page = await watchedPage(browser, errors);
   }, 1_200_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { build, generateDocs } from '../framework/index.js';
-import { drawn, hoverLayerBlank, labelReport, launchChromium, screenshot, settled } from './docs-page.js';
+import { drawn, hoverLayerBlank, labelReport, launchChromium, screenshot, settled, watchedPage } from './docs-page.js';
 import { compileDir, copyProject, repoRoot } from './helpers.js';
 
 const executable = inject('chromium');
@@ -24,9 +24,7 @@ describe.skipIf(!executable)('the documentation site graph and panel at 1400×90
     await build(manifest, { env: {} });
     site = pathToFileURL(join((await generateDocs(manifest)).dir, 'index.html')).href;
     browser = await launchChromium(executable!);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-    page.on('pageerror', (error) => errors.push(String(error)));
+    page = await watchedPage(browser, errors);
   }, 300_000);
 
   afterAll(async () => {

@@ -89,3 +89,11 @@ export function hoverLayerBlank(page: Page): Promise<boolean> {
     return true;
   });
 }
+
+/** A 1400×900 page (the size the issues judge the site at) whose console and page errors are pushed to `errors`. */
+export async function watchedPage(browser: Browser, errors: string[], viewport = { width: 1400, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  page.on('pageerror', (error) => errors.push(String(error)));
+  return page;
+}

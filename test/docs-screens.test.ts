@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { syntheticProject } from '../bench/synthetic.js';
 import { walk } from '../framework/compile/select.js';
 import { build, generateDocs, type Manifest } from '../framework/index.js';
-import { drawn, hoverLayerBlank, labelReport, launchChromium, screenshot, settled } from './docs-page.js';
+import { drawn, hoverLayerBlank, labelReport, launchChromium, screenshot, settled, watchedPage } from './docs-page.js';
 import { compileDir, copyProject, repoRoot } from './helpers.js';
 
 const executable = inject('chromium');
@@ -39,9 +39,7 @@ describe.skipIf(!executable)('the documentation site at 1400×900 (real Chromium
     expect(generated.nodes).toBe(3005);
     big = pathToFileURL(join(generated.dir, 'index.html')).href;
     browser = await launchChromium(executable!);
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-    page.on('pageerror', (error) => errors.push(String(error)));
+    page = await watchedPage(browser, errors);
   }, 300_000);
 
   afterAll(async () => {

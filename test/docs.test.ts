@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { build, generateDocs, serveDocs, test } from '../framework/index.js';
 import type { DetailsChunk, NodeDetails, SiteIndex } from '../framework/docs/types.js';
 import { compileDir, copyProject, repoRoot } from './helpers.js';
-import { launchChromium } from './docs-page.js';
+import { launchChromium, watchedPage } from './docs-page.js';
 
 const executable = inject('chromium');
 
@@ -60,9 +60,7 @@ describe.skipIf(!executable)('the documentation site (real Chromium)', () => {
     const generated = await generateDocs(manifest);
     site = pathToFileURL(join(generated.dir, 'index.html')).href;
     browser = await launchChromium(executable!);
-    page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
-    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-    page.on('pageerror', (error) => errors.push(String(error)));
+    page = await watchedPage(browser, errors, { width: 1400, height: 850 });
     await page.goto(site);
     await drawn(page, '#');
   }, 180_000);
