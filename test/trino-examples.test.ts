@@ -134,13 +134,18 @@ async function buildOnBoth(dir: string, models: string[]) {
   const trainedOnDuckDB = promotions(dir);
   expect([...trainedOnDuckDB.keys()]).toEqual(models);
   // Every model trains on Trino too (its fingerprint hashes differ, so each trains anew)…
-  const onTrinoResults = await build(onTrino.manifest, { env: {}, now, threads: 4 });
+  // The factory's agent tools are written in DuckDB's SQL (date - integer, QUALIFY, from_json):
+  // not yet portable, so the Trino build leaves them out (issue 18's note).
+  const notPortable = ['resource_type:agent_tool'];
+  const onTrinoResults = await build(onTrino.manifest, { env: {}, now, threads: 4, exclude: notPortable });
   expect(failures(onTrinoResults)).toEqual([]);
   const trainedOnTrino = onTrinoResults.results.filter((r) => onTrino.manifest.nodes[r.uniqueId]!.kind === 'ml_train');
   expect(trainedOnTrino.map((r) => [r.name, r.ml?.trained]).sort()).toEqual(models.map((name) => [name, true]));
   // …then scores again with the versions DuckDB trained, and what reads the predictions is rebuilt.
   for (const [model, promoted] of trainedOnDuckDB) writeFileSync(join(dir, 'target/ml', model, 'promoted.json'), promoted);
-  expect(failures(await build(onTrino.manifest, { env: {}, now, threads: 4, select: ['resource_type:ml_score+'] }))).toEqual([]);
+  expect(
+    failures(await build(onTrino.manifest, { env: {}, now, threads: 4, select: ['resource_type:ml_score+'], exclude: notPortable })),
+  ).toEqual([]);
   return { manifest: onDuckDB.manifest, results: onDuckDBResults };
 }
 
