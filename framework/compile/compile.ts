@@ -34,8 +34,7 @@ import {
 } from './render.js';
 import { HandlebarsRenderer } from './template/handlebars.js';
 import type { Dialect } from '../warehouse/dialect.js';
-import { dialectFor, TARGET_TYPES } from '../warehouse/registry.js';
-import type { Target } from '../warehouse/types.js';
+import { dialectFor } from '../warehouse/registry.js';
 import { resolveSchedules } from '../schedule/spec.js';
 import { checkPortability } from './portability.js';
 import { resolveTarget } from './target.js';
