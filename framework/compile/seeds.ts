@@ -1,5 +1,6 @@
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
+import { reportOrphanProperties } from './orphan_properties.js';
 import { didYouMean } from '../core/suggest.js';
 import type { ProjectSpec, SeedConfig, SeedFile } from '../project/spec.js';
 import { columnsOf, type SeedNode } from './manifest.js';
@@ -56,19 +57,14 @@ export function compileSeeds(spec: ProjectSpec, project: string, diagnostics: Di
       csv,
     });
   }
-  const names = new Set(spec.seeds.map((s) => s.name));
-  for (const [name, properties] of spec.seedProperties) {
-    if (names.has(name)) continue;
-    const { file, path } = properties.origin;
-    diagnostics.push(
-      diagnostic(
-        'BAD_CONFIG',
-        { detail: `properties given for seed "${name}", but there is no seeds/**/${name}.csv` },
-        { file, ...spec.locator.locate(file, [...path, 'name']) },
-        didYouMean(name, names),
-      ),
-    );
-  }
+  reportOrphanProperties(
+    'seed',
+    (name) => `seeds/**/${name}.csv`,
+    new Set(spec.seeds.map((s) => s.name)),
+    spec.seedProperties,
+    spec,
+    diagnostics,
+  );
   return nodes;
 }
 

@@ -1,5 +1,6 @@
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
+import { reportOrphanProperties } from './orphan_properties.js';
 import { didYouMean } from '../core/suggest.js';
 import type { ModelFile, ProjectSpec, SnapshotConfig as SnapshotSettings } from '../project/spec.js';
 import { isFaulty } from '../project/entries.js';
@@ -65,19 +66,14 @@ export function renderSnapshots(
       },
     });
   }
-  const names = new Set(spec.snapshots.map((s) => s.name));
-  for (const [name, properties] of spec.snapshotProperties) {
-    if (names.has(name)) continue;
-    const { file, path } = properties.origin;
-    diagnostics.push(
-      diagnostic(
-        'BAD_CONFIG',
-        { detail: `properties given for snapshot "${name}", but there is no snapshots/**/${name}.sql` },
-        { file, ...spec.locator.locate(file, [...path, 'name']) },
-        didYouMean(name, names),
-      ),
-    );
-  }
+  reportOrphanProperties(
+    'snapshot',
+    (name) => `snapshots/**/${name}.sql`,
+    new Set(spec.snapshots.map((s) => s.name)),
+    spec.snapshotProperties,
+    spec,
+    diagnostics,
+  );
   return snapshots;
 }
 

@@ -2,6 +2,7 @@
 import type { Capabilities } from '../connection.js';
 import type { Dialect, FileFormat, ReaderValue } from '../dialect.js';
 import type { ColumnInfo, RelationKind } from '../types.js';
+import { mergeStatement } from '../merge.js';
 import { snapshotStatements } from '../snapshot.js';
 import { duckdbLanding } from './landing.js';
 import { identifier, relation, text } from './quote.js';
@@ -116,12 +117,7 @@ export const duckdbDialect: Dialect = {
   },
 
   insertByName: (target, from) => `INSERT INTO ${relation(target)} BY NAME SELECT * FROM ${relation(from)}`,
-  merge: (target, from, keys, columns) => {
-    const on = keys.map((k) => `t.${identifier(k)} IS NOT DISTINCT FROM s.${identifier(k)}`).join(' AND ');
-    const set = columns.map((c) => `${identifier(c)} = s.${identifier(c)}`).join(', ');
-    const values = columns.map((c) => `s.${identifier(c)}`).join(', ');
-    return `MERGE INTO ${relation(target)} AS t USING ${relation(from)} AS s ON (${on}) WHEN MATCHED THEN UPDATE SET ${set} WHEN NOT MATCHED THEN INSERT (${columns.map(identifier).join(', ')}) VALUES (${values})`;
-  },
+  merge: mergeStatement(relation, identifier),
   deleteByKey: (target, from, keys) => {
     const tuple = (alias: string) => keys.map((k) => `${alias}.${identifier(k)}`).join(', ');
     return `DELETE FROM ${relation(target)} AS t WHERE (${tuple('t')}) IN (SELECT (${tuple('s')}) FROM ${relation(from)} AS s)`;

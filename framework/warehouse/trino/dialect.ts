@@ -3,6 +3,7 @@
  * prefix (relations are written catalog-qualified, schemas prefixed); the driver lives in
  * driver.ts. Types declared in DuckDB's spellings are written in Trino's (quote.ts trinoType).
  */
+import { mergeStatement } from '../merge.js';
 import { snapshotStatements } from '../snapshot.js';
 import { PlatError } from '../../core/errors.js';
 import type { Capabilities } from '../connection.js';
@@ -128,12 +129,7 @@ export function trinoDialect(placement: Placement): Dialect {
       const list = columns.map(identifier).join(', ');
       return `INSERT INTO ${relation(target)} (${list}) SELECT ${list} FROM ${relation(from)}`;
     },
-    merge: (target, from, keys, columns) => {
-      const on = keys.map((k) => `t.${identifier(k)} IS NOT DISTINCT FROM s.${identifier(k)}`).join(' AND ');
-      const set = columns.map((c) => `${identifier(c)} = s.${identifier(c)}`).join(', ');
-      const values = columns.map((c) => `s.${identifier(c)}`).join(', ');
-      return `MERGE INTO ${relation(target)} AS t USING ${relation(from)} AS s ON (${on}) WHEN MATCHED THEN UPDATE SET ${set} WHEN NOT MATCHED THEN INSERT (${columns.map(identifier).join(', ')}) VALUES (${values})`;
-    },
+    merge: mergeStatement(relation, identifier),
     deleteByKey: (target, from, keys) => {
       const row = keys.length === 1 ? identifier(keys[0]!) : `ROW(${keys.map(identifier).join(', ')})`;
       return `DELETE FROM ${relation(target)} WHERE ${row} IN (SELECT ${row} FROM ${relation(from)})`;
