@@ -111,7 +111,10 @@ async function chartData(dashboard: Dashboard, chart: DashboardChart, session: C
   let sql: string;
   if (chart.kind === 'table') {
     fields = unique([...chart.columns, ...Object.values(filterFields)]).map(dimension);
-    const order = chart.orderBy ? ` order by ${q(chart.orderBy)} ${chart.order === 'asc' ? 'asc' : 'desc'} nulls last` : '';
+    // Ties are broken by every shown column, or two reads of one build could show different rows.
+    const tieBreak = fields.map((_, i) => `${i + 1} asc nulls last`);
+    const keys = chart.orderBy ? [`${q(chart.orderBy)} ${chart.order === 'asc' ? 'asc' : 'desc'} nulls last`, ...tieBreak] : tieBreak;
+    const order = keys.length ? ` order by ${keys.join(', ')}` : '';
     sql = `select ${fields.map((f) => `${select(f)} as ${q(f.name)}`).join(', ')} from (${chart.from}) as chart${order} limit ${TABLE_ROWS + 1}`;
   } else {
     const dimensions = unique([chart.x, chart.series, ...Object.values(filterFields)].filter((c): c is string => c !== null)).map(
