@@ -13,7 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile } from '../framework/compile/compile.js';
 import { hasErrors } from '../framework/core/diagnostics.js';
@@ -58,18 +58,25 @@ console.log(`  in process, peak RSS: ${rssMb.toFixed(0)} MB`);
 
 interface CliRun {
   ms: number;
+  /** User plus system CPU time: on a shared machine, steadier than wall time. */
+  cpuMs: number;
   rssMb: number;
 }
 
 /** `plat compile` in a process of its own, timed from spawn to exit. */
 function plat(main: string, project: string): CliRun {
   const started = performance.now();
-  const run = spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, main, 'compile', '--project-dir', project], {
+  const run = spawnSync('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', process.execPath, main, 'compile', '--project-dir', project], {
     encoding: 'utf8',
   });
   const ms = performance.now() - started;
   if (run.status !== 0) throw new Error(`plat compile failed:\n${run.stderr}`);
-  return { ms, rssMb: Number(/maxrss=(\d+)/.exec(run.stderr)?.[1] ?? Number.NaN) / 1024 };
+  const cpu = /cpu=([\d.]+)\+([\d.]+)/.exec(run.stderr);
+  return {
+    ms,
+    cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : Number.NaN,
+    rssMb: Number(/maxrss=(\d+)/.exec(run.stderr)?.[1] ?? Number.NaN) / 1024,
+  };
 }
 
 type Phase = 'cold' | 'edited' | 'unchanged';
@@ -87,6 +94,7 @@ function copyOf(project: string): string {
   return copy;
 }
 
+const loadBefore = loadavg()[0]!;
 const editedModel = [...readProjectFiles(dir).files.keys()].find((path) => path.includes('/marts/') && path.endsWith('.sql'))!;
 for (let round = 0; round < rounds; round++) {
   for (const phase of PHASES) {
@@ -108,14 +116,26 @@ const figures: Record<string, number> = {
 for (const c of contenders) {
   const prefix = c.name === 'this' ? 'cli' : 'baseline_cli';
   const peak = Math.max(...PHASES.flatMap((p) => c.runs[p].map((r) => r.rssMb)));
-  for (const phase of PHASES) figures[`${prefix}_${phase}_s`] = median(c.runs[phase].map((r) => r.ms)) / 1000;
+  for (const phase of PHASES) {
+    figures[`${prefix}_${phase}_s`] = median(c.runs[phase].map((r) => r.ms)) / 1000;
+    figures[`${prefix}_${phase}_cpu_s`] = median(c.runs[phase].map((r) => r.cpuMs)) / 1000;
+  }
   figures[`${prefix}_peak_rss_mb`] = peak;
   console.log(
     `  CLI ${c.name === 'this' ? '' : `(${c.main}) `}medians of ${rounds}: cold ${fmt(figures[`${prefix}_cold_s`]! * 1000)}, one model edited ${fmt(
       figures[`${prefix}_edited_s`]! * 1000,
     )}, unchanged ${fmt(figures[`${prefix}_unchanged_s`]! * 1000)}; peak RSS ${peak.toFixed(0)} MB`,
   );
+  console.log(
+    `    CPU (user+sys) medians: cold ${fmt(figures[`${prefix}_cold_cpu_s`]! * 1000)}, edited ${fmt(
+      figures[`${prefix}_edited_cpu_s`]! * 1000,
+    )}, unchanged ${fmt(figures[`${prefix}_unchanged_cpu_s`]! * 1000)}`,
+  );
 }
+// A shared machine's load says how far the wall times can be trusted; compare interleaved figures only.
+figures.load_average_before = loadBefore;
+figures.load_average_after = loadavg()[0]!;
+console.log(`  load average (1 min) before the CLI rounds ${loadBefore.toFixed(1)}, after ${figures.load_average_after.toFixed(1)}`);
 // The projects and their target/ folders: 120 MB each at 10,000 models.
 for (const c of contenders) rmSync(c.project, { recursive: true, force: true });
 reportBench('compile', figures, {

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PlatError } from '../core/errors.js';
+import { startWritingFiles, WRITER_THREAD_FROM } from './compiled_writer.js';
 import { MANIFEST_VERSION, type Manifest } from './manifest.js';
 
 /**
@@ -31,17 +32,29 @@ export function writeCompiledFiles(
   before: ReadonlyMap<string, unknown> | null,
   unchanged: (file: string, sql: string) => boolean = (file, sql) => before?.get(file) === sql,
 ): void {
+  startWritingCompiledFiles(compiledDir, now, before, unchanged)();
+}
+
+/** writeCompiledFiles, with many files written by a worker thread meanwhile (compiled_writer.ts); call what it returns to wait for them. */
+export function startWritingCompiledFiles(
+  compiledDir: string,
+  now: ReadonlyMap<string, string>,
+  before: ReadonlyMap<string, unknown> | null,
+  unchanged: (file: string, sql: string) => boolean = (file, sql) => before?.get(file) === sql,
+): () => void {
   if (!before) rmSync(compiledDir, { recursive: true, force: true });
+  if (before) for (const file of before.keys()) if (!now.has(file)) rmSync(join(compiledDir, file), { force: true });
+  const changed = [...now].filter(([file, sql]) => !before || !unchanged(file, sql));
+  if (changed.length >= WRITER_THREAD_FROM) return startWritingFiles(compiledDir, changed);
   const made = new Set<string>();
-  for (const [file, sql] of now) {
-    if (before && unchanged(file, sql)) continue;
+  for (const [file, sql] of changed) {
     const path = join(compiledDir, file);
     const folder = dirname(path);
     if (!made.has(folder)) mkdirSync(folder, { recursive: true });
     made.add(folder);
     writeFileSync(path, `${sql}\n`);
   }
-  if (before) for (const file of before.keys()) if (!now.has(file)) rmSync(join(compiledDir, file), { force: true });
+  return () => undefined;
 }
 
 /** What a compile cache checks to know manifest.json is still the one it describes. */

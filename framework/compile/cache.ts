@@ -204,14 +204,14 @@ export function lookUpCache(
   return { reused: fromDisk(root, cache, 'all') };
 }
 
-/** The compile in target/: its manifest is parsed only if asked for. */
-export function fromDisk(root: string, cache: CompileCacheFile, reused: CompiledProject['reused'], text?: string): CompiledProject {
+/** The compile in target/: its manifest is read (unless `text` has it) and parsed only if asked for. */
+export function fromDisk(root: string, cache: CompileCacheFile, reused: CompiledProject['reused'], text?: () => string): CompiledProject {
   const path = join(root, 'target', 'manifest.json');
   let manifest: Manifest | null = null;
   return {
     root,
     get manifest() {
-      manifest ??= parseManifest(text ?? readFileSync(path, 'utf8'), path);
+      manifest ??= parseManifest(text ? text() : readFileSync(path, 'utf8'), path);
       return manifest;
     },
     diagnostics: cache.diagnostics,

@@ -59,31 +59,38 @@ export function cacheOf(
 class NeedsFullCompile extends Error {}
 
 export interface PatchedManifest {
-  /** The new manifest.json text. */
-  text: string;
+  /** The new manifest.json, in pieces: the old file's bytes between the lines replaced, and those lines. */
+  pieces: Buffer[];
   /** The models recompiled, as they now are. */
   models: ModelNode[];
 }
 
 /**
- * Recompiles edited models alone into the manifest.json text of the cached compile, as
- * watch mode's IncrementalCompiler does in memory: when each edit keeps the model's refs,
- * sources and inline config, renders without Handlebars or diagnostics, and reads no
- * ephemeral model, no other node changes. Null when any edit needs the whole project.
+ * Recompiles edited models alone into the manifest.json of the cached compile, as watch
+ * mode's IncrementalCompiler does in memory: when each edit keeps the model's refs, sources
+ * and inline config, renders without Handlebars or diagnostics, and reads no ephemeral model,
+ * no other node changes. Null when any edit needs the whole project. Only the lines it reads
+ * are decoded: the file of a large project is tens of megabytes.
  */
 export function patchModels(
-  text: string,
+  manifest: Buffer,
   cache: CompileCacheFile,
   files: ProjectFiles,
   changed: readonly string[],
   options: { env: Record<string, string | undefined>; generatedAt: string },
 ): PatchedManifest | null {
   if (changed.some((path) => !cache.models[path]?.alone || files.notUtf8?.has(path) || !files.files.has(path))) return null;
-  const lines = text.split('\n');
-  const head = JSON.parse(`${lines[0]}}}`) as Omit<Manifest, 'nodes'>;
-  if (head.version !== MANIFEST_VERSION || lines.length < 2) return null;
+  // JSON.stringify escapes newlines inside strings: every newline byte ends a line.
+  const starts = [0];
+  for (let at = manifest.indexOf(10); at !== -1; at = manifest.indexOf(10, at + 1)) starts.push(at + 1);
+  const lineAt = (i: number): string | undefined =>
+    i >= 0 && i < starts.length ? manifest.toString('utf8', starts[i], (starts[i + 1] ?? manifest.length + 1) - 1) : undefined;
+  const replaced = new Map<number, string>();
+  const head = JSON.parse(`${lineAt(0)}}}`) as Omit<Manifest, 'nodes'>;
+  if (head.version !== MANIFEST_VERSION || starts.length < 2) return null;
   const nodeAt = <T extends ManifestNode>(id: string): T | null => {
-    const line = lines[cache.lines[id] ?? -1];
+    const at = cache.lines[id] ?? -1;
+    const line = replaced.get(at) ?? lineAt(at);
     const key = `${JSON.stringify(id)}:`;
     if (!line?.startsWith(key)) return null;
     return JSON.parse(line.endsWith(',') ? line.slice(key.length, -1) : line.slice(key.length)) as T;
@@ -131,13 +138,20 @@ export function patchModels(
         ...linkModel(node, first, batch, linker),
       };
       const at = cache.lines[entry.id]!;
-      lines[at] = nodeLine(entry.id, updated, !lines[at]!.endsWith(','));
+      replaced.set(at, nodeLine(entry.id, updated, !(replaced.get(at) ?? lineAt(at))!.endsWith(',')));
       models.push(updated);
     }
   } catch (error) {
     if (error instanceof NeedsFullCompile) return null;
     throw error;
   }
-  lines[0] = manifestHead({ ...head, generatedAt: options.generatedAt, project: { ...head.project, root: '' } });
-  return { text: lines.join('\n'), models };
+  replaced.set(0, manifestHead({ ...head, generatedAt: options.generatedAt, project: { ...head.project, root: '' } }));
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const at of [...replaced.keys()].sort((a, b) => a - b)) {
+    pieces.push(manifest.subarray(from, starts[at]), Buffer.from(replaced.get(at)!));
+    from = (starts[at + 1] ?? manifest.length + 1) - 1;
+  }
+  pieces.push(manifest.subarray(from));
+  return { pieces, models };
 }

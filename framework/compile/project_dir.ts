@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { naming } from '../core/paths.js';
 import { readProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
-import { compiledFiles, readManifest, writeCompiledFiles, writeManifest } from './artifacts.js';
+import { compiledFiles, readManifest, startWritingCompiledFiles, writeCompiledFiles, writeManifest } from './artifacts.js';
 import { cachedFiles, contentHash, fromDisk, lookUpCache, recordingEnv, varsKey, writeCache, type CompileCacheFile } from './cache.js';
 import { cacheOf, patchModels } from './cache_update.js';
 import { compileWithState, type CompileOptions } from './compile.js';
@@ -50,9 +50,9 @@ export function compileProjectDir(options: ProjectOptions = {}, write = true): C
   if (cache && lookup.read && write && cache.diagnostics.length === 0) {
     const patched = patchInPlace(targetDir, cache, lookup.read, lookup.changed, env, compileOptions);
     if (patched !== null) {
-      const { text, ...next } = patched;
+      const { pieces, ...next } = patched;
       writeCache(targetDir, { ...next, env: { ...cache.env, ...Object.fromEntries(envRead) }, files: lookup.files, statAt: at });
-      return fromDisk(root, cache, 'models', text);
+      return fromDisk(root, cache, 'models', () => Buffer.concat(pieces).toString('utf8'));
     }
   }
 
@@ -66,22 +66,22 @@ export function compileProjectDir(options: ProjectOptions = {}, write = true): C
   for (const node of Object.values(manifest.nodes)) counts[node.kind] = (counts[node.kind] ?? 0) + 1;
   if (ok && write)
     naming(targetDir, () => {
-      writeCompiledFiles(
+      const compiledWritten = startWritingCompiledFiles(
         join(targetDir, 'compiled'),
         compiledFiles(manifest),
         cache ? new Map(Object.entries(cache.models)) : null,
         (file, sql) => Boolean(cache && cache.models[file]?.compiled === contentHash(sql)),
       );
       const written = writeManifest(manifest, targetDir);
-      writeCache(
-        targetDir,
-        cacheOf(manifest, compiled.renders, { vars, env: envRead }, cachedFiles(files, stats), at, written, diagnostics),
-      );
+      const next = cacheOf(manifest, compiled.renders, { vars, env: envRead }, cachedFiles(files, stats), at, written, diagnostics);
+      // The cache vouches for the compiled files: it is written once they are.
+      compiledWritten();
+      writeCache(targetDir, next);
     });
   return { root, manifest, diagnostics, ok, counts, reused: 'none' };
 }
 
-/** Edited models recompiled alone into target/ (cache.ts patchModels); the cache to write with the new manifest's file, or null. */
+/** Edited models recompiled alone into target/ (cache_update.ts patchModels); the cache to write with the new manifest's file, or null. */
 function patchInPlace(
   targetDir: string,
   cache: CompileCacheFile,
@@ -89,12 +89,17 @@ function patchInPlace(
   changed: string[],
   env: Record<string, string | undefined>,
   options: CompileOptions,
-): (CompileCacheFile & { text: string }) | null {
+): (CompileCacheFile & { pieces: Buffer[] }) | null {
   const path = join(targetDir, 'manifest.json');
-  const patched = patchModels(readFileSync(path, 'utf8'), cache, read, changed, { env, generatedAt: options.generatedAt! });
+  const patched = patchModels(readFileSync(path), cache, read, changed, { env, generatedAt: options.generatedAt! });
   if (!patched) return null;
   return naming(targetDir, () => {
-    writeFileSync(path, patched.text);
+    const fd = openSync(path, 'w');
+    try {
+      writevSync(fd, patched.pieces);
+    } finally {
+      closeSync(fd);
+    }
     writeCompiledFiles(
       join(targetDir, 'compiled'),
       new Map(patched.models.map((m) => [m.path, m.compiledSql])),
@@ -104,7 +109,7 @@ function patchInPlace(
     const models = { ...cache.models };
     for (const model of patched.models) models[model.path] = { ...models[model.path]!, compiled: contentHash(model.compiledSql) };
     const { size, mtimeMs } = statSync(path);
-    return { ...cache, models, manifest: { size, mtimeMs }, text: patched.text };
+    return { ...cache, models, manifest: { size, mtimeMs }, pieces: patched.pieces };
   });
 }
 

@@ -1,12 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import projectSchema from './schemas/plat_project.schema.json' with { type: 'json' };
-import sourcesSchema from './schemas/sources.schema.json' with { type: 'json' };
-import modelsSchema from './schemas/models.schema.json' with { type: 'json' };
-import mlSchema from './schemas/ml.schema.json' with { type: 'json' };
-import agentsSchema from './schemas/agents.schema.json' with { type: 'json' };
-import dashboardsSchema from './schemas/dashboards.schema.json' with { type: 'json' };
-import endpointsSchema from './schemas/endpoints.schema.json' with { type: 'json' };
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { didYouMean } from '../core/suggest.js';
 import type { SchemaFailure } from './entries.js';
@@ -14,42 +8,23 @@ import type { YamlLocator } from './yaml.js';
 
 export type SchemaName = 'project' | 'sources' | 'models' | 'ml' | 'agents' | 'dashboards' | 'endpoints';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+/** Written by `npm run build` beside this module in dist/ (scripts/validators.mjs); not beside the TypeScript sources. */
+const generated = new URL('./validators.js', import.meta.url);
 
 /**
- * Compiled once per process, each schema when a file first needs it: ajv compilation costs far
- * more than validating one file, and a project without ML or agent files never pays for theirs.
+ * The validators ajv generated at build time; else (plat run from its TypeScript sources)
+ * each schema compiled when first needed (schema_compiler.ts), which costs a large project's
+ * compile a few hundred milliseconds.
  */
-let ajv: Ajv | null = null;
-const validators = new Map<SchemaName, ValidateFunction>();
-const schemaIds: Record<SchemaName, string> = {
-  project: 'plat_project.schema.json',
-  sources: 'sources.schema.json',
-  models: 'models.schema.json',
-  ml: 'ml.schema.json',
-  agents: 'agents.schema.json',
-  dashboards: 'dashboards.schema.json',
-  endpoints: 'endpoints.schema.json',
-};
-
-function validatorOf(schema: SchemaName): ValidateFunction {
-  const known = validators.get(schema);
-  if (known) return known;
-  if (!ajv) {
-    ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    addFormats(ajv);
-    ajv.addSchema(projectSchema, schemaIds.project);
-    ajv.addSchema(sourcesSchema, schemaIds.sources);
-    ajv.addSchema(modelsSchema, schemaIds.models);
-    ajv.addSchema(mlSchema, schemaIds.ml);
-    ajv.addSchema(agentsSchema, schemaIds.agents);
-    ajv.addSchema(dashboardsSchema, schemaIds.dashboards);
-    ajv.addSchema(endpointsSchema, schemaIds.endpoints);
+async function loadValidators(): Promise<(schema: SchemaName) => ValidateFunction> {
+  if (existsSync(fileURLToPath(generated))) {
+    const validators = (await import(generated.href)) as Record<SchemaName, ValidateFunction>;
+    return (schema) => validators[schema];
   }
-  const validate = ajv.getSchema(schemaIds[schema])!;
-  validators.set(schema, validate);
-  return validate;
+  return (await import('./schema_compiler.js')).compilingValidators();
 }
+
+const validatorOf = await loadValidators();
 
 /** The reported diagnostics, and every failure's place (more than are reported), to know which entries are bad. */
 export function validateYaml(
