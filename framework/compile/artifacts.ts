@@ -1,7 +1,7 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PlatError } from '../core/errors.js';
-import { startWritingFiles, WRITER_THREAD_FROM } from './compiled_writer.js';
+import { startWritingFiles, writeFiles, WRITER_THREAD_FROM } from './compiled_writer.js';
 import { MANIFEST_VERSION, type Manifest } from './manifest.js';
 
 /**
@@ -46,14 +46,7 @@ export function startWritingCompiledFiles(
   if (before) for (const file of before.keys()) if (!now.has(file)) rmSync(join(compiledDir, file), { force: true });
   const changed = [...now].filter(([file, sql]) => !before || !unchanged(file, sql));
   if (changed.length >= WRITER_THREAD_FROM) return startWritingFiles(compiledDir, changed);
-  const made = new Set<string>();
-  for (const [file, sql] of changed) {
-    const path = join(compiledDir, file);
-    const folder = dirname(path);
-    if (!made.has(folder)) mkdirSync(folder, { recursive: true });
-    made.add(folder);
-    writeFileSync(path, `${sql}\n`);
-  }
+  writeFiles(compiledDir, changed);
   return () => undefined;
 }
 
