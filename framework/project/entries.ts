@@ -1,5 +1,7 @@
-import type { SchemaName } from './schemas.js';
 import type { YamlPath } from './yaml.js';
+
+/** The JSON Schema a YAML file is validated against (schemas/*.schema.json). */
+export type SchemaName = 'project' | 'sources' | 'models' | 'ml' | 'agents' | 'dashboards' | 'endpoints';
 
 /** What kind of thing other files refer to by name: a source table, a feature set, an ML model… */
 export type NamedKind = 'sources' | 'featureSets' | 'mlModels' | 'scoring' | 'tools' | 'snapshots';

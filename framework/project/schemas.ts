@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { didYouMean } from '../core/suggest.js';
-import type { SchemaFailure } from './entries.js';
+import type { SchemaFailure, SchemaName } from './entries.js';
 import type { YamlLocator } from './yaml.js';
 
-export type SchemaName = 'project' | 'sources' | 'models' | 'ml' | 'agents' | 'dashboards' | 'endpoints';
+export type { SchemaName };
 
 /** Written by `npm run build` beside this module in dist/ (scripts/validators.mjs); not beside the TypeScript sources. */
 const generated = new URL('./validators.js', import.meta.url);
