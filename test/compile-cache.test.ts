@@ -88,6 +88,22 @@ describe('the compile cache in target/', () => {
     expect(compiledSql(dir, 'models/marts/totals.sql')).toContain('having count(*) > 0');
   });
 
+  it('patches the last node of manifest.json, and models whose SQL is not ASCII, byte for byte as a cold compile writes them', () => {
+    const dir = writeProject({
+      'plat_project.yml': 'name: tail\n',
+      'models/a.sql': "select 'café' as name\n",
+      'models/b.sql': 'select * from {{ref "a"}}\n',
+    });
+    compileAt(dir);
+    const lines = manifestText(dir).split('\n');
+    expect(lines[lines.length - 3]).toMatch(/^"model\.tail\.b":.*[^,]$/);
+    appendFileSync(join(dir, 'models/a.sql'), '-- naïve edit ✓\n');
+    appendFileSync(join(dir, 'models/b.sql'), "where name <> 'ü'\n");
+    expect(compileAt(dir).reused).toBe('models');
+    expect(manifestText(dir)).toBe(cold(dir).manifest);
+    expect(compiledSql(dir, 'models/b.sql')).toContain("where name <> 'ü'");
+  });
+
   it('reads only files whose size or mtime changed, and sees an edit that keeps the size', () => {
     const dir = project();
     compileAt(dir);
