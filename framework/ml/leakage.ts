@@ -16,12 +16,13 @@ const EXPLAINED = 0.98;
 export function leakage(features: readonly FeatureColumn[], rows: readonly Row[], target: Target): string[] {
   if (target.task === 'anomaly' || rows.length < 20) return [];
   const found: string[] = [];
+  const positive = target.task === 'binary' ? Array.from(target.y, (v) => v === 1) : [];
   for (const feature of features) {
     if (target.task === 'binary') {
       if (feature.type === 'categorical') continue;
       const auc = rocAuc(
-        Array.from(target.y, (v) => v === 1),
-        rows.map((r) => Number(r[feature.name] ?? 0)),
+        positive,
+        Float64Array.from(rows, (r) => Number(r[feature.name] ?? 0)),
       );
       const separation = Math.max(auc, 1 - auc);
       if (separation >= BINARY_AUC) found.push(`feature ${feature.name} alone separates the label (ROC-AUC ${separation.toFixed(3)})`);
