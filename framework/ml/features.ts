@@ -34,16 +34,26 @@ export function fitFeatures(rows: Row[], columns: readonly FeatureColumn[]): { e
       ].sort();
       return { name: column.name, kind: 'one_hot' as const, fill, standardize: false, mean: 0, std: 1, categories };
     }
-    const numbers = values.filter((v) => v !== null && v !== undefined).map(toNumber);
-    const mean = numbers.reduce((a, b) => a + b, 0) / Math.max(1, numbers.length);
+    // Loops over typed arrays, summing in row order as reduce did: the same mean and std to the last bit.
+    let sum = 0;
+    for (const v of values) if (v !== null && v !== undefined) sum += toNumber(v);
+    const mean = sum / Math.max(1, values.length - nulls);
     let fill: number | string | boolean | null = fillSpec ? (fillSpec.fill_null === 'mean' ? mean : fillSpec.fill_null) : null;
     if (nulls > 0 && fill === null) {
       fill = mean;
       notes.push(`feature ${column.name} has ${nulls} nulls and no fill_null; filled with the training mean`);
     }
-    const filled = values.map((v) => (v === null || v === undefined ? toNumber(fill) : toNumber(v)));
-    const m = filled.reduce((a, b) => a + b, 0) / Math.max(1, filled.length);
-    const variance = filled.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, filled.length);
+    const filled = new Float64Array(values.length);
+    let filledSum = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      filled[i] = v === null || v === undefined ? toNumber(fill) : toNumber(v);
+      filledSum += filled[i]!;
+    }
+    const m = filledSum / Math.max(1, filled.length);
+    let squares = 0;
+    for (const v of filled) squares += (v - m) ** 2;
+    const variance = squares / Math.max(1, filled.length);
     return {
       name: column.name,
       kind: column.type === 'boolean' ? ('boolean' as const) : ('numeric' as const),
