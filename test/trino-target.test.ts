@@ -119,4 +119,19 @@ describe('a project built on DuckDB and on a Trino cluster without editing', () 
       'models/a.sql:2:1 — template error: {{#on}} names no target type "trin" — did you mean "trino"?',
     ]);
   });
+
+  it("names the tested relation as the target writes it where a test's where: says {{this}}", () => {
+    const models = {
+      'models/a.sql': '{{config schema="staging"}}select 1 as x, 1 as batch',
+      'models/a.yml':
+        'models:\n  - name: a\n    columns:\n      - name: x\n        tests:\n          - unique: { where: "batch = (select max(batch) from {{this}})" }\n',
+    };
+    const dir = project(targets, models);
+    const sqlOf = (manifest: ReturnType<typeof compiled>['manifest']) =>
+      Object.values(manifest.nodes).find((n) => n.kind === 'test' && n.name === 'unique_a_x')?.compiledSql;
+    expect(sqlOf(compiled(dir).manifest)).toContain('where batch = (select max(batch) from "staging"."a")');
+    expect(sqlOf(compiled(dir, { target: 'cluster' }).manifest)).toContain(
+      'where batch = (select max(batch) from "lake"."dev_ann_staging"."a")',
+    );
+  });
 });
