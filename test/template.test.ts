@@ -25,6 +25,7 @@ function recordingHelpers(calls: string[]): TemplateHelpers {
     config: (settings) => void calls.push(`config:${JSON.stringify(Object.entries(settings).sort())}`),
     this: () => '"main"."self"',
     isIncremental: () => false,
+    on: (types) => types.includes('duckdb'),
     macro: (name) => void calls.push(`macro:${name}`),
     error: (message) => {
       throw new Error(message);

@@ -197,4 +197,15 @@ describe.skipIf(!url)('the example projects on Trino + Iceberg', () => {
       await cleanUp();
     }
   }, 1_500_000);
+
+  it('builds project/ (the e-commerce example) on both engines from the same files: purchase_propensity trains on both, and scores and builds marts alike', async () => {
+    const { dir, onDuckDB, onTrino, cleanUp } = onBothEngines('project');
+    try {
+      const { manifest, results } = await buildOnBoth(dir, ['purchase_propensity']);
+      expect(await predictionDifferences(manifest, onDuckDB, onTrino)).toEqual([]);
+      expect(await martDifferences(manifest, results, onDuckDB, onTrino)).toEqual([]);
+    } finally {
+      await cleanUp();
+    }
+  }, 1_500_000);
 });

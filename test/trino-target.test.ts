@@ -80,4 +80,58 @@ describe('a project built on DuckDB and on a Trino cluster without editing', () 
       "models/a.sql:3:8 — model uses syntax the target's dialect lacks: QUALIFY (trino) — filter row_number() … in an outer query",
     ]);
   });
+
+  it("warns of DuckDB's epoch_us, GROUP BY ALL and intervals of unquoted numbers on Trino", () => {
+    const models = {
+      'models/a.sql': 'select epoch_us(ts) as us, ts + interval 1 hour as later\nfrom s\ngroup by all',
+    };
+    const dir = project(targets, models);
+    expect(compiled(dir).diagnostics).toEqual([]);
+    expect(compiled(dir, { target: 'cluster' }).diagnostics.map(formatDiagnostic)).toEqual([
+      "models/a.sql:3:1 — model uses syntax the target's dialect lacks: GROUP BY ALL (trino) — name the grouped columns (or their positions)",
+      "models/a.sql:1:33 — model uses syntax the target's dialect lacks: an interval of an unquoted number (trino) — write interval '3' hour (or n * interval '1' hour)",
+      `models/a.sql:1:8 — model uses syntax the target's dialect lacks: DuckDB's epoch_us() (trino) — use Trino's own (to_unixtime, max_by, min_by, split, regexp_like, date_diff…), or a macro with {{#on "trino"}}…{{else}}…{{/on}}`,
+    ]);
+  });
+
+  it('renders an {{#on}} block on the target types it names and its {{else}} on the others, and checks only what the target renders', () => {
+    const key = '{{!-- params: column --}}\n{{#on "trino"}}md5(to_utf8({{column}})){{else}}md5_number({{column}}){{/on}}';
+    const models = {
+      'models/a.sql': 'select {{event_key "id"}} as k,\n  {{#on "duckdb"}}id::integer{{else}}cast(id as integer){{/on}} as i\nfrom s',
+      'macros/event_key.hbs': key,
+    };
+    const dir = project(targets, models);
+    const onDuckDB = compiled(dir);
+    expect(onDuckDB.diagnostics).toEqual([]);
+    expect(onDuckDB.manifest.nodes['model.shop.a']).toMatchObject({
+      compiledSql: 'select md5_number(id) as k,\n  id::integer as i\nfrom s',
+    });
+    const onTrino = compiled(dir, { target: 'cluster' });
+    expect(onTrino.diagnostics).toEqual([]);
+    expect(onTrino.manifest.nodes['model.shop.a']).toMatchObject({
+      compiledSql: 'select md5(to_utf8(id)) as k,\n  cast(id as integer) as i\nfrom s',
+    });
+  });
+
+  it('names a target type an {{#on}} block gets wrong, with a did-you-mean', () => {
+    const dir = project(targets, { 'models/a.sql': 'select 1 as x\n{{#on "trin"}}, 2 as y{{/on}}' });
+    expect(compiled(dir).diagnostics.map(formatDiagnostic)).toEqual([
+      'models/a.sql:2:1 — template error: {{#on}} names no target type "trin" — did you mean "trino"?',
+    ]);
+  });
+
+  it("names the tested relation as the target writes it where a test's where: says {{this}}", () => {
+    const models = {
+      'models/a.sql': '{{config schema="staging"}}select 1 as x, 1 as batch',
+      'models/a.yml':
+        'models:\n  - name: a\n    columns:\n      - name: x\n        tests:\n          - unique: { where: "batch = (select max(batch) from {{this}})" }\n',
+    };
+    const dir = project(targets, models);
+    const sqlOf = (manifest: ReturnType<typeof compiled>['manifest']) =>
+      Object.values(manifest.nodes).find((n) => n.kind === 'test' && n.name === 'unique_a_x')?.compiledSql;
+    expect(sqlOf(compiled(dir).manifest)).toContain('where batch = (select max(batch) from "staging"."a")');
+    expect(sqlOf(compiled(dir, { target: 'cluster' }).manifest)).toContain(
+      'where batch = (select max(batch) from "lake"."dev_ann_staging"."a")',
+    );
+  });
 });

@@ -96,6 +96,7 @@ export function patchModels(
     return JSON.parse(line.endsWith(',') ? line.slice(key.length, -1) : line.slice(key.length)) as T;
   };
   const environment: RenderEnvironment = {
+    target: head.target.type,
     vars: head.vars,
     env: options.env,
     handlebars: () => {

@@ -101,6 +101,7 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
   const vars = { ...(spec.config.vars ?? {}), ...(options.vars ?? {}) };
   let handlebars: HandlebarsRenderer | null = null;
   const environment: RenderEnvironment = {
+    target: target.type,
     vars,
     env: options.env ?? {},
     handlebars: () => (handlebars ??= new HandlebarsRenderer(spec.macros)),
@@ -108,7 +109,7 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
 
   const renders = options.cache?.renders;
   // Only a render cache needs it; computed otherwise, it would read every environment variable.
-  const scope = renders ? renderScope(spec.macros, environment.env) : '';
+  const scope = renders ? renderScope(target.type, spec.macros, environment.env) : '';
   const render = (file: ModelFile, incremental: boolean) =>
     renders
       ? renderModelCached(renders, scope, file, environment, incremental, diagnostics)

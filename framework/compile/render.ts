@@ -1,9 +1,12 @@
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
+import { didYouMean } from '../core/suggest.js';
 import type { ModelConfig, ModelFile } from '../project/spec.js';
 import { checkInlineConfig } from './config.js';
 import type { TemplateHelpers, TemplateLocation } from './template/context.js';
 import { renderFast } from './template/fast.js';
 import type { HandlebarsRenderer } from './template/handlebars.js';
+import { TARGET_TYPES } from '../warehouse/registry.js';
+import type { TargetType } from '../warehouse/types.js';
 
 /**
  * Renders one model template. refs and {{this}} become placeholders that are resolved once
@@ -21,6 +24,8 @@ export interface RenderedModel {
 }
 
 export interface RenderEnvironment {
+  /** The type of the target compiled for: {{#on "trino"}} blocks render for it. */
+  target: TargetType;
   vars: Record<string, unknown>;
   env: Record<string, string | undefined>;
   handlebars: () => HandlebarsRenderer;
@@ -46,9 +51,13 @@ export function hasStatement(sql: string): boolean {
  */
 export type RenderCache = Map<string, { sql: string; scope: string; vars: string; rendered: RenderedModel }>;
 
-/** What every render can depend on besides its own text and vars: macros and {{env}}. */
-export function renderScope(macros: readonly { name: string; template: string }[], env: Record<string, string | undefined>): string {
-  return JSON.stringify([macros.map((m) => [m.name, m.template]), env]);
+/** What every render can depend on besides its own text and vars: the target's type, macros and {{env}}. */
+export function renderScope(
+  target: TargetType,
+  macros: readonly { name: string; template: string }[],
+  env: Record<string, string | undefined>,
+): string {
+  return JSON.stringify([target, macros.map((m) => [m.name, m.template]), env]);
 }
 
 export function renderModelCached(
@@ -129,6 +138,22 @@ export function renderModel(
     },
     this: () => placeholder.this,
     isIncremental: () => incremental,
+    on(types, at) {
+      for (const type of types.filter((t) => !(TARGET_TYPES as string[]).includes(t)))
+        diagnostics.push(
+          diagnostic(
+            'TEMPLATE',
+            { detail: `{{#on}} names no target type "${type}"` },
+            place(at),
+            didYouMean(type, TARGET_TYPES) ?? `target types: ${TARGET_TYPES.join(', ')}`,
+          ),
+        );
+      if (types.length === 0)
+        diagnostics.push(
+          diagnostic('TEMPLATE', { detail: '{{#on}} names no target type' }, place(at), `write {{#on "${TARGET_TYPES[0]}"}}…{{/on}}`),
+        );
+      return types.includes(environment.target);
+    },
     macro(name) {
       if (!rendered.macros.includes(name)) rendered.macros.push(name);
     },

@@ -15,6 +15,8 @@ export interface TemplateHelpers {
   config(settings: Record<string, unknown>, at: TemplateLocation): void;
   this(): string;
   isIncremental(): boolean;
+  /** Whether the compile's target is of one of these types ({{#on "trino"}}…{{else}}…{{/on}}). */
+  on(types: string[], at: TemplateLocation): boolean;
   /** A project macro was used (for dependency tracking). */
   macro(name: string): void;
   error(message: string, at: TemplateLocation, hint?: string | null): void;

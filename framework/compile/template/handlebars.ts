@@ -48,6 +48,12 @@ export class HandlebarsRenderer {
     });
     this.hb.registerHelper('this', () => helpers().this());
     this.hb.registerHelper('is_incremental', () => helpers().isIncremental());
+    // SQL that differs by engine: the block on targets of the named types, its {{else}} on the others.
+    this.hb.registerHelper('on', function (this: unknown, ...args: unknown[]) {
+      const { values, options } = positional(args);
+      const block = options as HelperOptions & { fn: (context: unknown) => string; inverse: (context: unknown) => string };
+      return helpers().on(values.map(String), at(options)) ? block.fn(this) : block.inverse(this);
+    });
 
     for (const macro of macros) {
       const params = macroParams(macro.template);
@@ -80,7 +86,7 @@ export class HandlebarsRenderer {
       const missingHelper = /Missing helper: "([^"]+)"/.exec(message);
       const name = undefinedName?.[1] ?? missingHelper?.[1];
       if (name) {
-        const available = ['ref', 'source', 'var', 'env', 'config', 'this', 'is_incremental', ...this.macroNames];
+        const available = ['ref', 'source', 'var', 'env', 'config', 'this', 'is_incremental', 'on', ...this.macroNames];
         const at = undefinedName
           ? { line: Number(undefinedName[2]), column: Number(undefinedName[3]) }
           : (findName(template, name) ?? { line: 1, column: 0 });

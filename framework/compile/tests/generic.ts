@@ -79,7 +79,8 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
   const dependsOn = new Set([target.uniqueId]);
   const { dialect } = context;
   const base = relationExpression(target, dialect);
-  const model = config.where ? `(select * from ${base} where ${config.where})` : base;
+  // {{this}} in the filter is the tested relation, as the target names it (a filter comparing with the newest batch, say).
+  const model = config.where ? `(select * from ${base} where ${config.where.replace(/\{\{\s*this\s*\}\}/g, base)})` : base;
   let sql: string | null;
   if (builtin) {
     const result = builtin.build({

@@ -61,10 +61,18 @@ const TRINO_LACKS: SyntaxTrap[] = [
   { pattern: /\bas\s+(not\s+)?materialized\s*\(/i, syntax: 'AS [NOT] MATERIALIZED CTEs', instead: 'write a plain CTE' },
   { pattern: /\bstrftime\s*\(/i, syntax: 'strftime()', instead: 'write format_datetime(ts, pattern)' },
   { pattern: /\btimestamptz\b/i, syntax: 'the type name TIMESTAMPTZ', instead: 'write TIMESTAMP WITH TIME ZONE' },
+  { pattern: /\bgroup\s+by\s+all\b/i, syntax: 'GROUP BY ALL', instead: 'name the grouped columns (or their positions)' },
   {
-    pattern: /\b(epoch_ms|epoch|md5_number|list_\w+|struct_pack|string_split|regexp_matches|arg_max|arg_min|datediff)\s*\(/i,
+    pattern: /\binterval\s*(\(|\d)/i,
+    syntax: 'an interval of an unquoted number',
+    instead: "write interval '3' hour (or n * interval '1' hour)",
+  },
+  {
+    pattern:
+      /\b(epoch_ms|epoch_us|epoch_ns|epoch|md5_number|list_\w+|struct_pack|string_split|regexp_matches|arg_max|arg_min|datediff)\s*\(/i,
     syntax: (matched) => `DuckDB's ${matched.replace(/\s*\($/, '')}()`,
-    instead: "use Trino's own (to_unixtime, max_by, min_by, split, regexp_like, date_diff…) or a macro per target",
+    instead:
+      'use Trino\'s own (to_unixtime, max_by, min_by, split, regexp_like, date_diff…), or a macro with {{#on "trino"}}…{{else}}…{{/on}}',
   },
 ];
 

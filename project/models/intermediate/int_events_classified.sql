@@ -8,49 +8,41 @@
 -- them. Each landing is one transaction stamped with one time, and landings follow one another,
 -- so what is stamped at or after the newest stamp classified so far is new, except that last
 -- landing's rows again, which their Kafka positions leave out. A table filled by the generator
--- has no landing columns; it is replaced on every build, and its new rows are the ids not
+-- has empty landing columns; it is replaced on every build, and its new rows are the ids not
 -- classified yet.
 --
 -- The first clean copy of an event to land is staged; a later copy that breaks no other rule is
 -- a duplicate. New copies are looked up among the staged ones by a 128-bit key of the id (md5),
 -- which reads a fraction of what comparing the ids would.
-with landed as not materialized (
-    select event_id, user_id, product_id, event_type, price, "timestamp", _topic, _partition, _offset, _ingested_at
-    from (
-        select * from {{source "ecommerce" "events"}}
-        -- NULL landing columns where the table has none (the generator's, a unit test's rows).
-        union all by name
-        select null::varchar as _topic, null::integer as _partition, null::bigint as _offset, null::timestamptz as _ingested_at
-        where false
-    )
-),
-
 {{#if (is_incremental)}}
-classified_up_to as (
+with classified_up_to as (
     -- The newest landing stamp classified: it is in the last batch that classified landed rows.
-    select coalesce(max(_ingested_at), '-infinity'::timestamptz) as landed_at
+    select coalesce(max(_ingested_at), cast('0001-01-01 00:00:00+00' as timestamp with time zone)) as landed_at
     from {{this}}
     where _batch = (select max(_batch) from {{this}})
 ),
 
 new_rows as (
     select landed.*
-    from landed
-    anti join (
-        select _topic, _partition, _offset
-        from {{this}}
-        where _ingested_at >= (select landed_at from classified_up_to)
-    ) as seen using (_topic, _partition, _offset)
+    from {{source "ecommerce" "events"}} as landed
     where landed._ingested_at >= (select landed_at from classified_up_to)
+      and not exists (
+          select 1
+          from {{this}} as seen
+          where seen._ingested_at >= (select landed_at from classified_up_to)
+            and seen._topic = landed._topic
+            and seen._partition = landed._partition
+            and seen._offset = landed._offset
+      )
     union all
     select *
-    from landed
+    from {{source "ecommerce" "events"}}
     where _ingested_at is null
       and event_id not in (select event_id from {{this}} where _ingested_at is null and event_id is not null)
 ),
 {{else}}
-new_rows as (
-    select * from landed
+with new_rows as (
+    select * from {{source "ecommerce" "events"}}
 ),
 {{/if}}
 
@@ -66,8 +58,8 @@ typed as (
         product_id,
         lower(trim(event_type)) as event_type,
         price,
-        try_cast("timestamp" as timestamptz) as event_ts,
-        md5_number(event_id) as event_key,
+        {{parse_timestamp '"timestamp"'}} as event_ts,
+        {{event_key "event_id"}} as event_key,
         _topic,
         _partition,
         _offset,
@@ -75,10 +67,9 @@ typed as (
     from new_rows
 ),
 
-ruled as materialized (
+ruled as (
     select
         *,
-        row_number() over () as row_no,
         case
             when event_id is null then 'null_event_id'
             when user_id is null then 'null_user_id'
@@ -91,17 +82,25 @@ ruled as materialized (
     from typed
 ),
 
-later_copies as (
-    -- Clean copies of an id after the first to land, among the rows classified now. Ids come
-    -- once nearly always, so only those that repeat are ranked.
-    select row_no
-    from (
-        select row_no, row_number() over (partition by event_id order by _ingested_at, _topic, _partition, _offset, raw_timestamp) as copy_number
-        from ruled
-        where broken_rule is null
-          and event_id in (select event_id from ruled where broken_rule is null group by event_id having count(*) > 1)
-    )
-    where copy_number > 1
+repeated as (
+    -- Ids with several clean copies among the rows classified now. Ids come once nearly always,
+    -- so only these are ranked.
+    select event_id
+    from ruled
+    where broken_rule is null
+    group by event_id
+    having count(*) > 1
+),
+
+copies as (
+    -- Each clean copy of a repeated id numbered in landing order; every other row is copy 1.
+    select *, cast(1 as bigint) as copy_number
+    from ruled
+    where broken_rule is not null or event_id not in (select event_id from repeated)
+    union all
+    select *, row_number() over (partition by event_id order by _ingested_at, _topic, _partition, _offset, raw_timestamp) as copy_number
+    from ruled
+    where broken_rule is null and event_id in (select event_id from repeated)
 ){{#if (is_incremental)}},
 
 staged as (
@@ -116,9 +115,9 @@ decided as (
         *,
         coalesce(
             broken_rule,
-            case when row_no in (select row_no from later_copies){{#if (is_incremental)}} or event_key in (select event_key from staged){{/if}} then 'duplicate' end
+            case when copy_number > 1{{#if (is_incremental)}} or event_key in (select event_key from staged){{/if}} then 'duplicate' end
         ) as reject_reason
-    from ruled
+    from copies
 )
 
 select

@@ -20,9 +20,9 @@ added as (
         count(*) filter (where event_type = 'cart') as carts,
         count(*) filter (where event_type = 'purchase') as purchases,
         coalesce(sum(cast(price as decimal(38, 6))) filter (where event_type = 'purchase'), 0) as revenue,
-        coalesce(list(event_ts) filter (where event_type = 'purchase'), []) as purchase_times
+        coalesce(array_agg(event_ts) filter (where event_type = 'purchase'), array[]) as purchase_times
     from new_events
-    group by all
+    group by 1, 2
 )
 
 select
@@ -33,7 +33,7 @@ select
     added.carts + coalesce(earlier.carts, 0) as carts,
     added.purchases + coalesce(earlier.purchases, 0) as purchases,
     added.revenue + coalesce(earlier.revenue, 0) as revenue,
-    list_concat(earlier.purchase_times, added.purchase_times) as purchase_times,
+    coalesce(earlier.purchase_times, array[]) || added.purchase_times as purchase_times,
     {{else}}
     added.views,
     added.carts,
@@ -44,5 +44,5 @@ select
     (select max(_batch) from new_events) as _batch
 from added
 {{#if (is_incremental)}}
-left join {{this}} as earlier using (hour_window, user_id)
+left join {{this}} as earlier on earlier.hour_window = added.hour_window and earlier.user_id = added.user_id
 {{/if}}

@@ -34,11 +34,12 @@ select
     added.carts + coalesce(earlier.carts, 0) as carts,
     added.purchases + coalesce(earlier.purchases, 0) as purchases,
     added.revenue + coalesce(earlier.revenue, 0) as revenue,
-    -- greatest and least skip NULLs: a shopper's first purchase sets them.
-    greatest(added.max_order_value, earlier.max_order_value) as max_order_value,
-    least(added.min_order_value, earlier.min_order_value) as min_order_value,
-    least(added.first_event_at, earlier.first_event_at) as first_event_at,
-    greatest(added.last_event_at, earlier.last_event_at) as last_event_at,
+    -- A shopper's first purchase sets the order values (greatest and least of a NULL are NULL on
+    -- Trino; DuckDB skips it).
+    coalesce(greatest(added.max_order_value, earlier.max_order_value), added.max_order_value, earlier.max_order_value) as max_order_value,
+    coalesce(least(added.min_order_value, earlier.min_order_value), added.min_order_value, earlier.min_order_value) as min_order_value,
+    coalesce(least(added.first_event_at, earlier.first_event_at), added.first_event_at) as first_event_at,
+    coalesce(greatest(added.last_event_at, earlier.last_event_at), added.last_event_at) as last_event_at,
     {{else}}
     added.events,
     added.views,
@@ -53,5 +54,5 @@ select
     (select max(_batch) from new_events) as _batch
 from added
 {{#if (is_incremental)}}
-left join {{this}} as earlier using (user_id)
+left join {{this}} as earlier on earlier.user_id = added.user_id
 {{/if}}

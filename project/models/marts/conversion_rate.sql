@@ -9,7 +9,7 @@ select
     purchases,
     viewers,
     carters,
-    case when viewers > 0 then round(viewers_who_carted / viewers, 4) end as view_to_cart_rate,
-    case when carters > 0 then round(carters_who_bought / carters, 4) end as cart_to_purchase_rate
+    case when viewers > 0 then round(cast(viewers_who_carted as double) / viewers, 4) end as view_to_cart_rate,
+    case when carters > 0 then round(cast(carters_who_bought as double) / carters, 4) end as cart_to_purchase_rate
 from {{ref "int_hourly_event_counts"}}
 order by hour_window
