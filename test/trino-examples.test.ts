@@ -231,5 +231,5 @@ describe.skipIf(!url)('the example projects on Trino + Iceberg', () => {
     } finally {
       await cleanUp();
     }
-  }, 1_800_000);
+  }, 2_100_000);
 });
