@@ -5,7 +5,8 @@
  * the same rows: compared both ways as multisets, doubles rounded to cents, times as instants.
  * The models train on each engine; then the versions DuckDB trained are promoted again and
  * Trino scores with them, so both engines' predictions (equal to 1e-9) and the marts that read
- * them come from the same trained models.
+ * them come from the same trained models. On the factory, the agents' tools, the endpoints
+ * (predict, forecast, analytics) and the dashboards then answer alike on both (test/trino-answers.ts).
  */
 import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { build, compileProjectDir } from '../framework/index.js';
 import { request } from '../framework/warehouse/trino/protocol.js';
 import { rowObjects } from '../framework/warehouse/trino/values.js';
 import { copyProject, queryDb, repoRoot } from './helpers.js';
+import { servingAnswers, toolAnswers } from './trino-answers.js';
 import { dropTrinoSchemas, trinoTestTarget } from './trino-helpers.js';
 
 const url = inject('trinoUrl');
@@ -134,18 +136,13 @@ async function buildOnBoth(dir: string, models: string[]) {
   const trainedOnDuckDB = promotions(dir);
   expect([...trainedOnDuckDB.keys()]).toEqual(models);
   // Every model trains on Trino too (its fingerprint hashes differ, so each trains anew)…
-  // The factory's agent tools are written in DuckDB's SQL (date - integer, QUALIFY, from_json):
-  // not yet portable, so the Trino build leaves them out (issue 18's note).
-  const notPortable = ['resource_type:agent_tool'];
-  const onTrinoResults = await build(onTrino.manifest, { env: {}, now, threads: 4, exclude: notPortable });
+  const onTrinoResults = await build(onTrino.manifest, { env: {}, now, threads: 4 });
   expect(failures(onTrinoResults)).toEqual([]);
   const trainedOnTrino = onTrinoResults.results.filter((r) => onTrino.manifest.nodes[r.uniqueId]!.kind === 'ml_train');
   expect(trainedOnTrino.map((r) => [r.name, r.ml?.trained]).sort()).toEqual(models.map((name) => [name, true]));
   // …then scores again with the versions DuckDB trained, and what reads the predictions is rebuilt.
   for (const [model, promoted] of trainedOnDuckDB) writeFileSync(join(dir, 'target/ml', model, 'promoted.json'), promoted);
-  expect(
-    failures(await build(onTrino.manifest, { env: {}, now, threads: 4, select: ['resource_type:ml_score+'], exclude: notPortable })),
-  ).toEqual([]);
+  expect(failures(await build(onTrino.manifest, { env: {}, now, threads: 4, select: ['resource_type:ml_score+'] }))).toEqual([]);
   return { manifest: onDuckDB.manifest, results: onDuckDBResults };
 }
 
@@ -160,6 +157,43 @@ async function predictionDifferences(manifest: Manifest, onDuckDB: Rows, onTrino
     const differ = duck.findIndex((row, i) => !close(row, trino[i]));
     if (differ >= 0) differences.push(`${relation.name}: ${JSON.stringify(duck[differ])} against ${JSON.stringify(trino[differ])}`);
   }
+  return differences;
+}
+
+/**
+ * The factory's agent tools, endpoints and dashboards (test/trino-answers.ts) that answer
+ * otherwise on Trino than on DuckDB, each with both answers; and the tool calls that failed.
+ */
+async function answerDifferences(dir: string, manifest: Manifest): Promise<string[]> {
+  const trinoManifest = compileProjectDir({ projectDir: dir, env: {}, target: 'cluster' }, false).manifest;
+  // The machines the failure model scored (their factors are worded in SQL), and two others.
+  const machines = (
+    await queryDb(
+      dir,
+      `select equipment_id from (select distinct f.equipment_id from ml.predictions_failure_within_7_days as p
+         join features.ml_failure_features as f using (snapshot_id)) union (select equipment_id from marts.dim_equipment order by 1 limit 2)
+       order by 1`,
+    )
+  ).map((r) => String(r.equipment_id));
+  const all = (await queryDb(dir, 'select equipment_id from marts.dim_equipment order by 1')).map((r) => String(r.equipment_id));
+  const [batch] = await queryDb(dir, 'select batch_id from marts.fact_quality_inspections order by inspected_at desc, batch_id limit 1');
+  const onDuckDB = [...(await toolAnswers(manifest, machines, String(batch!.batch_id))), ...(await servingAnswers(manifest, all, now()))];
+  const onTrino = [
+    ...(await toolAnswers(trinoManifest, machines, String(batch!.batch_id))),
+    ...(await servingAnswers(trinoManifest, all, now())),
+  ];
+  expect(onTrino.map((a) => a.what)).toEqual(onDuckDB.map((a) => a.what));
+  const tools = Object.values(manifest.nodes).filter((n) => n.kind === 'agent_tool' && (n.compiledSql !== null || n.predict !== null));
+  expect(new Set(onDuckDB.filter((a) => a.what.includes('.')).map((a) => a.what.split(' ')[0]!.split('.')[1]))).toEqual(
+    new Set(tools.map((t) => t.name)),
+  );
+  const failed = (answers: typeof onDuckDB) =>
+    answers.filter((a) => (a.answer as { ok?: boolean }).ok === false).map((a) => `${a.what}: ${(a.answer as { error: string }).error}`);
+  const differences = [...failed(onDuckDB), ...failed(onTrino)];
+  onDuckDB.forEach((duck, i) => {
+    const [a, b] = [JSON.stringify(comparable(duck.answer)), JSON.stringify(comparable(onTrino[i]!.answer))];
+    if (a !== b) differences.push(`${duck.what}: ${a.slice(0, 400)} against ${b.slice(0, 400)}`);
+  });
   return differences;
 }
 
@@ -182,7 +216,7 @@ async function martDifferences(manifest: Manifest, results: Awaited<ReturnType<t
 }
 
 describe.skipIf(!url)('the example projects on Trino + Iceberg', () => {
-  it('builds examples/factory on both engines from the same files: its four models train on both, and score and build marts alike', async () => {
+  it('builds examples/factory on both engines from the same files: its four models train on both, score and build marts alike, and its tools, endpoints and dashboards answer alike', async () => {
     const { dir, onDuckDB, onTrino, cleanUp } = onBothEngines('examples/factory');
     try {
       const { manifest, results } = await buildOnBoth(dir, [
@@ -193,10 +227,11 @@ describe.skipIf(!url)('the example projects on Trino + Iceberg', () => {
       ]);
       expect(await predictionDifferences(manifest, onDuckDB, onTrino)).toEqual([]);
       expect(await martDifferences(manifest, results, onDuckDB, onTrino)).toEqual([]);
+      expect(await answerDifferences(dir, manifest)).toEqual([]);
     } finally {
       await cleanUp();
     }
-  }, 1_500_000);
+  }, 2_100_000);
 
   it('builds project/ (the e-commerce example) on both engines from the same files: purchase_propensity trains on both, and scores and builds marts alike', async () => {
     const { dir, onDuckDB, onTrino, cleanUp } = onBothEngines('project');

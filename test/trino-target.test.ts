@@ -134,4 +134,39 @@ describe('a project built on DuckDB and on a Trino cluster without editing', () 
       'where batch = (select max(batch) from "lake"."dev_ann_staging"."a")',
     );
   });
+  it("warns, at the line and column in the YAML, where an agent tool's or an endpoint's SQL uses syntax the target's dialect lacks", () => {
+    const files = {
+      'models/a.sql': 'select 1 as id, 2 as x',
+      'agents/tools.yml': [
+        'tools:',
+        '  - name: latest',
+        "    description: The latest row (it's one)",
+        '    sql: |',
+        '      select id, x',
+        '      from {{ref "a"}} -- qualify is not looked at in a comment, nor \'a::b\' in a string',
+        '      qualify row_number() over (order by id desc) = 1',
+        '',
+      ].join('\n'),
+      'endpoints/figures.yml': [
+        'endpoints:',
+        '  - name: figures',
+        '    type: analytics',
+        '    route: /v1/figures',
+        '    key: id',
+        '    analyses:',
+        '      sums:',
+        '        sql: >',
+        '          select sum(x)::double as total',
+        '          from {{ref "a"}} where id = $id',
+        '        metrics: { total: { label: total } }',
+        '',
+      ].join('\n'),
+    };
+    const dir = project(targets, files);
+    expect(compiled(dir).diagnostics).toEqual([]);
+    expect(compiled(dir, { target: 'cluster' }).diagnostics.map(formatDiagnostic)).toEqual([
+      "agents/tools.yml:7:7 — tool uses syntax the target's dialect lacks: QUALIFY (trino) — filter row_number() … in an outer query",
+      `endpoints/figures.yml:9:24 — endpoint uses syntax the target's dialect lacks: "::" casts (trino) — write CAST(x AS type)`,
+    ]);
+  });
 });

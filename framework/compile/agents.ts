@@ -10,6 +10,7 @@ import { firstOfEachName } from './collisions.js';
 import type { NodeCompileContext } from './context.js';
 import { linkDependencies } from './deps.js';
 import type { AgentSettings, AgentToolNode, ManifestNode, MlScoreNode, MlTrainNode, Relation } from './manifest.js';
+import { checkEmbeddedPortability } from './portability.js';
 import { renderModel } from './render.js';
 
 type Schema = Record<string, unknown>;
@@ -182,6 +183,14 @@ function toolNode(
     if (!checkSchema(parameters)) return null;
     const rendered = renderModel({ path: tool.origin.file, sql: tool.sql }, context.environment, false, diagnostics, () => ({}));
     if (!rendered) return null;
+    checkEmbeddedPortability(
+      'tool',
+      tool.sql,
+      spec.locator.text(tool.origin.file),
+      place(tool.origin, 'sql'),
+      context.dialect,
+      diagnostics,
+    );
     const local: typeof diagnostics = [];
     // Scoring tables (predictions_<model>) may be read like models.
     const predictions = new Map(ml.filter((n) => n.kind === 'ml_score').map((n) => [n.relation.name, n.uniqueId]));

@@ -10,6 +10,7 @@ import { firstOfEachName } from './collisions.js';
 import type { NodeCompileContext } from './context.js';
 import { linkDependencies } from './deps.js';
 import type { EndpointNode, ForecastTrainNode, MlScoreNode, MlTrainNode, ServedPrediction } from './manifest.js';
+import { checkEmbeddedPortability } from './portability.js';
 import { renderModel } from './render.js';
 
 type Schema = Record<string, unknown>;
@@ -92,6 +93,14 @@ function compileOne(
   const sql = (text: string, allowed: readonly string[], ...path: (string | number)[]): string | null => {
     const local: typeof context.diagnostics = [];
     const rendered = renderModel({ path: endpoint.origin.file, sql: text }, context.environment, false, local, () => ({}));
+    checkEmbeddedPortability(
+      'endpoint',
+      text,
+      spec.locator.text(endpoint.origin.file),
+      place(...path),
+      context.dialect,
+      context.diagnostics,
+    );
     if (rendered) dependsOn.push(...linkDependencies(endpoint.origin.file, rendered, context, local, predictions));
     for (const d of local) context.diagnostics.push({ ...d, ...place(...path) });
     for (const name of sqlParameters(text).filter((n) => !allowed.includes(n)))

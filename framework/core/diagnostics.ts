@@ -38,7 +38,8 @@ const templates = {
   BAD_CONFIG: (a: { detail: string }) => a.detail,
   LOADER: (a: { detail: string }) => a.detail,
   SELECTOR: (a: { detail: string }) => a.detail,
-  DIALECT_SYNTAX: (a: { syntax: string; target: string }) => `model uses syntax the target's dialect lacks: ${a.syntax} (${a.target})`,
+  DIALECT_SYNTAX: (a: { what: string; syntax: string; target: string }) =>
+    `${a.what} uses syntax the target's dialect lacks: ${a.syntax} (${a.target})`,
 } as const;
 
 export type DiagnosticCode = keyof typeof templates;

@@ -41,6 +41,11 @@ export class YamlLocator {
 
   constructor(private readonly texts: ReadonlyMap<string, string>) {}
 
+  /** A YAML file's text, for checks that look into the SQL it holds. */
+  text(file: string): string | undefined {
+    return this.texts.get(file);
+  }
+
   locate(file: string, path: YamlPath, key?: string): Position | null {
     const text = this.texts.get(file);
     if (text === undefined) return null;

@@ -42,7 +42,7 @@ export async function analytics(
   // The period ends just after the newest row, so that row is in it.
   const end = Date.parse(String(asOf).replace(' ', 'T')) + 1;
   const figures = async (from: number, to: number) => {
-    const params = { ...input, [serve.key]: input[serve.key], start: iso(from), end: iso(to) };
+    const params = { ...input, [serve.key]: input[serve.key], start: sqlTime(from), end: sqlTime(to) };
     const [row] = await snapshot.query(analysis.sql, params);
     return Object.fromEntries(Object.keys(analysis.metrics).map((m) => [m, typeof row?.[m] === 'number' ? (row[m] as number) : null]));
   };
@@ -98,6 +98,15 @@ export async function analytics(
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/**
+ * A time as the text `$start` and `$end` bind: '2026-11-15 23:58:57.023 UTC', which DuckDB and
+ * Trino both cast to a timestamp (with or without time zone); Trino's CAST refuses ISO-8601's
+ * '…T23:58:57.023Z'.
+ */
+function sqlTime(ms: number): string {
+  return `${iso(ms).replace('T', ' ').replace('Z', '')} UTC`;
 }
 
 function shown(value: number | null, spec: MetricSpec): string | null {

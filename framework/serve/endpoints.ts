@@ -13,6 +13,8 @@ export interface EndpointsOptions {
   env?: Record<string, string | undefined>;
   /** How often to look for a newer serving copy (ms). */
   pollMs?: number;
+  /** How often to read a warehouse read directly (Trino) again (ms). */
+  rereadMs?: number;
   /** Words analytics insights when an LLM is reachable. */
   insightWriter?: InsightWriter | null;
 }
@@ -36,7 +38,7 @@ export class Endpoints {
     this.nodes = Object.values(manifest.nodes).filter((n): n is EndpointNode => n.kind === 'endpoint');
     const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
     for (const node of this.nodes) this.validators.set(node.name, ajv.compile(node.request));
-    this.data = new ServingData(manifest, this.nodes, { pollMs: options.pollMs });
+    this.data = new ServingData(manifest, this.nodes, { pollMs: options.pollMs, rereadMs: options.rereadMs });
     this.producer = new EventProducer(manifest, options.env ?? process.env);
   }
 

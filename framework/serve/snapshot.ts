@@ -18,7 +18,7 @@ export interface ForecastRows {
  * from these, without a query), and a read-only connection for analytics.
  */
 export interface Snapshot {
-  /** When the copy was published (its file time), or when the warehouse was opened. */
+  /** When the copy was published (its file time), or when a warehouse read directly was read. */
   publishedAt: string;
   connection: Connection;
   /** `<endpoint>/<choice>` → key → row. */
@@ -44,7 +44,9 @@ interface Loaded {
  * each build and micro-batch publishes a copy of what it committed (run/run.ts), and the server
  * reads the newest copy, switching to a new one between requests when it appears. Requests in
  * flight finish on the copy they started with. Warehouses that any number of processes may read
- * (Trino) are read directly.
+ * (Trino) are read directly, and read again every `rereadMs`: there is no file to watch, and the
+ * rows predict and forecast answer from are held in memory, so without it a server would answer
+ * from the build it started on for as long as it runs.
  */
 export class ServingData {
   private current: Loaded | null = null;
@@ -56,16 +58,15 @@ export class ServingData {
   constructor(
     private readonly manifest: Manifest,
     private readonly endpoints: readonly EndpointNode[],
-    options: { pollMs?: number } = {},
+    options: { pollMs?: number; rereadMs?: number } = {},
   ) {
     // A warehouse read through copies has a serving store apart from the project's (a file beside
     // it); one that any process may read (Trino) locates both at the same place.
     const at = (store: 'project' | 'serving') => locateWarehouse(manifest.target, { root: manifest.project.root, store }).location;
     this.copies = at('serving') !== at('project');
-    if (this.copies) {
-      this.timer = setInterval(() => void this.refresh(), options.pollMs ?? 500);
-      this.timer.unref();
-    }
+    // Looking at a file costs nothing; reading a cluster's prediction tables again costs queries.
+    this.timer = setInterval(() => void this.refresh(), this.copies ? (options.pollMs ?? 500) : (options.rereadMs ?? 30_000));
+    this.timer.unref();
   }
 
   /** Why nothing can be served yet, or null. */
@@ -123,7 +124,8 @@ export class ServingData {
       // build holds the database; if one does, the next poll tries again.
       if (!existsSync(copy)) await publishFrom(target, project.root);
     }
-    const stamp = this.copies ? fileStamp(copy) : 'direct';
+    // Read directly, each refresh is a new read (see rereadMs).
+    const stamp = this.copies ? fileStamp(copy) : `read at ${Date.now()}`;
     if (this.current?.stamp === stamp) return;
     const warehouse = await openWarehouse(target, { root: project.root, mode: 'read-only', store: this.copies ? 'serving' : 'project' });
     try {
