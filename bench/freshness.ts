@@ -75,7 +75,14 @@ const producer = spawn(
   },
 );
 await new Promise((resolve) => producer.on('exit', resolve));
-await new Promise((resolve) => setTimeout(resolve, 3 * interval + 2000));
+// The stream stops once it has caught up: no micro-batch has finished for a while after the
+// producer ended, long enough for one in flight to have finished (a fixed wait cut off the last
+// batches of a loaded machine, whose refreshes take seconds, and counted their events as missing).
+const producerEnded = Date.now();
+const longest = () => batches.reduce((most, x) => Math.max(most, x.finished - x.started), 0);
+const lastActive = () => Math.max(producerEnded, batches[batches.length - 1]?.finished ?? 0);
+while (Date.now() - lastActive() < Math.max(3 * interval + 2000, 2 * longest()))
+  await new Promise((resolve) => setTimeout(resolve, interval));
 controller.abort();
 await streaming;
 
