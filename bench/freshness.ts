@@ -39,7 +39,8 @@ const { manifest } = compileProjectDir({ projectDir: dir });
 await produceTo(manifest, 'ecommerce.events', { env: process.env, count: 1000 });
 
 const controller = new AbortController();
-const batches: { started: number; finished: number }[] = [];
+/** Each micro-batch's start and end, and how long each node of its refresh took (s). */
+const batches: { started: number; finished: number; nodes: Map<string, number> }[] = [];
 let ready = (): void => undefined;
 const started = new Promise<void>((resolve) => (ready = resolve));
 const streaming = stream(manifest, {
@@ -49,7 +50,8 @@ const streaming = stream(manifest, {
   onReady: ready,
   onBatch: (batch) => {
     const finished = Date.now();
-    batches.push({ started: finished - batch.seconds * 1000, finished });
+    const nodes = new Map(batch.results.results.map((r) => [r.name, r.executionTime]));
+    batches.push({ started: finished - batch.seconds * 1000, finished, nodes });
   },
 });
 await started;
@@ -73,7 +75,14 @@ const producer = spawn(
   },
 );
 await new Promise((resolve) => producer.on('exit', resolve));
-await new Promise((resolve) => setTimeout(resolve, 3 * interval + 2000));
+// The stream stops once it has caught up: no micro-batch has finished for a while after the
+// producer ended, long enough for one in flight to have finished (a fixed wait cut off the last
+// batches of a loaded machine, whose refreshes take seconds, and counted their events as missing).
+const producerEnded = Date.now();
+const longest = () => batches.reduce((most, x) => Math.max(most, x.finished - x.started), 0);
+const lastActive = () => Math.max(producerEnded, batches[batches.length - 1]?.finished ?? 0);
+while (Date.now() - lastActive() < Math.max(3 * interval + 2000, 2 * longest()))
+  await new Promise((resolve) => setTimeout(resolve, interval));
 controller.abort();
 await streaming;
 
@@ -119,6 +128,8 @@ interface Minute {
   p95: number;
   batches: number;
   refreshP50: number;
+  /** Each node's median time over the minute's micro-batches. */
+  nodeP50: Map<string, number>;
 }
 const minutes: Minute[] = [];
 const lastProduced = seen.reduce((newest, s) => Math.max(newest, s.produced), 0);
@@ -127,13 +138,17 @@ for (let m = 0; m * 60_000 < span; m++) {
   const from = producerStarted + m * 60_000;
   const to = Math.min(from + 60_000, lastProduced + 1);
   const inMinute = sorted(seen.filter((s) => s.produced >= from && s.produced < to).map((s) => s.latency));
-  const refreshes = sorted(batches.filter((x) => x.started >= from && x.started < to).map((x) => (x.finished - x.started) / 1000));
+  const inBatches = batches.filter((x) => x.started >= from && x.started < to);
+  const refreshes = sorted(inBatches.map((x) => (x.finished - x.started) / 1000));
+  const names = new Set(inBatches.flatMap((x) => [...x.nodes.keys()]));
+  const nodeP50 = new Map([...names].map((name) => [name, quantile(sorted(inBatches.flatMap((x) => x.nodes.get(name) ?? [])), 0.5)]));
   minutes.push({
     events: inMinute.length,
     p50: quantile(inMinute, 0.5),
     p95: quantile(inMinute, 0.95),
     batches: refreshes.length,
     refreshP50: quantile(refreshes, 0.5),
+    nodeP50,
   });
 }
 // A last minute cut short by the end of production says little; it counts only if it is at least half a minute long.
@@ -152,6 +167,14 @@ console.log('  minute   events    p50     p95    micro-batches  refresh p50');
 for (const [i, m] of minutes.entries()) {
   console.log(
     `  ${String(i + 1).padStart(4)}  ${m.events.toLocaleString('en-US').padStart(9)}  ${m.p50.toFixed(2).padStart(5)}s  ${m.p95.toFixed(2).padStart(5)}s  ${String(m.batches).padStart(9)}      ${m.refreshP50.toFixed(2)}s${m === first ? '  ← first' : m === last ? '  ← last' : ''}`,
+  );
+}
+// Which nodes' time grows with history: each node's median in the first and the last minute.
+console.log('  node (median time per micro-batch)                    first    last   last/first');
+const growthOf = (name: string) => (last.nodeP50.get(name) ?? Number.NaN) / (first.nodeP50.get(name) ?? Number.NaN);
+for (const name of [...first.nodeP50.keys()].sort((x, y) => (last.nodeP50.get(y) ?? 0) - (last.nodeP50.get(x) ?? 0))) {
+  console.log(
+    `  ${name.padEnd(52)} ${first.nodeP50.get(name)!.toFixed(3)}s  ${(last.nodeP50.get(name) ?? Number.NaN).toFixed(3)}s  ${growthOf(name).toFixed(2)}×`,
   );
 }
 const complete = accounted!.landed === accounted!.staged_or_rejected && accounted!.staged_purchases === accounted!.mart_purchases;

@@ -1,29 +1,38 @@
 /**
- * npm run bench:run -- --models N [--threads T]
+ * npm run bench:run -- --models N [--threads T] [--rounds 3] [--baseline /path/to/other/dist]
  * Runs N trivial view/table models through plat's runner, and the same compiled SQL directly
- * on DuckDB (one connection, DAG order, CREATE OR REPLACE), in this one process, each on a
- * fresh database file. Prints both times and their ratio. Target at N=1,000: plat/direct ≤ 1.3.
+ * on DuckDB (one connection, DAG order, CREATE OR REPLACE), each side in a process of its own
+ * on a fresh database file, so that each side's peak memory is its own. Prints the median
+ * times, their ratio and plat's peak RSS. With --baseline, another build's runner (its dist/
+ * folder) runs in the same rounds, interleaved. Targets (issue 21): ratio ≤ 1.05 at 1,000
+ * models; ≤ 1.1 and peak RSS ≤ 1 GB at 10,000.
  */
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { compile } from '../framework/compile/compile.js';
 import { topologicalOrder, buildDag } from '../framework/compile/dag.js';
 import type { Manifest, ModelNode } from '../framework/compile/manifest.js';
 import { readProjectFiles } from '../framework/project/files.js';
 import { parseProject } from '../framework/project/parse.js';
-import { run } from '../framework/api.js';
 import { dialectFor } from '../framework/warehouse/registry.js';
 import { argument, syntheticProject } from './synthetic.js';
-import { reportBench } from './report.js';
+import { reportBench, type Target } from './report.js';
 
-const models = argument('models', 1000);
+const option = (name: string) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? null : process.argv[at + 1]!;
+};
 const threads = argument('threads', 4);
-const dir = syntheticProject(models, { mixed: true, trivial: true });
-const { manifest } = compile(parseProject(readProjectFiles(dir)).spec, { env: {} });
 
-async function direct(manifest: Manifest, path: string): Promise<number> {
-  const started = performance.now();
+/** What one side reports from its own process. */
+interface Side {
+  seconds: number;
+  peakRssMb: number;
+}
+
+async function direct(manifest: Manifest, path: string): Promise<void> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   const nodes = Object.values(manifest.nodes).filter((n): n is ModelNode => n.kind === 'model');
@@ -35,38 +44,82 @@ async function direct(manifest: Manifest, path: string): Promise<number> {
   }
   connection.closeSync();
   instance.closeSync();
-  return performance.now() - started;
 }
 
-async function viaPlat(manifest: Manifest, path: string): Promise<number> {
-  const relocated = { ...manifest, target: { type: 'duckdb' as const, path } };
-  const started = performance.now();
-  const results = await run(relocated, { threads, env: {}, targetDir: null });
+async function viaPlat(manifest: Manifest, path: string, dist: string): Promise<void> {
+  const { run } = (await import(join(dist, 'framework/api.js'))) as typeof import('../framework/api.js');
+  const results = await run({ ...manifest, target: { type: 'duckdb', path } }, { threads, env: {}, targetDir: null });
   if (!results.success) throw new Error(results.results.find((r) => r.error)?.error?.message);
-  return performance.now() - started;
 }
 
-const fresh = (name: string) => {
-  const path = join(dir, `${name}.duckdb`);
+/** A child: `--side direct|plat --project <dir> --db <path> [--dist <dist>]`; prints its time and peak RSS as JSON. */
+async function side(kind: string, project: string): Promise<void> {
+  const { manifest } = compile(parseProject(readProjectFiles(project)).spec, { env: {} });
+  const path = option('db')!;
+  const started = performance.now();
+  if (kind === 'direct') await direct(manifest, path);
+  else await viaPlat(manifest, path, option('dist') ?? join(import.meta.dirname, '..'));
+  const report: Side = { seconds: (performance.now() - started) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  console.log(JSON.stringify(report));
+}
+
+function inChild(project: string, kind: 'direct' | 'plat', dist?: string): Side {
+  const path = join(project, `${kind}.duckdb`);
   rmSync(path, { force: true });
   rmSync(`${path}.wal`, { force: true });
-  return path;
-};
-
-// Alternate the two so that neither always runs on a colder cache; take the median of each.
-const platTimes: number[] = [];
-const directTimes: number[] = [];
-// One database file per side, replaced each round, and the project removed at the end: at 1,000
-// models a database takes 130 MB, and six of them left behind by each run filled a shared disk.
-for (let round = 0; round < 3; round++) {
-  directTimes.push(await direct(manifest, fresh('direct')));
-  platTimes.push(await viaPlat(manifest, fresh('plat')));
+  const args = [import.meta.filename, '--side', kind, '--project', project, '--db', path, '--threads', String(threads)];
+  const child = spawnSync(process.execPath, [...args, ...(dist ? ['--dist', dist] : [])], { encoding: 'utf8' });
+  // At 1,000 models a database takes 130 MB: none is left behind.
+  rmSync(path, { force: true });
+  rmSync(`${path}.wal`, { force: true });
+  if (child.status !== 0) throw new Error(`the ${kind} side failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as Side;
 }
-rmSync(dir, { recursive: true, force: true });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const p = median(platTimes);
-const d = median(directTimes);
-console.log(`run ${models} trivial models (half views, half tables), ${threads} threads`);
-console.log(`  plat run: ${(p / 1000).toFixed(3)}s   direct DuckDB: ${(d / 1000).toFixed(3)}s   ratio plat/direct: ${(p / d).toFixed(2)}`);
-console.log(`  target ≤ 1.30 at 1,000 models → ${p / d <= 1.3 ? 'met' : 'MISSED'}`);
-reportBench('run', { models, plat_s: p / 1000, direct_s: d / 1000, ratio: p / d }, { ratio: '<= 1.3' });
+
+const sideKind = option('side');
+if (sideKind) {
+  await side(sideKind, option('project')!);
+} else {
+  const models = argument('models', 1000);
+  const rounds = argument('rounds', 3);
+  const baseline = option('baseline');
+  const dir = syntheticProject(models, { mixed: true, trivial: true });
+  const plat: Side[] = [];
+  const directs: Side[] = [];
+  const baselines: Side[] = [];
+  // Alternated so that no side always runs on a colder cache; the median of each is taken.
+  try {
+    for (let round = 0; round < rounds; round++) {
+      directs.push(inChild(dir, 'direct'));
+      plat.push(inChild(dir, 'plat'));
+      if (baseline) baselines.push(inChild(dir, 'plat', baseline));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const p = median(plat.map((s) => s.seconds));
+  const d = median(directs.map((s) => s.seconds));
+  const rss = Math.max(...plat.map((s) => s.peakRssMb));
+  const limit = models >= 10_000 ? 1.1 : 1.05;
+  console.log(`run ${models} trivial models (half views, half tables), ${threads} threads, ${rounds} rounds`);
+  console.log(`  plat run: ${p.toFixed(3)}s   direct DuckDB: ${d.toFixed(3)}s   ratio plat/direct: ${(p / d).toFixed(2)}`);
+  console.log(
+    `  peak RSS: plat ${rss.toFixed(0)} MB, direct ${Math.max(...directs.map((s) => s.peakRssMb)).toFixed(0)} MB (each in its own process)`,
+  );
+  const figures: Record<string, number> = { models, plat_s: p, direct_s: d, ratio: p / d, plat_peak_rss_mb: rss };
+  if (baselines.length) {
+    const b = median(baselines.map((s) => s.seconds));
+    figures.baseline_s = b;
+    figures.baseline_ratio = b / d;
+    figures.baseline_peak_rss_mb = Math.max(...baselines.map((s) => s.peakRssMb));
+    console.log(
+      `  baseline (${baseline}): ${b.toFixed(3)}s, ratio ${(b / d).toFixed(2)}, peak RSS ${figures.baseline_peak_rss_mb.toFixed(0)} MB`,
+    );
+  }
+  const targets: Record<string, Target> = { ratio: `<= ${limit}` };
+  if (models >= 10_000) targets.plat_peak_rss_mb = '<= 1024';
+  const met = p / d <= limit && (models < 10_000 || rss <= 1024);
+  console.log(`  target ratio ≤ ${limit}${models >= 10_000 ? ', peak RSS ≤ 1 GB' : ''} → ${met ? 'met' : 'MISSED'}`);
+  reportBench('run', figures, targets);
+}

@@ -283,6 +283,22 @@ describe('contracts', () => {
     expect(await queryDb(dir, 'select * from main.t')).toEqual([{ id: 1, label: 'a' }]);
   });
 
+  it('leaves no table behind when a first build, built under its own name, breaks its contract', async () => {
+    const dir = writeProject({
+      'plat_project.yml': 'name: c\n',
+      'models/t.sql': '{{config materialized="table"}}select \'one\' as id',
+      'models/t.yml': 'models:\n  - name: t\n    contract: enforced\n    columns:\n      - { name: id, type: INTEGER }\n',
+    });
+    const failed = byName(await build(compileDir(dir), { env: {} })).t!;
+    expect(failed.status).toBe('error');
+    expect(failed.error!.message).toBe(
+      'contract of main.t not met: id is VARCHAR, the contract says INTEGER. The previous version was kept.',
+    );
+    expect(
+      await queryDb(dir, "select table_name from information_schema.tables where table_schema = 'main' and table_name like 't%'"),
+    ).toEqual([]);
+  });
+
   it('needs a type on every column of an enforced contract', () => {
     const dir = writeProject({
       'plat_project.yml': 'name: c\n',

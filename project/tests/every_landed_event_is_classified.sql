@@ -4,30 +4,24 @@
 -- landing to the next: a clock set back between two landings would leave one unread, and this
 -- counts it. It also notices a classified table out of step with its source (a landing table
 -- replaced, a generator changed): `plat build --full-refresh` brings them back in step.
--- Counting rows on either side of a stamp reads the stamps' statistics more than the rows, so
--- this takes about the same time at any size.
-with landed as (
-    select _ingested_at from {{source "ecommerce" "events"}}
+-- Each side is counted in one pass over its stamps alone: a CTE read twice is materialized,
+-- which copied both tables' stamps at every micro-batch (ten times the time of counting them).
+with up_to as (
+    select max(_ingested_at) as landed_at
+    from {{ref "int_events_classified"}}
+    where _batch = (select max(_batch) from {{ref "int_events_classified"}})
+),
+
+landed as (
+    select count(*) filter (where _ingested_at < (select landed_at from up_to) or _ingested_at is null) as events
+    from {{source "ecommerce" "events"}}
 ),
 
 classified as (
-    select _ingested_at, _batch from {{ref "int_events_classified"}}
-),
-
-up_to as (
-    select max(_ingested_at) as landed_at
-    from classified
-    where _batch = (select max(_batch) from classified)
-),
-
-counts as (
-    select
-        (select count(*) from landed where _ingested_at < (select landed_at from up_to))
-            + (select count(*) from landed where _ingested_at is null) as landed,
-        (select count(*) from classified where _ingested_at < (select landed_at from up_to))
-            + (select count(*) from classified where _ingested_at is null) as classified
+    select count(*) filter (where _ingested_at < (select landed_at from up_to) or _ingested_at is null) as events
+    from {{ref "int_events_classified"}}
 )
 
-select landed, classified
-from counts
-where landed <> classified
+select landed.events as landed, classified.events as classified
+from landed, classified
+where landed.events <> classified.events

@@ -8,6 +8,7 @@ import { checkContract } from './contract.js';
 import { applySchemaChange, diffColumns } from './schema_change.js';
 import { buildAndSwap, stagingRelation } from './swap.js';
 import { checkUniqueKey } from './unique_key.js';
+import { usedUniqueKey } from '../../compile/config.js';
 
 export interface ModelOutcome {
   /** Rows in the table, or rows added/changed by an incremental run; null for views. */
@@ -80,7 +81,17 @@ async function materializeView(connection: Connection, node: ModelNode, catalog:
 }
 
 async function materializeTable(connection: Connection, node: ModelNode, context: MaterializeContext): Promise<ModelOutcome> {
-  const replacing = context.catalog.kind(node.relation) === 'table';
+  const existing = context.catalog.kind(node.relation);
+  const replacing = existing === 'table';
+  const checked = node.contractEnforced || usedUniqueKey(node) !== null || (context.detectUnchanged && replacing);
+  if (!checked && existing !== 'view' && (!replacing || connection.capabilities.createOrReplace)) {
+    // Nothing to check before the swap: one CREATE [OR REPLACE] … AS is atomic on its own (a
+    // failing query leaves the previous table), where staging, drop and rename took a transaction
+    // of five statements — a stream rebuilds its table marts at every micro-batch.
+    const rows = await createFrom(connection, node, node.lineMap, 'table', node.relation, node.compiledSql, replacing);
+    context.catalog.set(node.relation, 'table');
+    return { rows: rows ?? 0, action: 'table', unchanged: false };
+  }
   let unchanged = false;
   const rows = await buildAndSwap(
     connection,

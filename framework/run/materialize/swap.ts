@@ -9,10 +9,10 @@ export const stagingRelation = (relation: Relation, suffix: 'tmp' | 'new') => ({
 
 /**
  * Builds a table under a staging name, lets `check` inspect it, then swaps it in; a failure at
- * any step leaves the previous relation untouched. Where DDL is transactional the whole is one
- * transaction ending in drop-and-rename; elsewhere (Iceberg on Trino) the checked staging
- * table is copied over the target by one CREATE OR REPLACE … AS SELECT, which is atomic, and
- * dropped. Returns what `build` returns (its row count).
+ * any step leaves the previous relation untouched (or none, for a table that did not exist).
+ * Where DDL is transactional the whole is one transaction ending in drop-and-rename; elsewhere
+ * (Iceberg on Trino) the checked staging table is copied over the target by one CREATE OR
+ * REPLACE … AS SELECT, which is atomic, and dropped. Returns what `build` returns (its row count).
  */
 export async function buildAndSwap(
   connection: Connection,
@@ -26,10 +26,14 @@ export async function buildAndSwap(
   const existing = catalog.kind(relation);
   let rows: number;
   if (capabilities.transactionalDdl) {
+    // A relation that does not exist yet is built under its own name: the transaction already
+    // keeps a failed check from leaving it behind, and a first build of many tables saves a
+    // rename (a catalog change) for each.
+    const into = existing ? staging : relation;
     rows = await connection.transaction(async () => {
-      const built = await build(staging);
-      await check(staging);
-      await connection.execute([...(existing ? [dialect.drop(relation, existing)] : []), dialect.rename(staging, relation)]);
+      const built = await build(into);
+      await check(into);
+      if (existing) await connection.execute([dialect.drop(relation, existing), dialect.rename(staging, relation)]);
       return built ?? 0;
     });
   } else {

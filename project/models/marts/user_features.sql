@@ -4,11 +4,11 @@
 -- nearly every micro-batch and changes the count of shoppers who bought nothing new. So the
 -- features are split in two: what only grows with a shopper's own events is kept per shopper
 -- in int_shopper_totals (merged incrementally), and the moving window is counted here, at every
--- refresh, from the purchase times of the hour windows it can reach in int_hourly_shoppers —
--- the last recent_purchase_hours hours of purchases, whatever the history behind them. The
--- table is rebuilt from those two each time, in time that depends on the number of shoppers and
--- on a day of purchases, not on how many events came before; and it is what a full rebuild
--- computes.
+-- refresh, from the hour windows it can reach in int_hourly_shoppers: the purchase counts of
+-- the hours inside it, and the purchase times of the one hour it starts in. The table is rebuilt
+-- from those two each time, in time that depends on the number of shoppers and of their hours
+-- in the window, not on how many events or purchases came before; and it is what a full
+-- rebuild computes.
 with as_of as (
     select max(last_event_at) as as_of from {{ref "int_shopper_totals"}}
 ),
@@ -17,19 +17,26 @@ window_start as (
     select as_of - interval '{{var "recent_purchase_hours"}}' hour as after from as_of
 ),
 
-recent_purchases as (
-    select shoppers.user_id, purchase.purchased_at
-    from {{ref "int_hourly_shoppers"}} as shoppers
-    cross join unnest(shoppers.purchase_times) as purchase (purchased_at)
-    where shoppers.purchases > 0
-      -- Hour windows that end after the window starts (hour_window is UTC wall time).
-      and shoppers.hour_window > cast((select after from window_start) at time zone 'UTC' as timestamp(6)) - interval '1' hour
-),
-
 recent as (
-    select user_id, count(*) as purchases_last_24h
-    from recent_purchases
-    where purchased_at > (select after from window_start)
+    select user_id, cast(sum(purchases) as bigint) as purchases_last_24h
+    from (
+        -- An hour window that starts after the window does holds only purchases inside it:
+        -- its count is taken whole (hour_window is UTC wall time).
+        select user_id, purchases
+        from {{ref "int_hourly_shoppers"}}
+        where purchases > 0
+          and hour_window > cast((select after from window_start) at time zone 'UTC' as timestamp(6))
+        union all
+        -- The one hour window the window starts in is looked into, purchase by purchase.
+        select shoppers.user_id, count(*) as purchases
+        from {{ref "int_hourly_shoppers"}} as shoppers
+        cross join unnest(shoppers.purchase_times) as purchase (purchased_at)
+        where shoppers.purchases > 0
+          and shoppers.hour_window <= cast((select after from window_start) at time zone 'UTC' as timestamp(6))
+          and shoppers.hour_window > cast((select after from window_start) at time zone 'UTC' as timestamp(6)) - interval '1' hour
+          and purchase.purchased_at > (select after from window_start)
+        group by shoppers.user_id
+    ) as in_window
     group by user_id
 )
 
