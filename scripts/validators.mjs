@@ -3,4 +3,4 @@
 import { writeFileSync } from 'node:fs';
 import { validatorsModule } from '../dist/framework/project/schema_compiler.js';
 
-writeFileSync(new URL('../dist/framework/project/validators.js', import.meta.url), validatorsModule());
+writeFileSync(new URL('../dist/framework/project/validators.cjs', import.meta.url), validatorsModule());

@@ -64,7 +64,7 @@ describe('project diagnostics', () => {
     expect(diagnosticsOf(dir)).toEqual([
       'models/a.sql:1:8 — var "day" is not defined in plat_project.yml vars and has no default — add it under vars: in plat_project.yml, pass --vars \'{"day": …}\', or give a default: {{var "day" <default>}}',
       'models/b.sql:1:1 — unknown config "materialised" — did you mean "materialized"?',
-      'models/c.sql:2:8 — template error: "nope" is not a helper, variable or macro — available: ref, source, var, env, config, this, is_incremental',
+      'models/c.sql:2:8 — template error: "nope" is not a helper, variable or macro — available: ref, source, var, env, config, this, is_incremental, on',
       'models/d.sql:1:10 — template error: "sourse" is not a helper, variable or macro — did you mean "source"?',
     ]);
   });

@@ -1,4 +1,5 @@
-import { Ajv } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv } from 'ajv';
 import { relationOf } from './kinds.js';
 import { diagnostic } from '../core/diagnostics.js';
 import { parseDuration } from '../core/duration.js';
@@ -160,7 +161,7 @@ function toolNode(
   };
   const checkSchema = (schema: Schema): boolean => {
     // Against the meta-schema only: compiling validators here would cost every compile ~10 ms a tool.
-    schemaChecker ??= new Ajv({ strict: false });
+    schemaChecker ??= new (createRequire(import.meta.url)('ajv') as typeof import('ajv')).Ajv({ strict: false });
     if (schemaChecker.validateSchema(schema) as boolean) return true;
     report(
       'parameters',

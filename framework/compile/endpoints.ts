@@ -1,4 +1,5 @@
-import { Ajv } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv } from 'ajv';
 import { diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
 import { stableStringify } from '../core/json.js';
@@ -124,7 +125,7 @@ function compileOne(
   const extra = endpoint.parameters ?? {};
   for (const [name, schema] of Object.entries(extra)) {
     // Against the meta-schema only, as agent tools' parameters: compiling validators is the server's job.
-    schemaChecker ??= new Ajv({ strict: false });
+    schemaChecker ??= new (createRequire(import.meta.url)('ajv') as typeof import('ajv')).Ajv({ strict: false });
     if (!(schemaChecker.validateSchema(schema) as boolean))
       report(
         `parameter ${name} is not a valid JSON Schema: ${schemaChecker.errorsText(schemaChecker.errors?.slice(0, 1), { dataVar: name })}`,

@@ -29,7 +29,7 @@ function schemaAjv(source: boolean): Ajv {
     verbose: true,
     strict: true,
     allowUnionTypes: true,
-    ...(source ? { code: { source: true, esm: true, formats: _`require("ajv-formats/dist/formats").fullFormats` } } : {}),
+    ...(source ? { code: { source: true, esm: false, formats: _`require("ajv-formats/dist/formats").fullFormats` } } : {}),
   });
   addFormats(ajv);
   for (const { id, schema } of Object.values(schemas)) ajv.addSchema(schema, id);
@@ -55,11 +55,12 @@ export function compilingValidators(): (schema: SchemaName) => ValidateFunction 
 }
 
 /**
- * An ES module exporting one validator per schema name, as ajv's standalone code: what `npm
- * run build` writes to dist/framework/project/validators.js (scripts/validators.mjs), so that a
- * compile starts without compiling schemas. Its runtime helpers come from ajv's own package.
+ * A CommonJS module exporting one validator per schema name, as ajv's standalone code: what
+ * `npm run build` writes to dist/framework/project/validators.cjs (scripts/validators.mjs), so
+ * that a compile starts without compiling schemas, and a compile that validates no YAML (one
+ * model edited) does not load it. Its runtime helpers come from ajv's own package.
  */
 export function validatorsModule(): string {
   const refs = Object.fromEntries(Object.entries(schemas).map(([name, { id }]) => [name, id]));
-  return `import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${standaloneCode(schemaAjv(true), refs).replace(/^"use strict";/, '')}\n`;
+  return `${standaloneCode(schemaAjv(true), refs)}\n`;
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
@@ -9,17 +10,18 @@ import type { YamlLocator } from './yaml.js';
 export type { SchemaName };
 
 /** Written by `npm run build` beside this module in dist/ (scripts/validators.mjs); not beside the TypeScript sources. */
-const generated = new URL('./validators.js', import.meta.url);
+const generated = fileURLToPath(new URL('./validators.cjs', import.meta.url));
 
 /**
- * The validators ajv generated at build time; else (plat run from its TypeScript sources)
- * each schema compiled when first needed (schema_compiler.ts), which costs a large project's
- * compile a few hundred milliseconds.
+ * The validators ajv generated at build time, loaded when a YAML file is first validated (an
+ * edit to one model's SQL validates none); else (plat run from its TypeScript sources) each
+ * schema compiled when first needed (schema_compiler.ts), which costs a large project's compile
+ * a few hundred milliseconds.
  */
 async function loadValidators(): Promise<(schema: SchemaName) => ValidateFunction> {
-  if (existsSync(fileURLToPath(generated))) {
-    const validators = (await import(generated.href)) as Record<SchemaName, ValidateFunction>;
-    return (schema) => validators[schema];
+  if (existsSync(generated)) {
+    let validators: Record<SchemaName, ValidateFunction> | null = null;
+    return (schema) => (validators ??= createRequire(import.meta.url)(generated) as Record<SchemaName, ValidateFunction>)[schema];
   }
   return (await import('./schema_compiler.js')).compilingValidators();
 }

@@ -1,5 +1,6 @@
 import * as jsYaml from 'js-yaml';
-import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 
 /**
@@ -35,9 +36,14 @@ export interface Position {
   column: number;
 }
 
+// The position-keeping parser is loaded when a place is first asked for: a compile that reports
+// nothing in YAML (one model's SQL edited) does without it.
+let yamlModule: typeof Yaml | null = null;
+const yaml = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+
 /** Finds line/column of a value (or, with `key`, of a mapping key) inside YAML text. */
 export class YamlLocator {
-  private readonly parsed = new Map<string, { doc: ReturnType<typeof parseDocument>; lines: LineCounter }>();
+  private readonly parsed = new Map<string, { doc: Yaml.Document.Parsed; lines: Yaml.LineCounter }>();
 
   constructor(private readonly texts: ReadonlyMap<string, string>) {}
 
@@ -51,6 +57,7 @@ export class YamlLocator {
     if (text === undefined) return null;
     let entry = this.parsed.get(file);
     if (!entry) {
+      const { LineCounter, parseDocument } = yaml();
       const lines = new LineCounter();
       entry = { doc: parseDocument(text, { lineCounter: lines }), lines };
       this.parsed.set(file, entry);
@@ -74,10 +81,11 @@ export class YamlLocator {
 }
 
 function rangeStart(node: unknown): number | undefined {
-  return (node as YamlNode | null)?.range?.[0];
+  return (node as Yaml.Node | null)?.range?.[0];
 }
 
 function child(node: unknown, segment: string | number): { value: unknown; keyOffset?: number } | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   if (isSeq(node) && typeof segment === 'number') {
     const item = node.items[segment];
     return item === undefined ? undefined : { value: item };

@@ -1,4 +1,5 @@
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 import type { MacroFile } from '../../project/spec.js';
 import { renderValue, type RenderResult, type TemplateHelpers, type TemplateLocation } from './context.js';
 import { alignLines } from './linemap.js';
@@ -12,7 +13,8 @@ type HelperOptions = { hash: Record<string, unknown>; loc?: { start: { line: num
  * compile; helpers dispatch to whichever model is being rendered through `current`.
  */
 export class HandlebarsRenderer {
-  private readonly hb = Handlebars.create();
+  // Loaded with the first template the fast path declines: a compile that needs none skips it.
+  private readonly hb = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
   private current: TemplateHelpers | null = null;
   private readonly macroNames: Set<string>;
 
