@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileProject, formatDiagnostic, readProjectFiles } from '../framework/index.js';
-import { writeProject } from './helpers.js';
+import { plat, writeProject } from './helpers.js';
 
 const project = (yml: string, models: Record<string, string> = { 'models/a.sql': 'select 1 as x' }) =>
   writeProject({ 'plat_project.yml': `name: shop\n${yml}`, ...models });
@@ -59,6 +61,27 @@ describe('a project built on DuckDB and on a Trino cluster without editing', () 
     expect(compiled(project('targets:\n  c: { type: trino, urll: x }\n')).diagnostics.map(formatDiagnostic)[0]).toMatch(
       /^plat_project\.yml:3:\d+ — .*urll.* — did you mean "url"\?$/,
     );
+  });
+
+  it('compiles for the target `plat compile --target` names, and keeps each target its own cache', () => {
+    const dir = project(targets, { 'models/a.sql': '{{config schema="marts"}}select 1 as x', 'models/b.sql': 'select * from {{ref "a"}}' });
+    const onCluster = plat(['compile', '--target', 'cluster', '--select', 'b'], dir);
+    expect({ code: onCluster.code, stdout: onCluster.stdout }).toEqual({
+      code: 0,
+      stdout: '-- models/b.sql\nselect * from "lake"."dev_ann_marts"."a"\n\n',
+    });
+    // Compiled twice from the cache: each answer for its own target.
+    for (const round of [1, 2]) {
+      expect(plat(['compile', '--target', 'cluster'], dir).code, `round ${round}`).toBe(0);
+      expect(readFileSync(join(dir, 'target/compiled/models/b.sql'), 'utf8')).toBe('select * from "lake"."dev_ann_marts"."a"\n');
+      expect(plat(['compile'], dir).code).toBe(0);
+      expect(readFileSync(join(dir, 'target/compiled/models/b.sql'), 'utf8')).toBe('select * from "marts"."a"\n');
+    }
+    const unknown = plat(['compile', '--target', 'clustr'], dir);
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({
+      code: 1,
+      stderr: expect.stringContaining('no target "clustr" (chosen by --target) — did you mean "cluster"?'),
+    });
   });
 
   it("writes relations where the target puts them: the catalog, and the schema under the target's prefix", () => {

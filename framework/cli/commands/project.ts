@@ -10,7 +10,7 @@ import { resolveProjectDir } from '../../project/files.js';
 import { renderDiagnostics } from '../render.js';
 import { formatTable, toJson } from '../table.js';
 import { relationName, type ManifestNode, type NodeKind } from '../../compile/manifest.js';
-import { err, out, parseCount, projectDir, selection, vars, type CommandSpec, type Options } from './shared.js';
+import { err, out, parseCount, projectDir, selection, target, vars, type CommandSpec, type Options } from './shared.js';
 
 const OUTPUTS = ['table', 'name', 'id', 'path'];
 const parseOutput = (value: string): string => {
@@ -34,7 +34,7 @@ export const projectCommands: CommandSpec[] = [
     usage: 'compile',
     description:
       'render every model and write target/manifest.json and target/compiled/ (no database access); with --select, print the compiled SQL',
-    options: [projectDir, ...selection, vars],
+    options: [projectDir, ...selection, vars, target],
     run: async (_, raw) => {
       const options = raw as Options;
       // An unchanged project (the cache in target/ says so) is answered without loading the compiler.
