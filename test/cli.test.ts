@@ -54,7 +54,7 @@ describe('plat CLI', () => {
     });
     expect(existsSync(join(built, 'target/manifest.json'))).toBe(true);
     expect(readFileSync(join(built, 'target/compiled/models/intermediate/int_hourly_shoppers.sql'), 'utf8')).toContain(
-      "date_trunc('hour', event_ts at time zone 'UTC')",
+      "date_trunc('hour', cast(event_ts at time zone 'UTC' as timestamp(6)))",
     );
   });
 
