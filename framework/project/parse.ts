@@ -25,7 +25,8 @@ import type {
   TrainingSpec,
   UnitTestProperties,
 } from './spec.js';
-import { parseYaml, YamlLocator } from './yaml.js';
+import { parseYaml, type YamlLocator } from './yaml.js';
+import { YamlTextLocator } from './yaml_locator.js';
 import type { DashboardSpec } from './dashboard_spec.js';
 
 /**
@@ -40,7 +41,7 @@ export type ParseCache = Map<string, { text: string; data: unknown; diagnostics:
  */
 export function parseProject(input: ProjectFiles, cache: ParseCache = new Map()): { spec: ProjectSpec; diagnostics: Diagnostic[] } {
   const { files } = input;
-  const locator = new YamlLocator(files);
+  const locator: YamlLocator = new YamlTextLocator(files);
   const diagnostics: Diagnostic[] = [];
   const faulty: FaultyName[] = [];
   for (const [file, at] of [...(input.notUtf8 ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))) {
