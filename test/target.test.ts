@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readManifest, writeCompileArtifacts } from '../framework/compile/artifacts.js';
 import { compileProject, formatDiagnostic, readProjectFiles } from '../framework/index.js';
-import { writeProject } from './helpers.js';
+import { plat, queryDb, writeProject } from './helpers.js';
 
 const compiled = (target: string) => {
   const dir = writeProject({ 'plat_project.yml': `name: shop\n${target}`, 'models/a.sql': 'select 1 as x' });
@@ -41,5 +41,42 @@ describe('the warehouse target', () => {
       target: { type: 'duckdb', path: 'target/plat.duckdb' },
     });
     expect(readManifest(join(dir, 'target'), true)).toEqual(manifest);
+  });
+
+  it("gives DuckDB the target's settings when it opens the database", async () => {
+    const dir = writeProject({
+      'plat_project.yml':
+        'name: shop\ntarget:\n  type: duckdb\n  settings: { memory_limit: 300MB, preserve_insertion_order: false, threads: 1 }\n',
+      'models/engine.sql':
+        '{{config materialized="table"}}' +
+        "select current_setting('memory_limit') as memory, current_setting('preserve_insertion_order') as ordered, current_setting('threads') as threads",
+    });
+    const result = plat(['run'], dir);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(compiled('target: { settings: { memory_limit: 300MB } }\n').manifest.target).toEqual({
+      type: 'duckdb',
+      path: 'target/plat.duckdb',
+      settings: { memory_limit: '300MB' },
+    });
+    const [row] = await queryDb(dir, 'select * from main.engine');
+    // DuckDB prints the limit back in MiB.
+    expect(row).toEqual({ memory: '286.1 MiB', ordered: false, threads: 1n });
+  });
+
+  it('names a setting DuckDB does not have with a did-you-mean, and one whose value it refuses, without a stack trace', () => {
+    const attempt = (settings: string) =>
+      plat(
+        ['run'],
+        writeProject({ 'plat_project.yml': `name: shop\ntarget: { settings: { ${settings} } }\n`, 'models/a.sql': 'select 1 as x' }),
+      );
+    const misspelt = attempt('memory_limt: 1GB');
+    expect(misspelt.code).toBe(1);
+    expect(misspelt.stderr).toContain('DuckDB has no setting "memory_limt" (target.settings.memory_limt in plat_project.yml)');
+    expect(misspelt.stderr).toContain('did you mean "memory_limit"?');
+    const refused = attempt('memory_limit: lots');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('DuckDB refuses memory_limit: lots (target.settings.memory_limit in plat_project.yml)');
+    for (const { stderr } of [misspelt, refused]) expect(stderr).not.toMatch(/\n\s+at /);
   });
 });

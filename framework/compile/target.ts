@@ -55,7 +55,10 @@ export function resolveTarget(
   }
   // A type no adapter has is reported by the schema; compiling goes on with the default one.
   const type = given.type && TARGET_TYPES.includes(given.type) ? given.type : 'duckdb';
-  if (type === 'duckdb') return { type, path: given.path ?? given.duckdb ?? DEFAULT_DATABASE };
+  // Strings, as both engines take them (DuckDB's config map, Trino's X-Trino-Session header).
+  const settings = Object.entries(given.settings ?? {}).map(([key, value]) => [key, String(value)]);
+  const withSettings = settings.length ? { settings: Object.fromEntries(settings) as Record<string, string> } : {};
+  if (type === 'duckdb') return { type, path: given.path ?? given.duckdb ?? DEFAULT_DATABASE, ...withSettings };
   const url = given.url ?? env.TRINO_URL?.trim();
   if (!url)
     diagnostics.push(
@@ -75,5 +78,6 @@ export function resolveTarget(
     schemaPrefix: given.schema_prefix ?? null,
     landing: given.landing ?? (files ? { folder: `${files.replace(/\/$/, '')}/landing`, location: 'local:///landing' } : null),
     sandboxUser: given.sandbox_user ?? null,
+    ...withSettings,
   };
 }

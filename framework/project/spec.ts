@@ -95,6 +95,8 @@ export interface TargetSpec {
   schema_prefix?: string;
   sandbox_user?: string;
   landing?: { folder: string; location: string };
+  /** The engine's own settings: DuckDB configuration options at open; Trino session properties. */
+  settings?: Record<string, string | number | boolean>;
 }
 
 export interface FieldSpec {

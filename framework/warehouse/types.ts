@@ -27,6 +27,8 @@ export type Row = Record<string, unknown>;
 export interface DuckDBTarget {
   type: 'duckdb';
   path: string;
+  /** Configuration options given to DuckDB when the database opens (memory_limit, temp_directory, …). */
+  settings?: Record<string, string>;
 }
 
 /**
@@ -44,6 +46,8 @@ export interface TrinoTarget {
   landing: { folder: string; location: string } | null;
   /** The user the agent's sandbox runs as (read-only grants are the cluster's to give); the target's user when null. */
   sandboxUser: string | null;
+  /** Session properties sent with every statement (query_max_memory, …). */
+  settings?: Record<string, string>;
 }
 
 export type Target = DuckDBTarget | TrinoTarget;

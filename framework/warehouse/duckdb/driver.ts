@@ -12,7 +12,8 @@ export const duckdbDriver: AdapterDriver = {
       options.store === 'project' || options.store === undefined
         ? locateDuckDB(target as DuckDBTarget, { ...options, store: 'serving' })
         : null;
-    return openDuckDB({ path: location, display }, options.mode ?? 'read-write', options.threads, serving?.location);
+    const settings = { ...(target as DuckDBTarget).settings, ...(options.threads ? { threads: String(options.threads) } : {}) };
+    return openDuckDB({ path: location, display }, options.mode ?? 'read-write', settings, serving?.location);
   },
   parser: duckdbParser,
 };

@@ -7,6 +7,7 @@ import { DuckDBSession } from './connection.js';
 import { duckdbCapabilities, duckdbDialect } from './dialect.js';
 import { type DatabaseFiles, folderHint, openError, storageError, systemReason } from './errors.js';
 import { guardedQuery } from './guarded.js';
+import { settingsError } from './settings.js';
 
 /**
  * Opens a database file. `sandboxed`: read-only, and no file (the database's own included),
@@ -16,7 +17,7 @@ import { guardedQuery } from './guarded.js';
 export async function openDuckDB(
   files: DatabaseFiles,
   mode: OpenMode,
-  threads?: number,
+  settings: Record<string, string>,
   servingCopy?: string,
 ): Promise<Warehouse<Connection> | Warehouse<SandboxedConnection>> {
   const readOnly = mode !== 'read-write';
@@ -29,10 +30,11 @@ export async function openDuckDB(
   }
   let instance: DuckDBInstance;
   try {
+    // The mode's own settings last: a target's settings cannot loosen the sandbox.
     const access: Record<string, string> = mode === 'sandboxed' ? SANDBOX : readOnly ? { access_mode: 'READ_ONLY' } : {};
-    instance = await DuckDBInstance.create(files.path, threads ? { ...access, threads: String(threads) } : access);
+    instance = await DuckDBInstance.create(files.path, { ...settings, ...access });
   } catch (error) {
-    throw (readOnly ? null : storageError(error, files)) ?? openError(error, files.display);
+    throw (readOnly ? null : storageError(error, files)) ?? (await settingsError(settings)) ?? openError(error, files.display);
   }
   const base = { dialect: duckdbDialect, capabilities: duckdbCapabilities, close: () => instance.closeSync() };
   if (mode !== 'sandboxed')

@@ -20,6 +20,7 @@ export const trinoDriver: AdapterDriver = {
       url: target.url,
       user: mode === 'sandboxed' ? (target.sandboxUser ?? target.user) : target.user,
       catalog: target.catalog,
+      session: target.settings ?? {},
     };
     // Asked once on opening, so a wrong address or catalog is one clear error, not every statement's.
     const catalogs = await request(server, 'SHOW CATALOGS');

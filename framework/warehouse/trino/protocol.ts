@@ -11,6 +11,8 @@ export interface TrinoServer {
   url: string;
   user: string;
   catalog: string;
+  /** Session properties for every statement (the target's settings); a request's own win. */
+  session?: Record<string, string>;
 }
 
 export interface TrinoColumn {
@@ -74,8 +76,9 @@ export async function request(server: TrinoServer, sql: string, options: Request
     headers['X-Trino-Prepared-Statement'] = Object.entries(options.prepared)
       .map(([name, statement]) => `${name}=${encodeURIComponent(statement)}`)
       .join(',');
-  if (options.session && Object.keys(options.session).length)
-    headers['X-Trino-Session'] = Object.entries(options.session)
+  const session = { ...server.session, ...options.session };
+  if (Object.keys(session).length)
+    headers['X-Trino-Session'] = Object.entries(session)
       .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
       .join(',');
   let page = await fetchPage(server, `${server.url.replace(/\/$/, '')}/v1/statement`, { method: 'POST', headers, body: sql });
