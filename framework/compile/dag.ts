@@ -2,16 +2,17 @@
  * The compile's dependency graph: nodes and their neighbours in the order they were added, as
  * graphology kept them (the manifest's parents and children lists come out in that order). A
  * graph of its own, since a 10,000-model project spent a third of its compile in graphology's
- * edge bookkeeping (keys and attribute objects for every edge, which the compile never reads).
+ * edge bookkeeping (keys and attribute objects for every edge, which the compile never reads):
+ * plain lists of neighbours here.
  */
 export class Dag {
-  private readonly parents = new Map<string, Set<string>>();
-  private readonly children = new Map<string, Set<string>>();
+  private readonly parents = new Map<string, string[]>();
+  private readonly children = new Map<string, string[]>();
 
   addNode(id: string): void {
     if (this.parents.has(id)) throw new Error(`the DAG has a node "${id}" already`);
-    this.parents.set(id, new Set());
-    this.children.set(id, new Set());
+    this.parents.set(id, []);
+    this.children.set(id, []);
   }
 
   hasNode(id: string): boolean {
@@ -22,20 +23,24 @@ export class Dag {
   mergeEdge(parent: string, child: string): void {
     if (!this.parents.has(parent)) this.addNode(parent);
     if (!this.parents.has(child)) this.addNode(child);
-    this.children.get(parent)!.add(child);
-    this.parents.get(child)!.add(parent);
+    const out = this.children.get(parent)!;
+    const into = this.parents.get(child)!;
+    // Either list says whether the edge exists; the shorter is searched (a source may feed thousands).
+    if (out.length < into.length ? out.includes(child) : into.includes(parent)) return;
+    out.push(child);
+    into.push(parent);
   }
 
   inNeighbors(id: string): string[] {
-    return [...this.neighbours(this.parents, id)];
+    return this.neighbours(this.parents, id).slice();
   }
 
   outNeighbors(id: string): string[] {
-    return [...this.neighbours(this.children, id)];
+    return this.neighbours(this.children, id).slice();
   }
 
   inDegree(id: string): number {
-    return this.neighbours(this.parents, id).size;
+    return this.neighbours(this.parents, id).length;
   }
 
   get order(): number {
@@ -46,7 +51,7 @@ export class Dag {
     return this.parents.keys();
   }
 
-  private neighbours(index: Map<string, Set<string>>, id: string): Set<string> {
+  private neighbours(index: Map<string, string[]>, id: string): string[] {
     const found = index.get(id);
     if (!found) throw new Error(`the DAG has no node "${id}"`);
     return found;

@@ -36,6 +36,7 @@ export function compileTests(input: TestsInput): TestNode[] {
     diagnostics: input.diagnostics,
     names,
     dialect: input.dialect,
+    configChecksums: new Map(),
   };
   const tests: TestNode[] = [];
   for (const declaration of declarations(input)) {
@@ -55,7 +56,13 @@ export function compileTests(input: TestsInput): TestNode[] {
 
 function* declarations(input: TestsInput): Generator<TestDeclaration> {
   const { spec } = input;
-  const place = (file: string, path: (string | number)[]) => () => ({ file, line: null, column: null, ...spec.locator.locate(file, path) });
+  // The path is made only when asked for (a diagnostic to place), not for each of thousands of tests.
+  const place = (file: string, path: () => (string | number)[]) => () => ({
+    file,
+    line: null,
+    column: null,
+    ...spec.locator.locate(file, path()),
+  });
   const entries = (
     target: TestTarget,
     file: string,
@@ -65,10 +72,10 @@ function* declarations(input: TestsInput): Generator<TestDeclaration> {
   ) => {
     const found: TestDeclaration[] = [];
     for (const [k, entry] of (tests ?? []).entries())
-      found.push({ target, column: null, entry, file, place: place(file, [...base, 'tests', k]) });
+      found.push({ target, column: null, entry, file, place: place(file, () => [...base, 'tests', k]) });
     for (const [j, column] of (columns ?? []).entries()) {
       for (const [k, entry] of (column.tests ?? []).entries())
-        found.push({ target, column: column.name, entry, file, place: place(file, [...base, 'columns', j, 'tests', k]) });
+        found.push({ target, column: column.name, entry, file, place: place(file, () => [...base, 'columns', j, 'tests', k]) });
     }
     return found;
   };
