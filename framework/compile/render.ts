@@ -180,5 +180,7 @@ export function renderModel(
   // Variables (a custom test's model, column, args) exist only in Handlebars.
   const result =
     (variables ? null : renderFast(model.sql, helpers)) ?? environment.handlebars().render(model.sql, helpers, variables ?? {});
-  return result ? { ...rendered, sql: result.sql, lineMap: result.lineMap } : null;
+  if (!result) return null;
+  const { refs, sources, vars, macros, inlineConfig } = rendered;
+  return { refs, sources, vars, macros, inlineConfig, sql: result.sql, lineMap: result.lineMap };
 }
