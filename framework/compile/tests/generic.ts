@@ -49,7 +49,8 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
   const { name: testName, args: raw } = readEntry(entry);
   const report = (message: string, hint: string | null = null) =>
     context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place(), hint));
-  const builtin = builtinTests[testName];
+  // Own keys only: `toString` is no built-in test, whatever a plain object inherits.
+  const builtin = Object.hasOwn(builtinTests, testName) ? builtinTests[testName] : undefined;
   const custom = context.custom.get(testName);
   if (!builtin && !custom) {
     report(
