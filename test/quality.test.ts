@@ -143,6 +143,15 @@ describe('generic tests', () => {
       'models/orders.yml:8:13 — severity "fatal" is not error or warn',
     ]);
   });
+
+  it('reports a test named like a JavaScript object member (toString) as unknown, not as a bug in plat', () => {
+    const dir = qualityProject('    columns:\n      - name: amount\n        tests: [toString, constructor]\n');
+    const diagnostics = compileProject(readProjectFiles(dir), { env: {} }).diagnostics.map(formatDiagnostic);
+    expect(diagnostics).toEqual([
+      'models/orders.yml:5:17 — unknown test "toString" — define it as tests/generic/<name>.sql',
+      'models/orders.yml:5:27 — unknown test "constructor" — define it as tests/generic/<name>.sql',
+    ]);
+  });
 });
 
 describe('plat build with tests', () => {

@@ -197,7 +197,10 @@ export function lookUpCache(
   const read = readSomeProjectFiles(root, suspect);
   const reread = cachedFiles(read, stats);
   const changed = [...removed, ...suspect.filter((path) => reread[path]?.hash !== cache.files[path]?.hash || read.notUtf8?.has(path))];
-  const files = { ...Object.fromEntries(Object.entries(cache.files).filter(([path]) => stats.has(path))), ...reread };
+  // The cache's entries of files still there, in its order, the reread ones in their place or after: no copy of each entry.
+  const files: Record<string, CachedFile> = {};
+  for (const path in cache.files) if (stats.has(path)) files[path] = cache.files[path]!;
+  Object.assign(files, reread);
   if (changed.length > 0) return { reused: null, cache, stats, at, read, changed, files };
   // Touched but unchanged: the new stats spare the next compile reading them again.
   if (suspect.length > 0 && write) writeCache(targetDir, { ...cache, files, statAt: at });

@@ -346,8 +346,9 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
   const children: Manifest['children'] = {};
   for (const node of all) {
     nodes[node.uniqueId] = node;
-    parents[node.uniqueId] = fullGraph.inNeighbors(node.uniqueId);
-    children[node.uniqueId] = fullGraph.outNeighbors(node.uniqueId);
+    const lists = fullGraph.takeLists(node.uniqueId);
+    parents[node.uniqueId] = lists.parents;
+    children[node.uniqueId] = lists.children;
   }
 
   const resolved = resolveSchedules(spec.config.schedules, spec.configFile, spec.locator);

@@ -4,6 +4,7 @@ import type { ColumnSpec, ProjectSpec } from '../project/spec.js';
 
 const DOC = /\{\{\s*doc\s+(?:"([^"]*)"|'([^']*)')\s*\}\}/g;
 type YamlPath = (string | number)[];
+const callsDoc = (text: string | undefined): text is string => text?.includes('{{') === true;
 
 /**
  * The spec with every `{{doc "name"}}` in a YAML description replaced by its docs block (from
@@ -14,7 +15,7 @@ export function withDocBlocks(spec: ProjectSpec, diagnostics: Diagnostic[]): Pro
   // A source's description is every one of its tables': reported once.
   const seen = new Set<string>();
   const resolve = (text: string | undefined, file: string, path: YamlPath): string | undefined => {
-    if (!text?.includes('{{')) return text;
+    if (!callsDoc(text)) return text;
     const key = `${file}|${path.join('.')}`;
     const resolved = resolveDocs(text, spec, file, path, seen.has(key) ? [] : diagnostics);
     seen.add(key);
@@ -22,11 +23,15 @@ export function withDocBlocks(spec: ProjectSpec, diagnostics: Diagnostic[]): Pro
   };
   const columns = (list: ColumnSpec[] | undefined, file: string, path: YamlPath) =>
     list?.map((c, i) => ({ ...c, description: resolve(c.description, file, [...path, 'columns', i, 'description']) }));
-  const entry = <T extends { description?: string; columns?: ColumnSpec[]; origin: { file: string; path: YamlPath } }>(item: T): T => ({
-    ...item,
-    description: resolve(item.description, item.origin.file, [...item.origin.path, 'description']),
-    columns: columns(item.columns, item.origin.file, item.origin.path),
-  });
+  // Most entries call no docs block: kept as they are, rather than copied with their columns.
+  const entry = <T extends { description?: string; columns?: ColumnSpec[]; origin: { file: string; path: YamlPath } }>(item: T): T =>
+    callsDoc(item.description) || item.columns?.some((c) => callsDoc(c.description))
+      ? {
+          ...item,
+          description: resolve(item.description, item.origin.file, [...item.origin.path, 'description']),
+          columns: columns(item.columns, item.origin.file, item.origin.path),
+        }
+      : item;
   const byName = <T extends Parameters<typeof entry>[0]>(map: Map<string, T>) =>
     new Map([...map].map(([name, item]) => [name, entry(item)]));
   return {

@@ -26,10 +26,14 @@ export function modelHooks(
   inline: ModelConfig,
   key: 'pre_hook' | 'post_hook',
 ): HookDeclaration[] {
+  const project: ProjectConfig = spec.config;
+  // Called twice for each model: most projects have no hooks, and looking through the layers costs.
+  const inFolders = Object.values(project.models?.paths ?? {}).some((config) => config?.[key] !== undefined);
+  if (!inFolders && project.models?.defaults?.[key] === undefined && properties?.config?.[key] === undefined && inline[key] === undefined)
+    return [];
   const inYaml = (file: string, path: (string | number)[]) => ({ file, line: null, column: null, ...spec.locator.locate(file, path) });
   const fromYaml = (hooks: Hooks, file: string, path: (string | number)[]) =>
     list(hooks).map((sql, i) => ({ sql, place: inYaml(file, Array.isArray(hooks) ? [...path, i] : path) }));
-  const project: ProjectConfig = spec.config;
   return [
     ...fromYaml(project.models?.defaults?.[key], spec.configFile, ['models', 'defaults', key]),
     ...folderConfigs(project, model).flatMap(([folder, config]) =>

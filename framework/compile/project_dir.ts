@@ -5,7 +5,17 @@ import { naming } from '../core/paths.js';
 import { readProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
 import { compiledFiles, readManifest, startWritingCompiledFiles, writeCompiledFiles, writeManifest } from './artifacts.js';
-import { cachedFiles, contentHash, fromDisk, lookUpCache, recordingEnv, varsKey, writeCache, type CompileCacheFile } from './cache.js';
+import {
+  cachedFiles,
+  contentHash,
+  fromDisk,
+  lookUpCache,
+  recordingEnv,
+  varsKey,
+  writeCache,
+  type CacheLookup,
+  type CompileCacheFile,
+} from './cache.js';
 import { cacheOf, patchModels } from './cache_update.js';
 import { compileWithState, type CompileOptions } from './compile.js';
 import type { Manifest, NodeKind } from './manifest.js';
@@ -34,7 +44,12 @@ export interface CompiledProject {
  * project is not compiled again, and edits to models' SQL alone recompile just those models;
  * either way the manifest is the one a full compile gives.
  */
-export function compileProjectDir(options: ProjectOptions = {}, write = true): CompiledProject {
+export function compileProjectDir(
+  options: ProjectOptions = {},
+  write = true,
+  /** The cache lookup the caller made already for the same options (`plat compile` looks before it loads the compiler). */
+  looked?: CacheLookup,
+): CompiledProject {
   const root = resolveProjectDir(options.projectDir);
   const targetDir = join(root, 'target');
   const envRead = new Map<string, string | null>();
@@ -43,7 +58,7 @@ export function compileProjectDir(options: ProjectOptions = {}, write = true): C
   const compileOptions = { ...given, env };
   const vars = varsKey(options.vars, options.target);
   // A caller's own dialect or in-memory cache is a compile the target/ cache knows nothing of.
-  const lookup = lookUpCache(root, { vars, env: given.env ?? {}, usable: !options.dialect && !options.cache }, write);
+  const lookup = looked ?? lookUpCache(root, { vars, env: given.env ?? {}, usable: !options.dialect && !options.cache }, write);
   if (lookup.reused) return lookup.reused;
   const { cache, stats, at } = lookup;
   // A warning of the cached compile may be about an edited model: only a full compile says whether it still holds.

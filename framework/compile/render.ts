@@ -39,9 +39,25 @@ export const placeholder = {
   pattern: /\u0001(ref|source|this):?([^\u0001]*)\u0001/g,
 };
 
-/** Whether rendered SQL holds a statement, not just comments, whitespace and semicolons. */
+const BLANK = /[\s;]/;
+
+/**
+ * Whether rendered SQL holds a statement, not just comments, whitespace and semicolons. A scan
+ * that stops at the first character of a statement: SQL usually starts with one, after a comment.
+ */
 export function hasStatement(sql: string): boolean {
-  return sql.replace(/--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g, '').replace(/[\s;]+/g, '') !== '';
+  for (let i = 0; i < sql.length; i++) {
+    if (sql.startsWith('--', i)) {
+      const end = sql.indexOf('\n', i);
+      if (end === -1) return false;
+      i = end;
+    } else if (sql.startsWith('/*', i)) {
+      const end = sql.indexOf('*/', i + 2);
+      if (end === -1) return false;
+      i = end + 1;
+    } else if (!BLANK.test(sql[i]!)) return true;
+  }
+  return false;
 }
 
 /**
@@ -164,5 +180,7 @@ export function renderModel(
   // Variables (a custom test's model, column, args) exist only in Handlebars.
   const result =
     (variables ? null : renderFast(model.sql, helpers)) ?? environment.handlebars().render(model.sql, helpers, variables ?? {});
-  return result ? { ...rendered, sql: result.sql, lineMap: result.lineMap } : null;
+  if (!result) return null;
+  const { refs, sources, vars, macros, inlineConfig } = rendered;
+  return { refs, sources, vars, macros, inlineConfig, sql: result.sql, lineMap: result.lineMap };
 }

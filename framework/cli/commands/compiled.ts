@@ -1,4 +1,5 @@
 import { compileProjectDir, loadState, type CompiledProject } from '../../compile/project_dir.js';
+import type { CacheLookup } from '../../compile/cache.js';
 import type { Selection } from '../../compile/select.js';
 import { renderDiagnostics } from '../render.js';
 import { err, type Options } from './shared.js';
@@ -8,8 +9,8 @@ export function selectionOf(project: CompiledProject, options: Options): Selecti
   return { select: options.select, exclude: options.exclude, state: loadState(project, options), unmatched: 'error' };
 }
 
-export function compiled(options: Options, consequence: string): CompiledProject | null {
-  const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars, target: options.target });
+export function compiled(options: Options, consequence: string, looked?: CacheLookup): CompiledProject | null {
+  const project = compileProjectDir({ projectDir: options.projectDir, vars: options.vars, target: options.target }, true, looked);
   renderDiagnostics(project.diagnostics, err, consequence);
   return project.ok ? project : null;
 }

@@ -43,7 +43,8 @@ export const projectCommands: CommandSpec[] = [
         ? null
         : lookUpCache(root, { vars: varsKey(options.vars, options.target), env: process.env, usable: true }, true);
       if (lookup?.reused) renderDiagnostics(lookup.reused.diagnostics, err);
-      const project = lookup?.reused ?? (await import('./compiled.js')).compiled(options, 'nothing was written');
+      // Not reused: the compile goes on from this lookup rather than stat'ing every file again.
+      const project = lookup?.reused ?? (await import('./compiled.js')).compiled(options, 'nothing was written', lookup ?? undefined);
       if (!project) return exitCodes.failure;
       if (options.select) {
         const { selectionOf } = await import('./compiled.js');

@@ -20,29 +20,35 @@ export function renderFast(template: string, helpers: TemplateHelpers): RenderRe
   let outLineOpen = false;
   let cursor = 0;
 
+  // An output line is opened by its first character and closed by its newline; each opened line
+  // gets its entry in lineMap. Jumps from newline to newline: thousands of models are rendered.
   const emit = (text: string, fromLine: number) => {
-    // Text from the template keeps its own line numbers; helper output maps to the mustache's line.
-    for (let i = 0; i < text.length; i++) {
-      if (!outLineOpen) {
-        lineMap.push(fromLine);
-        outLineOpen = true;
-      }
-      if (text.charCodeAt(i) === 10) outLineOpen = false;
+    // Helper output maps to the mustache's line.
+    if (text === '') return;
+    if (!outLineOpen) lineMap.push(fromLine);
+    outLineOpen = true;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', nl + 1)) {
+      if (nl + 1 < text.length) lineMap.push(fromLine);
+      else outLineOpen = false;
     }
     out += text;
   };
   const emitLiteral = (text: string) => {
+    // Text from the template keeps its own line numbers.
     let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) {
-        emit(text.slice(start, i + 1), line);
-        line++;
-        column = 0;
-        start = i + 1;
-      }
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      if (!outLineOpen) lineMap.push(line);
+      outLineOpen = false;
+      line++;
+      column = 0;
+      start = nl + 1;
     }
-    emit(text.slice(start), line);
+    if (start < text.length && !outLineOpen) {
+      lineMap.push(line);
+      outLineOpen = true;
+    }
     column += text.length - start;
+    out += text;
   };
 
   while (cursor < template.length) {
@@ -61,10 +67,10 @@ export function renderFast(template: string, helpers: TemplateHelpers): RenderRe
     if (helper === 'this' && (positional.length || Object.keys(hash).length)) return null;
     emit(renderValue(call(helper, positional, hash, helpers, at)), line);
     const source = match[0];
-    const newlines = source.split('\n').length - 1;
-    if (newlines) {
-      line += newlines;
-      column = source.length - source.lastIndexOf('\n') - 1;
+    const lastNewline = source.lastIndexOf('\n');
+    if (lastNewline !== -1) {
+      for (let nl = source.indexOf('\n'); nl !== -1; nl = source.indexOf('\n', nl + 1)) line++;
+      column = source.length - lastNewline - 1;
     } else column += source.length;
     cursor = open + source.length;
   }

@@ -30,6 +30,8 @@ export interface GenericTestContext {
   diagnostics: Diagnostic[];
   names: TestNames;
   dialect: Dialect;
+  /** Checksums of test configs by their JSON: thousands of tests share a handful of configs. */
+  configChecksums: Map<string, string>;
 }
 
 export interface TestDeclaration {
@@ -47,7 +49,8 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
   const { name: testName, args: raw } = readEntry(entry);
   const report = (message: string, hint: string | null = null) =>
     context.diagnostics.push(diagnostic('BAD_CONFIG', { detail: message }, place(), hint));
-  const builtin = builtinTests[testName];
+  // Own keys only: `toString` is no built-in test, whatever a plain object inherits.
+  const builtin = Object.hasOwn(builtinTests, testName) ? builtinTests[testName] : undefined;
   const custom = context.custom.get(testName);
   if (!builtin && !custom) {
     report(
@@ -134,7 +137,7 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
     tags: [...target.tags, ...config.tags],
     dependsOn: [...dependsOn],
     fqn: [context.project, name],
-    checksums: { body: sha256(sql), config: sha256(JSON.stringify(config)) },
+    checksums: { body: sha256(sql), config: configChecksum(JSON.stringify(config), context.configChecksums) },
     testType: 'generic',
     testName,
     attachedTo: target.uniqueId,
@@ -143,6 +146,12 @@ export function genericTest(declaration: TestDeclaration, context: GenericTestCo
     compiledSql: sql,
     unit: null,
   };
+}
+
+function configChecksum(json: string, known: Map<string, string>): string {
+  let checksum = known.get(json);
+  if (checksum === undefined) known.set(json, (checksum = sha256(json)));
+  return checksum;
 }
 
 /** How a test reads a node: its relation, or an ephemeral model's SQL in parentheses. */

@@ -36,6 +36,7 @@ export function compileTests(input: TestsInput): TestNode[] {
     diagnostics: input.diagnostics,
     names,
     dialect: input.dialect,
+    configChecksums: new Map(),
   };
   const tests: TestNode[] = [];
   for (const declaration of declarations(input)) {
@@ -53,9 +54,17 @@ export function compileTests(input: TestsInput): TestNode[] {
   return tests;
 }
 
-function* declarations(input: TestsInput): Generator<TestDeclaration> {
+/** Every generic test declared in YAML, in the order sources, models, seeds and snapshots are listed. */
+function declarations(input: TestsInput): TestDeclaration[] {
   const { spec } = input;
-  const place = (file: string, path: (string | number)[]) => () => ({ file, line: null, column: null, ...spec.locator.locate(file, path) });
+  const found: TestDeclaration[] = [];
+  // The path is made only when asked for (a diagnostic to place), not for each of thousands of tests.
+  const place = (file: string, path: () => (string | number)[]) => () => ({
+    file,
+    line: null,
+    column: null,
+    ...spec.locator.locate(file, path()),
+  });
   const entries = (
     target: TestTarget,
     file: string,
@@ -63,25 +72,26 @@ function* declarations(input: TestsInput): Generator<TestDeclaration> {
     tests: TestSpec[] | undefined,
     columns: { name: string; tests?: TestSpec[] }[] | undefined,
   ) => {
-    const found: TestDeclaration[] = [];
-    for (const [k, entry] of (tests ?? []).entries())
-      found.push({ target, column: null, entry, file, place: place(file, [...base, 'tests', k]) });
-    for (const [j, column] of (columns ?? []).entries()) {
-      for (const [k, entry] of (column.tests ?? []).entries())
-        found.push({ target, column: column.name, entry, file, place: place(file, [...base, 'columns', j, 'tests', k]) });
-    }
-    return found;
+    tests?.forEach((entry, k) => {
+      found.push({ target, column: null, entry, file, place: place(file, () => [...base, 'tests', k]) });
+    });
+    columns?.forEach((column, j) => {
+      column.tests?.forEach((entry, k) => {
+        found.push({ target, column: column.name, entry, file, place: place(file, () => [...base, 'columns', j, 'tests', k]) });
+      });
+    });
   };
   for (const table of spec.sources) {
     const node = input.sources.get(`${table.sourceName}.${table.name}`);
-    if (node) yield* entries(node, table.origin.file, table.origin.path, table.tests, table.columns);
+    if (node) entries(node, table.origin.file, table.origin.path, table.tests, table.columns);
   }
   for (const { node } of input.models.values()) {
     const properties = spec.properties.get(node.name);
-    if (properties) yield* entries(node, properties.origin.file, properties.origin.path, properties.tests, properties.columns);
+    if (properties) entries(node, properties.origin.file, properties.origin.path, properties.tests, properties.columns);
   }
   for (const node of input.tables) {
     const properties = (node.kind === 'seed' ? spec.seedProperties : spec.snapshotProperties).get(node.name);
-    if (properties) yield* entries(node, properties.origin.file, properties.origin.path, properties.tests, properties.columns);
+    if (properties) entries(node, properties.origin.file, properties.origin.path, properties.tests, properties.columns);
   }
+  return found;
 }
