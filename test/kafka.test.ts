@@ -291,10 +291,16 @@ function exampleOnFreshTopic() {
 }
 
 /** Runs `plat run --stream` in this process while `during` runs (from the end of the first build); returns the micro-batches. */
-async function streamUntil(dir: string, env: Record<string, string>, during: (batches: MicroBatch[]) => Promise<void>) {
+async function streamUntil(
+  dir: string,
+  env: Record<string, string>,
+  during: (batches: MicroBatch[], sources: { name: string; status: string; rows: number | null }[]) => Promise<void>,
+) {
   const { manifest } = compileProjectDir({ projectDir: dir });
   const controller = new AbortController();
   const batches: MicroBatch[] = [];
+  /** What the first build did with each source: a wait on micro-batches counts on what it landed. */
+  const sources: { name: string; status: string; rows: number | null }[] = [];
   let ready = (): void => undefined;
   const started = new Promise<void>((resolve) => (ready = resolve));
   const running = stream(manifest, {
@@ -303,10 +309,14 @@ async function streamUntil(dir: string, env: Record<string, string>, during: (ba
     batchInterval: 300,
     onBatch: (batch) => batches.push(batch),
     onReady: ready,
+    onEvent: (event) => {
+      if (event.type === 'node_finished' && event.result.kind === 'source')
+        sources.push({ name: event.result.name, status: event.result.status, rows: event.result.rows });
+    },
   });
   try {
     await Promise.race([started, running]);
-    await during(batches);
+    await during(batches, sources);
   } finally {
     controller.abort();
   }
@@ -326,7 +336,9 @@ describe.skipIf(!brokers)('plat run --stream (real broker)', () => {
     const { dir, env } = exampleOnFreshTopic();
     const { manifest } = compileProjectDir({ projectDir: dir });
     await produceTo(manifest, 'ecommerce.events', { env, count: 2_000 });
-    const { batches } = await streamUntil(dir, env, async (seen) => {
+    const { batches } = await streamUntil(dir, env, async (seen, sources) => {
+      // The wait below counts the stream's rows: the first build must have landed the first 2,000.
+      expect(sources).toEqual([{ name: 'ecommerce.events', status: 'success', rows: 2_000 }]);
       await produceTo(manifest, 'ecommerce.events', { env, count: 6_000, rate: 3_000 });
       expect(await waitFor(() => landedIn(seen) >= 6_000)).toBe(true);
     });

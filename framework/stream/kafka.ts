@@ -30,7 +30,14 @@ export function unreachable(brokers: string[], error: unknown): PlatError {
   );
 }
 
-/** The consumer group a source's ingestion joins: `kafka.group`, else one per project and source. */
+/**
+ * The consumer group a source's ingestion joins: `kafka.group`, else one per project, source and
+ * topic. The topic is part of it because kafkajs's group leader hands out only the partitions of
+ * the topics it reads itself: two copies of a project reading different topics (a test's copy
+ * beside a bench's, a staging run beside production) would otherwise share a group and each
+ * leave the other's partitions unread.
+ */
 export function consumerGroup(project: string, node: SourceNode): string {
-  return node.loader.kafka?.group ?? `plat-${project}-${node.name}`;
+  const kafka = node.loader.kafka;
+  return kafka?.group ?? `plat-${project}-${node.name}${kafka ? `-${kafka.topic}` : ''}`;
 }
