@@ -14,28 +14,42 @@ with as_of as (
 ),
 
 window_start as (
-    select as_of - interval '{{var "recent_purchase_hours"}}' hour as after from as_of
+    select
+        as_of - interval '{{var "recent_purchase_hours"}}' hour as after,
+        -- hour_window is UTC wall time.
+        cast((as_of - interval '{{var "recent_purchase_hours"}}' hour) at time zone 'UTC' as timestamp(6)) as after_hour
+    from as_of
+),
+
+boundary as (
+    -- The shoppers of the one hour window the window starts in, picked before their purchase
+    -- times are unnested: unnesting first (as a lateral join with the window's bounds as scalar
+    -- subqueries made DuckDB do) read every purchase of every hour, 75 ms at 3M events against 1.
+    select shoppers.user_id, shoppers.purchase_times, window_start.after
+    from {{ref "int_hourly_shoppers"}} as shoppers
+    cross join window_start
+    where shoppers.purchases > 0
+      and shoppers.hour_window <= window_start.after_hour
+      and shoppers.hour_window > window_start.after_hour - interval '1' hour
 ),
 
 recent as (
     select user_id, cast(sum(purchases) as bigint) as purchases_last_24h
     from (
         -- An hour window that starts after the window does holds only purchases inside it:
-        -- its count is taken whole (hour_window is UTC wall time).
-        select user_id, purchases
-        from {{ref "int_hourly_shoppers"}}
-        where purchases > 0
-          and hour_window > cast((select after from window_start) at time zone 'UTC' as timestamp(6))
-        union all
-        -- The one hour window the window starts in is looked into, purchase by purchase.
-        select shoppers.user_id, count(*) as purchases
+        -- its count is taken whole.
+        select shoppers.user_id, shoppers.purchases
         from {{ref "int_hourly_shoppers"}} as shoppers
-        cross join unnest(shoppers.purchase_times) as purchase (purchased_at)
+        cross join window_start
         where shoppers.purchases > 0
-          and shoppers.hour_window <= cast((select after from window_start) at time zone 'UTC' as timestamp(6))
-          and shoppers.hour_window > cast((select after from window_start) at time zone 'UTC' as timestamp(6)) - interval '1' hour
-          and purchase.purchased_at > (select after from window_start)
-        group by shoppers.user_id
+          and shoppers.hour_window > window_start.after_hour
+        union all
+        -- The window's first hour is looked into, purchase by purchase.
+        select boundary.user_id, count(*) as purchases
+        from boundary
+        cross join unnest(boundary.purchase_times) as purchase (purchased_at)
+        where purchase.purchased_at > boundary.after
+        group by boundary.user_id
     ) as in_window
     group by user_id
 )
