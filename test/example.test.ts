@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import type { ModelNode } from '../framework/compile/manifest.js';
 import { build } from '../framework/index.js';
 import { compileDir, copyProject, queryDb, repoRoot } from './helpers.js';
 
@@ -228,6 +229,32 @@ describe('the e-commerce example', () => {
       expect(row.max_order_value).toBe(u.purchases ? u.max : null);
       expect(row.activity_span_hours).toBeCloseTo((u.last - u.first) / 3_600_000, 3);
     }
+  });
+
+  it("unnests the purchase times of the window's first hour alone, not every hour's, to count the last 24 h", async () => {
+    // DuckDB unnested every hour's purchases before filtering when the hour came from scalar
+    // subqueries: a refresh of user_features grew with the purchases of the whole history.
+    const sql = (compileDir(dir).nodes['model.ecommerce.user_features'] as ModelNode).compiledSql;
+    const [plan] = await queryDb(dir, `explain (analyze, format json) ${sql}`);
+    const unnested: number[] = [];
+    const walk = (node: { operator_name?: string; operator_cardinality?: number; children?: unknown[] }) => {
+      if (/UNNEST|INOUT_FUNCTION/.test(node.operator_name ?? '')) unnested.push(Number(node.operator_cardinality));
+      for (const child of node.children ?? []) walk(child as typeof node);
+    };
+    walk(JSON.parse(String(plan!.explain_value)));
+    const [counts] = await queryDb(
+      dir,
+      `with first_hour as (
+         select cast((max(last_event_at) - interval '24' hour) at time zone 'UTC' as timestamp(6)) as after_hour
+         from intermediate.int_shopper_totals
+       )
+       select
+         sum(len(purchase_times)) filter (where hour_window = date_trunc('hour', after_hour)) as first_hour,
+         sum(len(purchase_times)) as every_hour
+       from intermediate.int_hourly_shoppers cross join first_hour`,
+    );
+    expect(Number(counts!.first_hour)).toBeLessThan(Number(counts!.every_hour));
+    expect(unnested).toEqual([Number(counts!.first_hour)]);
   });
 
   it('trains purchase_propensity to ROC-AUC ≥ 0.75 on the held-out split and scores every shopper', async () => {
