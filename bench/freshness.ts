@@ -1,5 +1,5 @@
 /**
- * npm run bench:freshness [-- --rate 5000 --seconds 600 --interval 500]
+ * npm run bench:freshness [-- --rate 5000 --seconds 600 --interval 500 --settings '{"checkpoint_threshold": "256MB"}']
  * A producer (a separate process) sends the example's events at a steady rate while
  * `plat run --stream` runs here. An event is visible in revenue_per_hour once the first
  * micro-batch that started after it landed has finished; its latency is that moment minus its
@@ -35,6 +35,15 @@ const sources = readFileSync(join(dir, 'sources.yml'), 'utf8')
   .replace('topic: ecommerce_events', `topic: ${topic}`)
   .replace(/timestamp: \{ timestamp: \{ start: "[^"]+", end: "[^"]+" \} \}/, 'timestamp: { timestamp: { last: 1h } }');
 writeFileSync(join(dir, 'sources.yml'), sources);
+// --settings '{"checkpoint_threshold": "256MB"}': the target's engine settings for this run.
+const settings = process.argv.includes('--settings') ? process.argv[process.argv.indexOf('--settings') + 1]! : null;
+if (settings) {
+  const config = readFileSync(join(dir, 'plat_project.yml'), 'utf8');
+  writeFileSync(
+    join(dir, 'plat_project.yml'),
+    config.replace('  path: target/plat.duckdb\n', `  path: target/plat.duckdb\n  settings: ${settings}\n`),
+  );
+}
 const { manifest } = compileProjectDir({ projectDir: dir });
 await produceTo(manifest, 'ecommerce.events', { env: process.env, count: 1000 });
 
