@@ -121,24 +121,16 @@ if (sideKind) {
     `  peak RSS: plat ${rss.toFixed(0)} MB, direct ${Math.max(...directs.map((s) => s.peakRssMb)).toFixed(0)} MB (each in its own process)`,
   );
   const figures: Record<string, number> = { models, plat_s: p, direct_s: d, ratio: p / d, plat_peak_rss_mb: rss };
-  if (baselines.length) {
-    const b = median(baselines.map((s) => s.seconds));
-    figures.baseline_s = b;
-    figures.baseline_ratio = b / d;
-    figures.baseline_peak_rss_mb = Math.max(...baselines.map((s) => s.peakRssMb));
-    console.log(
-      `  baseline (${baseline}): ${b.toFixed(3)}s, ratio ${(b / d).toFixed(2)}, peak RSS ${figures.baseline_peak_rss_mb.toFixed(0)} MB`,
-    );
-  }
-  if (limited.length) {
-    const l = median(limited.map((s) => s.seconds));
-    figures.limited_s = l;
-    figures.limited_ratio = l / d;
-    figures.limited_peak_rss_mb = Math.max(...limited.map((s) => s.peakRssMb));
-    console.log(
-      `  plat with target settings { memory_limit: ${memoryLimit} }: ${l.toFixed(3)}s, ratio ${(l / d).toFixed(2)}, peak RSS ${figures.limited_peak_rss_mb.toFixed(0)} MB`,
-    );
-  }
+  /** Another plat run measured in the same rounds, against the same direct time. */
+  const alongside = (prefix: string, label: string, sides: Side[]) => {
+    if (!sides.length) return;
+    const seconds = median(sides.map((s) => s.seconds));
+    const peak = Math.max(...sides.map((s) => s.peakRssMb));
+    Object.assign(figures, { [`${prefix}_s`]: seconds, [`${prefix}_ratio`]: seconds / d, [`${prefix}_peak_rss_mb`]: peak });
+    console.log(`  ${label}: ${seconds.toFixed(3)}s, ratio ${(seconds / d).toFixed(2)}, peak RSS ${peak.toFixed(0)} MB`);
+  };
+  alongside('baseline', `baseline (${baseline})`, baselines);
+  alongside('limited', `plat with target settings { memory_limit: ${memoryLimit} }`, limited);
   const targets: Record<string, Target> = { ratio: `<= ${limit}` };
   if (models >= 10_000) targets.plat_peak_rss_mb = '<= 1024';
   const met = p / d <= limit && (models < 10_000 || rss <= 1024);
