@@ -49,7 +49,7 @@ await produceTo(manifest, 'ecommerce.events', { env: process.env, count: 1000 })
 
 const controller = new AbortController();
 /** Each micro-batch's start and end, and how long each node of its refresh took (s). */
-const batches: { started: number; finished: number; nodes: Map<string, number> }[] = [];
+const batches: { started: number; finished: number; nodes: Map<string, number>; before: number; after: number }[] = [];
 let ready = (): void => undefined;
 const started = new Promise<void>((resolve) => (ready = resolve));
 const streaming = stream(manifest, {
@@ -60,7 +60,13 @@ const streaming = stream(manifest, {
   onBatch: (batch) => {
     const finished = Date.now();
     const nodes = new Map(batch.results.results.map((r) => [r.name, r.executionTime]));
-    batches.push({ started: finished - batch.seconds * 1000, finished, nodes });
+    const started = finished - batch.seconds * 1000;
+    // Time in the refresh outside its nodes: before the first started, after the last completed.
+    const starts = batch.results.results.map((r) => Date.parse(r.startedAt));
+    const ends = batch.results.results.map((r) => Date.parse(r.completedAt));
+    const before = starts.length ? (Math.min(...starts) - started) / 1000 : 0;
+    const after = ends.length ? (finished - Math.max(...ends)) / 1000 : 0;
+    batches.push({ started, finished, nodes, before, after });
   },
 });
 await started;
@@ -184,6 +190,15 @@ const growthOf = (name: string) => (last.nodeP50.get(name) ?? Number.NaN) / (fir
 for (const name of [...first.nodeP50.keys()].sort((x, y) => (last.nodeP50.get(y) ?? 0) - (last.nodeP50.get(x) ?? 0))) {
   console.log(
     `  ${name.padEnd(52)} ${first.nodeP50.get(name)!.toFixed(3)}s  ${(last.nodeP50.get(name) ?? Number.NaN).toFixed(3)}s  ${growthOf(name).toFixed(2)}×`,
+  );
+}
+// The slowest micro-batches and their slowest nodes: a spike in one node (a checkpoint landing in
+// its commit) reads differently from a refresh slow all over.
+console.log('  slowest micro-batches (minute: refresh, time before its first node and after its last, its slowest nodes)');
+for (const x of [...batches].sort((p, q) => q.finished - q.started - (p.finished - p.started)).slice(0, 5)) {
+  const slowest = [...x.nodes].sort((p, q) => q[1] - p[1]).slice(0, 3);
+  console.log(
+    `  ${String(Math.floor((x.started - producerStarted) / 60_000) + 1).padStart(4)}: ${((x.finished - x.started) / 1000).toFixed(2)}s  before ${x.before.toFixed(2)}s after ${x.after.toFixed(2)}s  ${slowest.map(([name, s]) => `${name} ${s.toFixed(2)}s`).join(', ')}`,
   );
 }
 const complete = accounted!.landed === accounted!.staged_or_rejected && accounted!.staged_purchases === accounted!.mart_purchases;

@@ -193,7 +193,7 @@ export async function stream(manifest: Manifest, options: StreamOptions): Promis
   const chosen = selected(manifest, options);
   const sources = streamedSources(manifest, options);
   if (sources.length === 0) throw new PlatError('USAGE', 'no selected source reads from Kafka', 'select a kafka source, or drop --stream');
-  const warehouse = options.warehouse ?? (await openWarehouse(manifest.target, { root: manifest.project.root }));
+  const warehouse = options.warehouse ?? (await openWarehouse(manifest.target, { root: manifest.project.root, workload: 'stream' }));
   const turn = <T>(work: () => Promise<T>) => (options.turns ? options.turns.take(work) : work());
   try {
     const excluded = excludedBy(manifest, options);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readManifest, writeCompileArtifacts } from '../framework/compile/artifacts.js';
 import { compileProject, formatDiagnostic, readProjectFiles } from '../framework/index.js';
+import type { Connection } from '../framework/warehouse/connection.js';
+import { openWarehouse } from '../framework/warehouse/registry.js';
 import { plat, queryDb, writeProject } from './helpers.js';
 
 const compiled = (target: string) => {
@@ -78,5 +80,38 @@ describe('the warehouse target', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('DuckDB refuses memory_limit: lots (target.settings.memory_limit in plat_project.yml)');
     for (const { stderr } of [misspelt, refused]) expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("a stream's warehouse", () => {
+  // A checkpoint stores each micro-batch's appended rows as a small row group and merges them
+  // once they fill a whole one: at DuckDB's 122,880 rows that merge stalled every commit for a
+  // second or more, the spikes of a stream's p95. A stream's DuckDB writes row groups of 16,384.
+  const rowGroups = async (session: Connection, table: string) =>
+    Number((await session.query(`select count(distinct row_group_id) as n from pragma_storage_info('${table}')`))[0]!.n);
+
+  it('writes row groups of 16,384 rows to the same file, under the name DuckDB gives it, where a build writes whole ones', async () => {
+    const dir = writeProject({ 'plat_project.yml': 'name: shop\ntarget: { type: duckdb, path: db/shop.v1.duckdb }\n' });
+    const { manifest } = compileProject(readProjectFiles(dir), { env: {} });
+    const streaming = await openWarehouse(manifest.target, { root: dir, workload: 'stream' });
+    try {
+      const session = await streaming.session();
+      await session.execute(['create schema if not exists raw', 'create table raw.streamed as select range as id from range(100000)', 'checkpoint']);
+      expect(await rowGroups(session, 'raw.streamed')).toBe(7);
+      expect(await session.query('select current_database() as name')).toEqual([{ name: 'shop' }]);
+      session.close();
+    } finally {
+      streaming.close();
+    }
+    const building = await openWarehouse(manifest.target, { root: dir });
+    try {
+      const session = await building.session();
+      await session.execute(['create table raw.built as select range as id from range(100000)', 'checkpoint']);
+      expect(await rowGroups(session, 'raw.built')).toBe(1);
+      expect(await session.query('select count(*)::integer as n from raw.streamed')).toEqual([{ n: 100000 }]);
+      session.close();
+    } finally {
+      building.close();
+    }
   });
 });

@@ -105,6 +105,11 @@ export interface OpenOptions {
   store?: 'project' | 'agent_index' | 'serving';
   /** Worker threads the engine may use in this process; default one per core. */
   threads?: number;
+  /**
+   * What the warehouse is opened for: `stream` is many small commits, one every micro-batch,
+   * which an engine may store differently (DuckDB: smaller row groups, see duckdb/open.ts).
+   */
+  workload?: 'batch' | 'stream';
 }
 
 /** Where a warehouse is, as plat names it to the user, and whether anything is there yet. */

@@ -1,12 +1,13 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { basename, dirname } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { PlatError } from '../../core/errors.js';
 import type { Connection, OpenMode, SandboxedConnection, Warehouse } from '../connection.js';
 import { DuckDBSession } from './connection.js';
 import { duckdbCapabilities, duckdbDialect } from './dialect.js';
 import { type DatabaseFiles, folderHint, openError, storageError, systemReason } from './errors.js';
 import { guardedQuery } from './guarded.js';
+import { identifier, text } from './quote.js';
 import { settingsError } from './settings.js';
 
 /**
@@ -18,8 +19,9 @@ export async function openDuckDB(
   files: DatabaseFiles,
   mode: OpenMode,
   settings: Record<string, string>,
-  servingCopy?: string,
+  options: { servingCopy?: string; rowGroupSize?: number } = {},
 ): Promise<Warehouse<Connection> | Warehouse<SandboxedConnection>> {
+  const { servingCopy } = options;
   const readOnly = mode !== 'read-write';
   if (files.path !== ':memory:' && !readOnly) {
     try {
@@ -28,33 +30,52 @@ export async function openDuckDB(
       throw new PlatError('DATABASE_OPEN', `cannot create the folder of ${files.display}: ${systemReason(error)}`, folderHint(files));
     }
   }
-  let instance: DuckDBInstance;
+  // A row group size is an option of ATTACH only: the file is attached to an in-memory
+  // instance under the name DuckDB would give it, and every session starts in it.
+  const attach = options.rowGroupSize && !readOnly && files.path !== ':memory:' ? options.rowGroupSize : null;
+  const catalog = attach ? catalogName(files.path) : null;
+  let instance: DuckDBInstance | undefined;
   try {
     // The mode's own settings last: a target's settings cannot loosen the sandbox.
     const access: Record<string, string> = mode === 'sandboxed' ? SANDBOX : readOnly ? { access_mode: 'READ_ONLY' } : {};
-    instance = await DuckDBInstance.create(files.path, { ...settings, ...access });
+    instance = await DuckDBInstance.create(catalog ? ':memory:' : files.path, { ...settings, ...access });
+    if (catalog) {
+      const connection = await instance.connect();
+      try {
+        await connection.run(`ATTACH ${text(files.path)} AS ${identifier(catalog)} (ROW_GROUP_SIZE ${attach})`);
+      } finally {
+        connection.closeSync();
+      }
+    }
   } catch (error) {
+    instance?.closeSync();
     throw (readOnly ? null : storageError(error, files)) ?? (await settingsError(settings)) ?? openError(error, files.display);
   }
-  const base = { dialect: duckdbDialect, capabilities: duckdbCapabilities, close: () => instance.closeSync() };
+  const opened = instance;
+  const connect = async () => {
+    const connection = await opened.connect();
+    if (catalog) await connection.run(`USE ${identifier(catalog)}`);
+    return connection;
+  };
+  const base = { dialect: duckdbDialect, capabilities: duckdbCapabilities, close: () => opened.closeSync() };
   if (mode !== 'sandboxed')
     return {
       ...base,
-      session: async () => new DuckDBSession(await instance.connect(), files),
+      session: async () => new DuckDBSession(await connect(), files),
       ...(servingCopy && files.path !== ':memory:'
-        ? { publishServingCopy: () => publishCopy(instance, files, servingCopy, readOnly) }
+        ? { publishServingCopy: () => publishCopy(connect, files, servingCopy, readOnly) }
         : {}),
     };
   try {
-    await lockDown(instance);
+    await lockDown(opened);
   } catch (error) {
-    instance.closeSync();
+    opened.closeSync();
     throw openError(error, files.display);
   }
   return {
     ...base,
     session: async (): Promise<SandboxedConnection> => {
-      const connection = await instance.connect();
+      const connection = await opened.connect();
       return { guardedQuery: (sql, params, limits) => guardedQuery(connection, sql, params, limits), close: () => connection.closeSync() };
     },
   };
@@ -91,9 +112,14 @@ const SANDBOX = {
  * session of this process may commit and checkpoint meanwhile (a stream's landers). Renamed
  * into place, so a reader opens either the old copy or the new one.
  */
-async function publishCopy(instance: DuckDBInstance, files: DatabaseFiles, into: string, readOnly: boolean): Promise<void> {
+async function publishCopy(
+  connect: () => Promise<DuckDBConnection>,
+  files: DatabaseFiles,
+  into: string,
+  readOnly: boolean,
+): Promise<void> {
   if (!readOnly) {
-    const connection = await instance.connect();
+    const connection = await connect();
     try {
       await connection.run('CHECKPOINT');
     } catch (error) {
@@ -123,4 +149,9 @@ async function publishCopy(instance: DuckDBInstance, files: DatabaseFiles, into:
   }
   rmSync(partial, { force: true });
   throw new PlatError('DATABASE_OPEN', `${files.display} kept changing while it was copied for serving; the previous copy stays`);
+}
+
+/** The catalog name DuckDB gives a database file it opens: the file's name up to its first dot. */
+function catalogName(path: string): string {
+  return basename(path).split('.')[0] || 'main';
 }
