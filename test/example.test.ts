@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelNode } from '../framework/compile/manifest.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { test } from '../framework/api.js';
 import { build } from '../framework/index.js';
 import { compileDir, copyProject, queryDb, repoRoot } from './helpers.js';
 
@@ -283,5 +287,23 @@ describe('the e-commerce example', () => {
     });
     expect(results.results.find((r) => r.name === 'purchase_propensity')!.ml).toMatchObject({ version: 'v1', trained: false });
     expect(await queryDb(dir, 'select count(*) as n from staging.stg_events')).toEqual([{ n: BigInt(clean.length) }]);
+  });
+
+  it('warns when int_events_classified is out of step with the landed events, counting each side by rows less the stamped tail', async () => {
+    const select = ['every_landed_event_is_classified'];
+    expect((await test(compileDir(dir), { env: {}, select })).results.map((r) => [r.status, r.failures])).toEqual([['pass', 0]]);
+    const stepped = mkdtempSync(join(tmpdir(), 'plat-test-'));
+    cpSync(dir, stepped, { recursive: true });
+    const instance = await DuckDBInstance.create(join(stepped, 'target/plat.duckdb'));
+    try {
+      const connection = await instance.connect();
+      await connection.run("delete from intermediate.int_events_classified where event_id in (select event_id from intermediate.int_events_classified where event_id is not null limit 3)");
+      connection.closeSync();
+    } finally {
+      instance.closeSync();
+    }
+    const [result] = (await test(compileDir(stepped), { env: {}, select })).results;
+    expect([result!.status, result!.failures]).toEqual(['warn', 1]);
+    expect(Number(result!.sample![0]!.landed) - Number(result!.sample![0]!.classified)).toBe(3);
   });
 });

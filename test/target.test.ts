@@ -86,18 +86,18 @@ describe('the warehouse target', () => {
 describe("a stream's warehouse", () => {
   // A checkpoint stores each micro-batch's appended rows as a small row group and merges them
   // once they fill a whole one: at DuckDB's 122,880 rows that merge stalled every commit for a
-  // second or more, the spikes of a stream's p95. A stream's DuckDB writes row groups of 16,384.
+  // second or more, the spikes of a stream's p95. A stream's DuckDB writes row groups of 32,768.
   const rowGroups = async (session: Connection, table: string) =>
     Number((await session.query(`select count(distinct row_group_id) as n from pragma_storage_info('${table}')`))[0]!.n);
 
-  it('writes row groups of 16,384 rows to the same file, under the name DuckDB gives it, where a build writes whole ones', async () => {
+  it('writes row groups of 32,768 rows to the same file, under the name DuckDB gives it, where a build writes whole ones', async () => {
     const dir = writeProject({ 'plat_project.yml': 'name: shop\ntarget: { type: duckdb, path: db/shop.v1.duckdb }\n' });
     const { manifest } = compileProject(readProjectFiles(dir), { env: {} });
     const streaming = await openWarehouse(manifest.target, { root: dir, workload: 'stream' });
     try {
       const session = await streaming.session();
       await session.execute(['create schema if not exists raw', 'create table raw.streamed as select range as id from range(100000)', 'checkpoint']);
-      expect(await rowGroups(session, 'raw.streamed')).toBe(7);
+      expect(await rowGroups(session, 'raw.streamed')).toBe(4);
       expect(await session.query('select current_database() as name')).toEqual([{ name: 'shop' }]);
       session.close();
     } finally {

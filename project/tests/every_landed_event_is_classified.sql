@@ -4,22 +4,27 @@
 -- landing to the next: a clock set back between two landings would leave one unread, and this
 -- counts it. It also notices a classified table out of step with its source (a landing table
 -- replaced, a generator changed): `plat build --full-refresh` brings them back in step.
--- Each side is counted in one pass over its stamps alone: a CTE read twice is materialized,
--- which copied both tables' stamps at every micro-batch (ten times the time of counting them).
+-- Each side is all its rows less those stamped at or after that newest stamp: the engine knows a
+-- table's row count without reading it, and the stamped tail is the last landings', which the
+-- stamps' min/max per row group find without reading the rest. Counting the rows stamped before
+-- it instead read every stamp of both tables at every micro-batch, the test's time growing
+-- fivefold over a 10-minute stream. A table with no stamps counts its unstamped rows, as before.
 with up_to as (
-    select max(_ingested_at) as landed_at
+    select coalesce(max(_ingested_at), cast('0001-01-01 00:00:00+00' as timestamp with time zone)) as landed_at
     from {{ref "int_events_classified"}}
     where _batch = (select max(_batch) from {{ref "int_events_classified"}})
 ),
 
 landed as (
-    select count(*) filter (where _ingested_at < (select landed_at from up_to) or _ingested_at is null) as events
-    from {{source "ecommerce" "events"}}
+    select
+        (select count(*) from {{source "ecommerce" "events"}})
+        - (select count(*) from {{source "ecommerce" "events"}} where _ingested_at >= (select landed_at from up_to)) as events
 ),
 
 classified as (
-    select count(*) filter (where _ingested_at < (select landed_at from up_to) or _ingested_at is null) as events
-    from {{ref "int_events_classified"}}
+    select
+        (select count(*) from {{ref "int_events_classified"}})
+        - (select count(*) from {{ref "int_events_classified"}} where _ingested_at >= (select landed_at from up_to)) as events
 )
 
 select landed.events as landed, classified.events as classified
