@@ -1,5 +1,5 @@
 /**
- * npm run bench:ingest [-- --events N --rounds 3 --baseline /path/to/other/dist --topic plat_bench_…]
+ * npm run bench:ingest [-- --events N --rounds 3 --baseline /path/to/other/dist --topic plat_bench_… --settings '{"checkpoint_threshold": "1GB"}']
  * Pre-loads N JSON events of the e-commerce shape into a fresh 3-partition topic, then
  * measures, in rounds, on the same messages:
  *   (a) a bare kafkajs consume-and-discard (the messages are kept from the first round);
@@ -44,7 +44,10 @@ const reused = atTopic === -1 ? null : process.argv[atTopic + 1]!;
 const topic = reused ?? `plat_bench_${randomUUID().slice(0, 8)}`;
 const dir = mkdtempSync(join(tmpdir(), 'plat-bench-ingest-'));
 mkdirSync(join(dir, 'models'));
-writeFileSync(join(dir, 'plat_project.yml'), 'name: bench_ingest\n');
+// --settings: the target's engine settings, for plat and for the landing alone.
+const atSettings = process.argv.indexOf('--settings');
+const settings = atSettings === -1 ? null : process.argv[atSettings + 1]!;
+writeFileSync(join(dir, 'plat_project.yml'), `name: bench_ingest\n${settings ? `target: { type: duckdb, settings: ${settings} }\n` : ''}`);
 writeFileSync(
   join(dir, 'sources.yml'),
   `sources:
