@@ -297,7 +297,9 @@ describe('the e-commerce example', () => {
     const instance = await DuckDBInstance.create(join(stepped, 'target/plat.duckdb'));
     try {
       const connection = await instance.connect();
-      await connection.run("delete from intermediate.int_events_classified where event_id in (select event_id from intermediate.int_events_classified where event_id is not null limit 3)");
+      await connection.run(
+        'delete from intermediate.int_events_classified where event_id in (select event_id from intermediate.int_events_classified where event_id is not null limit 3)',
+      );
       connection.closeSync();
     } finally {
       instance.closeSync();

@@ -96,7 +96,11 @@ describe("a stream's warehouse", () => {
     const streaming = await openWarehouse(manifest.target, { root: dir, workload: 'stream' });
     try {
       const session = await streaming.session();
-      await session.execute(['create schema if not exists raw', 'create table raw.streamed as select range as id from range(100000)', 'checkpoint']);
+      await session.execute([
+        'create schema if not exists raw',
+        'create table raw.streamed as select range as id from range(100000)',
+        'checkpoint',
+      ]);
       expect(await rowGroups(session, 'raw.streamed')).toBe(4);
       expect(await session.query('select current_database() as name')).toEqual([{ name: 'shop' }]);
       session.close();

@@ -62,9 +62,7 @@ export async function openDuckDB(
     return {
       ...base,
       session: async () => new DuckDBSession(await connect(), files),
-      ...(servingCopy && files.path !== ':memory:'
-        ? { publishServingCopy: () => publishCopy(connect, files, servingCopy, readOnly) }
-        : {}),
+      ...(servingCopy && files.path !== ':memory:' ? { publishServingCopy: () => publishCopy(connect, files, servingCopy, readOnly) } : {}),
     };
   try {
     await lockDown(opened);
@@ -112,12 +110,7 @@ const SANDBOX = {
  * session of this process may commit and checkpoint meanwhile (a stream's landers). Renamed
  * into place, so a reader opens either the old copy or the new one.
  */
-async function publishCopy(
-  connect: () => Promise<DuckDBConnection>,
-  files: DatabaseFiles,
-  into: string,
-  readOnly: boolean,
-): Promise<void> {
+async function publishCopy(connect: () => Promise<DuckDBConnection>, files: DatabaseFiles, into: string, readOnly: boolean): Promise<void> {
   if (!readOnly) {
     const connection = await connect();
     try {
