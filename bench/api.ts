@@ -14,23 +14,23 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { build, compileProjectDir } from '../framework/api.js';
 import { reportBench } from './report.js';
-import { argument } from './synthetic.js';
+import { argument, option } from './synthetic.js';
 
 const clients = argument('clients', 50);
 const seconds = argument('seconds', 20);
-const given = process.argv.indexOf('--project-dir');
+const given = option('project-dir');
 const repo = join(import.meta.dirname, '../..');
 const cli = join(repo, 'dist/framework/cli/main.js');
 
 let dir: string;
-if (given === -1) {
+if (given === null) {
   dir = mkdtempSync(join(tmpdir(), 'plat-bench-api-'));
   cpSync(join(repo, 'examples/factory'), dir, { recursive: true, filter: (path) => !path.includes('/target') });
   const started = performance.now();
   const built = await build(compileProjectDir({ projectDir: dir }).manifest, { env: {} });
   console.log(`build: ${built.results.length} nodes in ${((performance.now() - started) / 1000).toFixed(1)}s`);
   if (!built.success) throw new Error('the factory build failed');
-} else dir = process.argv[given + 1]!;
+} else dir = given;
 
 const server = spawn(process.execPath, [cli, 'serve', '--project-dir', dir, '--port', '0', '--no-llm'], {
   env: { ...process.env, NO_COLOR: '1', KAFKA_BROKERS: '' },
@@ -109,7 +109,7 @@ await Promise.all(
 agent.destroy();
 server.kill('SIGINT');
 await new Promise((resolve) => server.once('exit', resolve));
-if (given === -1) rmSync(dir, { recursive: true, force: true });
+if (given === null) rmSync(dir, { recursive: true, force: true });
 
 const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -20,12 +20,11 @@ import { hasErrors } from '../framework/core/diagnostics.js';
 import { readProjectFiles } from '../framework/project/files.js';
 import { parseProject } from '../framework/project/parse.js';
 import { reportBench } from './report.js';
-import { argument, syntheticProject } from './synthetic.js';
+import { argument, option, syntheticProject } from './synthetic.js';
 
 const models = argument('models', 10_000);
 const rounds = argument('rounds', 3);
-const at = process.argv.indexOf('--baseline');
-const baseline = at === -1 ? null : process.argv[at + 1]!;
+const baseline = option('baseline');
 const dir = syntheticProject(models, { testsPerModel: 2 });
 const cli = join(import.meta.dirname, '../framework/cli/main.js');
 

@@ -23,7 +23,7 @@ import { chromium, type Page } from 'playwright-core';
 import { compileProjectDir } from '../framework/api.js';
 import { generateDocs } from '../framework/docs/generate.js';
 import { dashboardFigures } from './docs_dashboards.js';
-import { argument, syntheticProject } from './synthetic.js';
+import { argument, option, syntheticProject } from './synthetic.js';
 import { reportBench } from './report.js';
 
 const models = argument('models', 10_000);
@@ -131,8 +131,7 @@ for (const key of first.name) {
   await page.keyboard.press(key);
   keystrokes.push((await page.evaluate(() => (globalThis as any).keystroke as Promise<number>)) / 1000);
 }
-const factoryDir = process.argv.indexOf('--factory-dir');
-const dashboards = await dashboardFigures(browser, factoryDir === -1 ? null : process.argv[factoryDir + 1]!);
+const dashboards = await dashboardFigures(browser, option('factory-dir'));
 await browser.close();
 
 const figures = {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { compileProjectDir, produceTo, stream } from '../framework/api.js';
 import { brokersFrom } from '../framework/stream/kafka.js';
-import { argument } from './synthetic.js';
+import { argument, option } from './synthetic.js';
 import { reportBench } from './report.js';
 
 const rate = argument('rate', 5000);
@@ -36,7 +36,7 @@ const sources = readFileSync(join(dir, 'sources.yml'), 'utf8')
   .replace(/timestamp: \{ timestamp: \{ start: "[^"]+", end: "[^"]+" \} \}/, 'timestamp: { timestamp: { last: 1h } }');
 writeFileSync(join(dir, 'sources.yml'), sources);
 // --settings '{"checkpoint_threshold": "256MB"}': the target's engine settings for this run.
-const settings = process.argv.includes('--settings') ? process.argv[process.argv.indexOf('--settings') + 1]! : null;
+const settings = option('settings');
 if (settings) {
   const config = readFileSync(join(dir, 'plat_project.yml'), 'utf8');
   writeFileSync(

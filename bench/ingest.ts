@@ -26,27 +26,24 @@ import { newWorkerId } from '../framework/stream/staging.js';
 import { compileMessageCheck } from '../framework/stream/schema.js';
 import { openWarehouse } from '../framework/warehouse/registry.js';
 import { reportBench } from './report.js';
-import { argument } from './synthetic.js';
+import { argument, option } from './synthetic.js';
 
 const events = argument('events', 1_000_000);
 const rounds = argument('rounds', 3);
-const at = process.argv.indexOf('--baseline');
-const baseline = at === -1 ? null : process.argv[at + 1]!;
+const baseline = option('baseline');
 const brokers = brokersFrom(process.env);
 if (brokers.length === 0) {
   console.error('set KAFKA_BROKERS (scripts/kafka.sh up starts a local broker)');
   process.exit(2);
 }
 const cores = availableParallelism();
-const atTopic = process.argv.indexOf('--topic');
 /** --topic reuses a topic an earlier run pre-loaded with the same events (its name is printed), to spare the broker another million. */
-const reused = atTopic === -1 ? null : process.argv[atTopic + 1]!;
+const reused = option('topic');
 const topic = reused ?? `plat_bench_${randomUUID().slice(0, 8)}`;
 const dir = mkdtempSync(join(tmpdir(), 'plat-bench-ingest-'));
 mkdirSync(join(dir, 'models'));
 // --settings: the target's engine settings, for plat and for the landing alone.
-const atSettings = process.argv.indexOf('--settings');
-const settings = atSettings === -1 ? null : process.argv[atSettings + 1]!;
+const settings = option('settings');
 writeFileSync(join(dir, 'plat_project.yml'), `name: bench_ingest\n${settings ? `target: { type: duckdb, settings: ${settings} }\n` : ''}`);
 writeFileSync(
   join(dir, 'sources.yml'),

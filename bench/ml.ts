@@ -16,6 +16,7 @@ import { RelationCatalog } from '../framework/run/catalog.js';
 import { openWarehouse } from '../framework/warehouse/registry.js';
 import { benchAlgorithms } from './ml_algorithms.js';
 import { reportBench } from './report.js';
+import { option } from './synthetic.js';
 
 const features = Array.from({ length: 12 }, (_, i) => `f${i + 1}`);
 // Deterministic pseudo-random features from hash(); the label follows a fixed linear score.
@@ -97,12 +98,8 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
-const flag = (name: string) => {
-  const at = process.argv.indexOf(name);
-  return at >= 0 ? process.argv[at + 1] : undefined;
-};
 const algorithms =
-  flag('--only') === 'logistic' ? { figures: {}, targets: {} } : await benchAlgorithms(process.cwd(), Number(flag('--rounds') ?? 3));
+  option('only') === 'logistic' ? { figures: {}, targets: {} } : await benchAlgorithms(process.cwd(), Number(option('rounds') ?? 3));
 reportBench(
   'ml',
   {

@@ -20,13 +20,9 @@ import type { Manifest, ModelNode } from '../framework/compile/manifest.js';
 import { readProjectFiles } from '../framework/project/files.js';
 import { parseProject } from '../framework/project/parse.js';
 import { dialectFor } from '../framework/warehouse/registry.js';
-import { argument, syntheticProject } from './synthetic.js';
+import { argument, option, syntheticProject } from './synthetic.js';
 import { reportBench, type Target } from './report.js';
 
-const option = (name: string) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? null : process.argv[at + 1]!;
-};
 const threads = argument('threads', 4);
 
 /** What one side reports from its own process. */

@@ -61,7 +61,13 @@ export function syntheticProject(
   return dir;
 }
 
-export function argument(name: string, fallback: number): number {
+/** The value after `--name` on the command line, or null. */
+export function option(name: string): string | null {
   const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
+  return at === -1 ? null : (process.argv[at + 1] ?? null);
+}
+
+export function argument(name: string, fallback: number): number {
+  const value = option(name);
+  return value === null ? fallback : Number(value);
 }
