@@ -16,7 +16,7 @@ import {
 } from './algorithms/isolation_forest.js';
 import { predictRandomForest, randomForestContributions, trainRandomForest, type RandomForestModel } from './algorithms/random_forest.js';
 import { sqlNumber, sqlSigmoid, sqlSoftmax } from './algorithms/sql.js';
-import { sumLeavesSql } from './algorithms/ensemble.js';
+import { branches, sumLeavesSql, type Branches } from './algorithms/ensemble.js';
 import type { Tree } from './algorithms/tree.js';
 import { logisticSql, predictLogistic, trainLogistic, type LogisticModel } from './logistic.js';
 
@@ -44,6 +44,8 @@ export interface Explanation {
 export interface ScoringSql {
   parts: string[][];
   link(raw: readonly string[]): string[];
+  /** The trees' splits, for an engine whose speed depends on the order of the rows (none for a linear model). */
+  branches: Branches;
 }
 
 /**
@@ -98,7 +100,7 @@ const logisticRegression: Algorithm<ParamsOf<'logistic_regression'>, LogisticMod
   predict: predictLogistic,
   sql: (model, inputs) => {
     const outputs = logisticSql(model, inputs);
-    return { parts: outputs.map((o) => [o]), link: (raw) => [...raw] };
+    return { parts: outputs.map((o) => [o]), link: (raw) => [...raw], branches: { splits: 0, common: [] } };
   },
   // Coefficient × encoded value: the standardized value for a standardized feature.
   explain: (model, input, output) => logisticContributions(model, input, model.weights.length === 1 ? 0 : output),
@@ -115,6 +117,7 @@ const gradientBoosting: Algorithm<ParamsOf<'gradient_boosting'>, GradientBoostin
       if (model.task === 'binary') return [`(1e0 - ${sqlSigmoid(raw[0]!)})`, sqlSigmoid(raw[0]!)];
       return sqlSoftmax(raw);
     },
+    branches: branches(model.trees.flat(), inputs),
   }),
   explain: (model, input, output) => gradientBoostingContributions(model, input, 0, input.length, model.task === 'multiclass' ? output : 0),
 };
@@ -131,6 +134,7 @@ const randomForest: Algorithm<ParamsOf<'random_forest'>, RandomForestModel> = {
         const averages = raw.map((r) => `(${r} / ${count})`);
         return model.task === 'binary' ? [`(1e0 - ${averages[0]})`, averages[0]!] : averages;
       },
+      branches: branches(model.trees, inputs),
     };
   },
   explain: (model, input, output) => randomForestContributions(model, input, 0, input.length, model.task === 'multiclass' ? output : 0),
@@ -149,6 +153,7 @@ const isolationForest: Algorithm<ParamsOf<'isolation_forest'>, IsolationForestMo
       const score = `exp(${sqlNumber(model.scale)} * (${pathSum} / ${sqlNumber(model.trees.length)}))`;
       return [score, `CASE WHEN ${score} >= ${sqlNumber(model.threshold)} THEN 1e0 ELSE 0e0 END`];
     },
+    branches: branches(model.trees, inputs),
   }),
   // Path-length contributions negated: a positive contribution pushes the row towards "anomalous".
   explain: (model, input) => {

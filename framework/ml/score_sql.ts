@@ -5,6 +5,8 @@
  * Trino refuses a statement over 1,000,000 characters, and compiles far less in one projection),
  * the encoded inputs and the trees' values are built first through a chain of scratch tables, a
  * few trees per step, without joins (a join of dozens of tables exhausts Trino's optimizer).
+ * On an engine that says so (`sortScoredRowsFrom`), a large ensemble's rows are first sorted by
+ * its most-used splits, so that a batch of rows mostly takes the same branches.
  */
 import type { Dialect } from '../warehouse/dialect.js';
 import type { Relation } from '../warehouse/types.js';
@@ -29,13 +31,27 @@ const MARGIN = 20_000;
 function stages(version: PredictiveVersion, dialect: Dialect) {
   const encoded = encodeSql(version.features, dialect);
   const inputs = encoded.map((_, j) => `__x${j}`);
-  const { parts, link } = algorithms[version.algorithm].sql(version.trained, inputs, dialect);
+  const { parts, link, branches } = algorithms[version.algorithm].sql(version.trained, inputs, dialect);
   const partNames = parts.map((list, k) => list.map((_, j) => `__p${k}_${j}`));
   const outputs = link(partNames.map((names) => sqlSum(names)));
   const outputNames = outputs.map((_, k) => `__o${k}`);
   const columns = tasks[version.task].columns(outputNames, version.classes, dialect, version.threshold ?? 0.5);
   const outputOf = parts.flatMap((list, k) => list.map(() => k));
-  return { encoded, inputs, parts: parts.flat(), partNames: partNames.flat(), outputOf, link, outputs, outputNames, columns };
+  const from = dialect.sortScoredRowsFrom;
+  const sorted = from !== null && branches.splits >= from;
+  return {
+    encoded,
+    inputs,
+    parts: parts.flat(),
+    partNames: partNames.flat(),
+    outputOf,
+    link,
+    outputs,
+    outputNames,
+    columns,
+    sorted,
+    branches,
+  };
 }
 
 const aliased = (expressions: readonly string[], names: readonly string[]) => expressions.map((sql, j) => `${sql} AS ${names[j]}`);
@@ -57,7 +73,8 @@ export function predictionSteps(
   const outputs = (source: string) => `SELECT ${select(aliased(s.outputs, s.outputNames))}\nFROM ${source}`;
   const final = (stage3: string) => `SELECT ${e}, ${s.columns}\nFROM (${stage3})`;
 
-  const stage1 = `SELECT ${select(aliased(s.encoded, s.inputs))}\nFROM (${from})`;
+  const encoded = `SELECT ${select(aliased(s.encoded, s.inputs))}\nFROM (${from})`;
+  const stage1 = s.sorted ? `SELECT * FROM (${encoded})\nORDER BY ${s.branches.common.join(', ')}` : encoded;
   const stage2 = `SELECT ${select(aliased(s.parts, s.partNames))}\nFROM (${stage1})`;
   const single = final(outputs(`(${stage2})`));
   const statement = dialect.maxStatementLength === null ? Infinity : dialect.maxStatementLength - MARGIN;
@@ -82,9 +99,7 @@ export function predictionSteps(
     return outputs.map((k) => `${sumOf(k)} AS __plat_sum${k}`);
   };
   const tables = [scratch('__plat_step0')];
-  const before = [
-    dialect.createAs('table', tables[0]!, `SELECT ${select(aliased(s.encoded, s.inputs))}\nFROM (${from})`, { replace: true }),
-  ];
+  const before = [dialect.createAs('table', tables[0]!, stage1, { replace: true })];
   const budget = Math.min(statement, projection);
   const terms = s.parts.map((sql, j) => ({ sql, name: s.partNames[j]!, output: s.outputOf[j]! }));
   for (let at = 0; at < terms.length; ) {

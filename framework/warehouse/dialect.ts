@@ -65,6 +65,12 @@ export interface Dialect {
    * them to JVM bytecode, which refuses a tree ensemble's hundreds of CASEs at once.
    */
   readonly maxProjectionLength: number | null;
+  /**
+   * From how many tree splits a scoring query runs faster over rows sorted by the trees' most-used
+   * splits (null: never). A vectorized engine runs each CASE once per batch of rows and copies
+   * the rows of each branch apart; in a batch whose rows all take one branch, the other is skipped.
+   */
+  readonly sortScoredRowsFrom: number | null;
 
   // Quoting and literals.
   identifier(name: string): string;

@@ -96,7 +96,7 @@ export function treeSql(tree: Tree, inputs: readonly string[], leaf: (node: numb
 }
 
 /** An input as a comparison operand: bare names as they are, anything else parenthesised. */
-function operand(sql: string): string {
+export function operand(sql: string): string {
   return /^[\w."]+$/.test(sql) ? sql : `(${sql})`;
 }
 

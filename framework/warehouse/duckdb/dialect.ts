@@ -65,6 +65,9 @@ export const duckdbDialect: Dialect = {
   lacks: [],
   maxStatementLength: null,
   maxProjectionLength: null,
+  // Scoring 1M rows with the first n trees of bench:ml's model, sorted by 16 splits or not: 20 trees
+  // (600 splits) 1.13 against 1.27 CPU-s, 10 trees 0.71 against 0.62, 100 trees 5.0 against 7.4.
+  sortScoredRowsFrom: 500,
   identifier,
   relation,
   literal,

@@ -85,6 +85,8 @@ export function trinoDialect(placement: Placement): Dialect {
     maxStatementLength: 1_000_000,
     // Measured on 476: a 200-tree ensemble in one query, or ten deep trees in one column, fail to compile.
     maxProjectionLength: 30_000,
+    // Trino compiles each CASE to bytecode that runs row by row (and drops an ORDER BY inside a subquery).
+    sortScoredRowsFrom: null,
     identifier,
     relation,
     literal,
