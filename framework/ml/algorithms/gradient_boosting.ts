@@ -71,27 +71,31 @@ export function trainGradientBoosting(
   const trees: Tree[][] = Array.from({ length: outputs }, () => []);
   const featureCount = Math.max(1, Math.round(width * o.featureFraction));
   let best = { loss: Infinity, iterations: 0 };
-  for (let round = 0; round < o.iterations; round++) {
-    computeGradients(target, train, raw, outputs, gradients, hessians);
-    for (let k = 0; k < outputs; k++) {
-      const { tree, leaves } = grower.grow(
-        gradients[k]!,
-        hessians[k]!,
-        sampleFeatures(width, featureCount, random),
-        target.task === 'regression',
-      );
-      trees[k]!.push(tree);
-      const index = grower.rowOrder();
-      for (const leaf of leaves) {
-        const value = tree.value[leaf.node]!;
-        for (let i = leaf.start; i < leaf.end; i++) raw[index[i]! * outputs + k]! += value;
+  try {
+    for (let round = 0; round < o.iterations; round++) {
+      computeGradients(target, train, raw, outputs, gradients, hessians);
+      for (let k = 0; k < outputs; k++) {
+        const { tree, leaves } = grower.grow(
+          gradients[k]!,
+          hessians[k]!,
+          sampleFeatures(width, featureCount, random),
+          target.task === 'regression',
+        );
+        trees[k]!.push(tree);
+        const index = grower.rowOrder();
+        for (const leaf of leaves) {
+          const value = tree.value[leaf.node]!;
+          for (let i = leaf.start; i < leaf.end; i++) raw[index[i]! * outputs + k]! += value;
+        }
+        for (const i of validation) raw[i * outputs + k]! += tree.value[leafOf(tree, x, i * width)]!;
       }
-      for (const i of validation) raw[i * outputs + k]! += tree.value[leafOf(tree, x, i * width)]!;
+      if (validation.length === 0) continue;
+      const loss = meanLoss(target, validation, raw, outputs);
+      if (loss < best.loss - o.tolerance) best = { loss, iterations: round + 1 };
+      else if (round + 1 - best.iterations >= o.patience) break;
     }
-    if (validation.length === 0) continue;
-    const loss = meanLoss(target, validation, raw, outputs);
-    if (loss < best.loss - o.tolerance) best = { loss, iterations: round + 1 };
-    else if (round + 1 - best.iterations >= o.patience) break;
+  } finally {
+    grower.stop();
   }
   const kept = validation.length === 0 ? trees[0]!.length : best.iterations;
   return {

@@ -1,0 +1,259 @@
+import { availableParallelism } from 'node:os';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { addRows, bestSplitOf, partitionRows } from './boosting_kernels.js';
+
+/**
+ * A second thread for growing boosted trees: for a large leaf, a worker builds the upper half of
+ * the features' histograms, or partitions the second half of the rows, while the calling thread
+ * does the other half, both on shared memory. Training is otherwise one JavaScript thread;
+ * scikit-learn's HistGradientBoosting uses every core. Each half computes exactly what one
+ * thread would, in the same order, so the model is the same with or without the worker.
+ *
+ * The calling thread blocks on a shared flag until the worker is done (training is synchronous).
+ * A leaf of few rows is done by the calling thread alone: handing it over costs more.
+ */
+export const SHARED_FROM_ROWS = 256;
+
+/**
+ * How many times a thread reads the shared flag before it sleeps on it (about a millisecond): a
+ * sleeping core of this VM took hundreds of microseconds to wake, longer than many builds take.
+ * OpenMP, which scikit-learn's threads run on, spins likewise before it sleeps.
+ */
+const SPINS = 1_000_000;
+
+/** Slots of the shared Int32Array. */
+const ASKED = 0; // how many tasks were asked for
+const DONE = 1; // how many the worker finished
+const FAILED = 2;
+const STOP = 3;
+const KIND = 4; // HISTOGRAM or PARTITION
+const START = 5;
+const END = 6;
+const SLOT = 7; // histogram: which registered histogram
+const FROM = 8; // histogram: features [FROM, TO)
+const TO = 9;
+const FEATURE = 10; // partition: the split
+const LAST = 11;
+const MISSING_LEFT = 12;
+const RESULT = 13; // partition: rows sent left
+const COUNT = 14; // best split: how many features
+const TOTAL = 15; // best split: the leaf's rows
+const MIN_ROWS = 16;
+const SLOTS = 17;
+
+const HISTOGRAM = 0;
+const PARTITION = 1;
+const BEST_SPLIT = 2;
+
+/**
+ * The worker's script. The kernels arrive as source text (they are self-contained), so the worker
+ * runs the same loops from dist/ and from the TypeScript sources under test.
+ */
+const WORKER = `
+const { receiveMessageOnPort, workerData } = require('node:worker_threads');
+const addRows = ${addRows.toString()};
+const partitionRows = ${partitionRows.toString()};
+const bestSplitOf = ${bestSplitOf.toString()};
+const { control, numbers, best, features, valueBins, bins, columns, width, rows, index, pairs, left, right, port } = workerData;
+const histograms = [];
+let seen = 0;
+for (;;) {
+  for (let spin = 0; spin < ${SPINS} && Atomics.load(control, ${ASKED}) === seen; spin++);
+  Atomics.wait(control, ${ASKED}, seen);
+  seen = Atomics.load(control, ${ASKED});
+  if (Atomics.load(control, ${STOP}) === 1) break;
+  try {
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) histograms[m.message.slot] = new Float64Array(m.message.buffer);
+    const [start, end] = [control[${START}], control[${END}]];
+    const kind = control[${KIND}];
+    if (kind === ${HISTOGRAM})
+      addRows(histograms[control[${SLOT}]], bins, width, index, start, end, pairs, control[${FROM}], control[${TO}]);
+    else if (kind === ${BEST_SPLIT})
+      bestSplitOf(histograms[control[${SLOT}]], features, control[${COUNT}], valueBins, numbers[0], numbers[1], control[${TOTAL}], numbers[2], control[${MIN_ROWS}], numbers[3], best);
+    else
+      control[${RESULT}] = partitionRows(index, columns, rows, control[${FEATURE}], start, end, control[${LAST}], control[${MISSING_LEFT}], left, 0, right);
+  } catch (error) {
+    Atomics.store(control, ${FAILED}, 1);
+  }
+  Atomics.store(control, ${DONE}, seen);
+  Atomics.notify(control, ${DONE});
+}
+`;
+
+/** What the worker reads: every array on a SharedArrayBuffer. */
+export interface SharedRows {
+  /** Row-major bins, `width` a row. */
+  bins: Uint8Array;
+  /** The same bins column-major. */
+  columns: Uint8Array;
+  width: number;
+  rows: number;
+  /** The rows in leaf order (partitioned in place). */
+  index: Uint32Array;
+  /** Gradient and hessian per row, side by side. */
+  pairs: Float64Array;
+  /** Each feature's number of value bins. */
+  valueBins: Int32Array;
+}
+
+/** A leaf whose best split the worker looks for, and the rules a split keeps. */
+export interface LeafSums {
+  histogram: Float64Array;
+  g: number;
+  h: number;
+  rows: number;
+}
+
+const sharedArray = <T>(length: number, bytes: number, make: (buffer: SharedArrayBuffer) => T) =>
+  make(new SharedArrayBuffer(length * bytes));
+
+export class BoostingThreads {
+  private readonly control = sharedArray(SLOTS, 4, (b) => new Int32Array(b));
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly slots = new WeakMap<Float64Array, number>();
+  /** Where the worker puts the rows of its half that go left, and right. */
+  private readonly left: Uint32Array;
+  private readonly right: Uint32Array;
+  /** The worker's best split, as `bestSplitOf` writes it. */
+  private readonly best = sharedArray(6, 8, (b) => new Float64Array(b));
+  /** A best split's numbers: the leaf's gradient and hessian sums, l2, the least hessian. */
+  private readonly numbers = sharedArray(4, 8, (b) => new Float64Array(b));
+  private readonly features: Int32Array;
+  private registered = 0;
+  private asked = 0;
+
+  /** A worker, when the machine has a second core. */
+  static start(shared: SharedRows): BoostingThreads | null {
+    return availableParallelism() > 1 && shared.width > 1 ? new BoostingThreads(shared) : null;
+  }
+
+  private constructor(private readonly shared: SharedRows) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const half = Math.ceil(shared.index.length / 2);
+    this.left = sharedArray(half, 4, (b) => new Uint32Array(b));
+    this.right = sharedArray(half, 4, (b) => new Uint32Array(b));
+    this.features = sharedArray(shared.width, 4, (b) => new Int32Array(b));
+    const { control, left, right, best, numbers, features } = this;
+    this.worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { ...shared, control, left, right, best, numbers, features, port: port2 },
+      transferList: [port2],
+    });
+    this.worker.unref();
+  }
+
+  /** A histogram both threads can write: on shared memory, made known to the worker. */
+  histogram(): Float64Array {
+    const buffer = new SharedArrayBuffer(this.shared.width * 768 * Float64Array.BYTES_PER_ELEMENT);
+    const histogram = new Float64Array(buffer);
+    const slot = this.registered++;
+    this.slots.set(histogram, slot);
+    this.port.postMessage({ slot, buffer });
+    return histogram;
+  }
+
+  /** `addRows` over every feature, the upper half on the worker. */
+  build(histogram: Float64Array, start: number, end: number): void {
+    const { control } = this;
+    const { bins, width, index, pairs } = this.shared;
+    const half = width >> 1;
+    control[KIND] = HISTOGRAM;
+    control[SLOT] = this.slots.get(histogram)!;
+    control[START] = start;
+    control[END] = end;
+    control[FROM] = half;
+    control[TO] = width;
+    this.ask();
+    addRows(histogram, bins, width, index, start, end, pairs, 0, half);
+    this.join();
+  }
+
+  /**
+   * `partitionRows` of `index[start…end)`, the second half of the rows on the worker; the left
+   * rows end up first, in order, then the right ones. `scratch` holds this thread's right rows.
+   * Returns where the right rows start.
+   */
+  partition(feature: number, last: number, missingLeft: boolean, start: number, end: number, scratch: Uint32Array): number {
+    const { control, left, right } = this;
+    const { columns, rows, index } = this.shared;
+    const middle = start + ((end - start) >> 1);
+    control[KIND] = PARTITION;
+    control[FEATURE] = feature;
+    control[LAST] = last;
+    control[MISSING_LEFT] = missingLeft ? 1 : 0;
+    control[START] = middle;
+    control[END] = end;
+    this.ask();
+    const ownLeft = partitionRows(index, columns, rows, feature, start, middle, last, missingLeft ? 1 : 0, index, start, scratch);
+    this.join();
+    const workerLeft = control[RESULT]!;
+    let at = start + ownLeft;
+    index.set(left.subarray(0, workerLeft), at);
+    at += workerLeft;
+    index.set(scratch.subarray(0, middle - start - ownLeft), at);
+    index.set(right.subarray(0, end - middle - workerLeft), at + middle - start - ownLeft);
+    return start + ownLeft + workerLeft;
+  }
+
+  /**
+   * `bestSplitOf` for two leaves at once, the second on the worker; `out` gets the first's
+   * answer, and the second's is returned (the thread's own array, valid until the next call).
+   */
+  bestSplits(
+    features: Int32Array,
+    rules: { l2: number; minRows: number; minHessian: number },
+    first: LeafSums,
+    second: LeafSums,
+    out: Float64Array,
+  ): Float64Array {
+    const { control, numbers } = this;
+    this.features.set(features);
+    control[KIND] = BEST_SPLIT;
+    control[SLOT] = this.slots.get(second.histogram)!;
+    control[COUNT] = features.length;
+    control[TOTAL] = second.rows;
+    control[MIN_ROWS] = rules.minRows;
+    numbers[0] = second.g;
+    numbers[1] = second.h;
+    numbers[2] = rules.l2;
+    numbers[3] = rules.minHessian;
+    this.ask();
+    const { valueBins } = this.shared;
+    bestSplitOf(
+      first.histogram,
+      features,
+      features.length,
+      valueBins,
+      first.g,
+      first.h,
+      first.rows,
+      rules.l2,
+      rules.minRows,
+      rules.minHessian,
+      out,
+    );
+    this.join();
+    return this.best;
+  }
+
+  stop(): void {
+    Atomics.store(this.control, STOP, 1);
+    this.ask();
+    this.port.close();
+  }
+
+  private ask(): void {
+    Atomics.store(this.control, ASKED, ++this.asked);
+    Atomics.notify(this.control, ASKED);
+  }
+
+  private join(): void {
+    const { control } = this;
+    for (let spin = 0; spin < SPINS && Atomics.load(control, DONE) !== this.asked; spin++);
+    for (let done = Atomics.load(control, DONE); done !== this.asked; done = Atomics.load(control, DONE)) Atomics.wait(control, DONE, done);
+    // Never expected (the worker runs the loops this thread runs); a wrong model would be worse than a stop.
+    if (Atomics.load(control, FAILED) === 1) throw new Error('the boosting worker thread failed');
+  }
+}
