@@ -7,9 +7,10 @@
  * parent − smaller); and row-major bins, so a row's features share a cache line. Rows live in
  * one index array that each split partitions in place.
  */
-import type { BinEdges, BinnedMatrix } from './histogram.js';
-import { addRows, bestSplitOf, partitionRows } from './boosting_kernels.js';
-import { BoostingThreads, SHARED_FROM_ROWS } from './boosting_threads.js';
+import type { BoostingData } from './boosting_data.js';
+import type { BinEdges } from './histogram.js';
+import { addRows, bestSplitOf, partitionRows, subtractFeatures } from './boosting_kernels.js';
+import { type BoostingThreads, SHARED_FROM_ROWS } from './boosting_threads.js';
 import { addNode, emptyTree, splitNode, type Tree } from './tree.js';
 
 export interface BoostedTreeOptions {
@@ -51,27 +52,17 @@ interface Leaf {
 const BIN_STRIDE = 3; // gradient, hessian, count
 const FEATURE_STRIDE = 256 * BIN_STRIDE;
 
-/** From this many cells (rows × features) a second thread builds histograms: its start costs about 30 ms. */
-const THREADS_FROM_CELLS = 500_000;
-const PARTITION_FROM = Number(process.env.PF ?? 1e9);
-
-/** A copy of `array` on shared memory, which a worker thread can read. */
-function shared<T extends Uint8Array | Uint32Array | Float64Array>(array: T, make: (buffer: SharedArrayBuffer) => T): T {
-  const copy = make(new SharedArrayBuffer(array.byteLength));
-  copy.set(array as never);
-  return copy;
-}
-
 /** Reusable buffers for growing many trees over the same rows. */
 export class BoostedTreeGrower {
   private readonly scratch: Uint32Array;
   private readonly pool: Float64Array[] = [];
   private readonly initialOrder: Uint32Array;
-  private readonly data: BinnedMatrix;
   private readonly index: Uint32Array;
-  /** Each row's gradient and hessian side by side: a scattered row's two reads share a cache line. */
-  private readonly pairs: Float64Array;
-  private readonly threads: BoostingThreads | null;
+  /**
+   * Each row's gradient and hessian side by side (a scattered row's two reads share a cache
+   * line), which the caller fills before each `grow`.
+   */
+  readonly pairs: Float64Array;
   /**
    * The bins again, column-major, for partitioning: a split reads one feature of scattered rows,
    * and one feature's column (a byte a row) stays in cache where the row-major matrix does not.
@@ -82,40 +73,26 @@ export class BoostedTreeGrower {
   /** Where `bestSplitOf` writes. */
   private readonly best = new Float64Array(6);
 
-  /** Call `stop` when done: with many rows, a worker thread builds half of each histogram. */
+  /** With `threads`, whose worker shares the data's bins and columns, a worker does half of each large leaf's work. */
   constructor(
-    data: BinnedMatrix,
+    private readonly data: BoostingData,
     private readonly edges: BinEdges,
     index: Uint32Array,
     private readonly options: BoostedTreeOptions,
     /** Gain of every split, added per feature: the model's importance. */
     private readonly gains: Float64Array,
+    private readonly threads: BoostingThreads | null,
   ) {
     this.scratch = new Uint32Array(index.length);
     this.initialOrder = index.slice();
-    const threaded = index.length * data.width >= THREADS_FROM_CELLS;
-    const columns = threaded ? new Uint8Array(new SharedArrayBuffer(data.bins.length)) : new Uint8Array(data.bins.length);
-    for (let row = 0; row < data.rows; row++)
-      for (let f = 0; f < data.width; f++) columns[f * data.rows + row] = data.bins[row * data.width + f]!;
-    this.columns = columns;
-    const valueBins = Int32Array.from(edges, (e) => e.length + 1);
-    this.valueBins = threaded ? new Int32Array(new SharedArrayBuffer(valueBins.byteLength)) : valueBins;
-    this.valueBins.set(valueBins);
-    if (threaded) {
-      this.data = { ...data, bins: shared(data.bins, (b) => new Uint8Array(b)) };
-      this.index = shared(index, (b) => new Uint32Array(b));
-      this.pairs = new Float64Array(new SharedArrayBuffer(2 * data.rows * Float64Array.BYTES_PER_ELEMENT));
-    } else {
-      [this.data, this.index, this.pairs] = [data, index, new Float64Array(2 * data.rows)];
-    }
-    const { bins, width, rows } = this.data;
-    this.threads = threaded
-      ? BoostingThreads.start({ bins, columns, width, rows, index: this.index, pairs: this.pairs, valueBins: this.valueBins })
-      : null;
-  }
-
-  stop(): void {
-    this.threads?.stop();
+    const int32 = (n: number) => (threads ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n));
+    this.index = threads ? new Uint32Array(new SharedArrayBuffer(index.byteLength)) : new Uint32Array(index.length);
+    this.index.set(index);
+    this.pairs = threads ? new Float64Array(new SharedArrayBuffer(2 * data.rows * 8)) : new Float64Array(2 * data.rows);
+    this.valueBins = int32(data.width);
+    this.valueBins.set(Int32Array.from(edges, (e) => e.length + 1));
+    this.columns = data.columns;
+    threads?.share({ bins: data.bins, columns: data.columns, index: this.index, pairs: this.pairs, valueBins: this.valueBins });
   }
 
   /** Rows in the order the last tree partitioned them (its leaves' ranges index into this). */
@@ -124,10 +101,10 @@ export class BoostedTreeGrower {
   }
 
   /**
-   * `gradient`/`hessian` are per row of the binned matrix; `features` the columns this tree may
-   * split on; `constantHessian` skips hessian sums when every row's is 1 (squared error).
+   * A tree from the gradients and hessians in `pairs` (the training rows'); `features` are the
+   * columns it may split on.
    */
-  grow(gradient: Float64Array, hessian: Float64Array, features: Int32Array, constantHessian: boolean): GrownTree {
+  grow(features: Int32Array): GrownTree {
     const { options, index } = this;
     // Each tree starts from ascending rows, so the root's histogram reads the bins in order.
     index.set(this.initialOrder);
@@ -137,12 +114,8 @@ export class BoostedTreeGrower {
     const { pairs } = this;
     for (let i = 0; i < index.length; i++) {
       const row = index[i]!;
-      const gi = gradient[row]!;
-      const hi = constantHessian ? 1 : hessian[row]!;
-      pairs[2 * row] = gi;
-      pairs[2 * row + 1] = hi;
-      g += gi;
-      h += hi;
+      g += pairs[2 * row]!;
+      h += pairs[2 * row + 1]!;
     }
     const root: Leaf = {
       node: addNode(tree, [this.leafValue(g, h)]),
@@ -156,7 +129,7 @@ export class BoostedTreeGrower {
     };
     const open: Leaf[] = [root];
     if (this.splittable(root)) {
-      root.histogram = this.build(root, gradient, hessian, features, constantHessian);
+      root.histogram = this.build(root, features, null);
       root.best = this.bestSplit(root, features);
     }
     while (open.length < options.maxLeaves) {
@@ -164,7 +137,7 @@ export class BoostedTreeGrower {
       for (let k = 0; k < open.length; k++) if (open[k]!.best && (pick < 0 || open[k]!.best!.gain > open[pick]!.best!.gain)) pick = k;
       if (pick < 0) break;
       const leaf = open.splice(pick, 1)[0]!;
-      for (const child of this.split(tree, leaf, gradient, hessian, features, constantHessian)) open.push(child);
+      for (const child of this.split(tree, leaf, features)) open.push(child);
     }
     const leaves = open.map((leaf) => {
       if (leaf.histogram) this.pool.push(leaf.histogram);
@@ -181,14 +154,7 @@ export class BoostedTreeGrower {
     return leaf.depth < this.options.maxDepth && leaf.end - leaf.start >= 2 * this.options.minRowsPerLeaf;
   }
 
-  private split(
-    tree: Tree,
-    leaf: Leaf,
-    gradient: Float64Array,
-    hessian: Float64Array,
-    features: Int32Array,
-    constantHessian: boolean,
-  ): Leaf[] {
+  private split(tree: Tree, leaf: Leaf, features: Int32Array): Leaf[] {
     const best = leaf.best!;
     const threshold = best.bin < this.edges[best.feature]!.length ? this.edges[best.feature]![best.bin]! : Number.MAX_VALUE;
     const middle = this.partition(leaf, best);
@@ -213,8 +179,7 @@ export class BoostedTreeGrower {
     }
     const [first, second] = children as [Leaf, Leaf];
     const [small, large] = first.end - first.start <= second.end - second.start ? [first, second] : [second, first];
-    const built = this.build(small, gradient, hessian, features, constantHessian);
-    subtract(parent, built, features);
+    const built = this.build(small, features, parent);
     small.histogram = built;
     large.histogram = parent;
     const { threads } = this;
@@ -236,7 +201,7 @@ export class BoostedTreeGrower {
   private partition(leaf: Leaf, split: Split): number {
     const { index, scratch, threads, columns } = this;
     const { start, end } = leaf;
-    if (threads && end - start >= PARTITION_FROM)
+    if (threads && end - start >= SHARED_FROM_ROWS)
       return threads.partition(split.feature, split.bin, split.missingLeft, start, end, scratch);
     const left = partitionRows(
       index,
@@ -255,14 +220,19 @@ export class BoostedTreeGrower {
     return start + left;
   }
 
-  private build(leaf: Leaf, gradient: Float64Array, hessian: Float64Array, features: Int32Array, constantHessian: boolean): Float64Array {
+  /** The leaf's histogram; with `parent`, the parent's histogram less this one too. */
+  private build(leaf: Leaf, features: Int32Array, parent: Float64Array | null): Float64Array {
     const { index, threads } = this;
     const { bins, width } = this.data;
     const histogram = this.pool.pop() ?? threads?.histogram() ?? new Float64Array(width * FEATURE_STRIDE);
     const used = features.length;
     if (used === width) {
-      if (threads && leaf.end - leaf.start >= SHARED_FROM_ROWS) threads.build(histogram, leaf.start, leaf.end);
-      else addRows(histogram, bins, width, index, leaf.start, leaf.end, this.pairs, 0, width);
+      if (threads && leaf.end - leaf.start >= SHARED_FROM_ROWS) {
+        threads.build(histogram, leaf.start, leaf.end, parent);
+        return histogram;
+      }
+      addRows(histogram, bins, width, index, leaf.start, leaf.end, this.pairs, 0, width);
+      if (parent) subtractFeatures(parent, histogram, 0, width);
       return histogram;
     }
     for (let j = 0; j < used; j++) {
@@ -271,8 +241,8 @@ export class BoostedTreeGrower {
     }
     for (let i = leaf.start; i < leaf.end; i++) {
       const row = index[i]!;
-      const g = gradient[row]!;
-      const h = constantHessian ? 1 : hessian[row]!;
+      const g = this.pairs[2 * row]!;
+      const h = this.pairs[2 * row + 1]!;
       const offset = row * width;
       for (let j = 0; j < used; j++) {
         const f = features[j]!;
@@ -282,6 +252,7 @@ export class BoostedTreeGrower {
         histogram[at + 2] = histogram[at + 2]! + 1;
       }
     }
+    if (parent) subtract(parent, histogram, features);
     return histogram;
   }
 

@@ -166,3 +166,28 @@ export function bestSplitOf(
   out[4] = bestG;
   out[5] = bestH;
 }
+
+/**
+ * Log-loss gradients and hessians of the training rows `train[from…to)` into `pairs`: p − y and
+ * p(1 − p), p = 1 / (1 + e^−raw), the formula of `sigmoid` (link.ts).
+ */
+export function logisticGradients(
+  raw: Float64Array,
+  y: Int32Array,
+  train: Uint32Array,
+  from: number,
+  to: number,
+  pairs: Float64Array,
+): void {
+  for (let k = from; k < to; k++) {
+    const i = train[k]!;
+    const p = 1 / (1 + Math.exp(-raw[i]!));
+    pairs[2 * i] = p - y[i]!;
+    pairs[2 * i + 1] = p * (1 - p);
+  }
+}
+
+/** `parent −= child` over features [from, to): the parent's histogram becomes its other child's. */
+export function subtractFeatures(parent: Float64Array, child: Float64Array, from: number, to: number): void {
+  for (let k = from * 768; k < to * 768; k++) parent[k] = parent[k]! - child[k]!;
+}

@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { addRows, bestSplitOf, partitionRows } from './boosting_kernels.js';
+import { binColumn, binOf, columnEdges, midpoint } from './binning_kernels.js';
+import { addRows, bestSplitOf, logisticGradients, partitionRows, subtractFeatures } from './boosting_kernels.js';
 
 /**
- * A second thread for growing boosted trees: for a large leaf, a worker builds the upper half of
- * the features' histograms, or partitions the second half of the rows, while the calling thread
- * does the other half, both on shared memory. Training is otherwise one JavaScript thread;
+ * A second thread for training boosted trees: a worker bins the upper half of the features, and
+ * for a large leaf builds the upper half of the features' histograms, partitions the second half
+ * of the rows, or finds one child's best split, while the calling thread does the other half,
+ * both on shared memory. Training is otherwise one JavaScript thread;
  * scikit-learn's HistGradientBoosting uses every core. Each half computes exactly what one
  * thread would, in the same order, so the model is the same with or without the worker.
  *
@@ -39,11 +41,15 @@ const RESULT = 13; // partition: rows sent left
 const COUNT = 14; // best split: how many features
 const TOTAL = 15; // best split: the leaf's rows
 const MIN_ROWS = 16;
-const SLOTS = 17;
+const MAX_BINS = 17; // binning: the most bins a feature gets
+const PARENT = 18; // histogram: the parent's, to subtract the new one from (−1: none)
+const SLOTS = 19;
 
 const HISTOGRAM = 0;
 const PARTITION = 1;
 const BEST_SPLIT = 2;
+const BIN = 3;
+const GRADIENTS = 4;
 
 /**
  * The worker's script. The kernels arrive as source text (they are self-contained), so the worker
@@ -51,11 +57,18 @@ const BEST_SPLIT = 2;
  */
 const WORKER = `
 const { receiveMessageOnPort, workerData } = require('node:worker_threads');
+const binOf = ${binOf.toString()};
+const midpoint = ${midpoint.toString()};
+const columnEdges = ${columnEdges.toString()};
+const binColumn = ${binColumn.toString()};
 const addRows = ${addRows.toString()};
 const partitionRows = ${partitionRows.toString()};
 const bestSplitOf = ${bestSplitOf.toString()};
-const { control, numbers, best, features, valueBins, bins, columns, width, rows, index, pairs, left, right, port } = workerData;
+const logisticGradients = ${logisticGradients.toString()};
+const subtractFeatures = ${subtractFeatures.toString()};
+const { control, numbers, best, features, left, right, width, rows, port } = workerData;
 const histograms = [];
+const shared = {};
 let seen = 0;
 for (;;) {
   for (let spin = 0; spin < ${SPINS} && Atomics.load(control, ${ASKED}) === seen; spin++);
@@ -63,15 +76,32 @@ for (;;) {
   seen = Atomics.load(control, ${ASKED});
   if (Atomics.load(control, ${STOP}) === 1) break;
   try {
-    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) histograms[m.message.slot] = new Float64Array(m.message.buffer);
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      if (m.message.arrays) Object.assign(shared, m.message.arrays);
+      else histograms[m.message.slot] = new Float64Array(m.message.buffer);
+    }
+    const { bins, columns, index, pairs, valueBins } = shared;
     const [start, end] = [control[${START}], control[${END}]];
     const kind = control[${KIND}];
-    if (kind === ${HISTOGRAM})
+    if (kind === ${HISTOGRAM}) {
       addRows(histograms[control[${SLOT}]], bins, width, index, start, end, pairs, control[${FROM}], control[${TO}]);
+      if (control[${PARENT}] >= 0) subtractFeatures(histograms[control[${PARENT}]], histograms[control[${SLOT}]], control[${FROM}], control[${TO}]);
+    }
     else if (kind === ${BEST_SPLIT})
       bestSplitOf(histograms[control[${SLOT}]], features, control[${COUNT}], valueBins, numbers[0], numbers[1], control[${TOTAL}], numbers[2], control[${MIN_ROWS}], numbers[3], best);
-    else
+    else if (kind === ${GRADIENTS})
+      logisticGradients(shared.raw, shared.y, shared.train, control[${FROM}], control[${TO}], pairs);
+    else if (kind === ${PARTITION})
       control[${RESULT}] = partitionRows(index, columns, rows, control[${FEATURE}], start, end, control[${LAST}], control[${MISSING_LEFT}], left, 0, right);
+    else {
+      const values = new Float64Array(shared.sample.length);
+      for (let f = control[${FROM}]; f < control[${TO}]; f++) {
+        const edges = columnEdges(shared.subset, width, f, shared.sample, values, control[${MAX_BINS}]);
+        shared.edges.set(edges, f * 255);
+        shared.edgeCounts[f] = edges.length;
+        binColumn(shared.x, rows, width, f, edges, columns.subarray(f * rows, (f + 1) * rows));
+      }
+    }
   } catch (error) {
     Atomics.store(control, ${FAILED}, 1);
   }
@@ -80,21 +110,20 @@ for (;;) {
 }
 `;
 
-/** What the worker reads: every array on a SharedArrayBuffer. */
-export interface SharedRows {
-  /** Row-major bins, `width` a row. */
-  bins: Uint8Array;
-  /** The same bins column-major. */
-  columns: Uint8Array;
-  width: number;
-  rows: number;
-  /** The rows in leaf order (partitioned in place). */
-  index: Uint32Array;
-  /** Gradient and hessian per row, side by side. */
-  pairs: Float64Array;
-  /** Each feature's number of value bins. */
-  valueBins: Int32Array;
-}
+/**
+ * What the worker reads, each on a SharedArrayBuffer, shared as it is made. Binning: `x` (all
+ * rows, row-major), `subset` (the training rows) and `sample` (which of them the edges come
+ * from); it writes `edges` (255 a feature), `edgeCounts` and `columns`. Growing trees: `bins`
+ * (row-major), `columns` (the same, column-major), `index` (rows in leaf order, partitioned in
+ * place), `pairs` (gradient and hessian per row) and `valueBins` (value bins per feature).
+ * Binary log loss: `raw` (scores), `y` (labels) and `train` (the training rows).
+ */
+export type SharedArrays = Partial<
+  Record<'x' | 'subset' | 'edges' | 'pairs' | 'raw', Float64Array> &
+    Record<'sample' | 'index' | 'train', Uint32Array> &
+    Record<'bins' | 'columns', Uint8Array> &
+    Record<'edgeCounts' | 'valueBins' | 'y', Int32Array>
+>;
 
 /** A leaf whose best split the worker looks for, and the rules a split keeps. */
 export interface LeafSums {
@@ -123,30 +152,69 @@ export class BoostingThreads {
   private registered = 0;
   private asked = 0;
 
-  /** A worker, when the machine has a second core. */
-  static start(shared: SharedRows): BoostingThreads | null {
-    return availableParallelism() > 1 && shared.width > 1 ? new BoostingThreads(shared) : null;
+  private readonly shared: SharedArrays = {};
+
+  /** A worker for `rows` rows of `width` features, when the machine has a second core. */
+  static start(width: number, rows: number): BoostingThreads | null {
+    return availableParallelism() > 1 && width > 1 ? new BoostingThreads(width, rows) : null;
   }
 
-  private constructor(private readonly shared: SharedRows) {
+  private constructor(
+    private readonly width: number,
+    private readonly rows: number,
+  ) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const half = Math.ceil(shared.index.length / 2);
+    const half = Math.ceil(rows / 2);
     this.left = sharedArray(half, 4, (b) => new Uint32Array(b));
     this.right = sharedArray(half, 4, (b) => new Uint32Array(b));
-    this.features = sharedArray(shared.width, 4, (b) => new Int32Array(b));
+    this.features = sharedArray(width, 4, (b) => new Int32Array(b));
     const { control, left, right, best, numbers, features } = this;
     this.worker = new Worker(WORKER, {
       eval: true,
-      workerData: { ...shared, control, left, right, best, numbers, features, port: port2 },
+      workerData: { control, left, right, best, numbers, features, width, rows, port: port2 },
       transferList: [port2],
     });
     this.worker.unref();
   }
 
+  /** Makes arrays (on SharedArrayBuffers) known to the worker, for the tasks that follow. */
+  share(arrays: SharedArrays): void {
+    Object.assign(this.shared, arrays);
+    this.port.postMessage({ arrays });
+  }
+
+  /**
+   * Bins features [from, to) on the worker (shared `x`, `subset`, `sample`, `edges`, `edgeCounts`
+   * and `columns` first) while `own` runs here.
+   */
+  bin(from: number, to: number, maxBins: number, own: () => void): void {
+    const { control } = this;
+    control[KIND] = BIN;
+    control[FROM] = from;
+    control[TO] = to;
+    control[MAX_BINS] = maxBins;
+    this.ask();
+    own();
+    this.join();
+  }
+
+  /** `logisticGradients` of the shared training rows into `pairs`, the second half on the worker. */
+  logisticGradients(): void {
+    const { control } = this;
+    const { raw, y, train, pairs } = this.shared as Required<SharedArrays>;
+    const half = train.length >> 1;
+    control[KIND] = GRADIENTS;
+    control[FROM] = half;
+    control[TO] = train.length;
+    this.ask();
+    logisticGradients(raw, y, train, 0, half, pairs);
+    this.join();
+  }
+
   /** A histogram both threads can write: on shared memory, made known to the worker. */
   histogram(): Float64Array {
-    const buffer = new SharedArrayBuffer(this.shared.width * 768 * Float64Array.BYTES_PER_ELEMENT);
+    const buffer = new SharedArrayBuffer(this.width * 768 * Float64Array.BYTES_PER_ELEMENT);
     const histogram = new Float64Array(buffer);
     const slot = this.registered++;
     this.slots.set(histogram, slot);
@@ -154,10 +222,10 @@ export class BoostingThreads {
     return histogram;
   }
 
-  /** `addRows` over every feature, the upper half on the worker. */
-  build(histogram: Float64Array, start: number, end: number): void {
-    const { control } = this;
-    const { bins, width, index, pairs } = this.shared;
+  /** `addRows` over every feature, then `parent −= histogram` if given; the upper half of the features on the worker. */
+  build(histogram: Float64Array, start: number, end: number, parent: Float64Array | null): void {
+    const { control, width } = this;
+    const { bins, index, pairs } = this.shared as Required<SharedArrays>;
     const half = width >> 1;
     control[KIND] = HISTOGRAM;
     control[SLOT] = this.slots.get(histogram)!;
@@ -165,8 +233,10 @@ export class BoostingThreads {
     control[END] = end;
     control[FROM] = half;
     control[TO] = width;
+    control[PARENT] = parent ? this.slots.get(parent)! : -1;
     this.ask();
     addRows(histogram, bins, width, index, start, end, pairs, 0, half);
+    if (parent) subtractFeatures(parent, histogram, 0, half);
     this.join();
   }
 
@@ -177,7 +247,8 @@ export class BoostingThreads {
    */
   partition(feature: number, last: number, missingLeft: boolean, start: number, end: number, scratch: Uint32Array): number {
     const { control, left, right } = this;
-    const { columns, rows, index } = this.shared;
+    const { rows } = this;
+    const { columns, index } = this.shared as Required<SharedArrays>;
     const middle = start + ((end - start) >> 1);
     control[KIND] = PARTITION;
     control[FEATURE] = feature;
@@ -220,7 +291,7 @@ export class BoostingThreads {
     numbers[2] = rules.l2;
     numbers[3] = rules.minHessian;
     this.ask();
-    const { valueBins } = this.shared;
+    const { valueBins } = this.shared as Required<SharedArrays>;
     bestSplitOf(
       first.histogram,
       features,

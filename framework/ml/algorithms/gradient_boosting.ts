@@ -10,11 +10,19 @@ import { gradientBoostingDefaults } from '../../compile/ml_defaults.js';
 import { seededRandom } from '../../core/random.js';
 import { BoostedTreeGrower } from './boosted_tree.js';
 import { addContributions, contributionSql, sumLeaves, sumLeavesSql, sumRoots, type TreeList } from './ensemble.js';
-import { binMatrix, fitBinEdges } from './histogram.js';
+import { binForBoosting } from './boosting_data.js';
+import { logisticGradients } from './boosting_kernels.js';
+import { BoostingThreads } from './boosting_threads.js';
 import { sigmoid, softmax } from './link.js';
 import { sqlNumber, sqlSigmoid, sqlSoftmax } from './sql.js';
 import { normalizeImportance, sampleFeatures, type Target, type Task } from './target.js';
 import { leafOf, type Tree } from './tree.js';
+
+/**
+ * From this many training cells (rows × features) a worker thread shares the work: its start
+ * costs about 30 ms, and bench:ml's 100,000 × 20 trained in 1.6 instead of 2.5 s.
+ */
+const THREADS_FROM_CELLS = 500_000;
 
 /** The parameters as ml/*.yml declares them (compile/manifest.ts). */
 export type GradientBoostingOptions = GradientBoostingParams;
@@ -41,16 +49,36 @@ export function trainGradientBoosting(
   width: number,
   target: Target,
   options: Partial<GradientBoostingOptions> = {},
+  /** False: one thread, whatever the data (the model is the same either way). */
+  useThreads = true,
 ): GradientBoostingModel {
   const o = { ...gradientBoostingDefaults, ...options };
   const random = seededRandom(o.seed);
   const { train, validation } = holdOut(rows, o.earlyStopping ? o.validationFraction : 0, random);
+  const threads = useThreads && train.length * width >= THREADS_FROM_CELLS ? BoostingThreads.start(width, rows) : null;
+  try {
+    return boost(x, rows, width, target, o, random, train, validation, threads);
+  } finally {
+    threads?.stop();
+  }
+}
+
+function boost(
+  x: Float64Array,
+  rows: number,
+  width: number,
+  target: Target,
+  o: GradientBoostingOptions,
+  random: () => number,
+  train: number[],
+  validation: number[],
+  threads: BoostingThreads | null,
+): GradientBoostingModel {
   const outputs = target.task === 'multiclass' ? target.classes : 1;
-  const edges = fitBinEdges(subsetRows(x, width, train), train.length, width, { maxBins: o.maxBins, seed: o.seed });
-  const binned = binMatrix(x, rows, width, edges);
+  const { edges, data } = binForBoosting(x, rows, width, train, { maxBins: o.maxBins, seed: o.seed }, threads);
   const gains = new Float64Array(width);
   const grower = new BoostedTreeGrower(
-    binned,
+    data,
     edges,
     Uint32Array.from(train),
     {
@@ -62,40 +90,52 @@ export function trainGradientBoosting(
       learningRate: o.learningRate,
     },
     gains,
+    threads,
   );
   const init = initialScores(target, train);
-  const raw = new Float64Array(rows * outputs);
+  const raw = threads ? new Float64Array(new SharedArrayBuffer(rows * outputs * 8)) : new Float64Array(rows * outputs);
   for (let i = 0; i < rows; i++) for (let k = 0; k < outputs; k++) raw[i * outputs + k] = init[k]!;
-  const gradients = Array.from({ length: outputs }, () => new Float64Array(rows));
-  const hessians = Array.from({ length: outputs }, () => new Float64Array(rows));
+  const { pairs } = grower;
+  // Binary log loss, the common case, writes the pairs directly, half on the worker if any.
+  let logistic: (() => void) | null = null;
+  if (target.task === 'binary') {
+    const trainRows = threads ? new Uint32Array(new SharedArrayBuffer(train.length * 4)) : new Uint32Array(train.length);
+    trainRows.set(train);
+    const y = threads ? new Int32Array(new SharedArrayBuffer(target.y.byteLength)) : new Int32Array(target.y.length);
+    y.set(target.y);
+    threads?.share({ raw, y, train: trainRows });
+    logistic = threads ? () => threads.logisticGradients() : () => logisticGradients(raw, y, trainRows, 0, trainRows.length, pairs);
+  }
+  const gradients = Array.from({ length: logistic ? 0 : outputs }, () => new Float64Array(rows));
+  const hessians = Array.from({ length: logistic ? 0 : outputs }, () => new Float64Array(rows));
   const trees: Tree[][] = Array.from({ length: outputs }, () => []);
   const featureCount = Math.max(1, Math.round(width * o.featureFraction));
   let best = { loss: Infinity, iterations: 0 };
-  try {
-    for (let round = 0; round < o.iterations; round++) {
-      computeGradients(target, train, raw, outputs, gradients, hessians);
-      for (let k = 0; k < outputs; k++) {
-        const { tree, leaves } = grower.grow(
-          gradients[k]!,
-          hessians[k]!,
-          sampleFeatures(width, featureCount, random),
-          target.task === 'regression',
-        );
-        trees[k]!.push(tree);
-        const index = grower.rowOrder();
-        for (const leaf of leaves) {
-          const value = tree.value[leaf.node]!;
-          for (let i = leaf.start; i < leaf.end; i++) raw[index[i]! * outputs + k]! += value;
+  for (let round = 0; round < o.iterations; round++) {
+    if (logistic) logistic();
+    else computeGradients(target, train, raw, outputs, gradients, hessians);
+    for (let k = 0; k < outputs; k++) {
+      if (!logistic) {
+        const [g, h] = [gradients[k]!, hessians[k]!];
+        const constant = target.task === 'regression';
+        for (const i of train) {
+          pairs[2 * i] = g[i]!;
+          pairs[2 * i + 1] = constant ? 1 : h[i]!;
         }
-        for (const i of validation) raw[i * outputs + k]! += tree.value[leafOf(tree, x, i * width)]!;
       }
-      if (validation.length === 0) continue;
-      const loss = meanLoss(target, validation, raw, outputs);
-      if (loss < best.loss - o.tolerance) best = { loss, iterations: round + 1 };
-      else if (round + 1 - best.iterations >= o.patience) break;
+      const { tree, leaves } = grower.grow(sampleFeatures(width, featureCount, random));
+      trees[k]!.push(tree);
+      const index = grower.rowOrder();
+      for (const leaf of leaves) {
+        const value = tree.value[leaf.node]!;
+        for (let i = leaf.start; i < leaf.end; i++) raw[index[i]! * outputs + k]! += value;
+      }
+      for (const i of validation) raw[i * outputs + k]! += tree.value[leafOf(tree, x, i * width)]!;
     }
-  } finally {
-    grower.stop();
+    if (validation.length === 0) continue;
+    const loss = meanLoss(target, validation, raw, outputs);
+    if (loss < best.loss - o.tolerance) best = { loss, iterations: round + 1 };
+    else if (round + 1 - best.iterations >= o.patience) break;
   }
   const kept = validation.length === 0 ? trees[0]!.length : best.iterations;
   return {
@@ -182,6 +222,7 @@ function initialScores(target: Target, train: number[]): number[] {
   return Array.from(counts, (_, c) => Math.log(prior(c)));
 }
 
+/** Squared-error gradients (hessians are 1), or softmax ones per class. */
 function computeGradients(
   target: Target,
   train: number[],
@@ -193,15 +234,6 @@ function computeGradients(
   if (target.task === 'regression') {
     const g = gradients[0]!;
     for (const i of train) g[i] = raw[i]! - target.y[i]!;
-    return;
-  }
-  if (target.task === 'binary') {
-    const [g, h] = [gradients[0]!, hessians[0]!];
-    for (const i of train) {
-      const p = sigmoid(raw[i]!);
-      g[i] = p - target.y[i]!;
-      h[i] = p * (1 - p);
-    }
     return;
   }
   for (const i of train) {
@@ -228,12 +260,4 @@ function holdOut(rows: number, fraction: number, random: () => number): { train:
   const train: number[] = [];
   for (let i = 0; i < rows; i++) (fraction > 0 && random() < fraction ? validation : train).push(i);
   return { train, validation };
-}
-
-function subsetRows(x: Float64Array, width: number, rows: number[]): Float64Array {
-  const out = new Float64Array(rows.length * width);
-  rows.forEach((row, k) => {
-    out.set(x.subarray(row * width, (row + 1) * width), k * width);
-  });
-  return out;
 }
