@@ -5,7 +5,8 @@
  * Speed comes from three things: histograms of (gradient, hessian, count) per bin instead of
  * sorting; the subtraction trick (only the smaller child's histogram is built, the larger one is
  * parent − smaller); and row-major bins, so a row's features share a cache line. Rows live in
- * one index array that each split partitions in place.
+ * one index array that each split partitions in place. On large data a worker thread does half
+ * of each large leaf's work (boosting_threads.ts).
  */
 import type { BoostingData } from './boosting_data.js';
 import type { BinEdges } from './histogram.js';
@@ -28,7 +29,7 @@ export interface GrownTree {
   leaves: { node: number; start: number; end: number }[];
 }
 
-export interface Split {
+interface Split {
   gain: number;
   feature: number;
   bin: number;
@@ -277,7 +278,7 @@ export class BoostedTreeGrower {
 }
 
 /** The split `bestSplitOf` wrote, or null. */
-export function splitFrom(out: Float64Array): Split | null {
+function splitFrom(out: Float64Array): Split | null {
   if (out[1]! < 0) return null;
   return { gain: out[0]!, feature: out[1]!, bin: out[2]!, missingLeft: out[3] === 1, g: out[4]!, h: out[5]! };
 }

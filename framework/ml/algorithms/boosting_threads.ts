@@ -27,29 +27,29 @@ const SPINS = 1_000_000;
 const ASKED = 0; // how many tasks were asked for
 const DONE = 1; // how many the worker finished
 const FAILED = 2;
-const STOP = 3;
-const KIND = 4; // HISTOGRAM or PARTITION
-const START = 5;
-const END = 6;
-const SLOT = 7; // histogram: which registered histogram
-const FROM = 8; // histogram: features [FROM, TO)
-const TO = 9;
-const FEATURE = 10; // partition: the split
-const LAST = 11;
-const MISSING_LEFT = 12;
-const RESULT = 13; // partition: rows sent left
-const COUNT = 14; // best split: how many features
-const TOTAL = 15; // best split: the leaf's rows
-const MIN_ROWS = 16;
-const MAX_BINS = 17; // binning: the most bins a feature gets
-const PARENT = 18; // histogram: the parent's, to subtract the new one from (−1: none)
-const SLOTS = 19;
+const KIND = 3; // which task (below)
+const START = 4;
+const END = 5;
+const SLOT = 6; // histogram: which registered histogram
+const FROM = 7; // histogram, binning: features [FROM, TO); gradients: training rows
+const TO = 8;
+const FEATURE = 9; // partition: the split
+const LAST = 10;
+const MISSING_LEFT = 11;
+const RESULT = 12; // partition: rows sent left
+const COUNT = 13; // best split: how many features
+const TOTAL = 14; // best split: the leaf's rows
+const MIN_ROWS = 15;
+const MAX_BINS = 16; // binning: the most bins a feature gets
+const PARENT = 17; // histogram: the parent's, to subtract the new one from (−1: none)
+const SLOTS = 18;
 
 const HISTOGRAM = 0;
 const PARTITION = 1;
 const BEST_SPLIT = 2;
 const BIN = 3;
 const GRADIENTS = 4;
+const RESET = 5; // forget the last training's arrays
 
 /**
  * The worker's script. The kernels arrive as source text (they are self-contained), so the worker
@@ -66,18 +66,22 @@ const partitionRows = ${partitionRows.toString()};
 const bestSplitOf = ${bestSplitOf.toString()};
 const logisticGradients = ${logisticGradients.toString()};
 const subtractFeatures = ${subtractFeatures.toString()};
-const { control, numbers, best, features, left, right, width, rows, port } = workerData;
-const histograms = [];
-const shared = {};
+const { control, numbers, best, port } = workerData;
+let width, rows, left, right, features;
+let histograms = [];
+let shared = {};
 let seen = 0;
 for (;;) {
   for (let spin = 0; spin < ${SPINS} && Atomics.load(control, ${ASKED}) === seen; spin++);
   Atomics.wait(control, ${ASKED}, seen);
   seen = Atomics.load(control, ${ASKED});
-  if (Atomics.load(control, ${STOP}) === 1) break;
   try {
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-      if (m.message.arrays) Object.assign(shared, m.message.arrays);
+      if (m.message.training) {
+        ({ width, rows, left, right, features } = m.message.training);
+        histograms = [];
+        shared = {};
+      } else if (m.message.arrays) Object.assign(shared, m.message.arrays);
       else histograms[m.message.slot] = new Float64Array(m.message.buffer);
     }
     const { bins, columns, index, pairs, valueBins } = shared;
@@ -89,6 +93,7 @@ for (;;) {
     }
     else if (kind === ${BEST_SPLIT})
       bestSplitOf(histograms[control[${SLOT}]], features, control[${COUNT}], valueBins, numbers[0], numbers[1], control[${TOTAL}], numbers[2], control[${MIN_ROWS}], numbers[3], best);
+    else if (kind === ${RESET});
     else if (kind === ${GRADIENTS})
       logisticGradients(shared.raw, shared.y, shared.train, control[${FROM}], control[${TO}], pairs);
     else if (kind === ${PARTITION})
@@ -136,25 +141,57 @@ export interface LeafSums {
 const sharedArray = <T>(length: number, bytes: number, make: (buffer: SharedArrayBuffer) => T) =>
   make(new SharedArrayBuffer(length * bytes));
 
+/**
+ * A worker and what it shares with the calling thread beyond one training. It outlives the
+ * training (asleep, and not keeping the process alive) so that the next one skips its start and
+ * finds its loops compiled.
+ */
+interface Helper {
+  worker: Worker;
+  port: MessagePort;
+  control: Int32Array;
+  /** The worker's best split, as `bestSplitOf` writes it. */
+  best: Float64Array;
+  /** A best split's numbers: the leaf's gradient and hessian sums, l2, the least hessian. */
+  numbers: Float64Array;
+  asked: number;
+}
+
+let idle: Helper | null = null;
+
+function helper(): Helper {
+  if (idle) {
+    const found = idle;
+    idle = null;
+    return found;
+  }
+  const { port1, port2 } = new MessageChannel();
+  const control = sharedArray(SLOTS, 4, (b) => new Int32Array(b));
+  const best = sharedArray(6, 8, (b) => new Float64Array(b));
+  const numbers = sharedArray(4, 8, (b) => new Float64Array(b));
+  const worker = new Worker(WORKER, { eval: true, workerData: { control, best, numbers, port: port2 }, transferList: [port2] });
+  worker.unref();
+  port1.unref();
+  return { worker, port: port1, control, best, numbers, asked: 0 };
+}
+
+/** The worker's share of one training. */
 export class BoostingThreads {
-  private readonly control = sharedArray(SLOTS, 4, (b) => new Int32Array(b));
-  private readonly worker: Worker;
+  private readonly helper: Helper;
+  private readonly control: Int32Array;
+  private readonly best: Float64Array;
+  private readonly numbers: Float64Array;
   private readonly port: MessagePort;
   private readonly slots = new WeakMap<Float64Array, number>();
   /** Where the worker puts the rows of its half that go left, and right. */
   private readonly left: Uint32Array;
   private readonly right: Uint32Array;
-  /** The worker's best split, as `bestSplitOf` writes it. */
-  private readonly best = sharedArray(6, 8, (b) => new Float64Array(b));
-  /** A best split's numbers: the leaf's gradient and hessian sums, l2, the least hessian. */
-  private readonly numbers = sharedArray(4, 8, (b) => new Float64Array(b));
   private readonly features: Int32Array;
   private registered = 0;
-  private asked = 0;
 
   private readonly shared: SharedArrays = {};
 
-  /** A worker for `rows` rows of `width` features, when the machine has a second core. */
+  /** The worker for a training on `rows` rows of `width` features, when the machine has a second core. */
   static start(width: number, rows: number): BoostingThreads | null {
     return availableParallelism() > 1 && width > 1 ? new BoostingThreads(width, rows) : null;
   }
@@ -163,19 +200,14 @@ export class BoostingThreads {
     private readonly width: number,
     private readonly rows: number,
   ) {
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
+    this.helper = helper();
+    ({ control: this.control, best: this.best, numbers: this.numbers, port: this.port } = this.helper);
     const half = Math.ceil(rows / 2);
     this.left = sharedArray(half, 4, (b) => new Uint32Array(b));
     this.right = sharedArray(half, 4, (b) => new Uint32Array(b));
     this.features = sharedArray(width, 4, (b) => new Int32Array(b));
-    const { control, left, right, best, numbers, features } = this;
-    this.worker = new Worker(WORKER, {
-      eval: true,
-      workerData: { control, left, right, best, numbers, features, width, rows, port: port2 },
-      transferList: [port2],
-    });
-    this.worker.unref();
+    const { left, right, features } = this;
+    this.port.postMessage({ training: { width, rows, left, right, features } });
   }
 
   /** Makes arrays (on SharedArrayBuffers) known to the worker, for the tasks that follow. */
@@ -309,21 +341,31 @@ export class BoostingThreads {
     return this.best;
   }
 
+  /** Ends the training: the worker lets go of its arrays and waits for the next one. */
   stop(): void {
-    Atomics.store(this.control, STOP, 1);
+    const failed = Atomics.load(this.control, FAILED) === 1;
+    if (failed) {
+      void this.helper.worker.terminate();
+      return;
+    }
+    this.control[KIND] = RESET;
+    this.port.postMessage({ training: { width: 0, rows: 0, left: null, right: null, features: null } });
     this.ask();
-    this.port.close();
+    this.join();
+    idle ??= this.helper;
+    if (idle !== this.helper) void this.helper.worker.terminate();
   }
 
   private ask(): void {
-    Atomics.store(this.control, ASKED, ++this.asked);
+    Atomics.store(this.control, ASKED, ++this.helper.asked);
     Atomics.notify(this.control, ASKED);
   }
 
   private join(): void {
     const { control } = this;
-    for (let spin = 0; spin < SPINS && Atomics.load(control, DONE) !== this.asked; spin++);
-    for (let done = Atomics.load(control, DONE); done !== this.asked; done = Atomics.load(control, DONE)) Atomics.wait(control, DONE, done);
+    const { asked } = this.helper;
+    for (let spin = 0; spin < SPINS && Atomics.load(control, DONE) !== asked; spin++);
+    for (let done = Atomics.load(control, DONE); done !== asked; done = Atomics.load(control, DONE)) Atomics.wait(control, DONE, done);
     // Never expected (the worker runs the loops this thread runs); a wrong model would be worse than a stop.
     if (Atomics.load(control, FAILED) === 1) throw new Error('the boosting worker thread failed');
   }
