@@ -121,6 +121,8 @@ export async function runNodes(
   try {
     return await runOn(warehouse, manifest, selected, executors, options);
   } finally {
+    // Best effort: closing writes the same anyway, and an error here must not hide the run's own.
+    await warehouse.settle?.().catch(() => undefined);
     warehouse.close();
   }
 }

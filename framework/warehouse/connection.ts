@@ -93,6 +93,12 @@ export interface Warehouse<C = Connection> {
    * the previous one atomically. Absent where any number of processes may read the warehouse.
    */
   publishServingCopy?(): Promise<void>;
+  /**
+   * Before `close` after a build: writes what is pending to storage in the way that costs the
+   * process least memory (DuckDB: the closing checkpoint under a lowered memory limit). Absent
+   * where closing has nothing to write.
+   */
+  settle?(): Promise<void>;
 }
 
 export type OpenMode = 'read-write' | 'read-only' | 'sandboxed';

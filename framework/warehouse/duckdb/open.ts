@@ -7,6 +7,7 @@ import { DuckDBSession } from './connection.js';
 import { duckdbCapabilities, duckdbDialect } from './dialect.js';
 import { type DatabaseFiles, folderHint, openError, storageError, systemReason } from './errors.js';
 import { guardedQuery } from './guarded.js';
+import { checkpointLean } from './lean_checkpoint.js';
 import { identifier, text } from './quote.js';
 import { settingsError } from './settings.js';
 
@@ -63,6 +64,7 @@ export async function openDuckDB(
       ...base,
       session: async () => new DuckDBSession(await connect(), files),
       ...(servingCopy && files.path !== ':memory:' ? { publishServingCopy: () => publishCopy(connect, files, servingCopy, readOnly) } : {}),
+      ...(readOnly || files.path === ':memory:' ? {} : { settle: () => settle(connect, settings) }),
     };
   try {
     await lockDown(opened);
@@ -102,6 +104,15 @@ const SANDBOX = {
   autoinstall_known_extensions: 'false',
   allow_community_extensions: 'false',
 };
+
+async function settle(connect: () => Promise<DuckDBConnection>, settings: Record<string, string>): Promise<void> {
+  const connection = await connect();
+  try {
+    await checkpointLean(connection, settings);
+  } finally {
+    connection.closeSync();
+  }
+}
 
 /**
  * A copy of the database file for readers in other processes. After a CHECKPOINT the file
