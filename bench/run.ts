@@ -7,7 +7,8 @@
  * folder) runs in the same rounds, interleaved. At 10,000 models (or with --memory-limit) plat
  * also runs with the target setting `memory_limit` (default 512MB; at 256MB plat's four
  * concurrent builds ran DuckDB out of memory): DuckDB keeps every block it
- * wrote cached up to its own limit, 80 % of RAM, and each 10-row table takes a 256 KB block.
+ * wrote cached up to its own limit, 80 % of RAM, and each 10-row table takes a 256 KB block;
+ * plat's closing checkpoint lowers the limit for that moment (duckdb/lean_checkpoint.ts).
  * Targets (issue 21): ratio ≤ 1.05 at 1,000 models; ≤ 1.1 and peak RSS ≤ 1 GB at 10,000.
  */
 import { spawnSync } from 'node:child_process';
