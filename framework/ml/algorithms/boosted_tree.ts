@@ -10,7 +10,7 @@
  */
 import type { BoostingData } from './boosting_data.js';
 import type { BinEdges } from './histogram.js';
-import { addRows, bestSplitOf, partitionRows, subtractFeatures } from './boosting_kernels.js';
+import { addRows, addRowsCounted, bestSplitOf, partitionRows, subtractFeatures } from './boosting_kernels.js';
 import { type BoostingThreads, SHARED_FROM_ROWS } from './boosting_threads.js';
 import { addNode, emptyTree, splitNode, type Tree } from './tree.js';
 
@@ -71,6 +71,8 @@ export class BoostedTreeGrower {
   private readonly columns: Uint8Array;
   /** Each feature's number of value bins. */
   private readonly valueBins: Int32Array;
+  /** The training rows per feature and bin: every root's counts. */
+  private readonly counts: Float64Array;
   /** Where `bestSplitOf` writes. */
   private readonly best = new Float64Array(6);
 
@@ -93,7 +95,16 @@ export class BoostedTreeGrower {
     this.valueBins = int32(data.width);
     this.valueBins.set(Int32Array.from(edges, (e) => e.length + 1));
     this.columns = data.columns;
-    threads?.share({ bins: data.bins, columns: data.columns, index: this.index, pairs: this.pairs, valueBins: this.valueBins });
+    this.counts = threads ? new Float64Array(new SharedArrayBuffer(data.width * 256 * 8)) : new Float64Array(data.width * 256);
+    for (const row of index) for (let f = 0; f < data.width; f++) this.counts[f * 256 + data.bins[row * data.width + f]!]!++;
+    threads?.share({
+      bins: data.bins,
+      columns: data.columns,
+      index: this.index,
+      pairs: this.pairs,
+      valueBins: this.valueBins,
+      counts: this.counts,
+    });
   }
 
   /** Rows in the order the last tree partitioned them (its leaves' ranges index into this). */
@@ -228,11 +239,13 @@ export class BoostedTreeGrower {
     const histogram = this.pool.pop() ?? threads?.histogram() ?? new Float64Array(width * FEATURE_STRIDE);
     const used = features.length;
     if (used === width) {
+      const root = leaf.start === 0 && leaf.end === index.length;
       if (threads && leaf.end - leaf.start >= SHARED_FROM_ROWS) {
-        threads.build(histogram, leaf.start, leaf.end, parent);
+        threads.build(histogram, leaf.start, leaf.end, parent, root);
         return histogram;
       }
-      addRows(histogram, bins, width, index, leaf.start, leaf.end, this.pairs, 0, width);
+      if (root) addRowsCounted(histogram, bins, width, index, leaf.start, leaf.end, this.pairs, 0, width, this.counts);
+      else addRows(histogram, bins, width, index, leaf.start, leaf.end, this.pairs, 0, width);
       if (parent) subtractFeatures(parent, histogram, 0, width);
       return histogram;
     }

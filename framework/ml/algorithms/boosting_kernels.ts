@@ -58,6 +58,54 @@ export function addRows(
 }
 
 /**
+ * `addRows` for a histogram whose counts are known beforehand (the root's are the same for every
+ * tree): adds gradients and hessians only, then copies the counts (256 per feature) from
+ * `counts`. One read-modify-write fewer per row and feature.
+ */
+export function addRowsCounted(
+  histogram: Float64Array,
+  bins: Uint8Array,
+  width: number,
+  index: Uint32Array,
+  start: number,
+  end: number,
+  pairs: Float64Array,
+  from: number,
+  to: number,
+  counts: Float64Array,
+): void {
+  histogram.fill(0, from * 768, to * 768);
+  const unrolled = to - ((to - from) % 4);
+  for (let i = start; i < end; i++) {
+    const row = index[i]!;
+    const g = pairs[2 * row]!;
+    const h = pairs[2 * row + 1]!;
+    const offset = row * width;
+    let f = from;
+    for (; f < unrolled; f += 4) {
+      const a = f * 768 + bins[offset + f]! * 3;
+      const b = (f + 1) * 768 + bins[offset + f + 1]! * 3;
+      const c = (f + 2) * 768 + bins[offset + f + 2]! * 3;
+      const d = (f + 3) * 768 + bins[offset + f + 3]! * 3;
+      histogram[a] = histogram[a]! + g;
+      histogram[a + 1] = histogram[a + 1]! + h;
+      histogram[b] = histogram[b]! + g;
+      histogram[b + 1] = histogram[b + 1]! + h;
+      histogram[c] = histogram[c]! + g;
+      histogram[c + 1] = histogram[c + 1]! + h;
+      histogram[d] = histogram[d]! + g;
+      histogram[d + 1] = histogram[d + 1]! + h;
+    }
+    for (; f < to; f++) {
+      const at = f * 768 + bins[offset + f]! * 3;
+      histogram[at] = histogram[at]! + g;
+      histogram[at + 1] = histogram[at + 1]! + h;
+    }
+  }
+  for (let k = from * 256; k < to * 256; k++) histogram[k * 3 + 2] = counts[k]!;
+}
+
+/**
  * Sends the rows `index[start…end)` left or right of a split of `feature` (bin ≤ `last`, or the
  * missing bin 255 when `missingLeft` is 1), keeping their order: left ones to `left` from
  * `leftAt`, right ones to `right` from 0. `columns` is the binned matrix column-major (a

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { binColumn, binOf, columnEdges, midpoint } from './binning_kernels.js';
-import { addRows, bestSplitOf, logisticGradients, partitionRows, subtractFeatures } from './boosting_kernels.js';
+import { addRows, addRowsCounted, bestSplitOf, logisticGradients, partitionRows, subtractFeatures } from './boosting_kernels.js';
 
 /**
  * A second thread for training boosted trees: a worker bins the upper half of the features, and
@@ -43,7 +43,8 @@ const MIN_ROWS = 15;
 const MAX_BINS = 16; // binning: the most bins a feature gets
 const PARENT = 17; // histogram: the parent's, to subtract the new one from (−1: none)
 const POSTED = 18; // how many messages the calling thread posted: reading the port costs microseconds, a task often less
-const SLOTS = 19;
+const COUNTED = 19; // histogram: 1 for the root, whose counts are `counts`
+const SLOTS = 20;
 
 const HISTOGRAM = 0;
 const PARTITION = 1;
@@ -63,6 +64,7 @@ const midpoint = ${midpoint.toString()};
 const columnEdges = ${columnEdges.toString()};
 const binColumn = ${binColumn.toString()};
 const addRows = ${addRows.toString()};
+const addRowsCounted = ${addRowsCounted.toString()};
 const partitionRows = ${partitionRows.toString()};
 const bestSplitOf = ${bestSplitOf.toString()};
 const logisticGradients = ${logisticGradients.toString()};
@@ -91,7 +93,9 @@ for (;;) {
     const [start, end] = [control[${START}], control[${END}]];
     const kind = control[${KIND}];
     if (kind === ${HISTOGRAM}) {
-      addRows(histograms[control[${SLOT}]], bins, width, index, start, end, pairs, control[${FROM}], control[${TO}]);
+      if (control[${COUNTED}] === 1)
+        addRowsCounted(histograms[control[${SLOT}]], bins, width, index, start, end, pairs, control[${FROM}], control[${TO}], shared.counts);
+      else addRows(histograms[control[${SLOT}]], bins, width, index, start, end, pairs, control[${FROM}], control[${TO}]);
       if (control[${PARENT}] >= 0) subtractFeatures(histograms[control[${PARENT}]], histograms[control[${SLOT}]], control[${FROM}], control[${TO}]);
     }
     else if (kind === ${BEST_SPLIT})
@@ -123,11 +127,12 @@ for (;;) {
  * rows, row-major), `subset` (the training rows) and `sample` (which of them the edges come
  * from); it writes `edges` (255 a feature), `edgeCounts` and `columns`. Growing trees: `bins`
  * (row-major), `columns` (the same, column-major), `index` (rows in leaf order, partitioned in
- * place), `pairs` (gradient and hessian per row) and `valueBins` (value bins per feature).
+ * place), `pairs` (gradient and hessian per row), `valueBins` (value bins per feature) and
+ * `counts` (the training rows per feature and bin: the root's counts).
  * Binary log loss: `raw` (scores), `y` (labels) and `train` (the training rows).
  */
 export type SharedArrays = Partial<
-  Record<'x' | 'subset' | 'edges' | 'pairs' | 'raw', Float64Array> &
+  Record<'x' | 'subset' | 'edges' | 'pairs' | 'raw' | 'counts', Float64Array> &
     Record<'sample' | 'index' | 'train', Uint32Array> &
     Record<'bins' | 'columns', Uint8Array> &
     Record<'edgeCounts' | 'valueBins' | 'y', Int32Array>
@@ -257,10 +262,13 @@ export class BoostingThreads {
     return histogram;
   }
 
-  /** `addRows` over every feature, then `parent −= histogram` if given; the upper half of the features on the worker. */
-  build(histogram: Float64Array, start: number, end: number, parent: Float64Array | null): void {
+  /**
+   * `addRows` over every feature (`addRowsCounted` with the shared `counts` for the root), then
+   * `parent −= histogram` if given; the upper half of the features on the worker.
+   */
+  build(histogram: Float64Array, start: number, end: number, parent: Float64Array | null, root: boolean): void {
     const { control, width } = this;
-    const { bins, index, pairs } = this.shared as Required<SharedArrays>;
+    const { bins, index, pairs, counts } = this.shared as Required<SharedArrays>;
     const half = width >> 1;
     control[KIND] = HISTOGRAM;
     control[SLOT] = this.slots.get(histogram)!;
@@ -269,8 +277,10 @@ export class BoostingThreads {
     control[FROM] = half;
     control[TO] = width;
     control[PARENT] = parent ? this.slots.get(parent)! : -1;
+    control[COUNTED] = root ? 1 : 0;
     this.ask();
-    addRows(histogram, bins, width, index, start, end, pairs, 0, half);
+    if (root) addRowsCounted(histogram, bins, width, index, start, end, pairs, 0, half, counts);
+    else addRows(histogram, bins, width, index, start, end, pairs, 0, half);
     if (parent) subtractFeatures(parent, histogram, 0, half);
     this.join();
   }
