@@ -11,7 +11,7 @@
 import type { BoostingData } from './boosting_data.js';
 import type { BinEdges } from './histogram.js';
 import { addRows, addRowsCounted, bestSplitOf, partitionRows, subtractFeatures } from './boosting_kernels.js';
-import { type BoostingThreads, SHARED_FROM_ROWS } from './boosting_threads.js';
+import { type BoostingThreads, copyOf, SHARED_FROM_ROWS, typedArray } from './boosting_threads.js';
 import { addNode, emptyTree, splitNode, type Tree } from './tree.js';
 
 export interface BoostedTreeOptions {
@@ -88,14 +88,16 @@ export class BoostedTreeGrower {
   ) {
     this.scratch = new Uint32Array(index.length);
     this.initialOrder = index.slice();
-    const int32 = (n: number) => (threads ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n));
-    this.index = threads ? new Uint32Array(new SharedArrayBuffer(index.byteLength)) : new Uint32Array(index.length);
-    this.index.set(index);
-    this.pairs = threads ? new Float64Array(new SharedArrayBuffer(2 * data.rows * 8)) : new Float64Array(2 * data.rows);
-    this.valueBins = int32(data.width);
-    this.valueBins.set(Int32Array.from(edges, (e) => e.length + 1));
+    const shared = threads !== null;
+    this.index = copyOf(Uint32Array, index, shared);
+    this.pairs = typedArray(Float64Array, 2 * data.rows, shared);
+    this.valueBins = copyOf(
+      Int32Array,
+      Int32Array.from(edges, (e) => e.length + 1),
+      shared,
+    );
     this.columns = data.columns;
-    this.counts = threads ? new Float64Array(new SharedArrayBuffer(data.width * 256 * 8)) : new Float64Array(data.width * 256);
+    this.counts = typedArray(Float64Array, data.width * 256, shared);
     for (const row of index) for (let f = 0; f < data.width; f++) this.counts[f * 256 + data.bins[row * data.width + f]!]!++;
     threads?.share({
       bins: data.bins,

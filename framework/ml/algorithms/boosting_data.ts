@@ -4,7 +4,7 @@
  * thread, each thread bins half the features, on shared memory.
  */
 import { binColumn, columnEdges } from './binning_kernels.js';
-import type { BoostingThreads } from './boosting_threads.js';
+import { type BoostingThreads, copyOf, typedArray } from './boosting_threads.js';
 import { type BinEdges, type BinnedMatrix, EDGE_SAMPLE_ROWS, MAX_BINS, sampleIndexes } from './histogram.js';
 
 export interface BoostingData extends BinnedMatrix {
@@ -21,14 +21,13 @@ export function binForBoosting(
   threads: BoostingThreads | null,
 ): { edges: BinEdges; data: BoostingData } {
   const maxBins = Math.min(MAX_BINS, options.maxBins);
-  const bytes = (n: number) => (threads ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n));
-  const doubles = (n: number) => (threads ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n));
-  const subset = doubles(train.length * width);
+  const shared = threads !== null;
+  const subset = typedArray(Float64Array, train.length * width, shared);
   train.forEach((row, k) => {
     subset.set(x.subarray(row * width, (row + 1) * width), k * width);
   });
   const sample = sampleIndexes(train.length, EDGE_SAMPLE_ROWS, options.seed);
-  const columns = bytes(rows * width);
+  const columns = typedArray(Uint8Array, rows * width, shared);
   const edges: BinEdges = new Array(width);
   const binFeatures = (from: number, to: number) => {
     const values = new Float64Array(sample.length);
@@ -38,19 +37,23 @@ export function binForBoosting(
     }
   };
   if (threads) {
-    const shared = { x: doubles(x.length), sample: new Uint32Array(new SharedArrayBuffer(sample.byteLength)) };
-    shared.x.set(x);
-    shared.sample.set(sample);
-    const found = doubles(width * 255);
-    const counts = new Int32Array(new SharedArrayBuffer(width * 4));
-    threads.share({ ...shared, subset, columns, edges: found, edgeCounts: counts });
+    const found = typedArray(Float64Array, width * 255, true);
+    const counts = typedArray(Int32Array, width, true);
+    threads.share({
+      x: copyOf(Float64Array, x, true),
+      sample: copyOf(Uint32Array, sample, true),
+      subset,
+      columns,
+      edges: found,
+      edgeCounts: counts,
+    });
     const half = width >> 1;
     threads.bin(half, width, maxBins, () => binFeatures(0, half));
     for (let f = half; f < width; f++) edges[f] = found.slice(f * 255, f * 255 + counts[f]!);
   } else {
     binFeatures(0, width);
   }
-  const bins = bytes(rows * width);
+  const bins = typedArray(Uint8Array, rows * width, shared);
   for (let f = 0; f < width; f++) {
     const column = columns.subarray(f * rows, (f + 1) * rows);
     for (let row = 0; row < rows; row++) bins[row * width + f] = column[row]!;

@@ -146,8 +146,27 @@ export interface LeafSums {
   rows: number;
 }
 
-const sharedArray = <T>(length: number, bytes: number, make: (buffer: SharedArrayBuffer) => T) =>
-  make(new SharedArrayBuffer(length * bytes));
+interface TypedArrayType<T> {
+  new (length: number): T;
+  new (buffer: SharedArrayBuffer): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** A typed array of `length` elements, on a SharedArrayBuffer when a worker thread is to read it. */
+export function typedArray<T>(type: TypedArrayType<T>, length: number, shared: boolean): T {
+  return shared ? new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT)) : new type(length);
+}
+
+/** A copy of `values`, shared as `typedArray` is. */
+export function copyOf<T extends { set(values: ArrayLike<number>): void }>(
+  type: TypedArrayType<T>,
+  values: ArrayLike<number>,
+  shared: boolean,
+): T {
+  const copy = typedArray(type, values.length, shared);
+  copy.set(values);
+  return copy;
+}
 
 /**
  * A worker and what it shares with the calling thread beyond one training. It outlives the
@@ -174,9 +193,9 @@ function helper(): Helper {
     return found;
   }
   const { port1, port2 } = new MessageChannel();
-  const control = sharedArray(SLOTS, 4, (b) => new Int32Array(b));
-  const best = sharedArray(6, 8, (b) => new Float64Array(b));
-  const numbers = sharedArray(4, 8, (b) => new Float64Array(b));
+  const control = typedArray(Int32Array, SLOTS, true);
+  const best = typedArray(Float64Array, 6, true);
+  const numbers = typedArray(Float64Array, 4, true);
   const worker = new Worker(WORKER, { eval: true, workerData: { control, best, numbers, port: port2 }, transferList: [port2] });
   worker.unref();
   port1.unref();
@@ -211,9 +230,9 @@ export class BoostingThreads {
     this.helper = helper();
     ({ control: this.control, best: this.best, numbers: this.numbers, port: this.port } = this.helper);
     const half = Math.ceil(rows / 2);
-    this.left = sharedArray(half, 4, (b) => new Uint32Array(b));
-    this.right = sharedArray(half, 4, (b) => new Uint32Array(b));
-    this.features = sharedArray(width, 4, (b) => new Int32Array(b));
+    this.left = typedArray(Uint32Array, half, true);
+    this.right = typedArray(Uint32Array, half, true);
+    this.features = typedArray(Int32Array, width, true);
     const { left, right, features } = this;
     this.post({ training: { width, rows, left, right, features } });
   }
@@ -254,8 +273,8 @@ export class BoostingThreads {
 
   /** A histogram both threads can write: on shared memory, made known to the worker. */
   histogram(): Float64Array {
-    const buffer = new SharedArrayBuffer(this.width * 768 * Float64Array.BYTES_PER_ELEMENT);
-    const histogram = new Float64Array(buffer);
+    const histogram = typedArray(Float64Array, this.width * 768, true);
+    const buffer = histogram.buffer;
     const slot = this.registered++;
     this.slots.set(histogram, slot);
     this.post({ slot, buffer });

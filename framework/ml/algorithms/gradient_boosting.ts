@@ -12,7 +12,7 @@ import { BoostedTreeGrower } from './boosted_tree.js';
 import { addContributions, contributionSql, sumLeaves, sumLeavesSql, sumRoots, type TreeList } from './ensemble.js';
 import { binForBoosting } from './boosting_data.js';
 import { logisticGradients } from './boosting_kernels.js';
-import { BoostingThreads } from './boosting_threads.js';
+import { BoostingThreads, copyOf, typedArray } from './boosting_threads.js';
 import { sigmoid, softmax } from './link.js';
 import { sqlNumber, sqlSigmoid, sqlSoftmax } from './sql.js';
 import { normalizeImportance, sampleFeatures, type Target, type Task } from './target.js';
@@ -93,16 +93,15 @@ function boost(
     threads,
   );
   const init = initialScores(target, train);
-  const raw = threads ? new Float64Array(new SharedArrayBuffer(rows * outputs * 8)) : new Float64Array(rows * outputs);
+  const shared = threads !== null;
+  const raw = typedArray(Float64Array, rows * outputs, shared);
   for (let i = 0; i < rows; i++) for (let k = 0; k < outputs; k++) raw[i * outputs + k] = init[k]!;
   const { pairs } = grower;
   // Binary log loss, the common case, writes the pairs directly, half on the worker if any.
   let logistic: (() => void) | null = null;
   if (target.task === 'binary') {
-    const trainRows = threads ? new Uint32Array(new SharedArrayBuffer(train.length * 4)) : new Uint32Array(train.length);
-    trainRows.set(train);
-    const y = threads ? new Int32Array(new SharedArrayBuffer(target.y.byteLength)) : new Int32Array(target.y.length);
-    y.set(target.y);
+    const trainRows = copyOf(Uint32Array, train, shared);
+    const y = copyOf(Int32Array, target.y, shared);
     threads?.share({ raw, y, train: trainRows });
     logistic = threads ? () => threads.logisticGradients() : () => logisticGradients(raw, y, trainRows, 0, trainRows.length, pairs);
   }
