@@ -83,6 +83,29 @@ describe('the warehouse target', () => {
   });
 });
 
+describe('statements run as one transaction in one trip', () => {
+  it('commits them all, or after a failing one rolls back those before it and leaves the session usable', async () => {
+    const dir = writeProject({ 'plat_project.yml': 'name: shop\n' });
+    const { manifest } = compileProject(readProjectFiles(dir), { env: {} });
+    const warehouse = await openWarehouse(manifest.target, { root: dir });
+    try {
+      const session = await warehouse.session();
+      await session.execute('create table t (x integer primary key)');
+      await session.executeInTransaction(['insert into t values (1)', 'insert into t values (2)']);
+      await expect(
+        session.executeInTransaction(['insert into t values (3)', 'delete from t where x = 1', 'insert into t values (2)']),
+      ).rejects.toThrow(/constraint|duplicate/i);
+      expect(await session.query('select x from t order by x')).toEqual([{ x: 1 }, { x: 2 }]);
+      // No transaction was left open: this one commits on its own.
+      await session.executeInTransaction(['insert into t values (4)']);
+      expect(await session.query('select count(*)::integer as n from t')).toEqual([{ n: 3 }]);
+      session.close();
+    } finally {
+      warehouse.close();
+    }
+  });
+});
+
 describe("a stream's warehouse", () => {
   // A checkpoint stores each micro-batch's appended rows as a small row group and merges them
   // once they fill a whole one: at DuckDB's 122,880 rows that merge stalled every commit for a

@@ -115,7 +115,9 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
     if (!assigned.has(partition) || isStale()) return;
     high.set(partition, Math.max(high.get(partition) ?? 0, Number(batch.highWatermark)));
     const from = queuedAt(partition);
-    const messages = batch.messages.filter((m) => Number(m.offset) >= from);
+    // Offsets ascend within a batch: only one that starts below what is queued needs filtering.
+    const first = batch.firstOffset();
+    const messages = first !== null && Number(first) >= from ? batch.messages : batch.messages.filter((m) => Number(m.offset) >= from);
     if (batch.messages.length) resolveOffset(batch.lastOffset());
     if (messages.length === 0) return;
     const parsed = parseBatch(partition, messages, topic, validate);

@@ -1,5 +1,5 @@
 import type { Connection } from '../warehouse/connection.js';
-import { atomically } from '../warehouse/queries.js';
+import { executeAtomically } from '../warehouse/queries.js';
 import type { LandingSql } from '../warehouse/dialect.js';
 import type { Staging } from './landing.js';
 
@@ -85,21 +85,20 @@ export class Lander {
     const sql = this.sql(offsets);
     const { connection, staging } = this;
     try {
-      await connection.bulkLoad(
-        staging.messages.target,
-        batches.flatMap((b) => b.rows),
-      );
-      await connection.bulkLoad(
-        staging.dead.target,
-        batches.flatMap((b) => b.dead),
-      );
-      await atomically(connection, () => connection.execute(sql.land));
-      const [answer] = await connection.query(sql.unlanded);
-      return Number(answer?.unlanded ?? 0);
-    } finally {
-      // Staged rows are landed or, after a failure, discarded: the next landing starts empty.
+      const rows = batches.flatMap((b) => b.rows);
+      const dead = batches.flatMap((b) => b.dead);
+      if (rows.length) await connection.bulkLoad(staging.messages.target, rows);
+      if (dead.length) await connection.bulkLoad(staging.dead.target, dead);
+      // The staging tables are emptied in the landing's transaction: one round trip for both.
+      await executeAtomically(connection, [...sql.land, ...sql.clear]);
+    } catch (error) {
+      // Staged rows are discarded after a failure: the next landing starts empty.
       await connection.execute(sql.clear).catch(() => undefined);
+      throw error;
     }
+    if (sql.unlanded === null) return 0;
+    const [answer] = await connection.query(sql.unlanded);
+    return Number(answer?.unlanded ?? 0);
   }
 
   private wake(): void {

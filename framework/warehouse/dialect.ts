@@ -38,8 +38,8 @@ export interface LandingPlan {
 export interface LandingSql {
   /** Lands the staged rows and dead letters and saves the offsets: one transaction where the engine has them. */
   land: string[];
-  /** One row, `unlanded`: the landed rows this landing moved to the dead letters. */
-  unlanded: string;
+  /** One row, `unlanded`: the landed rows this landing moved to the dead letters; null where it moves none (every column lands as itself). */
+  unlanded: string | null;
   /** Empties the staging tables. */
   clear: string[];
 }

@@ -29,3 +29,9 @@ export async function rowCount(connection: Connection, relation: Relation): Prom
 export function atomically<T>(connection: Connection, work: () => Promise<T>): Promise<T> {
   return connection.capabilities.transactions ? connection.transaction(work) : work();
 }
+
+/** The statements as one transaction where the warehouse has them; elsewhere one after the other. */
+export async function executeAtomically(connection: Connection, sql: readonly string[]): Promise<void> {
+  if (connection.capabilities.transactions) await connection.executeInTransaction(sql);
+  else await connection.execute(sql);
+}

@@ -69,6 +69,20 @@ export class DuckDBSession implements Connection {
     }
   }
 
+  /**
+   * BEGIN, the statements and COMMIT go as one string: each trip through the driver waits for
+   * the JavaScript thread, which a busy consumer (ingest) holds for tens of milliseconds.
+   */
+  async executeInTransaction(sql: readonly string[]): Promise<void> {
+    try {
+      await this.run(['BEGIN TRANSACTION', ...sql, 'COMMIT'].join(';\n'));
+    } catch (error) {
+      // DuckDB stops at the failing statement with the transaction open (or already aborted).
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
   async bulkLoad(target: Relation | ScratchTable, rows: Iterable<readonly unknown[]>): Promise<number> {
     const appender =
       'scratch' in target

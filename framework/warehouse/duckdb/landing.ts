@@ -39,7 +39,7 @@ export function duckdbLanding(plan: LandingPlan): LandingSql {
           ]
         : []),
     ],
-    unlanded: `SELECT count(*) AS unlanded FROM ${plan.staging.unlanded}`,
+    unlanded: plan.columns.every((c) => c.exact) ? null : `SELECT count(*) AS unlanded FROM ${plan.staging.unlanded}`,
     clear: [`DELETE FROM ${plan.staging.messages}`, `DELETE FROM ${plan.staging.deadLetters}`],
   };
 }

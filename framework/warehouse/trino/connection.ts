@@ -102,7 +102,11 @@ export class TrinoSession implements Connection {
   }
 
   async transaction<T>(): Promise<T> {
-    throw new PlatError('QUERY_FAILED', 'Iceberg on Trino has no transactions that writes can join (capabilities.transactions is false)');
+    throw noTransactions();
+  }
+
+  async executeInTransaction(): Promise<void> {
+    throw noTransactions();
   }
 
   async bulkLoad(target: Relation | ScratchTable, rows: Iterable<readonly unknown[]>): Promise<number> {
@@ -239,4 +243,8 @@ export function duckdbType(type: string): string {
   const list = /^array\((.+)\)$/.exec(t);
   if (list) return `${duckdbType(list[1]!)}[]`;
   return t.toUpperCase();
+}
+
+function noTransactions(): PlatError {
+  return new PlatError('QUERY_FAILED', 'Iceberg on Trino has no transactions that writes can join (capabilities.transactions is false)');
 }
