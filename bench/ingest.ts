@@ -1,30 +1,23 @@
 /**
  * npm run bench:ingest [-- --events N --rounds 3 --baseline /path/to/other/dist --topic plat_bench_… --settings '{"checkpoint_threshold": "1GB"}']
  * Pre-loads N JSON events of the e-commerce shape into a fresh 3-partition topic, then
- * measures, in rounds, on the same messages:
- *   (a) a bare kafkajs consume-and-discard (the messages are kept from the first round);
+ * measures, in rounds, on the same messages, each in a process of its own (ingest_part.ts):
+ *   (a) a bare kafkajs consume-and-discard;
  *   (b) JSON.parse + ajv validation + staging rows alone, on those messages in memory (the
  *       consumer's parsing in `plat ingest`, stream/ingest.ts parseBatch);
- *   (c) warehouse landing alone of the rows (b) made (stream/lander.ts into a fresh DuckDB);
+ *   (c) warehouse landing alone of the rows (b) makes (stream/lander.ts into a fresh DuckDB);
  *   (p) `plat ingest`, all three at once.
  * With --baseline, another build's `ingest` (its dist/ folder) runs in the same rounds.
  * Each figure is the median of the rounds (min and max printed beside). Needs KAFKA_BROKERS.
  * Targets (issue 21): (p) ≥ 0.85 × the limit the parts allow, and ≥ 250,000 events/s.
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KafkaMessage } from 'kafkajs';
-import { compileProjectDir, ingest, produceTo } from '../framework/api.js';
-import type { SourceNode } from '../framework/compile/manifest.js';
-import { parseBatch } from '../framework/stream/ingest.js';
-import { brokersFrom, kafkaClient } from '../framework/stream/kafka.js';
-import { Lander, type ParsedBatch } from '../framework/stream/lander.js';
-import { landingSql, prepareLanding, prepareStaging } from '../framework/stream/landing.js';
-import { newWorkerId } from '../framework/stream/staging.js';
-import { compileMessageCheck } from '../framework/stream/schema.js';
-import { openWarehouse } from '../framework/warehouse/registry.js';
+import { compileProjectDir, produceTo } from '../framework/api.js';
+import { brokersFrom } from '../framework/stream/kafka.js';
 import { reportBench } from './report.js';
 import { argument, option } from './synthetic.js';
 
@@ -70,120 +63,41 @@ writeFileSync(
 `,
 );
 const { manifest } = compileProjectDir({ projectDir: dir }, false);
-const node = Object.values(manifest.nodes).find((n): n is SourceNode => n.kind === 'source')!;
 if (reused === null) {
   const produced = await produceTo(manifest, 'ecommerce.events', { env: process.env });
   console.log(`pre-loaded ${produced.sent.toLocaleString('en-US')} events into ${topic} in ${produced.seconds.toFixed(1)}s`);
 }
 
-/** Wall seconds and this process's CPU seconds (every thread: kafkajs, ajv, DuckDB's workers). */
+/** Wall seconds and the CPU seconds of the part's process (every thread: kafkajs, ajv, DuckDB's workers). */
 interface Timed {
   seconds: number;
   cpu: number;
 }
 
-async function timed(work: () => Promise<void>): Promise<Timed> {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await work();
-  const used = process.cpuUsage(cpu);
-  return { seconds: (performance.now() - started) / 1000, cpu: (used.user + used.system) / 1e6 };
+/** One part, in a process of its own (ingest_part.ts): each starts from an empty heap, as `plat ingest` does. */
+function run(part: 'bare' | 'parse' | 'land' | 'plat', dist?: string): Timed {
+  const child = spawnSync(
+    process.execPath,
+    [join(import.meta.dirname, 'ingest_part.js'), part, dir, String(events), ...(dist ? [dist] : [])],
+    {
+      encoding: 'utf8',
+      env: process.env,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (child.status !== 0) throw new Error(`part ${part} failed:\n${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as Timed;
 }
-
-/** Batches as kafkajs hands them over, kept from the first bare consume for (b). */
-const fetched: { partition: number; messages: KafkaMessage[] }[] = [];
-
-async function bareConsume(keep: boolean): Promise<Timed> {
-  const consumer = kafkaClient(brokers).consumer({
-    groupId: `bench-bare-${randomUUID()}`,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-    maxBytes: 16 * 1024 * 1024,
-  });
-  const result = await timed(async () => {
-    let seen = 0;
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        partitionsConsumedConcurrently: 3,
-        eachBatch: async ({ batch }) => {
-          if (keep) fetched.push({ partition: batch.partition, messages: batch.messages });
-          seen += batch.messages.length;
-          if (seen >= events) resolve();
-        },
-      });
-    });
-  });
-  await consumer.disconnect();
-  return result;
-}
-
-let parsed: ParsedBatch[] = [];
-
-/** The consumer's parsing alone: JSON.parse, the ajv check and staging rows, on the messages fetched beforehand. */
-async function parseAlone(): Promise<Timed> {
-  const validate = compileMessageCheck(node.columns);
-  return timed(async () => {
-    parsed = fetched.map((b) => parseBatch(b.partition, b.messages, topic, validate));
-  });
-}
-
-/** What plat's landing does with the rows, fed as fast as it takes them. Threads as `plat ingest` gives one source. */
-async function landAlone(): Promise<Timed> {
-  rmSync(join(dir, 'target'), { recursive: true, force: true });
-  const warehouse = await openWarehouse(manifest.target, { root: dir, threads: Math.max(1, cores - 1) });
-  try {
-    const connection = await warehouse.session();
-    await prepareLanding(connection, node);
-    const staging = await prepareStaging(connection, node, newWorkerId());
-    let landed = 0;
-    const lander = new Lander(
-      connection,
-      staging,
-      (offsets) => landingSql(connection.dialect, node, topic, staging, offsets, new Date()),
-      (batches) => {
-        for (const b of batches) landed += b.valid;
-      },
-      { maxQueuedRows: 250_000, spacing: 0 },
-    );
-    // Closing is part of it: plat's ingest ends with DuckDB's checkpoint too.
-    const result = await timed(async () => {
-      for (const batch of parsed) await lander.add(batch);
-      await lander.flush();
-      connection.close();
-      warehouse.close();
-    });
-    if (landed !== events) throw new Error(`landing alone landed ${landed} of ${events}`);
-    return result;
-  } catch (error) {
-    warehouse.close();
-    throw error;
-  }
-}
-
-async function platIngest(verb: typeof ingest): Promise<Timed> {
-  rmSync(join(dir, 'target'), { recursive: true, force: true });
-  let landed = 0;
-  const result = await timed(async () => {
-    const [outcome] = await verb(manifest, { env: process.env });
-    landed = outcome!.landed;
-  });
-  if (landed !== events) throw new Error(`landed ${landed} of ${events}`);
-  return result;
-}
-
-const baselineIngest = baseline ? ((await import(join(baseline, 'framework/api.js'))) as { ingest: typeof ingest }).ingest : null;
 
 // Rounds alternate the parts, and compare medians: the first consumer after the pre-load also
 // waits on the broker's own flushing, which is no fault of any of them.
 const runs: Record<'bare' | 'parse' | 'land' | 'plat' | 'baseline', Timed[]> = { bare: [], parse: [], land: [], plat: [], baseline: [] };
 for (let round = 0; round < rounds; round++) {
-  runs.bare.push(await bareConsume(round === 0));
-  if (fetched.reduce((sum, b) => sum + b.messages.length, 0) < events) throw new Error('the bare consume kept too few messages');
-  runs.parse.push(await parseAlone());
-  runs.land.push(await landAlone());
-  runs.plat.push(await platIngest(ingest));
-  if (baselineIngest) runs.baseline.push(await platIngest(baselineIngest));
+  runs.bare.push(run('bare'));
+  runs.parse.push(run('parse'));
+  runs.land.push(run('land'));
+  runs.plat.push(run('plat'));
+  if (baseline) runs.baseline.push(run('plat', baseline));
 }
 
 const sorted = (xs: Timed[]) => xs.map((x) => x.seconds).sort((x, y) => x - y);
@@ -220,7 +134,7 @@ line('(a) bare kafkajs consume', runs.bare);
 line('(b) JSON.parse + ajv + staging rows', runs.parse);
 line('(c) DuckDB landing alone', runs.land);
 line('(p) plat ingest', runs.plat);
-if (baselineIngest) line(`    baseline ingest (${baseline})`, runs.baseline);
+if (baseline) line(`    baseline ingest (${baseline})`, runs.baseline);
 console.log(`limit = 1 / max(max_i t_i, Σ t_i / C), C = ${cores} cores, t_i = median seconds per event of part i alone`);
 console.log(
   `limit ${fmt(limit)} events/s; plat ${fmt(platRate)} events/s = ${(platRate / limit).toFixed(2)} × the limit` +
@@ -228,6 +142,7 @@ console.log(
 );
 const ratios = runs.plat.map((x) => events / x.seconds / limit).sort((x, y) => x - y);
 console.log(`plat / limit per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
+rmSync(dir, { recursive: true, force: true });
 reportBench(
   'ingest',
   {
@@ -245,7 +160,7 @@ reportBench(
     cpu_limit_events_per_s: cpuLimit,
     plat_cpu_us_per_event: cpuPerEvent(runs.plat) * 1e6,
     parts_cpu_us_per_event: parts.reduce((sum, xs) => sum + cpuPerEvent(xs), 0) * 1e6,
-    ...(baselineIngest ? { baseline_events_per_s: rate(runs.baseline), baseline_ratio: rate(runs.baseline) / limit } : {}),
+    ...(baseline ? { baseline_events_per_s: rate(runs.baseline), baseline_ratio: rate(runs.baseline) / limit } : {}),
   },
   { plat_events_per_s: '>= 250000', ratio: '>= 0.85' },
 );
