@@ -60,14 +60,17 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
 
   const validate = compileMessageCheck(node.columns);
   // A short long-poll: an idle fetch would otherwise hold disconnect (and stream refreshes) for 5 s.
+  // Catching up, a fetch waits only at the end, where it holds the disconnect that ends the ingest.
   const consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxBytes: 16 * 1024 * 1024,
-    maxWaitTimeInMs: 250,
+    maxWaitTimeInMs: options.mode === 'caught-up' ? 50 : 250,
   });
   let assigned = new Set<number>();
+  /** Ends the wait for the ingest to finish; the landing that catches up calls it at once rather than at the next tick. */
+  let finish: () => void = () => undefined;
   let lastProgress = 0;
   let lastLanded = performance.now();
 
@@ -101,6 +104,7 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
       result.landed += rows;
       lastLanded = performance.now();
       options.onLanded?.(rows);
+      if (caughtUp()) finish();
       // Informational only, and off the critical path: nothing reads these back.
       consumer.commitOffsets([...landed].map(([partition, next]) => ({ topic, partition, offset: String(next) }))).catch(() => undefined);
       report();
@@ -128,6 +132,7 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
 
   let stopTimer: () => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
+    finish = resolve;
     const timer = setInterval(() => {
       if (caughtUp() || options.signal?.aborted) resolve();
       else if (options.mode === 'caught-up' && performance.now() - lastLanded > (options.stallTimeout ?? 60_000)) {
