@@ -48,7 +48,7 @@ export interface Connection {
   execute(sql: string | readonly string[]): Promise<number>;
   /** Commits what `work` ran, or rolls it all back; only where capabilities.transactions. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
-  /** Runs statements in order as one transaction, in one round trip where the driver allows; only where capabilities.transactions. */
+  /** Runs statements in order as one transaction, in one round trip where the driver allows; only where capabilities.transactions, and not inside `transaction`. */
   executeInTransaction(sql: readonly string[]): Promise<void>;
   /** Appends rows (values in the target's column order) to a table; returns how many. */
   bulkLoad(target: Relation | ScratchTable, rows: Iterable<readonly unknown[]>): Promise<number>;
