@@ -97,10 +97,11 @@ function copyOf(project: string): string {
 /**
  * "Cold" is a compile with no target/. The one before is moved here and deleted after the
  * rounds, not deleted before the compile: on ext4 without a journal (this project's test
- * machine), a new inode skips every inode deleted in the last 60 s (360 s while its inode
- * table block is unwritten), so creating 10,000 files right after deleting 10,000 took
- * seconds of system time in the kernel's recently_deleted(), a cost of the bench's own
- * deleting rather than of the compile. A filesystem with a journal has no such check.
+ * machine), a new inode skips every recently deleted one, so creating 10,000 files within a
+ * minute or more of deleting 10,000 took seconds of system time in the kernel's
+ * recently_deleted() (6.3 s twelve seconds after, 0.13–0.4 s after a quiet few minutes), a
+ * cost of the bench's own deleting rather than of the compile. A filesystem with a journal
+ * has no such check.
  */
 const aside = mkdtempSync(join(tmpdir(), 'plat-bench-aside-'));
 function setAside(project: string, name: string): void {

@@ -18,6 +18,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileProjectDir, produceTo } from '../framework/api.js';
 import { brokersFrom } from '../framework/stream/kafka.js';
+import type { Timed } from './ingest_part.js';
 import { reportBench } from './report.js';
 import { argument, option } from './synthetic.js';
 
@@ -66,12 +67,6 @@ const { manifest } = compileProjectDir({ projectDir: dir }, false);
 if (reused === null) {
   const produced = await produceTo(manifest, 'ecommerce.events', { env: process.env });
   console.log(`pre-loaded ${produced.sent.toLocaleString('en-US')} events into ${topic} in ${produced.seconds.toFixed(1)}s`);
-}
-
-/** Wall seconds and the CPU seconds of the part's process (every thread: kafkajs, ajv, DuckDB's workers). */
-interface Timed {
-  seconds: number;
-  cpu: number;
 }
 
 /** One part, in a process of its own (ingest_part.ts): each starts from an empty heap, as `plat ingest` does. */

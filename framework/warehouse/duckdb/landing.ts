@@ -28,10 +28,11 @@ export function duckdbLanding(plan: LandingPlan): LandingSql {
     ([partition, offset]) => `(${literal(plan.source)}, ${literal(plan.topic)}, ${partition}, ${offset}, now())`,
   );
   const landing = relation(plan.landing);
+  const moves = unlanded(plan, landedAt);
   return {
     land: [
       `INSERT INTO ${landing} SELECT ${columns.join(', ')}\nFROM (SELECT *, json_transform(_raw, ${literal(structure)}) AS j FROM (${messages}))`,
-      ...unlanded(plan, landedAt),
+      ...moves,
       `INSERT INTO ${relation(plan.deadLetters)} SELECT * FROM ${plan.staging.deadLetters}`,
       ...(next.length
         ? [
@@ -39,7 +40,7 @@ export function duckdbLanding(plan: LandingPlan): LandingSql {
           ]
         : []),
     ],
-    unlanded: plan.columns.every((c) => c.exact) ? null : `SELECT count(*) AS unlanded FROM ${plan.staging.unlanded}`,
+    unlanded: moves.length ? `SELECT count(*) AS unlanded FROM ${plan.staging.unlanded}` : null,
     clear: [`DELETE FROM ${plan.staging.messages}`, `DELETE FROM ${plan.staging.deadLetters}`],
   };
 }
