@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../core/diagnostics.js';
-import { readSomeProjectFiles, visitProjectFiles, type ProjectFiles } from '../project/files.js';
+import { type FileStat, readSomeProjectFiles, visitProjectFiles, type ProjectFiles } from '../project/files.js';
 import { parseManifest, type ManifestFile } from './artifacts.js';
 import { MANIFEST_VERSION, type Manifest, type NodeKind } from './manifest.js';
 import type { CompiledProject } from './project_dir.js';
@@ -44,11 +44,6 @@ export interface CompileCacheFile {
 
 export interface CachedFile {
   hash: string;
-  size: number;
-  mtimeMs: number;
-}
-
-export interface FileStat {
   size: number;
   mtimeMs: number;
 }
@@ -170,7 +165,8 @@ export type CacheLookup =
   | {
       reused: null;
       cache: CompileCacheFile | null;
-      stats: Map<string, FileStat>;
+      /** Taken before any file was read; null without a cache (the compile reads and stats each file at once, see readProjectFiles). */
+      stats: Map<string, FileStat> | null;
       at: number;
       /** With a cache: the files read (those that looked changed), which of them changed, and every file's entry. */
       read: ProjectFiles | null;
@@ -189,10 +185,10 @@ export function lookUpCache(
   write: boolean,
 ): CacheLookup {
   const targetDir = join(root, 'target');
-  // Stat'ed before anything is read: a file edited meanwhile then looks changed next time, not the reverse.
-  const { stats, at } = statProjectFiles(root);
   const cache = inputs.usable ? readCache(targetDir, inputs.vars, inputs.env) : null;
-  if (!cache) return { reused: null, cache: null, stats, at, read: null, changed: [], files: {} };
+  if (!cache) return { reused: null, cache: null, stats: null, at: Date.now(), read: null, changed: [], files: {} };
+  // Stat'ed before any project file is read: a file edited meanwhile then looks changed next time, not the reverse.
+  const { stats, at } = statProjectFiles(root);
   const { suspect, removed } = suspectFiles(cache, stats);
   const read = readSomeProjectFiles(root, suspect);
   const reread = cachedFiles(read, stats);

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, statSync, writevSync } from 'node:fs
 import { join } from 'node:path';
 import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { naming } from '../core/paths.js';
-import { readProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
+import { type FileStat, readProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
 import { compiledFiles, readManifest, startWritingCompiledFiles, writeCompiledFiles, writeManifest } from './artifacts.js';
 import {
@@ -60,7 +60,7 @@ export function compileProjectDir(
   // A caller's own dialect or in-memory cache is a compile the target/ cache knows nothing of.
   const lookup = looked ?? lookUpCache(root, { vars, env: given.env ?? {}, usable: !options.dialect && !options.cache }, write);
   if (lookup.reused) return lookup.reused;
-  const { cache, stats, at } = lookup;
+  const { cache, at } = lookup;
   // A warning of the cached compile may be about an edited model: only a full compile says whether it still holds.
   if (cache && lookup.read && write && cache.diagnostics.length === 0) {
     const patched = patchInPlace(targetDir, cache, lookup.read, lookup.changed, env, compileOptions);
@@ -71,7 +71,8 @@ export function compileProjectDir(
     }
   }
 
-  const files = readProjectFiles(root);
+  const stats = lookup.stats ?? new Map<string, FileStat>();
+  const files = readProjectFiles(root, lookup.stats ? undefined : stats);
   const parsed = parseProject(files);
   const compiled = compileWithState(parsed.spec, compileOptions);
   const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];

@@ -1,4 +1,4 @@
-import { DuckDBTypeId, StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBTypeId, StatementType, type DuckDBConnection } from './node_api.js';
 import type { Connection } from '../connection.js';
 import {
   relationKey,

@@ -7,7 +7,7 @@ import {
   type DuckDBPreparedStatement,
   type DuckDBValue,
   type DuckDBVector,
-} from '@duckdb/node-api';
+} from './node_api.js';
 import { jsonRow, type JsonValue } from '../../core/json.js';
 import { QueryRejected, type GuardedResult, type GuardLimits } from '../types.js';
 import { cleanMessage } from './errors.js';

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from './node_api.js';
 import { PlatError } from '../../core/errors.js';
 import type { Connection, OpenMode, SandboxedConnection, Warehouse } from '../connection.js';
 import { DuckDBSession } from './connection.js';

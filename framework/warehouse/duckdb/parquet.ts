@@ -3,7 +3,7 @@
  * (Iceberg on Trino registers files with add_files) load in bulk. Columns are typed as given, so
  * the file's types are the table's (add_files does not check them).
  */
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from './node_api.js';
 import type { ColumnInfo } from '../types.js';
 import { statementError } from './errors.js';
 import { identifier, text } from './quote.js';

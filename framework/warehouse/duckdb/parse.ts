@@ -1,4 +1,4 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from './node_api.js';
 import type { SqlParser } from '../registry.js';
 
 /**

@@ -1,5 +1,5 @@
 /** An in-memory DuckDB that reads files for a warehouse whose SQL cannot (see run/sources/file.ts). */
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from './node_api.js';
 import type { Connection } from '../connection.js';
 import { DuckDBSession } from './connection.js';
 

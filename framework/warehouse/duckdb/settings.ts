@@ -3,7 +3,7 @@
  * opens. DuckDB refuses a bad one with "Failed to set config" and no name, so on a refusal each
  * setting is tried alone on an in-memory database to say which one, with a did-you-mean.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from './node_api.js';
 import { PlatError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
 

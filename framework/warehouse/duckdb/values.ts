@@ -9,7 +9,7 @@ import {
   type DuckDBValue,
   type DuckDBValueConverter,
   type JS,
-} from '@duckdb/node-api';
+} from './node_api.js';
 
 /** Types whose JS values (Date, microsecond bigints, byte arrays) read worse than the database's own text. */
 const PRINTED_AS_TEXT = new Set<DuckDBTypeId>([
