@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PlatError } from '../core/errors.js';
 import { startWritingFiles, writeFiles, WRITER_THREAD_FROM } from './compiled_writer.js';
 import { MANIFEST_VERSION, type Manifest } from './manifest.js';
+import { MANIFEST_THREAD_FROM, type ThreadedFile, writeInThread } from './manifest_writer.js';
 
 /**
  * Writes target/manifest.json and target/compiled/<model or snapshot path>.sql. Given the manifest whose
@@ -63,25 +64,48 @@ export interface ManifestFile {
  * Written a chunk at a time: the whole text of a large project is never one string.
  */
 export function writeManifest(manifest: Manifest, targetDir: string): ManifestFile {
+  return startWritingManifest(manifest, targetDir, false)();
+}
+
+/**
+ * writeManifest, in a worker thread for a large manifest (manifest_writer.ts) unless `threaded`
+ * is false: the lines are made here and handed over. Call what it returns to wait for the file.
+ */
+export function startWritingManifest(manifest: Manifest, targetDir: string, threaded = true): () => ManifestFile {
   mkdirSync(targetDir, { recursive: true });
   const path = join(targetDir, 'manifest.json');
-  const fd = openSync(path, 'w');
+  const ids = Object.keys(manifest.nodes);
+  const file = threaded && ids.length >= MANIFEST_THREAD_FROM ? writeInThread(path) : writeHere(path);
   try {
     let chunk = manifestHead(manifest);
-    const ids = Object.keys(manifest.nodes);
     ids.forEach((id, i) => {
       chunk += `\n${nodeLine(id, manifest.nodes[id], i === ids.length - 1)}`;
       if (chunk.length > 1 << 20) {
-        writeSync(fd, chunk);
+        file.write(chunk);
         chunk = '';
       }
     });
-    writeSync(fd, `${chunk}\n${manifestTail(manifest)}\n`);
-  } finally {
-    closeSync(fd);
+    file.write(`${chunk}\n${manifestTail(manifest)}\n`);
+  } catch (error) {
+    file.finish();
+    throw error;
   }
-  const { size, mtimeMs } = statSync(path);
-  return { size, mtimeMs };
+  return file.finish();
+}
+
+/** writeInThread's counterpart in the calling thread. */
+function writeHere(path: string): ThreadedFile {
+  const fd = openSync(path, 'w');
+  return {
+    write: (chunk) => writeSync(fd, chunk),
+    finish: () => {
+      closeSync(fd);
+      return () => {
+        const { size, mtimeMs } = statSync(path);
+        return { size, mtimeMs };
+      };
+    },
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
 import type { ProjectFiles } from '../project/files.js';
 import { dialectFor } from '../warehouse/registry.js';
-import { manifestHead, nodeLine, type ManifestFile } from './artifacts.js';
+import { manifestHead, nodeLine } from './artifacts.js';
 import { CACHE_VERSION, compilerBuild, contentHash, type CachedFile, type CachedModel, type CompileCacheFile } from './cache.js';
 import { linkModel } from './compile.js';
 import { shapeOf } from './incremental.js';
@@ -11,16 +11,15 @@ import { MANIFEST_VERSION, type Manifest, type ManifestNode, type ModelNode, typ
 import { hasStatement, renderModel, type RenderedModel, type RenderEnvironment } from './render.js';
 
 /** What needs the compiler to build or update the compile cache (cache.ts reads it without loading the compiler). */
-/** The cache of a full compile, once its manifest is written. */
+/** The cache of a full compile, but for its manifest file's size and mtime. */
 export function cacheOf(
   manifest: Manifest,
   renders: ReadonlyMap<string, RenderedModel>,
   inputs: { vars: string; env: ReadonlyMap<string, string | null> },
   files: Record<string, CachedFile>,
   statAt: number,
-  written: ManifestFile,
   diagnostics: Diagnostic[],
-): CompileCacheFile {
+): Omit<CompileCacheFile, 'manifest'> {
   const unitTested = new Set<string>();
   const counts: Partial<Record<NodeKind, number>> = {};
   const lines: Record<string, number> = {};
@@ -47,7 +46,6 @@ export function cacheOf(
     env: Object.fromEntries(inputs.env),
     files,
     statAt,
-    manifest: written,
     diagnostics,
     counts,
     lines,

@@ -18,7 +18,7 @@ const NEXT = 0;
 const DONE = 1;
 
 /** An error of the worker's write(2), as the CLI's failure report reads it (failure.ts). */
-interface WriteFailure {
+export interface WriteFailure {
   message: string;
   code?: string;
   syscall?: string;
@@ -50,6 +50,9 @@ try {
   Atomics.notify(shared, ${DONE});
 }
 `;
+
+/** The error a worker's write failed with, rebuilt in the calling thread. */
+export const writeFailure = (failure: WriteFailure) => Object.assign(new Error(failure.message), failure);
 
 /** Writes `files` (project path → compiled SQL, a newline added) under `dir`, creating folders. */
 export function writeFiles(dir: string, files: readonly [string, string][]): void {
@@ -106,6 +109,6 @@ export function startWritingFiles(dir: string, files: [string, string][]): () =>
     port1.close();
     if (failed) throw failed;
     if (failure === undefined) throw new Error(`the thread writing ${dir} stopped before it finished`);
-    if (failure) throw Object.assign(new Error(failure.message), failure);
+    if (failure) throw writeFailure(failure);
   };
 }

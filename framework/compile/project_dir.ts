@@ -4,7 +4,7 @@ import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { naming } from '../core/paths.js';
 import { type FileStat, readProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
-import { compiledFiles, readManifest, startWritingCompiledFiles, writeCompiledFiles, writeManifest } from './artifacts.js';
+import { compiledFiles, readManifest, startWritingCompiledFiles, startWritingManifest, writeCompiledFiles } from './artifacts.js';
 import {
   cachedFiles,
   contentHash,
@@ -88,11 +88,11 @@ export function compileProjectDir(
         cache ? new Map(Object.entries(cache.models)) : null,
         (file, sql) => Boolean(cache && cache.models[file]?.compiled === contentHash(sql)),
       );
-      const written = writeManifest(manifest, targetDir);
-      const next = cacheOf(manifest, compiled.renders, { vars, env: envRead }, cachedFiles(files, stats), at, written, diagnostics);
-      // The cache vouches for the compiled files: it is written once they are.
+      const manifestWritten = startWritingManifest(manifest, targetDir);
+      const next = cacheOf(manifest, compiled.renders, { vars, env: envRead }, cachedFiles(files, stats), at, diagnostics);
+      // The cache vouches for the compiled files and describes the manifest's file: it is written once they are.
       compiledWritten();
-      writeCache(targetDir, next);
+      writeCache(targetDir, { ...next, manifest: manifestWritten() });
     });
   return { root, manifest, diagnostics, ok, counts, reused: 'none' };
 }
