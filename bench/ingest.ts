@@ -103,19 +103,21 @@ const cpuPerEvent = (xs: Timed[]) => [...xs.map((x) => x.cpu)].sort((x, y) => x 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /*
- * The limit: the rate the parts allow when perfectly overlapped on the machine's C cores. With
- * t_i the seconds a part takes per event alone (median wall time / events), no part can go
- * faster than its own rate, and the cores share the sum of the work:
- *   limit = 1 / max(max_i t_i, Σ_i t_i / C).
- * Wall time, so that the parts are timed under the load plat is timed under (the rounds
- * interleave them); each part alone is about one busy thread (the consumer and the parse on
- * the JavaScript thread, the landing mostly on one DuckDB worker at these batch sizes). The
- * same formula with CPU time per event is printed beside it: on an idle machine they agree.
+ * The limit: the rate the parts allow when perfectly overlapped on the machine's C cores. No
+ * part goes faster than it does alone (w_i: its median wall seconds per event), and the cores
+ * share the work of them all (c_i: its median CPU seconds per event, every thread of its
+ * process):
+ *   limit = 1 / max(max_i w_i, Σ_i c_i / C).
+ * The work is CPU time, not wall time: alone, the bare consume keeps 1.3 cores busy (kafkajs on
+ * the JavaScript thread, V8's collector on its helpers), so its wall time undercounts what it
+ * leaves the other parts. The wall-time form, 1 / max(max_i w_i, Σ_i w_i / C), the eighth
+ * session's yardstick, is printed beside it.
  */
-const limitOf = (t: number[]) => 1 / Math.max(Math.max(...t), t.reduce((a, b) => a + b, 0) / cores);
 const parts = [runs.bare, runs.parse, runs.land];
-const limit = limitOf(parts.map((xs) => median(xs) / events));
-const cpuLimit = limitOf(parts.map(cpuPerEvent));
+const wall = parts.map((xs) => median(xs) / events);
+const slowest = Math.max(...wall);
+const limit = 1 / Math.max(slowest, parts.reduce((sum, xs) => sum + cpuPerEvent(xs), 0) / cores);
+const wallLimit = 1 / Math.max(slowest, wall.reduce((a, b) => a + b, 0) / cores);
 const platRate = rate(runs.plat);
 const spread = (xs: Timed[]) => {
   const s = sorted(xs);
@@ -130,10 +132,10 @@ line('(b) JSON.parse + ajv + staging rows', runs.parse);
 line('(c) DuckDB landing alone', runs.land);
 line('(p) plat ingest', runs.plat);
 if (baseline) line(`    baseline ingest (${baseline})`, runs.baseline);
-console.log(`limit = 1 / max(max_i t_i, Σ t_i / C), C = ${cores} cores, t_i = median seconds per event of part i alone`);
+console.log(`limit = 1 / max(max_i w_i, Σ c_i / C), C = ${cores} cores; w_i, c_i: median wall and CPU seconds per event of part i alone`);
 console.log(
   `limit ${fmt(limit)} events/s; plat ${fmt(platRate)} events/s = ${(platRate / limit).toFixed(2)} × the limit` +
-    ` (with CPU time per event: limit ${fmt(cpuLimit)}, plat at ${(platRate / cpuLimit).toFixed(2)} ×)`,
+    ` (with wall time for the work, 1 / max(max_i w_i, Σ w_i / C): limit ${fmt(wallLimit)}, plat at ${(platRate / wallLimit).toFixed(2)} ×)`,
 );
 const ratios = runs.plat.map((x) => events / x.seconds / limit).sort((x, y) => x - y);
 console.log(`plat / limit per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
@@ -152,10 +154,17 @@ reportBench(
     plat_max_events_per_s: events / sorted(runs.plat)[0]!,
     limit_events_per_s: limit,
     ratio: platRate / limit,
-    cpu_limit_events_per_s: cpuLimit,
+    wall_limit_events_per_s: wallLimit,
+    wall_ratio: platRate / wallLimit,
     plat_cpu_us_per_event: cpuPerEvent(runs.plat) * 1e6,
     parts_cpu_us_per_event: parts.reduce((sum, xs) => sum + cpuPerEvent(xs), 0) * 1e6,
-    ...(baseline ? { baseline_events_per_s: rate(runs.baseline), baseline_ratio: rate(runs.baseline) / limit } : {}),
+    ...(baseline
+      ? {
+          baseline_events_per_s: rate(runs.baseline),
+          baseline_ratio: rate(runs.baseline) / limit,
+          baseline_wall_ratio: rate(runs.baseline) / wallLimit,
+        }
+      : {}),
   },
   { plat_events_per_s: '>= 250000', ratio: '>= 0.85' },
 );
