@@ -1,8 +1,8 @@
-import { appendFileSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileProjectDir, type ProjectOptions } from '../framework/index.js';
-import { CACHE_FILE } from '../framework/compile/cache.js';
+import { CACHE_FILE, type CompileCacheFile } from '../framework/compile/cache.js';
 import { copyProject, writeProject } from './helpers.js';
 
 const generatedAt = '2026-01-01T00:00:00.000Z';
@@ -102,6 +102,23 @@ describe('the compile cache in target/', () => {
     expect(compileAt(dir).reused).toBe('models');
     expect(manifestText(dir)).toBe(cold(dir).manifest);
     expect(compiledSql(dir, 'models/b.sql')).toContain("where name <> 'ü'");
+  });
+
+  it('records every file’s size and mtime on a first compile, as the file was when read', () => {
+    const dir = project();
+    compileAt(dir);
+    const cache = JSON.parse(readFileSync(join(dir, 'target', CACHE_FILE), 'utf8')) as CompileCacheFile;
+    expect(Object.keys(cache.files).sort()).toEqual(
+      ['plat_project.yml', 'sources.yml', 'macros/cents.hbs', 'models/marts/_properties.yml']
+        .concat(['stg_orders', 'big_orders', 'regional', 'eph'].map((m) => `models/staging/${m}.sql`))
+        .concat(['in_cents', 'via_ephemeral', 'totals'].map((m) => `models/marts/${m}.sql`))
+        .sort(),
+    );
+    for (const [path, entry] of Object.entries(cache.files)) {
+      const { size, mtimeMs } = statSync(join(dir, path));
+      expect({ path, size: entry.size, mtimeMs: entry.mtimeMs }).toEqual({ path, size, mtimeMs });
+    }
+    expect(cache.statAt).toBeGreaterThanOrEqual(Math.max(...Object.values(cache.files).map((f) => f.mtimeMs)) - 1);
   });
 
   it('reads only files whose size or mtime changed, and sees an edit that keeps the size', () => {
