@@ -99,7 +99,7 @@ const sorted = (xs: Timed[]) => xs.map((x) => x.seconds).sort((x, y) => x - y);
 const median = (xs: Timed[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const rate = (xs: Timed[]) => events / median(xs);
 /** CPU seconds a part spends per event (every thread of the process). */
-const cpuPerEvent = (xs: Timed[]) => [...xs.map((x) => x.cpu)].sort((x, y) => x - y)[Math.floor(xs.length / 2)]! / events;
+const cpuPerEvent = (xs: Timed[]) => xs.map((x) => x.cpu).sort((x, y) => x - y)[Math.floor(xs.length / 2)]! / events;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /*
@@ -116,7 +116,8 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const parts = [runs.bare, runs.parse, runs.land];
 const wall = parts.map((xs) => median(xs) / events);
 const slowest = Math.max(...wall);
-const limit = 1 / Math.max(slowest, parts.reduce((sum, xs) => sum + cpuPerEvent(xs), 0) / cores);
+const work = parts.reduce((sum, xs) => sum + cpuPerEvent(xs), 0);
+const limit = 1 / Math.max(slowest, work / cores);
 const wallLimit = 1 / Math.max(slowest, wall.reduce((a, b) => a + b, 0) / cores);
 const platRate = rate(runs.plat);
 const spread = (xs: Timed[]) => {
@@ -157,7 +158,7 @@ reportBench(
     wall_limit_events_per_s: wallLimit,
     wall_ratio: platRate / wallLimit,
     plat_cpu_us_per_event: cpuPerEvent(runs.plat) * 1e6,
-    parts_cpu_us_per_event: parts.reduce((sum, xs) => sum + cpuPerEvent(xs), 0) * 1e6,
+    parts_cpu_us_per_event: work * 1e6,
     ...(baseline
       ? {
           baseline_events_per_s: rate(runs.baseline),

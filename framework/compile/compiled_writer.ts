@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
 /**
  * Creating thousands of small files is kernel work that costs more than compiling them (10,000
@@ -18,7 +18,7 @@ const NEXT = 0;
 const DONE = 1;
 
 /** An error of the worker's write(2), as the CLI's failure report reads it (failure.ts). */
-export interface WriteFailure {
+interface WriteFailure {
   message: string;
   code?: string;
   syscall?: string;
@@ -26,11 +26,19 @@ export interface WriteFailure {
   errno?: number;
 }
 
+/** A worker script's function giving the calling thread a write's error as WriteFailure. */
+export const DESCRIBE_FAILURE = `
+const describe = (error) => {
+  const { message, code, syscall, path, errno } = error;
+  return { message: String(message), code, syscall, path, errno };
+};
+`;
+
 /**
  * Plain JavaScript, evaluated as the worker's script: it runs the same from dist/ and from the
  * TypeScript sources under test, where no compiled module sits beside this one.
  */
-const WORKER = `
+const WORKER = `${DESCRIBE_FAILURE}
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 const { workerData } = require('node:worker_threads');
@@ -43,16 +51,25 @@ try {
   port.postMessage(null);
 } catch (error) {
   Atomics.store(shared, ${NEXT}, bounds.length);
-  const { message, code, syscall, path, errno } = error;
-  port.postMessage({ message: String(message), code, syscall, path, errno });
+  port.postMessage(describe(error));
 } finally {
   Atomics.store(shared, ${DONE}, 1);
   Atomics.notify(shared, ${DONE});
 }
 `;
 
-/** The error a worker's write failed with, rebuilt in the calling thread. */
-export const writeFailure = (failure: WriteFailure) => Object.assign(new Error(failure.message), failure);
+/**
+ * Waits until a writer thread sets slot `done` of `shared`, and gives the error it reported on
+ * `port` (null when it wrote everything). `what` names what it was writing.
+ */
+export function joinWriter(worker: Worker, shared: Int32Array, done: number, port: MessagePort, what: string): Error | null {
+  // A worker that died without setting the flag (out of memory) has thread id -1.
+  while (Atomics.wait(shared, done, 0, 100) === 'timed-out' && worker.threadId !== -1);
+  const failure = receiveMessageOnPort(port)?.message as WriteFailure | null | undefined;
+  port.close();
+  if (failure === undefined) return new Error(`the thread writing ${what} stopped before it finished`);
+  return failure && Object.assign(new Error(failure.message), failure);
+}
 
 /** Writes `files` (project path → compiled SQL, a newline added) under `dir`, creating folders. */
 export function writeFiles(dir: string, files: readonly [string, string][]): void {
@@ -103,12 +120,8 @@ export function startWritingFiles(dir: string, files: [string, string][]): () =>
       failed = error;
       Atomics.store(shared, NEXT, bounds.length);
     }
-    // A worker that died without setting the flag (out of memory) has thread id -1.
-    while (Atomics.wait(shared, DONE, 0, 100) === 'timed-out' && worker.threadId !== -1);
-    const failure = receiveMessageOnPort(port1)?.message as WriteFailure | null | undefined;
-    port1.close();
+    const reported = joinWriter(worker, shared, DONE, port1, dir);
     if (failed) throw failed;
-    if (failure === undefined) throw new Error(`the thread writing ${dir} stopped before it finished`);
-    if (failure) throw writeFailure(failure);
+    if (reported) throw reported;
   };
 }

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ManifestFile } from './artifacts.js';
-import { type WriteFailure, writeFailure } from './compiled_writer.js';
+import { DESCRIBE_FAILURE, joinWriter } from './compiled_writer.js';
 
 /**
  * Below this many nodes manifest.json is written by the compiling thread: a worker's start
@@ -12,7 +12,7 @@ import { type WriteFailure, writeFailure } from './compiled_writer.js';
 export const MANIFEST_THREAD_FROM = 5_000;
 
 /** Plain JavaScript, evaluated as the worker's script (see compiled_writer.ts for why). */
-const WORKER = `
+const WORKER = `${DESCRIBE_FAILURE}
 const { closeSync, openSync, writeSync } = require('node:fs');
 const { workerData } = require('node:worker_threads');
 const { path, port, shared } = workerData;
@@ -39,8 +39,7 @@ port.on('message', (chunk) => {
   } catch (error) {
     failure = failure ?? error;
   }
-  const { message, code, syscall, path: at, errno } = failure ?? {};
-  port.postMessage(failure === null ? null : { message: String(message), code, syscall, path: at, errno });
+  port.postMessage(failure === null ? null : describe(failure));
   port.close();
   Atomics.store(shared, 0, 1);
   Atomics.notify(shared, 0);
@@ -64,12 +63,8 @@ export function writeInThread(path: string): ThreadedFile {
     finish: () => {
       port1.postMessage(null);
       return () => {
-        // A worker that died without setting the flag (out of memory) has thread id -1.
-        while (Atomics.wait(shared, 0, 0, 100) === 'timed-out' && worker.threadId !== -1);
-        const failure = receiveMessageOnPort(port1)?.message as WriteFailure | null | undefined;
-        port1.close();
-        if (failure === undefined) throw new Error(`the thread writing ${path} stopped before it finished`);
-        if (failure) throw writeFailure(failure);
+        const reported = joinWriter(worker, shared, 0, port1, path);
+        if (reported) throw reported;
         const { size, mtimeMs } = statSync(path);
         return { size, mtimeMs };
       };
