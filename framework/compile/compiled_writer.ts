@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { waitForFlag } from '../core/threads.js';
 
 /**
  * Creating thousands of small files is kernel work that costs more than compiling them (10,000
@@ -63,8 +64,7 @@ try {
  * `port` (null when it wrote everything). `what` names what it was writing.
  */
 export function joinWriter(worker: Worker, shared: Int32Array, done: number, port: MessagePort, what: string): Error | null {
-  // A worker that died without setting the flag (out of memory) has thread id -1.
-  while (Atomics.wait(shared, done, 0, 100) === 'timed-out' && worker.threadId !== -1);
+  waitForFlag(worker, shared, done);
   const failure = receiveMessageOnPort(port)?.message as WriteFailure | null | undefined;
   port.close();
   if (failure === undefined) return new Error(`the thread writing ${what} stopped before it finished`);

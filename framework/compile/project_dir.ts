@@ -4,6 +4,7 @@ import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { naming } from '../core/paths.js';
 import { type FileStat, readProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
+import { YamlThread } from '../project/yaml_thread.js';
 import { compiledFiles, readManifest, startWritingCompiledFiles, startWritingManifest, writeCompiledFiles } from './artifacts.js';
 import {
   cachedFiles,
@@ -72,8 +73,11 @@ export function compileProjectDir(
   }
 
   const stats = lookup.stats ?? new Map<string, FileStat>();
-  const files = readProjectFiles(root, lookup.stats ? undefined : stats);
-  const parsed = parseProject(files);
+  const yaml = new YamlThread();
+  const files = readProjectFiles(root, lookup.stats ? undefined : stats, (path, text) => yaml.offer(path, text));
+  // Hashed while the YAML thread finishes, if there is one: the cache needs them only once the compile is clean.
+  const hashes = write ? cachedFiles(files, stats) : {};
+  const parsed = parseProject(files, undefined, yaml.results());
   const compiled = compileWithState(parsed.spec, compileOptions);
   const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
   const ok = !hasErrors(diagnostics);
@@ -89,7 +93,7 @@ export function compileProjectDir(
         (file, sql) => Boolean(cache && cache.models[file]?.compiled === contentHash(sql)),
       );
       const manifestWritten = startWritingManifest(manifest, targetDir);
-      const next = cacheOf(manifest, compiled.renders, { vars, env: envRead }, cachedFiles(files, stats), at, diagnostics);
+      const next = cacheOf(manifest, compiled.renders, { vars, env: envRead }, hashes, at, diagnostics);
       // The cache vouches for the compiled files and describes the manifest's file: it is written once they are.
       compiledWritten();
       writeCache(targetDir, { ...next, manifest: manifestWritten() });

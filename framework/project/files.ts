@@ -31,11 +31,16 @@ export interface FileStat {
 /**
  * Reads every project file. With `stats`, also records each file's size and mtime as it was
  * opened, before it was read (what the compile cache needs of a first compile): one walk and
- * one open a file instead of a second walk stat'ing each.
+ * one open a file instead of a second walk stat'ing each. `onText` sees each file's text as
+ * soon as it is read (YAML is parsed meanwhile, yaml_thread.ts).
  */
-export function readProjectFiles(root: string, stats?: Map<string, FileStat>): ProjectFiles {
+export function readProjectFiles(root: string, stats?: Map<string, FileStat>, onText?: (path: string, text: string) => void): ProjectFiles {
   const project: ProjectFiles = { root, files: new Map(), notUtf8: new Map() };
-  visitProjectFiles(root, (path, absolute) => keep(project, path, stats ? readStatted(absolute, path, stats) : readText(absolute)));
+  visitProjectFiles(root, (path, absolute) => {
+    const read = stats ? readStatted(absolute, path, stats) : readText(absolute);
+    keep(project, path, read);
+    onText?.(path, read.text);
+  });
   return project;
 }
 

@@ -25,7 +25,7 @@ import type {
   TrainingSpec,
   UnitTestProperties,
 } from './spec.js';
-import { parseYaml, type YamlLocator } from './yaml.js';
+import { type ParsedYaml, parseYaml, type YamlLocator } from './yaml.js';
 import { YamlTextLocator } from './yaml_locator.js';
 import type { DashboardSpec } from './dashboard_spec.js';
 
@@ -37,9 +37,14 @@ export type ParseCache = Map<string, { text: string; data: unknown; diagnostics:
 
 /**
  * Pure: project files in, a validated spec plus every diagnostic out. Keeps going after an
- * error so one pass reports all of them.
+ * error so one pass reports all of them. `preParsed`: YAML parsed already (yaml_thread.ts),
+ * each used only for the text it was parsed from.
  */
-export function parseProject(input: ProjectFiles, cache: ParseCache = new Map()): { spec: ProjectSpec; diagnostics: Diagnostic[] } {
+export function parseProject(
+  input: ProjectFiles,
+  cache: ParseCache = new Map(),
+  preParsed: ReadonlyMap<string, ParsedYaml & { text: string }> = new Map(),
+): { spec: ProjectSpec; diagnostics: Diagnostic[] } {
   const { files } = input;
   const locator: YamlLocator = new YamlTextLocator(files);
   const diagnostics: Diagnostic[] = [];
@@ -61,7 +66,8 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
     const text = files.get(file)!;
     let entry = cache.get(file);
     if (entry?.text !== text) {
-      entry = { text, ...validated(file, text, schema, lenient, locator) };
+      const given = preParsed.get(file);
+      entry = { text, ...validated(file, given?.text === text ? given : parseYaml(file, text), schema, lenient, locator) };
       cache.set(file, entry);
     }
     diagnostics.push(...entry.diagnostics);
@@ -239,12 +245,11 @@ export function parseProject(input: ProjectFiles, cache: ParseCache = new Map())
 
 function validated(
   file: string,
-  text: string,
+  parsed: ParsedYaml,
   schema: SchemaName,
   lenient: boolean,
   locator: YamlLocator,
 ): { data: unknown; diagnostics: Diagnostic[]; faulty: FaultyName[] } {
-  const parsed = parseYaml(file, text);
   if (parsed.diagnostics.length > 0) return { data: null, diagnostics: parsed.diagnostics, faulty: kindsOf(schema) };
   const data = parsed.data ?? {};
   const { diagnostics, failures } = validateYaml(schema, file, data, locator);
