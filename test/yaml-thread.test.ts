@@ -39,6 +39,13 @@ describe('parsing YAML in a thread while the project is read', () => {
     expect(thread.results().size).toBe(0);
   });
 
+  it('stops a thread whose parses nobody will ask for', () => {
+    const thread = new YamlThread(0);
+    thread.offer('models/a.yml', texts['models/a.yml']!);
+    thread.cancel();
+    expect(thread.results().size).toBe(0);
+  });
+
   it('uses a parse only for the text it was parsed from', () => {
     const dir = writeProject({ 'plat_project.yml': 'name: p\n', 'models/a.sql': 'select 1 as id', 'models/a.yml': texts['models/a.yml']! });
     const files = readProjectFiles(dir);

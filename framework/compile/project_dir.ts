@@ -74,7 +74,14 @@ export function compileProjectDir(
 
   const stats = lookup.stats ?? new Map<string, FileStat>();
   const yaml = new YamlThread();
-  const files = readProjectFiles(root, lookup.stats ? undefined : stats, (path, text) => yaml.offer(path, text));
+  let files: ProjectFiles;
+  try {
+    files = readProjectFiles(root, lookup.stats ? undefined : stats, (path, text) => yaml.offer(path, text));
+  } catch (error) {
+    // A long-lived process (serve, watch) would otherwise keep the thread.
+    yaml.cancel();
+    throw error;
+  }
   // Hashed while the YAML thread finishes, if there is one: the cache needs them only once the compile is clean.
   const hashes = write ? cachedFiles(files, stats) : {};
   const parsed = parseProject(files, undefined, yaml.results());

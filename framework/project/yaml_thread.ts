@@ -60,6 +60,14 @@ export class YamlThread {
     return parsed;
   }
 
+  /** Stops the thread without waiting for its parses (the read failed: nothing will ask for them). */
+  cancel(): void {
+    if (!this.thread) return;
+    this.thread.port.close();
+    void this.thread.worker.terminate();
+    this.thread = null;
+  }
+
   private start(): void {
     const shared = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
