@@ -23,12 +23,14 @@ export class YamlThread {
   private bytes = 0;
   private thread: { worker: Worker; port: MessagePort; shared: Int32Array } | null = null;
   private readonly texts = new Map<string, string>();
+  /** No thread could be started: the parser parses everything, as below the threshold. */
+  private unavailable = false;
 
   constructor(private readonly from = YAML_THREAD_FROM) {}
 
   /** A file as read: YAML is queued for the thread, or kept until there is enough to start one. */
   offer(file: string, text: string): void {
-    if (!/\.ya?ml$/.test(file)) return;
+    if (this.unavailable || !/\.ya?ml$/.test(file)) return;
     this.texts.set(file, text);
     if (this.thread) {
       this.thread.port.postMessage([file, text]);
@@ -72,7 +74,16 @@ export class YamlThread {
     const shared = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
     const jsYaml = createRequire(import.meta.url).resolve('js-yaml');
-    const worker = new Worker(WORKER, { eval: true, workerData: { jsYaml, port: port2, shared }, transferList: [port2] });
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER, { eval: true, workerData: { jsYaml, port: port2, shared }, transferList: [port2] });
+    } catch {
+      // Threads are an optimisation: without one (a process at its limit) the compile is the same, only slower.
+      port1.close();
+      this.unavailable = true;
+      this.pending = [];
+      return;
+    }
     // The flag, not the worker's exit, says the parses are all sent.
     worker.unref();
     this.thread = { worker, port: port1, shared };
