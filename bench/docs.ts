@@ -17,6 +17,7 @@
  * Targets (issues 21 §4, 22 and 17): generate ≤ 1.5 s, render ≤ 1.5 s, clusters ≤ 1.5 s,
  * click ≤ 100 ms, lineage ≤ 300 ms, search ≤ 50 ms, dashboard ≤ 1 s.
  */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
@@ -26,13 +27,26 @@ import { dashboardFigures } from './docs_dashboards.js';
 import { argument, option, syntheticProject } from './synthetic.js';
 import { reportBench } from './report.js';
 
+/** The browser (scripts/chromium.sh installs Debian's chromium when it is missing), before anything is built. */
+function browserPath(): string {
+  try {
+    return execFileSync(join(import.meta.dirname, '../../scripts/chromium.sh'), {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
+  } catch {
+    process.exit(2);
+  }
+}
+const executablePath = browserPath();
+
 const models = argument('models', 10_000);
 const dir = syntheticProject(models);
 const { manifest } = compileProjectDir({ projectDir: dir }, false);
 const generated = await generateDocs(manifest);
 const url = pathToFileURL(join(generated.dir, 'index.html')).href;
 const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
+  executablePath,
   args: [
     '--no-sandbox',
     '--disable-gpu',

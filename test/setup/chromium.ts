@@ -1,13 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 /**
- * The site tests drive Debian's chromium with playwright-core (playwright never downloads a
- * browser here). Installed with apt-get when missing; under CI=true a missing browser fails.
+ * The site tests drive Debian's chromium with playwright-core; scripts/chromium.sh finds it,
+ * or installs it with apt-get. Under CI=true a missing browser fails.
  */
-export const CHROMIUM = '/usr/bin/chromium';
-
 declare module 'vitest' {
   export interface ProvidedContext {
     chromium: string | null;
@@ -15,17 +13,12 @@ declare module 'vitest' {
 }
 
 export function setup(project: TestProject): void {
-  if (!existsSync(CHROMIUM)) {
-    try {
-      execFileSync('bash', ['-c', 'apt-get install -y chromium || (apt-get update && apt-get install -y chromium)'], {
-        stdio: 'ignore',
-        timeout: 900_000,
-      });
-    } catch (error) {
-      if (process.env.CI === 'true') throw new Error(`CI=true and chromium could not be installed: ${String(error)}`);
-    }
+  let found: string | null = null;
+  try {
+    found = execFileSync(join(import.meta.dirname, '../../scripts/chromium.sh'), { encoding: 'utf8', timeout: 900_000 }).trim();
+  } catch (error) {
+    if (process.env.CI === 'true') throw new Error(`CI=true and chromium could not be installed: ${String(error)}`);
   }
-  const found = existsSync(CHROMIUM) ? CHROMIUM : null;
   if (!found) process.stderr.write('\n*** site tests skipped: no chromium (apt-get install chromium) ***\n\n');
   project.provide('chromium', found);
 }
