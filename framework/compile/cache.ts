@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../core/diagnostics.js';
+import { sha1Base64 } from '../core/hash.js';
 import { type FileStat, readSomeProjectFiles, visitProjectFiles, type ProjectFiles } from '../project/files.js';
 import { parseManifest, type ManifestFile } from './artifacts.js';
 import { MANIFEST_VERSION, type Manifest, type NodeKind } from './manifest.js';
@@ -67,7 +67,7 @@ export function compilerBuild(): string {
   return String(statSync(fileURLToPath(import.meta.url)).mtimeMs);
 }
 
-export const contentHash = (text: string) => createHash('sha1').update(text).digest('base64');
+export const contentHash = sha1Base64;
 
 /** --vars and --target: a compile for another target speaks another dialect. */
 export const varsKey = (vars: Record<string, unknown> | undefined, target?: string) =>

@@ -7,3 +7,8 @@ const oneShot = typeof crypto.hash === 'function' ? crypto.hash : null;
 export function sha256(text: string): string {
   return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
+
+/** The compile cache's content hash (compile/cache.ts): SHA-1 in base64, as the cache has always stored it. */
+export function sha1Base64(text: string): string {
+  return oneShot ? oneShot('sha1', text, 'base64') : crypto.createHash('sha1').update(text).digest('base64');
+}
