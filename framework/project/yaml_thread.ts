@@ -51,10 +51,10 @@ export class YamlThread {
     waitForFlag(worker, shared, 0);
     for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) {
       const [file, result] = message.message as [string, ThreadResult];
-      const text = this.texts.get(file);
-      if (result === null || text === undefined) continue;
+      if (result === null) continue;
       parsed.set(file, {
-        text,
+        // Only offered files are posted, so each has its text here.
+        text: this.texts.get(file)!,
         ...('data' in result ? { data: result.data, diagnostics: [] } : yamlSyntaxError(file, result.reason, result.mark)),
       });
     }
