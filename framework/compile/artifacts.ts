@@ -1,9 +1,9 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PlatError } from '../core/errors.js';
 import { startWritingFiles, writeFiles, WRITER_THREAD_FROM } from './compiled_writer.js';
 import { MANIFEST_VERSION, type Manifest } from './manifest.js';
-import { MANIFEST_THREAD_FROM, type ThreadedFile, writeInThread } from './manifest_writer.js';
+import { MANIFEST_THREAD_FROM, writeHere, writeInThread } from './manifest_writer.js';
 
 /**
  * Writes target/manifest.json and target/compiled/<model or snapshot path>.sql. Given the manifest whose
@@ -46,9 +46,52 @@ export function startWritingCompiledFiles(
   if (!before) rmSync(compiledDir, { recursive: true, force: true });
   if (before) for (const file of before.keys()) if (!now.has(file)) rmSync(join(compiledDir, file), { force: true });
   const changed = [...now].filter(([file, sql]) => !before || !unchanged(file, sql));
-  if (changed.length >= WRITER_THREAD_FROM) return startWritingFiles(compiledDir, changed);
+  if (changed.length >= WRITER_THREAD_FROM) return startWritingFiles(compiledDir, changed).finish;
   writeFiles(compiledDir, changed);
   return () => undefined;
+}
+
+/** Compiled files written aside (startStagingCompiledFiles) while the compile goes on. */
+export interface StagedFiles {
+  /** Waits for every file and puts them in place of target/compiled/. */
+  commit(): void;
+  /** Stops writing and deletes what was written: the compile failed. Nothing once committed. */
+  discard(): void;
+}
+
+/**
+ * Starts writing every compiled file into a folder beside target/compiled/, for a first
+ * compile of a large project to write them while it compiles its tests and the rest: creating
+ * thousands of files costs as much as that, and the core would otherwise wait. The folder
+ * takes the place of target/compiled/ only when the compile is clean; until then, the files
+ * an earlier compile wrote stay as they were.
+ */
+export function startStagingCompiledFiles(targetDir: string, files: ReadonlyMap<string, string>): StagedFiles {
+  const compiledDir = join(targetDir, 'compiled');
+  const staging = join(targetDir, 'compiled.writing');
+  // Left by a compile that was killed while it wrote.
+  rmSync(staging, { recursive: true, force: true });
+  const writing = startWritingFiles(staging, [...files]);
+  let ended = false;
+  return {
+    commit: () => {
+      ended = true;
+      try {
+        writing.finish();
+      } catch (error) {
+        rmSync(staging, { recursive: true, force: true });
+        throw error;
+      }
+      rmSync(compiledDir, { recursive: true, force: true });
+      renameSync(staging, compiledDir);
+    },
+    discard: () => {
+      if (ended) return;
+      ended = true;
+      writing.stop();
+      rmSync(staging, { recursive: true, force: true });
+    },
+  };
 }
 
 /** What a compile cache checks to know manifest.json is still the one it describes. */
@@ -61,7 +104,7 @@ export interface ManifestFile {
  * manifest.json is compact JSON with one node a line, in `nodes` order: line 0 is everything
  * before the nodes, line i the i-th node, the last line everything after. A later compile
  * that changes a few nodes replaces their lines and reparses nothing else (compile/cache.ts).
- * Written a chunk at a time: the whole text of a large project is never one string.
+ * Written a line at a time, encoded as it is made: the whole text of a large project is never one string.
  */
 export function writeManifest(manifest: Manifest, targetDir: string): ManifestFile {
   return startWritingManifest(manifest, targetDir, false)();
@@ -77,35 +120,14 @@ export function startWritingManifest(manifest: Manifest, targetDir: string, thre
   const ids = Object.keys(manifest.nodes);
   const file = threaded && ids.length >= MANIFEST_THREAD_FROM ? writeInThread(path) : writeHere(path);
   try {
-    let chunk = manifestHead(manifest);
-    ids.forEach((id, i) => {
-      chunk += `\n${nodeLine(id, manifest.nodes[id], i === ids.length - 1)}`;
-      if (chunk.length > 1 << 20) {
-        file.write(chunk);
-        chunk = '';
-      }
-    });
-    file.write(`${chunk}\n${manifestTail(manifest)}\n`);
+    file.write(manifestHead(manifest));
+    for (let i = 0; i < ids.length; i++) file.write(`\n${nodeLine(ids[i]!, manifest.nodes[ids[i]!], i === ids.length - 1)}`);
+    file.write(`\n${manifestTail(manifest)}\n`);
   } catch (error) {
     file.finish();
     throw error;
   }
   return file.finish();
-}
-
-/** writeInThread's counterpart in the calling thread. */
-function writeHere(path: string): ThreadedFile {
-  const fd = openSync(path, 'w');
-  return {
-    write: (chunk) => writeSync(fd, chunk),
-    finish: () => {
-      closeSync(fd);
-      return () => {
-        const { size, mtimeMs } = statSync(path);
-        return { size, mtimeMs };
-      };
-    },
-  };
 }
 
 /**

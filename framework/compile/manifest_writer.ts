@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ManifestFile } from './artifacts.js';
 import { DESCRIBE_FAILURE, joinWriter } from './compiled_writer.js';
@@ -10,6 +10,13 @@ import { DESCRIBE_FAILURE, joinWriter } from './compiled_writer.js';
  * built.
  */
 export const MANIFEST_THREAD_FROM = 5_000;
+
+/**
+ * Bytes of text encoded before they are written. Each line is encoded into a buffer as soon as
+ * it is made: text gathered into megabyte strings survived the young generation's collections
+ * and was copied by each, then copied again to post or encode it.
+ */
+const SEGMENT = 4 << 20;
 
 /** Plain JavaScript, evaluated as the worker's script (see compiled_writer.ts for why). */
 const WORKER = `${DESCRIBE_FAILURE}
@@ -23,11 +30,11 @@ try {
 } catch (error) {
   failure = error;
 }
-port.on('message', (chunk) => {
-  if (chunk !== null) {
+port.on('message', (segment) => {
+  if (segment !== null) {
     if (failure === null) {
       try {
-        writeSync(fd, chunk);
+        writeSync(fd, new Uint8Array(segment.buffer, 0, segment.length));
       } catch (error) {
         failure = error;
       }
@@ -46,28 +53,86 @@ port.on('message', (chunk) => {
 });
 `;
 
-/** Writes a file from the chunks given, in order, in a worker thread; `finish` waits for it and gives the file's size and mtime. */
-export interface ThreadedFile {
-  write(chunk: string): void;
+/** A file written from the texts given, in order; `finish` ends it and gives what waits for it and returns the file's size and mtime. */
+export interface TextFile {
+  write(text: string): void;
   finish(): () => ManifestFile;
 }
 
-export function writeInThread(path: string): ThreadedFile {
+/** Encodes texts into buffers and hands each full one to `flush`, which may keep it: `next` gives the buffer to go on with. */
+class Segments {
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(
+    private readonly next: (atLeast: number) => Buffer,
+    private readonly flush: (buffer: Buffer, length: number) => void,
+  ) {
+    this.buffer = next(SEGMENT);
+  }
+
+  write(text: string): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8: the check costs no pass over the text.
+    if (this.buffer.length - this.length < text.length * 3) {
+      this.end();
+      this.buffer = this.next(text.length * 3);
+    }
+    this.length += this.buffer.write(text, this.length);
+  }
+
+  end(): void {
+    if (this.length > 0) this.flush(this.buffer, this.length);
+    this.length = 0;
+  }
+}
+
+/** Writes the file in a worker thread, handed shared buffers: none is copied to cross over. */
+export function writeInThread(path: string): TextFile {
   const shared = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER, { eval: true, workerData: { path, port: port2, shared }, transferList: [port2] });
   // The flag, not the worker's exit, says the file is written.
   worker.unref();
+  const segments = new Segments(
+    (atLeast) => Buffer.from(new SharedArrayBuffer(Math.max(SEGMENT, atLeast))),
+    (buffer, length) => port1.postMessage({ buffer: buffer.buffer, length }),
+  );
   return {
-    write: (chunk) => port1.postMessage(chunk),
+    write: (text) => segments.write(text),
     finish: () => {
+      segments.end();
       port1.postMessage(null);
       return () => {
         const reported = joinWriter(worker, shared, 0, port1, path);
         if (reported) throw reported;
-        const { size, mtimeMs } = statSync(path);
-        return { size, mtimeMs };
+        return fileOf(path);
       };
     },
   };
+}
+
+/** writeInThread's counterpart in the calling thread: one buffer, written and used again. */
+export function writeHere(path: string): TextFile {
+  const fd = openSync(path, 'w');
+  let buffer: Buffer | null = null;
+  const segments = new Segments(
+    (atLeast) => (buffer = buffer && buffer.length >= atLeast ? buffer : Buffer.allocUnsafe(Math.max(SEGMENT, atLeast))),
+    (full, length) => writeSync(fd, full, 0, length),
+  );
+  return {
+    write: (text) => segments.write(text),
+    finish: () => {
+      try {
+        segments.end();
+      } finally {
+        closeSync(fd);
+      }
+      return () => fileOf(path);
+    },
+  };
+}
+
+function fileOf(path: string): ManifestFile {
+  const { size, mtimeMs } = statSync(path);
+  return { size, mtimeMs };
 }
