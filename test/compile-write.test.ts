@@ -50,30 +50,6 @@ describe('writing target/compiled/ for a large project', () => {
   });
 });
 
-describe('writing target/compiled/ while a first compile goes on', () => {
-  it('puts the files in place only when the compile is clean, and leaves an earlier compile’s as they were when not', () => {
-    const dir = project(3);
-    compileAt(dir);
-    // Without its cache the next compile writes every file, aside, while it compiles the tests.
-    rmSync(join(dir, 'target', CACHE_FILE));
-    writeFileSync(join(dir, 'plat_project.yml'), 'name: many\nvars: { scale: 5 }\n');
-    const properties = join(dir, 'models/_properties.yml');
-    writeFileSync(properties, 'models:\n  - name: m_3\n    columns:\n      - name: v3\n        tests: [no_such_test]\n');
-    const failed = compileAt(dir);
-    expect(failed.ok).toBe(false);
-    expect(JSON.stringify(failed.diagnostics)).toContain('no_such_test');
-    expect(readFileSync(compiledFile(dir, 7), 'utf8')).toContain('select 7 * 3 as v');
-    expect(existsSync(join(dir, 'target/compiled.writing'))).toBe(false);
-
-    rmSync(properties);
-    rmSync(join(dir, `models/odd/m_${MODELS - 1}.sql`));
-    expect(compileAt(dir).ok).toBe(true);
-    expect(readFileSync(compiledFile(dir, 7), 'utf8')).toContain('select 7 * 5 as v');
-    expect(readdirSync(join(dir, 'target/compiled/models/odd'))).toHaveLength(MODELS / 2 - 1);
-    expect(existsSync(join(dir, 'target/compiled.writing'))).toBe(false);
-  });
-});
-
 describe('writing manifest.json for a large project', () => {
   /** Enough nodes that the manifest is written by its own thread. */
   const large = () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PlatError } from '../core/errors.js';
 import { startWritingFiles, writeFiles, WRITER_THREAD_FROM } from './compiled_writer.js';
@@ -46,52 +46,9 @@ export function startWritingCompiledFiles(
   if (!before) rmSync(compiledDir, { recursive: true, force: true });
   if (before) for (const file of before.keys()) if (!now.has(file)) rmSync(join(compiledDir, file), { force: true });
   const changed = [...now].filter(([file, sql]) => !before || !unchanged(file, sql));
-  if (changed.length >= WRITER_THREAD_FROM) return startWritingFiles(compiledDir, changed).finish;
+  if (changed.length >= WRITER_THREAD_FROM) return startWritingFiles(compiledDir, changed);
   writeFiles(compiledDir, changed);
   return () => undefined;
-}
-
-/** Compiled files written aside (startStagingCompiledFiles) while the compile goes on. */
-export interface StagedFiles {
-  /** Waits for every file and puts them in place of target/compiled/. */
-  commit(): void;
-  /** Stops writing and deletes what was written: the compile failed. Nothing once committed. */
-  discard(): void;
-}
-
-/**
- * Starts writing every compiled file into a folder beside target/compiled/, for a first
- * compile of a large project to write them while it compiles its tests and the rest: creating
- * thousands of files costs as much as that, and the core would otherwise wait. The folder
- * takes the place of target/compiled/ only when the compile is clean; until then, the files
- * an earlier compile wrote stay as they were.
- */
-export function startStagingCompiledFiles(targetDir: string, files: ReadonlyMap<string, string>): StagedFiles {
-  const compiledDir = join(targetDir, 'compiled');
-  const staging = join(targetDir, 'compiled.writing');
-  // Left by a compile that was killed while it wrote.
-  rmSync(staging, { recursive: true, force: true });
-  const writing = startWritingFiles(staging, [...files]);
-  let ended = false;
-  return {
-    commit: () => {
-      ended = true;
-      try {
-        writing.finish();
-      } catch (error) {
-        rmSync(staging, { recursive: true, force: true });
-        throw error;
-      }
-      rmSync(compiledDir, { recursive: true, force: true });
-      renameSync(staging, compiledDir);
-    },
-    discard: () => {
-      if (ended) return;
-      ended = true;
-      writing.stop();
-      rmSync(staging, { recursive: true, force: true });
-    },
-  };
 }
 
 /** What a compile cache checks to know manifest.json is still the one it describes. */
@@ -124,7 +81,7 @@ export function startWritingManifest(manifest: Manifest, targetDir: string, thre
     for (let i = 0; i < ids.length; i++) file.write(`\n${nodeLine(ids[i]!, manifest.nodes[ids[i]!], i === ids.length - 1)}`);
     file.write(`\n${manifestTail(manifest)}\n`);
   } catch (error) {
-    file.finish();
+    file.abandon();
     throw error;
   }
   return file.finish();

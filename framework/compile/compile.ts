@@ -1,4 +1,4 @@
-import { diagnostic, hasErrors, type Diagnostic } from '../core/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { sha256 } from '../core/hash.js';
 import { stableStringify } from '../core/json.js';
 import { didYouMean } from '../core/suggest.js';
@@ -52,12 +52,6 @@ export interface CompileOptions {
   dialect?: Dialect;
   /** A target of plat_project.yml's `targets:` (the CLI's --target); else PLAT_TARGET, else `target:`. */
   target?: string;
-  /**
-   * Called once every model's and snapshot's compiled SQL is final, with their SQL by project
-   * path and whether an error was found so far, while tests and the rest are still to compile:
-   * a caller may start writing the files meanwhile. What it is given is what the manifest will hold.
-   */
-  onCompiledSql?: (files: Map<string, string>, errors: boolean) => void;
 }
 
 export interface CompileCache {
@@ -274,7 +268,6 @@ export function compileWithState(given: ProjectSpec, options: CompileOptions = {
     const linked = linker.link(first, node.relation, { noEphemerals: hasCycles });
     Object.assign(node, { compiledSql: linked.sql, lineMap: linked.lineMap, inlined: linked.inlined });
   }
-  options.onCompiledSql?.(new Map([...models, ...snapshotNodes].map((node) => [node.path, node.compiledSql])), hasErrors(diagnostics));
   const hookContext = {
     environment,
     linker,

@@ -100,38 +100,28 @@ function writeClaimed(dir: string, files: readonly [string, string][], bounds: r
   }
 }
 
-/** Files being written by a worker thread (startWritingFiles). */
-export interface FilesWriting {
-  /** Writes what the worker has not taken yet, waits until every file is written, and throws the first write's error if one failed. */
-  finish(): void;
-  /** Hands out no more folders and waits for the worker to stop; what it wrote stays. */
-  stop(): void;
-}
-
-/** Starts writing `files` under `dir` in a worker thread. */
-export function startWritingFiles(dir: string, files: [string, string][]): FilesWriting {
+/**
+ * Starts writing `files` under `dir` in a worker thread; the function returned writes what the
+ * worker has not taken yet, waits until every file is written, and throws the first write's
+ * error if one failed.
+ */
+export function startWritingFiles(dir: string, files: [string, string][]): () => void {
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
   const { sorted, bounds } = byFolder(files);
   const worker = new Worker(WORKER, { eval: true, workerData: { dir, files: sorted, bounds, shared, port: port2 }, transferList: [port2] });
   // The flag, not the worker's exit, says the files are written; the process need not wait for its exit.
   worker.unref();
-  return {
-    finish: () => {
-      let failed: unknown = null;
-      try {
-        writeClaimed(dir, sorted, bounds, () => Atomics.add(shared, NEXT, 1));
-      } catch (error) {
-        failed = error;
-        Atomics.store(shared, NEXT, bounds.length);
-      }
-      const reported = joinWriter(worker, shared, DONE, port1, dir);
-      if (failed) throw failed;
-      if (reported) throw reported;
-    },
-    stop: () => {
+  return () => {
+    let failed: unknown = null;
+    try {
+      writeClaimed(dir, sorted, bounds, () => Atomics.add(shared, NEXT, 1));
+    } catch (error) {
+      failed = error;
       Atomics.store(shared, NEXT, bounds.length);
-      joinWriter(worker, shared, DONE, port1, dir);
-    },
+    }
+    const reported = joinWriter(worker, shared, DONE, port1, dir);
+    if (failed) throw failed;
+    if (reported) throw reported;
   };
 }

@@ -57,6 +57,8 @@ port.on('message', (segment) => {
 export interface TextFile {
   write(text: string): void;
   finish(): () => ManifestFile;
+  /** Ends it after a failure, writing nothing more. */
+  abandon(): void;
 }
 
 /** Encodes texts into buffers and hands each full one to `flush`, which may keep it: `next` gives the buffer to go on with. */
@@ -108,6 +110,7 @@ export function writeInThread(path: string): TextFile {
         return fileOf(path);
       };
     },
+    abandon: () => port1.postMessage(null),
   };
 }
 
@@ -129,6 +132,7 @@ export function writeHere(path: string): TextFile {
       }
       return () => fileOf(path);
     },
+    abandon: () => closeSync(fd),
   };
 }
 

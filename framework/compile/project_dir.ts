@@ -5,16 +5,7 @@ import { naming } from '../core/paths.js';
 import { type FileStat, readProjectFiles, resolveProjectDir, type ProjectFiles } from '../project/files.js';
 import { parseProject } from '../project/parse.js';
 import { YamlThread } from '../project/yaml_thread.js';
-import {
-  compiledFiles,
-  readManifest,
-  startStagingCompiledFiles,
-  startWritingCompiledFiles,
-  startWritingManifest,
-  writeCompiledFiles,
-  type StagedFiles,
-} from './artifacts.js';
-import { WRITER_THREAD_FROM } from './compiled_writer.js';
+import { compiledFiles, readManifest, startWritingCompiledFiles, startWritingManifest, writeCompiledFiles } from './artifacts.js';
 import {
   cachedFiles,
   contentHash,
@@ -27,7 +18,7 @@ import {
   type CompileCacheFile,
 } from './cache.js';
 import { cacheOf, patchModels } from './cache_update.js';
-import { compileWithState, type CompileOptions, type CompileState } from './compile.js';
+import { compileWithState, type CompileOptions } from './compile.js';
 import type { Manifest, NodeKind } from './manifest.js';
 import { baselineOf, type Selection, type StateBaseline } from './select.js';
 import { lastSuccessBaseline } from '../run/history.js';
@@ -94,45 +85,25 @@ export function compileProjectDir(
   // Hashed while the YAML thread finishes, if there is one: the cache needs them only once the compile is clean.
   const hashes = write ? cachedFiles(files, stats) : {};
   const parsed = parseProject(files, undefined, yaml.results());
-  // Without a cache every compiled file is written: a large project starts on them while its tests compile.
-  let staged: StagedFiles | null = null;
-  const stage = (sql: Map<string, string>, errors: boolean) => {
-    if (!errors && !hasErrors(parsed.diagnostics) && sql.size >= WRITER_THREAD_FROM) staged = startStagingCompiledFiles(targetDir, sql);
-  };
-  let compiled: CompileState;
-  try {
-    compiled = compileWithState(parsed.spec, { ...compileOptions, onCompiledSql: write && !cache ? stage : undefined });
-  } catch (error) {
-    (staged as StagedFiles | null)?.discard();
-    throw error;
-  }
+  const compiled = compileWithState(parsed.spec, compileOptions);
   const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
   const ok = !hasErrors(diagnostics);
   const manifest = compiled.manifest;
   const counts: Partial<Record<NodeKind, number>> = {};
   for (const node of Object.values(manifest.nodes)) counts[node.kind] = (counts[node.kind] ?? 0) + 1;
-  const early = staged as StagedFiles | null;
-  if (early && !ok) early.discard();
   if (ok && write)
     naming(targetDir, () => {
-      const compiledWritten = early
-        ? early.commit
-        : startWritingCompiledFiles(
-            join(targetDir, 'compiled'),
-            compiledFiles(manifest),
-            cache ? new Map(Object.entries(cache.models)) : null,
-            (file, sql) => Boolean(cache && cache.models[file]?.compiled === contentHash(sql)),
-          );
-      try {
-        const manifestWritten = startWritingManifest(manifest, targetDir);
-        const next = cacheOf(manifest, compiled.renders, { vars, env: envRead }, hashes, at, diagnostics);
-        // The cache vouches for the compiled files and describes the manifest's file: it is written once they are.
-        compiledWritten();
-        writeCache(targetDir, { ...next, manifest: manifestWritten() });
-      } catch (error) {
-        early?.discard();
-        throw error;
-      }
+      const compiledWritten = startWritingCompiledFiles(
+        join(targetDir, 'compiled'),
+        compiledFiles(manifest),
+        cache ? new Map(Object.entries(cache.models)) : null,
+        (file, sql) => Boolean(cache && cache.models[file]?.compiled === contentHash(sql)),
+      );
+      const manifestWritten = startWritingManifest(manifest, targetDir);
+      const next = cacheOf(manifest, compiled.renders, { vars, env: envRead }, hashes, at, diagnostics);
+      // The cache vouches for the compiled files and describes the manifest's file: it is written once they are.
+      compiledWritten();
+      writeCache(targetDir, { ...next, manifest: manifestWritten() });
     });
   return { root, manifest, diagnostics, ok, counts, reused: 'none' };
 }
