@@ -34,7 +34,8 @@ port.on('message', (segment) => {
   if (segment !== null) {
     if (failure === null) {
       try {
-        writeSync(fd, new Uint8Array(segment.buffer, 0, segment.length));
+        const bytes = new Uint8Array(segment.buffer, 0, segment.length);
+        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
       } catch (error) {
         failure = error;
       }
@@ -120,7 +121,10 @@ export function writeHere(path: string): TextFile {
   let buffer: Buffer | null = null;
   const segments = new Segments(
     (atLeast) => (buffer = buffer && buffer.length >= atLeast ? buffer : Buffer.allocUnsafe(Math.max(SEGMENT, atLeast))),
-    (full, length) => writeSync(fd, full, 0, length),
+    (full, length) => {
+      // write(2) may take less than it is given (a disk filling up): what is left goes again.
+      for (let at = 0; at < length; ) at += writeSync(fd, full, at, length - at);
+    },
   );
   return {
     write: (text) => segments.write(text),
