@@ -8,10 +8,23 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import type { KafkaMessage } from 'kafkajs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { SourceNode } from '../framework/compile/manifest.js';
 import { compileProjectDir, ingest, produceTo } from '../framework/index.js';
-import { offsetsTable } from '../framework/stream/landing.js';
-import { newWorkerId } from '../framework/stream/staging.js';
+import { parseBatch } from '../framework/stream/ingest.js';
+import { Lander, type ParsedBatch } from '../framework/stream/lander.js';
+import {
+  deadLetterRelation,
+  landingSql,
+  offsetsTable,
+  prepareLanding,
+  prepareStaging,
+  storedOffsets,
+} from '../framework/stream/landing.js';
+import { compileMessageCheck } from '../framework/stream/schema.js';
+import { dropOwnStaging, newWorkerId } from '../framework/stream/staging.js';
+import { openWarehouse } from '../framework/warehouse/registry.js';
 import { request } from '../framework/warehouse/trino/protocol.js';
 import { cli, writeProject } from './helpers.js';
 import { dropTrinoSchemas, trinoTestTarget } from './trino-helpers.js';
@@ -144,5 +157,85 @@ target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${
     expect(killed.landed).toBeLessThan(rows);
     expect(await p.landed()).toEqual({ n: rows, offsets: rows, ids: rows });
     expect(await p.sql(`select count(*), sum(next_offset) from ${p.offsets}`)).toEqual([[6, rows]]);
+  }, 600_000);
+});
+
+describe.skipIf(!url)('Kafka landings into Iceberg on Trino from several processes at once', () => {
+  it('lands offsets that several workers stage at once once each, dead letters too, and never moves a recorded offset back', async () => {
+    const id = randomUUID().slice(0, 8);
+    const target = trinoTestTarget(url!, files, `l${id}`);
+    const dir = writeProject({
+      'plat_project.yml': `name: landing_${id}
+target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${target.schemaPrefix}${target.landing ? `, landing: { folder: "${target.landing.folder}", location: "${target.landing.location}" }` : ''} }
+`,
+      'sources.yml':
+        'sources:\n  - name: shop\n    tables:\n      - name: events\n        kafka: { topic: events }\n        columns:\n          - { name: id, type: INTEGER }\n          - { name: day, type: DATE }\n',
+    });
+    const { manifest } = compileProjectDir({ projectDir: dir, env: {} });
+    const node = Object.values(manifest.nodes).find((n): n is SourceNode => n.kind === 'source')!;
+    const warehouse = await openWarehouse(manifest.target, { root: dir });
+    try {
+      const connection = await warehouse.session();
+      await prepareLanding(connection, node);
+      const validate = compileMessageCheck(node.columns);
+      /** Offsets [from, to) of a partition; every tenth message is not JSON, a dead letter. */
+      const batch = (partition: number, from: number, to: number): ParsedBatch => {
+        const messages = Array.from({ length: to - from }, (_, i) => {
+          const offset = from + i;
+          const value = offset % 10 === 0 ? 'not json' : JSON.stringify({ id: offset, day: '2026-11-20' });
+          return {
+            offset: String(offset),
+            timestamp: '1700000000000',
+            value: Buffer.from(value),
+            key: null,
+            attributes: 0,
+          } as KafkaMessage;
+        });
+        return parseBatch(partition, messages, 'events', validate);
+      };
+      /** One worker: its own session and staging tables, as each plat ingest process has. */
+      const worker = async (batches: ParsedBatch[]) => {
+        const session = await warehouse.session();
+        const staging = await prepareStaging(session, node, newWorkerId());
+        const lander = new Lander(
+          session,
+          staging,
+          (spans) => landingSql(session.dialect, node, 'events', staging, spans, new Date()),
+          () => undefined,
+        );
+        for (const b of batches) await lander.add(b);
+        await lander.flush();
+        await dropOwnStaging(session, staging);
+      };
+      // Three workers stage the same offsets of partitions 0 and 1 (a partition's old owner and its new ones
+      // after rebalances), a fourth a span of partition 0 overlapping theirs, and all land at once.
+      const same = () => worker([batch(0, 0, 2_000), batch(1, 0, 2_000)]);
+      await Promise.all([same(), same(), same(), worker([batch(0, 1_000, 3_000)])]);
+      // A worker still holding partition 0's first offsets lands them last.
+      await worker([batch(0, 0, 500)]);
+
+      const counts = async (relation: { schema: string; name: string }) =>
+        await connection.query(
+          `SELECT _partition AS p, count(*) AS n, count(DISTINCT _offset) AS offsets FROM ${connection.dialect.relation(relation)} GROUP BY _partition ORDER BY 1`,
+        );
+      expect((await counts(node.relation)).map((r) => [r.p, Number(r.n), Number(r.offsets)])).toEqual([
+        [0, 2_700, 2_700],
+        [1, 1_800, 1_800],
+      ]);
+      expect((await counts(deadLetterRelation(node))).map((r) => [r.p, Number(r.n), Number(r.offsets)])).toEqual([
+        [0, 300, 300],
+        [1, 200, 200],
+      ]);
+      expect(await storedOffsets(connection, node, 'events')).toEqual(
+        new Map([
+          [0, 3_000],
+          [1, 2_000],
+        ]),
+      );
+    } finally {
+      warehouse.close();
+      await dropTrinoSchemas(target);
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 600_000);
 });

@@ -543,6 +543,7 @@ where batch > (select max(batch) from {{this}})
       rows: [[payload, 0]],
       valid: 2,
       dead: [['not json', 'not JSON', 'events', 0, 2, '2026-11-20T10:00:00.000Z', '2026-11-20T10:00:00.000Z']],
+      firstOffset: 0,
       nextOffset: 3,
     });
     await lander.flush();

@@ -242,7 +242,14 @@ export function parseBatch(partition: number, messages: KafkaMessage[], topic: s
       ]);
   }
   if (pieces.length) rows.push([pieces.join(RECORD), partition]);
-  return { partition, rows, valid, dead, nextOffset: Number(messages[messages.length - 1]!.offset) + 1 };
+  return {
+    partition,
+    rows,
+    valid,
+    dead,
+    firstOffset: Number(messages[0]!.offset),
+    nextOffset: Number(messages[messages.length - 1]!.offset) + 1,
+  };
 }
 
 /** Why a message is a dead letter, or null when it is valid. */

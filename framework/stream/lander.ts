@@ -1,6 +1,6 @@
 import type { Connection } from '../warehouse/connection.js';
 import { executeAtomically } from '../warehouse/queries.js';
-import type { LandingSql } from '../warehouse/dialect.js';
+import type { LandingSql, OffsetSpan } from '../warehouse/dialect.js';
 import type { Staging } from './landing.js';
 
 export interface ParsedBatch {
@@ -10,6 +10,8 @@ export interface ParsedBatch {
   /** Valid messages in `rows`. */
   valid: number;
   dead: unknown[][];
+  /** The batch's first message's offset. */
+  firstOffset: number;
   /** The offset after the batch's last message. */
   nextOffset: number;
 }
@@ -32,7 +34,7 @@ export class Lander {
     private readonly connection: Connection,
     private readonly staging: Staging,
     /** The statements that land what is staged with these offsets. */
-    private readonly sql: (offsets: Map<number, number>) => LandingSql,
+    private readonly sql: (spans: Map<number, OffsetSpan>) => LandingSql,
     /** After each landing: its batches, and how many of their valid rows the landing found a value it could not store in, and moved to the dead letters. */
     private readonly landed: (batches: ParsedBatch[], unlanded: number) => void,
     private readonly pace: {
@@ -80,9 +82,17 @@ export class Lander {
   }
 
   private async land(batches: ParsedBatch[]): Promise<number> {
-    const offsets = new Map<number, number>();
-    for (const batch of batches) offsets.set(batch.partition, Math.max(offsets.get(batch.partition) ?? 0, batch.nextOffset));
-    const sql = this.sql(offsets);
+    const spans = new Map<number, OffsetSpan>();
+    for (const { partition, firstOffset, nextOffset } of batches) {
+      const span = spans.get(partition);
+      spans.set(
+        partition,
+        span
+          ? { first: Math.min(span.first, firstOffset), next: Math.max(span.next, nextOffset) }
+          : { first: firstOffset, next: nextOffset },
+      );
+    }
+    const sql = this.sql(spans);
     const { connection, staging } = this;
     try {
       const rows = batches.flatMap((b) => b.rows);

@@ -1,7 +1,7 @@
 import type { SourceNode } from '../compile/manifest.js';
 import type { Connection } from '../warehouse/connection.js';
 import { atomically } from '../warehouse/queries.js';
-import type { Dialect, LandingSql } from '../warehouse/dialect.js';
+import type { Dialect, LandingSql, OffsetSpan } from '../warehouse/dialect.js';
 import type { ColumnInfo, Relation, ScratchTable } from '../warehouse/types.js';
 import { columnRule } from './schema.js';
 
@@ -91,7 +91,7 @@ export function landingSql(
   node: SourceNode,
   topic: string,
   staging: Staging,
-  offsets: ReadonlyMap<number, number>,
+  spans: ReadonlyMap<number, OffsetSpan>,
   ingestedAt: Date,
 ): LandingSql {
   return dialect.landing({
@@ -104,7 +104,7 @@ export function landingSql(
     columns: node.columns.map((c) => ({ name: c.name, type: c.type ?? dialect.types.text, exact: columnRule(c.type ?? 'VARCHAR').exact })),
     staging: { messages: staging.messages.sql, deadLetters: staging.dead.sql, unlanded: staging.unlanded.sql },
     separators: { record: RECORD, field: FIELD },
-    nextOffsets: offsets,
+    spans,
     ingestedAt,
   });
 }

@@ -30,9 +30,14 @@ export interface LandingPlan {
   columns: { name: string; type: string; exact: boolean }[];
   staging: { messages: string; deadLetters: string; unlanded: string };
   separators: { record: string; field: string };
-  /** Each partition's next offset once this landing commits. */
-  nextOffsets: ReadonlyMap<number, number>;
+  /** Per partition, the first offset this landing stages and the next offset once it commits. */
+  spans: ReadonlyMap<number, OffsetSpan>;
   ingestedAt: Date;
+}
+
+export interface OffsetSpan {
+  first: number;
+  next: number;
 }
 
 export interface LandingSql {

@@ -24,8 +24,8 @@ export function duckdbLanding(plan: LandingPlan): LandingSql {
   const messages =
     `SELECT _partition, CAST(${part(1)} AS BIGINT) AS _offset, CAST(${part(2)} AS BIGINT) AS _kafka_ms, ${part(3)} AS _raw\n` +
     `FROM (SELECT _partition, unnest(string_split(payload, chr(${record.charCodeAt(0)}))) AS record FROM ${plan.staging.messages})`;
-  const next = [...plan.nextOffsets].map(
-    ([partition, offset]) => `(${literal(plan.source)}, ${literal(plan.topic)}, ${partition}, ${offset}, now())`,
+  const next = [...plan.spans].map(
+    ([partition, { next }]) => `(${literal(plan.source)}, ${literal(plan.topic)}, ${partition}, ${next}, now())`,
   );
   const landing = relation(plan.landing);
   const moves = unlanded(plan, landedAt);

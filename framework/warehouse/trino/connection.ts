@@ -27,8 +27,12 @@ export interface LandingFolder {
   location: string;
 }
 
-/** Tries of a statement whose Iceberg commit conflicted with another writer's. */
-const COMMIT_ATTEMPTS = 6;
+/**
+ * Tries of a statement whose Iceberg commit conflicted with another writer's. Several ingest
+ * processes landing into one table lose races often; each wait is random and grows (up to
+ * 3 s), so writers that collided spread out: about 14 s of waiting in all before giving up.
+ */
+const COMMIT_ATTEMPTS = 10;
 
 /** Rows a bulk load without a landing folder inserts per statement. */
 const VALUES_PER_INSERT = 500;
@@ -81,7 +85,7 @@ export class TrinoSession implements Connection {
         if (this.interrupted) throw statementError(error);
         const conflict = error instanceof TrinoQueryError && /ICEBERG_COMMIT_ERROR|TRANSACTION_CONFLICT/.test(error.failure.errorName);
         if (!conflict || attempt === COMMIT_ATTEMPTS || /File already exists/.test(error.failure.message)) throw statementError(error);
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 200));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(3000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2)));
       }
     }
   }

@@ -4,7 +4,8 @@
  * idempotent instead: a message lands (as a row or a dead letter) only if its (topic, partition,
  * offset) is not in the table yet, and each partition's next offset is recorded last. A landing
  * interrupted anywhere is replayed from the recorded offsets, and the replay adds only what the
- * interrupted one did not: every offset lands exactly once.
+ * interrupted one did not; two landing the same offsets at once are serialized by Iceberg's
+ * commit check: every offset lands exactly once.
  */
 import type { LandingPlan, LandingSql } from '../dialect.js';
 import { identifier, type Placement, qualifiedRelation, text, trinoType } from './quote.js';
@@ -43,24 +44,47 @@ export function trinoLanding(placement: Placement, plan: LandingPlan): LandingSq
   const topic = text(plan.topic);
   const landing = rel(plan.landing);
   const deadLetters = rel(plan.deadLetters);
-  // Only offsets not already in the table: what an interrupted landing wrote is not written twice.
+  const partition = identifier('partition');
+  // The offsets this landing stages, as constants Trino pushes into the scan of the table it
+  // writes: files outside them are skipped, and they are the filter Iceberg checks concurrent
+  // commits against (below).
+  const spans = [...plan.spans].map(([p, { first, next }]) => `(x._partition = ${p} AND x._offset BETWEEN ${first} AND ${next - 1})`);
+  const within = spans.length ? `(${spans.join(' OR ')})` : 'FALSE';
   const fresh = (table: string, alias: string) =>
-    `NOT EXISTS (SELECT 1 FROM ${table} AS x WHERE x._topic = ${topic} AND x._partition = ${alias}._partition AND x._offset = ${alias}._offset)`;
-  const next = [...plan.nextOffsets].map(([partition, offset]) => `(${text(plan.source)}, ${topic}, ${partition}, BIGINT '${offset}')`);
+    `NOT EXISTS (SELECT 1 FROM ${table} AS x WHERE x._topic = ${topic} AND x._partition = ${alias}._partition AND x._offset = ${alias}._offset AND ${within})`;
+  // MERGE, not INSERT … WHERE NOT EXISTS: Iceberg commits an INSERT without looking at what
+  // others committed meanwhile, so two processes landing the same offsets at once (one that
+  // has just lost a partition in a rebalance, and its new owner) would both add them. A MERGE
+  // commits only if no file that can hold its offsets was added since it read the table (the
+  // serializable isolation Iceberg tables default to); the loser fails with
+  // ICEBERG_COMMIT_ERROR, and the connection runs it again against the winner's rows.
+  const mergeNew = (table: string, source: string, values: string[]) =>
+    `MERGE INTO ${table} AS x USING (${source}) AS s ON x._topic = ${topic} AND x._partition = s._partition AND x._offset = s._offset AND ${within} ` +
+    `WHEN NOT MATCHED THEN INSERT VALUES (${values.join(', ')})`;
+  const deadLetterValues = ['s._raw', 's.error', 's._topic', 's._partition', 's._offset', 's._kafka_ts', 's._ingested_at'];
+  const next = [...plan.spans].map(([p, span]) => `(${text(plan.source)}, ${topic}, ${p}, BIGINT '${span.next}')`);
   const offsets = rel(plan.offsets);
   return {
     land: [
       `DELETE FROM ${plan.staging.unlanded}`,
       `INSERT INTO ${plan.staging.unlanded} SELECT _raw, __plat_error, ${topic}, _partition, _offset, _kafka_ts, ${landedAt} FROM (${judged}) AS j WHERE __plat_error IS NOT NULL AND ${fresh(deadLetters, 'j')}`,
-      `INSERT INTO ${landing} SELECT ${[...columns, '_raw', topic, '_partition', '_offset', '_kafka_ts', landedAt].join(', ')} FROM (${judged}) AS j WHERE __plat_error IS NULL AND ${fresh(landing, 'j')}`,
-      `INSERT INTO ${deadLetters} SELECT * FROM ${plan.staging.unlanded}`,
-      `INSERT INTO ${deadLetters} SELECT * FROM ${plan.staging.deadLetters} AS d WHERE ${fresh(deadLetters, 'd')}`,
+      mergeNew(landing, `SELECT * FROM (${judged}) WHERE __plat_error IS NULL`, [
+        ...columns.map((c) => `s.${c}`),
+        's._raw',
+        topic,
+        's._partition',
+        's._offset',
+        's._kafka_ts',
+        landedAt,
+      ]),
+      mergeNew(deadLetters, `SELECT * FROM ${plan.staging.unlanded} UNION ALL SELECT * FROM ${plan.staging.deadLetters}`, deadLetterValues),
       ...(next.length
         ? [
-            `MERGE INTO ${offsets} AS t USING (VALUES ${next.join(', ')}) AS s(source, topic, ${identifier('partition')}, next_offset) ` +
-              `ON t.source = s.source AND t.topic = s.topic AND t.${identifier('partition')} = s.${identifier('partition')} ` +
-              `WHEN MATCHED THEN UPDATE SET next_offset = s.next_offset, updated_at = current_timestamp ` +
-              `WHEN NOT MATCHED THEN INSERT (source, topic, ${identifier('partition')}, next_offset, updated_at) VALUES (s.source, s.topic, s.${identifier('partition')}, s.next_offset, current_timestamp)`,
+            // Never backwards: a process landing offsets another has landed past (a replay after a rebalance) leaves the higher one.
+            `MERGE INTO ${offsets} AS t USING (VALUES ${next.join(', ')}) AS s(source, topic, ${partition}, next_offset) ` +
+              `ON t.source = ${text(plan.source)} AND t.topic = ${topic} AND t.${partition} IN (${[...plan.spans.keys()].join(', ')}) AND t.source = s.source AND t.topic = s.topic AND t.${partition} = s.${partition} ` +
+              `WHEN MATCHED THEN UPDATE SET next_offset = greatest(t.next_offset, s.next_offset), updated_at = current_timestamp ` +
+              `WHEN NOT MATCHED THEN INSERT (source, topic, ${partition}, next_offset, updated_at) VALUES (s.source, s.topic, s.${partition}, s.next_offset, current_timestamp)`,
           ]
         : []),
     ],
