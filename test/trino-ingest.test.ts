@@ -12,7 +12,8 @@ import type { KafkaMessage } from 'kafkajs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { SourceNode } from '../framework/compile/manifest.js';
 import { compileProjectDir, ingest, produceTo } from '../framework/index.js';
-import { parseBatch } from '../framework/stream/ingest.js';
+import { ingestSource, parseBatch, prepareSources } from '../framework/stream/ingest.js';
+import { consumerGroup, kafkaClient } from '../framework/stream/kafka.js';
 import { Lander, type ParsedBatch } from '../framework/stream/lander.js';
 import {
   deadLetterRelation,
@@ -122,6 +123,67 @@ target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${
       `select table_name from iceberg.information_schema.tables where table_schema = '${p.platSchema}' and table_name like 'plat%' order by 1`,
     );
     expect(left.map(([name]) => name)).toEqual(tables(joining));
+  }, 600_000);
+
+  it('reads the stored offsets again for partitions a process gains, rather than fetching what their last owner landed', async () => {
+    const p = project(1_000);
+    const node = Object.values(p.manifest.nodes).find((n): n is SourceNode => n.kind === 'source')!;
+    const groupId = consumerGroup(p.manifest.project.name, node);
+    const warehouse = await openWarehouse(p.manifest.target, { root: p.dir });
+    const admin = kafkaClient([brokers!], 'plat-test-admin').admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: node.loader.kafka!.topic, numPartitions: 6 }], waitForLeaders: true });
+      await prepareSources(await warehouse.session(), [node]);
+      /** Until the group has settled with this many members. */
+      const settled = async (members: number) => {
+        for (;;) {
+          const [group] = (await admin.describeGroups([groupId])).groups;
+          if (group?.state === 'Stable' && group.members.length === members) return;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      /** Until the stored offsets say this many messages have landed. */
+      const recorded = async (n: number) => {
+        while (Number((await p.sql(`select coalesce(sum(next_offset), 0) from ${p.offsets}`))[0]![0]) < n)
+          await new Promise((resolve) => setTimeout(resolve, 200));
+      };
+      const worker = async () => {
+        const stop = new AbortController();
+        const session = await warehouse.session();
+        const result = ingestSource(session, node, {
+          brokers: [brokers!],
+          groupId,
+          mode: 'continuous',
+          signal: stop.signal,
+          prepared: true,
+        });
+        return { stop: () => stop.abort(), result };
+      };
+      const first = await worker();
+      const second = await worker();
+      /** A wait that fails as soon as a worker stops before it is told to. */
+      const meanwhile = (wait: Promise<void>, ...workers: (typeof first)[]) =>
+        Promise.race([wait, ...workers.map((w) => w.result.then(() => Promise.reject(new Error('a worker stopped early'))))]);
+      await meanwhile(settled(2), first, second);
+      // Each lands its share; then the first leaves, and the second, which has landed nothing of the first's
+      // partitions, gains them.
+      await produceTo(p.manifest, 'shop.events', { env: p.env });
+      await meanwhile(recorded(1_000), first, second);
+      first.stop();
+      const a = await first.result;
+      await meanwhile(settled(1), second);
+      await produceTo(p.manifest, 'shop.events', { env: p.env });
+      await meanwhile(recorded(2_000), second);
+      second.stop();
+      const b = await second.result;
+      expect(await p.landed()).toEqual({ n: 2_000, offsets: 2_000, ids: 2_000 });
+      // Each message was fetched and landed by one process only.
+      expect({ a: a.landed > 0, b: b.landed > 1_000, both: a.landed + b.landed }).toEqual({ a: true, b: true, both: 2_000 });
+    } finally {
+      await admin.disconnect();
+      warehouse.close();
+    }
   }, 600_000);
 
   it('shares 6 partitions between two plat ingest processes of one consumer group; one killed mid-way, the other lands the rest, each offset once', async () => {

@@ -113,7 +113,27 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
     { maxQueuedRows: 250_000, spacing: connection.capabilities.appender ? 0 : 1000 },
   );
 
+  /**
+   * Partitions this process gains may have been landed past what it last knew, by the process
+   * that held them: the stored offsets are read again (between two landings) and fetching
+   * moves past what they say, rather than fetching again what that one landed.
+   */
+  let refreshed: Promise<void> = Promise.resolve();
+  const refresh = (gained: number[]) =>
+    lander
+      .between(() => storedOffsets(connection, node, topic))
+      .then((stored) => {
+        for (const partition of gained) {
+          const was = queuedAt(partition);
+          landed.set(partition, Math.max(landed.get(partition) ?? 0, stored.get(partition) ?? 0));
+          if (queuedAt(partition) > was && assigned.has(partition)) consumer.seek({ topic, partition, offset: String(queuedAt(partition)) });
+        }
+      })
+      // Not knowing costs only fetching again what the other landed, which the landing does not add twice.
+      .catch(() => undefined);
+
   const eachBatch = async ({ batch, heartbeat, isStale, resolveOffset }: EachBatchPayload) => {
+    await refreshed;
     const partition = batch.partition;
     // A batch for a partition this member no longer owns belongs to whoever owns it now.
     if (!assigned.has(partition) || isStale()) return;
@@ -154,11 +174,14 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
   try {
     await consumer.connect();
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const before = assigned;
       assigned = new Set(payload.memberAssignment[topic] ?? []);
       // A new assignment is progress: partitions a killed member held come back only after its
       // session times out, and that wait is not a stall of this one.
       lastLanded = performance.now();
       for (const partition of assigned) consumer.seek({ topic, partition, offset: String(queuedAt(partition)) });
+      const gained = [...assigned].filter((p) => !before.has(p));
+      if (gained.length) refreshed = refresh(gained);
     });
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({

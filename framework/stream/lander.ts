@@ -29,6 +29,8 @@ export class Lander {
   private failure: unknown = null;
   private waiters: (() => void)[] = [];
   private lastLanding = Number.NEGATIVE_INFINITY;
+  /** The connection's turn: a landing and a read through `between` never share it. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly connection: Connection,
@@ -55,6 +57,13 @@ export class Lander {
     this.throwIfFailed();
   }
 
+  /** Runs a read on the landing's connection between two landings. */
+  between<T>(read: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(read);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
   /** Waits until everything queued so far has landed. */
   async flush(): Promise<void> {
     while (this.running) await this.running;
@@ -71,7 +80,7 @@ export class Lander {
         this.queue = [];
         this.queuedRows = 0;
         this.wake();
-        this.landed(batches, await this.land(batches));
+        this.landed(batches, await this.between(() => this.land(batches)));
       }
     } catch (error) {
       this.failure = error;
