@@ -126,7 +126,8 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
         for (const partition of gained) {
           const was = queuedAt(partition);
           landed.set(partition, Math.max(landed.get(partition) ?? 0, stored.get(partition) ?? 0));
-          if (queuedAt(partition) > was && assigned.has(partition)) consumer.seek({ topic, partition, offset: String(queuedAt(partition)) });
+          if (queuedAt(partition) > was && assigned.has(partition))
+            consumer.seek({ topic, partition, offset: String(queuedAt(partition)) });
         }
       })
       // Not knowing costs only fetching again what the other landed, which the landing does not add twice.
