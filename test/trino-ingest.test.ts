@@ -26,9 +26,16 @@ import {
 import { compileMessageCheck } from '../framework/stream/schema.js';
 import { dropOwnStaging, newWorkerId } from '../framework/stream/staging.js';
 import { openWarehouse } from '../framework/warehouse/registry.js';
+import type { TrinoTarget } from '../framework/warehouse/types.js';
 import { request } from '../framework/warehouse/trino/protocol.js';
 import { cli, writeProject } from './helpers.js';
 import { dropTrinoSchemas, trinoTestTarget } from './trino-helpers.js';
+
+/** plat_project.yml of a project on the test cluster's target. */
+function projectFile(name: string, target: TrinoTarget): string {
+  const landing = target.landing ? `, landing: { folder: "${target.landing.folder}", location: "${target.landing.location}" }` : '';
+  return `name: ${name}\ntarget: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${target.schemaPrefix}${landing} }\n`;
+}
 
 const url = inject('trinoUrl');
 const files = inject('trinoFiles');
@@ -45,9 +52,7 @@ describe.skipIf(!url || !brokers)('Kafka ingest into Iceberg on Trino', () => {
     const id = randomUUID().slice(0, 8);
     const target = trinoTestTarget(url!, files, `k${id}`);
     const dir = writeProject({
-      'plat_project.yml': `name: ingest_${id}
-target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${target.schemaPrefix}${target.landing ? `, landing: { folder: "${target.landing.folder}", location: "${target.landing.location}" }` : ''} }
-`,
+      'plat_project.yml': projectFile(`ingest_${id}`, target),
       'sources.yml': `sources:
   - name: shop
     tables:
@@ -227,9 +232,7 @@ describe.skipIf(!url)('Kafka landings into Iceberg on Trino from several process
     const id = randomUUID().slice(0, 8);
     const target = trinoTestTarget(url!, files, `l${id}`);
     const dir = writeProject({
-      'plat_project.yml': `name: landing_${id}
-target: { type: trino, url: "${target.url}", catalog: iceberg, schema_prefix: ${target.schemaPrefix}${target.landing ? `, landing: { folder: "${target.landing.folder}", location: "${target.landing.location}" }` : ''} }
-`,
+      'plat_project.yml': projectFile(`landing_${id}`, target),
       'sources.yml':
         'sources:\n  - name: shop\n    tables:\n      - name: events\n        kafka: { topic: events }\n        columns:\n          - { name: id, type: INTEGER }\n          - { name: day, type: DATE }\n',
     });

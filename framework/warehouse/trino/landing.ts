@@ -50,8 +50,10 @@ export function trinoLanding(placement: Placement, plan: LandingPlan): LandingSq
   // commits against (below).
   const spans = [...plan.spans].map(([p, { first, next }]) => `(x._partition = ${p} AND x._offset BETWEEN ${first} AND ${next - 1})`);
   const within = spans.length ? `(${spans.join(' OR ')})` : 'FALSE';
-  const fresh = (table: string, alias: string) =>
-    `NOT EXISTS (SELECT 1 FROM ${table} AS x WHERE x._topic = ${topic} AND x._partition = ${alias}._partition AND x._offset = ${alias}._offset AND ${within})`;
+  /** Row x of a landing or dead-letter table holds the offset of row `alias`. */
+  const sameOffset = (alias: string) =>
+    `x._topic = ${topic} AND x._partition = ${alias}._partition AND x._offset = ${alias}._offset AND ${within}`;
+  const fresh = (table: string, alias: string) => `NOT EXISTS (SELECT 1 FROM ${table} AS x WHERE ${sameOffset(alias)})`;
   // MERGE, not INSERT … WHERE NOT EXISTS: Iceberg commits an INSERT without looking at what
   // others committed meanwhile, so two processes landing the same offsets at once (one that
   // has just lost a partition in a rebalance, and its new owner) would both add them. A MERGE
@@ -59,8 +61,7 @@ export function trinoLanding(placement: Placement, plan: LandingPlan): LandingSq
   // serializable isolation Iceberg tables default to); the loser fails with
   // ICEBERG_COMMIT_ERROR, and the connection runs it again against the winner's rows.
   const mergeNew = (table: string, source: string, values: string[]) =>
-    `MERGE INTO ${table} AS x USING (${source}) AS s ON x._topic = ${topic} AND x._partition = s._partition AND x._offset = s._offset AND ${within} ` +
-    `WHEN NOT MATCHED THEN INSERT VALUES (${values.join(', ')})`;
+    `MERGE INTO ${table} AS x USING (${source}) AS s ON ${sameOffset('s')} ` + `WHEN NOT MATCHED THEN INSERT VALUES (${values.join(', ')})`;
   const deadLetterValues = ['s._raw', 's.error', 's._topic', 's._partition', 's._offset', 's._kafka_ts', 's._ingested_at'];
   const next = [...plan.spans].map(([p, span]) => `(${text(plan.source)}, ${topic}, ${p}, BIGINT '${span.next}')`);
   const offsets = rel(plan.offsets);
@@ -82,7 +83,7 @@ export function trinoLanding(placement: Placement, plan: LandingPlan): LandingSq
         ? [
             // Never backwards: a process landing offsets another has landed past (a replay after a rebalance) leaves the higher one.
             `MERGE INTO ${offsets} AS t USING (VALUES ${next.join(', ')}) AS s(source, topic, ${partition}, next_offset) ` +
-              `ON t.source = ${text(plan.source)} AND t.topic = ${topic} AND t.${partition} IN (${[...plan.spans.keys()].join(', ')}) AND t.source = s.source AND t.topic = s.topic AND t.${partition} = s.${partition} ` +
+              `ON t.source = ${text(plan.source)} AND t.topic = ${topic} AND t.${partition} IN (${[...plan.spans.keys()].join(', ')}) AND t.${partition} = s.${partition} ` +
               `WHEN MATCHED THEN UPDATE SET next_offset = greatest(t.next_offset, s.next_offset), updated_at = current_timestamp ` +
               `WHEN NOT MATCHED THEN INSERT (source, topic, ${partition}, next_offset, updated_at) VALUES (s.source, s.topic, s.${partition}, s.next_offset, current_timestamp)`,
           ]
