@@ -3,8 +3,9 @@
  * Pre-loads N JSON events of the e-commerce shape into a fresh 3-partition topic, then
  * measures, in rounds, on the same messages, each in a process of its own (ingest_part.ts):
  *   (a) a bare kafkajs consume-and-discard;
- *   (b) JSON.parse + ajv validation + staging rows alone, on those messages in memory (the
- *       consumer's parsing in `plat ingest`, stream/ingest.ts parseBatch);
+ *   (b) the message check (text_check.ts; JSON.parse + ajv for what it does not settle) and
+ *       staging rows alone, on those messages in memory (the consumer's parsing in
+ *       `plat ingest`, stream/ingest.ts parseBatch);
  *   (c) warehouse landing alone of the rows (b) makes (stream/lander.ts into a fresh DuckDB);
  *   (p) `plat ingest`, all three at once.
  * With --baseline, another build's `ingest` (its dist/ folder) runs in the same rounds.
@@ -129,7 +130,7 @@ const line = (label: string, xs: Timed[]) =>
     `${label.padEnd(34)} ${spread(xs)} (${xs.map((x) => x.seconds.toFixed(2)).join(', ')} s; ${(cpuPerEvent(xs) * 1e6).toFixed(2)} CPU µs/event)`,
   );
 line('(a) bare kafkajs consume', runs.bare);
-line('(b) JSON.parse + ajv + staging rows', runs.parse);
+line('(b) message check + staging rows', runs.parse);
 line('(c) DuckDB landing alone', runs.land);
 line('(p) plat ingest', runs.plat);
 if (baseline) line(`    baseline ingest (${baseline})`, runs.baseline);

@@ -3,7 +3,7 @@
  * from the same empty heap a user's `plat ingest` starts from: in one process, the parts run
  * later kept the million decoded messages of those before alive.
  *   node ingest_part.js <part> <project dir> <events> [dist folder]
- * part: bare (kafkajs consume-and-discard), parse (JSON.parse + ajv + staging rows, on
+ * part: bare (kafkajs consume-and-discard), parse (the message check + staging rows, on
  * messages consumed beforehand, untimed), land (the landing alone of rows parsed beforehand,
  * untimed), plat (`ingest` from the dist folder given, else this build's).
  * Prints one JSON line: {"seconds": …, "cpu": …}, wall and this process's CPU seconds (every
@@ -20,7 +20,7 @@ import { parseBatch } from '../framework/stream/ingest.js';
 import { brokersFrom, kafkaClient } from '../framework/stream/kafka.js';
 import { Lander, type ParsedBatch } from '../framework/stream/lander.js';
 import { landingSql, prepareLanding, prepareStaging } from '../framework/stream/landing.js';
-import { compileMessageCheck } from '../framework/stream/schema.js';
+import { compileTextCheck } from '../framework/stream/text_check.js';
 import { newWorkerId } from '../framework/stream/staging.js';
 import { openWarehouse } from '../framework/warehouse/registry.js';
 
@@ -74,8 +74,8 @@ async function fetched(): Promise<{ partition: number; messages: KafkaMessage[] 
   return batches;
 }
 
-const validate = compileMessageCheck(node.columns);
-/** The consumer's parsing in `plat ingest`: JSON.parse, the ajv check and staging rows. */
+const validate = compileTextCheck(node.columns);
+/** The consumer's parsing in `plat ingest`: the message check and staging rows. */
 const parse = (batches: { partition: number; messages: KafkaMessage[] }[]): ParsedBatch[] =>
   batches.map((b) => parseBatch(b.partition, b.messages, topic, validate));
 

@@ -23,7 +23,7 @@ import {
   prepareStaging,
   storedOffsets,
 } from '../framework/stream/landing.js';
-import { compileMessageCheck } from '../framework/stream/schema.js';
+import { compileTextCheck } from '../framework/stream/text_check.js';
 import { dropOwnStaging, newWorkerId } from '../framework/stream/staging.js';
 import { openWarehouse } from '../framework/warehouse/registry.js';
 import type { TrinoTarget } from '../framework/warehouse/types.js';
@@ -242,7 +242,7 @@ describe.skipIf(!url)('Kafka landings into Iceberg on Trino from several process
     try {
       const connection = await warehouse.session();
       await prepareLanding(connection, node);
-      const validate = compileMessageCheck(node.columns);
+      const validate = compileTextCheck(node.columns);
       /** Offsets [from, to) of a partition; every tenth message is not JSON, a dead letter. */
       const batch = (partition: number, from: number, to: number): ParsedBatch => {
         const messages = Array.from({ length: to - from }, (_, i) => {

@@ -5,7 +5,7 @@ import type { Connection } from '../warehouse/connection.js';
 import { kafkaClient, unreachable } from './kafka.js';
 import { Lander, type ParsedBatch } from './lander.js';
 import { FIELD, landingSql, prepareLanding, prepareStaging, RECORD, storedOffsets } from './landing.js';
-import { compileMessageCheck, type MessageCheck } from './schema.js';
+import { compileTextCheck, type TextCheck } from './text_check.js';
 import { dropOwnStaging, dropStaleStaging, newWorkerId, workerClientId } from './staging.js';
 
 export interface IngestOptions {
@@ -58,7 +58,7 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
   if (caughtUp()) return result;
   const staging = await prepareStaging(connection, node, worker);
 
-  const validate = compileMessageCheck(node.columns);
+  const validate = compileTextCheck(node.columns);
   // A short long-poll: an idle fetch would otherwise hold disconnect (and stream refreshes) for 5 s.
   // Catching up, a fetch waits only at the end, where it holds the disconnect that ends the ingest.
   const consumer = kafka.consumer({
@@ -237,7 +237,7 @@ async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, 
  */
 const MESSAGES_PER_ROW = 2048;
 
-export function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: MessageCheck): ParsedBatch {
+export function parseBatch(partition: number, messages: KafkaMessage[], topic: string, validate: TextCheck): ParsedBatch {
   const rows: unknown[][] = [];
   let pieces: string[] = [];
   let valid = 0;
@@ -246,7 +246,7 @@ export function parseBatch(partition: number, messages: KafkaMessage[], topic: s
   for (const message of messages) {
     // A tombstone (no value at all, a key's deletion) keeps its NULL, unlike an empty message.
     const raw = message.value === null ? null : message.value.toString('utf8');
-    const problem = raw === null ? 'tombstone' : check(raw, validate);
+    const problem = raw === null ? 'tombstone' : validate(raw);
     if (problem === null) {
       pieces.push(`${message.offset}${FIELD}${message.timestamp}${FIELD}${raw}`);
       valid++;
@@ -274,17 +274,4 @@ export function parseBatch(partition: number, messages: KafkaMessage[], topic: s
     firstOffset: Number(messages[0]!.offset),
     nextOffset: Number(messages[messages.length - 1]!.offset) + 1,
   };
-}
-
-/** Why a message is a dead letter, or null when it is valid. */
-function check(raw: string, validate: MessageCheck): string | null {
-  if (raw === '') return 'empty message';
-  let data: unknown;
-  try {
-    data = JSON.parse(raw);
-  } catch (error) {
-    return `not JSON: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'not a JSON object';
-  return validate(data);
 }
