@@ -53,12 +53,12 @@ export function compileTextMatch(columns: readonly ManifestColumn[]): ((raw: str
   // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON escapes control characters in a key
   if (columns.some((c) => /["\\\u0000-\u001f\u2028\u2029]/.test(c.name))) return null;
   const key = (name: string) => `"${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"`;
-  const declared = columns.map((c) => {
+  const declared = columns.flatMap((c) => {
     const value = valuePattern(c);
-    return value === null ? null : `${key(c.name)}${SPACE}:${SPACE}(?:${value})`;
+    return value === null ? [] : [`${key(c.name)}${SPACE}:${SPACE}(?:${value})`];
   });
   const others = columns.length ? `(?!${columns.map((c) => key(c.name)).join('|')})` : '';
-  const member = `(?:${[...declared.filter((d) => d !== null), `${others}${PLAIN_STRING}${SPACE}:${SPACE}(?:${STRING}|${NUMBER}|true|false|null)`].join('|')})`;
+  const member = `(?:${[...declared, `${others}${PLAIN_STRING}${SPACE}:${SPACE}(?:${STRING}|${NUMBER}|true|false|null)`].join('|')})`;
   const object = new RegExp(`^${SPACE}\\{${SPACE}(?:${member}(?:${SPACE},${SPACE}${member})*)?${SPACE}\\}${SPACE}$`);
   const required = columns.filter((c) => c.required).map((c) => `"${c.name}"`);
   return (raw) => raw.length <= MAX_MATCHED_LENGTH && object.test(raw) && required.every((name) => isKey(raw, name));
@@ -92,8 +92,8 @@ function valuePattern(column: ManifestColumn): string | null {
     }
     case 'integer':
     case 'number': {
-      const digits = numberPattern(rule);
-      return digits === null ? (nullable ? 'null' : null) : `${digits}${nullable}`;
+      const number = numberPattern(rule);
+      return number === null ? (nullable ? 'null' : null) : `${number}${nullable}`;
     }
   }
 }
@@ -107,12 +107,12 @@ function valuePattern(column: ManifestColumn): string | null {
 function numberPattern(rule: Record<string, unknown>): string | null {
   const bound = (key: string) => (typeof rule[key] === 'number' ? Math.abs(rule[key] as number) : Number.POSITIVE_INFINITY);
   const largest = Math.min(bound('maximum'), bound('exclusiveMaximum'), bound('minimum'), bound('exclusiveMinimum'));
+  if (!(largest >= 1)) return null;
   // A double's largest finite value has 309 integer digits.
   const digits = largest === Number.POSITIVE_INFINITY ? 308 : Math.floor(Math.log10(largest));
   const lowest = typeof rule.minimum === 'number' ? rule.minimum : rule.exclusiveMinimum;
   const sign = typeof lowest === 'number' && lowest >= 0 ? '' : '-?';
   const fraction = rule.type === 'integer' ? '' : String.raw`(?:\.\d+)?`;
-  if (!(largest >= 1)) return null;
   const whole = digits === 0 ? '0' : `(?:0|[1-9]\\d{0,${digits - 1}})`;
   return `${sign}${whole}${fraction}(?![\\d.eE])`;
 }

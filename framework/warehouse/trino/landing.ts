@@ -61,7 +61,7 @@ export function trinoLanding(placement: Placement, plan: LandingPlan): LandingSq
   // serializable isolation Iceberg tables default to); the loser fails with
   // ICEBERG_COMMIT_ERROR, and the connection runs it again against the winner's rows.
   const mergeNew = (table: string, source: string, values: string[]) =>
-    `MERGE INTO ${table} AS x USING (${source}) AS s ON ${sameOffset('s')} ` + `WHEN NOT MATCHED THEN INSERT VALUES (${values.join(', ')})`;
+    `MERGE INTO ${table} AS x USING (${source}) AS s ON ${sameOffset('s')} WHEN NOT MATCHED THEN INSERT VALUES (${values.join(', ')})`;
   const deadLetterValues = ['s._raw', 's.error', 's._topic', 's._partition', 's._offset', 's._kafka_ts', 's._ingested_at'];
   const next = [...plan.spans].map(([p, span]) => `(${text(plan.source)}, ${topic}, ${p}, BIGINT '${span.next}')`);
   const offsets = rel(plan.offsets);
