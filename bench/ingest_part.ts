@@ -18,7 +18,7 @@ import { compileProjectDir, type ingest } from '../framework/api.js';
 import type { SourceNode } from '../framework/compile/manifest.js';
 import { parseBatch } from '../framework/stream/ingest.js';
 import { brokersFrom, kafkaClient } from '../framework/stream/kafka.js';
-import { Lander, type ParsedBatch } from '../framework/stream/lander.js';
+import { ingestPace, Lander, type ParsedBatch } from '../framework/stream/lander.js';
 import { landingSql, prepareLanding, prepareStaging } from '../framework/stream/landing.js';
 import { compileTextCheck } from '../framework/stream/text_check.js';
 import { newWorkerId } from '../framework/stream/staging.js';
@@ -88,6 +88,7 @@ async function land(parsed: ParsedBatch[]): Promise<Timed> {
     await prepareLanding(connection, node);
     const staging = await prepareStaging(connection, node, newWorkerId());
     let landed = 0;
+    let added = 0;
     const lander = new Lander(
       connection,
       staging,
@@ -95,11 +96,15 @@ async function land(parsed: ParsedBatch[]): Promise<Timed> {
       (batches) => {
         for (const b of batches) landed += b.valid;
       },
-      { maxQueuedRows: 250_000, spacing: 0 },
+      // Paced as plat paces it: the rows not yet added are the consumer's still to come.
+      ingestPace(connection, () => events - added),
     );
     // Closing is part of it: plat's ingest ends with DuckDB's checkpoint too.
     const result = await timed(async () => {
-      for (const batch of parsed) await lander.add(batch);
+      for (const batch of parsed) {
+        added += batch.valid + batch.dead.length;
+        await lander.add(batch);
+      }
       await lander.flush();
       connection.close();
       warehouse.close();

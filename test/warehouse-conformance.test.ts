@@ -63,6 +63,7 @@ const icebergOnTrino: Capabilities = {
   createOrReplace: false,
   parameters: 'positional',
   readsFiles: true,
+  directWriteRows: 0,
 };
 
 /** A warehouse whose connections report other capabilities, so generic code takes the paths it would take on such an engine. */

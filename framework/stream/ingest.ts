@@ -3,7 +3,7 @@ import type { SourceNode } from '../compile/manifest.js';
 import type { IngestProgress } from '../run/results.js';
 import type { Connection } from '../warehouse/connection.js';
 import { kafkaClient, unreachable } from './kafka.js';
-import { Lander, type ParsedBatch } from './lander.js';
+import { ingestPace, Lander, type ParsedBatch } from './lander.js';
 import { FIELD, landingSql, prepareLanding, prepareStaging, RECORD, storedOffsets } from './landing.js';
 import { compileTextCheck, type TextCheck } from './text_check.js';
 import { dropOwnStaging, dropStaleStaging, newWorkerId, workerClientId } from './staging.js';
@@ -109,8 +109,7 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
       consumer.commitOffsets([...landed].map(([partition, next]) => ({ topic, partition, offset: String(next) }))).catch(() => undefined);
       report();
     },
-    // Without an appender each bulk load is a file and each landing a new table snapshot: at most one landing a second keeps them few and large.
-    { maxQueuedRows: 250_000, spacing: connection.capabilities.appender ? 0 : 1000 },
+    ingestPace(connection, () => [...assigned].reduce((sum, p) => sum + Math.max(0, (high.get(p) ?? 0) - queuedAt(p)), 0)),
   );
 
   /**

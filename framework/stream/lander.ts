@@ -16,11 +16,40 @@ export interface ParsedBatch {
   nextOffset: number;
 }
 
+/** How a lander paces its landings. */
+export interface LandingPace {
+  /** Rows queued beyond which the fetch loop waits. */
+  maxQueuedRows: number;
+  /** Time (ms) one landing waits after the one before while less than maxQueuedRows is queued. */
+  spacing: number;
+  /** Rows a landing gathers before it starts while at least that many are queued or still coming (the warehouse's capabilities.directWriteRows). */
+  gather: number;
+  /** Messages the consumer knows are still to come: fetched or not, and not yet queued. */
+  coming: () => number;
+}
+
+/** The most a landing waits to gather rows: a consumer that stalls delays its rows by no more than this. */
+const GATHER_MS = 1000;
+
+/** How `plat ingest` paces landings on this connection; `coming` as in LandingPace. */
+export function ingestPace(connection: Connection, coming: () => number): LandingPace {
+  return {
+    maxQueuedRows: 250_000,
+    // Without an appender each bulk load is a file and each landing a new table snapshot: at most one landing a second keeps them few and large.
+    spacing: connection.capabilities.appender ? 0 : 1000,
+    gather: connection.capabilities.directWriteRows,
+    coming,
+  };
+}
+
 /**
  * Lands parsed batches in the background so the consumer keeps fetching meanwhile. Whatever is
  * queued when a landing starts is staged in bulk and landed by one list of statements, in one
  * transaction where the warehouse has them: rows, dead letters and each partition's next
- * offset commit together, or not at all.
+ * offset commit together, or not at all. While the consumer is behind, a landing first gathers
+ * enough rows for the warehouse to write them straight to its file: fewer go through its log as
+ * well and are written again by a checkpoint (the first landings of a backlog were 35,000–
+ * 106,000 rows and cost 3–5 µs a row on two cores against 1.7 for 212,000).
  */
 export class Lander {
   private queue: ParsedBatch[] = [];
@@ -31,6 +60,9 @@ export class Lander {
   private lastLanding = Number.NEGATIVE_INFINITY;
   /** The connection's turn: a landing and a read through `between` never share it. */
   private turn: Promise<unknown> = Promise.resolve();
+  /** Ends a landing's wait to gather rows: a batch arrived, or everything queued is to land now. */
+  private arrived: (() => void) | null = null;
+  private hurry = false;
 
   constructor(
     private readonly connection: Connection,
@@ -39,12 +71,7 @@ export class Lander {
     private readonly sql: (spans: Map<number, OffsetSpan>) => LandingSql,
     /** After each landing: its batches, and how many of their valid rows the landing found a value it could not store in, and moved to the dead letters. */
     private readonly landed: (batches: ParsedBatch[], unlanded: number) => void,
-    private readonly pace: {
-      /** Rows queued beyond which the fetch loop waits. */
-      maxQueuedRows: number;
-      /** Time (ms) one landing waits after the one before while less than maxQueuedRows is queued. */
-      spacing: number;
-    } = { maxQueuedRows: 250_000, spacing: 0 },
+    private readonly pace: LandingPace = { maxQueuedRows: 250_000, spacing: 0, gather: 0, coming: () => 0 },
   ) {}
 
   /** Queues a batch; waits while too much is queued (backpressure on the fetch loop). */
@@ -53,6 +80,7 @@ export class Lander {
     this.queue.push(batch);
     this.queuedRows += batch.valid + batch.dead.length;
     this.running ??= this.drain();
+    this.arrived?.();
     while (this.queuedRows > this.pace.maxQueuedRows && !this.failure) await new Promise<void>((resolve) => this.waiters.push(resolve));
     this.throwIfFailed();
   }
@@ -66,13 +94,20 @@ export class Lander {
 
   /** Waits until everything queued so far has landed. */
   async flush(): Promise<void> {
-    while (this.running) await this.running;
+    this.hurry = true;
+    this.arrived?.();
+    try {
+      while (this.running) await this.running;
+    } finally {
+      this.hurry = false;
+    }
     this.throwIfFailed();
   }
 
   private async drain(): Promise<void> {
     try {
       while (this.queue.length && !this.failure) {
+        await this.gather();
         const wait = this.lastLanding + this.pace.spacing - performance.now();
         if (wait > 0 && this.queuedRows <= this.pace.maxQueuedRows) await new Promise((resolve) => setTimeout(resolve, wait));
         this.lastLanding = performance.now();
@@ -87,6 +122,24 @@ export class Lander {
       this.wake();
     } finally {
       this.running = null;
+    }
+  }
+
+  /** Waits, up to GATHER_MS, while fewer rows than `gather` are queued and enough are still coming to make them up. */
+  private async gather(): Promise<void> {
+    const { gather, coming } = this.pace;
+    const until = performance.now() + GATHER_MS;
+    while (!this.hurry && !this.failure && this.queuedRows < gather && coming() >= gather - this.queuedRows) {
+      const left = until - performance.now();
+      if (left <= 0) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.arrived = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.arrived = null;
     }
   }
 

@@ -33,6 +33,12 @@ export interface Capabilities {
   parameters: 'named' | 'positional';
   /** SQL reads files on plat's machine (else file sources are read by an in-memory DuckDB and bulk loaded). */
   readsFiles: boolean;
+  /**
+   * An insert of at least this many rows is written straight to the database file; fewer go
+   * through the write-ahead log too, and a checkpoint writes them again (0: no such difference).
+   * The Kafka lander gathers this many while more are coming.
+   */
+  directWriteRows: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { DuckDBTypeId, StatementType, type DuckDBConnection } from './node_api.js';
-import type { Connection } from '../connection.js';
+import type { Capabilities, Connection } from '../connection.js';
 import {
   relationKey,
   type ColumnInfo,
@@ -17,11 +17,10 @@ import { appendRows, printedValue } from './values.js';
 /** One DuckDB connection. Every statement goes through `read`, so its failures come out in plat's terms (errors.ts). */
 export class DuckDBSession implements Connection {
   readonly dialect = duckdbDialect;
-  readonly capabilities = duckdbCapabilities;
-
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly files: DatabaseFiles,
+    readonly capabilities: Capabilities = duckdbCapabilities,
   ) {}
 
   private async read(sql: string, params?: readonly unknown[]) {

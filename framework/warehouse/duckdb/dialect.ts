@@ -16,6 +16,8 @@ export const duckdbCapabilities: Capabilities = {
   createOrReplace: true,
   parameters: 'named',
   readsFiles: true,
+  // DuckDB's row group: a transaction that inserts a whole one writes its rows to the file as it goes (1.7 µs a landed row against 3–5 through the log, on two cores).
+  directWriteRows: 122_880,
 };
 
 const kindWord = (kind: RelationKind) => (kind === 'view' ? 'VIEW' : 'TABLE');

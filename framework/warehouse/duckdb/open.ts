@@ -58,11 +58,12 @@ export async function openDuckDB(
     if (catalog) await connection.run(`USE ${identifier(catalog)}`);
     return connection;
   };
-  const base = { dialect: duckdbDialect, capabilities: duckdbCapabilities, close: () => opened.closeSync() };
+  const capabilities = attach ? { ...duckdbCapabilities, directWriteRows: attach } : duckdbCapabilities;
+  const base = { dialect: duckdbDialect, capabilities, close: () => opened.closeSync() };
   if (mode !== 'sandboxed')
     return {
       ...base,
-      session: async () => new DuckDBSession(await connect(), files),
+      session: async () => new DuckDBSession(await connect(), files, capabilities),
       ...(servingCopy && files.path !== ':memory:' ? { publishServingCopy: () => publishCopy(connect, files, servingCopy, readOnly) } : {}),
       ...(readOnly || files.path === ':memory:' ? {} : { settle: () => settle(connect, settings) }),
     };

@@ -21,6 +21,7 @@ export const trinoCapabilities: Capabilities = {
   createOrReplace: true,
   parameters: 'positional',
   readsFiles: false,
+  directWriteRows: 0,
 };
 
 const kindWord = (kind: RelationKind) => (kind === 'view' ? 'VIEW' : 'TABLE');
