@@ -18,7 +18,7 @@ import { builtinSourceLoaders } from './run/sources/registry.js';
 import { brokersFrom, consumerGroup } from './stream/kafka.js';
 import { kafkaLoader } from './stream/loader.js';
 import { openWarehouse } from './warehouse/registry.js';
-import { ingestSource, prepareSources, type IngestResult } from './stream/ingest.js';
+import { ingestSource, prepareSources, startKafka, type IngestResult } from './stream/ingest.js';
 import { produce, type ProduceOptions } from './stream/produce.js';
 import { Registry } from './ml/registry.js';
 import { trainModel } from './ml/train.js';
@@ -268,36 +268,45 @@ export async function ingest(manifest: Manifest, options: IngestCommandOptions =
   const ids = selected(manifest, options);
   const sources = [...ids].map((id) => manifest.nodes[id]!).filter((n): n is SourceNode => n.kind === 'source' && n.loader.kafka !== null);
   if (sources.length === 0) return [];
+  const ingests = sources.map((node) => {
+    const ingest = { brokers, groupId: consumerGroup(manifest.project.name, node), mode: 'caught-up' as const };
+    // Kafka first: its side needs nothing from the warehouse, and is under way while it opens.
+    return { node, ingest, start: startKafka(node, ingest) };
+  });
   // The consumer's thread (kafkajs decodes every record there) is what limits ingest: the
   // warehouse gets the other cores rather than competing for that one (8-10% faster on two cores).
   const threads = Math.max(1, availableParallelism() - sources.length);
-  const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root, threads });
   try {
-    const preparing = await warehouse.session();
+    const warehouse = await openWarehouse(manifest.target, { root: manifest.project.root, threads });
     try {
-      await prepareSources(preparing, sources);
+      const preparing = await warehouse.session();
+      try {
+        await prepareSources(preparing, sources);
+      } finally {
+        preparing.close();
+      }
+      return await Promise.all(
+        ingests.map(async ({ node, ingest, start }) => {
+          const connection = await warehouse.session();
+          try {
+            return await ingestSource(connection, node, {
+              ...ingest,
+              start,
+              onProgress: options.onProgress,
+              signal: options.signal,
+              prepared: true,
+            });
+          } finally {
+            connection.close();
+          }
+        }),
+      );
     } finally {
-      preparing.close();
+      warehouse.close();
     }
-    return await Promise.all(
-      sources.map(async (node) => {
-        const connection = await warehouse.session();
-        try {
-          return await ingestSource(connection, node, {
-            brokers,
-            groupId: consumerGroup(manifest.project.name, node),
-            mode: 'caught-up',
-            onProgress: options.onProgress,
-            signal: options.signal,
-            prepared: true,
-          });
-        } finally {
-          connection.close();
-        }
-      }),
-    );
   } finally {
-    warehouse.close();
+    // Consumers whose ingest never began (the warehouse did not open) are let go too.
+    await Promise.all(ingests.map(({ start }) => start.stop()));
   }
 }
 

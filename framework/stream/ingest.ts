@@ -1,4 +1,4 @@
-import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { SourceNode } from '../compile/manifest.js';
 import type { IngestProgress } from '../run/results.js';
 import type { Connection } from '../warehouse/connection.js';
@@ -32,16 +32,74 @@ export interface IngestResult {
 }
 
 /**
+ * The Kafka side of one source's ingest, begun before the warehouse is open: the topic's end
+ * offsets and the consumer's connection need nothing from it, and took 50–60 ms of the first
+ * batch's wait, as long as opening a DuckDB file and preparing it.
+ */
+export interface KafkaStart {
+  worker: string;
+  kafka: Kafka;
+  consumer: Consumer;
+  ends: Promise<PartitionEnds[]>;
+  connected: Promise<void>;
+  /** When it began: the ingest's seconds count from here. */
+  at: number;
+  /** Disconnects the consumer; once, however often it is called. */
+  stop(): Promise<void>;
+}
+
+interface PartitionEnds {
+  partition: number;
+  high: number;
+  low: number;
+}
+
+export function startKafka(node: SourceNode, options: Pick<IngestOptions, 'brokers' | 'groupId' | 'mode'>): KafkaStart {
+  const at = performance.now();
+  const worker = newWorkerId();
+  const kafka = kafkaClient(options.brokers, workerClientId(worker));
+  // A short long-poll: an idle fetch would otherwise hold disconnect (and stream refreshes) for 5 s.
+  // Catching up, a fetch waits only at the end, where it holds the disconnect that ends the ingest.
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
+    maxWaitTimeInMs: options.mode === 'caught-up' ? 50 : 250,
+  });
+  const ends = endOffsets(kafka, node.loader.kafka!.topic, options.brokers);
+  const connected = consumer.connect();
+  // Each is awaited where the ingest needs it; a failure before then is not an unhandled rejection.
+  ends.catch(() => undefined);
+  connected.catch(() => undefined);
+  let stopped: Promise<void> | null = null;
+  const stop = () => (stopped ??= connected.then(() => consumer.disconnect()).catch(() => undefined));
+  return { worker, kafka, consumer, ends, connected, at, stop };
+}
+
+/**
  * Lands one Kafka source into the warehouse, exactly once: rows, dead letters and each
  * partition's next offset commit in one transaction, and the consumer starts from the offsets
  * stored there. Kafka's committed offsets are written too, for tools, but never read.
+ * `start`: its Kafka side, begun already (else begun here).
  */
-export async function ingestSource(connection: Connection, node: SourceNode, options: IngestOptions): Promise<IngestResult> {
+export async function ingestSource(
+  connection: Connection,
+  node: SourceNode,
+  options: IngestOptions & { start?: KafkaStart },
+): Promise<IngestResult> {
+  const start = options.start ?? startKafka(node, options);
+  try {
+    return await ingestStarted(connection, node, options, start);
+  } finally {
+    await start.stop();
+  }
+}
+
+async function ingestStarted(connection: Connection, node: SourceNode, options: IngestOptions, start: KafkaStart): Promise<IngestResult> {
   const topic = node.loader.kafka!.topic;
-  const started = performance.now();
-  const worker = newWorkerId();
-  const kafka = kafkaClient(options.brokers, workerClientId(worker));
-  const ends = await endOffsets(kafka, topic, options.brokers);
+  const { worker, kafka, consumer, at: started } = start;
+  const ends = await start.ends;
 
   if (!options.prepared) await prepareLanding(connection, node);
   /** Next offset to land per partition, as committed in the warehouse. */
@@ -59,15 +117,6 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
   const staging = await prepareStaging(connection, node, worker);
 
   const validate = compileTextCheck(node.columns);
-  // A short long-poll: an idle fetch would otherwise hold disconnect (and stream refreshes) for 5 s.
-  // Catching up, a fetch waits only at the end, where it holds the disconnect that ends the ingest.
-  const consumer = kafka.consumer({
-    groupId: options.groupId,
-    allowAutoTopicCreation: false,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-    maxBytes: 16 * 1024 * 1024,
-    maxWaitTimeInMs: options.mode === 'caught-up' ? 50 : 250,
-  });
   let assigned = new Set<number>();
   /** Ends the wait for the ingest to finish; the landing that catches up calls it at once rather than at the next tick. */
   let finish: () => void = () => undefined;
@@ -172,7 +221,7 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
   });
 
   try {
-    await consumer.connect();
+    await start.connected;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const before = assigned;
       assigned = new Set(payload.memberAssignment[topic] ?? []);
@@ -198,7 +247,7 @@ export async function ingestSource(connection: Connection, node: SourceNode, opt
       : error;
   } finally {
     stopTimer();
-    await consumer.disconnect().catch(() => undefined);
+    await start.stop();
     await dropOwnStaging(connection, staging).catch(() => undefined);
   }
   result.seconds = (performance.now() - started) / 1000;
@@ -215,7 +264,7 @@ export async function prepareSources(connection: Connection, nodes: readonly Sou
   for (const node of nodes) await prepareLanding(connection, node);
 }
 
-async function endOffsets(kafka: ReturnType<typeof kafkaClient>, topic: string, brokers: string[]) {
+async function endOffsets(kafka: Kafka, topic: string, brokers: string[]): Promise<PartitionEnds[]> {
   const admin = kafka.admin();
   try {
     await admin.connect();
