@@ -156,7 +156,8 @@ async function ingestStarted(connection: Connection, node: SourceNode, options: 
       if (caughtUp()) finish();
       // Informational only, and off the critical path: nothing reads these back.
       consumer.commitOffsets([...landed].map(([partition, next]) => ({ topic, partition, offset: String(next) }))).catch(() => undefined);
-      report();
+      // A landing is shown when it commits, not at the next quarter second: landings of a backlog are a row group each, a few a second.
+      report(true);
     },
     ingestPace(connection, () => [...assigned].reduce((sum, p) => sum + Math.max(0, (high.get(p) ?? 0) - queuedAt(p)), 0)),
   );
