@@ -107,7 +107,8 @@ export class Lander {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length && !this.failure) {
-        await this.gather();
+        // Only a landing that gathers yields here: one that does not takes just what is queued now, as before.
+        if (this.gathering()) await this.gather();
         const wait = this.lastLanding + this.pace.spacing - performance.now();
         if (wait > 0 && this.queuedRows <= this.pace.maxQueuedRows) await new Promise((resolve) => setTimeout(resolve, wait));
         this.lastLanding = performance.now();
@@ -125,11 +126,16 @@ export class Lander {
     }
   }
 
-  /** Waits, up to GATHER_MS, while fewer rows than `gather` are queued and enough are still coming to make them up. */
-  private async gather(): Promise<void> {
+  /** Whether fewer rows than `gather` are queued and enough are still coming to make them up. */
+  private gathering(): boolean {
     const { gather, coming } = this.pace;
+    return !this.hurry && !this.failure && this.queuedRows < gather && coming() >= gather - this.queuedRows;
+  }
+
+  /** Waits, up to GATHER_MS, while `gathering`. */
+  private async gather(): Promise<void> {
     const until = performance.now() + GATHER_MS;
-    while (!this.hurry && !this.failure && this.queuedRows < gather && coming() >= gather - this.queuedRows) {
+    while (this.gathering()) {
       const left = until - performance.now();
       if (left <= 0) break;
       await new Promise<void>((resolve) => {
