@@ -88,6 +88,14 @@ describe('the Kafka lander', () => {
     expect(l.landings).toEqual([100]);
   });
 
+  it('starts a landing that does not gather with what is queued then, not with the batches that follow it', async () => {
+    const l = await lander(() => 0);
+    // Both added at once, as a fetch's partitions are: the first landing starts with the first alone.
+    await Promise.all([l.lander.add(batch(0, 100)), l.lander.add(batch(100, 100))]);
+    await l.lander.flush();
+    expect(l.landings).toEqual([100, 100]);
+  });
+
   it('lands what it has after a while when the rows said to be coming do not come', async () => {
     const l = await lander(() => 1_000_000);
     await l.lander.add(batch(0, 100));
