@@ -31,10 +31,13 @@ export interface LandingPace {
 /** The most a landing waits to gather rows: a consumer that stalls delays its rows by no more than this. */
 const GATHER_MS = 1000;
 
+/** Rows queued beyond which the fetch loop waits for a landing. */
+const MAX_QUEUED_ROWS = 250_000;
+
 /** How `plat ingest` paces landings on this connection; `coming` as in LandingPace. */
 export function ingestPace(connection: Connection, coming: () => number): LandingPace {
   return {
-    maxQueuedRows: 250_000,
+    maxQueuedRows: MAX_QUEUED_ROWS,
     // Without an appender each bulk load is a file and each landing a new table snapshot: at most one landing a second keeps them few and large.
     spacing: connection.capabilities.appender ? 0 : 1000,
     gather: connection.capabilities.directWriteRows,
@@ -71,7 +74,7 @@ export class Lander {
     private readonly sql: (spans: Map<number, OffsetSpan>) => LandingSql,
     /** After each landing: its batches, and how many of their valid rows the landing found a value it could not store in, and moved to the dead letters. */
     private readonly landed: (batches: ParsedBatch[], unlanded: number) => void,
-    private readonly pace: LandingPace = { maxQueuedRows: 250_000, spacing: 0, gather: 0, coming: () => 0 },
+    private readonly pace: LandingPace = { maxQueuedRows: MAX_QUEUED_ROWS, spacing: 0, gather: 0, coming: () => 0 },
   ) {}
 
   /** Queues a batch; waits while too much is queued (backpressure on the fetch loop). */
