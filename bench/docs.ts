@@ -1,5 +1,5 @@
 /**
- * npm run bench:docs [-- --models N]
+ * npm run bench:docs [-- --models N --factory-dir <dir> --keep]
  * Generates the site for the compile bench's synthetic project (10,000 models by default, each
  * with a test) and opens it in Chromium at 1400×900. Times are taken in the page (its clock, from
  * the input event's timestamp to the site's performance mark), not across the DevTools protocol.
@@ -24,7 +24,7 @@ import { chromium, type Page } from 'playwright-core';
 import { compileProjectDir } from '../framework/api.js';
 import { generateDocs } from '../framework/docs/generate.js';
 import { dashboardFigures } from './docs_dashboards.js';
-import { argument, option, syntheticProject } from './synthetic.js';
+import { argument, option, removeUnlessKept, syntheticProject } from './synthetic.js';
 import { reportBench } from './report.js';
 
 /** The browser (scripts/chromium.sh installs Debian's chromium when it is missing), before anything is built. */
@@ -147,6 +147,7 @@ for (const key of first.name) {
 }
 const dashboards = await dashboardFigures(browser, option('factory-dir'));
 await browser.close();
+removeUnlessKept(dir);
 
 const figures = {
   models,

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { build, compileProjectDir } from '../framework/api.js';
 import { generateDocs } from '../framework/docs/generate.js';
+import { removeUnlessKept } from './synthetic.js';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -22,7 +23,9 @@ export async function dashboardFigures(
   if (!dir) {
     dir = mkdtempSync(join(tmpdir(), 'plat-bench-dashboards-'));
     cpSync(join(import.meta.dirname, '..', '..', 'examples', 'factory'), dir, { recursive: true, filter: (p) => !p.includes('/target') });
-    console.log(`building the factory example in ${dir} for its dashboards (minutes; --factory-dir <built copy> skips this)`);
+    console.log(
+      `building the factory example in ${dir} for its dashboards (minutes; --factory-dir <built copy> skips this, --keep keeps this one)`,
+    );
     await build(compileProjectDir({ projectDir: dir }).manifest, { env: {} });
   }
   const { manifest } = compileProjectDir({ projectDir: dir }, false);
@@ -59,5 +62,7 @@ export async function dashboardFigures(
     opened[name] = median(opens);
     filtered[name] = median(redraws);
   }
+  // A copy built here is the bench's own; one named by --factory-dir is the user's.
+  if (!factoryDir) removeUnlessKept(dir);
   return { opened, filtered };
 }

@@ -1,5 +1,5 @@
 /**
- * npm run bench:factory [-- --rate 2000 --interval 500]
+ * npm run bench:factory [-- --rate 2000 --interval 500 --keep]
  * The manufacturing example's figures (issue 16). Needs KAFKA_BROKERS.
  *
  * 1. Build: `plat build` of a clean copy on the embedded default (generators), its time.
@@ -20,7 +20,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { build, compileProjectDir, ingest, produceTo, stream } from '../framework/api.js';
 import { brokersFrom } from '../framework/stream/kafka.js';
 import { reportBench } from './report.js';
-import { argument } from './synthetic.js';
+import { argument, removeUnlessKept } from './synthetic.js';
 
 const rate = argument('rate', 2000);
 const interval = argument('interval', 500);
@@ -134,6 +134,7 @@ console.log(
   `  reading → visible in mart_equipment_health, over ${latencies.length.toLocaleString('en-US')} readings: p50 ${pick(0.5).toFixed(2)}s  p95 ${pick(0.95).toFixed(2)}s  max ${pick(1).toFixed(2)}s`,
 );
 console.log(`  every valid landed reading staged, and the mart's as_of at the newest: ${complete ? 'yes' : 'NO'}`);
+for (const copy of [embedded, dir]) removeUnlessKept(copy);
 reportBench(
   'factory',
   {

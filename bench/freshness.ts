@@ -1,5 +1,5 @@
 /**
- * npm run bench:freshness [-- --rate 5000 --seconds 600 --interval 500 --settings '{"checkpoint_threshold": "256MB"}']
+ * npm run bench:freshness [-- --rate 5000 --seconds 600 --interval 500 --settings '{"checkpoint_threshold": "256MB"}' --keep]
  * A producer (a separate process) sends the example's events at a steady rate while
  * `plat run --stream` runs here. An event is visible in revenue_per_hour once the first
  * micro-batch that started after it landed has finished; its latency is that moment minus its
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { compileProjectDir, produceTo, stream } from '../framework/api.js';
 import { brokersFrom } from '../framework/stream/kafka.js';
-import { argument, option } from './synthetic.js';
+import { argument, option, removeUnlessKept } from './synthetic.js';
 import { reportBench } from './report.js';
 
 const rate = argument('rate', 5000);
@@ -117,6 +117,7 @@ const [accounted] = (
 ).getRowObjectsJson();
 connection.closeSync();
 instance.closeSync();
+removeUnlessKept(dir);
 
 interface Seen {
   produced: number;

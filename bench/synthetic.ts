@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -65,6 +65,17 @@ export function syntheticProject(
 export function option(name: string): string | null {
   const at = process.argv.indexOf(`--${name}`);
   return at === -1 ? null : (process.argv[at + 1] ?? null);
+}
+
+/** `--name` given on its own: a switch. */
+export function flag(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}
+
+/** Removes a bench's copy of a project unless `--keep` asks to look at it afterwards (a stream's database is hundreds of MB). */
+export function removeUnlessKept(dir: string): void {
+  if (flag('keep')) console.log(`  kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
 
 export function argument(name: string, fallback: number): number {
