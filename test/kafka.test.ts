@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ const brokers = inject('kafkaBrokers');
 const managed = inject('kafkaManaged');
 
 /** A project whose one source reads a topic of its own, so tests never share data. */
-function streamingProject(rows: number) {
+function streamingProject(rows: number, kafka = '') {
   const topic = `plat_test_${randomUUID().slice(0, 8)}`;
   const dir = writeProject({
     // Its own name too: consumer groups are named after the project, and runs sharing a broker must not share a group.
@@ -22,7 +22,7 @@ function streamingProject(rows: number) {
   - name: shop
     tables:
       - name: events
-        kafka: { topic: ${topic}, key: user_id, partitions: 3 }
+        kafka: { topic: ${topic}, key: user_id, partitions: 3${kafka} }
         generator:
           rows: ${rows}
           seed: 3
@@ -128,7 +128,8 @@ describe.skipIf(!brokers)('Kafka ingestion (real broker)', () => {
 
   it('neither loses nor duplicates a message when the ingest is killed mid-way and restarted', async () => {
     // Enough for several landings of a row group (122,880) each: the kill comes after the first.
-    const { dir, env } = streamingProject(600_000);
+    // The restart joins once the group has given up on the killed member: 6 s, not kafkajs's 30.
+    const { dir, env } = streamingProject(600_000, ', session_timeout: 6s');
     const { manifest } = compileProjectDir({ projectDir: dir });
     await produceTo(manifest, 'shop.events', { env });
     const child = spawn(process.execPath, [cli, 'ingest'], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' } });
@@ -154,6 +155,30 @@ describe.skipIf(!brokers)('Kafka ingestion (real broker)', () => {
       { n: 600_000n, offsets: 600_000n },
     ]);
   });
+
+  it('names a topic that does not exist, and a session_timeout the broker refuses, as what to change (not as a bug in plat)', () => {
+    const ingestIn = (dir: string, env: Record<string, string>) =>
+      spawnSync(process.execPath, [cli, 'ingest'], { cwd: dir, env: { ...process.env, ...env, NO_COLOR: '1' }, encoding: 'utf8' });
+    const missing = streamingProject(10);
+    const refused = ingestIn(missing.dir, missing.env);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`topic "${missing.topic}" of source shop.events does not exist on ${brokers}`);
+    expect(refused.stderr).toContain('hint: check kafka.topic in sources.yml, or create the topic (plat produce shop.events creates it');
+    expect(refused.stderr).not.toContain('bug in plat');
+
+    // Brokers take 6 s to 30 min unless configured otherwise.
+    const short = streamingProject(10, ', session_timeout: 1s');
+    execFileSync(process.execPath, [cli, 'produce', 'shop.events'], {
+      cwd: short.dir,
+      env: { ...process.env, ...short.env },
+      stdio: 'ignore',
+    });
+    const tooShort = ingestIn(short.dir, short.env);
+    expect(tooShort.status).toBe(1);
+    expect(tooShort.stderr).toContain("the broker refuses source shop.events's session_timeout of 1s");
+    expect(tooShort.stderr).toContain('hint: set kafka.session_timeout in sources.yml within the broker');
+    expect(tooShort.stderr).not.toContain('bug in plat');
+  });
 });
 
 /** Sends raw values (null: a tombstone) to a new one-partition topic, in order. */
@@ -170,6 +195,20 @@ async function sendRaw(topic: string, values: (string | null)[]): Promise<void> 
 }
 
 describe('the JSON Schema of a Kafka source', () => {
+  it('takes a session_timeout as a duration, and says where one is not', () => {
+    const dir = writeProject({ 'plat_project.yml': 'name: timeouts\n' });
+    const diagnostics = (yaml: string) => {
+      writeFileSync(join(dir, 'sources.yml'), yaml);
+      return compileProjectDir({ projectDir: dir }, false).diagnostics.map((d) => `${d.file}:${d.line}:${d.column} — ${d.message}`);
+    };
+    const yaml = (timeout: string) =>
+      `sources:\n  - name: shop\n    tables:\n      - name: events\n        kafka: { topic: t, session_timeout: ${timeout} }\n`;
+    expect(diagnostics(yaml('10 seconds'))).toEqual([
+      'sources.yml:5:45 — at sources[0].tables[0].kafka.session_timeout: "10 seconds" is not a duration such as 10s or 1m (how long the consumer group waits for a member that stopped heartbeating before giving its partitions to the others; default 30s)',
+    ]);
+    expect(diagnostics(yaml('10s'))).toEqual([]);
+  });
+
   it("carries each declared type's bounds and format", () => {
     const column = (name: string, type: string, required = false) => ({ name, type, description: '', required, tests: [] });
     const schema = messageSchema(

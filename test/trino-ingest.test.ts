@@ -48,7 +48,7 @@ describe.skipIf(!url || !brokers)('Kafka ingest into Iceberg on Trino', () => {
   });
 
   /** A project on the cluster whose one source reads a fresh 6-partition topic; its own name, so its own consumer group. */
-  function project(rows: number) {
+  function project(rows: number, options: { kafka?: string; fields?: string } = {}) {
     const id = randomUUID().slice(0, 8);
     const target = trinoTestTarget(url!, files, `k${id}`);
     const dir = writeProject({
@@ -57,14 +57,14 @@ describe.skipIf(!url || !brokers)('Kafka ingest into Iceberg on Trino', () => {
   - name: shop
     tables:
       - name: events
-        kafka: { topic: plat_test_${id}, key: user_id, partitions: 6 }
+        kafka: { topic: plat_test_${id}, key: user_id, partitions: 6${options.kafka ?? ''} }
         generator:
           rows: ${rows}
           seed: 5
           fields:
             event_id: { uuid: {} }
             user_id: { int: { min: 1, max: 5000 } }
-            price: { float: { min: 1, max: 100 } }
+            price: { float: { min: 1, max: 100 } }${options.fields ?? ''}
         columns:
           - { name: event_id, type: VARCHAR, required: true }
           - { name: user_id, type: INTEGER }
@@ -193,7 +193,11 @@ describe.skipIf(!url || !brokers)('Kafka ingest into Iceberg on Trino', () => {
 
   it('shares 6 partitions between two plat ingest processes of one consumer group; one killed mid-way, the other lands the rest, each offset once', async () => {
     const rows = 60_000;
-    const p = project(rows);
+    // Messages of a kilobyte: a fetch (4 MB a partition) holds a few thousand, so the doomed
+    // process's first landing, which starts with the first fetch, cannot be all of its share and
+    // the kill comes mid-way. The survivor gains its partitions once the group gives up on it:
+    // 10 s, not 30.
+    const p = project(rows, { kafka: ', session_timeout: 10s', fields: `\n            padding: { const: ${'x'.repeat(1000)} }` });
     await produceTo(p.manifest, 'shop.events', { env: p.env });
     const worker = () => spawn(process.execPath, [cli, 'ingest'], { cwd: p.dir, env: { ...process.env, ...p.env, NO_COLOR: '1' } });
     const doomed = worker();

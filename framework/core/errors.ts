@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'STATE_MISSING'
   | 'INIT_TARGET_EXISTS'
   | 'KAFKA_UNAVAILABLE'
+  | 'KAFKA_TOPIC_MISSING'
   | 'TIMEOUT'
   | 'USAGE';
 

@@ -250,7 +250,7 @@ export interface SourceTableSpec {
   columns: ColumnSpec[];
   tests: TestSpec[];
   freshness: { field: string; warn_after?: string; error_after?: string } | null;
-  kafka: { topic: string; group?: string; key?: string; format?: 'json'; partitions?: number } | null;
+  kafka: { topic: string; group?: string; key?: string; format?: 'json'; partitions?: number; session_timeout?: string } | null;
   file: { path: string; format?: 'csv' | 'ndjson' | 'parquet'; options?: Record<string, ReaderOption> } | null;
   generator: GeneratorSpec | null;
   /** Where it is declared, for diagnostics: file and YAML path. */

@@ -1,5 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { SourceNode } from '../compile/manifest.js';
+import { parseDuration } from '../core/duration.js';
+import { PlatError } from '../core/errors.js';
 import type { IngestProgress } from '../run/results.js';
 import type { Connection } from '../warehouse/connection.js';
 import { kafkaClient, unreachable } from './kafka.js';
@@ -62,12 +64,13 @@ export function startKafka(node: SourceNode, options: Pick<IngestOptions, 'broke
   // Catching up, a fetch waits only at the end, where it holds the disconnect that ends the ingest.
   const consumer = kafka.consumer({
     groupId: options.groupId,
+    ...liveness(node.loader.kafka!.session_timeout),
     allowAutoTopicCreation: false,
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxBytes: 16 * 1024 * 1024,
     maxWaitTimeInMs: options.mode === 'caught-up' ? 50 : 250,
   });
-  const ends = endOffsets(kafka, node.loader.kafka!.topic, options.brokers);
+  const ends = endOffsets(kafka, node, options.brokers);
   const connected = consumer.connect();
   // Each is awaited where the ingest needs it; a failure before then is not an unhandled rejection.
   ends.catch(() => undefined);
@@ -75,6 +78,17 @@ export function startKafka(node: SourceNode, options: Pick<IngestOptions, 'broke
   let stopped: Promise<void> | null = null;
   const stop = () => (stopped ??= connected.then(() => consumer.disconnect()).catch(() => undefined));
   return { worker, kafka, consumer, ends, connected, at, stop };
+}
+
+/**
+ * A source's session_timeout: how soon the group gives a silent member's partitions to the
+ * others. Heartbeats go at a third of it (kafkajs's 3 s at most), so a live member is not taken
+ * for a dead one.
+ */
+function liveness(sessionTimeout: string | undefined): { sessionTimeout?: number; heartbeatInterval?: number } {
+  if (sessionTimeout === undefined) return {};
+  const ms = parseDuration(sessionTimeout);
+  return { sessionTimeout: ms, heartbeatInterval: Math.max(1, Math.min(3000, Math.floor(ms / 3))) };
 }
 
 /**
@@ -243,6 +257,12 @@ async function ingestStarted(connection: Connection, node: SourceNode, options: 
     await finished;
     await lander.flush();
   } catch (error) {
+    if ((error as { type?: string }).type === 'INVALID_SESSION_TIMEOUT')
+      throw new PlatError(
+        'KAFKA_UNAVAILABLE',
+        `the broker refuses source ${node.sourceName}.${node.tableName}'s session_timeout of ${node.loader.kafka!.session_timeout ?? '30s'}: ${(error as Error).message}`,
+        `set kafka.session_timeout in ${node.path} within the broker's range (6s to 30m unless the broker says otherwise)`,
+      );
     throw error instanceof Error && /ECONNREFUSED|Connection error|connect ETIMEDOUT/i.test(error.message)
       ? unreachable(options.brokers, error)
       : error;
@@ -265,14 +285,27 @@ export async function prepareSources(connection: Connection, nodes: readonly Sou
   for (const node of nodes) await prepareLanding(connection, node);
 }
 
-async function endOffsets(kafka: Kafka, topic: string, brokers: string[]): Promise<PartitionEnds[]> {
+async function endOffsets(kafka: Kafka, node: SourceNode, brokers: string[]): Promise<PartitionEnds[]> {
+  const topic = node.loader.kafka!.topic;
   const admin = kafka.admin();
+  let topics: string[];
   try {
     await admin.connect();
-    if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic "${topic}" does not exist`);
+    topics = await admin.listTopics();
+  } catch (error) {
+    await admin.disconnect().catch(() => undefined);
+    throw unreachable(brokers, error);
+  }
+  try {
+    if (!topics.includes(topic))
+      throw new PlatError(
+        'KAFKA_TOPIC_MISSING',
+        `topic "${topic}" of source ${node.sourceName}.${node.tableName} does not exist on ${brokers.join(', ')}`,
+        `check kafka.topic in ${node.path}, or create the topic (plat produce ${node.sourceName}.${node.tableName} creates it and sends the generator's rows)`,
+      );
     return (await admin.fetchTopicOffsets(topic)).map((e) => ({ partition: e.partition, high: Number(e.high), low: Number(e.low) }));
   } catch (error) {
-    throw error instanceof Error && error.message.startsWith('topic ') ? error : unreachable(brokers, error);
+    throw error instanceof PlatError ? error : unreachable(brokers, error);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
