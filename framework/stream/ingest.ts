@@ -259,7 +259,7 @@ async function ingestStarted(connection: Connection, node: SourceNode, options: 
   } catch (error) {
     if ((error as { type?: string }).type === 'INVALID_SESSION_TIMEOUT')
       throw new PlatError(
-        'KAFKA_UNAVAILABLE',
+        'PROJECT_INVALID',
         `the broker refuses source ${node.sourceName}.${node.tableName}'s session_timeout of ${node.loader.kafka!.session_timeout ?? '30s'}: ${(error as Error).message}`,
         `set kafka.session_timeout in ${node.path} within the broker's range (6s to 30m unless the broker says otherwise)`,
       );
@@ -288,16 +288,9 @@ export async function prepareSources(connection: Connection, nodes: readonly Sou
 async function endOffsets(kafka: Kafka, node: SourceNode, brokers: string[]): Promise<PartitionEnds[]> {
   const topic = node.loader.kafka!.topic;
   const admin = kafka.admin();
-  let topics: string[];
   try {
     await admin.connect();
-    topics = await admin.listTopics();
-  } catch (error) {
-    await admin.disconnect().catch(() => undefined);
-    throw unreachable(brokers, error);
-  }
-  try {
-    if (!topics.includes(topic))
+    if (!(await admin.listTopics()).includes(topic))
       throw new PlatError(
         'KAFKA_TOPIC_MISSING',
         `topic "${topic}" of source ${node.sourceName}.${node.tableName} does not exist on ${brokers.join(', ')}`,
