@@ -68,7 +68,7 @@ export function option(name: string): string | null {
 }
 
 /** `--name` given on its own: a switch. */
-export function flag(name: string): boolean {
+function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);
 }
 
