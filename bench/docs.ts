@@ -4,7 +4,7 @@
  * with a test) and opens it in Chromium at 1400×900. Times are taken in the page (its clock, from
  * the input event's timestamp to the site's performance mark), not across the DevTools protocol.
  * - generate: plat docs generate after an untimed compile, 3 times, each in a process of its own
- *   (docs_generate.ts): one run was 1.7 s and the next 4.9 s on this project's VM
+ *   (docs_generate.ts): one run took 4.9 s and the next 1.7 s on this project's VM
  * - clusters: navigation to the overview's clusters drawn
  * - render (first interactive render): navigation to a node page ready, opened as soon as the
  *   overview was drawn
